@@ -1,0 +1,41 @@
+# Thin wrapper over meson: the README's commands.
+#   make demo    install build dependencies (as root), build, boot the built-in platform, run the tour
+#   make check   build and run every test, then again under ASan+UBSan
+#   make bench   build optimised and print the benchmark figures
+
+DEPS = meson ninja-build gcc pkg-config libfdt-dev device-tree-compiler libcmocka-dev libedit-dev
+BUILD ?= build
+ASAN ?= build-asan
+BENCHDIR ?= build-bench
+
+.PHONY: all deps demo check check-plain check-asan bench clean
+
+all: $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+deps:
+	@sh tools/install-deps.sh $(DEPS)
+
+$(BUILD)/build.ninja: | deps
+	meson setup $(BUILD)
+
+$(ASAN)/build.ninja: | deps
+	meson setup $(ASAN) -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
+
+$(BENCHDIR)/build.ninja: | deps
+	meson setup $(BENCHDIR) -Dbuildtype=release
+
+demo: all
+	./$(BUILD)/iommulab run --echo docs/tour.lab
+
+check: $(BUILD)/build.ninja $(ASAN)/build.ninja
+	ninja -C $(BUILD)
+	ninja -C $(ASAN)
+	@sh tools/run-tests.sh $(BUILD) $(ASAN)
+
+bench: $(BENCHDIR)/build.ninja
+	ninja -C $(BENCHDIR)
+	@sh tools/run-bench.sh $(BENCHDIR)
+
+clean:
+	rm -rf $(BUILD) $(ASAN) $(BENCHDIR)

@@ -1,0 +1,37 @@
+/*
+ * The kernel as the command and the uapi see it: boot over a machine,
+ * module loading, the event loop, shutdown.
+ */
+#ifndef LAB_KERNEL_KERNEL_H
+#define LAB_KERNEL_KERNEL_H
+
+#include "common/types.h"
+
+struct machine;
+
+/*
+ * Boots over @m with the kernel command line @cmdline (may be NULL):
+ * built-in drivers register, the device tree is populated, late initcalls
+ * run (deferred probing enabled). Returns 0 or -errno.
+ */
+int kernel_boot(struct machine *m, const char *cmdline);
+/* Tears everything down (devices, drivers, modules, sysfs, log). */
+void kernel_shutdown(void);
+struct machine *kernel_machine(void);
+
+/* Runs hardware events and kernel work until nothing is pending. */
+void kernel_run_pending(void);
+/* Lets virtual time pass (the deferred-probe timeout, DMA completion). */
+void kernel_sleep(u64 ns);
+
+/* modprobe NAME [param=value ...] / rmmod NAME; -ENOENT, -EEXIST, -EBUSY, -EINVAL. */
+int kernel_modprobe(const char *name, const char *params);
+int kernel_rmmod(const char *name);
+
+/* MMIO accessors drivers use: physical addresses of their `reg` windows. */
+u32 readl(u64 addr);
+void writel(u32 val, u64 addr);
+u64 readq(u64 addr);
+void writeq(u64 val, u64 addr);
+
+#endif
