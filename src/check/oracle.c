@@ -1,0 +1,585 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The DMA isolation oracle (see oracle.h for the verdicts).
+ *
+ * State, all rebuilt from the kernel's notifications:
+ * - frame owners: per RAM bank, one byte of owner kind and a u32 id per frame;
+ * - domains: per domain id, a sorted array of disjoint extents
+ *   (iova, pa, len, prot) mirroring what iommu_map/iommu_unmap did;
+ * - groups: the current domain (id and type) of each group id;
+ * - devices: the group of each DT node.
+ *
+ * The oracle is part of the checker: it uses plain malloc, never the
+ * kernel's allocator, so that fail-the-Nth runs never hit it.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check/oracle.h"
+#include "hw/machine.h"
+#include "kernel/base/printk.h"
+#include "kernel/iommu/iommu.h"
+#include "kernel/iommu/observer.h"
+
+struct obank {
+	u64 base_pfn, npages;
+	u8 *kind;
+	u32 *id;
+};
+
+struct extent {
+	u64 iova, pa, len;
+	int prot;
+};
+
+struct odomain {
+	u32 id;
+	unsigned type;
+	struct extent *ext;
+	size_t n, cap;
+};
+
+struct ogroup {
+	bool used;
+	u32 domain;
+	unsigned type;
+};
+
+struct odevice {
+	int node;
+	int group;
+	char name[64];
+};
+
+static struct {
+	struct machine *m;
+	struct obank *banks;
+	size_t nr_banks;
+	struct odomain *doms;
+	size_t nr_doms, cap_doms;
+	struct ogroup *groups;
+	size_t nr_groups;
+	struct odevice *devs;
+	size_t nr_devs, cap_devs;
+	struct oracle_counts c;
+	enum oracle_verdict last;
+	char *log;
+	size_t log_len, log_cap;
+	bool attached;
+} O;
+
+#define ORACLE_LOG_MAX (1u << 20)
+
+/* ---- log ---------------------------------------------------------------- */
+
+static void olog(bool to_dmesg, int level, const char *fmt, ...) __printf(3, 4);
+static void olog(bool to_dmesg, int level, const char *fmt, ...)
+{
+	char line[320];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (to_dmesg)
+		printk(level, "%s\n", line);
+	size_t l = strlen(line);
+	if (O.log_len + l + 2 > ORACLE_LOG_MAX)
+		return;
+	if (O.log_len + l + 2 > O.log_cap) {
+		size_t cap = O.log_cap ? O.log_cap * 2 : 4096;
+		while (cap < O.log_len + l + 2)
+			cap *= 2;
+		char *n = realloc(O.log, cap);
+		if (!n)
+			return;
+		O.log = n;
+		O.log_cap = cap;
+	}
+	memcpy(O.log + O.log_len, line, l);
+	O.log_len += l;
+	O.log[O.log_len++] = '\n';
+	O.log[O.log_len] = '\0';
+}
+
+/* ---- frames ------------------------------------------------------------- */
+
+static struct obank *bank_of(u64 pa, u64 *idx)
+{
+	u64 pfn = pa >> PAGE_SHIFT;
+
+	for (size_t i = 0; i < O.nr_banks; i++) {
+		struct obank *b = &O.banks[i];
+		if (pfn >= b->base_pfn && pfn - b->base_pfn < b->npages) {
+			*idx = pfn - b->base_pfn;
+			return b;
+		}
+	}
+	return NULL;
+}
+
+static void obs_frames(void *opaque, u64 pa, u64 len, enum kobs_owner owner, u32 id)
+{
+	(void)opaque;
+	for (u64 off = 0; off < len; off += PAGE_SIZE) {
+		u64 idx;
+		struct obank *b = bank_of(pa + off, &idx);
+		if (!b)
+			continue;
+		b->kind[idx] = (u8)owner;
+		b->id[idx] = id;
+	}
+}
+
+const char *oracle_frame_owner(u64 pa, char *buf, size_t size)
+{
+	u64 idx;
+	struct obank *b = bank_of(pa, &idx);
+
+	if (!b) {
+		snprintf(buf, size, "not RAM");
+		return buf;
+	}
+	switch ((enum kobs_owner)b->kind[idx]) {
+	case KOBS_FREE:
+		snprintf(buf, size, "free");
+		break;
+	case KOBS_KERNEL:
+		snprintf(buf, size, "kernel");
+		break;
+	case KOBS_PGTABLE:
+		snprintf(buf, size, "page-table");
+		break;
+	case KOBS_VFIO:
+		snprintf(buf, size, "vfio container %u", b->id[idx]);
+		break;
+	default:
+		snprintf(buf, size, "unknown");
+	}
+	return buf;
+}
+
+/* ---- domains ------------------------------------------------------------ */
+
+static struct odomain *dom_find(u32 id)
+{
+	for (size_t i = 0; i < O.nr_doms; i++)
+		if (O.doms[i].id == id)
+			return &O.doms[i];
+	return NULL;
+}
+
+static struct odomain *dom_get(u32 id)
+{
+	struct odomain *d = dom_find(id);
+
+	if (d)
+		return d;
+	if (O.nr_doms == O.cap_doms) {
+		size_t cap = O.cap_doms ? O.cap_doms * 2 : 16;
+		struct odomain *n = realloc(O.doms, cap * sizeof(*n));
+		if (!n)
+			return NULL;
+		O.doms = n;
+		O.cap_doms = cap;
+	}
+	d = &O.doms[O.nr_doms++];
+	memset(d, 0, sizeof(*d));
+	d->id = id;
+	return d;
+}
+
+static void obs_domain_alloc(void *opaque, u32 id, unsigned type)
+{
+	(void)opaque;
+	struct odomain *d = dom_get(id);
+	if (d) {
+		d->type = type;
+		d->n = 0;
+	}
+}
+
+static void obs_domain_free(void *opaque, u32 id)
+{
+	(void)opaque;
+	struct odomain *d = dom_find(id);
+	if (!d)
+		return;
+	free(d->ext);
+	*d = O.doms[--O.nr_doms];
+}
+
+/* Index of the first extent whose end lies above @iova. */
+static size_t ext_lower(const struct odomain *d, u64 iova)
+{
+	size_t lo = 0, hi = d->n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (d->ext[mid].iova + d->ext[mid].len <= iova)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static bool ext_reserve(struct odomain *d, size_t extra)
+{
+	if (d->n + extra <= d->cap)
+		return true;
+	size_t cap = d->cap ? d->cap * 2 : 16;
+	while (cap < d->n + extra)
+		cap *= 2;
+	struct extent *n = realloc(d->ext, cap * sizeof(*n));
+	if (!n)
+		return false;
+	d->ext = n;
+	d->cap = cap;
+	return true;
+}
+
+static void dom_unmap(struct odomain *d, u64 iova, u64 len)
+{
+	u64 end = iova + len;
+	size_t i = ext_lower(d, iova);
+
+	while (i < d->n && d->ext[i].iova < end) {
+		struct extent *e = &d->ext[i];
+		u64 e_end = e->iova + e->len;
+		if (e->iova < iova && e_end > end) {
+			/* Split in two around the hole. */
+			if (!ext_reserve(d, 1))
+				return;
+			e = &d->ext[i];
+			memmove(&d->ext[i + 2], &d->ext[i + 1], (d->n - i - 1) * sizeof(*e));
+			d->n++;
+			struct extent tail = { end, e->pa + (end - e->iova), e_end - end, e->prot };
+			e->len = iova - e->iova;
+			d->ext[i + 1] = tail;
+			return;
+		}
+		if (e->iova < iova) {
+			e->len = iova - e->iova;
+			i++;
+		} else if (e_end > end) {
+			e->pa += end - e->iova;
+			e->len = e_end - end;
+			e->iova = end;
+			i++;
+		} else {
+			memmove(&d->ext[i], &d->ext[i + 1], (d->n - i - 1) * sizeof(*e));
+			d->n--;
+		}
+	}
+}
+
+static void obs_domain_map(void *opaque, u32 id, u64 iova, u64 pa, u64 len, int prot)
+{
+	(void)opaque;
+	struct odomain *d = dom_get(id);
+	if (!d || !len)
+		return;
+	dom_unmap(d, iova, len);   /* a remap replaces (the core never does it) */
+	if (!ext_reserve(d, 1))
+		return;
+	size_t i = ext_lower(d, iova);
+	/* Coalesce with the previous extent when contiguous in both spaces. */
+	if (i > 0) {
+		struct extent *p = &d->ext[i - 1];
+		if (p->iova + p->len == iova && p->pa + p->len == pa && p->prot == prot) {
+			p->len += len;
+			return;
+		}
+	}
+	memmove(&d->ext[i + 1], &d->ext[i], (d->n - i) * sizeof(struct extent));
+	d->ext[i] = (struct extent){ iova, pa, len, prot };
+	d->n++;
+}
+
+static void obs_domain_unmap(void *opaque, u32 id, u64 iova, u64 len)
+{
+	(void)opaque;
+	struct odomain *d = dom_find(id);
+	if (d)
+		dom_unmap(d, iova, len);
+}
+
+static const struct extent *dom_lookup(const struct odomain *d, u64 iova)
+{
+	size_t i = ext_lower(d, iova);
+
+	if (i < d->n && d->ext[i].iova <= iova)
+		return &d->ext[i];
+	return NULL;
+}
+
+/* ---- groups and devices ------------------------------------------------- */
+
+static void obs_group_domain(void *opaque, int group, u32 domain, unsigned type)
+{
+	(void)opaque;
+	if (group < 0)
+		return;
+	if ((size_t)group >= O.nr_groups) {
+		size_t n = (size_t)group + 16;
+		struct ogroup *g = realloc(O.groups, n * sizeof(*g));
+		if (!g)
+			return;
+		memset(g + O.nr_groups, 0, (n - O.nr_groups) * sizeof(*g));
+		O.groups = g;
+		O.nr_groups = n;
+	}
+	O.groups[group] = (struct ogroup){ domain != 0, domain, type };
+}
+
+static struct odevice *dev_find(int node)
+{
+	for (size_t i = 0; i < O.nr_devs; i++)
+		if (O.devs[i].node == node)
+			return &O.devs[i];
+	return NULL;
+}
+
+static void obs_device_group(void *opaque, int node, const char *name, int group)
+{
+	(void)opaque;
+	struct odevice *d = dev_find(node);
+	if (!d) {
+		if (O.nr_devs == O.cap_devs) {
+			size_t cap = O.cap_devs ? O.cap_devs * 2 : 16;
+			struct odevice *n = realloc(O.devs, cap * sizeof(*n));
+			if (!n)
+				return;
+			O.devs = n;
+			O.cap_devs = cap;
+		}
+		d = &O.devs[O.nr_devs++];
+		d->node = node;
+	}
+	d->group = group;
+	snprintf(d->name, sizeof(d->name), "%s", name ? name : "?");
+}
+
+/* ---- judging ------------------------------------------------------------ */
+
+static const struct iommu_observer oracle_kernel_tap = {
+	.frames = obs_frames,
+	.domain_alloc = obs_domain_alloc,
+	.domain_free = obs_domain_free,
+	.domain_map = obs_domain_map,
+	.domain_unmap = obs_domain_unmap,
+	.group_domain = obs_group_domain,
+	.device_group = obs_device_group,
+};
+
+static const char *master_name(const struct hw_dma_event *ev, const struct odevice *d)
+{
+	if (d && d->name[0])
+		return d->name;
+	return ev->master && ev->master->name ? ev->master->name : "?";
+}
+
+static void judge_translated(const struct hw_dma_event *ev, const struct odevice *dev)
+{
+	const char *who = master_name(ev, dev);
+	const char *verb = ev->acc == HW_WRITE ? "wrote" : "read";
+	char owner[48];
+	const struct ogroup *g = NULL;
+
+	oracle_frame_owner(ev->xl.pa, owner, sizeof(owner));
+	if (dev && dev->group >= 0 && (size_t)dev->group < O.nr_groups && O.groups[dev->group].used)
+		g = &O.groups[dev->group];
+	if (!g) {
+		O.c.escapes++;
+		O.last = ORACLE_ESCAPE;
+		olog(true, LOGLEVEL_ERR,
+		     "oracle: ESCAPE: %s %s 0x%" PRIx64 " (owner: %s) via iova 0x%" PRIx64
+		     " with no domain (device in no group)", who, verb, ev->xl.pa, owner, ev->addr);
+		return;
+	}
+	const struct odomain *d = dom_find(g->domain);
+	const struct extent *e = d ? dom_lookup(d, ev->addr) : NULL;
+	int need = ev->acc == HW_WRITE ? IOMMU_WRITE : IOMMU_READ;
+	bool mapped = e && e->pa + (ev->addr - e->iova) == ev->xl.pa;
+	if (mapped && (e->prot & need)) {
+		O.c.ok++;
+		O.last = ORACLE_OK;
+		return;
+	}
+	const char *why = !e ? "unmapped" : !mapped ? "mapped elsewhere" : "not permitted";
+	if (ev->xl.from_tlb && (g->type & __IOMMU_DOMAIN_DMA_FQ)) {
+		O.c.lazy++;
+		O.last = ORACLE_LAZY;
+		olog(false, 0,
+		     "oracle: lazy: %s %s 0x%" PRIx64 " (owner: %s) via iova 0x%" PRIx64
+		     " in domain %u (%s, flush pending)", who, verb, ev->xl.pa, owner, ev->addr,
+		     g->domain, why);
+		return;
+	}
+	O.c.escapes++;
+	if (ev->xl.from_tlb) {
+		O.c.stale++;
+		O.last = ORACLE_STALE;
+		olog(true, LOGLEVEL_ERR,
+		     "oracle: ESCAPE: %s %s 0x%" PRIx64 " (owner: %s) via iova 0x%" PRIx64
+		     " in domain %u (%s: stale IOTLB entry)", who, verb, ev->xl.pa, owner,
+		     ev->addr, g->domain, why);
+		return;
+	}
+	O.last = ORACLE_ESCAPE;
+	olog(true, LOGLEVEL_ERR,
+	     "oracle: ESCAPE: %s %s 0x%" PRIx64 " (owner: %s) via iova 0x%" PRIx64
+	     " in domain %u (%s)", who, verb, ev->xl.pa, owner, ev->addr, g->domain, why);
+}
+
+static void oracle_dma(void *opaque, const struct hw_dma_event *ev)
+{
+	(void)opaque;
+	const struct odevice *dev = ev->master ? dev_find(ev->master->fdt_node) : NULL;
+	char owner[48];
+
+	switch (ev->xl.kind) {
+	case HW_XLATE_FAULT:
+		O.c.faults++;
+		O.last = ORACLE_FAULT;
+		return;
+	case HW_XLATE_DIRECT:
+	case HW_XLATE_BYPASS:
+		O.c.checked++;
+		O.c.unisolated++;
+		O.last = ORACLE_UNISOLATED;
+		oracle_frame_owner(ev->xl.pa, owner, sizeof(owner));
+		olog(false, 0, "oracle: unisolated: %s %s 0x%" PRIx64 " (owner: %s) (%s)",
+		     master_name(ev, dev), ev->acc == HW_WRITE ? "wrote" : "read", ev->xl.pa,
+		     owner, ev->xl.kind == HW_XLATE_DIRECT ? "no IOMMU" : "bypass");
+		return;
+	case HW_XLATE_TRANSLATED:
+		O.c.checked++;
+		judge_translated(ev, dev);
+		return;
+	}
+}
+
+/* ---- lifetime and reports ----------------------------------------------- */
+
+static void oracle_free_state(void)
+{
+	for (size_t i = 0; i < O.nr_banks; i++) {
+		free(O.banks[i].kind);
+		free(O.banks[i].id);
+	}
+	free(O.banks);
+	for (size_t i = 0; i < O.nr_doms; i++)
+		free(O.doms[i].ext);
+	free(O.doms);
+	free(O.groups);
+	free(O.devs);
+	free(O.log);
+	memset(&O, 0, sizeof(O));
+}
+
+int oracle_attach(struct machine *m)
+{
+	const struct hw_ram_bank *rb;
+	size_t n;
+
+	oracle_detach();
+	n = hw_ram_banks(m, &rb);
+	O.banks = calloc(n ? n : 1, sizeof(*O.banks));
+	if (!O.banks)
+		return -ENOMEM;
+	O.nr_banks = n;
+	for (size_t i = 0; i < n; i++) {
+		O.banks[i].base_pfn = rb[i].base >> PAGE_SHIFT;
+		O.banks[i].npages = rb[i].size >> PAGE_SHIFT;
+		O.banks[i].kind = calloc(O.banks[i].npages ? O.banks[i].npages : 1, 1);
+		O.banks[i].id = calloc(O.banks[i].npages ? O.banks[i].npages : 1, sizeof(u32));
+		if (!O.banks[i].kind || !O.banks[i].id) {
+			oracle_free_state();
+			return -ENOMEM;
+		}
+	}
+	O.m = m;
+	O.attached = true;
+	hw_set_dma_observer(m, oracle_dma, NULL);
+	iommu_set_observer(&oracle_kernel_tap, NULL);
+	return 0;
+}
+
+void oracle_detach(void)
+{
+	if (O.attached) {
+		hw_set_dma_observer(O.m, NULL, NULL);
+		iommu_set_observer(NULL, NULL);
+	}
+	oracle_free_state();
+}
+
+void oracle_get_counts(struct oracle_counts *out)
+{
+	*out = O.c;
+}
+
+u64 oracle_escapes(void)
+{
+	return O.c.escapes;
+}
+
+enum oracle_verdict oracle_last_verdict(void)
+{
+	return O.last;
+}
+
+const char *oracle_verdict_name(enum oracle_verdict v)
+{
+	static const char *const names[] = {
+		[ORACLE_NONE] = "none", [ORACLE_OK] = "ok", [ORACLE_ESCAPE] = "escape",
+		[ORACLE_STALE] = "stale", [ORACLE_LAZY] = "lazy",
+		[ORACLE_UNISOLATED] = "unisolated", [ORACLE_FAULT] = "fault",
+	};
+	return (unsigned)v < ARRAY_SIZE(names) ? names[v] : "?";
+}
+
+const char *oracle_log(size_t *len)
+{
+	if (len)
+		*len = O.log_len;
+	return O.log ? O.log : "";
+}
+
+int oracle_report(char *buf, size_t size)
+{
+	int n = snprintf(buf, size,
+			 "oracle: %" PRIu64 " DMA pages checked: %" PRIu64 " ok, %" PRIu64
+			 " escapes (%" PRIu64 " stale), %" PRIu64 " lazy, %" PRIu64
+			 " unisolated, %" PRIu64 " faults\n",
+			 O.c.checked, O.c.ok, O.c.escapes, O.c.stale, O.c.lazy, O.c.unisolated,
+			 O.c.faults);
+	/* Then the escape lines only. */
+	const char *p = O.log;
+	while (p && *p) {
+		const char *nl = strchr(p, '\n');
+		size_t l = nl ? (size_t)(nl - p + 1) : strlen(p);
+		if (!strncmp(p, "oracle: ESCAPE", 14)) {
+			if (buf && (size_t)n < size)
+				snprintf(buf + n, size - (size_t)n, "%.*s", (int)l, p);
+			n += (int)l;
+		}
+		p += l;
+	}
+	return n;
+}
+
+void oracle_reset_counts(void)
+{
+	memset(&O.c, 0, sizeof(O.c));
+	O.last = ORACLE_NONE;
+	O.log_len = 0;
+	if (O.log)
+		O.log[0] = '\0';
+}

@@ -1,0 +1,81 @@
+/*
+ * The DMA isolation oracle. It tags every emulated RAM frame with its owner
+ * (free, kernel, page table, a VFIO container), shadows every IOMMU
+ * domain's mappings as the kernel made them, knows each device's group and
+ * each group's current domain, and judges every DMA the machine completes:
+ *
+ * - translated, and the domain maps that IOVA to that frame with that
+ *   permission: fine;
+ * - translated but the kernel never mapped it there (or unmapped it, or
+ *   the device's group is blocked or unknown): an ESCAPE;
+ * - the same, served from a cached IOTLB entry: a stale-IOTLB ESCAPE
+ *   (except in a DMA-FQ domain, where Linux accepts the lazy-flush window:
+ *   counted as "lazy");
+ * - bypass, identity, or no IOMMU on the path: "unisolated", not an escape;
+ * - faults: counted.
+ *
+ * Escapes are logged ("oracle: ESCAPE: a000000.dma wrote 0x40123000 (owner:
+ * kernel) via iova 0x1000 in domain 3 (unmapped)") into the oracle's own
+ * log and into dmesg at error level.
+ *
+ * The oracle is fed by hw (hw_set_dma_observer) and by the kernel through
+ * kernel/iommu/observer.h. Attach it before kernel_boot and it stays on for
+ * the whole boot.
+ */
+#ifndef LAB_CHECK_ORACLE_H
+#define LAB_CHECK_ORACLE_H
+
+#include "common/types.h"
+
+struct machine;
+
+/* Installs both taps and starts from a clean state; -ENOMEM. */
+int oracle_attach(struct machine *m);
+/* Removes both taps and frees everything. */
+void oracle_detach(void);
+
+struct oracle_counts {
+	u64 checked;      /* DMA pages judged */
+	u64 ok;           /* translated as the kernel mapped them */
+	u64 escapes;      /* all escapes, stale ones included */
+	u64 stale;        /* escapes through a stale IOTLB entry */
+	u64 lazy;         /* stale hits inside a DMA-FQ domain's flush window */
+	u64 unisolated;   /* bypass, identity or no IOMMU */
+	u64 faults;       /* DMAs the IOMMU stopped */
+};
+
+void oracle_get_counts(struct oracle_counts *out);
+/* Number of escapes since attach (iommulab run exits non-zero if > 0). */
+u64 oracle_escapes(void);
+
+enum oracle_verdict {
+	ORACLE_NONE,         /* nothing judged yet */
+	ORACLE_OK,
+	ORACLE_ESCAPE,
+	ORACLE_STALE,
+	ORACLE_LAZY,
+	ORACLE_UNISOLATED,
+	ORACLE_FAULT,
+};
+/* The verdict of the most recent DMA page (the worst of one hw_dma call is
+ * not tracked: the last page wins). */
+enum oracle_verdict oracle_last_verdict(void);
+const char *oracle_verdict_name(enum oracle_verdict v);
+
+/* Every line the oracle logged (escapes, stale, lazy, unisolated) since attach. */
+const char *oracle_log(size_t *len);
+/*
+ * A summary for the shell and `iommulab run`: one line of counters
+ * ("oracle: 12 DMA pages checked: 10 ok, 0 escapes (0 stale), 0 lazy,
+ * 2 unisolated, 1 fault"), then the escape lines. Returns the length
+ * snprintf would give.
+ */
+int oracle_report(char *buf, size_t size);
+/* Clears counters and log (state kept). */
+void oracle_reset_counts(void);
+
+/* Owner of the frame holding @pa, as the log names it ("free", "kernel",
+ * "page-table", "vfio container 2", "not RAM"), into @buf. */
+const char *oracle_frame_owner(u64 pa, char *buf, size_t size);
+
+#endif

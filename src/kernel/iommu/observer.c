@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The kernel's end of the checker seam: forwards to the installed observer. */
+#include "kernel/iommu/observer.h"
+
+static const struct iommu_observer *obs;
+static void *obs_opaque;
+
+void iommu_set_observer(const struct iommu_observer *o, void *opaque)
+{
+	obs = o;
+	obs_opaque = opaque;
+}
+
+#define FORWARD(fn, ...)                                 \
+	do {                                             \
+		if (obs && obs->fn)                      \
+			obs->fn(obs_opaque, __VA_ARGS__); \
+	} while (0)
+
+void kobserve_frames(u64 pa, u64 len, enum kobs_owner owner, u32 id)
+{
+	FORWARD(frames, pa, len, owner, id);
+}
+
+void kobserve_page_alloc(u64 pa, unsigned order)
+{
+	FORWARD(frames, pa, PAGE_SIZE << order, KOBS_KERNEL, 0);
+}
+
+void kobserve_page_free(u64 pa, unsigned order)
+{
+	FORWARD(frames, pa, PAGE_SIZE << order, KOBS_FREE, 0);
+}
+
+void kobserve_domain_alloc(u32 domain, unsigned type)
+{
+	FORWARD(domain_alloc, domain, type);
+}
+
+void kobserve_domain_free(u32 domain)
+{
+	FORWARD(domain_free, domain);
+}
+
+void kobserve_domain_map(u32 domain, u64 iova, u64 pa, u64 len, int prot)
+{
+	FORWARD(domain_map, domain, iova, pa, len, prot);
+}
+
+void kobserve_domain_unmap(u32 domain, u64 iova, u64 len)
+{
+	FORWARD(domain_unmap, domain, iova, len);
+}
+
+void kobserve_group_domain(int group, u32 domain, unsigned type)
+{
+	FORWARD(group_domain, group, domain, type);
+}
+
+void kobserve_device_group(int fdt_node, const char *name, int group)
+{
+	FORWARD(device_group, fdt_node, name, group);
+}
