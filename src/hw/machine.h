@@ -57,6 +57,10 @@ int hw_mmio_map(struct machine *m, u64 base, u64 size, const struct hw_mmio_ops 
 /* -EFAULT when nothing decodes the address (the read then yields all ones). */
 int hw_mmio_read(struct machine *m, u64 pa, unsigned size, u64 *val);
 int hw_mmio_write(struct machine *m, u64 pa, unsigned size, u64 val);
+/* Removes the region mapped at @base: 0 or -ENOENT. */
+int hw_mmio_unmap(struct machine *m, u64 base);
+/* Name of the region decoding @pa, or NULL (for logs). */
+const char *hw_mmio_name(struct machine *m, u64 pa);
 
 /* ---- interrupts ----------------------------------------------------- */
 
@@ -75,6 +79,8 @@ void hw_event_cancel(struct machine *m, u64 id);
 /* Runs due events in time order; returns how many ran. */
 size_t hw_run_until(struct machine *m, u64 t);
 size_t hw_run_until_idle(struct machine *m);
+/* Events scheduled and not yet run. */
+size_t hw_events_pending(const struct machine *m);
 /* Seeded deterministic randomness: same seed, same run. */
 u64 hw_random(struct machine *m);
 
@@ -125,6 +131,9 @@ struct hw_dma_master {
  */
 int hw_dma(struct machine *m, struct hw_dma_master *master, u32 sid, u64 addr,
 	   void *buf, size_t len, enum hw_access acc);
+/* The same, telling in *@fault_addr which issued address failed. */
+int hw_dma_fault(struct machine *m, struct hw_dma_master *master, u32 sid, u64 addr,
+		 void *buf, size_t len, enum hw_access acc, u64 *fault_addr);
 
 /* Masters by DT path or node (the rogue-DMA verbs use these). */
 struct hw_dma_master *hw_master_by_node(struct machine *m, int fdt_node);

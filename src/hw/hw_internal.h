@@ -1,0 +1,118 @@
+/*
+ * Inside the machine: the struct machine layout and the helpers models use
+ * to plug themselves in. Only src/hw/ includes this; the kernel sees the
+ * machine through machine.h alone.
+ */
+#ifndef LAB_HW_INTERNAL_H
+#define LAB_HW_INTERNAL_H
+
+#include "hw/machine.h"
+
+/* RAM: per bank, a lazily filled table of host pages, in chunks. */
+#define HW_CHUNK_SHIFT 9                       /* 512 frames = 2 MiB a chunk */
+#define HW_CHUNK_FRAMES (1u << HW_CHUNK_SHIFT)
+
+struct hw_frame_chunk {
+	void *host[HW_CHUNK_FRAMES];   /* NULL until touched */
+	void **saved;                  /* pages hidden by an alias, lazily */
+	u64 alias_bits[HW_CHUNK_FRAMES / 64];
+};
+
+struct hw_ram {
+	u64 base, size, nframes;
+	struct hw_frame_chunk **chunks;  /* nframes / HW_CHUNK_FRAMES, rounded up */
+};
+
+struct hw_mmio_region {
+	u64 base, size;
+	const struct hw_mmio_ops *ops;
+	void *opaque;
+	char name[48];
+};
+
+struct hw_event {
+	u64 time, seq, id;
+	hw_event_fn fn;
+	void *arg;
+};
+
+#define HW_MAX_INTID 16384   /* SGIs, PPIs, SPIs and room for LPIs */
+
+struct hw_cleanup {
+	struct hw_cleanup *next;
+	void (*fn)(void *arg);
+	void *arg;
+};
+
+struct hw_iommu_entry {
+	struct hw_iommu_entry *next;
+	struct hw_iommu *iommu;
+};
+
+struct machine {
+	void *fdt;
+	size_t fdt_size;
+
+	struct hw_ram *ram;               /* sorted by base */
+	struct hw_ram_bank *banks;        /* the same, firmware view */
+	size_t nr_ram;
+	struct hw_ram *last_ram;          /* lookup cache */
+
+	struct hw_mmio_region *mmio;      /* sorted by base, disjoint */
+	size_t nr_mmio, cap_mmio;
+
+	u64 irq_level[HW_MAX_INTID / 64];
+	hw_irq_sink_fn irq_sink;
+	void *irq_sink_opaque;
+
+	u64 now, next_seq, next_event_id;
+	struct hw_event *events;          /* binary min-heap on (time, seq) */
+	size_t nr_events, cap_events;
+	u64 rng;
+
+	struct list_head masters;         /* struct hw_master_priv.pub.link */
+	struct hw_iommu_entry *iommus;
+	hw_dma_observer_fn dma_observer;
+	void *dma_observer_opaque;
+
+	struct hw_cleanup *cleanups;      /* run in reverse order of adding */
+};
+
+/* ---- for models --------------------------------------------------- */
+
+/* A model's create function, called once per enabled node it claims. */
+typedef int (*hw_model_create_fn)(struct machine *m, const void *fdt, int node,
+				  char *why, size_t whylen);
+
+struct hw_model {
+	const char *compatible;
+	hw_model_create_fn create;
+	bool is_iommu;   /* created in the first pass, before any master */
+};
+
+/* The table in hw_models.c, terminated by a NULL compatible. */
+extern const struct hw_model hw_models[];
+const struct hw_model *hw_model_find(const void *fdt, int node);
+
+/* Runs @fn(@arg) at machine_destroy, after every event is dropped. */
+int hw_on_destroy(struct machine *m, void (*fn)(void *arg), void *arg);
+
+/*
+ * Creates the bus master of a DMA-capable node: its stream IDs come from
+ * `iommus` or from a legacy `mmu-masters` list naming it. Its iommu pointer
+ * is resolved after every model exists. Freed by machine_destroy.
+ */
+struct hw_dma_master *hw_master_create(struct machine *m, int node, char *why, size_t whylen);
+
+/* Internal to machine.c/mem.c. */
+int hw_mem_init(struct machine *m, char *why, size_t whylen);
+void hw_mem_fini(struct machine *m);
+void hw_events_fini(struct machine *m);
+void hw_mmio_fini(struct machine *m);
+void hw_masters_fini(struct machine *m);
+int hw_masters_resolve(struct machine *m);
+
+#define hw_why(why, whylen, ...) \
+	do { if ((why) && (whylen)) snprintf((why), (whylen), __VA_ARGS__); } while (0)
+
+#endif

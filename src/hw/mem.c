@@ -1,0 +1,295 @@
+/*
+ * Physical memory: RAM banks from the device tree's memory nodes, each a
+ * flat table of host pages filled on first touch. Banks may be huge and
+ * sparse (Juno declares 8 GiB), so the table itself is allocated in chunks
+ * of 512 frames; a frame lookup is a bank match plus two array indexes.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libfdt.h>
+
+#include "common/dt.h"
+#include "hw_internal.h"
+
+static int bank_cmp(const void *a, const void *b)
+{
+	const struct hw_ram_bank *x = a, *y = b;
+
+	return x->base < y->base ? -1 : x->base > y->base;
+}
+
+static int add_bank(struct hw_ram_bank **banks, size_t *n, u64 base, u64 size)
+{
+	/* Only whole frames are RAM. */
+	u64 end = base + size;
+
+	if (end < base)
+		return -EINVAL;
+	base = ALIGN_UP(base, (u64)PAGE_SIZE);
+	end = ALIGN_DOWN(end, (u64)PAGE_SIZE);
+	if (end <= base)
+		return 0;
+	struct hw_ram_bank *nb = realloc(*banks, (*n + 1) * sizeof(*nb));
+	if (!nb)
+		return -ENOMEM;
+	nb[*n].base = base;
+	nb[*n].size = end - base;
+	*banks = nb;
+	(*n)++;
+	return 0;
+}
+
+static bool is_memory_node(const void *fdt, int node)
+{
+	int len;
+	const char *type = fdt_getprop(fdt, node, "device_type", &len);
+
+	return type && len >= 7 && strncmp(type, "memory", (size_t)len) == 0 &&
+	       strnlen(type, (size_t)len) == 6;
+}
+
+int hw_mem_init(struct machine *m, char *why, size_t whylen)
+{
+	const void *fdt = m->fdt;
+	struct hw_ram_bank *banks = NULL;
+	size_t n = 0;
+	int node, ret;
+
+	for (node = fdt_next_node(fdt, -1, NULL); node >= 0; node = fdt_next_node(fdt, node, NULL)) {
+		if (!is_memory_node(fdt, node) || !dt_node_enabled(fdt, node))
+			continue;
+		for (int i = 0;; i++) {
+			u64 base, size;
+
+			ret = dt_reg(fdt, node, i, &base, &size);
+			if (ret == -ENOENT)
+				break;
+			if (!ret)
+				ret = add_bank(&banks, &n, base, size);
+			if (ret) {
+				hw_why(why, whylen, "%s: bad memory reg entry %d",
+				       fdt_get_name(fdt, node, NULL), i);
+				free(banks);
+				return ret == -ENOMEM ? ret : -EINVAL;
+			}
+		}
+	}
+	qsort(banks, n, sizeof(*banks), bank_cmp);
+	for (size_t i = 1; i < n; i++) {
+		if (banks[i].base < banks[i - 1].base + banks[i - 1].size) {
+			hw_why(why, whylen, "memory banks overlap at 0x%llx",
+			       (unsigned long long)banks[i].base);
+			free(banks);
+			return -EINVAL;
+		}
+	}
+	m->ram = calloc(n ? n : 1, sizeof(*m->ram));
+	if (!m->ram) {
+		free(banks);
+		return -ENOMEM;
+	}
+	m->banks = banks;
+	m->nr_ram = n;
+	for (size_t i = 0; i < n; i++) {
+		struct hw_ram *r = &m->ram[i];
+
+		r->base = banks[i].base;
+		r->size = banks[i].size;
+		r->nframes = r->size >> PAGE_SHIFT;
+		r->chunks = calloc((r->nframes + HW_CHUNK_FRAMES - 1) >> HW_CHUNK_SHIFT,
+				   sizeof(*r->chunks));
+		if (!r->chunks)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+void hw_mem_fini(struct machine *m)
+{
+	for (size_t i = 0; m->ram && i < m->nr_ram; i++) {
+		struct hw_ram *r = &m->ram[i];
+		u64 nchunks = (r->nframes + HW_CHUNK_FRAMES - 1) >> HW_CHUNK_SHIFT;
+
+		for (u64 c = 0; r->chunks && c < nchunks; c++) {
+			struct hw_frame_chunk *ch = r->chunks[c];
+
+			if (!ch)
+				continue;
+			for (unsigned f = 0; f < HW_CHUNK_FRAMES; f++) {
+				bool aliased = ch->alias_bits[f / 64] & (1ull << (f % 64));
+
+				/* An aliased frame's host page belongs to its lender. */
+				if (aliased)
+					free(ch->saved[f]);
+				else
+					free(ch->host[f]);
+			}
+			free(ch->saved);
+			free(ch);
+		}
+		free(r->chunks);
+	}
+	free(m->ram);
+	free(m->banks);
+	m->ram = NULL;
+	m->banks = NULL;
+	m->nr_ram = 0;
+}
+
+static inline struct hw_ram *ram_of(struct machine *m, u64 pa)
+{
+	struct hw_ram *r = m->last_ram;
+
+	if (r && pa - r->base < r->size)
+		return r;
+	for (size_t i = 0; i < m->nr_ram; i++) {
+		r = &m->ram[i];
+		if (pa - r->base < r->size) {
+			m->last_ram = r;
+			return r;
+		}
+	}
+	return NULL;
+}
+
+static struct hw_frame_chunk *chunk_of(struct hw_ram *r, u64 frame, bool alloc)
+{
+	struct hw_frame_chunk **slot = &r->chunks[frame >> HW_CHUNK_SHIFT];
+
+	if (!*slot && alloc)
+		*slot = calloc(1, sizeof(**slot));
+	return *slot;
+}
+
+static void *new_page(void)
+{
+	void *p = NULL;
+
+	if (posix_memalign(&p, PAGE_SIZE, PAGE_SIZE))
+		return NULL;
+	memset(p, 0, PAGE_SIZE);
+	return p;
+}
+
+void *hw_frame(struct machine *m, u64 pa)
+{
+	struct hw_ram *r = ram_of(m, pa);
+
+	if (!r)
+		return NULL;
+	u64 frame = (pa - r->base) >> PAGE_SHIFT;
+	struct hw_frame_chunk *ch = chunk_of(r, frame, true);
+	if (!ch)
+		return NULL;
+	void **host = &ch->host[frame & (HW_CHUNK_FRAMES - 1)];
+	if (unlikely(!*host))
+		*host = new_page();
+	return *host ? (char *)*host + (pa & (PAGE_SIZE - 1)) : NULL;
+}
+
+bool hw_mem_is_ram(struct machine *m, u64 pa, u64 len)
+{
+	if (len == 0)
+		return ram_of(m, pa) != NULL;
+	if (pa + len < pa)
+		return false;
+	/* Adjacent banks together still make RAM. */
+	while (len) {
+		struct hw_ram *r = ram_of(m, pa);
+
+		if (!r)
+			return false;
+		u64 avail = r->base + r->size - pa;
+		if (avail >= len)
+			return true;
+		pa += avail;
+		len -= avail;
+	}
+	return true;
+}
+
+static int mem_copy(struct machine *m, u64 pa, void *buf, size_t len, bool write)
+{
+	if (!hw_mem_is_ram(m, pa, len))
+		return -EFAULT;
+	/* Allocate every page first so a failure moves nothing. */
+	for (u64 a = pa; a < pa + len; a = ALIGN_DOWN(a, (u64)PAGE_SIZE) + PAGE_SIZE)
+		if (!hw_frame(m, a))
+			return -ENOMEM;
+	while (len) {
+		size_t chunk = MIN((size_t)(PAGE_SIZE - (pa & (PAGE_SIZE - 1))), len);
+		char *host = hw_frame(m, pa);
+
+		if (write)
+			memcpy(host, buf, chunk);
+		else
+			memcpy(buf, host, chunk);
+		pa += chunk;
+		buf = (char *)buf + chunk;
+		len -= chunk;
+	}
+	return 0;
+}
+
+int hw_mem_read(struct machine *m, u64 pa, void *buf, size_t len)
+{
+	return mem_copy(m, pa, buf, len, false);
+}
+
+int hw_mem_write(struct machine *m, u64 pa, const void *buf, size_t len)
+{
+	return mem_copy(m, pa, (void *)buf, len, true);
+}
+
+int hw_frame_alias(struct machine *m, u64 pa, void *host)
+{
+	if (!IS_ALIGNED(pa, (u64)PAGE_SIZE) || !host || !IS_ALIGNED((uintptr_t)host, PAGE_SIZE))
+		return -EINVAL;
+	struct hw_ram *r = ram_of(m, pa);
+	if (!r)
+		return -EFAULT;
+	u64 frame = (pa - r->base) >> PAGE_SHIFT;
+	struct hw_frame_chunk *ch = chunk_of(r, frame, true);
+	if (!ch)
+		return -ENOMEM;
+	unsigned f = frame & (HW_CHUNK_FRAMES - 1);
+	if (ch->alias_bits[f / 64] & (1ull << (f % 64)))
+		return -EBUSY;
+	if (!ch->saved) {
+		ch->saved = calloc(HW_CHUNK_FRAMES, sizeof(*ch->saved));
+		if (!ch->saved)
+			return -ENOMEM;
+	}
+	ch->saved[f] = ch->host[f];
+	ch->host[f] = host;
+	ch->alias_bits[f / 64] |= 1ull << (f % 64);
+	return 0;
+}
+
+int hw_frame_unalias(struct machine *m, u64 pa)
+{
+	if (!IS_ALIGNED(pa, (u64)PAGE_SIZE))
+		return -EINVAL;
+	struct hw_ram *r = ram_of(m, pa);
+	if (!r)
+		return -EFAULT;
+	u64 frame = (pa - r->base) >> PAGE_SHIFT;
+	struct hw_frame_chunk *ch = chunk_of(r, frame, false);
+	unsigned f = frame & (HW_CHUNK_FRAMES - 1);
+	if (!ch || !(ch->alias_bits[f / 64] & (1ull << (f % 64))))
+		return -EINVAL;
+	ch->host[f] = ch->saved[f];
+	ch->saved[f] = NULL;
+	ch->alias_bits[f / 64] &= ~(1ull << (f % 64));
+	return 0;
+}
+
+size_t hw_ram_banks(struct machine *m, const struct hw_ram_bank **banks)
+{
+	if (banks)
+		*banks = m->banks;
+	return m->nr_ram;
+}
