@@ -5,11 +5,15 @@
  */
 #include "hw_internal.h"
 #include "hw_models.h"
+#include "arm_smmu.h"
 
 const struct hw_model hw_models[] = {
 	/* IOMMUs: created first, so masters can be routed to them. */
-	/* The SMMU model (src/hw/arm_smmu.c) adds its lines here:
-	 * { "arm,mmu-500", arm_smmu_v2_create, true }, ... */
+	{ "arm,mmu-500", arm_smmu_v2_create, true },
+	{ "arm,smmu-v2", arm_smmu_v2_create, true },
+	{ "arm,mmu-401", arm_smmu_v2_create, true },
+	{ "arm,smmu-v1", arm_smmu_v2_create, true },
+	{ "arm,mmu-400", arm_smmu_v2_create, true },
 	/* Bus masters and other devices. */
 	{ "iommulab,dma-copy", dma_copy_create, false },
 	{ NULL, NULL, false },

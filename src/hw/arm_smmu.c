@@ -1,0 +1,787 @@
+/*
+ * ARM SMMUv1/v2 (MMU-400/401/500) model: registers, stream matching, fault
+ * records, interrupts and the translate op of the DMA path. The table
+ * walker is in arm_smmu_walk.c and the IOTLB in arm_smmu_tlb.c; the
+ * register map is documented in docs/devices.md.
+ *
+ * The model never trusts what the driver writes: indexes beyond the
+ * implemented registers are ignored, unimplemented bits read as zero, and
+ * every configuration, however wrong, ends in bypass, a translation or an
+ * architected fault record.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libfdt.h>
+
+#include "common/dt.h"
+#include "hw/arm_smmu.h"
+#include "hw/arm_smmu_priv.h"
+#include "hw/hw_internal.h"
+
+/* ---- interrupts ----------------------------------------------------- */
+
+static void update_global_irq(struct arm_smmu *s)
+{
+	bool level = (s->scr0 & sCR0_GFIE) && (s->sgfsr & sGFSR_FAULTS);
+
+	if (level == s->global_level)
+		return;
+	s->global_level = level;
+	if (s->global_irq)
+		hw_irq_set(s->m, s->global_irq, level);
+}
+
+/* v2 gives each bank its own line; v1 routes a bank by CBAR.IRPTNDX. */
+static unsigned ctx_line(const struct arm_smmu *s, unsigned cbi)
+{
+	return s->v2 ? cbi : s->cb[cbi].cbar >> CBAR_IRPTNDX_SHIFT;
+}
+
+static void update_ctx_irqs(struct arm_smmu *s)
+{
+	bool want[SMMU_MAX_CTX_IRQ] = { false };
+
+	for (unsigned i = 0; i < s->num_cb; i++) {
+		const struct smmu_cb *cb = &s->cb[i];
+		unsigned line = ctx_line(s, i);
+
+		if ((cb->sctlr & SCTLR_CFIE) && (cb->fsr & FSR_W1C) && line < s->nr_ctx_irq)
+			want[line] = true;
+	}
+	/* Several lines may name one INTID (a combined interrupt): OR them. */
+	for (unsigned i = 0; i < s->nr_ctx_irq; i++) {
+		bool level = false;
+
+		for (unsigned j = 0; j < s->nr_ctx_irq && !level; j++)
+			level = want[j] && s->ctx_irq[j] == s->ctx_irq[i];
+		if (level != s->ctx_level[i]) {
+			s->ctx_level[i] = level;
+			hw_irq_set(s->m, s->ctx_irq[i], level);
+		}
+	}
+}
+
+/* ---- fault records -------------------------------------------------- */
+
+static void xlate_fault(struct hw_xlate *out, u32 tag)
+{
+	out->kind = HW_XLATE_FAULT;
+	out->pa = 0;
+	out->len = 0;
+	out->domain_tag = tag;
+}
+
+/* A fault that arrives while an earlier one is unacknowledged only sets MULTI. */
+static int global_fault(struct arm_smmu *s, u32 bit, u32 sid, u64 addr, enum hw_access acc,
+			bool priv, struct hw_xlate *out)
+{
+	if (s->sgfsr & (sGFSR_FAULTS & ~sGFSR_MULTI)) {
+		s->sgfsr |= sGFSR_MULTI;
+	} else {
+		s->sgfsr |= bit;
+		s->sgfar = addr;
+		s->sgfsynr[0] = (acc == HW_WRITE ? sGFSYNR0_WNR : 0) | (priv ? sGFSYNR0_PNU : 0);
+		s->sgfsynr[1] = sid;
+		s->sgfsynr[2] = 0;
+	}
+	update_global_irq(s);
+	xlate_fault(out, 0);
+	return -EFAULT;
+}
+
+static int ctx_fault(struct arm_smmu *s, unsigned cbi, const struct smmu_walk_result *r,
+		     u32 sid, u64 addr, enum hw_access acc, bool priv, struct hw_xlate *out)
+{
+	struct smmu_cb *cb = &s->cb[cbi];
+
+	if (cb->fsr & FSR_FAULTS) {
+		cb->fsr |= FSR_MULTI;
+	} else {
+		cb->fsr |= r->fault;
+		cb->far = addr;
+		cb->fsynr0 = (r->level & FSYNR0_PLVL) | (acc == HW_WRITE ? FSYNR0_WNR : 0) |
+			     (priv ? FSYNR0_PNU : 0) | (r->ptw ? FSYNR0_PTWF : 0);
+		cb->fsynr1 = 0;
+		cb->cbfrsynra = sid;
+	}
+	update_ctx_irqs(s);
+	xlate_fault(out, cbi + 1);
+	return -EFAULT;
+}
+
+/* ---- the translate op ----------------------------------------------- */
+
+static int smr_match(const struct arm_smmu *s, u32 sid)
+{
+	int found = SME_NOMATCH;
+
+	for (unsigned i = 0; i < s->num_smr; i++) {
+		u32 smr = s->smr[i], mask = (smr >> SMR_MASK_SHIFT) & SMMU_SID_MASK;
+
+		if (!(smr & SMR_VALID) || ((sid ^ smr) & ~mask & SMMU_SID_MASK))
+			continue;
+		if (found != SME_NOMATCH)
+			return SME_CONFLICT;
+		found = (int)i;
+	}
+	return found;
+}
+
+/* Stream matching through a small cache invalidated by any SMR write. */
+static inline int sme_lookup(struct arm_smmu *s, u32 sid)
+{
+	struct smmu_sid_cache_entry *c = &s->sid_cache[sid % SMMU_SID_CACHE];
+
+	if (likely(c->gen == s->sme_gen && c->sid == sid))
+		return c->idx;
+	c->sid = sid;
+	c->gen = s->sme_gen;
+	c->idx = smr_match(s, sid);
+	return c->idx;
+}
+
+static int bypass(struct hw_xlate *out, u64 addr)
+{
+	out->kind = HW_XLATE_BYPASS;
+	out->pa = addr;
+	out->len = PAGE_SIZE - (addr & (PAGE_SIZE - 1));
+	out->domain_tag = 0;
+	return 0;
+}
+
+static bool perm_fault(bool ro, bool priv_only, enum hw_access acc, bool priv)
+{
+	return (ro && acc == HW_WRITE) || (priv_only && !priv);
+}
+
+static void translated(struct hw_xlate *out, u64 pa, unsigned shift, u64 addr, unsigned cbi,
+		       bool from_tlb)
+{
+	u64 off = addr & ((1ull << shift) - 1);
+
+	out->kind = HW_XLATE_TRANSLATED;
+	out->pa = pa + off;
+	out->len = (1ull << shift) - off;
+	out->from_tlb = from_tlb;
+	out->domain_tag = cbi + 1;
+}
+
+static inline const struct smmu_ctx_cfg *ctx_cfg(struct arm_smmu *s, unsigned cbi)
+{
+	struct smmu_cb *cb = &s->cb[cbi];
+
+	if (unlikely(cb->dirty))
+		smmu_ctx_decode(s, cb);
+	return &cb->cfg;
+}
+
+/* Stage 1 in context bank @cbi: the IOTLB, else a walk that fills it. */
+static int s1_translate(struct arm_smmu *s, unsigned cbi, u32 sid, u64 addr, enum hw_access acc,
+			bool priv, struct hw_xlate *out)
+{
+	const struct smmu_ctx_cfg *cfg = ctx_cfg(s, cbi);
+	const struct smmu_tlb_entry *e;
+	struct smmu_walk_result r;
+
+	if (cfg->kind == CTX_BYPASS)
+		return bypass(out, addr);
+	e = smmu_tlb_lookup(&s->tlb, cbi, cfg->asid, addr);
+	if (e) {
+		if (unlikely(perm_fault(e->ro, e->priv_only, acc, priv))) {
+			r = (struct smmu_walk_result){ .fault = FSR_PF, .level = e->level };
+			return ctx_fault(s, cbi, &r, sid, addr, acc, priv, out);
+		}
+		translated(out, e->pa, e->shift, addr, cbi, true);
+		return 0;
+	}
+	smmu_walk(s, cfg, addr, &r);
+	if (r.fault)
+		return ctx_fault(s, cbi, &r, sid, addr, acc, priv, out);
+	smmu_tlb_insert(&s->tlb, cbi, cfg->asid, addr, &r);
+	if (perm_fault(r.ro, r.priv_only, acc, priv)) {
+		r.fault = FSR_PF;
+		return ctx_fault(s, cbi, &r, sid, addr, acc, priv, out);
+	}
+	translated(out, r.pa, r.shift, addr, cbi, false);
+	return 0;
+}
+
+static int smmu_translate(struct hw_iommu *iommu, u32 sid, u64 addr, enum hw_access acc,
+			  struct hw_xlate *out)
+{
+	struct arm_smmu *s = container_of(iommu, struct arm_smmu, iommu);
+	unsigned cbi;
+	bool priv;
+	u32 s2cr;
+	int idx;
+
+	out->from_tlb = false;
+	if (s->scr0 & sCR0_CLIENTPD)
+		return bypass(out, addr);
+	sid &= SMMU_SID_MASK;   /* the model decodes NUMSIDB bits of stream ID */
+	idx = sme_lookup(s, sid);
+	if (unlikely(idx < 0)) {
+		if (idx == SME_NOMATCH && !(s->scr0 & sCR0_USFCFG))
+			return bypass(out, addr);
+		return global_fault(s, idx == SME_CONFLICT ? sGFSR_SMCF : sGFSR_USF, sid, addr,
+				    acc, false, out);
+	}
+	s2cr = s->s2cr[idx];
+	priv = ((s2cr >> S2CR_PRIVCFG_SHIFT) & 3) == S2CR_PRIVCFG_PRIV;
+	switch ((s2cr >> S2CR_TYPE_SHIFT) & 3) {
+	case S2CR_TYPE_TRANS:
+		break;
+	case S2CR_TYPE_BYPASS:
+		return bypass(out, addr);
+	default:   /* fault, and the reserved encoding */
+		return global_fault(s, sGFSR_USF, sid, addr, acc, priv, out);
+	}
+	cbi = s2cr & S2CR_CBNDX;
+	if (cbi >= s->num_cb)
+		return global_fault(s, sGFSR_UCBF, sid, addr, acc, priv, out);
+	if (ctx_cfg(s, cbi)->kind == CTX_INVALID)
+		return global_fault(s, sGFSR_ICF, sid, addr, acc, priv, out);
+	return s1_translate(s, cbi, sid, addr, acc, priv, out);
+}
+
+static const struct hw_iommu_ops smmu_iommu_ops = {
+	.translate = smmu_translate,
+};
+
+/* ---- address translation operations (ATS1*) -------------------------- */
+
+/* Faults of a translation operation go to PAR only: F, and the FSR bit in 8:1. */
+static void ats_op(struct arm_smmu *s, unsigned cbi, u64 va, enum hw_access acc, bool priv)
+{
+	const struct smmu_ctx_cfg *cfg = ctx_cfg(s, cbi);
+	struct smmu_cb *cb = &s->cb[cbi];
+	struct smmu_walk_result r;
+
+	if (cfg->kind != CTX_S1) {
+		cb->par = cfg->kind == CTX_BYPASS ? (va & GENMASK_ULL(47, 12)) : (PAR_F | FSR_TF);
+		return;
+	}
+	smmu_walk(s, cfg, va, &r);
+	if (!r.fault && perm_fault(r.ro, r.priv_only, acc, priv))
+		r.fault = FSR_PF;
+	if (r.fault)
+		cb->par = PAR_F | r.fault;
+	else
+		cb->par = (r.pa | (va & ((1ull << r.shift) - 1))) & GENMASK_ULL(47, 12);
+}
+
+/* ---- register access ------------------------------------------------ */
+
+static void sme_changed(struct arm_smmu *s)
+{
+	s->sme_gen++;
+}
+
+static u32 gr0_read(struct arm_smmu *s, u32 off)
+{
+	switch (off) {
+	case GR0_sCR0: return s->scr0;
+	case GR0_sCR1: return s->scr1;
+	case GR0_sCR2: return s->scr2;
+	case GR0_sACR: return s->sacr;
+	case GR0_sIDR0 ... GR0_sIDR7: return s->idr[(off - GR0_sIDR0) / 4];
+	case GR0_sGFAR: return (u32)s->sgfar;
+	case GR0_sGFAR + 4: return (u32)(s->sgfar >> 32);
+	case GR0_sGFSR: return s->sgfsr;
+	case GR0_sGFSYNR0: return s->sgfsynr[0];
+	case GR0_sGFSYNR1: return s->sgfsynr[1];
+	case GR0_sGFSYNR2: return s->sgfsynr[2];
+	case GR0_sTLBGSTATUS: return 0;   /* every invalidation completes at once */
+	}
+	if (off >= GR0_SMR(0) && off < GR0_SMR(s->num_smr))
+		return s->smr[(off - GR0_SMR(0)) / 4];
+	if (off >= GR0_S2CR(0) && off < GR0_S2CR(s->num_smr))
+		return s->s2cr[(off - GR0_S2CR(0)) / 4];
+	return 0;
+}
+
+static void tlbi_vmid(struct arm_smmu *s, u32 vmid)
+{
+	for (unsigned i = 0; i < s->num_cb; i++)
+		if ((s->cb[i].cbar & CBAR_VMID) == (vmid & CBAR_VMID))
+			smmu_tlb_inv_cb(&s->tlb, i);
+}
+
+static void gr0_write(struct arm_smmu *s, u32 off, u32 val)
+{
+	switch (off) {
+	case GR0_sCR0:
+		/* No extended stream IDs and no 16-bit VMIDs: those bits are RAZ/WI. */
+		s->scr0 = val & GENMASK(29, 0) & ~sCR0_EXIDENABLE;
+		sme_changed(s);
+		update_global_irq(s);
+		return;
+	case GR0_sCR1: s->scr1 = val; return;
+	case GR0_sCR2: s->scr2 = val; return;
+	case GR0_sACR: s->sacr = val; return;
+	case GR0_sGFSR:
+		s->sgfsr &= ~(val & sGFSR_FAULTS);
+		update_global_irq(s);
+		return;
+	case GR0_sGFSRRESTORE:
+		s->sgfsr = val & sGFSR_FAULTS;
+		update_global_irq(s);
+		return;
+	case GR0_TLBIVMID: tlbi_vmid(s, val); return;
+	case GR0_TLBIALLNSNH: smmu_tlb_inv_all(&s->tlb); return;
+	case GR0_TLBIALLH:      /* no hypervisor contexts: nothing to drop */
+	case GR0_STLBIALL:      /* no secure contexts */
+	case GR0_sTLBGSYNC:     /* completes at once */
+		return;
+	}
+	if (off >= GR0_SMR(0) && off < GR0_SMR(s->num_smr)) {
+		s->smr[(off - GR0_SMR(0)) / 4] = val & SMR_WRITABLE;
+		sme_changed(s);
+	} else if (off >= GR0_S2CR(0) && off < GR0_S2CR(s->num_smr)) {
+		s->s2cr[(off - GR0_S2CR(0)) / 4] = val & S2CR_WRITABLE;
+		sme_changed(s);
+	}
+}
+
+static u32 gr1_read(struct arm_smmu *s, u32 off)
+{
+	unsigned n = (off & 0x3ff) / 4;
+
+	if (n >= s->num_cb)
+		return 0;
+	switch (off & ~0x3ffu) {
+	case GR1_CBAR(0): return s->cb[n].cbar;
+	case GR1_CBFRSYNRA(0): return s->cb[n].cbfrsynra;
+	case GR1_CBA2R(0): return s->v2 ? s->cb[n].cba2r : 0;
+	}
+	return 0;
+}
+
+static void gr1_write(struct arm_smmu *s, u32 off, u32 val)
+{
+	unsigned n = (off & 0x3ff) / 4;
+	struct smmu_cb *cb;
+
+	if (n >= s->num_cb)
+		return;
+	cb = &s->cb[n];
+	switch (off & ~0x3ffu) {
+	case GR1_CBAR(0):
+		cb->cbar = val;
+		cb->dirty = true;
+		if (!s->v2)
+			update_ctx_irqs(s);   /* IRPTNDX may have moved the bank's line */
+		return;
+	case GR1_CBFRSYNRA(0):
+		cb->cbfrsynra = val & 0xffff;
+		return;
+	case GR1_CBA2R(0):
+		if (s->v2) {
+			cb->cba2r = val & CBA2R_WRITABLE;
+			cb->dirty = true;
+		}
+		return;
+	}
+}
+
+static bool cb_is64(u32 off)
+{
+	switch (off) {
+	case CB_TTBR0: case CB_TTBR1: case CB_PAR: case CB_FAR: case CB_IPAFAR:
+	case CB_TLBIVA: case CB_TLBIVAA: case CB_TLBIVAL: case CB_TLBIVAAL:
+	case CB_TLBIIPAS2: case CB_TLBIIPAS2L:
+	case CB_ATS1PR: case CB_ATS1PW: case CB_ATS1UR: case CB_ATS1UW:
+		return true;
+	}
+	return false;
+}
+
+static u64 *cb_reg64(struct smmu_cb *cb, u32 off)
+{
+	switch (off) {
+	case CB_TTBR0: return &cb->ttbr[0];
+	case CB_TTBR1: return &cb->ttbr[1];
+	case CB_PAR: return &cb->par;
+	case CB_FAR: return &cb->far;
+	case CB_IPAFAR: return &cb->ipafar;
+	}
+	return NULL;   /* write-only operations */
+}
+
+static u32 cb_read32(struct arm_smmu *s, struct smmu_cb *cb, u32 off)
+{
+	switch (off) {
+	case CB_SCTLR: return cb->sctlr;
+	case CB_ACTLR: return cb->actlr;
+	case CB_TCR2: return s->v2 ? cb->tcr2 : 0;
+	case CB_TCR: return cb->tcr;
+	case CB_CONTEXTIDR: return cb->contextidr;
+	case CB_MAIR0: return cb->mair[0];
+	case CB_MAIR1: return cb->mair[1];
+	case CB_FSR: return cb->fsr;
+	case CB_FSYNR0: return cb->fsynr0;
+	case CB_FSYNR1: return cb->fsynr1;
+	case CB_TLBSTATUS: return 0;   /* SACTIVE clear: syncs complete at once */
+	case CB_ATSR: return 0;        /* ACTIVE clear */
+	}
+	return 0;
+}
+
+static void cb_write32(struct arm_smmu *s, struct smmu_cb *cb, u32 off, u32 val)
+{
+	switch (off) {
+	case CB_SCTLR:
+		cb->sctlr = val;
+		cb->dirty = true;
+		update_ctx_irqs(s);
+		return;
+	case CB_ACTLR: cb->actlr = val; return;
+	case CB_TCR2:
+		if (s->v2) {
+			cb->tcr2 = val;
+			cb->dirty = true;
+		}
+		return;
+	case CB_TCR: cb->tcr = val; cb->dirty = true; return;
+	case CB_CONTEXTIDR: cb->contextidr = val; return;
+	case CB_MAIR0: cb->mair[0] = val; return;
+	case CB_MAIR1: cb->mair[1] = val; return;
+	case CB_FSR:
+		cb->fsr &= ~(val & FSR_W1C);
+		update_ctx_irqs(s);
+		return;
+	case CB_FSRRESTORE:
+		cb->fsr = val & FSR_W1C;
+		update_ctx_irqs(s);
+		return;
+	case CB_FSYNR0: cb->fsynr0 = val; return;
+	case CB_FSYNR1: cb->fsynr1 = val; return;
+	case CB_TLBIASID:
+		smmu_tlb_inv_asid(&s->tlb, (unsigned)(cb - s->cb),
+				  val & (cb->tcr2 & TCR2_AS ? 0xffff : 0xff));
+		return;
+	case CB_TLBIALL:
+		smmu_tlb_inv_cb(&s->tlb, (unsigned)(cb - s->cb));
+		return;
+	/* RESUME: nothing stalls (CFCFG=1 terminates too); TLBSYNC completes at once. */
+	}
+}
+
+/* TLBIVA(A)(L): an AArch64 bank takes VA[55:12] in 43:0 and the ASID in 63:48; an
+ * AArch32 bank VA[31:12] in 31:12 and the ASID in 7:0. */
+static void cb_tlbi_va(struct arm_smmu *s, unsigned cbi, u64 val, bool all_asid)
+{
+	struct smmu_cb *cb = &s->cb[cbi];
+	u64 va;
+	u16 asid;
+
+	if (s->v2 && (cb->cba2r & CBA2R_VA64)) {
+		va = (val & GENMASK_ULL(43, 0)) << 12;
+		if (va & BIT_ULL(55))
+			va |= GENMASK_ULL(63, 56);
+		asid = (val >> 48) & (cb->tcr2 & TCR2_AS ? 0xffff : 0xff);
+	} else {
+		va = val & GENMASK_ULL(31, 12);
+		asid = val & 0xff;
+	}
+	smmu_tlb_inv_va(&s->tlb, cbi, va, asid, all_asid);
+}
+
+static void cb_action64(struct arm_smmu *s, unsigned cbi, u32 off, u64 val)
+{
+	switch (off) {
+	case CB_TLBIVA: case CB_TLBIVAL:
+		cb_tlbi_va(s, cbi, val, false);
+		return;
+	case CB_TLBIVAA: case CB_TLBIVAAL:
+		cb_tlbi_va(s, cbi, val, true);
+		return;
+	case CB_ATS1PR: ats_op(s, cbi, val & ~0xfffull, HW_READ, true); return;
+	case CB_ATS1PW: ats_op(s, cbi, val & ~0xfffull, HW_WRITE, true); return;
+	case CB_ATS1UR: ats_op(s, cbi, val & ~0xfffull, HW_READ, false); return;
+	case CB_ATS1UW: ats_op(s, cbi, val & ~0xfffull, HW_WRITE, false); return;
+	}
+	/* TLBIIPAS2(L): no stage 2, nothing to drop. */
+}
+
+/* A 64-bit register accessed whole (@part 0), by its low (1) or high (2) word. */
+static void cb_write64(struct arm_smmu *s, unsigned cbi, u32 off, u64 val, int part)
+{
+	struct smmu_cb *cb = &s->cb[cbi];
+	u64 *reg = cb_reg64(cb, off);
+
+	if (!reg) {
+		if (part != 2)
+			cb_action64(s, cbi, off, part ? (u32)val : val);
+		return;
+	}
+	if (off == CB_IPAFAR)
+		return;   /* read-only: no stage 2 */
+	if (part == 1)
+		*reg = (*reg & GENMASK_ULL(63, 32)) | (u32)val;
+	else if (part == 2)
+		*reg = (*reg & 0xffffffffull) | ((u64)(u32)val << 32);
+	else
+		*reg = val;
+	cb->dirty = true;
+}
+
+/* Decodes an access into (space, offset) and splits or merges 64-bit accesses. */
+static u64 smmu_mmio_read(void *opaque, u64 off, unsigned size)
+{
+	struct arm_smmu *s = opaque;
+	u64 page = off >> s->pgshift;
+	u32 po = off & ((1u << s->pgshift) - 1);
+
+	if ((size != 4 && size != 8) || (off & (size - 1)))
+		return 0;
+	if (page >= s->numpage) {
+		unsigned cbi = page - s->numpage;
+		struct smmu_cb *cb = &s->cb[cbi];
+		u64 *reg;
+
+		if (cbi >= s->num_cb)
+			return 0;
+		if (cb_is64(po) || cb_is64(po - 4)) {
+			u32 base = cb_is64(po) ? po : po - 4;
+
+			reg = cb_reg64(cb, base);
+			if (!reg)
+				return 0;   /* write-only */
+			if (size == 8)
+				return *reg;
+			return base == po ? (u32)*reg : (u32)(*reg >> 32);
+		}
+		if (size == 8)
+			return cb_read32(s, cb, po) | (u64)cb_read32(s, cb, po + 4) << 32;
+		return cb_read32(s, cb, po);
+	}
+	if (page == 0) {
+		if (size == 8)
+			return gr0_read(s, po) | (u64)gr0_read(s, po + 4) << 32;
+		return gr0_read(s, po);
+	}
+	if (page == 1) {
+		if (size == 8)
+			return gr1_read(s, po) | (u64)gr1_read(s, po + 4) << 32;
+		return gr1_read(s, po);
+	}
+	return 0;   /* other global pages: RAZ */
+}
+
+static void smmu_mmio_write(void *opaque, u64 off, u64 val, unsigned size)
+{
+	struct arm_smmu *s = opaque;
+	u64 page = off >> s->pgshift;
+	u32 po = off & ((1u << s->pgshift) - 1);
+
+	if ((size != 4 && size != 8) || (off & (size - 1)))
+		return;
+	if (page >= s->numpage) {
+		unsigned cbi = page - s->numpage;
+
+		if (cbi >= s->num_cb)
+			return;
+		if (cb_is64(po)) {
+			cb_write64(s, cbi, po, val, size == 8 ? 0 : 1);
+		} else if (cb_is64(po - 4)) {
+			if (size == 4)
+				cb_write64(s, cbi, po - 4, val, 2);
+		} else {
+			cb_write32(s, &s->cb[cbi], po, (u32)val);
+			if (size == 8)
+				cb_write32(s, &s->cb[cbi], po + 4, (u32)(val >> 32));
+		}
+		return;
+	}
+	if (page > 1)
+		return;
+	if (page == 0) {
+		gr0_write(s, po, (u32)val);
+		if (size == 8)
+			gr0_write(s, po + 4, (u32)(val >> 32));
+	} else {
+		gr1_write(s, po, (u32)val);
+		if (size == 8)
+			gr1_write(s, po + 4, (u32)(val >> 32));
+	}
+}
+
+static const struct hw_mmio_ops smmu_mmio_ops = {
+	.read = smmu_mmio_read,
+	.write = smmu_mmio_write,
+};
+
+/* ---- creation ------------------------------------------------------- */
+
+/*
+ * Power-on state. The architecture leaves most of it UNKNOWN; the model
+ * picks fixed values: the SMMU disabled (CLIENTPD), SMRs invalid, S2CRs of
+ * type fault, context banks zero (so translation off, CBAR type stage 2).
+ */
+static void smmu_reset(struct arm_smmu *s)
+{
+	s->scr0 = sCR0_CLIENTPD;
+	for (unsigned i = 0; i < SMMU_MAX_SMR; i++) {
+		s->smr[i] = 0;
+		s->s2cr[i] = S2CR_TYPE_FAULT << S2CR_TYPE_SHIFT;
+	}
+	for (unsigned i = 0; i < SMMU_MAX_CB; i++) {
+		memset(&s->cb[i], 0, sizeof(s->cb[i]));
+		s->cb[i].dirty = true;
+	}
+	s->sme_gen = 1;   /* zeroed cache entries (gen 0) never match */
+}
+
+static unsigned log2_floor(u64 v)
+{
+	unsigned n = 0;
+
+	while (v >>= 1)
+		n++;
+	return n;
+}
+
+static void smmu_set_ids(struct arm_smmu *s, bool coherent)
+{
+	s->idr[0] = ID0_S1TS | ID0_SMS | ID0_PTFS_NO_AARCH32S |
+		    (MIN(s->nr_ctx_irq, 255u) << ID0_NUMIRPT_SHIFT) |
+		    (coherent ? ID0_CTTW : 0) |
+		    (SMMU_NUMSIDB << ID0_NUMSIDB_SHIFT) | s->num_smr;
+	s->idr[1] = (s->pgshift == 16 ? ID1_PAGESIZE : 0) |
+		    ((log2_floor(s->numpage) - 1) << ID1_NUMPAGENDXB_SHIFT) | s->num_cb;
+	if (s->v2) {
+		/* 48-bit input, intermediate and output addresses; 4K and 64K granules. */
+		s->idr[2] = ID2_PTFS_4K | ID2_PTFS_64K | (5 << ID2_UBS_SHIFT) |
+			    (5 << ID2_OAS_SHIFT) | 5;
+		s->idr[7] = (2 << 4) | 1;   /* MMU-500 r2p1 */
+	} else {
+		/* v1: the AArch32 long-descriptor format, 40-bit addresses. */
+		s->idr[2] = (2 << ID2_OAS_SHIFT) | 2;
+		s->idr[7] = 0;
+	}
+}
+
+static int smmu_irqs(struct arm_smmu *s, const void *fdt, int node, char *why, size_t whylen)
+{
+	u32 nglobal = 1, intid;
+	unsigned i;
+
+	dt_prop_u32(fdt, node, "#global-interrupts", &nglobal);
+	for (i = 0; i < nglobal + SMMU_MAX_CTX_IRQ; i++) {
+		int ret = dt_irq(fdt, node, (int)i, &intid);
+
+		if (ret == -ENOENT)
+			break;
+		if (ret) {
+			hw_why(why, whylen, "%s: bad interrupts entry %u", s->name, i);
+			return -EINVAL;
+		}
+		if (i == 0 && nglobal)
+			s->global_irq = intid;
+		else if (i >= nglobal)
+			s->ctx_irq[s->nr_ctx_irq++] = intid;
+	}
+	return 0;
+}
+
+static bool is_v2(const void *fdt, int node)
+{
+	return dt_node_is_compatible(fdt, node, "arm,mmu-500") ||
+	       dt_node_is_compatible(fdt, node, "arm,smmu-v2");
+}
+
+static bool is_v1(const void *fdt, int node)
+{
+	return dt_node_is_compatible(fdt, node, "arm,mmu-401") ||
+	       dt_node_is_compatible(fdt, node, "arm,smmu-v1") ||
+	       dt_node_is_compatible(fdt, node, "arm,mmu-400");
+}
+
+/* Reads the knobs and sizes the register space; 0 or -EINVAL. */
+static int smmu_geometry(struct arm_smmu *s, const void *fdt, int node, u64 size,
+			 char *why, size_t whylen)
+{
+	u32 num_smr = s->v2 ? 48 : 16, num_cb = 8, pgsize = 4096;
+	u64 numpage;
+
+	dt_prop_u32(fdt, node, "iommulab,num-smr", &num_smr);
+	dt_prop_u32(fdt, node, "iommulab,num-cb", &num_cb);
+	dt_prop_u32(fdt, node, "iommulab,page-size", &pgsize);
+	if (num_smr < 1 || num_smr > SMMU_MAX_SMR || num_cb < 1 || num_cb > SMMU_MAX_CB) {
+		hw_why(why, whylen, "%s: iommulab,num-smr must be 1..%d and iommulab,num-cb 1..%d",
+		       s->name, SMMU_MAX_SMR, SMMU_MAX_CB);
+		return -EINVAL;
+	}
+	if (pgsize != 4096 && pgsize != 65536) {
+		hw_why(why, whylen, "%s: iommulab,page-size must be 4096 or 65536", s->name);
+		return -EINVAL;
+	}
+	s->num_smr = num_smr;
+	s->num_cb = num_cb;
+	s->pgshift = pgsize == 65536 ? 16 : 12;
+	/* The upper half of the window holds the context banks, one page each. */
+	numpage = (size / 2) >> s->pgshift;
+	if (numpage > 256)
+		numpage = 256;
+	numpage = numpage ? 1ull << log2_floor(numpage) : 0;
+	if (numpage < 2 || numpage < num_cb) {
+		hw_why(why, whylen, "%s: reg size %#llx too small for %u context banks of %u bytes",
+		       s->name, (unsigned long long)size, num_cb, pgsize);
+		return -EINVAL;
+	}
+	s->numpage = (unsigned)numpage;
+	return 0;
+}
+
+int arm_smmu_v2_create(struct machine *m, const void *fdt, int node, char *why, size_t whylen)
+{
+	struct arm_smmu *s;
+	u64 base, size;
+	const char *nm;
+	int ret;
+
+	if (!is_v2(fdt, node) && !is_v1(fdt, node)) {
+		hw_why(why, whylen, "node %d is not an ARM SMMUv1/v2", node);
+		return -EINVAL;
+	}
+	if (dt_reg(fdt, node, 0, &base, &size) || !size) {
+		hw_why(why, whylen, "%s: missing or untranslatable reg", fdt_get_name(fdt, node, NULL));
+		return -EINVAL;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		hw_why(why, whylen, "out of memory");
+		return -ENOMEM;
+	}
+	if (hw_on_destroy(m, free, s)) {
+		free(s);
+		hw_why(why, whylen, "out of memory");
+		return -ENOMEM;
+	}
+	s->m = m;
+	s->v2 = is_v2(fdt, node);
+	nm = fdt_get_name(fdt, node, NULL);
+	snprintf(s->name, sizeof(s->name), "%s", nm ? nm : "smmu");
+	ret = smmu_geometry(s, fdt, node, size, why, whylen);
+	if (!ret)
+		ret = smmu_irqs(s, fdt, node, why, whylen);
+	if (ret)
+		return ret;
+	smmu_reset(s);
+	smmu_set_ids(s, dt_prop_bool(fdt, node, "dma-coherent"));
+	ret = hw_mmio_map(m, base, size, &smmu_mmio_ops, s, s->name);
+	if (ret) {
+		hw_why(why, whylen, "%s: registers at %#llx overlap another device", s->name,
+		       (unsigned long long)base);
+		return ret;
+	}
+	s->iommu.ops = &smmu_iommu_ops;
+	s->iommu.fdt_node = node;
+	s->iommu.name = s->name;
+	hw_iommu_register(m, &s->iommu);
+	return 0;
+}
