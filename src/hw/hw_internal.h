@@ -12,6 +12,10 @@
 #define HW_CHUNK_SHIFT 9                       /* 512 frames = 2 MiB a chunk */
 #define HW_CHUNK_FRAMES (1u << HW_CHUNK_SHIFT)
 
+/* RAM the model accepts: ARMv8 48-bit physical addresses, 1 TiB in all. */
+#define HW_PA_LIMIT (1ull << 48)
+#define HW_MAX_RAM (1ull << 40)
+
 struct hw_frame_chunk {
 	void *host[HW_CHUNK_FRAMES];   /* NULL until touched */
 	void **saved;                  /* pages hidden by an alias, lazily */

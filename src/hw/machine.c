@@ -59,8 +59,9 @@ static int create_models(struct machine *m, bool iommus, char *why, size_t whyle
 		if (!h || h->is_iommu != iommus || !dt_node_enabled(fdt, node))
 			continue;
 		int ret = h->create(m, fdt, node, why, whylen);
+		/* A model that cannot be built is a tree the machine refuses. */
 		if (ret)
-			return ret;
+			return ret == -ENOMEM ? ret : -EINVAL;
 	}
 	return 0;
 }

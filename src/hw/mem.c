@@ -77,7 +77,18 @@ int hw_mem_init(struct machine *m, char *why, size_t whylen)
 			}
 		}
 	}
-	qsort(banks, n, sizeof(*banks), bank_cmp);
+	if (n > 1)
+		qsort(banks, n, sizeof(*banks), bank_cmp);
+	u64 total = 0;
+	for (size_t i = 0; i < n; i++) {
+		total += banks[i].size;
+		if (banks[i].base + banks[i].size > HW_PA_LIMIT || total > HW_MAX_RAM) {
+			hw_why(why, whylen, "RAM at 0x%llx beyond what the model supports "
+			       "(48-bit addresses, 1 TiB in all)", (unsigned long long)banks[i].base);
+			free(banks);
+			return -EINVAL;
+		}
+	}
 	for (size_t i = 1; i < n; i++) {
 		if (banks[i].base < banks[i - 1].base + banks[i - 1].size) {
 			hw_why(why, whylen, "memory banks overlap at 0x%llx",
