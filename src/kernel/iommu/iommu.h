@@ -30,6 +30,7 @@ struct iommu_domain;
 struct iommu_dma_cookie;
 struct iommu_ops;
 struct iommu_device;
+struct sysfs_node;
 
 #define IOMMU_FWNODE_NONE (-1)
 
@@ -258,7 +259,7 @@ struct iommu_device {
 	const struct iommu_ops *ops;
 	int fwnode;                 /* DT node, or IOMMU_FWNODE_NONE */
 	char name[48];              /* /sys/class/iommu/<name> ("smmu.0x0000000009050000") */
-	bool sysfs_added;
+	struct sysfs_node *sysfs_dir;   /* its class device directory (core-owned) */
 	struct device *hwdev;       /* the IOMMU's own device (may be NULL) */
 };
 
@@ -402,6 +403,9 @@ unsigned iommu_group_owner_cnt(struct iommu_group *group);
  * Call once at boot before any IOMMU driver registers.
  */
 void iommu_subsys_init(const char *cmdline);
+/* Watch a bus registered after iommu_subsys_init (PCI): its devices join on add. */
+struct bus_type;
+int iommu_bus_init(struct bus_type *bus);
 /* Forgets every group, instance and id (kernel shutdown; after all devices left). */
 void iommu_subsys_exit(void);
 unsigned iommu_default_domain_type(void);   /* DMA, DMA_FQ or IDENTITY */

@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * dma-iommu: the IOVA side of DMA / DMA-FQ domains. Each such domain gets a
+ * cookie holding its IOVA space, initialised on first use from the
+ * domain's aperture (IOVA page 0 is never handed out) with every reserved
+ * region of its group carved out except the software-MSI window (which
+ * dma-iommu itself manages).
+ *
+ * Unmap is strict in a DMA domain (the IOTLB is invalidated before the
+ * IOVA can be reused) and lazy in a DMA-FQ domain: the unmapped IOVAs wait
+ * in a flush queue of 256 entries until it fills, until a 10 ms
+ * virtual-time timer fires, or until iommu_dma_flush_all_queues(); then one
+ * flush_iotlb_all precedes freeing them all.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "hw/machine.h"
+#include "kernel/base/device.h"
+#include "kernel/base/kalloc.h"
+#include "kernel/base/printk.h"
+#include "kernel/iommu/iommu-priv.h"
+#include "kernel/iommu/iova.h"
+#include "kernel/kernel.h"
+
+#define IOVA_FQ_SIZE 256
+#define IOVA_FQ_TIMEOUT_NS (10ull * 1000 * 1000)
+
+struct fq_entry {
+	unsigned long pfn, pages;
+};
+
+struct iommu_dma_cookie {
+	struct list_head link;           /* all cookies */
+	struct iommu_domain *domain;
+	struct iova_domain iovad;
+	bool inited;
+	struct fq_entry *fq;             /* DMA-FQ only */
+	unsigned fq_count;
+	u64 fq_timer;                    /* hw event id, 0 when not armed */
+};
+
+static LIST_HEAD(cookies);
+
+int iommu_get_dma_cookie(struct iommu_domain *domain)
+{
+	struct iommu_dma_cookie *c;
+
+	if (domain->iova_cookie)
+		return -EEXIST;
+	c = kzalloc(sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->domain = domain;
+	list_add_tail(&c->link, &cookies);
+	domain->iova_cookie = c;
+	return 0;
+}
+
+static void fq_flush(struct iommu_dma_cookie *c)
+{
+	if (!c->fq_count)
+		return;
+	iommu_flush_iotlb_all(c->domain);
+	for (unsigned i = 0; i < c->fq_count; i++)
+		free_iova_fast(&c->iovad, c->fq[i].pfn, c->fq[i].pages);
+	c->fq_count = 0;
+}
+
+static void fq_cancel_timer(struct iommu_dma_cookie *c)
+{
+	struct machine *m = kernel_machine();
+
+	if (c->fq_timer && m)
+		hw_event_cancel(m, c->fq_timer);
+	c->fq_timer = 0;
+}
+
+void iommu_put_dma_cookie(struct iommu_domain *domain)
+{
+	struct iommu_dma_cookie *c = domain->iova_cookie;
+
+	if (!c)
+		return;
+	fq_cancel_timer(c);
+	if (c->inited) {
+		fq_flush(c);
+		put_iova_domain(&c->iovad);
+	}
+	kfree(c->fq);
+	list_del(&c->link);
+	kfree(c);
+	domain->iova_cookie = NULL;
+}
+
+int iommu_dma_init_fq_domain(struct iommu_domain *domain)
+{
+	struct iommu_dma_cookie *c = domain->iova_cookie;
+
+	if (!c)
+		return -EINVAL;
+	if (!c->fq) {
+		c->fq = kcalloc(IOVA_FQ_SIZE, sizeof(*c->fq));
+		if (!c->fq)
+			return -ENOMEM;
+	}
+	domain->type = IOMMU_DOMAIN_DMA_FQ;
+	return 0;
+}
+
+void iommu_dma_flush_all_queues(void)
+{
+	struct iommu_dma_cookie *c;
+
+	list_for_each_entry(c, &cookies, link) {
+		fq_cancel_timer(c);
+		fq_flush(c);
+	}
+}
+
+static void fq_timeout(void *arg)
+{
+	struct iommu_dma_cookie *c = arg;
+
+	c->fq_timer = 0;
+	fq_flush(c);
+}
+
+/* ---- IOVA space --------------------------------------------------------------- */
+
+static void reserve_dev_regions(struct iommu_dma_cookie *c, struct device *dev)
+{
+	struct iommu_resv_region *r;
+	unsigned shift = iova_shift(&c->iovad);
+	LIST_HEAD(regions);
+
+	iommu_get_resv_regions(dev, &regions);
+	list_for_each_entry(r, &regions, list) {
+		if (r->type == IOMMU_RESV_SW_MSI || !r->length)
+			continue;
+		reserve_iova(&c->iovad, (unsigned long)(r->start >> shift),
+			     (unsigned long)((r->start + r->length - 1) >> shift));
+	}
+	iommu_put_resv_regions(dev, &regions);
+}
+
+static int dma_cookie_init(struct iommu_dma_cookie *c, struct device *dev)
+{
+	struct iommu_domain *d = c->domain;
+	struct iommu_group *group = dev->iommu_group;
+	struct group_device *gd;
+	u64 granule;
+	unsigned long base, limit;
+
+	if (c->inited)
+		return 0;
+	if (!d->pgsize_bitmap)
+		return -ENODEV;
+	granule = 1ull << __builtin_ctzll(d->pgsize_bitmap);
+	if (granule > PAGE_SIZE)
+		return -EINVAL;
+	base = (unsigned long)(d->geometry.aperture_start >> __builtin_ctzll(granule));
+	if (!base)
+		base = 1;   /* IOVA 0 looks like an error to too many drivers */
+	limit = d->geometry.force_aperture && d->geometry.aperture_end ?
+		(unsigned long)(d->geometry.aperture_end >> __builtin_ctzll(granule)) : ~0ul;
+	if (init_iova_domain(&c->iovad, (unsigned long)granule, base, limit))
+		return -EINVAL;
+	if (iova_domain_init_rcaches(&c->iovad)) {
+		put_iova_domain(&c->iovad);
+		return -ENOMEM;
+	}
+	c->inited = true;
+	if (group)
+		for_each_group_device(group, gd)
+			reserve_dev_regions(c, gd->dev);
+	return 0;
+}
+
+void iommu_dma_device_joined(struct iommu_domain *domain, struct device *dev)
+{
+	struct iommu_dma_cookie *c = domain->iova_cookie;
+
+	if (c && c->inited)
+		reserve_dev_regions(c, dev);
+}
+
+u64 iommu_dma_map(struct device *dev, struct iommu_domain *domain, u64 phys, size_t size,
+		  int prot, u64 dma_limit)
+{
+	struct iommu_dma_cookie *c = domain->iova_cookie;
+	struct iova_domain *iovad;
+	unsigned long pfn, pages, limit;
+
+	if (!c || dma_cookie_init(c, dev))
+		return ~0ull;
+	iovad = &c->iovad;
+	size_t off = iova_offset(iovad, phys);
+	size_t len = iova_align(iovad, size + off);
+	pages = len >> iova_shift(iovad);
+	limit = (unsigned long)(dma_limit >> iova_shift(iovad));
+	if (domain->geometry.force_aperture && domain->geometry.aperture_end &&
+	    (domain->geometry.aperture_end >> iova_shift(iovad)) < limit)
+		limit = (unsigned long)(domain->geometry.aperture_end >> iova_shift(iovad));
+	pfn = alloc_iova_fast(iovad, pages, limit, true);
+	if (!pfn)
+		return ~0ull;
+	u64 iova = (u64)pfn << iova_shift(iovad);
+	if (iommu_map(domain, iova, phys - off, len, prot)) {
+		free_iova_fast(iovad, pfn, pages);
+		return ~0ull;
+	}
+	return iova + off;
+}
+
+void iommu_dma_unmap(struct device *dev, struct iommu_domain *domain, u64 addr, size_t size)
+{
+	struct iommu_dma_cookie *c = domain->iova_cookie;
+	struct iommu_iotlb_gather gather;
+
+	(void)dev;
+	if (!c || !c->inited)
+		return;
+	struct iova_domain *iovad = &c->iovad;
+	size_t off = iova_offset(iovad, addr);
+	u64 iova = addr - off;
+	size_t len = iova_align(iovad, size + off);
+	unsigned long pfn = iova_pfn(iovad, iova), pages = len >> iova_shift(iovad);
+
+	iommu_iotlb_gather_init(&gather);
+	gather.queued = domain->type == IOMMU_DOMAIN_DMA_FQ && c->fq;
+	size_t done = iommu_unmap_fast(domain, iova, len, &gather);
+	if (done != len)
+		dev_warn(dev, "dma-iommu: unmapped 0x%zx of 0x%zx bytes at 0x%llx", done, len,
+			 (unsigned long long)iova);
+	if (!gather.queued) {
+		iommu_iotlb_sync(domain, &gather);
+		free_iova_fast(iovad, pfn, pages);
+		return;
+	}
+	/* Lazy: the IOVA stays unusable until a flush covers it. */
+	if (c->fq_count == IOVA_FQ_SIZE)
+		fq_flush(c);
+	c->fq[c->fq_count++] = (struct fq_entry){ pfn, pages };
+	struct machine *m = kernel_machine();
+	if (!c->fq_timer && m)
+		c->fq_timer = hw_event_schedule(m, IOVA_FQ_TIMEOUT_NS, fq_timeout, c);
+}

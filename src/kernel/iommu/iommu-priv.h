@@ -1,0 +1,91 @@
+/*
+ * Inside the IOMMU core: the group and per-device structures the core's
+ * files share (iommu.c, group.c, resv.c, iommu-sysfs.c, dma-iommu.c).
+ * Drivers and VFIO use iommu.h only.
+ */
+#ifndef LAB_KERNEL_IOMMU_PRIV_H
+#define LAB_KERNEL_IOMMU_PRIV_H
+
+#include "common/list.h"
+#include "kernel/iommu/iommu.h"
+
+struct sysfs_node;
+
+/* dev->iommu: everything the core keeps per device. */
+struct dev_iommu {
+	struct iommu_fwspec *fwspec;
+	struct iommu_device *iommu_dev;   /* set once probe_device succeeded */
+	void *priv;                       /* the driver's (dev_iommu_priv_get) */
+	bool require_direct;              /* has an IOMMU_RESV_DIRECT region */
+	bool module_held;                 /* we hold ops->owner */
+};
+
+struct group_device {
+	struct list_head list;
+	struct device *dev;
+	char *name;                       /* its link name under devices/ */
+};
+
+struct iommu_group {
+	int id;
+	int refcount;
+	struct list_head entry;           /* all groups, by creation */
+	struct list_head devices;         /* struct group_device, join order */
+	struct iommu_domain *default_domain;
+	struct iommu_domain *blocking_domain;
+	struct iommu_domain *domain;      /* current */
+	unsigned owner_cnt;
+	void *owner;
+	void *iommu_data;
+	void (*iommu_data_release)(void *data);
+	struct sysfs_node *dir, *devices_dir;
+	bool default_set_up;              /* default domain chosen at least once */
+};
+
+#define for_each_group_device(group, gd) \
+	list_for_each_entry(gd, &(group)->devices, list)
+
+/* iommu.c */
+struct dev_iommu *dev_iommu_get(struct device *dev);   /* allocates */
+int iommu_setup_default_domain(struct iommu_group *group, unsigned req_type);
+int __iommu_group_set_domain(struct iommu_group *group, struct iommu_domain *new);
+void iommu_domain_assign_id(struct iommu_domain *domain);
+int iommu_dma_init_fq_domain(struct iommu_domain *domain);
+
+/* group.c */
+int iommu_group_sysfs_init(void);
+void iommu_group_sysfs_exit(void);
+int iommu_group_add_device_entry(struct iommu_group *group, struct device *dev);
+void iommu_group_remove_device_entry(struct iommu_group *group, struct device *dev);
+/* Default domains for every non-empty group that has none (after a bus walk). */
+void iommu_groups_setup_pending(void);
+void iommu_groups_forget_all(void);
+
+/* iommu-sysfs.c */
+void iommu_device_link(struct iommu_device *iommu, struct device *dev);
+void iommu_device_unlink(struct iommu_device *iommu, struct device *dev);
+void iommu_class_forget(void);
+
+/* resv.c */
+int iommu_create_device_direct_mappings(struct iommu_domain *domain, struct device *dev);
+
+/* dma-iommu.c */
+int iommu_get_dma_cookie(struct iommu_domain *domain);
+void iommu_put_dma_cookie(struct iommu_domain *domain);
+/* A device joined @domain's group: reserve its regions in the IOVA space. */
+void iommu_dma_device_joined(struct iommu_domain *domain, struct device *dev);
+/* Flush every DMA-FQ domain's queue now (tests, the shell). */
+void iommu_dma_flush_all_queues(void);
+/* The dma_map/unmap bodies for a device on a DMA / DMA-FQ domain. */
+u64 iommu_dma_map(struct device *dev, struct iommu_domain *domain, u64 phys, size_t size,
+		  int prot, u64 dma_limit);
+void iommu_dma_unmap(struct device *dev, struct iommu_domain *domain, u64 addr, size_t size);
+
+/* of_iommu.c (src/kernel/of); of_iommu_configure is in of/of_iommu.h. */
+int of_iommu_configure(struct device *dev, bool from_probe);
+/* Installs the driver core's dma_configure hooks (dma_configure_set_ops). */
+void iommu_install_dma_configure(void);
+/* The device's DT node offset, or -1. */
+int iommu_dev_fdt_node(struct device *dev);
+
+#endif
