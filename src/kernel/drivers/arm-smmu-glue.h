@@ -1,17 +1,22 @@
 /*
  * arm-smmu: the seam between the driver proper (arm-smmu.c) and the lab's
  * driver core, interrupt and module plumbing (arm-smmu-glue.c). Private to
- * src/kernel/drivers/arm-smmu*.c.
+ * src/kernel/drivers/arm-smmu*.c, apart from the module-table hooks.
  */
 #ifndef LAB_KERNEL_DRIVERS_ARM_SMMU_GLUE_H
 #define LAB_KERNEL_DRIVERS_ARM_SMMU_GLUE_H
 
 #include "common/types.h"
+#include "kernel/base/device.h"
+#include "kernel/base/module.h"
 
-struct device;
-struct module;
 struct iommu_group;
-struct of_device_id;
+
+/* ---- the module table entry (base/module.c) ------------------------- */
+/* { "arm-smmu", true, arm_smmu_module_init, arm_smmu_module_exit, arm_smmu_params } */
+int arm_smmu_module_init(void);
+void arm_smmu_module_exit(void);
+extern const struct kernel_param arm_smmu_params[];
 
 /* ---- provided by arm-smmu.c ---------------------------------------- */
 extern const struct of_device_id arm_smmu_of_match[];
@@ -19,9 +24,6 @@ int arm_smmu_device_probe(struct device *dev);
 void arm_smmu_device_remove(struct device *dev);
 /* Returns non-zero if the instance had something to report. */
 int arm_smmu_irq_handler(u32 irq, void *data);
-/* A module parameter: 0, -EINVAL (bad value), -ENOENT (unknown name). */
-int arm_smmu_set_param(const char *name, const char *val);
-void arm_smmu_reset_params(void);
 
 /* ---- provided by arm-smmu-glue.c ------------------------------------ */
 /* The device-tree node offset of @dev, or a negative value. */

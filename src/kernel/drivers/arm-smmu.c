@@ -19,8 +19,6 @@
  */
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <strings.h>
 #include <string.h>
 
 #include <libfdt.h>
@@ -29,6 +27,7 @@
 #include "kernel/kernel.h"
 #include "kernel/base/device.h"
 #include "kernel/base/kalloc.h"
+#include "kernel/base/module.h"
 #include "kernel/base/printk.h"
 #include "kernel/drivers/arm-smmu.h"
 #include "kernel/drivers/arm-smmu-glue.h"
@@ -980,42 +979,14 @@ void arm_smmu_device_remove(struct device *dev)
 	arm_smmu_forget_binding();
 }
 
-/* Module parameters (the glue parses "arm-smmu.X=" and modprobe args). */
-int arm_smmu_set_param(const char *name, const char *val)
-{
-	if (!strcmp(name, "disable_bypass") || !strcmp(name, "lab_skip_tlbi")) {
-		bool b;
-
-		if (!strcmp(val, "1") || !strcasecmp(val, "y") || !strcasecmp(val, "yes") ||
-		    !strcasecmp(val, "on") || !strcasecmp(val, "true"))
-			b = true;
-		else if (!strcmp(val, "0") || !strcasecmp(val, "n") || !strcasecmp(val, "no") ||
-			 !strcasecmp(val, "off") || !strcasecmp(val, "false"))
-			b = false;
-		else
-			return -EINVAL;
-		if (name[0] == 'd')
-			disable_bypass = b;
-		else
-			arm_smmu_lab_skip_tlbi = b;
-		return 0;
-	}
-	if (!strcmp(name, "force_stage")) {
-		char *end;
-		long v = strtol(val, &end, 0);
-
-		if (!*val || *end || v < -0x80000000l || v > 0x7fffffffl)
-			return -EINVAL;
-		force_stage = (int)v;
-		return 0;
-	}
-	return -ENOENT;
-}
-
-/* Back to the defaults (module load / kernel shutdown). */
-void arm_smmu_reset_params(void)
-{
-	disable_bypass = false;
-	force_stage = 0;
-	arm_smmu_lab_skip_tlbi = false;
-}
+/* Module parameters (module_param in Linux; read-only after load). */
+const struct kernel_param arm_smmu_params[] = {
+	{ .name = "disable_bypass", .type = PARAM_BOOL, .arg = &disable_bypass,
+	  .perm = 0444, .def = "N" },
+	{ .name = "force_stage", .type = PARAM_INT, .arg = &force_stage,
+	  .perm = 0444, .def = "0" },
+	/* Test hook, not Linux: skip every TLB invalidation (stale-IOTLB tests). */
+	{ .name = "lab_skip_tlbi", .type = PARAM_BOOL, .arg = &arm_smmu_lab_skip_tlbi,
+	  .perm = 0644, .def = "N" },
+	{ .name = NULL },
+};
