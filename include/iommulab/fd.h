@@ -1,0 +1,64 @@
+/*
+ * iommulab: the file-descriptor API. A program linked with the library
+ * (or any program, through the libiommulab-preload.so shim) reaches the
+ * lab's /dev/vfio/vfio, /dev/vfio/N and /sys with these calls. They behave
+ * as the system calls of the same name: on failure they return -1 and set
+ * errno to the value Linux would give. The descriptors are real ones (the
+ * program can close, poll, dup and pass them around in this process).
+ *
+ * Paths the lab serves: /dev/vfio, /dev/vfio/vfio, /dev/vfio/<group id>,
+ * and everything under /sys except /sys/devices/system, /sys/fs and
+ * /sys/kernel/mm (those stay the host's). lab_path_is_lab() tells.
+ *
+ * Thread-safe: every call takes the lab's one lock.
+ */
+#ifndef IOMMULAB_FD_H
+#define IOMMULAB_FD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#ifndef LAB_API
+#define LAB_API __attribute__((visibility("default")))
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+LAB_API bool lab_path_is_lab(const char *path);
+LAB_API bool lab_fd_is_lab(int fd);
+
+LAB_API int lab_open(const char *path, int flags, mode_t mode);
+LAB_API int lab_close(int fd);
+LAB_API int lab_ioctl(int fd, unsigned long request, void *arg);
+LAB_API ssize_t lab_read(int fd, void *buf, size_t count);
+LAB_API ssize_t lab_write(int fd, const void *buf, size_t count);
+LAB_API ssize_t lab_pread(int fd, void *buf, size_t count, off_t offset);
+LAB_API ssize_t lab_pwrite(int fd, const void *buf, size_t count, off_t offset);
+LAB_API off_t lab_lseek(int fd, off_t offset, int whence);
+/* dup/dup2/dup3/F_DUPFD of a lab descriptor: the new one shares its file. */
+LAB_API int lab_dup(int fd, int newfd, int flags);
+LAB_API int lab_stat(const char *path, struct stat *st);
+LAB_API int lab_lstat(const char *path, struct stat *st);
+LAB_API int lab_fstat(int fd, struct stat *st);
+LAB_API int lab_access(const char *path, int mode);
+LAB_API ssize_t lab_readlink(const char *path, char *buf, size_t size);
+/* Directory listing: calls @fn for each entry name (sorted) until it returns non-zero. */
+LAB_API int lab_listdir(const char *path, int (*fn)(void *opaque, const char *name,
+						   unsigned char d_type),
+			void *opaque);
+
+/* The lab's lock, for code that calls into the lab by other routes (the shim). */
+LAB_API void lab_lock(void);
+LAB_API void lab_unlock(void);
+/* Closes every lab descriptor (before lab_shutdown). */
+LAB_API void lab_close_all(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,568 @@
+/*
+ * vfio-platform: the driver, its regions and interrupts, and the reset
+ * registry (see vfio_platform.h).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+#include <linux/vfio.h>
+
+#include "common/dt.h"
+#include "hw/machine.h"
+#include "kernel/kernel.h"
+#include "kernel/base/device.h"
+#include "kernel/base/kalloc.h"
+#include "kernel/base/printk.h"
+#include "kernel/iommu/iommu.h"
+#include "kernel/of/of.h"
+#include "vfio_platform.h"
+
+bool vfio_platform_reset_required = true;
+
+/* ---- reset registry ---------------------------------------------------- */
+
+struct reset_node {
+	struct list_head link;
+	char *compat;
+	vfio_platform_reset_fn_t fn;
+};
+
+static LIST_HEAD(reset_list);
+
+static struct reset_node *reset_find(const char *compat)
+{
+	struct reset_node *n;
+	list_for_each_entry(n, &reset_list, link)
+		if (!strcmp(n->compat, compat))
+			return n;
+	return NULL;
+}
+
+int vfio_platform_register_reset(const char *compat, vfio_platform_reset_fn_t fn)
+{
+	if (reset_find(compat))
+		return -EEXIST;
+	struct reset_node *n = kzalloc(sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	n->compat = kstrdup(compat);
+	if (!n->compat) {
+		kfree(n);
+		return -ENOMEM;
+	}
+	n->fn = fn;
+	list_add_tail(&n->link, &reset_list);
+	return 0;
+}
+
+void vfio_platform_unregister_reset(const char *compat)
+{
+	struct reset_node *n = reset_find(compat);
+	if (!n)
+		return;
+	list_del(&n->link);
+	kfree(n->compat);
+	kfree(n);
+}
+
+/* ---- MMIO --------------------------------------------------------------- */
+
+u32 vfio_platform_readl(struct vfio_platform_device *vp, unsigned region, u64 off)
+{
+	u64 v = ~0ull;
+	hw_mmio_read(kernel_machine(), vp->regions[region].addr + off, 4, &v);
+	return (u32)v;
+}
+
+void vfio_platform_writel(struct vfio_platform_device *vp, unsigned region, u64 off, u32 val)
+{
+	hw_mmio_write(kernel_machine(), vp->regions[region].addr + off, 4, val);
+}
+
+static struct vfio_platform_device *to_vp(struct vfio_device *vdev)
+{
+	return container_of(vdev, struct vfio_platform_device, vdev);
+}
+
+/* The widest naturally aligned access that fits: 4, 2 then 1 bytes. */
+static unsigned access_width(u64 off, size_t count)
+{
+	if (count >= 4 && !(off % 4))
+		return 4;
+	if (count >= 2 && !(off % 2))
+		return 2;
+	return 1;
+}
+
+static void vp_poll_irqs(struct vfio_platform_device *vp);
+
+static ssize_t vp_rw(struct vfio_device *vdev, void *buf, size_t count, u64 pos, bool write)
+{
+	struct vfio_platform_device *vp = to_vp(vdev);
+	u64 index = pos >> VFIO_PLATFORM_OFFSET_SHIFT, off = pos & VFIO_PLATFORM_OFFSET_MASK;
+	struct machine *m = kernel_machine();
+
+	if (index >= vp->num_regions)
+		return -EINVAL;
+	struct vfio_platform_region *r = &vp->regions[index];
+	if (!(r->flags & (write ? VFIO_REGION_INFO_FLAG_WRITE : VFIO_REGION_INFO_FLAG_READ)))
+		return -EINVAL;
+	if (off >= r->size)
+		return -EINVAL;
+	count = MIN(count, r->size - off);
+	if (count && vfio_bad_uptr((unsigned long)buf))
+		return -EFAULT;
+	size_t done = 0;
+	while (done < count) {
+		unsigned w = access_width(off + done, count - done);
+		u64 v = 0;
+		if (write) {
+			memcpy(&v, (u8 *)buf + done, w);
+			hw_mmio_write(m, r->addr + off + done, w, v);
+		} else {
+			hw_mmio_read(m, r->addr + off + done, w, &v);
+			memcpy((u8 *)buf + done, &v, w);
+		}
+		done += w;
+	}
+	/*
+	 * Let the machine act on a write (a DMA start): virtual time runs long
+	 * enough for the longest transfer, then the device's lines are looked at.
+	 */
+	if (write && done) {
+		kernel_sleep(VFIO_PLATFORM_SETTLE_NS);
+		vp_poll_irqs(vp);
+	}
+	return done;
+}
+
+static ssize_t vp_read(struct vfio_device *vdev, void *buf, size_t count, u64 off)
+{
+	return vp_rw(vdev, buf, count, off, false);
+}
+
+static ssize_t vp_write(struct vfio_device *vdev, const void *buf, size_t count, u64 off)
+{
+	return vp_rw(vdev, (void *)buf, count, off, true);
+}
+
+/* ---- interrupts ----------------------------------------------------------- */
+
+static void signal_fd(int fd)
+{
+	u64 one = 1;
+	/* The eventfd is the user's: a raw syscall, never through an interposer. */
+	if (syscall(SYS_write, fd, &one, sizeof(one)) < 0)
+		pr_debug("vfio-platform: eventfd signal failed\n");
+}
+
+static bool line_high(struct vfio_platform_irq *irq)
+{
+	return hw_irq_level(kernel_machine(), irq->intid);
+}
+
+/*
+ * The interrupt "handler". The lab's devices only change their lines while
+ * virtual time runs, which for a device owned by user space happens in its
+ * region writes: vfio-platform samples its lines then (and at unmask and
+ * trigger set-up) instead of taking the kernel's level-IRQ loop, which
+ * cannot be masked. Automasked, as Linux's level handler: one signal until
+ * the user unmasks.
+ */
+static void vp_irq_fire(struct vfio_platform_irq *irq)
+{
+	if (irq->flags & VFIO_IRQ_INFO_AUTOMASKED) {
+		if (irq->masked)
+			return;
+		irq->masked = true;
+	}
+	if (irq->trigger_fd >= 0)
+		signal_fd(irq->trigger_fd);
+}
+
+static void vp_poll_irqs(struct vfio_platform_device *vp)
+{
+	for (unsigned i = 0; i < vp->num_irqs; i++) {
+		struct vfio_platform_irq *irq = &vp->irqs[i];
+		if (irq->trigger_fd >= 0 && !irq->masked && line_high(irq))
+			vp_irq_fire(irq);
+	}
+}
+
+static void vp_unmask(struct vfio_platform_irq *irq)
+{
+	irq->masked = false;
+}
+
+static void vp_mask(struct vfio_platform_irq *irq)
+{
+	irq->masked = true;
+}
+
+/* Is @fd an eventfd? -EBADF when not an open fd, -EINVAL otherwise (Linux). */
+static int check_eventfd(int fd)
+{
+	char path[64], link[64];
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	long n = syscall(SYS_readlinkat, -100 /* AT_FDCWD */, path, link, sizeof(link) - 1);
+	if (n < 0)
+		return -EBADF;
+	link[n] = 0;
+	return strcmp(link, "anon_inode:[eventfd]") ? -EINVAL : 0;
+}
+
+static int set_trigger(struct vfio_platform_irq *irq, int fd)
+{
+	irq->requested = false;
+	if (irq->trigger_fd >= 0) {
+		syscall(SYS_close, irq->trigger_fd);
+		irq->trigger_fd = -1;
+	}
+	if (fd < 0)
+		return 0;
+	int ret = check_eventfd(fd);
+	if (ret)
+		return ret;
+	long dup = syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, 0);
+	if (dup < 0)
+		return -errno;
+	irq->trigger_fd = (int)dup;
+	irq->requested = true;
+	/* A level interrupt already asserted fires now. */
+	if (line_high(irq) && !irq->masked)
+		vp_irq_fire(irq);
+	return 0;
+}
+
+static int set_irqs(struct vfio_platform_device *vp, const struct vfio_irq_set *hdr,
+		    const u8 *data)
+{
+	struct vfio_platform_irq *irq = &vp->irqs[hdr->index];
+	u32 action = hdr->flags & VFIO_IRQ_SET_ACTION_TYPE_MASK;
+	u32 dtype = hdr->flags & VFIO_IRQ_SET_DATA_TYPE_MASK;
+
+	switch (action) {
+	case VFIO_IRQ_SET_ACTION_MASK:
+	case VFIO_IRQ_SET_ACTION_UNMASK:
+		if (!(irq->flags & VFIO_IRQ_INFO_MASKABLE))
+			return -EINVAL;
+		if (hdr->start != 0 || hdr->count != 1)
+			return -EINVAL;
+		if (dtype == VFIO_IRQ_SET_DATA_EVENTFD)
+			return -EINVAL;   /* irqfd masking: not offered (docs/uapi.md) */
+		if (dtype == VFIO_IRQ_SET_DATA_BOOL && !data[0])
+			return 0;
+		if (action == VFIO_IRQ_SET_ACTION_MASK) {
+			vp_mask(irq);
+		} else {
+			vp_unmask(irq);
+			/* Still asserted: it fires again, as a level interrupt does. */
+			if (irq->requested && line_high(irq))
+				vp_irq_fire(irq);
+		}
+		return 0;
+	case VFIO_IRQ_SET_ACTION_TRIGGER:
+		if (!hdr->count && dtype == VFIO_IRQ_SET_DATA_NONE)
+			return set_trigger(irq, -1);
+		if (hdr->start != 0 || hdr->count != 1)
+			return -EINVAL;
+		if (dtype == VFIO_IRQ_SET_DATA_EVENTFD) {
+			s32 fd;
+			memcpy(&fd, data, sizeof(fd));
+			return set_trigger(irq, fd);
+		}
+		if (dtype == VFIO_IRQ_SET_DATA_NONE || data[0])
+			vp_irq_fire(irq);   /* loopback */
+		return 0;
+	default:
+		return -ENOTTY;
+	}
+}
+
+static void irqs_cleanup(struct vfio_platform_device *vp)
+{
+	for (unsigned i = 0; i < vp->num_irqs; i++) {
+		set_trigger(&vp->irqs[i], -1);
+		vp->irqs[i].masked = false;
+	}
+}
+
+/* ---- ioctls ---------------------------------------------------------------- */
+
+static long vp_ioctl(struct vfio_device *vdev, unsigned int cmd, unsigned long arg)
+{
+	struct vfio_platform_device *vp = to_vp(vdev);
+
+	if (vfio_bad_uptr(arg) && cmd != VFIO_DEVICE_RESET)
+		return -EFAULT;
+	switch (cmd) {
+	case VFIO_DEVICE_GET_INFO: {
+		struct vfio_device_info info;
+		size_t minsz = offsetofend(struct vfio_device_info, num_irqs);
+		memcpy(&info, (void *)arg, minsz);
+		if (info.argsz < minsz)
+			return -EINVAL;
+		info.flags = VFIO_DEVICE_FLAGS_PLATFORM;
+		if (vp->reset)
+			info.flags |= VFIO_DEVICE_FLAGS_RESET;
+		info.num_regions = vp->num_regions;
+		info.num_irqs = vp->num_irqs;
+		memcpy((void *)arg, &info, minsz);
+		return 0;
+	}
+	case VFIO_DEVICE_GET_REGION_INFO: {
+		struct vfio_region_info info;
+		size_t minsz = offsetofend(struct vfio_region_info, offset);
+		memcpy(&info, (void *)arg, minsz);
+		if (info.argsz < minsz)
+			return -EINVAL;
+		if (info.index >= vp->num_regions)
+			return -EINVAL;
+		info.offset = (u64)info.index << VFIO_PLATFORM_OFFSET_SHIFT;
+		info.size = vp->regions[info.index].size;
+		info.flags = vp->regions[info.index].flags;
+		memcpy((void *)arg, &info, minsz);
+		return 0;
+	}
+	case VFIO_DEVICE_GET_IRQ_INFO: {
+		struct vfio_irq_info info;
+		size_t minsz = offsetofend(struct vfio_irq_info, count);
+		memcpy(&info, (void *)arg, minsz);
+		if (info.argsz < minsz)
+			return -EINVAL;
+		if (info.index >= vp->num_irqs)
+			return -EINVAL;
+		info.flags = vp->irqs[info.index].flags;
+		info.count = 1;
+		memcpy((void *)arg, &info, minsz);
+		return 0;
+	}
+	case VFIO_DEVICE_SET_IRQS: {
+		struct vfio_irq_set hdr;
+		size_t minsz = offsetofend(struct vfio_irq_set, count);
+		memcpy(&hdr, (void *)arg, minsz);
+		if (hdr.argsz < minsz || hdr.index >= vp->num_irqs ||
+		    hdr.count >= UINT32_MAX - hdr.start ||
+		    hdr.flags & ~(VFIO_IRQ_SET_DATA_TYPE_MASK | VFIO_IRQ_SET_ACTION_TYPE_MASK))
+			return -EINVAL;
+		if (hdr.start >= vp->num_irqs || hdr.start + hdr.count > vp->num_irqs)
+			return -EINVAL;
+		size_t size;
+		switch (hdr.flags & VFIO_IRQ_SET_DATA_TYPE_MASK) {
+		case VFIO_IRQ_SET_DATA_NONE: size = 0; break;
+		case VFIO_IRQ_SET_DATA_BOOL: size = 1; break;
+		case VFIO_IRQ_SET_DATA_EVENTFD: size = 4; break;
+		default: return -EINVAL;
+		}
+		if (size && hdr.argsz - minsz < hdr.count * size)
+			return -EINVAL;
+		u8 data[8] = { 0 };
+		if (size && hdr.count)
+			memcpy(data, (u8 *)arg + minsz, MIN(sizeof(data), hdr.count * size));
+		return set_irqs(vp, &hdr, data);
+	}
+	case VFIO_DEVICE_RESET:
+		if (!vp->reset)
+			return -EINVAL;
+		return vp->reset(vp);
+	default:
+		return -ENOTTY;
+	}
+}
+
+/* ---- open / close ---------------------------------------------------------- */
+
+static int vp_open(struct vfio_device *vdev)
+{
+	struct vfio_platform_device *vp = to_vp(vdev);
+	if (vp->reset) {
+		int ret = vp->reset(vp);
+		if (ret && vfio_platform_reset_required) {
+			dev_warn(vdev->dev, "reset driver is required and reset call failed in open (%d)\n",
+				 ret);
+			return ret;
+		}
+	}
+	return 0;
+}
+
+static void vp_close(struct vfio_device *vdev)
+{
+	struct vfio_platform_device *vp = to_vp(vdev);
+	if (vp->reset)
+		vp->reset(vp);
+	irqs_cleanup(vp);
+}
+
+static void vp_release(struct vfio_device *vdev)
+{
+	struct vfio_platform_device *vp = to_vp(vdev);
+	kfree(vp->regions);
+	kfree(vp->irqs);
+	kfree(vp);
+}
+
+static const struct vfio_device_ops vfio_platform_ops = {
+	.name = "vfio-platform",
+	.open_device = vp_open,
+	.close_device = vp_close,
+	.ioctl = vp_ioctl,
+	.read = vp_read,
+	.write = vp_write,
+	.release = vp_release,
+};
+
+/* ---- the driver ------------------------------------------------------------ */
+
+static int vp_init_resources(struct vfio_platform_device *vp, struct device *dev)
+{
+	const void *fdt = of_fdt();
+	int node = dev->of_node->fdt_offset;
+	unsigned n = 0;
+	u64 a, s;
+	u32 intid;
+
+	while (dt_reg(fdt, node, n, &a, &s) == 0)
+		n++;
+	if (n) {
+		vp->regions = kcalloc(n, sizeof(*vp->regions));
+		if (!vp->regions)
+			return -ENOMEM;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		dt_reg(fdt, node, i, &a, &s);
+		vp->regions[i].addr = a;
+		vp->regions[i].size = s;
+		/* No mmap: the lab traps every access (docs/uapi.md). */
+		vp->regions[i].flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE;
+	}
+	vp->num_regions = n;
+	n = 0;
+	while (dt_irq(fdt, node, n, &intid) == 0)
+		n++;
+	if (n) {
+		vp->irqs = kcalloc(n, sizeof(*vp->irqs));
+		if (!vp->irqs)
+			return -ENOMEM;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		dt_irq(fdt, node, i, &intid);
+		vp->irqs[i].intid = intid;
+		/* The lab's GIC interrupts are level: maskable and automasked. */
+		vp->irqs[i].flags = VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_MASKABLE |
+				    VFIO_IRQ_INFO_AUTOMASKED;
+		vp->irqs[i].trigger_fd = -1;
+		vp->irqs[i].vpdev = vp;
+	}
+	vp->num_irqs = n;
+	return 0;
+}
+
+static int vp_probe(struct device *dev)
+{
+	if (!dev->of_node)
+		return -EINVAL;
+	struct vfio_platform_device *vp = kzalloc(sizeof(*vp));
+	if (!vp)
+		return -ENOMEM;
+	const char *compat = NULL;
+	of_property_read_string(dev->of_node, "compatible", &compat);
+	vp->compat = compat ? compat : "";
+	struct reset_node *rn = reset_find(vp->compat);
+	if (!rn && vfio_platform_reset_required) {
+		dev_err(dev, "No reset function found for device %s\n", vp->compat);
+		kfree(vp);
+		return -ENOENT;
+	}
+	vp->reset = rn ? rn->fn : NULL;
+	int ret = vp_init_resources(vp, dev);
+	if (ret)
+		goto fail;
+	vp->vdev.dev = dev;
+	vp->vdev.ops = &vfio_platform_ops;
+	vp->vdev.priv = vp;
+	if (!dev->iommu_group) {
+		dev_err(dev, "No IOMMU group for device %s\n", vp->compat);
+		ret = -EINVAL;
+		goto fail;
+	}
+	ret = vfio_register_group_dev(&vp->vdev);
+	if (ret)
+		goto fail;
+	dev_set_drvdata(dev, vp);
+	return 0;
+fail:
+	kfree(vp->regions);
+	kfree(vp->irqs);
+	kfree(vp);
+	return ret;
+}
+
+static void vp_remove(struct device *dev)
+{
+	struct vfio_platform_device *vp = dev_get_drvdata(dev);
+	dev_set_drvdata(dev, NULL);
+	/* Frees @vp through vp_release once no fd holds it. */
+	vfio_unregister_group_dev(&vp->vdev);
+}
+
+/* No match table: binds only through driver_override, as Linux. */
+static struct device_driver vfio_platform_driver = {
+	.name = "vfio-platform",
+	.probe = vp_probe,
+	.remove = vp_remove,
+	.driver_managed_dma = true,
+};
+
+/* ---- the dma-copy reset handler (docs/devices.md) -------------------------- */
+
+#define DMAC_SRC_LO 0x008
+#define DMAC_LEN 0x018
+#define DMAC_SID_IDX 0x01c
+#define DMAC_CTRL 0x020
+#define DMAC_STATUS 0x024
+#define DMAC_STATUS_BUSY BIT(0)
+#define DMAC_STATUS_DONE BIT(1)
+#define DMAC_STATUS_ERROR BIT(2)
+
+static int dma_copy_reset(struct vfio_platform_device *vp)
+{
+	if (!vp->num_regions || vp->regions[0].size < 0x34)
+		return -EINVAL;
+	/* A transfer cannot be aborted: wait for it (at most 16 MiB: ~4.2 ms). */
+	for (int i = 0; i < 100 && (vfio_platform_readl(vp, 0, DMAC_STATUS) & DMAC_STATUS_BUSY); i++)
+		kernel_sleep(100 * 1000);
+	if (vfio_platform_readl(vp, 0, DMAC_STATUS) & DMAC_STATUS_BUSY)
+		return -ETIMEDOUT;
+	vfio_platform_writel(vp, 0, DMAC_CTRL, 0);
+	vfio_platform_writel(vp, 0, DMAC_STATUS, DMAC_STATUS_DONE | DMAC_STATUS_ERROR);
+	for (u64 off = DMAC_SRC_LO; off <= DMAC_SID_IDX; off += 4)
+		vfio_platform_writel(vp, 0, off, 0);
+	(void)DMAC_LEN;
+	return 0;
+}
+
+int vfio_platform_init(void)
+{
+	int ret = vfio_platform_register_reset("iommulab,dma-copy", dma_copy_reset);
+	if (ret)
+		return ret;
+	vfio_platform_driver.bus = bus_find("platform");
+	if (!vfio_platform_driver.bus) {
+		vfio_platform_unregister_reset("iommulab,dma-copy");
+		return -ENODEV;
+	}
+	ret = driver_register(&vfio_platform_driver);
+	if (ret)
+		vfio_platform_unregister_reset("iommulab,dma-copy");
+	return ret;
+}
+
+void vfio_platform_exit(void)
+{
+	driver_unregister(&vfio_platform_driver);
+	vfio_platform_unregister_reset("iommulab,dma-copy");
+}

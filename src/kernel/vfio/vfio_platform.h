@@ -1,0 +1,62 @@
+/*
+ * vfio-platform: hands a platform device's MMIO regions and interrupts to
+ * user space (Linux's drivers/vfio/platform/ is the behavioural
+ * reference). Binds only on request (driver_override); a device needs a
+ * reset handler registered for its first compatible string unless the
+ * module parameter reset_required is 0.
+ */
+#ifndef LAB_KERNEL_VFIO_VFIO_PLATFORM_H
+#define LAB_KERNEL_VFIO_VFIO_PLATFORM_H
+
+#include "common/types.h"
+#include "vfio.h"
+
+/* Region offsets on the device fd: index << 40, as Linux. */
+#define VFIO_PLATFORM_OFFSET_SHIFT 40
+#define VFIO_PLATFORM_OFFSET_MASK ((1ull << VFIO_PLATFORM_OFFSET_SHIFT) - 1)
+
+/* Virtual time a region write lets pass: the longest dma-copy transfer (16 MiB). */
+#define VFIO_PLATFORM_SETTLE_NS (5ull * 1000 * 1000)
+
+struct vfio_platform_region {
+	u64 addr, size;
+	u32 flags;          /* VFIO_REGION_INFO_FLAG_* */
+};
+
+struct vfio_platform_irq {
+	u32 intid;
+	u32 flags;          /* VFIO_IRQ_INFO_* */
+	int trigger_fd;     /* our dup of the user's eventfd, or -1 */
+	bool masked;
+	bool requested;
+	struct vfio_platform_device *vpdev;
+};
+
+struct vfio_platform_device {
+	struct vfio_device vdev;
+	const char *compat;                 /* the first compatible (the name Linux uses) */
+	int (*reset)(struct vfio_platform_device *vpdev);
+	struct vfio_platform_region *regions;
+	unsigned int num_regions;
+	struct vfio_platform_irq *irqs;
+	unsigned int num_irqs;
+};
+
+typedef int (*vfio_platform_reset_fn_t)(struct vfio_platform_device *vpdev);
+
+/* The reset registry, by compatible: -EEXIST for a second handler, -ENOMEM. */
+int vfio_platform_register_reset(const char *compat, vfio_platform_reset_fn_t fn);
+void vfio_platform_unregister_reset(const char *compat);
+
+/* Module parameter reset_required (default true). */
+extern bool vfio_platform_reset_required;
+
+/* Registers / unregisters the platform driver (the module's init/exit). */
+int vfio_platform_init(void);
+void vfio_platform_exit(void);
+
+/* MMIO of a region by physical address, widths 1, 2 or 4 (the reset handlers). */
+u32 vfio_platform_readl(struct vfio_platform_device *vpdev, unsigned region, u64 off);
+void vfio_platform_writel(struct vfio_platform_device *vpdev, unsigned region, u64 off, u32 val);
+
+#endif

@@ -1,0 +1,678 @@
+/*
+ * The user-space surface: real file descriptors for the lab's /dev/vfio
+ * nodes and /sys files, and the dispatch of open/ioctl/read/write/stat on
+ * them (include/iommulab/fd.h). Each lab descriptor is a real eventfd the
+ * lab opened, so the number is the kernel's own and cannot collide with
+ * the program's other files; a table maps it to a refcounted lab file.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <dirent.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <linux/vfio.h>
+
+#include "iommulab/fd.h"
+#include "kernel/base/sysfs.h"
+#include "kernel/vfio/vfio.h"
+
+/* Character device numbers the lab reports (misc vfio is 10:196 in Linux). */
+#define VFIO_MISC_MAJOR 10
+#define VFIO_MISC_MINOR 196
+#define VFIO_GROUP_MAJOR 243
+
+enum lab_file_type { LF_CONTAINER, LF_GROUP, LF_DEVICE, LF_SYSFS, LF_DIR };
+
+struct lab_file {
+	enum lab_file_type type;
+	unsigned refs;            /* descriptors sharing it */
+	int flags;                /* open flags */
+	off_t pos;
+	union {
+		struct vfio_container *container;
+		struct vfio_group *group;
+		struct {
+			struct vfio_device *vdev;
+			struct lab_file *group_file;   /* held: the group stays open */
+		} dev;
+		struct {
+			char *path;
+			char *buf;        /* the snapshot of the last read at offset 0 */
+			size_t len;
+		} sys;
+	};
+};
+
+/* ---- the lock and the table -------------------------------------------- */
+
+static pthread_mutex_t lab_mutex;
+static pthread_once_t lab_mutex_once = PTHREAD_ONCE_INIT;
+
+static void lab_mutex_init(void)
+{
+	pthread_mutexattr_t a;
+	pthread_mutexattr_init(&a);
+	pthread_mutexattr_settype(&a, PTHREAD_MUTEX_RECURSIVE);
+	pthread_mutex_init(&lab_mutex, &a);
+	pthread_mutexattr_destroy(&a);
+}
+
+void lab_lock(void)
+{
+	pthread_once(&lab_mutex_once, lab_mutex_init);
+	pthread_mutex_lock(&lab_mutex);
+}
+
+void lab_unlock(void)
+{
+	pthread_mutex_unlock(&lab_mutex);
+}
+
+#define CHUNK 1024
+#define NCHUNKS 1024   /* descriptors up to 1M */
+
+/* Read without the lock (the shim asks "is this fd ours?" on every call). */
+static _Atomic(struct lab_file *) *fdtab[NCHUNKS];
+
+static struct lab_file *fd_get(int fd)
+{
+	if (fd < 0 || fd >= CHUNK * NCHUNKS)
+		return NULL;
+	_Atomic(struct lab_file *) *c = fdtab[fd / CHUNK];
+	return c ? atomic_load(&c[fd % CHUNK]) : NULL;
+}
+
+static int fd_store(int fd, struct lab_file *f)
+{
+	if (fd < 0 || fd >= CHUNK * NCHUNKS)
+		return -EMFILE;
+	if (!fdtab[fd / CHUNK]) {
+		fdtab[fd / CHUNK] = calloc(CHUNK, sizeof(**fdtab));
+		if (!fdtab[fd / CHUNK])
+			return -ENOMEM;
+	}
+	atomic_store(&fdtab[fd / CHUNK][fd % CHUNK], f);
+	return 0;
+}
+
+bool lab_fd_is_lab(int fd)
+{
+	return fd_get(fd) != NULL;
+}
+
+static int ret_err(int e)
+{
+	errno = e;
+	return -1;
+}
+
+/* ---- files ------------------------------------------------------------- */
+
+static void file_put(struct lab_file *f)
+{
+	if (--f->refs)
+		return;
+	switch (f->type) {
+	case LF_CONTAINER:
+		vfio_container_release(f->container);
+		break;
+	case LF_GROUP:
+		vfio_group_release(f->group);
+		break;
+	case LF_DEVICE:
+		vfio_device_release(f->dev.vdev);
+		file_put(f->dev.group_file);
+		break;
+	case LF_SYSFS:
+	case LF_DIR:
+		free(f->sys.path);
+		free(f->sys.buf);
+		break;
+	}
+	free(f);
+}
+
+/* A new real descriptor for @f (which it then holds). */
+static int install(struct lab_file *f, int oflags)
+{
+	long fd = syscall(SYS_eventfd2, 0, (oflags & O_CLOEXEC) ? EFD_CLOEXEC : 0);
+	if (fd < 0)
+		return -errno;
+	int ret = fd_store((int)fd, f);
+	if (ret) {
+		syscall(SYS_close, fd);
+		return ret;
+	}
+	return (int)fd;
+}
+
+/* ---- paths ------------------------------------------------------------- */
+
+static bool has_prefix(const char *p, const char *pre)
+{
+	size_t n = strlen(pre);
+	return !strncmp(p, pre, n) && (p[n] == '/' || p[n] == 0);
+}
+
+bool lab_path_is_lab(const char *path)
+{
+	if (!path)
+		return false;
+	if (has_prefix(path, "/dev/vfio"))
+		return true;
+	if (!has_prefix(path, "/sys"))
+		return false;
+	return !has_prefix(path, "/sys/devices/system") && !has_prefix(path, "/sys/fs") &&
+	       !has_prefix(path, "/sys/kernel/mm");
+}
+
+/* /dev/vfio/<N>: the group id, or -1. */
+static int devvfio_group(const char *path)
+{
+	const char *p = path + strlen("/dev/vfio/");
+	if (strncmp(path, "/dev/vfio/", 10) || !*p)
+		return -1;
+	char *end;
+	long id = strtol(p, &end, 10);
+	if (*end || id < 0 || id > 1 << 20 || (p[0] == '0' && p[1]))
+		return -1;
+	return (int)id;
+}
+
+static bool is_devvfio_dir(const char *path)
+{
+	return !strcmp(path, "/dev/vfio") || !strcmp(path, "/dev/vfio/");
+}
+
+/* ---- open / close ---------------------------------------------------------- */
+
+static int do_open(const char *path, int flags)
+{
+	struct lab_file *f = calloc(1, sizeof(*f));
+	if (!f)
+		return -ENOMEM;
+	f->refs = 1;
+	f->flags = flags;
+	int ret = 0;
+
+	if (!strcmp(path, "/dev/vfio/vfio")) {
+		f->type = LF_CONTAINER;
+		f->container = vfio_container_open();
+		if (!f->container)
+			ret = -ENOMEM;
+	} else if (is_devvfio_dir(path)) {
+		f->type = LF_DIR;
+		f->sys.path = strdup("/dev/vfio");
+		if ((flags & O_ACCMODE) != O_RDONLY)
+			ret = -EISDIR;
+	} else if (has_prefix(path, "/dev/vfio")) {
+		int id = devvfio_group(path);
+		f->type = LF_GROUP;
+		ret = id < 0 ? -ENOENT : vfio_group_open(id, &f->group);
+	} else {
+		struct sysfs_stat st;
+		ret = sysfs_stat(path, &st);
+		if (!ret && st.type == SYSFS_DIR) {
+			f->type = LF_DIR;
+			if ((flags & O_ACCMODE) != O_RDONLY)
+				ret = -EISDIR;
+		} else if (!ret) {
+			f->type = LF_SYSFS;
+			if (flags & O_DIRECTORY)
+				ret = -ENOTDIR;
+			/* As Linux's kernfs: the mode decides who may open how. */
+			else if ((flags & O_ACCMODE) != O_WRONLY && !(st.mode & 0444))
+				ret = -EACCES;
+			else if ((flags & O_ACCMODE) != O_RDONLY && !(st.mode & 0222))
+				ret = -EACCES;
+		}
+		if (!ret) {
+			f->sys.path = strdup(path);
+			if (!f->sys.path)
+				ret = -ENOMEM;
+		}
+	}
+	if (!ret && f->type == LF_DIR && !f->sys.path)
+		ret = -ENOMEM;
+	if (ret) {
+		if (f->type == LF_CONTAINER && f->container)
+			vfio_container_release(f->container);
+		free(f->sys.path);
+		free(f);
+		return ret;
+	}
+	ret = install(f, flags);
+	if (ret < 0) {
+		f->refs = 1;
+		file_put(f);
+	}
+	return ret;
+}
+
+int lab_open(const char *path, int flags, mode_t mode)
+{
+	if (!path)
+		return ret_err(EFAULT);
+	if (!lab_path_is_lab(path))
+		return ret_err(ENOENT);
+	if (flags & O_CREAT && !has_prefix(path, "/dev/vfio")) {
+		struct sysfs_stat st;
+		lab_lock();
+		int e = sysfs_stat(path, &st);
+		lab_unlock();
+		if (e)
+			return ret_err(EACCES);
+	}
+	lab_lock();
+	int ret = do_open(path, flags);
+	lab_unlock();
+	return ret < 0 ? ret_err(-ret) : ret;
+}
+
+int lab_close(int fd)
+{
+	lab_lock();
+	struct lab_file *f = fd_get(fd);
+	if (!f) {
+		lab_unlock();
+		return ret_err(EBADF);
+	}
+	fd_store(fd, NULL);
+	syscall(SYS_close, fd);
+	file_put(f);
+	lab_unlock();
+	return 0;
+}
+
+void lab_close_all(void)
+{
+	lab_lock();
+	for (int c = 0; c < NCHUNKS; c++) {
+		if (!fdtab[c])
+			continue;
+		for (int i = 0; i < CHUNK; i++) {
+			struct lab_file *f = atomic_load(&fdtab[c][i]);
+			if (!f)
+				continue;
+			atomic_store(&fdtab[c][i], NULL);
+			syscall(SYS_close, c * CHUNK + i);
+			file_put(f);
+		}
+	}
+	lab_unlock();
+}
+
+int lab_dup(int fd, int newfd, int flags)
+{
+	lab_lock();
+	struct lab_file *f = fd_get(fd);
+	long n;
+	if (!f) {
+		lab_unlock();
+		return ret_err(EBADF);
+	}
+	if (newfd < 0)
+		n = syscall(SYS_fcntl, fd, (flags & O_CLOEXEC) ? F_DUPFD_CLOEXEC : F_DUPFD, 0);
+	else
+		n = syscall(SYS_dup3, fd, newfd, flags & O_CLOEXEC);
+	if (n < 0) {
+		int e = errno;
+		lab_unlock();
+		return ret_err(e);
+	}
+	struct lab_file *old = fd_get((int)n);
+	f->refs++;
+	fd_store((int)n, f);
+	if (old)
+		file_put(old);
+	lab_unlock();
+	return (int)n;
+}
+
+/* ---- ioctl ----------------------------------------------------------------- */
+
+static long group_ioctl(struct lab_file *f, unsigned long req, void *arg)
+{
+	switch (req) {
+	case VFIO_GROUP_SET_CONTAINER: {
+		if (vfio_bad_uptr((unsigned long)arg))
+			return -EFAULT;
+		int cfd;
+		memcpy(&cfd, arg, sizeof(cfd));
+		struct lab_file *c = fd_get(cfd);
+		if (!c && (cfd < 0 || syscall(SYS_fcntl, cfd, F_GETFD) < 0))
+			return -EBADF;
+		if (!c || c->type != LF_CONTAINER)
+			return -EBADFD;
+		return vfio_group_set_container(f->group, c->container);
+	}
+	case VFIO_GROUP_GET_DEVICE_FD: {
+		struct vfio_device *vdev;
+		int ret = vfio_group_get_device(f->group, (unsigned long)arg, &vdev);
+		if (ret)
+			return ret;
+		struct lab_file *d = calloc(1, sizeof(*d));
+		if (!d) {
+			vfio_device_release(vdev);
+			return -ENOMEM;
+		}
+		d->type = LF_DEVICE;
+		d->refs = 1;
+		d->flags = O_RDWR;
+		d->dev.vdev = vdev;
+		d->dev.group_file = f;
+		f->refs++;
+		ret = install(d, O_CLOEXEC);
+		if (ret < 0)
+			file_put(d);
+		return ret;
+	}
+	default:
+		return vfio_group_ioctl(f->group, req, (unsigned long)arg);
+	}
+}
+
+int lab_ioctl(int fd, unsigned long req, void *arg)
+{
+	lab_lock();
+	struct lab_file *f = fd_get(fd);
+	long ret;
+	if (!f) {
+		lab_unlock();
+		return ret_err(EBADF);
+	}
+	switch (f->type) {
+	case LF_CONTAINER:
+		ret = vfio_container_ioctl(f->container, req, (unsigned long)arg);
+		break;
+	case LF_GROUP:
+		ret = group_ioctl(f, req, arg);
+		break;
+	case LF_DEVICE:
+		ret = vfio_device_ioctl(f->dev.vdev, req, (unsigned long)arg);
+		break;
+	default:
+		ret = -ENOTTY;
+		break;
+	}
+	lab_unlock();
+	return ret < 0 ? ret_err((int)-ret) : (int)ret;
+}
+
+/* ---- read / write ------------------------------------------------------------ */
+
+static ssize_t sys_read(struct lab_file *f, void *buf, size_t count, off_t off)
+{
+	if (f->type == LF_DIR)
+		return -EISDIR;
+	if ((f->flags & O_ACCMODE) == O_WRONLY)
+		return -EBADF;
+	if (off == 0 || !f->sys.buf) {
+		char *page = malloc(PAGE_SIZE + 1);
+		if (!page)
+			return -ENOMEM;
+		ssize_t n = sysfs_read(f->sys.path, page, PAGE_SIZE + 1);
+		if (n < 0) {
+			free(page);
+			return n;
+		}
+		free(f->sys.buf);
+		f->sys.buf = page;
+		f->sys.len = (size_t)n;
+	}
+	if ((size_t)off >= f->sys.len)
+		return 0;
+	size_t n = MIN(count, f->sys.len - (size_t)off);
+	memcpy(buf, f->sys.buf + off, n);
+	return (ssize_t)n;
+}
+
+static ssize_t file_rw(struct lab_file *f, void *buf, size_t count, off_t off, bool write)
+{
+	if (off < 0)
+		return -EINVAL;
+	switch (f->type) {
+	case LF_DEVICE:
+		return write ? vfio_device_write(f->dev.vdev, buf, count, (u64)off)
+			     : vfio_device_read(f->dev.vdev, buf, count, (u64)off);
+	case LF_SYSFS:
+		if (!write)
+			return sys_read(f, buf, count, off);
+		if ((f->flags & O_ACCMODE) == O_RDONLY)
+			return -EBADF;
+		return sysfs_write(f->sys.path, buf, count);
+	case LF_DIR:
+		return -EISDIR;
+	default:
+		return -EINVAL;
+	}
+}
+
+static ssize_t rw(int fd, void *buf, size_t count, off_t off, bool write, bool use_pos)
+{
+	lab_lock();
+	struct lab_file *f = fd_get(fd);
+	ssize_t ret;
+	if (!f) {
+		lab_unlock();
+		return ret_err(EBADF);
+	}
+	ret = file_rw(f, buf, count, use_pos ? f->pos : off, write);
+	if (ret > 0 && use_pos && !(write && f->type == LF_SYSFS))
+		f->pos += ret;
+	lab_unlock();
+	return ret < 0 ? ret_err((int)-ret) : ret;
+}
+
+ssize_t lab_read(int fd, void *buf, size_t count)
+{
+	return rw(fd, buf, count, 0, false, true);
+}
+
+ssize_t lab_write(int fd, const void *buf, size_t count)
+{
+	return rw(fd, (void *)buf, count, 0, true, true);
+}
+
+ssize_t lab_pread(int fd, void *buf, size_t count, off_t offset)
+{
+	return rw(fd, buf, count, offset, false, false);
+}
+
+ssize_t lab_pwrite(int fd, const void *buf, size_t count, off_t offset)
+{
+	return rw(fd, (void *)buf, count, offset, true, false);
+}
+
+off_t lab_lseek(int fd, off_t offset, int whence)
+{
+	lab_lock();
+	struct lab_file *f = fd_get(fd);
+	off_t ret;
+	if (!f) {
+		lab_unlock();
+		return ret_err(EBADF);
+	}
+	switch (whence) {
+	case SEEK_SET: ret = offset; break;
+	case SEEK_CUR: ret = f->pos + offset; break;
+	default: ret = -1; break;
+	}
+	if (ret < 0 || f->type == LF_CONTAINER || f->type == LF_GROUP) {
+		lab_unlock();
+		return ret_err(f->type == LF_CONTAINER || f->type == LF_GROUP ? ESPIPE : EINVAL);
+	}
+	f->pos = ret;
+	lab_unlock();
+	return ret;
+}
+
+/* ---- stat / readlink / listing ------------------------------------------------- */
+
+static void fill_stat(struct stat *st, mode_t mode, dev_t rdev, off_t size)
+{
+	memset(st, 0, sizeof(*st));
+	st->st_mode = mode;
+	st->st_nlink = 1;
+	st->st_rdev = rdev;
+	st->st_size = size;
+	st->st_blksize = 4096;
+}
+
+static int path_stat(const char *path, struct stat *st, bool follow)
+{
+	if (is_devvfio_dir(path)) {
+		fill_stat(st, S_IFDIR | 0755, 0, 0);
+		return 0;
+	}
+	if (!strcmp(path, "/dev/vfio/vfio")) {
+		fill_stat(st, S_IFCHR | 0666, makedev(VFIO_MISC_MAJOR, VFIO_MISC_MINOR), 0);
+		return 0;
+	}
+	if (has_prefix(path, "/dev/vfio")) {
+		int id = devvfio_group(path);
+		if (id < 0 || !vfio_group_exists(id))
+			return -ENOENT;
+		fill_stat(st, S_IFCHR | 0600, makedev(VFIO_GROUP_MAJOR, id), 0);
+		return 0;
+	}
+	struct sysfs_stat ss;
+	int ret = follow ? sysfs_stat(path, &ss) : sysfs_lstat(path, &ss);
+	if (ret)
+		return ret;
+	switch (ss.type) {
+	case SYSFS_DIR: fill_stat(st, S_IFDIR | (ss.mode ? ss.mode : 0755), 0, 0); break;
+	case SYSFS_LINK: fill_stat(st, S_IFLNK | 0777, 0, 0); break;
+	default: fill_stat(st, S_IFREG | ss.mode, 0, 4096); break;
+	}
+	return 0;
+}
+
+int lab_stat(const char *path, struct stat *st)
+{
+	if (!path || !st)
+		return ret_err(EFAULT);
+	lab_lock();
+	int ret = path_stat(path, st, true);
+	lab_unlock();
+	return ret ? ret_err(-ret) : 0;
+}
+
+int lab_lstat(const char *path, struct stat *st)
+{
+	if (!path || !st)
+		return ret_err(EFAULT);
+	lab_lock();
+	int ret = path_stat(path, st, false);
+	lab_unlock();
+	return ret ? ret_err(-ret) : 0;
+}
+
+int lab_fstat(int fd, struct stat *st)
+{
+	lab_lock();
+	struct lab_file *f = fd_get(fd);
+	int ret = 0;
+	if (!f)
+		ret = -EBADF;
+	else if (f->type == LF_CONTAINER)
+		fill_stat(st, S_IFCHR | 0666, makedev(VFIO_MISC_MAJOR, VFIO_MISC_MINOR), 0);
+	else if (f->type == LF_GROUP)
+		fill_stat(st, S_IFCHR | 0600, makedev(VFIO_GROUP_MAJOR, vfio_group_id(f->group)), 0);
+	else if (f->type == LF_DEVICE)
+		fill_stat(st, 0600, 0, 0);   /* an anonymous inode, as Linux's [vfio-device] */
+	else
+		ret = path_stat(f->sys.path, st, true);
+	lab_unlock();
+	return ret ? ret_err(-ret) : 0;
+}
+
+int lab_access(const char *path, int mode)
+{
+	struct stat st;
+	if (lab_stat(path, &st))
+		return -1;
+	if ((mode & W_OK) && !(st.st_mode & 0222))
+		return ret_err(EACCES);
+	if ((mode & R_OK) && !(st.st_mode & 0444))
+		return ret_err(EACCES);
+	return 0;
+}
+
+ssize_t lab_readlink(const char *path, char *buf, size_t size)
+{
+	if (!path || !buf)
+		return ret_err(EFAULT);
+	if (has_prefix(path, "/dev/vfio"))
+		return ret_err(path_stat(path, &(struct stat){ 0 }, false) ? ENOENT : EINVAL);
+	lab_lock();
+	char tmp[4096];
+	ssize_t n = sysfs_readlink(path, tmp, sizeof(tmp));
+	lab_unlock();
+	if (n < 0)
+		return ret_err((int)-n);
+	/* readlink(2) truncates silently and does not terminate. */
+	size_t len = strnlen(tmp, sizeof(tmp));
+	size_t c = MIN(len, size);
+	memcpy(buf, tmp, c);
+	return (ssize_t)c;
+}
+
+struct listdir_ctx {
+	int (*fn)(void *opaque, const char *name, unsigned char d_type);
+	void *opaque;
+};
+
+static int listdir_cb(void *opaque, const char *name, const struct sysfs_stat *st)
+{
+	struct listdir_ctx *c = opaque;
+	unsigned char t = st->type == SYSFS_DIR ? DT_DIR : st->type == SYSFS_LINK ? DT_LNK : DT_REG;
+	return c->fn(c->opaque, name, t);
+}
+
+int lab_listdir(const char *path, int (*fn)(void *opaque, const char *name, unsigned char d_type),
+		void *opaque)
+{
+	int ret = 0;
+	lab_lock();
+	if (is_devvfio_dir(path)) {
+		int ids[256];
+		size_t n = vfio_group_ids(ids, 256);
+		char name[16];
+		ret = fn(opaque, ".", DT_DIR);
+		if (!ret)
+			ret = fn(opaque, "..", DT_DIR);
+		for (size_t i = 0; !ret && i < MIN(n, (size_t)256); i++) {
+			snprintf(name, sizeof(name), "%d", ids[i]);
+			ret = fn(opaque, name, DT_CHR);
+		}
+		if (!ret)
+			ret = fn(opaque, "vfio", DT_CHR);
+		lab_unlock();
+		return ret > 0 ? 0 : ret;
+	}
+	struct listdir_ctx c = { fn, opaque };
+	struct sysfs_stat st;
+	ret = sysfs_stat(path, &st);
+	if (!ret && st.type != SYSFS_DIR)
+		ret = -ENOTDIR;
+	if (!ret) {
+		ret = fn(opaque, ".", DT_DIR);
+		if (!ret)
+			ret = fn(opaque, "..", DT_DIR);
+		if (!ret)
+			ret = sysfs_readdir(path, listdir_cb, &c);
+	}
+	lab_unlock();
+	if (ret < 0)
+		return ret_err(-ret);
+	return 0;
+}
