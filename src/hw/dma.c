@@ -113,10 +113,14 @@ int hw_masters_resolve(struct machine *m)
 	list_for_each_entry(d, &m->masters, link) {
 		struct hw_master_priv *p = container_of(d, struct hw_master_priv, pub);
 
+		/* The newest registration for the node wins (the list is newest first). */
 		d->iommu = NULL;
-		for (struct hw_iommu_entry *e = m->iommus; e; e = e->next)
-			if (p->iommu_node >= 0 && e->iommu->fdt_node == p->iommu_node)
+		for (struct hw_iommu_entry *e = m->iommus; e && p->iommu_node >= 0; e = e->next) {
+			if (e->iommu->fdt_node == p->iommu_node) {
 				d->iommu = e->iommu;
+				break;
+			}
+		}
 	}
 	return 0;
 }

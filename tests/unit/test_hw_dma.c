@@ -1,0 +1,291 @@
+/*
+ * The DMA path: masters and their stream IDs from `iommus` and legacy
+ * `mmu-masters`, routing to a registered IOMMU, all-or-nothing transfers
+ * and the observer tap.
+ */
+#include <errno.h>
+
+#include "hw_test_fdt.h"
+#include "hw/machine.h"
+
+#define RAM 0x40000000ull
+
+/* Fake IOMMU: IOVA 0x10000.. maps to RAM + iova; page 0x13000 faults; 0x30000 -> non-RAM. */
+struct fake {
+	struct hw_iommu iommu;
+	int calls;
+};
+
+static int fake_translate(struct hw_iommu *iommu, u32 sid, u64 addr, enum hw_access acc,
+			  struct hw_xlate *out)
+{
+	struct fake *f = (struct fake *)iommu;
+
+	f->calls++;
+	if ((sid != 0x10 && sid != 0x11) || (addr >= 0x13000 && addr < 0x14000)) {
+		out->kind = HW_XLATE_FAULT;
+		return -EFAULT;
+	}
+	if (addr >= 0x30000 && addr < 0x31000) {
+		out->kind = HW_XLATE_TRANSLATED;
+		out->pa = 0x1000 + (addr & 0xfff);
+		out->len = 0x1000 - (addr & 0xfff);
+		return 0;
+	}
+	if (addr < 0x10000 || addr >= 0x20000) {
+		out->kind = HW_XLATE_FAULT;
+		return -EFAULT;
+	}
+	out->kind = HW_XLATE_TRANSLATED;
+	out->pa = RAM + addr;
+	out->len = 0x1000 - (addr & 0xfff);
+	out->domain_tag = sid;
+	return 0;
+}
+
+static const struct hw_iommu_ops fake_ops = { .translate = fake_translate };
+
+static void *test_tree(size_t *size)
+{
+	void *b = tfdt_begin();
+
+	tfdt_u32(b, "#address-cells", 2);
+	tfdt_u32(b, "#size-cells", 2);
+	tfdt_memory(b, "memory@40000000", RAM, 0x1000000);
+	tfdt_node(b, "iommu@9000000");           /* no model: the test registers one */
+	tfdt_str(b, "compatible", "test,fake-iommu");
+	tfdt_u32(b, "#iommu-cells", 2);
+	tfdt_u32(b, "phandle", 1);
+	tfdt_end_node(b);
+	tfdt_node(b, "iommu@9100000");
+	tfdt_str(b, "compatible", "test,fake-iommu");
+	tfdt_str(b, "status", "disabled");
+	tfdt_u32(b, "#iommu-cells", 1);
+	tfdt_u32(b, "phandle", 2);
+	tfdt_end_node(b);
+	tfdt_node(b, "smmu@9200000");            /* legacy binding */
+	tfdt_str(b, "compatible", "test,legacy-smmu");
+	tfdt_cells(b, "mmu-masters", 4, 3, 0x20, 0x21, 0x22);
+	tfdt_end_node(b);
+	tfdt_node(b, "dma@a000000");
+	tfdt_str(b, "compatible", "iommulab,dma-copy");
+	tfdt_cells(b, "reg", 4, 0, 0xa000000, 0, 0x1000);
+	tfdt_cells(b, "iommus", 6, 1, 0x10, 0x0, 1, 0x11, 0xf0);
+	tfdt_end_node(b);
+	tfdt_node(b, "dma@a001000");             /* no IOMMU: straight to memory */
+	tfdt_str(b, "compatible", "iommulab,dma-copy");
+	tfdt_cells(b, "reg", 4, 0, 0xa001000, 0, 0x1000);
+	tfdt_end_node(b);
+	tfdt_node(b, "dma@a002000");             /* behind a disabled IOMMU */
+	tfdt_str(b, "compatible", "iommulab,dma-copy");
+	tfdt_cells(b, "reg", 4, 0, 0xa002000, 0, 0x1000);
+	tfdt_cells(b, "iommus", 2, 2, 0x5);
+	tfdt_end_node(b);
+	tfdt_node(b, "dma@a003000");
+	tfdt_str(b, "compatible", "iommulab,dma-copy");
+	tfdt_cells(b, "reg", 4, 0, 0xa003000, 0, 0x1000);
+	tfdt_u32(b, "#stream-id-cells", 3);
+	tfdt_u32(b, "phandle", 3);
+	tfdt_end_node(b);
+	tfdt_node(b, "dma@a004000");
+	tfdt_str(b, "compatible", "iommulab,dma-copy");
+	tfdt_str(b, "status", "disabled");
+	tfdt_cells(b, "reg", 4, 0, 0xa004000, 0, 0x1000);
+	tfdt_end_node(b);
+	return tfdt_finish(b, size);
+}
+
+struct obs {
+	struct hw_dma_event ev[64];
+	int n;
+};
+
+static void observer(void *opaque, const struct hw_dma_event *ev)
+{
+	struct obs *o = opaque;
+
+	if (o->n < 64)
+		o->ev[o->n] = *ev;
+	o->n++;
+}
+
+struct fixture {
+	struct machine *m;
+	struct fake fake;
+	struct obs obs;
+	struct hw_dma_master *dma0;
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	size_t size;
+	void *b = test_tree(&size);
+	char why[200];
+
+	if (machine_create(b, size, 1, &f->m, why, sizeof(why)))
+		return -1;
+	free(b);
+	const void *fdt = machine_fdt(f->m);
+	f->fake.iommu = (struct hw_iommu){ &fake_ops, fdt_path_offset(fdt, "/iommu@9000000"),
+					   "fake" };
+	hw_iommu_register(f->m, &f->fake.iommu);
+	hw_set_dma_observer(f->m, observer, &f->obs);
+	f->dma0 = hw_master_by_name(f->m, "/dma@a000000");
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	machine_destroy(f->m);
+	free(f);
+	return 0;
+}
+
+static void masters_and_stream_ids(void **state)
+{
+	struct fixture *f = *state;
+	struct machine *m = f->m;
+	const void *fdt = machine_fdt(m);
+
+	struct hw_dma_master *d = f->dma0;
+	assert_non_null(d);
+	assert_ptr_equal(d->iommu, &f->fake.iommu);
+	assert_int_equal(d->nr_sids, 2);           /* 2-cell specifiers: the IDs */
+	assert_int_equal(d->sids[0], 0x10);
+	assert_int_equal(d->sids[1], 0x11);
+	assert_ptr_equal(hw_master_by_node(m, fdt_path_offset(fdt, "/dma@a000000")), d);
+
+	d = hw_master_by_name(m, "/dma@a001000");
+	assert_non_null(d);
+	assert_null(d->iommu);
+	assert_int_equal(d->nr_sids, 0);
+
+	d = hw_master_by_name(m, "/dma@a002000");   /* IOMMU disabled: direct */
+	assert_null(d->iommu);
+	assert_int_equal(d->nr_sids, 1);
+
+	d = hw_master_by_name(m, "/dma@a003000");   /* legacy mmu-masters */
+	assert_int_equal(d->nr_sids, 3);
+	assert_int_equal(d->sids[2], 0x22);
+	assert_null(d->iommu);                     /* no model for the legacy SMMU */
+
+	assert_null(hw_master_by_name(m, "/dma@a004000"));   /* disabled: no model */
+	assert_null(hw_master_by_name(m, "/nope"));
+	assert_null(hw_master_by_node(m, 0));
+}
+
+static void translated_dma(void **state)
+{
+	struct fixture *f = *state;
+	char buf[0x2000], back[0x2000];
+
+	for (size_t i = 0; i < sizeof(buf); i++)
+		buf[i] = (char)i;
+	/* 0x11800..0x13800 crosses into the faulting page: nothing written. */
+	assert_int_equal(hw_dma(f->m, f->dma0, 0x10, 0x11800, buf, sizeof(buf), HW_WRITE), -EFAULT);
+	assert_int_equal(hw_mem_read(f->m, RAM + 0x11800, back, 0x1800), 0);
+	for (int i = 0; i < 0x1800; i++)
+		assert_int_equal(back[i], 0);
+	assert_int_equal(f->obs.n, 1);   /* the fault, reported once */
+	assert_int_equal(f->obs.ev[0].xl.kind, HW_XLATE_FAULT);
+	assert_int_equal(f->obs.ev[0].addr, 0x13000);
+
+	u64 fault = 0;
+	assert_int_equal(hw_dma_fault(f->m, f->dma0, 0x10, 0x12ff0, buf, 0x20, HW_READ, &fault),
+			 -EFAULT);
+	assert_int_equal(fault, 0x13000);
+
+	/* Pages that translate: moved, each page reported. */
+	f->obs.n = 0;
+	assert_int_equal(hw_dma(f->m, f->dma0, 0x11, 0x10800, buf, sizeof(buf), HW_WRITE), 0);
+	assert_int_equal(hw_mem_read(f->m, RAM + 0x10800, back, sizeof(back)), 0);
+	assert_memory_equal(buf, back, sizeof(buf));
+	assert_int_equal(f->obs.n, 3);
+	assert_int_equal(f->obs.ev[0].len, 0x800);
+	assert_int_equal(f->obs.ev[1].addr, 0x11000);
+	assert_int_equal(f->obs.ev[1].xl.pa, RAM + 0x11000);
+	assert_int_equal(f->obs.ev[2].len, 0x800);
+	assert_int_equal(f->obs.ev[1].sid, 0x11);
+	assert_ptr_equal(f->obs.ev[1].master, f->dma0);
+
+	memset(back, 0, sizeof(back));
+	assert_int_equal(hw_dma(f->m, f->dma0, 0x10, 0x10800, back, sizeof(back), HW_READ), 0);
+	assert_memory_equal(buf, back, sizeof(buf));
+
+	/* A stream ID the IOMMU does not know faults. */
+	assert_int_equal(hw_dma(f->m, f->dma0, 0x99, 0x10800, back, 16, HW_READ), -EFAULT);
+}
+
+static void bus_error_and_bad_args(void **state)
+{
+	struct fixture *f = *state;
+	char buf[16] = "x";
+
+	/* Translates to an address that is not RAM: a bus error, reported, nothing moved. */
+	f->obs.n = 0;
+	assert_int_equal(hw_dma(f->m, f->dma0, 0x10, 0x30000, buf, 16, HW_WRITE), -EFAULT);
+	assert_int_equal(f->obs.n, 1);
+	assert_int_equal(f->obs.ev[0].xl.kind, HW_XLATE_FAULT);
+	assert_int_equal(f->obs.ev[0].xl.pa, 0x1000);
+
+	assert_int_equal(hw_dma(f->m, NULL, 0, 0, buf, 1, HW_READ), -EINVAL);
+	assert_int_equal(hw_dma(f->m, f->dma0, 0x10, 0x10000, buf, 1, 0), -EINVAL);
+	assert_int_equal(hw_dma(f->m, f->dma0, 0x10, 0x10000, NULL, 1, HW_READ), -EINVAL);
+	assert_int_equal(hw_dma(f->m, f->dma0, 0x10, 0x10000, buf, 0, HW_READ), 0);
+	assert_int_equal(hw_dma(f->m, f->dma0, 0x10, ~0ull - 4, buf, 16, HW_READ), -EFAULT);
+}
+
+static void direct_dma(void **state)
+{
+	struct fixture *f = *state;
+	struct hw_dma_master *d = hw_master_by_name(f->m, "/dma@a001000");
+	char buf[0x3000], back[0x3000];
+
+	memset(buf, 0x5c, sizeof(buf));
+	f->obs.n = 0;
+	assert_int_equal(hw_dma(f->m, d, 0, RAM + 0x100, buf, sizeof(buf), HW_WRITE), 0);
+	assert_int_equal(hw_mem_read(f->m, RAM + 0x100, back, sizeof(back)), 0);
+	assert_memory_equal(buf, back, sizeof(buf));
+	assert_int_equal(f->obs.n, 4);
+	assert_int_equal(f->obs.ev[0].xl.kind, HW_XLATE_DIRECT);
+	assert_int_equal(f->obs.ev[0].xl.pa, RAM + 0x100);
+	/* Straddling the end of RAM: nothing moves. */
+	memset(back, 0, sizeof(back));
+	assert_int_equal(hw_mem_write(f->m, RAM + 0xfff000, back, 0x1000), 0);
+	assert_int_equal(hw_dma(f->m, d, 0, RAM + 0xfff000, buf, 0x2000, HW_WRITE), -EFAULT);
+	assert_int_equal(hw_mem_read(f->m, RAM + 0xfff000, back, 0x1000), 0);
+	assert_int_equal(back[0], 0);
+}
+
+/* A 16 MiB transfer needs more segments than the stack array: all of them moved. */
+static void large_dma(void **state)
+{
+	struct fixture *f = *state;
+	struct hw_dma_master *d = hw_master_by_name(f->m, "/dma@a001000");
+	size_t len = 0xff0000;
+	char *buf = malloc(len), *back = malloc(len);
+
+	for (size_t i = 0; i < len; i++)
+		buf[i] = (char)(i >> 12);
+	assert_int_equal(hw_dma(f->m, d, 0, RAM + 0x8000, buf, len, HW_WRITE), 0);
+	assert_int_equal(hw_mem_read(f->m, RAM + 0x8000, back, len), 0);
+	assert_memory_equal(buf, back, len);
+	free(buf);
+	free(back);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(masters_and_stream_ids, setup, teardown),
+		cmocka_unit_test_setup_teardown(translated_dma, setup, teardown),
+		cmocka_unit_test_setup_teardown(bus_error_and_bad_args, setup, teardown),
+		cmocka_unit_test_setup_teardown(direct_dma, setup, teardown),
+		cmocka_unit_test_setup_teardown(large_dma, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
