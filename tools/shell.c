@@ -308,6 +308,11 @@ static int ls_dir(struct shell *sh, FILE *o, const char *arg, const char *path, 
 	return 0;
 }
 
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 static int verb_ls(struct shell *sh, int argc, char **argv, FILE *o)
 {
 	bool lng = false, dirs_as_files = false;
@@ -329,6 +334,8 @@ static int verb_ls(struct shell *sh, int argc, char **argv, FILE *o)
 	nargs = argc - first;
 	if (nargs == 0)
 		return ls_dir(sh, o, ".", sh->cwd, lng);
+	/* ls sorts its operands by name, as it sorts directory entries. */
+	qsort(argv + first, nargs, sizeof(argv[0]), cmp_names);
 
 	/* Files first, then directories, as ls orders its operands. */
 	bool printed = false;

@@ -402,6 +402,8 @@ static void test_ls(void **state)
 			    "--w------- 1 root root 4096 Jan  1 00:00 unbind\n");
 	assert_int_equal(run("ls " DEV "/modalias /sys/bus/platform/drivers"), 0);
 	assert_string_equal(output, DEV "/modalias\n\n/sys/bus/platform/drivers:\ndma-copy\n");
+	assert_int_equal(run("ls -d /sys/bus/platform/drivers /sys/bus/platform/devices"), 0);
+	assert_string_equal(output, "/sys/bus/platform/devices\n/sys/bus/platform/drivers\n");
 	assert_int_equal(run("ls -z"), 2);
 }
 

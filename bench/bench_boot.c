@@ -1,0 +1,161 @@
+/*
+ * Boot time and memory against platform size.
+ *
+ * Generates platforms with 100, 1,000 and 10,000 devices under a
+ * simple-bus: nine in ten are dma-copy engines, one in ten a defer-test
+ * device whose supplier is a dma-copy engine further down the tree (so it
+ * defers at least once and binds on a deferred-probe retry). Boots each
+ * several times through the public API and prints the median wall time,
+ * the heap in use once booted (mallinfo2) and the process's peak RSS,
+ * with the growth against n log n beside them. Figures only, no assertions.
+ */
+#include <malloc.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <libfdt.h>
+
+#include "iommulab/lab.h"
+
+#define RUNS 5
+#define SOC_BASE 0x10000000u
+
+#define CHECK(x) do { if ((x) < 0) { fprintf(stderr, "fdt: %s failed\n", #x); exit(2); } } while (0)
+
+static void prop_cells(void *fdt, const char *name, const unsigned *cells, int n)
+{
+	fdt32_t v[8];
+
+	for (int i = 0; i < n; i++)
+		v[i] = cpu_to_fdt32(cells[i]);
+	CHECK(fdt_property(fdt, name, v, n * sizeof(fdt32_t)));
+}
+
+/* Device k: a defer-test node every tenth, else a dma-copy engine (phandle k + 2). */
+static bool is_defer(unsigned k) { return k % 10 == 0; }
+
+static void *make_platform(unsigned n, size_t *size)
+{
+	size_t cap = 4096 + (size_t)n * 256;
+	void *fdt = malloc(cap);
+	char name[64];
+
+	CHECK(fdt_create(fdt, cap));
+	CHECK(fdt_finish_reservemap(fdt));
+	CHECK(fdt_begin_node(fdt, ""));
+	CHECK(fdt_property_string(fdt, "compatible", "iommulab,bench"));
+	CHECK(fdt_property_string(fdt, "model", "iommulab boot benchmark"));
+	prop_cells(fdt, "#address-cells", (unsigned[]){ 2 }, 1);
+	prop_cells(fdt, "#size-cells", (unsigned[]){ 2 }, 1);
+	prop_cells(fdt, "interrupt-parent", (unsigned[]){ 1 }, 1);
+
+	CHECK(fdt_begin_node(fdt, "chosen"));
+	CHECK(fdt_property_string(fdt, "bootargs", ""));
+	CHECK(fdt_end_node(fdt));
+
+	CHECK(fdt_begin_node(fdt, "memory@40000000"));
+	CHECK(fdt_property_string(fdt, "device_type", "memory"));
+	prop_cells(fdt, "reg", (unsigned[]){ 0, 0x40000000, 0, 0x40000000 }, 4);
+	CHECK(fdt_end_node(fdt));
+
+	CHECK(fdt_begin_node(fdt, "interrupt-controller@8000000"));
+	CHECK(fdt_property_string(fdt, "compatible", "arm,gic-400"));
+	prop_cells(fdt, "#interrupt-cells", (unsigned[]){ 3 }, 1);
+	CHECK(fdt_property(fdt, "interrupt-controller", NULL, 0));
+	prop_cells(fdt, "reg", (unsigned[]){ 0, 0x08000000, 0, 0x10000, 0, 0x08010000, 0, 0x10000 }, 8);
+	prop_cells(fdt, "phandle", (unsigned[]){ 1 }, 1);
+	CHECK(fdt_end_node(fdt));
+
+	snprintf(name, sizeof(name), "soc@%x", SOC_BASE);
+	CHECK(fdt_begin_node(fdt, name));
+	CHECK(fdt_property_string(fdt, "compatible", "simple-bus"));
+	prop_cells(fdt, "#address-cells", (unsigned[]){ 1 }, 1);
+	prop_cells(fdt, "#size-cells", (unsigned[]){ 1 }, 1);
+	prop_cells(fdt, "ranges", (unsigned[]){ 0, 0, SOC_BASE, n * 0x1000u }, 4);
+	for (unsigned k = 0; k < n; k++) {
+		unsigned off = k * 0x1000u;
+		if (is_defer(k)) {
+			/* Its supplier: the next dma-copy engine after it. */
+			unsigned s = k + 1 < n ? k + 1 : k - 1;
+			snprintf(name, sizeof(name), "defer@%x", off);
+			CHECK(fdt_begin_node(fdt, name));
+			CHECK(fdt_property_string(fdt, "compatible", "iommulab,defer-test"));
+			prop_cells(fdt, "reg", (unsigned[]){ off, 0x1000 }, 2);
+			prop_cells(fdt, "iommulab,supplier", (unsigned[]){ s + 2 }, 1);
+		} else {
+			snprintf(name, sizeof(name), "dma@%x", off);
+			CHECK(fdt_begin_node(fdt, name));
+			CHECK(fdt_property_string(fdt, "compatible", "iommulab,dma-copy"));
+			prop_cells(fdt, "reg", (unsigned[]){ off, 0x1000 }, 2);
+			/* GICv2 has 988 SPIs: engines share lines beyond that. */
+			prop_cells(fdt, "interrupts", (unsigned[]){ 0, 16 + k % 960, 4 }, 3);
+			prop_cells(fdt, "phandle", (unsigned[]){ k + 2 }, 1);
+		}
+		CHECK(fdt_end_node(fdt));
+	}
+	CHECK(fdt_end_node(fdt));
+	CHECK(fdt_end_node(fdt));
+	CHECK(fdt_finish(fdt));
+	*size = fdt_totalsize(fdt);
+	return fdt;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+int main(void)
+{
+	static const unsigned sizes[] = { 100, 1000, 10000 };
+	double base_t = 0, base_nlogn = 0;
+	char msg[256];
+
+	printf("%8s %12s %12s %14s %12s %10s\n", "devices", "boot (ms)", "per dev (us)",
+	       "heap (KiB)", "maxrss (KiB)", "t / nlogn");
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		unsigned n = sizes[i];
+		size_t size;
+		void *fdt = make_platform(n, &size);
+		double t[RUNS];
+		size_t heap = 0;
+
+		for (int r = 0; r < RUNS; r++) {
+			double t0 = now_s();
+			int ret = lab_boot_blob(fdt, size, "", msg, sizeof(msg));
+			t[r] = now_s() - t0;
+			if (ret) {
+				fprintf(stderr, "bench_boot: %u devices: %s: %s\n", n, lab_strerror(ret), msg);
+				return 1;
+			}
+			if (r == 0)
+				heap = mallinfo2().uordblks;
+			lab_shutdown();
+		}
+		qsort(t, RUNS, sizeof(t[0]), cmp_double);
+		double med = t[RUNS / 2], nlogn = n * log2(n);
+		if (i == 0) {
+			base_t = med;
+			base_nlogn = nlogn;
+		}
+		struct rusage ru;
+		getrusage(RUSAGE_SELF, &ru);
+		printf("%8u %12.3f %12.3f %14zu %12ld %10.2f\n", n, med * 1e3, med * 1e6 / n,
+		       heap / 1024, ru.ru_maxrss, (med / base_t) / (nlogn / base_nlogn));
+		free(fdt);
+	}
+	printf("t / nlogn: boot-time growth over n log n, relative to the smallest platform"
+	       " (1.00 = n log n; above 1 grows faster)\n");
+	return 0;
+}
