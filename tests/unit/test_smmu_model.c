@@ -7,6 +7,7 @@
 #include <errno.h>
 
 #include "hw_test_fdt.h"
+#include "common/dt.h"
 #include "hw/hw_internal.h"
 
 /* ---- the machine ---------------------------------------------------- */
@@ -919,6 +920,31 @@ static void ats1pr_translates(void **state)
 	assert_int_equal(r32(t, SMMU2, CB(0) + FSR), 0);     /* not a context fault */
 }
 
+/* The built-in platform's MMU-500: 16 SMRs, 8 banks, every master behind it. */
+static void builtin_platform(void **state)
+{
+	struct machine *m = NULL;
+	char why[200] = "";
+	void *blob;
+	size_t size;
+	u64 v;
+
+	assert_int_equal(dt_load_file(LAB_SRCDIR "/platforms/iommulab-virt.dts", &blob, &size,
+				      why, sizeof(why)), 0);
+	assert_int_equal(machine_create(blob, size, 1, &m, why, sizeof(why)), 0);
+	assert_int_equal(hw_mmio_read(m, SMMU2 + ID0, 4, &v), 0);
+	assert_int_equal(v & 0xff, 16);
+	assert_int_equal((v >> 16) & 0xff, 8);
+	assert_int_equal(hw_mmio_read(m, SMMU2 + ID1, 4, &v), 0);
+	assert_int_equal(v & 0xff, 8);
+	struct hw_dma_master *d = hw_master_by_name(m, "/soc/dma@0");
+	assert_non_null(d);
+	assert_non_null(d->iommu);
+	assert_int_equal(d->sids[0], 0x100);
+	machine_destroy(m);
+	free(blob);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -941,6 +967,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(out_of_range_registers_ignored, setup, teardown),
 		cmocka_unit_test_setup_teardown(registers_64bit_halves, setup, teardown),
 		cmocka_unit_test_setup_teardown(ats1pr_translates, setup, teardown),
+		cmocka_unit_test(builtin_platform),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
