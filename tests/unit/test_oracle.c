@@ -1,0 +1,211 @@
+/*
+ * The isolation oracle's verdicts: translated-as-mapped, escapes (never
+ * mapped, mapped elsewhere, not permitted, blocked group, no group),
+ * stale-IOTLB escapes, the lazy window of DMA-FQ domains, unisolated
+ * bypass/direct DMA, faults; frame owners and the report.
+ */
+#include <errno.h>
+
+#include "hw_test_fdt.h"
+#include "check/oracle.h"
+#include "hw/hw_internal.h"
+#include "kernel/iommu/iommu.h"
+#include "kernel/iommu/observer.h"
+
+#define RAM 0x40000000ull
+#define NODE 123
+
+static struct machine *m;
+static struct hw_dma_master master = { .name = "/soc/dma@0", .fdt_node = NODE };
+
+static int setup(void **state)
+{
+	size_t size;
+	void *b = tfdt_begin();
+	char why[128];
+
+	tfdt_u32(b, "#address-cells", 2);
+	tfdt_u32(b, "#size-cells", 2);
+	tfdt_node(b, "memory@40000000");
+	tfdt_str(b, "device_type", "memory");
+	tfdt_cells(b, "reg", 4, 0x0, 0x40000000, 0x0, 0x10000000);
+	tfdt_end_node(b);
+	tfdt_finish(b, &size);
+	assert_int_equal(machine_create(b, size, 1, &m, why, sizeof(why)), 0);
+	free(b);
+	assert_int_equal(oracle_attach(m), 0);
+	/* dma0 is in group 0, whose current domain is 7 (DMA). */
+	kobserve_domain_alloc(7, IOMMU_DOMAIN_DMA);
+	kobserve_device_group(NODE, "a000000.dma", 0);
+	kobserve_group_domain(0, 7, IOMMU_DOMAIN_DMA);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	oracle_detach();
+	machine_destroy(m);
+	return 0;
+}
+
+static enum oracle_verdict dma(enum hw_xlate_kind kind, u64 iova, u64 pa, bool tlb,
+			       enum hw_access acc)
+{
+	struct hw_dma_event ev = {
+		.master = &master, .sid = 0x100, .addr = iova, .len = 8, .acc = acc,
+		.xl = { .kind = kind, .pa = pa, .len = 4096, .from_tlb = tlb },
+	};
+	m->dma_observer(m->dma_observer_opaque, &ev);
+	return oracle_last_verdict();
+}
+
+static void translated_as_mapped_is_ok(void **state)
+{
+	kobserve_domain_map(7, 0x1000, RAM + 0x5000, 0x2000, IOMMU_READ | IOMMU_WRITE);
+	assert_int_equal(dma(HW_XLATE_TRANSLATED, 0x1010, RAM + 0x5010, false, HW_WRITE), ORACLE_OK);
+	assert_int_equal(dma(HW_XLATE_TRANSLATED, 0x2ff8, RAM + 0x6ff8, true, HW_READ), ORACLE_OK);
+	assert_int_equal(oracle_escapes(), 0);
+}
+
+static void unmapped_is_escape_with_owner(void **state)
+{
+	char buf[4096];
+	size_t len;
+
+	kobserve_page_alloc(RAM + 0x123000, 0);
+	assert_int_equal(dma(HW_XLATE_TRANSLATED, 0x9000, RAM + 0x123000, false, HW_WRITE),
+			 ORACLE_ESCAPE);
+	assert_int_equal(oracle_escapes(), 1);
+	const char *log = oracle_log(&len);
+	assert_non_null(strstr(log, "oracle: ESCAPE: a000000.dma wrote 0x40123000 (owner: kernel) "
+				    "via iova 0x9000 in domain 7 (unmapped)"));
+	oracle_report(buf, sizeof(buf));
+	assert_non_null(strstr(buf, "1 escapes (0 stale)"));
+	assert_non_null(strstr(buf, "oracle: ESCAPE: a000000.dma"));
+}
+
+static void elsewhere_and_permission(void **state)
+{
+	kobserve_domain_map(7, 0x1000, RAM + 0x5000, 0x1000, IOMMU_READ);
+	assert_int_equal(dma(HW_XLATE_TRANSLATED, 0x1000, RAM + 0x8000, false, HW_READ),
+			 ORACLE_ESCAPE);
+	assert_int_equal(dma(HW_XLATE_TRANSLATED, 0x1000, RAM + 0x5000, false, HW_WRITE),
+			 ORACLE_ESCAPE);
+	assert_int_equal(dma(HW_XLATE_TRANSLATED, 0x1000, RAM + 0x5000, false, HW_READ),
+			 ORACLE_OK);
+	size_t len;
+	assert_non_null(strstr(oracle_log(&len), "(mapped elsewhere)"));
+	assert_non_null(strstr(oracle_log(&len), "(not permitted)"));
+}
+
+static void stale_iotlb_is_escape(void **state)
+{
+	struct oracle_counts c;
+
+	kobserve_domain_map(7, 0x4000, RAM + 0x4000, 0x1000, IOMMU_READ | IOMMU_WRITE);
+	kobserve_domain_unmap(7, 0x4000, 0x1000);
+	assert_int_equal(dma(HW_XLATE_TRANSLATED, 0x4000, RAM + 0x4000, true, HW_WRITE),
+			 ORACLE_STALE);
+	oracle_get_counts(&c);
+	assert_int_equal(c.stale, 1);
+	assert_int_equal(c.escapes, 1);
+	size_t len;
+	assert_non_null(strstr(oracle_log(&len), "stale IOTLB entry"));
+}
+
+static void lazy_window_is_not_escape(void **state)
+{
+	struct oracle_counts c;
+
+	kobserve_group_domain(0, 7, IOMMU_DOMAIN_DMA_FQ);
+	kobserve_domain_map(7, 0x4000, RAM + 0x4000, 0x1000, IOMMU_READ | IOMMU_WRITE);
+	kobserve_domain_unmap(7, 0x4000, 0x1000);
+	assert_int_equal(dma(HW_XLATE_TRANSLATED, 0x4000, RAM + 0x4000, true, HW_WRITE),
+			 ORACLE_LAZY);
+	/* Not from the TLB: the page table itself is wrong, an escape even lazily. */
+	assert_int_equal(dma(HW_XLATE_TRANSLATED, 0x4000, RAM + 0x4000, false, HW_WRITE),
+			 ORACLE_ESCAPE);
+	oracle_get_counts(&c);
+	assert_int_equal(c.lazy, 1);
+	assert_int_equal(c.escapes, 1);
+}
+
+static void bypass_and_direct_are_unisolated(void **state)
+{
+	struct oracle_counts c;
+
+	assert_int_equal(dma(HW_XLATE_BYPASS, 0x40001000, RAM + 0x1000, false, HW_WRITE),
+			 ORACLE_UNISOLATED);
+	assert_int_equal(dma(HW_XLATE_DIRECT, 0x40001000, RAM + 0x1000, false, HW_READ),
+			 ORACLE_UNISOLATED);
+	assert_int_equal(dma(HW_XLATE_FAULT, 0x1000, 0, false, HW_READ), ORACLE_FAULT);
+	oracle_get_counts(&c);
+	assert_int_equal(c.unisolated, 2);
+	assert_int_equal(c.faults, 1);
+	assert_int_equal(c.escapes, 0);
+}
+
+static void blocked_and_groupless_are_escapes(void **state)
+{
+	kobserve_domain_alloc(9, IOMMU_DOMAIN_BLOCKED);
+	kobserve_group_domain(0, 9, IOMMU_DOMAIN_BLOCKED);
+	assert_int_equal(dma(HW_XLATE_TRANSLATED, 0x1000, RAM + 0x5000, false, HW_READ),
+			 ORACLE_ESCAPE);
+	kobserve_device_group(NODE, "a000000.dma", -1);
+	assert_int_equal(dma(HW_XLATE_TRANSLATED, 0x1000, RAM + 0x5000, false, HW_READ),
+			 ORACLE_ESCAPE);
+	assert_int_equal(oracle_escapes(), 2);
+}
+
+static void unmap_splits_extents(void **state)
+{
+	kobserve_domain_map(7, 0x10000, RAM + 0x20000, 0x4000, IOMMU_READ);
+	kobserve_domain_unmap(7, 0x11000, 0x1000);
+	assert_int_equal(dma(HW_XLATE_TRANSLATED, 0x10000, RAM + 0x20000, false, HW_READ), ORACLE_OK);
+	assert_int_equal(dma(HW_XLATE_TRANSLATED, 0x11000, RAM + 0x21000, false, HW_READ),
+			 ORACLE_ESCAPE);
+	assert_int_equal(dma(HW_XLATE_TRANSLATED, 0x12000, RAM + 0x22000, false, HW_READ), ORACLE_OK);
+	assert_int_equal(dma(HW_XLATE_TRANSLATED, 0x13000, RAM + 0x23000, false, HW_READ), ORACLE_OK);
+	/* Unmap across the hole and into the tail. */
+	kobserve_domain_unmap(7, 0x10000, 0x3000);
+	assert_int_equal(dma(HW_XLATE_TRANSLATED, 0x12000, RAM + 0x22000, false, HW_READ),
+			 ORACLE_ESCAPE);
+	assert_int_equal(dma(HW_XLATE_TRANSLATED, 0x13000, RAM + 0x23000, false, HW_READ), ORACLE_OK);
+	/* A freed domain forgets everything. */
+	kobserve_domain_free(7);
+	assert_int_equal(dma(HW_XLATE_TRANSLATED, 0x13000, RAM + 0x23000, false, HW_READ),
+			 ORACLE_ESCAPE);
+}
+
+static void frame_owners(void **state)
+{
+	char buf[48];
+
+	assert_string_equal(oracle_frame_owner(RAM, buf, sizeof(buf)), "free");
+	kobserve_frames(RAM + 0x3000, 0x2000, KOBS_PGTABLE, 0);
+	assert_string_equal(oracle_frame_owner(RAM + 0x4fff, buf, sizeof(buf)), "page-table");
+	kobserve_frames(RAM + 0x3000, 0x1000, KOBS_VFIO, 2);
+	assert_string_equal(oracle_frame_owner(RAM + 0x3000, buf, sizeof(buf)), "vfio container 2");
+	kobserve_page_free(RAM + 0x3000, 1);
+	assert_string_equal(oracle_frame_owner(RAM + 0x4000, buf, sizeof(buf)), "free");
+	assert_string_equal(oracle_frame_owner(0x1000, buf, sizeof(buf)), "not RAM");
+	oracle_reset_counts();
+	assert_int_equal(oracle_escapes(), 0);
+	assert_int_equal(oracle_last_verdict(), ORACLE_NONE);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(translated_as_mapped_is_ok, setup, teardown),
+		cmocka_unit_test_setup_teardown(unmapped_is_escape_with_owner, setup, teardown),
+		cmocka_unit_test_setup_teardown(elsewhere_and_permission, setup, teardown),
+		cmocka_unit_test_setup_teardown(stale_iotlb_is_escape, setup, teardown),
+		cmocka_unit_test_setup_teardown(lazy_window_is_not_escape, setup, teardown),
+		cmocka_unit_test_setup_teardown(bypass_and_direct_are_unisolated, setup, teardown),
+		cmocka_unit_test_setup_teardown(blocked_and_groupless_are_escapes, setup, teardown),
+		cmocka_unit_test_setup_teardown(unmap_splits_extents, setup, teardown),
+		cmocka_unit_test_setup_teardown(frame_owners, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
