@@ -74,6 +74,7 @@ bool hw_irq_level(struct machine *m, u32 intid);
 
 typedef void (*hw_event_fn)(void *arg);
 u64 hw_now(const struct machine *m);  /* virtual nanoseconds since power on */
+/* Returns the event's id (never 0), or 0 when @fn is NULL or memory ran out. */
 u64 hw_event_schedule(struct machine *m, u64 delay_ns, hw_event_fn fn, void *arg);
 void hw_event_cancel(struct machine *m, u64 id);
 /* Runs due events in time order; returns how many ran. */

@@ -278,6 +278,37 @@ static void large_dma(void **state)
 	free(back);
 }
 
+extern const char lab_platform_virt_start[], lab_platform_virt_end[];
+
+/* The built-in platform: every enabled dma-copy is a master routed to the SMMU model. */
+static void builtin_platform_masters(void **state)
+{
+	struct machine *m;
+	char why[200];
+	size_t size = (size_t)(lab_platform_virt_end - lab_platform_virt_start);
+
+	assert_int_equal(machine_create(lab_platform_virt_start, size, 1, &m, why, sizeof(why)), 0);
+	const void *fdt = machine_fdt(m);
+	int smmu = fdt_path_offset(fdt, "/iommu@9050000");
+	static const struct { const char *path; u32 sid; } want[] = {
+		{ "/soc/dma@0", 0x100 }, { "/soc/dma@1000", 0x101 },
+		{ "/soc/dma@2000", 0x200 }, { "/soc/dma@3000", 0x200 },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(want); i++) {
+		struct hw_dma_master *d = hw_master_by_name(m, want[i].path);
+
+		assert_non_null(d);
+		assert_int_equal(d->nr_sids, 1);
+		assert_int_equal(d->sids[0], want[i].sid);
+		assert_non_null(d->iommu);
+		assert_int_equal(d->iommu->fdt_node, smmu);
+	}
+	assert_null(hw_master_by_name(m, "/soc/dma@5000"));    /* disabled */
+	assert_null(hw_master_by_name(m, "/soc/defer@4000"));  /* not a bus master */
+	assert_null(hw_master_by_name(m, "/uart@9000000"));
+	machine_destroy(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -286,6 +317,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(bus_error_and_bad_args, setup, teardown),
 		cmocka_unit_test_setup_teardown(direct_dma, setup, teardown),
 		cmocka_unit_test_setup_teardown(large_dma, setup, teardown),
+		cmocka_unit_test(builtin_platform_masters),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
