@@ -83,6 +83,11 @@ enum {
 LAB_API int lab_run_script(const char *path, const char *platform, const char *cmdline,
 			   unsigned flags, FILE *out, FILE *err);
 
+/* The shell's current directory ("/sys" after boot). */
+LAB_API const char *lab_cwd(void);
+/* Non-zero once an "exit" command ran. */
+LAB_API int lab_exit_requested(void);
+
 /*
  * Completion for an interactive shell: candidates for the word @text (a
  * path or a verb when @first_word), as a NULL-terminated malloc'ed array
