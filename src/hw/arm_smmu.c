@@ -277,7 +277,11 @@ static void ats_op(struct arm_smmu *s, unsigned cbi, u64 va, enum hw_access acc,
 
 static void sme_changed(struct arm_smmu *s)
 {
-	s->sme_gen++;
+	/* Generation 0 marks never-filled cache slots: skip it on wrap. */
+	if (++s->sme_gen == 0) {
+		memset(s->sid_cache, 0, sizeof(s->sid_cache));
+		s->sme_gen = 1;
+	}
 }
 
 static u32 gr0_read(struct arm_smmu *s, u32 off)
