@@ -1,0 +1,243 @@
+/*
+ * arm-smmu driver over the SMMU model: what the driver programmed (read
+ * back through the registers) and what sysfs shows, on the built-in
+ * platform and on small platforms that exhaust SMRs and context banks.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "iommulab/lab.h"
+#include "kernel/kernel.h"
+#include "kernel/base/sysfs.h"
+
+#define SMMU_BASE 0x09050000ull
+#define sCR0 0x0
+#define sCR0_CLIENTPD (1u << 0)
+#define sCR0_USFCFG (1u << 10)
+#define SMR(n) (0x800 + 4 * (n))
+#define S2CR(n) (0xc00 + 4 * (n))
+#define SMR_VALID (1u << 31)
+#define S2CR_TYPE(v) (((v) >> 16) & 3)
+#define S2CR_CBNDX(v) ((v) & 0xff)
+#define TRANS 0
+#define BYPASS 1
+#define FAULT 2
+
+#define PLAT(name) LAB_SRCDIR "/tests/scenarios/platforms/" name
+
+static void boot(const char *platform, const char *cmdline)
+{
+	char msg[256] = "";
+	int ret = lab_boot(platform, cmdline, msg, sizeof(msg));
+
+	if (ret)
+		fail_msg("boot %s: %d %s", platform ? platform : "(built-in)", ret, msg);
+}
+
+static int teardown(void **state)
+{
+	lab_shutdown();
+	return 0;
+}
+
+static u32 gr0(u32 off)
+{
+	return readl(SMMU_BASE + off);
+}
+
+/* The iommu_group number of a platform device, or -1 without one. */
+static int group_of(const char *dev)
+{
+	char path[256], link[256];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/sys/bus/platform/devices/%s/iommu_group", dev);
+	n = sysfs_readlink(path, link, sizeof(link));
+	if (n < 0)
+		return -1;
+	link[n] = 0;
+	const char *slash = strrchr(link, '/');
+	return atoi(slash ? slash + 1 : link);
+}
+
+static bool bound(const char *dev)
+{
+	char path[256];
+	struct sysfs_stat st;
+
+	snprintf(path, sizeof(path), "/sys/bus/platform/devices/%s/driver", dev);
+	return sysfs_lstat(path, &st) == 0;
+}
+
+/* The SMR index matching (id, mask), or -1. */
+static int find_smr(u32 id, u32 mask, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		u32 smr = gr0(SMR(i));
+
+		if ((smr & SMR_VALID) && (smr & 0x7fff) == id && ((smr >> 16) & 0x7fff) == mask)
+			return (int)i;
+	}
+	return -1;
+}
+
+static unsigned count_valid_smrs(unsigned n)
+{
+	unsigned c = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		c += !!(gr0(SMR(i)) & SMR_VALID);
+	return c;
+}
+
+static void test_builtin_groups_and_smes(void **state)
+{
+	char buf[512];
+	struct sysfs_stat st;
+	int g0, g1, g2, g3;
+
+	boot(NULL, NULL);
+	g0 = group_of("a000000.dma");
+	g1 = group_of("a001000.dma");
+	g2 = group_of("a002000.dma");
+	g3 = group_of("a003000.dma");
+	assert_true(g0 >= 0 && g1 >= 0 && g2 >= 0);
+	/* Two masters behind stream 0x200 share one entry, hence one group. */
+	assert_int_equal(g2, g3);
+	assert_int_not_equal(g0, g1);
+	assert_int_not_equal(g0, g2);
+	assert_int_not_equal(g1, g2);
+
+	/* Enabled, unmatched streams bypass (disable_bypass=0). */
+	assert_int_equal(gr0(sCR0) & (sCR0_CLIENTPD | sCR0_USFCFG), 0);
+	assert_int_equal(count_valid_smrs(16), 3);
+	int s0 = find_smr(0x100, 0, 16), s1 = find_smr(0x101, 0, 16), s2 = find_smr(0x200, 0, 16);
+	assert_true(s0 >= 0 && s1 >= 0 && s2 >= 0);
+	/* Default DMA domains: translated, one context bank per group. */
+	assert_int_equal(S2CR_TYPE(gr0(S2CR(s0))), TRANS);
+	assert_int_equal(S2CR_TYPE(gr0(S2CR(s1))), TRANS);
+	assert_int_equal(S2CR_TYPE(gr0(S2CR(s2))), TRANS);
+	assert_int_not_equal(S2CR_CBNDX(gr0(S2CR(s0))), S2CR_CBNDX(gr0(S2CR(s1))));
+	assert_int_not_equal(S2CR_CBNDX(gr0(S2CR(s0))), S2CR_CBNDX(gr0(S2CR(s2))));
+	/* Free entries hold the initial type. */
+	for (unsigned i = 0; i < 16; i++)
+		if (!(gr0(SMR(i)) & SMR_VALID))
+			assert_int_equal(S2CR_TYPE(gr0(S2CR(i))), BYPASS);
+
+	/* The software MSI window. */
+	snprintf(buf, sizeof(buf), "/sys/kernel/iommu_groups/%d/reserved_regions", g0);
+	ssize_t n = sysfs_read(buf, buf, sizeof(buf));
+	assert_true(n > 0);
+	assert_non_null(strstr(buf, "0x0000000008000000 0x00000000080fffff msi"));
+
+	assert_int_equal(sysfs_stat("/sys/class/iommu/smmu.0x0000000009050000", &st), 0);
+	/* suppress_bind_attrs */
+	assert_int_equal(sysfs_stat("/sys/bus/platform/drivers/arm-smmu", &st), 0);
+	assert_int_not_equal(sysfs_stat("/sys/bus/platform/drivers/arm-smmu/unbind", &st), 0);
+	assert_int_not_equal(sysfs_stat("/sys/bus/platform/drivers/arm-smmu/bind", &st), 0);
+	assert_true(bound("9050000.iommu"));
+}
+
+static void test_disable_bypass(void **state)
+{
+	boot(NULL, "arm-smmu.disable_bypass=1");
+	assert_int_equal(gr0(sCR0) & (sCR0_CLIENTPD | sCR0_USFCFG), sCR0_USFCFG);
+	for (unsigned i = 0; i < 16; i++)
+		if (!(gr0(SMR(i)) & SMR_VALID))
+			assert_int_equal(S2CR_TYPE(gr0(S2CR(i))), FAULT);
+}
+
+static void test_unbind_keeps_stream_map(void **state)
+{
+	const char *unbind = "/sys/bus/platform/devices/a000000.dma/driver/unbind";
+	u32 before, after;
+	int s0;
+
+	boot(NULL, NULL);
+	s0 = find_smr(0x100, 0, 16);
+	assert_true(s0 >= 0);
+	before = gr0(S2CR(s0));
+	assert_true(bound("a000000.dma"));
+	assert_int_equal(sysfs_write(unbind, "a000000.dma", 11), 11);
+	assert_false(bound("a000000.dma"));
+	/* Still matched and still translated through the default domain. */
+	assert_int_equal(find_smr(0x100, 0, 16), s0);
+	after = gr0(S2CR(s0));
+	assert_int_equal(after, before);
+	assert_int_equal(S2CR_TYPE(after), TRANS);
+	assert_true(group_of("a000000.dma") >= 0);
+}
+
+static void test_smr_reuse_overlap_exhaustion(void **state)
+{
+	boot(PLAT("smmu-smr2.dts"), NULL);
+	/* A and B take the two SMRs; C is covered by B and joins its group. */
+	assert_true(find_smr(0x10, 0, 2) >= 0);
+	assert_true(find_smr(0x12, 0x1, 2) >= 0);
+	assert_true(group_of("a000000.dma") >= 0);
+	assert_true(group_of("a001000.dma") >= 0);
+	assert_int_equal(group_of("a001000.dma"), group_of("a002000.dma"));
+	assert_int_not_equal(group_of("a000000.dma"), group_of("a001000.dma"));
+	/* D overlaps A partially (-EINVAL), E finds no SMR (-ENOSPC): no IOMMU. */
+	assert_int_equal(group_of("a003000.dma"), -1);
+	assert_int_equal(group_of("a004000.dma"), -1);
+	/* Their drivers still probe, without translation. */
+	assert_true(bound("a003000.dma"));
+	assert_true(bound("a004000.dma"));
+}
+
+static void test_context_bank_exhaustion(void **state)
+{
+	int a, b;
+
+	boot(PLAT("smmu-cb2.dts"), NULL);
+	a = find_smr(0x1, 0, 16);
+	b = find_smr(0x2, 0, 16);
+	assert_true(a >= 0 && b >= 0);
+	assert_int_equal(S2CR_TYPE(gr0(S2CR(a))), TRANS);
+	assert_int_equal(S2CR_TYPE(gr0(S2CR(b))), TRANS);
+	assert_int_not_equal(S2CR_CBNDX(gr0(S2CR(a))), S2CR_CBNDX(gr0(S2CR(b))));
+	/* The third master's default domain found no bank: never translated. */
+	int c = find_smr(0x3, 0, 16);
+	if (c >= 0)
+		assert_int_not_equal(S2CR_TYPE(gr0(S2CR(c))), TRANS);
+}
+
+static void test_module_defers_masters(void **state)
+{
+	boot(NULL, "lab.module=arm-smmu");
+	/* The SMMU has no driver: its masters wait, and nothing is matched. */
+	assert_false(bound("a000000.dma"));
+	assert_int_equal(group_of("a000000.dma"), -1);
+	assert_int_equal(gr0(sCR0) & sCR0_CLIENTPD, sCR0_CLIENTPD);
+
+	assert_int_equal(kernel_modprobe("arm-smmu", NULL), 0);
+	kernel_run_pending();
+	assert_true(bound("9050000.iommu"));
+	assert_true(bound("a000000.dma"));
+	assert_true(group_of("a000000.dma") >= 0);
+	assert_int_equal(group_of("a002000.dma"), group_of("a003000.dma"));
+	assert_int_equal(gr0(sCR0) & sCR0_CLIENTPD, 0);
+	/* Masters pin the module. */
+	assert_int_equal(kernel_rmmod("arm-smmu"), -EBUSY);
+	assert_true(bound("9050000.iommu"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_builtin_groups_and_smes, teardown),
+		cmocka_unit_test_teardown(test_disable_bypass, teardown),
+		cmocka_unit_test_teardown(test_unbind_keeps_stream_map, teardown),
+		cmocka_unit_test_teardown(test_smr_reuse_overlap_exhaustion, teardown),
+		cmocka_unit_test_teardown(test_context_bank_exhaustion, teardown),
+		cmocka_unit_test_teardown(test_module_defers_masters, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
