@@ -1,0 +1,456 @@
+/*
+ * libiommulab-preload.so: runs an unmodified VFIO program against the lab.
+ * Loaded with LD_PRELOAD, it boots the platform named by the environment
+ * (IOMMULAB_PLATFORM, IOMMULAB_CMDLINE; IOMMULAB_SETUP: a script of shell
+ * lines run after boot, e.g. binding a device to vfio-platform), then
+ * interposes the libc calls below: those on the lab's paths (/dev/vfio,
+ * /sys) or descriptors go to the lab's fd API, everything else passes
+ * through to the next definition (the real libc).
+ */
+/* The interposers define both open and open64 (and friends): no header redirection. */
+#undef _FILE_OFFSET_BITS
+#include <dirent.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include "iommulab/fd.h"
+#include "iommulab/lab.h"
+
+#define EXPORT __attribute__((visibility("default")))
+
+#define REAL(name, ret, ...)                                                   \
+	static ret (*real_##name)(__VA_ARGS__);                                \
+	static ret (*get_##name(void))(__VA_ARGS__)                            \
+	{                                                                      \
+		if (!real_##name)                                              \
+			real_##name = dlsym(RTLD_NEXT, #name);                 \
+		return real_##name;                                            \
+	}
+
+REAL(open, int, const char *, int, ...)
+REAL(open64, int, const char *, int, ...)
+REAL(openat, int, int, const char *, int, ...)
+REAL(openat64, int, int, const char *, int, ...)
+REAL(close, int, int)
+REAL(ioctl, int, int, unsigned long, ...)
+REAL(read, ssize_t, int, void *, size_t)
+REAL(write, ssize_t, int, const void *, size_t)
+REAL(pread, ssize_t, int, void *, size_t, off_t)
+REAL(pread64, ssize_t, int, void *, size_t, off_t)
+REAL(pwrite, ssize_t, int, const void *, size_t, off_t)
+REAL(pwrite64, ssize_t, int, const void *, size_t, off_t)
+REAL(lseek, off_t, int, off_t, int)
+REAL(lseek64, off_t, int, off_t, int)
+REAL(mmap, void *, void *, size_t, int, int, int, off_t)
+REAL(mmap64, void *, void *, size_t, int, int, int, off_t)
+REAL(readlink, ssize_t, const char *, char *, size_t)
+REAL(stat, int, const char *, struct stat *)
+REAL(lstat, int, const char *, struct stat *)
+REAL(fstat, int, int, struct stat *)
+REAL(stat64, int, const char *, struct stat64 *)
+REAL(lstat64, int, const char *, struct stat64 *)
+REAL(fstat64, int, int, struct stat64 *)
+REAL(access, int, const char *, int)
+REAL(dup, int, int)
+REAL(dup2, int, int, int)
+REAL(dup3, int, int, int, int)
+REAL(fcntl, int, int, int, ...)
+REAL(opendir, DIR *, const char *)
+REAL(readdir, struct dirent *, DIR *)
+REAL(readdir64, struct dirent64 *, DIR *)
+REAL(closedir, int, DIR *)
+REAL(dirfd, int, DIR *)
+
+/* ---- boot from the environment ---------------------------------------- */
+
+static bool booted;
+
+__attribute__((constructor)) static void preload_init(void)
+{
+	const char *platform = getenv("IOMMULAB_PLATFORM");
+	const char *cmdline = getenv("IOMMULAB_CMDLINE");
+	const char *setup = getenv("IOMMULAB_SETUP");
+	char msg[256] = "";
+
+	if (platform && !*platform)
+		platform = NULL;
+	lab_lock();
+	int ret = lab_boot(platform, cmdline && *cmdline ? cmdline : NULL, msg, sizeof(msg));
+	if (ret) {
+		fprintf(stderr, "iommulab: boot failed: %s%s%s\n", lab_strerror(ret),
+			*msg ? ": " : "", msg);
+		_exit(2);
+	}
+	booted = true;
+	if (setup && *setup) {
+		FILE *f = fopen(setup, "r");
+		if (!f) {
+			fprintf(stderr, "iommulab: %s: %s\n", setup, strerror(errno));
+			_exit(2);
+		}
+		char line[4096];
+		unsigned n = 0;
+		while (fgets(line, sizeof(line), f)) {
+			n++;
+			line[strcspn(line, "\n")] = 0;
+			const char *p = line + strspn(line, " \t");
+			if (!*p || *p == '#')
+				continue;
+			if (lab_exec(p, stderr) != 0) {
+				fprintf(stderr, "iommulab: %s:%u: setup command failed: %s\n",
+					setup, n, p);
+				_exit(2);
+			}
+		}
+		fclose(f);
+	}
+	lab_unlock();
+}
+
+__attribute__((destructor)) static void preload_fini(void)
+{
+	if (!booted)
+		return;
+	lab_close_all();
+	lab_shutdown();
+	booted = false;
+}
+
+/* ---- open ------------------------------------------------------------- */
+
+static mode_t va_mode(int flags, va_list ap)
+{
+	return (flags & (O_CREAT | __O_TMPFILE)) ? (mode_t)va_arg(ap, int) : 0;
+}
+
+static bool ours(const char *path)
+{
+	return booted && path && lab_path_is_lab(path);
+}
+
+EXPORT int open(const char *path, int flags, ...)
+{
+	va_list ap;
+	va_start(ap, flags);
+	mode_t mode = va_mode(flags, ap);
+	va_end(ap);
+	if (ours(path))
+		return lab_open(path, flags, mode);
+	return get_open()(path, flags, mode);
+}
+
+EXPORT int open64(const char *path, int flags, ...)
+{
+	va_list ap;
+	va_start(ap, flags);
+	mode_t mode = va_mode(flags, ap);
+	va_end(ap);
+	if (ours(path))
+		return lab_open(path, flags, mode);
+	return get_open64()(path, flags, mode);
+}
+
+EXPORT int openat(int dirfd, const char *path, int flags, ...)
+{
+	va_list ap;
+	va_start(ap, flags);
+	mode_t mode = va_mode(flags, ap);
+	va_end(ap);
+	/* Absolute paths only: a relative path under a lab directory fd is not served. */
+	if (ours(path))
+		return lab_open(path, flags, mode);
+	return get_openat()(dirfd, path, flags, mode);
+}
+
+EXPORT int openat64(int dirfd, const char *path, int flags, ...)
+{
+	va_list ap;
+	va_start(ap, flags);
+	mode_t mode = va_mode(flags, ap);
+	va_end(ap);
+	if (ours(path))
+		return lab_open(path, flags, mode);
+	return get_openat64()(dirfd, path, flags, mode);
+}
+
+EXPORT int close(int fd)
+{
+	if (lab_fd_is_lab(fd))
+		return lab_close(fd);
+	return get_close()(fd);
+}
+
+/* ---- ioctl, read, write ------------------------------------------------ */
+
+EXPORT int ioctl(int fd, unsigned long req, ...)
+{
+	va_list ap;
+	va_start(ap, req);
+	void *arg = va_arg(ap, void *);
+	va_end(ap);
+	if (lab_fd_is_lab(fd))
+		return lab_ioctl(fd, req, arg);
+	return get_ioctl()(fd, req, arg);
+}
+
+EXPORT ssize_t read(int fd, void *buf, size_t n)
+{
+	if (lab_fd_is_lab(fd))
+		return lab_read(fd, buf, n);
+	return get_read()(fd, buf, n);
+}
+
+EXPORT ssize_t write(int fd, const void *buf, size_t n)
+{
+	if (lab_fd_is_lab(fd))
+		return lab_write(fd, buf, n);
+	return get_write()(fd, buf, n);
+}
+
+EXPORT ssize_t pread(int fd, void *buf, size_t n, off_t off)
+{
+	if (lab_fd_is_lab(fd))
+		return lab_pread(fd, buf, n, off);
+	return get_pread()(fd, buf, n, off);
+}
+
+EXPORT ssize_t pread64(int fd, void *buf, size_t n, off_t off)
+{
+	if (lab_fd_is_lab(fd))
+		return lab_pread(fd, buf, n, off);
+	return get_pread64()(fd, buf, n, off);
+}
+
+EXPORT ssize_t pwrite(int fd, const void *buf, size_t n, off_t off)
+{
+	if (lab_fd_is_lab(fd))
+		return lab_pwrite(fd, buf, n, off);
+	return get_pwrite()(fd, buf, n, off);
+}
+
+EXPORT ssize_t pwrite64(int fd, const void *buf, size_t n, off_t off)
+{
+	if (lab_fd_is_lab(fd))
+		return lab_pwrite(fd, buf, n, off);
+	return get_pwrite64()(fd, buf, n, off);
+}
+
+EXPORT off_t lseek(int fd, off_t off, int whence)
+{
+	if (lab_fd_is_lab(fd))
+		return lab_lseek(fd, off, whence);
+	return get_lseek()(fd, off, whence);
+}
+
+EXPORT off_t lseek64(int fd, off_t off, int whence)
+{
+	if (lab_fd_is_lab(fd))
+		return lab_lseek(fd, off, whence);
+	return get_lseek64()(fd, off, whence);
+}
+
+/* Region mmap is not offered (no MMAP flag in region info): Linux's answer is -EINVAL. */
+EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	if (!(flags & MAP_ANONYMOUS) && lab_fd_is_lab(fd)) {
+		errno = EINVAL;
+		return MAP_FAILED;
+	}
+	return get_mmap()(addr, len, prot, flags, fd, off);
+}
+
+EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	if (!(flags & MAP_ANONYMOUS) && lab_fd_is_lab(fd)) {
+		errno = EINVAL;
+		return MAP_FAILED;
+	}
+	return get_mmap64()(addr, len, prot, flags, fd, off);
+}
+
+/* ---- dup and fcntl ------------------------------------------------------ */
+
+EXPORT int dup(int fd)
+{
+	if (lab_fd_is_lab(fd))
+		return lab_dup(fd, -1, 0);
+	return get_dup()(fd);
+}
+
+EXPORT int dup2(int fd, int newfd)
+{
+	if (lab_fd_is_lab(fd))
+		return fd == newfd ? fd : lab_dup(fd, newfd, 0);
+	if (lab_fd_is_lab(newfd))
+		lab_close(newfd);
+	return get_dup2()(fd, newfd);
+}
+
+EXPORT int dup3(int fd, int newfd, int flags)
+{
+	if (lab_fd_is_lab(fd))
+		return lab_dup(fd, newfd, flags);
+	if (lab_fd_is_lab(newfd) && fd != newfd)
+		lab_close(newfd);
+	return get_dup3()(fd, newfd, flags);
+}
+
+EXPORT int fcntl(int fd, int cmd, ...)
+{
+	va_list ap;
+	va_start(ap, cmd);
+	long arg = va_arg(ap, long);
+	va_end(ap);
+	if ((cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC) && lab_fd_is_lab(fd))
+		return lab_dup(fd, -1, cmd == F_DUPFD_CLOEXEC ? O_CLOEXEC : 0);
+	return get_fcntl()(fd, cmd, arg);
+}
+
+/* ---- stat and friends --------------------------------------------------- */
+
+EXPORT int stat(const char *path, struct stat *st)
+{
+	return ours(path) ? lab_stat(path, st) : get_stat()(path, st);
+}
+
+EXPORT int lstat(const char *path, struct stat *st)
+{
+	return ours(path) ? lab_lstat(path, st) : get_lstat()(path, st);
+}
+
+EXPORT int fstat(int fd, struct stat *st)
+{
+	return lab_fd_is_lab(fd) ? lab_fstat(fd, st) : get_fstat()(fd, st);
+}
+
+/* On LP64 glibc, struct stat64 and struct stat (dirent64 and dirent) share one layout. */
+_Static_assert(sizeof(struct stat64) == sizeof(struct stat), "stat64 layout");
+_Static_assert(sizeof(struct dirent64) == sizeof(struct dirent), "dirent64 layout");
+
+EXPORT int stat64(const char *path, struct stat64 *st)
+{
+	return ours(path) ? lab_stat(path, (struct stat *)st) : get_stat64()(path, st);
+}
+
+EXPORT int lstat64(const char *path, struct stat64 *st)
+{
+	return ours(path) ? lab_lstat(path, (struct stat *)st) : get_lstat64()(path, st);
+}
+
+EXPORT int fstat64(int fd, struct stat64 *st)
+{
+	return lab_fd_is_lab(fd) ? lab_fstat(fd, (struct stat *)st) : get_fstat64()(fd, st);
+}
+
+EXPORT int access(const char *path, int mode)
+{
+	return ours(path) ? lab_access(path, mode) : get_access()(path, mode);
+}
+
+EXPORT ssize_t readlink(const char *path, char *buf, size_t size)
+{
+	return ours(path) ? lab_readlink(path, buf, size) : get_readlink()(path, buf, size);
+}
+
+/* ---- directories ------------------------------------------------------------ */
+
+/*
+ * A lab directory stream: the listing taken at opendir, handed out entry by
+ * entry. The DIR pointer is ours (a lab_dir); readdir/closedir tell it from
+ * libc's by a magic word at its start.
+ */
+#define LAB_DIR_MAGIC 0x6c616264u
+
+struct lab_dir {
+	unsigned magic;
+	size_t n, next, cap;
+	struct dirent *ents;
+};
+
+static int collect(void *opaque, const char *name, unsigned char type)
+{
+	struct lab_dir *d = opaque;
+	if (d->n == d->cap) {
+		size_t nc = d->cap ? d->cap * 2 : 32;
+		struct dirent *e = realloc(d->ents, nc * sizeof(*e));
+		if (!e)
+			return -ENOMEM;
+		d->ents = e;
+		d->cap = nc;
+	}
+	struct dirent *e = &d->ents[d->n];
+	memset(e, 0, sizeof(*e));
+	e->d_ino = d->n + 1;
+	e->d_type = type;
+	e->d_reclen = sizeof(*e);
+	snprintf(e->d_name, sizeof(e->d_name), "%s", name);
+	d->n++;
+	return 0;
+}
+
+static bool is_lab_dir(DIR *dir)
+{
+	return dir && ((struct lab_dir *)dir)->magic == LAB_DIR_MAGIC;
+}
+
+EXPORT DIR *opendir(const char *path)
+{
+	if (!ours(path))
+		return get_opendir()(path);
+	struct lab_dir *d = calloc(1, sizeof(*d));
+	if (!d) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	d->magic = LAB_DIR_MAGIC;
+	if (lab_listdir(path, collect, d)) {
+		int e = errno;
+		free(d->ents);
+		free(d);
+		errno = e;
+		return NULL;
+	}
+	return (DIR *)d;
+}
+
+EXPORT struct dirent *readdir(DIR *dir)
+{
+	if (!is_lab_dir(dir))
+		return get_readdir()(dir);
+	struct lab_dir *d = (struct lab_dir *)dir;
+	return d->next < d->n ? &d->ents[d->next++] : NULL;
+}
+
+EXPORT struct dirent64 *readdir64(DIR *dir)
+{
+	if (!is_lab_dir(dir))
+		return get_readdir64()(dir);
+	return (struct dirent64 *)readdir(dir);
+}
+
+EXPORT int closedir(DIR *dir)
+{
+	if (!is_lab_dir(dir))
+		return get_closedir()(dir);
+	struct lab_dir *d = (struct lab_dir *)dir;
+	d->magic = 0;
+	free(d->ents);
+	free(d);
+	return 0;
+}
+
+EXPORT int dirfd(DIR *dir)
+{
+	if (!is_lab_dir(dir))
+		return get_dirfd()(dir);
+	errno = ENOTSUP;
+	return -1;
+}

@@ -1,0 +1,97 @@
+/*
+ * `iommulab preload [--platform P] [--cmdline ARGS] [--setup SCRIPT] -- PROG ARGS...`:
+ * runs PROG with libiommulab-preload.so, which boots the lab inside it.
+ * The command passes its options through the environment the shim reads
+ * (IOMMULAB_PLATFORM, IOMMULAB_CMDLINE, IOMMULAB_SETUP) and finds the shim
+ * next to its own executable unless IOMMULAB_PRELOAD names it.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/types.h"
+
+LAB_API int lab_preload_main(int argc, char **argv);
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: iommulab preload [--platform PLATFORM] [--cmdline ARGS] "
+			"[--setup SCRIPT] -- PROGRAM [ARGS...]\n");
+	return 2;
+}
+
+static int find_shim(char *buf, size_t size)
+{
+	const char *env = getenv("IOMMULAB_PRELOAD");
+	if (env && *env) {
+		snprintf(buf, size, "%s", env);
+		return 0;
+	}
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n < 0)
+		return -errno;
+	self[n] = 0;
+	char *slash = strrchr(self, '/');
+	if (slash)
+		*slash = 0;
+	if (strlen(self) + sizeof("/libiommulab-preload.so") > size)
+		return -ENAMETOOLONG;
+	strcpy(buf, self);
+	strcat(buf, "/libiommulab-preload.so");
+	return access(buf, R_OK) ? -ENOENT : 0;
+}
+
+/* Absolute paths: the program may change directory before the shim reads them. */
+static int set_path_env(const char *name, const char *path)
+{
+	char abs[PATH_MAX];
+	if (!realpath(path, abs)) {
+		fprintf(stderr, "iommulab: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	return setenv(name, abs, 1);
+}
+
+int lab_preload_main(int argc, char **argv)
+{
+	int i;
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--")) {
+			i++;
+			break;
+		}
+		if (i + 1 >= argc)
+			return usage();
+		if (!strcmp(argv[i], "--platform")) {
+			if (set_path_env("IOMMULAB_PLATFORM", argv[++i]))
+				return 2;
+		} else if (!strcmp(argv[i], "--setup")) {
+			if (set_path_env("IOMMULAB_SETUP", argv[++i]))
+				return 2;
+		} else if (!strcmp(argv[i], "--cmdline")) {
+			setenv("IOMMULAB_CMDLINE", argv[++i], 1);
+		} else {
+			return usage();
+		}
+	}
+	if (i >= argc)
+		return usage();
+	char shim[PATH_MAX];
+	if (find_shim(shim, sizeof(shim))) {
+		fprintf(stderr, "iommulab: cannot find libiommulab-preload.so (set IOMMULAB_PRELOAD)\n");
+		return 2;
+	}
+	const char *old = getenv("LD_PRELOAD");
+	char *pre;
+	if (asprintf(&pre, "%s%s%s", shim, old && *old ? ":" : "", old ? old : "") < 0)
+		return 2;
+	setenv("LD_PRELOAD", pre, 1);
+	free(pre);
+	execvp(argv[i], &argv[i]);
+	fprintf(stderr, "iommulab: %s: %s\n", argv[i], strerror(errno));
+	return errno == ENOENT ? 127 : 126;
+}
