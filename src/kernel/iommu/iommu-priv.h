@@ -74,8 +74,6 @@ int iommu_get_dma_cookie(struct iommu_domain *domain);
 void iommu_put_dma_cookie(struct iommu_domain *domain);
 /* A device joined @domain's group: reserve its regions in the IOVA space. */
 void iommu_dma_device_joined(struct iommu_domain *domain, struct device *dev);
-/* Flush every DMA-FQ domain's queue now (tests, the shell). */
-void iommu_dma_flush_all_queues(void);
 /* The dma_map/unmap bodies for a device on a DMA / DMA-FQ domain. */
 u64 iommu_dma_map(struct device *dev, struct iommu_domain *domain, u64 phys, size_t size,
 		  int prot, u64 dma_limit);

@@ -732,7 +732,7 @@ int iommu_probe_device(struct device *dev)
 			return 0;
 		fw = dev_iommu_fwspec_get(dev);
 	}
-	ops = fw ? fw->ops : iommu_ops_from_fwnode(IOMMU_FWNODE_NONE);
+	ops = fw && fw->ops ? fw->ops : iommu_ops_from_fwnode(IOMMU_FWNODE_NONE);
 	if (!ops)
 		return -ENODEV;
 

@@ -408,7 +408,9 @@ struct bus_type;
 int iommu_bus_init(struct bus_type *bus);
 /* Forgets every group, instance and id (kernel shutdown; after all devices left). */
 void iommu_subsys_exit(void);
-unsigned iommu_default_domain_type(void);   /* DMA, DMA_FQ or IDENTITY */
+unsigned iommu_default_domain_type(void);
+/* Flush every DMA-FQ domain's queue now (what its 10 ms timer would do). */
+void iommu_dma_flush_all_queues(void);   /* DMA, DMA_FQ or IDENTITY */
 bool iommu_dma_strict(void);
 
 #endif
