@@ -18,7 +18,9 @@
 #include "kernel/base/kalloc.h"
 #include "kernel/base/page_alloc.h"
 #include "kernel/base/printk.h"
+#include "kernel/base/device.h"
 #include "kernel/iommu/iommu.h"
+#include "kernel/of/of.h"
 #include "kernel/iommu/observer.h"
 #include "hw/machine.h"
 #include "common/dt.h"
@@ -634,18 +636,37 @@ static void update_pgsize_bitmap(struct vfio_iommu *iommu)
 }
 
 /*
- * MSI isolation: Linux type1 refuses a group unless MSIs are isolated
- * (an interrupt remapping MSI controller: the GICv3 ITS on ARM) or the
- * allow_unsafe_interrupts parameter is set.
+ * MSI isolation (Linux >= 6.3, iommu_group_has_isolated_msi): every device
+ * of the group must sit under an MSI controller that isolates MSIs (the
+ * GICv3 ITS on ARM, through `msi-parent`). A device without any MSI domain,
+ * as platform devices usually are, is not isolated: type1 then refuses the
+ * group unless vfio_iommu_type1.allow_unsafe_interrupts=1.
  */
-static bool msi_isolated(void)
+static int dev_msi_isolated(struct device *dev, void *data)
 {
-	const void *fdt = machine_fdt(kernel_machine());
-	int node = -1;
-	while ((node = fdt_node_offset_by_compatible(fdt, node, "arm,gic-v3-its")) >= 0)
-		if (dt_node_enabled(fdt, node))
-			return true;
-	return false;
+	bool *ok = data;
+	const void *fdt = of_fdt();
+	const fdt32_t *p = NULL;
+	int len = 0;
+	if (dev->of_node)
+		p = fdt_getprop(fdt, dev->of_node->fdt_offset, "msi-parent", &len);
+	if (!p || len < 4) {
+		*ok = false;
+		return 1;
+	}
+	int node = fdt_node_offset_by_phandle(fdt, fdt32_to_cpu(p[0]));
+	if (node < 0 || !dt_node_is_compatible(fdt, node, "arm,gic-v3-its")) {
+		*ok = false;
+		return 1;
+	}
+	return 0;
+}
+
+static bool msi_isolated(struct iommu_group *grp)
+{
+	bool ok = true;
+	iommu_group_for_each_dev(grp, &ok, dev_msi_isolated);
+	return ok;
 }
 
 /* ---- backend ops ------------------------------------------------------ */
@@ -710,7 +731,7 @@ static int type1_attach_group(void *data, struct iommu_group *grp)
 	iommu_group_for_each_dev(grp, &dev, first_dev);
 	if (!dev)
 		return -ENODEV;
-	if (!msi_isolated() && !vfio_type1_params.allow_unsafe_interrupts) {
+	if (!vfio_type1_params.allow_unsafe_interrupts && !msi_isolated(grp)) {
 		pr_warn("vfio_iommu_type1_attach_group: No interrupt remapping support.  "
 			"Use the module param \"allow_unsafe_interrupts\" to enable VFIO IOMMU support on this platform\n");
 		return -EPERM;
