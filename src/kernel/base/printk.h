@@ -7,7 +7,7 @@
 
 #include "common/types.h"
 
-enum { LOGLEVEL_ERR = 3, LOGLEVEL_WARNING = 4, LOGLEVEL_NOTICE = 5,
+enum { LOGLEVEL_CRIT = 2, LOGLEVEL_ERR = 3, LOGLEVEL_WARNING = 4, LOGLEVEL_NOTICE = 5,
        LOGLEVEL_INFO = 6, LOGLEVEL_DEBUG = 7 };
 
 struct device;
@@ -21,6 +21,7 @@ void printk(int level, const char *fmt, ...) __printf(2, 3);
 
 /* "<driver or bus name> <device name>: message", as dev_printk does. */
 void dev_printk(int level, const struct device *dev, const char *fmt, ...) __printf(3, 4);
+#define dev_crit(d, ...) dev_printk(LOGLEVEL_CRIT, d, __VA_ARGS__)
 #define dev_err(d, ...) dev_printk(LOGLEVEL_ERR, d, __VA_ARGS__)
 #define dev_warn(d, ...) dev_printk(LOGLEVEL_WARNING, d, __VA_ARGS__)
 #define dev_notice(d, ...) dev_printk(LOGLEVEL_NOTICE, d, __VA_ARGS__)

@@ -35,4 +35,47 @@ int sysfs_readdir(const char *path,
 		  int (*fn)(void *opaque, const char *name, const struct sysfs_stat *st),
 		  void *opaque);
 
+/* ---- building the tree (the kernel side) ------------------------------ */
+
+struct sysfs_node;
+
+/*
+ * An attribute file. @show fills a PAGE_SIZE buffer and returns the byte
+ * count; @store gets the whole write, NUL-terminated, and returns @len or
+ * -errno. @read, if set, replaces @show for binary files of any size (the
+ * devicetree properties). Attributes are not copied: they must outlive the
+ * file. Embed one in a bigger struct to give each file its own data.
+ */
+struct sysfs_attr {
+	const char *name;
+	unsigned mode;
+	ssize_t (*show)(void *owner, const struct sysfs_attr *attr, char *buf);
+	ssize_t (*store)(void *owner, const struct sysfs_attr *attr, const char *buf, size_t len);
+	ssize_t (*read)(void *owner, const struct sysfs_attr *attr, char *buf, size_t size);
+};
+
+int sysfs_init(void);
+/* Frees the whole tree (every node, whatever still refers to it). */
+void sysfs_exit(void);
+struct sysfs_node *sysfs_root(void);
+
+/* Each returns 0 and the new node in *@out (may be NULL), -EEXIST or -ENOMEM. */
+int sysfs_create_dir(struct sysfs_node *parent, const char *name, struct sysfs_node **out);
+int sysfs_create_file(struct sysfs_node *dir, const struct sysfs_attr *attr, void *owner,
+		      struct sysfs_node **out);
+int sysfs_create_link(struct sysfs_node *dir, const char *name, struct sysfs_node *target);
+/* Removes a node and everything under it; links to it dangle (-ENOENT). NULL is a no-op. */
+void sysfs_remove(struct sysfs_node *node);
+/* Removes the child @name of @dir if it exists. */
+void sysfs_remove_name(struct sysfs_node *dir, const char *name);
+/* Child @name of @dir, links not followed; NULL if absent. */
+struct sysfs_node *sysfs_get_child(struct sysfs_node *dir, const char *name);
+/* Resolves an absolute path ("/sys/...") following every link; NULL if absent. */
+struct sysfs_node *sysfs_find(const char *path);
+/* Renames a node inside its directory (device_rename); -EEXIST, -ENOMEM. */
+int sysfs_rename(struct sysfs_node *node, const char *name);
+/* Absolute path of a node ("/sys/devices/platform/x") into @buf. */
+int sysfs_node_path(const struct sysfs_node *node, char *buf, size_t size);
+const char *sysfs_node_name(const struct sysfs_node *node);
+
 #endif

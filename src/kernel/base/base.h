@@ -1,0 +1,62 @@
+/* Driver-core internals shared by core.c, bus.c, dd.c, driver.c. */
+#ifndef LAB_KERNEL_BASE_BASE_H
+#define LAB_KERNEL_BASE_BASE_H
+
+#include "kernel/base/device.h"
+#include "kernel/base/sysfs.h"
+
+struct subsys_private {
+	struct bus_type *bus;
+	struct list_head devices;	/* struct device.bus_node, insertion order */
+	struct list_head drivers;	/* struct driver_private.bus_node */
+	struct list_head notifiers;
+	struct list_head entry;		/* all buses */
+	struct sysfs_node *dir, *devices_dir, *drivers_dir;
+	bool drivers_autoprobe;
+};
+
+struct driver_private {
+	struct device_driver *driver;
+	struct list_head bus_node;
+	struct list_head devices;	/* struct device.driver_node, bind order */
+	struct sysfs_node *dir;
+};
+
+/* The sysfs "well-known" directories. */
+struct sysfs_node *sysfs_dir_bus(void);
+struct sysfs_node *sysfs_dir_class(void);
+struct sysfs_node *sysfs_dir_kernel(void);
+struct sysfs_node *sysfs_dir_debug(void);
+struct sysfs_node *sysfs_dir_firmware(void);
+struct sysfs_node *sysfs_dir_module(void);
+
+static inline int driver_match_device(const struct device_driver *drv, struct device *dev)
+{
+	return drv->bus->match ? drv->bus->match(dev, drv) : 1;
+}
+
+void bus_notify(struct device *dev, unsigned long action);
+int bus_add_device(struct device *dev);
+void bus_remove_device(struct device *dev);
+void bus_probe_device(struct device *dev);
+int bus_add_driver(struct device_driver *drv);
+void bus_remove_driver(struct device_driver *drv);
+void buses_exit(void);
+
+void driver_deferred_probe_del(struct device *dev);
+void driver_deferred_probe_add(struct device *dev);
+void deferred_probe_exit(void);
+int deferred_probe_debugfs_init(void);
+void device_initial_probe(struct device *dev);
+
+/* sysfs_streq: equal, ignoring one trailing newline on either side. */
+bool sysfs_streq(const char *a, const char *b);
+/* "-EPROBE_DEFER" and friends, as %pe prints them. */
+const char *errname(int err);
+
+/* module.c: driver <-> module links */
+int module_add_driver(struct module *mod, struct device_driver *drv);
+void module_remove_driver(struct device_driver *drv);
+struct module *module_current(void);
+
+#endif

@@ -1,0 +1,364 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Buses: /sys/bus/<bus>/{devices,drivers,uevent,drivers_probe,
+ * drivers_autoprobe}, the per-driver bind/unbind/uevent files, the device
+ * and driver lists, and bus notifiers (drivers/base/bus.c).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "kernel/base/base.h"
+#include "kernel/base/kalloc.h"
+#include "kernel/base/printk.h"
+
+static LIST_HEAD(all_buses);
+
+struct bus_type *bus_find(const char *name)
+{
+	struct subsys_private *sp;
+	list_for_each_entry(sp, &all_buses, entry)
+		if (!strcmp(sp->bus->name, name))
+			return sp->bus;
+	return NULL;
+}
+
+struct sysfs_node *bus_sysfs_dir(struct bus_type *bus)
+{
+	return bus->p ? bus->p->dir : NULL;
+}
+
+void bus_notify(struct device *dev, unsigned long action)
+{
+	struct notifier_block *nb, *n;
+	if (!dev->bus || !dev->bus->p)
+		return;
+	list_for_each_entry_safe(nb, n, &dev->bus->p->notifiers, link)
+		nb->notifier_call(nb, action, dev);
+}
+
+int bus_register_notifier(struct bus_type *bus, struct notifier_block *nb)
+{
+	if (!bus->p)
+		return -EINVAL;
+	list_add_tail(&nb->link, &bus->p->notifiers);
+	return 0;
+}
+
+int bus_unregister_notifier(struct bus_type *bus, struct notifier_block *nb)
+{
+	list_del_init(&nb->link);
+	return 0;
+}
+
+/* ---- lookups and iteration ------------------------------------------- */
+
+int bus_for_each_dev(struct bus_type *bus, struct device *start, void *data,
+		     int (*fn)(struct device *dev, void *data))
+{
+	struct device *dev, *n;
+	if (!bus || !bus->p)
+		return -EINVAL;
+	list_for_each_entry_safe(dev, n, &bus->p->devices, bus_node) {
+		if (start) {
+			if (dev == start)
+				start = NULL;
+			continue;
+		}
+		int ret = fn(dev, data);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+int bus_for_each_drv(struct bus_type *bus, struct device_driver *start, void *data,
+		     int (*fn)(struct device_driver *drv, void *data))
+{
+	struct driver_private *p, *n;
+	if (!bus || !bus->p)
+		return -EINVAL;
+	list_for_each_entry_safe(p, n, &bus->p->drivers, bus_node) {
+		if (start) {
+			if (p->driver == start)
+				start = NULL;
+			continue;
+		}
+		int ret = fn(p->driver, data);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+struct device *bus_find_device_by_name(struct bus_type *bus, const char *name)
+{
+	struct device *dev;
+	if (!bus || !bus->p)
+		return NULL;
+	list_for_each_entry(dev, &bus->p->devices, bus_node)
+		if (sysfs_streq(dev_name(dev), name))
+			return dev;
+	return NULL;
+}
+
+struct device *bus_find_device_by_of_node(struct bus_type *bus, const struct device_node *np)
+{
+	struct device *dev;
+	if (!bus || !bus->p || !np)
+		return NULL;
+	list_for_each_entry(dev, &bus->p->devices, bus_node)
+		if (dev->of_node == np)
+			return dev;
+	return NULL;
+}
+
+struct device_driver *driver_find(const char *name, struct bus_type *bus)
+{
+	struct driver_private *p;
+	if (!bus || !bus->p)
+		return NULL;
+	list_for_each_entry(p, &bus->p->drivers, bus_node)
+		if (!strcmp(p->driver->name, name))
+			return p->driver;
+	return NULL;
+}
+
+/* ---- bus files ------------------------------------------------------- */
+
+static ssize_t autoprobe_show(void *owner, const struct sysfs_attr *attr, char *buf)
+{
+	struct bus_type *bus = owner;
+	return snprintf(buf, PAGE_SIZE, "%d\n", bus->p->drivers_autoprobe);
+}
+
+static ssize_t autoprobe_store(void *owner, const struct sysfs_attr *attr, const char *buf,
+			       size_t len)
+{
+	struct bus_type *bus = owner;
+	bus->p->drivers_autoprobe = buf[0] != '0';
+	return (ssize_t)len;
+}
+
+static ssize_t drivers_probe_store(void *owner, const struct sysfs_attr *attr,
+				   const char *buf, size_t len)
+{
+	struct bus_type *bus = owner;
+	struct device *dev = bus_find_device_by_name(bus, buf);
+	int ret = 0;
+	if (!dev)
+		return -ENODEV;
+	/* bus_rescan_devices_helper: only a negative attach result fails. */
+	if (!dev->driver)
+		ret = device_attach(dev);
+	return ret < 0 ? -EINVAL : (ssize_t)len;
+}
+
+static ssize_t uevent_store(void *owner, const struct sysfs_attr *attr, const char *buf,
+			    size_t len)
+{
+	static const char *const actions[] = { "add", "remove", "change", "move",
+					       "online", "offline", "bind", "unbind" };
+	size_t n = strcspn(buf, " \n");
+	for (size_t i = 0; i < ARRAY_SIZE(actions); i++)
+		if (strlen(actions[i]) == n && !strncmp(buf, actions[i], n))
+			return (ssize_t)len;
+	return -EINVAL;
+}
+
+static const struct sysfs_attr bus_attr_autoprobe = {
+	.name = "drivers_autoprobe", .mode = 0644,
+	.show = autoprobe_show, .store = autoprobe_store,
+};
+static const struct sysfs_attr bus_attr_probe = {
+	.name = "drivers_probe", .mode = 0200, .store = drivers_probe_store,
+};
+static const struct sysfs_attr bus_attr_uevent = {
+	.name = "uevent", .mode = 0200, .store = uevent_store,
+};
+
+int bus_register(struct bus_type *bus)
+{
+	struct subsys_private *sp;
+	int ret;
+
+	if (bus_find(bus->name))
+		return -EEXIST;
+	sp = kzalloc(sizeof(*sp));
+	if (!sp)
+		return -ENOMEM;
+	sp->bus = bus;
+	sp->drivers_autoprobe = true;
+	INIT_LIST_HEAD(&sp->devices);
+	INIT_LIST_HEAD(&sp->drivers);
+	INIT_LIST_HEAD(&sp->notifiers);
+	ret = sysfs_create_dir(sysfs_dir_bus(), bus->name, &sp->dir);
+	if (ret)
+		goto fail;
+	if ((ret = sysfs_create_dir(sp->dir, "devices", &sp->devices_dir)) ||
+	    (ret = sysfs_create_dir(sp->dir, "drivers", &sp->drivers_dir)) ||
+	    (ret = sysfs_create_file(sp->dir, &bus_attr_uevent, bus, NULL)) ||
+	    (ret = sysfs_create_file(sp->dir, &bus_attr_probe, bus, NULL)) ||
+	    (ret = sysfs_create_file(sp->dir, &bus_attr_autoprobe, bus, NULL)))
+		goto fail_dir;
+	bus->p = sp;
+	list_add_tail(&sp->entry, &all_buses);
+	return 0;
+fail_dir:
+	sysfs_remove(sp->dir);
+fail:
+	kfree(sp);
+	return ret;
+}
+
+void bus_unregister(struct bus_type *bus)
+{
+	struct subsys_private *sp = bus->p;
+	if (!sp)
+		return;
+	list_del_init(&sp->entry);
+	sysfs_remove(sp->dir);
+	bus->p = NULL;
+	kfree(sp);
+}
+
+void buses_exit(void)
+{
+	while (!list_empty(&all_buses))
+		bus_unregister(list_first_entry(&all_buses, struct subsys_private, entry)->bus);
+}
+
+/* ---- devices on the bus ---------------------------------------------- */
+
+int bus_add_device(struct device *dev)
+{
+	struct bus_type *bus = dev->bus;
+	int ret;
+	if (!bus)
+		return 0;
+	if (!bus->p)
+		return -EINVAL;
+	if (bus->add_dev_files && (ret = bus->add_dev_files(dev)))
+		return ret;
+	ret = sysfs_create_link(bus->p->devices_dir, dev_name(dev), dev->kobj);
+	if (ret)
+		return ret;
+	ret = sysfs_create_link(dev->kobj, "subsystem", bus->p->dir);
+	if (ret) {
+		sysfs_remove_name(bus->p->devices_dir, dev_name(dev));
+		return ret;
+	}
+	list_add_tail(&dev->bus_node, &bus->p->devices);
+	return 0;
+}
+
+void bus_remove_device(struct device *dev)
+{
+	struct bus_type *bus = dev->bus;
+	if (!bus || !bus->p)
+		return;
+	sysfs_remove_name(dev->kobj, "subsystem");
+	sysfs_remove_name(bus->p->devices_dir, dev_name(dev));
+	device_release_driver(dev);
+	list_del_init(&dev->bus_node);
+}
+
+void bus_probe_device(struct device *dev)
+{
+	if (dev->bus && dev->bus->p && dev->bus->p->drivers_autoprobe)
+		device_initial_probe(dev);
+}
+
+/* ---- drivers on the bus ---------------------------------------------- */
+
+static ssize_t bind_store(void *owner, const struct sysfs_attr *attr, const char *buf,
+			  size_t len)
+{
+	struct device_driver *drv = owner;
+	struct device *dev = bus_find_device_by_name(drv->bus, buf);
+	int ret = -ENODEV;
+	if (dev && driver_match_device(drv, dev)) {
+		ret = device_driver_attach(drv, dev);
+		if (!ret)
+			return (ssize_t)len;
+	}
+	return ret;
+}
+
+static ssize_t unbind_store(void *owner, const struct sysfs_attr *attr, const char *buf,
+			    size_t len)
+{
+	struct device_driver *drv = owner;
+	struct device *dev = bus_find_device_by_name(drv->bus, buf);
+	if (dev && dev->driver == drv) {
+		device_driver_detach(dev);
+		return (ssize_t)len;
+	}
+	return -ENODEV;
+}
+
+static const struct sysfs_attr driver_attr_bind = {
+	.name = "bind", .mode = 0200, .store = bind_store,
+};
+static const struct sysfs_attr driver_attr_unbind = {
+	.name = "unbind", .mode = 0200, .store = unbind_store,
+};
+static const struct sysfs_attr driver_attr_uevent = {
+	.name = "uevent", .mode = 0200, .store = uevent_store,
+};
+
+struct sysfs_node *driver_sysfs_dir(struct device_driver *drv)
+{
+	return drv->p ? drv->p->dir : NULL;
+}
+
+int bus_add_driver(struct device_driver *drv)
+{
+	struct bus_type *bus = drv->bus;
+	struct driver_private *p;
+	int ret;
+
+	if (!bus || !bus->p)
+		return -EINVAL;
+	p = kzalloc(sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	p->driver = drv;
+	INIT_LIST_HEAD(&p->devices);
+	ret = sysfs_create_dir(bus->p->drivers_dir, drv->name, &p->dir);
+	if (ret) {
+		kfree(p);
+		return ret;
+	}
+	drv->p = p;
+	list_add_tail(&p->bus_node, &bus->p->drivers);
+	if (bus->p->drivers_autoprobe)
+		driver_attach(drv);
+	if ((ret = module_add_driver(drv->owner, drv)) ||
+	    (ret = sysfs_create_file(p->dir, &driver_attr_uevent, drv, NULL)) ||
+	    (bus->add_drv_files && (ret = bus->add_drv_files(drv))))
+		goto fail;
+	if (!drv->suppress_bind_attrs &&
+	    ((ret = sysfs_create_file(p->dir, &driver_attr_bind, drv, NULL)) ||
+	     (ret = sysfs_create_file(p->dir, &driver_attr_unbind, drv, NULL))))
+		goto fail;
+	return 0;
+fail:
+	bus_remove_driver(drv);
+	return ret;
+}
+
+void bus_remove_driver(struct device_driver *drv)
+{
+	struct driver_private *p = drv->p;
+	if (!p)
+		return;
+	sysfs_remove_name(p->dir, "bind");
+	sysfs_remove_name(p->dir, "unbind");
+	sysfs_remove_name(p->dir, "uevent");
+	driver_detach(drv);
+	module_remove_driver(drv);
+	list_del_init(&p->bus_node);
+	sysfs_remove(p->dir);
+	drv->p = NULL;
+	kfree(p);
+}

@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Kernel command line parsing (init/main.c, kernel/params.c next_arg). */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "kernel/base/cmdline.h"
+#include "kernel/base/kalloc.h"
+#include "kernel/base/printk.h"
+
+struct cmd_param {
+	char *name;
+	char *value;	/* NULL for a bare name */
+};
+
+static char *saved_line;
+static struct cmd_param *params;
+static size_t nr_params;
+
+/* Parameters the lab consumes itself, or that Linux knows and the lab ignores. */
+static const char *const known_params[] = {
+	"deferred_probe_timeout", "console", "earlycon", "root", "rootwait", "rootfstype",
+	"rw", "ro", "quiet", "debug", "loglevel", "init", "panic", "nokaslr",
+	"ignore_loglevel", "initcall_debug", "driver_async_probe", "fw_devlink",
+};
+
+int lab_strtobool(const char *s, bool *out)
+{
+	if (!s)
+		return -EINVAL;
+	switch (s[0]) {
+	case 'y': case 'Y': case '1':
+		*out = true;
+		return 0;
+	case 'n': case 'N': case '0':
+		*out = false;
+		return 0;
+	case 'o': case 'O':
+		if (s[1] == 'n' || s[1] == 'N') {
+			*out = true;
+			return 0;
+		}
+		if (s[1] == 'f' || s[1] == 'F') {
+			*out = false;
+			return 0;
+		}
+		break;
+	}
+	return -EINVAL;
+}
+
+/* Splits the next "name[=value]" off @p, honouring double quotes. */
+static char *next_arg(char *p, char **name, char **value)
+{
+	bool in_quote = false;
+	char *eq = NULL, *q;
+
+	if (*p == '"') {
+		p++;
+		in_quote = true;
+	}
+	for (q = p; *q; q++) {
+		if (isspace((unsigned char)*q) && !in_quote)
+			break;
+		if (!eq && *q == '=')
+			eq = q;
+		if (*q == '"')
+			in_quote = !in_quote;
+	}
+	*name = p;
+	*value = NULL;
+	char *end = q;
+	if (*q)
+		*q++ = '\0';
+	if (eq) {
+		*eq = '\0';
+		*value = eq + 1;
+		if (**value == '"') {
+			(*value)++;
+			if (end > *value && end[-1] == '"')
+				end[-1] = '\0';
+		}
+	}
+	if (end > p && end[-1] == '"' && !eq)
+		end[-1] = '\0';
+	while (isspace((unsigned char)*q))
+		q++;
+	return q;
+}
+
+int cmdline_init(const char *cmdline)
+{
+	char *work, *p;
+
+	cmdline_exit();
+	saved_line = kstrdup(cmdline ? cmdline : "");
+	work = kstrdup(saved_line ? saved_line : "");
+	if (!saved_line || !work) {
+		kfree(work);
+		cmdline_exit();
+		return -ENOMEM;
+	}
+	p = work;
+	while (isspace((unsigned char)*p))
+		p++;
+	while (*p) {
+		char *name, *value;
+		p = next_arg(p, &name, &value);
+		if (!*name)
+			continue;
+		struct cmd_param *np = krealloc(params, (nr_params + 1) * sizeof(*params));
+		if (!np)
+			goto nomem;
+		params = np;
+		params[nr_params].name = kstrdup(name);
+		params[nr_params].value = value ? kstrdup(value) : NULL;
+		nr_params++;
+		if (!params[nr_params - 1].name || (value && !params[nr_params - 1].value))
+			goto nomem;
+	}
+	kfree(work);
+	return 0;
+nomem:
+	kfree(work);
+	cmdline_exit();
+	return -ENOMEM;
+}
+
+void cmdline_exit(void)
+{
+	for (size_t i = 0; i < nr_params; i++) {
+		kfree(params[i].name);
+		kfree(params[i].value);
+	}
+	kfree(params);
+	params = NULL;
+	nr_params = 0;
+	kfree(saved_line);
+	saved_line = NULL;
+}
+
+const char *kernel_cmdline(void)
+{
+	return saved_line ? saved_line : "";
+}
+
+/* Linux treats '-' and '_' alike in parameter names. */
+static bool param_eq(const char *a, const char *b)
+{
+	for (; *a && *b; a++, b++) {
+		char ca = *a == '-' ? '_' : *a, cb = *b == '-' ? '_' : *b;
+		if (ca != cb)
+			return false;
+	}
+	return *a == *b;
+}
+
+const char *cmdline_get(const char *name)
+{
+	for (size_t i = nr_params; i-- > 0;)
+		if (param_eq(params[i].name, name))
+			return params[i].value ? params[i].value : "";
+	return NULL;
+}
+
+size_t cmdline_count(void)
+{
+	return nr_params;
+}
+
+void cmdline_param(size_t i, const char **name, const char **value)
+{
+	*name = i < nr_params ? params[i].name : NULL;
+	*value = i < nr_params ? params[i].value : NULL;
+}
+
+void cmdline_report_unknown(void)
+{
+	char buf[1024];
+	size_t off = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < nr_params; i++) {
+		bool known = strchr(params[i].name, '.') != NULL;
+		for (size_t k = 0; !known && k < ARRAY_SIZE(known_params); k++)
+			known = param_eq(params[i].name, known_params[k]);
+		if (known || off >= sizeof(buf))
+			continue;
+		int n = snprintf(buf + off, sizeof(buf) - off, "%s%s%s%s", off ? " " : "",
+				 params[i].name, params[i].value ? "=" : "",
+				 params[i].value ? params[i].value : "");
+		if (n > 0)
+			off += (size_t)n;
+	}
+	if (off)
+		pr_notice("Unknown kernel command line parameters \"%s\", will be passed to user space.\n",
+			  buf);
+}

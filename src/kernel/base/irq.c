@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* request_irq and the machine's interrupt sink. */
+#include <string.h>
+
+#include "hw/machine.h"
+#include "kernel/base/device.h"
+#include "kernel/base/interrupt.h"
+#include "kernel/base/kalloc.h"
+#include "kernel/base/printk.h"
+
+#define NR_IRQS 1024
+/* Handler runs for one assertion before the line is declared stuck. */
+#define IRQ_STORM_LIMIT 10000
+
+struct irqaction {
+	struct irqaction *next;
+	irq_handler_t handler;
+	void *dev_id;
+	unsigned long flags;
+	char *name;
+};
+
+struct irq_desc {
+	struct irqaction *action;
+	bool in_handler;
+	bool disabled;		/* "nobody cared" */
+	u64 count;
+};
+
+static struct irq_desc *irq_descs;
+static struct machine *irq_machine;
+
+static void handle_irq(u32 intid)
+{
+	struct irq_desc *desc = &irq_descs[intid];
+	unsigned rounds = 0;
+
+	if (desc->in_handler || desc->disabled)
+		return;
+	desc->in_handler = true;
+	while (desc->action && hw_irq_level(irq_machine, intid)) {
+		irqreturn_t ret = IRQ_NONE;
+		for (struct irqaction *a = desc->action; a; a = a->next)
+			ret |= a->handler((int)intid, a->dev_id);
+		desc->count++;
+		if (ret == IRQ_NONE || ++rounds >= IRQ_STORM_LIMIT) {
+			pr_err("irq %u: nobody cared\n", intid);
+			pr_err("Disabling IRQ #%u\n", intid);
+			desc->disabled = true;
+			break;
+		}
+	}
+	desc->in_handler = false;
+}
+
+static void irq_sink(void *opaque, u32 intid, bool level)
+{
+	if (!irq_descs || intid >= NR_IRQS || !level)
+		return;
+	handle_irq(intid);
+}
+
+int irq_init(struct machine *m)
+{
+	irq_descs = kcalloc(NR_IRQS, sizeof(*irq_descs));
+	if (!irq_descs)
+		return -ENOMEM;
+	irq_machine = m;
+	hw_irq_set_sink(m, irq_sink, NULL);
+	return 0;
+}
+
+void irq_exit(void)
+{
+	if (!irq_descs)
+		return;
+	for (u32 i = 0; i < NR_IRQS; i++) {
+		while (irq_descs[i].action) {
+			struct irqaction *a = irq_descs[i].action;
+			pr_warn("irq %u: %s still requested at shutdown\n", i, a->name);
+			irq_descs[i].action = a->next;
+			kfree(a->name);
+			kfree(a);
+		}
+	}
+	if (irq_machine)
+		hw_irq_set_sink(irq_machine, NULL, NULL);
+	kfree(irq_descs);
+	irq_descs = NULL;
+	irq_machine = NULL;
+}
+
+int request_irq_flags(u32 intid, irq_handler_t handler, unsigned long flags,
+		      const char *name, void *dev_id)
+{
+	struct irq_desc *desc;
+	struct irqaction *a, **pp;
+
+	if (!irq_descs || intid >= NR_IRQS || !handler)
+		return -EINVAL;
+	if ((flags & IRQF_SHARED) && !dev_id)
+		return -EINVAL;
+	desc = &irq_descs[intid];
+	if (desc->action && !(flags & IRQF_SHARED && desc->action->flags & IRQF_SHARED)) {
+		pr_err("genirq: Flags mismatch irq %u. %08lx (%s) vs. %08lx (%s)\n", intid,
+		       flags, name ? name : "", desc->action->flags, desc->action->name);
+		return -EBUSY;
+	}
+	a = kzalloc(sizeof(*a));
+	if (!a)
+		return -ENOMEM;
+	a->name = kstrdup(name ? name : "");
+	if (!a->name) {
+		kfree(a);
+		return -ENOMEM;
+	}
+	a->handler = handler;
+	a->dev_id = dev_id;
+	a->flags = flags;
+	for (pp = &desc->action; *pp; pp = &(*pp)->next)
+		;
+	*pp = a;
+	desc->disabled = false;
+	/* Level-triggered: a line already high is delivered now. */
+	handle_irq(intid);
+	return 0;
+}
+
+int request_irq(u32 intid, irq_handler_t handler, const char *name, void *dev_id)
+{
+	return request_irq_flags(intid, handler, 0, name, dev_id);
+}
+
+void free_irq(u32 intid, void *dev_id)
+{
+	if (!irq_descs || intid >= NR_IRQS)
+		return;
+	for (struct irqaction **pp = &irq_descs[intid].action; *pp; pp = &(*pp)->next) {
+		if ((*pp)->dev_id == dev_id) {
+			struct irqaction *a = *pp;
+			*pp = a->next;
+			kfree(a->name);
+			kfree(a);
+			return;
+		}
+	}
+	pr_warn("Trying to free already-free IRQ %u\n", intid);
+}
+
+u64 irq_count(u32 intid)
+{
+	return irq_descs && intid < NR_IRQS ? irq_descs[intid].count : 0;
+}
+
+struct irq_devres {
+	u32 intid;
+	void *dev_id;
+};
+
+static void devm_irq_release(struct device *dev, void *res)
+{
+	struct irq_devres *r = res;
+	free_irq(r->intid, r->dev_id);
+}
+
+static bool devm_irq_match(struct device *dev, void *res, void *data)
+{
+	struct irq_devres *r = res, *want = data;
+	return r->intid == want->intid && r->dev_id == want->dev_id;
+}
+
+int devm_request_irq(struct device *dev, u32 intid, irq_handler_t handler,
+		     const char *name, void *dev_id)
+{
+	struct irq_devres *r = devres_alloc(devm_irq_release, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	int ret = request_irq(intid, handler, name ? name : dev_name(dev), dev_id);
+	if (ret) {
+		devres_free(r);
+		return ret;
+	}
+	r->intid = intid;
+	r->dev_id = dev_id;
+	devres_add(dev, r);
+	return 0;
+}
+
+void devm_free_irq(struct device *dev, u32 intid, void *dev_id)
+{
+	struct irq_devres want = { intid, dev_id };
+	if (!devres_destroy(dev, devm_irq_release, devm_irq_match, &want))
+		free_irq(intid, dev_id);
+}

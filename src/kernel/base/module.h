@@ -1,0 +1,60 @@
+/*
+ * Modules: the lab's stand-in for a kernel config. Each entry of the
+ * module table (module.c) is a driver bundle with an init/exit pair, built
+ * in (=y) or loadable (=m). Built-ins are initialised at boot in table
+ * order; loadable ones by modprobe. Kernel command line:
+ *   lab.module=a,b    make a and b loadable (=m) instead of built in
+ *   lab.builtin=a,b   the reverse
+ *   NAME.PARAM=VALUE  a module parameter (built-ins at boot; loadable ones
+ *                     when modprobe loads them, as kmod does)
+ * Names take '-' and '_' alike; sysfs shows the '_' form (/sys/module/arm_smmu).
+ */
+#ifndef LAB_KERNEL_BASE_MODULE_H
+#define LAB_KERNEL_BASE_MODULE_H
+
+#include "common/types.h"
+
+enum param_type { PARAM_BOOL, PARAM_INT, PARAM_UINT, PARAM_CHARP };
+
+/* A module parameter (module_param): @arg points at the variable. */
+struct kernel_param {
+	const char *name;
+	enum param_type type;
+	void *arg;		/* bool *, int *, unsigned *, char ** */
+	unsigned perm;		/* sysfs mode; 0: not in sysfs */
+	const char *def;	/* the default as text ("0", "Y", NULL for charp) */
+};
+
+/* One line of the module table. */
+struct lab_module_def {
+	const char *name;
+	bool builtin;			/* default: =y (true) or =m (false) */
+	int (*init)(void);
+	void (*exit)(void);
+	const struct kernel_param *params;	/* NULL-name terminated, or NULL */
+	const char *depends;		/* comma-separated modules it needs, or NULL */
+};
+
+enum module_state { MODULE_STATE_UNLOADED, MODULE_STATE_COMING, MODULE_STATE_LIVE,
+		    MODULE_STATE_GOING, MODULE_STATE_BUILTIN };
+
+struct module;
+
+/* Module references (try_module_get fails for a module going away). */
+bool try_module_get(struct module *mod);
+void module_put(struct module *mod);
+const char *module_name(const struct module *mod);
+int module_refcount(const struct module *mod);
+struct module *find_module(const char *name);
+enum module_state module_get_state(const char *name);
+/* True while a loadable module exists that is not loaded (CONFIG_MODULES-like). */
+bool modules_possible(void);
+
+/* kernel.c */
+int modules_init(const char *cmdline);
+int modules_init_builtin(void);
+void modules_exit(void);
+/* Parses the kernel command line for NAME.PARAM=VALUE and lab.*; logs the unknown. */
+int modules_parse_cmdline(const char *cmdline);
+
+#endif

@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * "defer-test": a driver whose probe waits for another device (the one its
+ * iommulab,supplier phandle names) to have a driver. An optional
+ * dependency in Linux's sense: it defers through
+ * driver_deferred_probe_check_state(), and once that says the supplier
+ * will never come (no modules left to load, or the timeout expired) it
+ * binds without it.
+ */
+#include "kernel/base/device.h"
+#include "kernel/base/platform_device.h"
+#include "kernel/base/printk.h"
+#include "kernel/drivers/drivers.h"
+#include "kernel/of/of.h"
+
+static struct device *find_supplier(struct device_node *np)
+{
+	struct device *dev = bus_find_device_by_of_node(&platform_bus_type, np);
+	return dev ? dev : bus_find_device_by_of_node(&amba_bustype, np);
+}
+
+static int defer_test_probe(struct platform_device *pdev)
+{
+	struct device *dev = &pdev->dev;
+	struct device_node *snp = of_parse_phandle(dev->of_node, "iommulab,supplier", 0);
+	struct device *sup;
+	int ret;
+
+	if (!snp)
+		return dev_err_probe(dev, -EINVAL, "no iommulab,supplier\n");
+	sup = find_supplier(snp);
+	if (sup && device_is_bound(sup)) {
+		dev_info(dev, "supplier %s ready (driver %s)\n", dev_name(sup), sup->driver->name);
+		return 0;
+	}
+	ret = driver_deferred_probe_check_state(dev);
+	if (ret == -EPROBE_DEFER)
+		return dev_err_probe(dev, ret, "supplier %s not ready\n",
+				     sup ? dev_name(sup) : snp->full_name);
+	dev_info(dev, "continuing without supplier %s\n", sup ? dev_name(sup) : snp->full_name);
+	return 0;
+}
+
+static const struct of_device_id defer_test_of_match[] = {
+	{ .compatible = "iommulab,defer-test" },
+	{ NULL }
+};
+
+static struct platform_driver defer_test_driver = {
+	.probe = defer_test_probe,
+	.driver = {
+		.name = "defer-test",
+		.of_match_table = defer_test_of_match,
+	},
+};
+
+int defer_test_init(void)
+{
+	return platform_driver_register(&defer_test_driver);
+}
+
+void defer_test_exit(void)
+{
+	platform_driver_unregister(&defer_test_driver);
+}

@@ -1,0 +1,28 @@
+/*
+ * Entry points of the drivers in this folder: the init/exit pairs and
+ * parameter tables the module table (kernel/base/modules.def) names, and
+ * the kernel functions the shell's device verbs call.
+ */
+#ifndef LAB_KERNEL_DRIVERS_DRIVERS_H
+#define LAB_KERNEL_DRIVERS_DRIVERS_H
+
+#include "common/types.h"
+#include "kernel/base/module.h"
+
+int dma_copy_init(void);
+void dma_copy_exit(void);
+int defer_test_init(void);
+void defer_test_exit(void);
+
+/*
+ * The shell's `dmatest DEV LEN` verb: the dma-copy driver bound to @devname
+ * copies @len bytes (a seeded pattern) between two kernel buffers and
+ * checks them. The one-line report ("dmatest: a000000.dma: copied 4096
+ * bytes ... ok" or the failure) goes to the log and to @msg.
+ * Returns 0, -ENODEV (no such device, or not bound to dma-copy), -EINVAL
+ * (len 0 or above 16 MiB), -ENOMEM, -EIO (the engine reported an error or
+ * the data differ), -ETIMEDOUT (no completion).
+ */
+int dma_copy_test(const char *devname, size_t len, char *msg, size_t msglen);
+
+#endif

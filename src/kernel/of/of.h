@@ -1,0 +1,92 @@
+/*
+ * The unflattened device tree (Linux's struct device_node), the OF helpers
+ * drivers use, and population of platform devices from it.
+ */
+#ifndef LAB_KERNEL_OF_OF_H
+#define LAB_KERNEL_OF_OF_H
+
+#include "common/types.h"
+#include "kernel/base/device.h"
+#include "kernel/base/sysfs.h"
+
+struct property {
+	char *name;
+	int length;
+	void *value;
+	struct property *next;
+	struct sysfs_attr attr;		/* its file under /sys/firmware/devicetree */
+};
+
+#define OF_POPULATED		BIT(0)	/* a device was created for it */
+#define OF_POPULATED_BUS	BIT(1)	/* its children were populated */
+
+struct device_node {
+	char *name;			/* node name without unit address ("dma") */
+	char *full_name;		/* whole path ("/soc/dma@0"), "/" for the root */
+	u32 phandle;
+	int fdt_offset;			/* offset in the machine's blob (dt_reg, dt_irq) */
+	unsigned long flags;
+	struct property *properties;
+	struct device_node *parent, *child, *sibling;
+	struct sysfs_node *kobj;	/* /sys/firmware/devicetree/base/... */
+};
+
+/* The tree built at boot from machine_fdt(); NULL before. */
+extern struct device_node *of_root;
+
+int of_unflatten(const void *fdt);
+void of_free_tree(void);
+/* The blob the tree came from (for dt_* helpers). */
+const void *of_fdt(void);
+
+#define for_each_child_of_node(parent_np, child_np) \
+	for ((child_np) = (parent_np)->child; (child_np); (child_np) = (child_np)->sibling)
+
+static inline const char *kbasename(const char *path)
+{
+	const char *tail = __builtin_strrchr(path, '/');
+	return tail ? tail + 1 : path;
+}
+
+struct device_node *of_find_node_by_path(const char *path);
+struct device_node *of_find_node_by_phandle(u32 phandle);
+/* Next node (depth first, after @from; NULL: from the root) with that compatible. */
+struct device_node *of_find_compatible_node(struct device_node *from, const char *compat);
+struct property *of_find_property(const struct device_node *np, const char *name, int *lenp);
+const void *of_get_property(const struct device_node *np, const char *name, int *lenp);
+bool of_property_read_bool(const struct device_node *np, const char *name);
+/* 0, -EINVAL (absent), -ENODATA (no value), -EOVERFLOW (too short). */
+int of_property_read_u32(const struct device_node *np, const char *name, u32 *out);
+int of_property_read_u32_index(const struct device_node *np, const char *name, u32 index,
+			       u32 *out);
+int of_property_read_string(const struct device_node *np, const char *name, const char **out);
+int of_property_read_string_index(const struct device_node *np, const char *name, int index,
+				  const char **out);
+int of_property_count_strings(const struct device_node *np, const char *name);
+/* Node named by the @index-th phandle cell of @name, or NULL. */
+struct device_node *of_parse_phandle(const struct device_node *np, const char *name, int index);
+/* Score > 0 when compatible (higher for an earlier entry), 0 otherwise. */
+int of_device_is_compatible(const struct device_node *np, const char *compat);
+/* status absent, "okay" or "ok". */
+bool of_device_is_available(const struct device_node *np);
+/* The best-scoring entry of @matches for @np, or NULL. */
+const struct of_device_id *of_match_node(const struct of_device_id *matches,
+					 const struct device_node *np);
+const struct of_device_id *of_match_device(const struct of_device_id *matches,
+					   const struct device *dev);
+const void *of_device_get_match_data(const struct device *dev);
+
+/* "of:N<name>T<type>C<compat>..." (no newline); length or -errno. */
+ssize_t of_modalias(const struct device_node *np, char *buf, size_t size);
+/* Appends OF_NAME, OF_FULLNAME, [OF_TYPE], OF_COMPATIBLE_* lines; returns bytes. */
+size_t of_device_uevent(const struct device *dev, char *buf, size_t size);
+
+/* /sys/firmware/devicetree/base */
+int of_sysfs_init(void);
+void of_sysfs_exit(void);
+
+/* of_platform_default_populate_init: /firmware children, then the tree. */
+int of_platform_default_populate(void);
+void of_platform_depopulate_all(void);
+
+#endif
