@@ -13,27 +13,33 @@
 
 /* ---- tree primitives ---- */
 
-static inline int height(const struct iova_node *n)
+static inline unsigned int node_height(const struct iova_node *n)
 {
-	return n ? n->height : 0;
+	return 1u + (n->lh > n->rh ? n->lh : n->rh);
 }
 
-static inline unsigned long max_gap(const struct iova_node *n)
+static inline unsigned long node_max(const struct iova_node *n)
 {
-	return n ? n->max_gap : 0;
+	unsigned long g = n->gap;
+
+	if (n->lmax > g)
+		g = n->lmax;
+	if (n->rmax > g)
+		g = n->rmax;
+	return g;
 }
 
-static inline void update(struct iova_node *n)
+/* Refresh n's summary of one child (the only one that changed). */
+static inline void pull_left(struct iova_node *n)
 {
-	int hl = height(n->left), hr = height(n->right);
-	unsigned long g = n->gap, gl = max_gap(n->left), gr = max_gap(n->right);
+	n->lh = n->left ? (u8)node_height(n->left) : 0;
+	n->lmax = n->left ? node_max(n->left) : 0;
+}
 
-	n->height = 1 + (hl > hr ? hl : hr);
-	if (gl > g)
-		g = gl;
-	if (gr > g)
-		g = gr;
-	n->max_gap = g;
+static inline void pull_right(struct iova_node *n)
+{
+	n->rh = n->right ? (u8)node_height(n->right) : 0;
+	n->rmax = n->right ? node_max(n->right) : 0;
 }
 
 static struct iova_node *rotate_right(struct iova_node *n)
@@ -42,8 +48,9 @@ static struct iova_node *rotate_right(struct iova_node *n)
 
 	n->left = l->right;
 	l->right = n;
-	update(n);
-	update(l);
+	n->lh = l->rh;
+	n->lmax = l->rmax;
+	pull_right(l);
 	return l;
 }
 
@@ -53,25 +60,29 @@ static struct iova_node *rotate_left(struct iova_node *n)
 
 	n->right = r->left;
 	r->left = n;
-	update(n);
-	update(r);
+	n->rh = r->lh;
+	n->rmax = r->lmax;
+	pull_left(r);
 	return r;
 }
 
+/* Restores the AVL balance at @n, whose own summaries are up to date. */
 static struct iova_node *rebalance(struct iova_node *n)
 {
-	int bf;
+	int bf = (int)n->lh - (int)n->rh;
 
-	update(n);
-	bf = height(n->left) - height(n->right);
 	if (bf > 1) {
-		if (height(n->left->left) < height(n->left->right))
+		if (n->left->lh < n->left->rh) {
 			n->left = rotate_left(n->left);
+			pull_left(n);
+		}
 		return rotate_right(n);
 	}
 	if (bf < -1) {
-		if (height(n->right->right) < height(n->right->left))
+		if (n->right->rh < n->right->lh) {
 			n->right = rotate_right(n->right);
+			pull_right(n);
+		}
 		return rotate_left(n);
 	}
 	return n;
@@ -100,16 +111,20 @@ static struct iova_node *insert(struct iova_domain *d, struct iova_node *n,
 {
 	if (!n) {
 		x->left = x->right = NULL;
+		x->lh = x->rh = 0;
+		x->lmax = x->rmax = 0;
 		x->gap = gap_below(d, x, pred);
 		if (succ)
 			succ->gap = gap_below(d, succ, x);
-		update(x);
 		return x;
 	}
-	if (x->iova.pfn_lo < n->iova.pfn_lo)
+	if (x->iova.pfn_lo < n->iova.pfn_lo) {
 		n->left = insert(d, n->left, x, pred, n);
-	else
+		pull_left(n);
+	} else {
 		n->right = insert(d, n->right, x, n, succ);
+		pull_right(n);
+	}
 	return rebalance(n);
 }
 
@@ -120,6 +135,7 @@ static struct iova_node *remove_min(struct iova_node *n, struct iova_node **min)
 		return n->right;
 	}
 	n->left = remove_min(n->left, min);
+	pull_left(n);
 	return rebalance(n);
 }
 
@@ -129,29 +145,36 @@ static struct iova_node *remove_key(struct iova_node *n, unsigned long key)
 
 	if (key < n->iova.pfn_lo) {
 		n->left = remove_key(n->left, key);
+		pull_left(n);
 	} else if (key > n->iova.pfn_lo) {
 		n->right = remove_key(n->right, key);
+		pull_right(n);
 	} else {
 		if (!n->right)
 			return n->left;
 		r = remove_min(n->right, &m);
 		m->left = n->left;
+		m->lh = n->lh;
+		m->lmax = n->lmax;
 		m->right = r;
+		pull_right(m);
 		return rebalance(m);
 	}
 	return rebalance(n);
 }
 
-/* Recomputes the bookkeeping on the path to @key after a gap changed. */
+/* Recomputes the summaries on the path to @key after a gap changed. */
 static void refresh_path(struct iova_node *n, unsigned long key)
 {
 	if (!n)
 		return;
-	if (key < n->iova.pfn_lo)
+	if (key < n->iova.pfn_lo) {
 		refresh_path(n->left, key);
-	else if (key > n->iova.pfn_lo)
+		pull_left(n);
+	} else if (key > n->iova.pfn_lo) {
 		refresh_path(n->right, key);
-	update(n);
+		pull_right(n);
+	}
 }
 
 /* The node whose range holds @pfn, with its neighbours; NULL if none. */
@@ -208,7 +231,6 @@ static struct iova_node *first_from(struct iova_domain *d, unsigned long pfn)
 
 static void tree_insert(struct iova_domain *d, struct iova_node *x)
 {
-	x->height = 1;
 	d->root = insert(d, d->root, x, NULL, NULL);
 	d->nr_nodes++;
 }
@@ -255,13 +277,15 @@ static bool search(const struct iova_node *n, unsigned long size,
 		   unsigned long align_mask, unsigned long limit,
 		   unsigned long *pfn)
 {
-	while (n && n->max_gap >= size) {
+	while (n) {
 		/* Gaps to the right all lie above n's range. */
-		if (n->iova.pfn_hi < limit &&
+		if (n->rmax >= size && n->iova.pfn_hi < limit &&
 		    search(n->right, size, align_mask, limit, pfn))
 			return true;
 		if (fit_below(n, size, align_mask, limit, pfn))
 			return true;
+		if (n->lmax < size)
+			return false;
 		n = n->left;
 	}
 	return false;
@@ -284,8 +308,7 @@ int init_iova_domain(struct iova_domain *iovad, unsigned long granule,
 	iovad->limit_pfn = limit_pfn;
 	iovad->anchor.iova.pfn_lo = iovad->anchor.iova.pfn_hi = limit_pfn + 1;
 	iovad->anchor.reserved = true;
-	iovad->anchor.height = 1;
-	iovad->anchor.gap = iovad->anchor.max_gap = limit_pfn + 1 - start_pfn;
+	iovad->anchor.gap = limit_pfn + 1 - start_pfn;
 	iovad->root = &iovad->anchor;
 	return 0;
 }
