@@ -26,6 +26,7 @@
 #include "kernel/base/platform_device.h"
 #include "kernel/base/printk.h"
 #include "kernel/of/of.h"
+#include "kernel/iommu/iommu.h"
 
 static struct machine *kmachine;
 static bool booted;
@@ -42,6 +43,7 @@ struct subsys_initcall {
 };
 
 static const struct subsys_initcall subsys_initcalls[] = {
+	{ "iommu", iommu_init, iommu_exit },
 	{ NULL, NULL, NULL }	/* end */
 };
 

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "kernel/base/cmdline.h"
 #include "kernel/base/device.h"
 #include "kernel/base/kalloc.h"
 #include "kernel/base/printk.h"
@@ -147,6 +148,31 @@ void iommu_subsys_exit(void)
 	iommu_class_forget();
 	INIT_LIST_HEAD(&iommu_device_list);
 	next_domain_id = 1;
+}
+
+static int release_any(struct device *dev, void *data)
+{
+	(void)data;
+	if (dev->iommu || dev->iommu_group)
+		iommu_release_device(dev);
+	return 0;
+}
+
+int iommu_init(void)
+{
+	iommu_subsys_init(kernel_cmdline());
+	return 0;
+}
+
+/* Devices may outlive the core at shutdown: release them all first. */
+void iommu_exit(void)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(iommu_bus_names); i++) {
+		struct bus_type *bus = bus_find(iommu_bus_names[i]);
+		if (bus)
+			bus_for_each_dev(bus, NULL, NULL, release_any);
+	}
+	iommu_subsys_exit();
 }
 
 unsigned iommu_default_domain_type(void)

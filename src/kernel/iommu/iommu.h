@@ -403,6 +403,9 @@ unsigned iommu_group_owner_cnt(struct iommu_group *group);
  * Call once at boot before any IOMMU driver registers.
  */
 void iommu_subsys_init(const char *cmdline);
+/* The subsystem initcall pair kernel_boot runs (reads the kernel command line). */
+int iommu_init(void);
+void iommu_exit(void);
 /* Watch a bus registered after iommu_subsys_init (PCI): its devices join on add. */
 struct bus_type;
 int iommu_bus_init(struct bus_type *bus);
