@@ -6,9 +6,12 @@
  * region writes, the completion interrupt on an eventfd, and a check of
  * the copied bytes.
  *
- *   vfio-dma-copy GROUP DEVICE      e.g. vfio-dma-copy 0 a000000.dma
+ *   vfio-dma-copy DEVICE      e.g. vfio-dma-copy a000000.dma
  *
- * Under the lab: iommulab preload --setup bind.sh -- ./vfio-dma-copy 0 a000000.dma
+ * The group comes from /sys/bus/platform/devices/DEVICE/iommu_group, as
+ * Documentation/driver-api/vfio.rst shows. Under the lab:
+ *   iommulab preload --cmdline vfio_iommu_type1.allow_unsafe_interrupts=1 \
+ *       --setup examples/vfio-dma-copy.setup -- ./vfio-dma-copy a000000.dma
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -96,12 +99,19 @@ static uint64_t pick_iova(int container, uint64_t size)
 
 int main(int argc, char **argv)
 {
-	if (argc != 3) {
-		fprintf(stderr, "usage: vfio-dma-copy GROUP DEVICE\n");
+	if (argc != 2) {
+		fprintf(stderr, "usage: vfio-dma-copy DEVICE\n");
 		return 2;
 	}
-	char path[64];
-	snprintf(path, sizeof(path), "/dev/vfio/%s", argv[1]);
+	const char *name = argv[1];
+	char link[512], target[512], path[600];
+	snprintf(link, sizeof(link), "/sys/bus/platform/devices/%s/iommu_group", name);
+	ssize_t n = readlink(link, target, sizeof(target) - 1);
+	if (n < 0)
+		die(link);
+	target[n] = 0;
+	const char *group_id = strrchr(target, '/') ? strrchr(target, '/') + 1 : target;
+	snprintf(path, sizeof(path), "/dev/vfio/%s", group_id);
 
 	int container = open("/dev/vfio/vfio", O_RDWR);
 	if (container < 0)
@@ -118,7 +128,7 @@ int main(int argc, char **argv)
 	if (ioctl(group, VFIO_GROUP_GET_STATUS, &status))
 		die("VFIO_GROUP_GET_STATUS");
 	if (!(status.flags & VFIO_GROUP_FLAGS_VIABLE)) {
-		fprintf(stderr, "vfio-dma-copy: group %s is not viable\n", argv[1]);
+		fprintf(stderr, "vfio-dma-copy: group %s is not viable\n", group_id);
 		return 1;
 	}
 	if (ioctl(group, VFIO_GROUP_SET_CONTAINER, &container))
@@ -145,7 +155,7 @@ int main(int argc, char **argv)
 	if (ioctl(container, VFIO_IOMMU_MAP_DMA, &map))
 		die("VFIO_IOMMU_MAP_DMA");
 
-	int dev = ioctl(group, VFIO_GROUP_GET_DEVICE_FD, argv[2]);
+	int dev = ioctl(group, VFIO_GROUP_GET_DEVICE_FD, name);
 	if (dev < 0)
 		die("VFIO_GROUP_GET_DEVICE_FD");
 	struct vfio_region_info reg = { .argsz = sizeof(reg), .index = 0 };

@@ -8,6 +8,7 @@
 
 #include "common/types.h"
 #include "kernel/base/module.h"
+#include "kernel/vfio/vfio_modules.h"
 
 int dma_copy_init(void);
 void dma_copy_exit(void);
