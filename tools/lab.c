@@ -1,0 +1,484 @@
+/*
+ * The public API (include/iommulab/lab.h): one lab per process, a machine
+ * from a device tree, the kernel booted on it, the isolation oracle
+ * watching, and the shell wired to the kernel's sysfs, modules and log.
+ */
+#include "iommulab/lab.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <libfdt.h>
+
+#include "check/oracle.h"
+#include "common/dt.h"
+#include "hw/machine.h"
+#include "kernel/base/printk.h"
+#include "kernel/base/sysfs.h"
+#include "kernel/drivers/drivers.h"
+#include "kernel/kernel.h"
+#include "scenario.h"
+#include "shell.h"
+
+/* The built-in platform, linked in from platforms/ (see embed.sh). */
+extern const char lab_platform_virt_start[], lab_platform_virt_end[];
+
+#pragma GCC diagnostic ignored "-Wformat-truncation"
+
+#define LAB_SEED 1
+
+static struct {
+	bool booted;
+	struct machine *m;
+	struct shell sh;
+} lab;
+
+static void set_msg(char *msg, size_t msglen, const char *fmt, ...) __printf(3, 4);
+
+static void set_msg(char *msg, size_t msglen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!msg || !msglen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, msglen, fmt, ap);
+	va_end(ap);
+}
+
+const char *lab_strerror(int err)
+{
+	switch (err) {
+	case LAB_OK: return "success";
+	case LAB_ERR_NOTFOUND: return "file not found";
+	case LAB_ERR_BADPLATFORM: return "bad platform";
+	case LAB_ERR_BADSCRIPT: return "bad script";
+	case LAB_ERR_BOOT: return "boot failed";
+	case LAB_ERR_STATE: return "wrong state (already booted, or not booted)";
+	case LAB_ERR_NOMEM: return "out of memory";
+	case LAB_ERR_USAGE: return "bad argument";
+	}
+	return "unknown error";
+}
+
+/* ---- the shell's view of the kernel ------------------------------------ */
+
+/* The shell's filesystem is "/" holding "sys"; everything else is sysfs. */
+static bool is_root(const char *path)
+{
+	return path[0] == '/' && path[strspn(path, "/")] == '\0';
+}
+
+static int k_stat(const char *path, struct sysfs_stat *st)
+{
+	if (is_root(path)) {
+		*st = (struct sysfs_stat){ SYSFS_DIR, 0755 };
+		return 0;
+	}
+	return sysfs_stat(path, st);
+}
+
+static int k_lstat(const char *path, struct sysfs_stat *st)
+{
+	if (is_root(path))
+		return k_stat(path, st);
+	return sysfs_lstat(path, st);
+}
+
+static ssize_t k_read(const char *path, char *buf, size_t size)
+{
+	return is_root(path) ? -EISDIR : sysfs_read(path, buf, size);
+}
+
+static ssize_t k_write(const char *path, const char *buf, size_t len)
+{
+	ssize_t ret;
+
+	if (is_root(path))
+		return -EISDIR;
+	ret = sysfs_write(path, buf, len);
+	kernel_run_pending();
+	return ret;
+}
+
+static ssize_t k_readlink(const char *path, char *buf, size_t size)
+{
+	return is_root(path) ? -EINVAL : sysfs_readlink(path, buf, size);
+}
+
+static int k_realpath(const char *path, char *buf, size_t size)
+{
+	if (is_root(path)) {
+		snprintf(buf, size, "/");
+		return 0;
+	}
+	return sysfs_realpath(path, buf, size);
+}
+
+static int k_readdir(const char *path,
+		     int (*fn)(void *opaque, const char *name, const struct sysfs_stat *st),
+		     void *opaque)
+{
+	if (is_root(path)) {
+		struct sysfs_stat st = { SYSFS_DIR, 0555 };
+		fn(opaque, "sys", &st);
+		return 0;
+	}
+	return sysfs_readdir(path, fn, opaque);
+}
+
+static int k_modprobe(const char *name, const char *params)
+{
+	int ret = kernel_modprobe(name, params);
+	kernel_run_pending();
+	return ret;
+}
+
+static int k_rmmod(const char *name)
+{
+	int ret = kernel_rmmod(name);
+	kernel_run_pending();
+	return ret;
+}
+
+static const char *k_dmesg(size_t *len)
+{
+	return dmesg_text(len);
+}
+
+static void k_dmesg_clear(void)
+{
+	dmesg_clear();
+}
+
+static void k_sleep(u64 ns)
+{
+	kernel_sleep(ns);
+}
+
+static int k_dmatest(const char *dev, size_t len, char *msg, size_t msglen)
+{
+	return dma_copy_test(dev, len, msg, msglen);
+}
+
+/*
+ * The bus master of device @dev: its sysfs of_node link names the DT node
+ * ("/sys/firmware/devicetree/base/soc/dma@0" is "/soc/dma@0").
+ */
+static struct hw_dma_master *master_of(const char *dev, char *msg, size_t msglen, int *err)
+{
+	static const char *const buses[] = { "platform", "pci", "amba" };
+	static const char base[] = "/sys/firmware/devicetree/base";
+	char path[512], node[512];
+	struct sysfs_stat st;
+	bool found = false;
+
+	*err = -ENODEV;
+	for (size_t i = 0; i < ARRAY_SIZE(buses) && !found; i++) {
+		snprintf(path, sizeof(path), "/sys/bus/%s/devices/%s", buses[i], dev);
+		found = strchr(dev, '/') == NULL && sysfs_stat(path, &st) == 0;
+	}
+	if (!found) {
+		set_msg(msg, msglen, "No such device");
+		return NULL;
+	}
+	strncat(path, "/of_node", sizeof(path) - strlen(path) - 1);
+	if (sysfs_realpath(path, node, sizeof(node)) < 0 ||
+	    strncmp(node, base, sizeof(base) - 1)) {
+		set_msg(msg, msglen, "no device-tree node");
+		return NULL;
+	}
+	const char *dtpath = node[sizeof(base) - 1] ? node + sizeof(base) - 1 : "/";
+	struct hw_dma_master *master = hw_master_by_name(lab.m, dtpath);
+	if (!master)
+		set_msg(msg, msglen, "%s is not a bus master", dtpath);
+	return master;
+}
+
+static int k_dma(const char *dev, bool write, u64 addr, size_t len, u8 byte,
+		 char *msg, size_t msglen)
+{
+	int err;
+	struct hw_dma_master *master = master_of(dev, msg, msglen, &err);
+	u32 sid;
+	u8 *buf;
+
+	if (!master)
+		return err;
+	buf = malloc(len);
+	if (!buf)
+		return -ENOMEM;
+	memset(buf, write ? byte : 0, len);
+	sid = master->nr_sids ? master->sids[0] : 0;
+	int ret = hw_dma(lab.m, master, sid, addr, buf, len, write ? HW_WRITE : HW_READ);
+	const char *verdict = oracle_verdict_name(oracle_last_verdict());
+	int n = snprintf(msg, msglen, "%s %zu bytes at 0x%llx (stream 0x%x): %s", write ? "write" : "read",
+			 len, (unsigned long long)addr, sid, ret ? "faulted" : "ok");
+	if (n >= 0 && (size_t)n < msglen)
+		n += snprintf(msg + n, msglen - n, " [oracle: %s]", verdict);
+	if (!ret && !write) {
+		for (size_t i = 0; i < len && i < 16 && n >= 0 && (size_t)n < msglen; i++)
+			n += snprintf(msg + n, msglen - n, "%s%02x", i ? " " : ": ", buf[i]);
+	}
+	free(buf);
+	kernel_run_pending();
+	return ret ? -EFAULT : 0;
+}
+
+static const struct shell_ops kernel_ops = {
+	.stat = k_stat, .lstat = k_lstat, .read = k_read, .write = k_write,
+	.readlink = k_readlink, .realpath = k_realpath, .readdir = k_readdir,
+	.modprobe = k_modprobe, .rmmod = k_rmmod, .dmesg = k_dmesg,
+	.dmesg_clear = k_dmesg_clear, .sleep = k_sleep, .dmatest = k_dmatest, .dma = k_dma,
+};
+
+/* ---- boot and shutdown ------------------------------------------------- */
+
+int lab_boot_blob(const void *fdt, size_t size, const char *cmdline, char *msg, size_t msglen)
+{
+	char why[256] = "";
+	int ret;
+
+	if (lab.booted) {
+		set_msg(msg, msglen, "a lab is already booted");
+		return LAB_ERR_STATE;
+	}
+	if (!fdt) {
+		set_msg(msg, msglen, "no device tree");
+		return LAB_ERR_USAGE;
+	}
+	ret = machine_create(fdt, size, LAB_SEED, &lab.m, why, sizeof(why));
+	if (ret == -ENOMEM) {
+		set_msg(msg, msglen, "out of memory");
+		return LAB_ERR_NOMEM;
+	}
+	if (ret) {
+		set_msg(msg, msglen, "%s", why[0] ? why : strerror(-ret));
+		return LAB_ERR_BADPLATFORM;
+	}
+	ret = oracle_attach(lab.m);
+	if (!ret)
+		ret = kernel_boot(lab.m, cmdline);
+	if (ret) {
+		set_msg(msg, msglen, "kernel boot failed: %s", strerror(-ret));
+		kernel_shutdown();
+		oracle_detach();
+		machine_destroy(lab.m);
+		lab.m = NULL;
+		return LAB_ERR_BOOT;
+	}
+	kernel_run_pending();
+	shell_init(&lab.sh, &kernel_ops);
+	strcpy(lab.sh.cwd, "/sys");
+	lab.booted = true;
+	return LAB_OK;
+}
+
+int lab_boot(const char *platform, const char *cmdline, char *msg, size_t msglen)
+{
+	char why[256] = "";
+	void *blob = NULL;
+	size_t size;
+	int ret;
+
+	if (!platform)
+		return lab_boot_blob(lab_platform_virt_start,
+				     (size_t)(lab_platform_virt_end - lab_platform_virt_start),
+				     cmdline, msg, msglen);
+	ret = dt_load_file(platform, &blob, &size, why, sizeof(why));
+	if (ret == -ENOENT) {
+		set_msg(msg, msglen, "%s: No such file or directory", platform);
+		return LAB_ERR_NOTFOUND;
+	}
+	if (ret) {
+		set_msg(msg, msglen, "%s: %s", platform, why[0] ? why : strerror(-ret));
+		return ret == -ENOMEM ? LAB_ERR_NOMEM : LAB_ERR_BADPLATFORM;
+	}
+	ret = lab_boot_blob(blob, size, cmdline, why, sizeof(why));
+	if (ret)
+		set_msg(msg, msglen, "%s: %s", platform, why);
+	free(blob);
+	return ret;
+}
+
+void lab_shutdown(void)
+{
+	if (!lab.booted)
+		return;
+	kernel_shutdown();
+	oracle_detach();
+	machine_destroy(lab.m);
+	lab.m = NULL;
+	lab.booted = false;
+}
+
+/* ---- commands ------------------------------------------------------------ */
+
+int lab_exec(const char *line, FILE *out)
+{
+	if (!lab.booted)
+		return LAB_ERR_STATE;
+	if (!line || !out)
+		return LAB_ERR_USAGE;
+	return shell_exec(&lab.sh, line, out);
+}
+
+const char *lab_cwd(void)
+{
+	return lab.booted ? lab.sh.cwd : "/";
+}
+
+int lab_exit_requested(void)
+{
+	return lab.booted && lab.sh.exit_requested;
+}
+
+static char *read_all(FILE *f, size_t *len)
+{
+	char *text = NULL;
+	size_t cap = 0;
+	*len = 0;
+
+	for (;;) {
+		if (cap - *len < 4096) {
+			char *t = realloc(text, cap ? 2 * cap : 8192);
+			if (!t) {
+				free(text);
+				return NULL;
+			}
+			text = t;
+			cap = cap ? 2 * cap : 8192;
+		}
+		size_t n = fread(text + *len, 1, cap - *len - 1, f);
+		*len += n;
+		if (n == 0)
+			break;
+	}
+	text[*len] = '\0';
+	return text;
+}
+
+int lab_run_script(const char *path, const char *platform, const char *cmdline,
+		   unsigned flags, FILE *out, FILE *err)
+{
+	struct scenario s;
+	char why[512];
+	size_t len;
+	char *text;
+	int failed, ret;
+
+	if (!path || !out || !err)
+		return LAB_EXIT_USAGE;
+	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
+	if (!f) {
+		fprintf(err, "iommulab: %s: %s\n", path, strerror(errno));
+		return LAB_EXIT_USAGE;
+	}
+	text = read_all(f, &len);
+	if (f != stdin)
+		fclose(f);
+	if (!text || strlen(text) != len) {
+		fprintf(err, "iommulab: %s: %s\n", path, text ? "not a text file" : strerror(ENOMEM));
+		free(text);
+		return LAB_EXIT_USAGE;
+	}
+	ret = scenario_parse(path, text, &s, why, sizeof(why));
+	free(text);
+	if (ret) {
+		fprintf(err, "iommulab: %s\n", why);
+		return LAB_EXIT_USAGE;
+	}
+	ret = lab_boot(platform ? platform : s.platform, cmdline ? cmdline : s.cmdline,
+		       why, sizeof(why));
+	if (ret) {
+		fprintf(err, "iommulab: %s\n", why);
+		scenario_free(&s);
+		return LAB_EXIT_USAGE;
+	}
+	failed = scenario_run(&s, &lab.sh, (flags & LAB_RUN_ECHO) ? SCENARIO_ECHO : 0, out);
+	u64 escapes = oracle_escapes();
+	if (escapes) {
+		char rep[4096];
+		oracle_report(rep, sizeof(rep));
+		fprintf(out, "%s: isolation escape(s) detected:\n%s", path, rep);
+	}
+	lab_shutdown();
+	scenario_free(&s);
+	return failed || escapes ? LAB_EXIT_FAILED : LAB_EXIT_OK;
+}
+
+/* ---- completion ------------------------------------------------------------ */
+
+struct cands {
+	char **v;
+	size_t nr, cap;
+	const char *dir, *prefix;   /* the word's directory part (as typed) and last component */
+	const char *abs_dir;
+};
+
+static void cand_add(struct cands *c, char *s)
+{
+	if (!s)
+		return;
+	if (c->nr + 2 > c->cap) {
+		size_t cap = c->cap ? 2 * c->cap : 16;
+		char **v = realloc(c->v, cap * sizeof(*v));
+		if (!v) {
+			free(s);
+			return;
+		}
+		c->v = v;
+		c->cap = cap;
+	}
+	c->v[c->nr++] = s;
+	c->v[c->nr] = NULL;
+}
+
+static int cand_entry(void *opaque, const char *name, const struct sysfs_stat *st)
+{
+	struct cands *c = opaque;
+	char child[SHELL_PATH_MAX], *s;
+	struct sysfs_stat tst = *st;
+
+	if (strncmp(name, c->prefix, strlen(c->prefix)))
+		return 0;
+	snprintf(child, sizeof(child), "%s/%s", strcmp(c->abs_dir, "/") ? c->abs_dir : "", name);
+	if (st->type == SYSFS_LINK)
+		k_stat(child, &tst);
+	if (asprintf(&s, "%s%s%s", c->dir, name, tst.type == SYSFS_DIR ? "/" : "") < 0)
+		s = NULL;
+	cand_add(c, s);
+	return 0;
+}
+
+char **lab_complete(const char *text, int first_word)
+{
+	struct cands c = { 0 };
+	char dir[SHELL_PATH_MAX], abs[SHELL_PATH_MAX];
+
+	if (!text)
+		return NULL;
+	if (first_word && !strchr(text, '/')) {
+		for (size_t i = 0; shell_verbs[i]; i++)
+			if (!strncmp(shell_verbs[i], text, strlen(text)))
+				cand_add(&c, strdup(shell_verbs[i]));
+		return c.v;
+	}
+	if (!lab.booted)
+		return NULL;
+	const char *slash = strrchr(text, '/');
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - text + 1) : 0, text);
+	c.dir = dir;
+	c.prefix = slash ? slash + 1 : text;
+	if (dir[0] == '/')
+		snprintf(abs, sizeof(abs), "%s", dir);
+	else
+		snprintf(abs, sizeof(abs), "%s/%s", strcmp(lab.sh.cwd, "/") ? lab.sh.cwd : "", dir);
+	size_t n = strlen(abs);
+	while (n > 1 && abs[n - 1] == '/')
+		abs[--n] = '\0';
+	c.abs_dir = abs;
+	k_readdir(abs, cand_entry, &c);
+	return c.v;
+}
