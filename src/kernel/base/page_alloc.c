@@ -14,6 +14,7 @@
 #include "kernel/base/page_alloc.h"
 #include "kernel/base/page_alloc_internal.h"
 #include "kernel/base/printk.h"
+#include "kernel/iommu/observer.h"
 
 #define MAX_ORDER 10
 #define NIL 0xffffffffu
@@ -169,6 +170,7 @@ u64 alloc_pages_phys(unsigned order)
 		list_push(idx_of(b, pfn + (1ull << o)), o);
 	}
 	outstanding_pages += 1ull << order;
+	kobserve_page_alloc(pfn << PAGE_SHIFT, order);	/* the oracle: kernel-owned */
 	return pfn << PAGE_SHIFT;
 }
 
@@ -188,6 +190,7 @@ void free_pages_phys(u64 pa, unsigned order)
 		return;
 	}
 	outstanding_pages -= 1ull << order;
+	kobserve_page_free(pa, order);
 	free_block(b, pfn, order);
 }
 

@@ -16,6 +16,7 @@
 #include "kernel/base/platform_device.h"
 #include "kernel/base/printk.h"
 #include "kernel/drivers/drivers.h"
+#include "kernel/iommu/dma-mapping.h"
 #include "kernel/of/of.h"
 
 #define DMAC_ID		0x000
@@ -150,8 +151,8 @@ struct dmatest_buf {
 
 /*
  * The one place that decides how test buffers are obtained and what bus
- * address the engine gets. For now: contiguous pages, bus == physical.
- * The DMA API (dma_alloc_coherent) replaces this once the IOMMU is in.
+ * address the engine gets: the DMA API, so that behind an IOMMU the
+ * engine is programmed with IOVAs of its default domain.
  */
 static int dmatest_buf_alloc(struct device *dev, size_t len, struct dmatest_buf *b)
 {
@@ -159,17 +160,16 @@ static int dmatest_buf_alloc(struct device *dev, size_t len, struct dmatest_buf 
 	while ((PAGE_SIZE << order) < len)
 		order++;
 	b->order = order;
-	b->phys = alloc_pages_phys(order);
+	b->phys = dma_alloc_coherent(dev, PAGE_SIZE << order, &b->bus);
 	if (!b->phys)
 		return -ENOMEM;
-	b->bus = b->phys;
 	return 0;
 }
 
 static void dmatest_buf_free(struct device *dev, struct dmatest_buf *b)
 {
 	if (b->phys)
-		free_pages_phys(b->phys, b->order);
+		dma_free_coherent(dev, PAGE_SIZE << b->order, b->phys, b->bus);
 	b->phys = b->bus = 0;
 }
 
