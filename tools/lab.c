@@ -4,6 +4,10 @@
  * watching, and the shell wired to the kernel's sysfs, modules and log.
  */
 #include "iommulab/lab.h"
+#include "iommulab/fd.h"
+
+/* src/uapi/vfio_verb.c */
+void lab_vfio_reset(void);
 
 #include <errno.h>
 #include <stdarg.h>
@@ -306,6 +310,9 @@ void lab_shutdown(void)
 {
 	if (!lab.booted)
 		return;
+	/* User-space first: the VFIO verb's session and every lab descriptor. */
+	lab_vfio_reset();
+	lab_close_all();
 	kernel_shutdown();
 	oracle_detach();
 	machine_destroy(lab.m);

@@ -909,6 +909,22 @@ static int expect_line(struct shell *sh, const char *line)
 	return pass ? 0 : 1;
 }
 
+/* `vfio ...`: a VFIO user in words (src/uapi/vfio_verb.c, docs/uapi.md). */
+int lab_vfio_command(int argc, char **argv, FILE *out, char *msg, size_t msglen);
+
+static int verb_vfio(struct shell *sh, int argc, char **argv, FILE *o)
+{
+	char msg[512] = "";
+	int ret = lab_vfio_command(argc, argv, o, msg, sizeof(msg));
+
+	if (ret < 0) {
+		shell_error(sh, -ret, "vfio: %s%s%s", argc > 1 ? argv[1] : "", argc > 1 ? ": " : "",
+			    msg[0] ? msg : strerror(-ret));
+		return msg[0] ? 2 : 1;
+	}
+	return 0;
+}
+
 /* ---- dispatch ---------------------------------------------------------- */
 
 static int verb_help(struct shell *sh, int argc, char **argv, FILE *o);
@@ -934,11 +950,12 @@ static const struct verb {
 	{ "rmmod", verb_rmmod, "rmmod NAME...                unload modules" },
 	{ "sleep", verb_sleep, "sleep SECONDS                let virtual time pass" },
 	{ "tree", verb_tree, "tree [PATH]                  a directory tree" },
+	{ "vfio", verb_vfio, "vfio SUBCOMMAND...           a VFIO user program (docs/uapi.md)" },
 };
 
 const char *const shell_verbs[] = {
 	"cat", "cd", "dma", "dmatest", "dmesg", "echo", "exit", "expect", "help", "ls",
-	"lsmod", "modprobe", "pwd", "readlink", "rmmod", "sleep", "tree", NULL,
+	"lsmod", "modprobe", "pwd", "readlink", "rmmod", "sleep", "tree", "vfio", NULL,
 };
 
 static int verb_help(struct shell *sh, int argc, char **argv, FILE *o)
