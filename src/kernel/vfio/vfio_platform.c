@@ -10,11 +10,11 @@
 #include <sys/syscall.h>
 #include <linux/vfio.h>
 
-#include "common/dt.h"
 #include "hw/machine.h"
 #include "kernel/kernel.h"
 #include "kernel/base/device.h"
 #include "kernel/base/kalloc.h"
+#include "kernel/base/platform_device.h"
 #include "kernel/base/printk.h"
 #include "kernel/iommu/iommu.h"
 #include "kernel/of/of.h"
@@ -417,15 +417,11 @@ static const struct vfio_device_ops vfio_platform_ops = {
 
 /* ---- the driver ------------------------------------------------------------ */
 
-static int vp_init_resources(struct vfio_platform_device *vp, struct device *dev)
+static int vp_init_resources(struct vfio_platform_device *vp, struct platform_device *pdev)
 {
-	const void *fdt = of_fdt();
-	int node = dev->of_node->fdt_offset;
 	unsigned n = 0;
-	u64 a, s;
-	u32 intid;
 
-	while (dt_reg(fdt, node, n, &a, &s) == 0)
+	while (platform_get_resource(pdev, IORESOURCE_MEM, n))
 		n++;
 	if (n) {
 		vp->regions = kcalloc(n, sizeof(*vp->regions));
@@ -433,15 +429,15 @@ static int vp_init_resources(struct vfio_platform_device *vp, struct device *dev
 			return -ENOMEM;
 	}
 	for (unsigned i = 0; i < n; i++) {
-		dt_reg(fdt, node, i, &a, &s);
-		vp->regions[i].addr = a;
-		vp->regions[i].size = s;
+		struct resource *r = platform_get_resource(pdev, IORESOURCE_MEM, i);
+		vp->regions[i].addr = r->start;
+		vp->regions[i].size = resource_size(r);
 		/* No mmap: the lab traps every access (docs/uapi.md). */
 		vp->regions[i].flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE;
 	}
 	vp->num_regions = n;
 	n = 0;
-	while (dt_irq(fdt, node, n, &intid) == 0)
+	while (platform_get_irq(pdev, n) >= 0)
 		n++;
 	if (n) {
 		vp->irqs = kcalloc(n, sizeof(*vp->irqs));
@@ -449,8 +445,7 @@ static int vp_init_resources(struct vfio_platform_device *vp, struct device *dev
 			return -ENOMEM;
 	}
 	for (unsigned i = 0; i < n; i++) {
-		dt_irq(fdt, node, i, &intid);
-		vp->irqs[i].intid = intid;
+		vp->irqs[i].intid = (u32)platform_get_irq(pdev, i);
 		/* The lab's GIC interrupts are level: maskable and automasked. */
 		vp->irqs[i].flags = VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_MASKABLE |
 				    VFIO_IRQ_INFO_AUTOMASKED;
@@ -461,8 +456,9 @@ static int vp_init_resources(struct vfio_platform_device *vp, struct device *dev
 	return 0;
 }
 
-static int vp_probe(struct device *dev)
+static int vp_probe(struct platform_device *pdev)
 {
+	struct device *dev = &pdev->dev;
 	if (!dev->of_node)
 		return -EINVAL;
 	struct vfio_platform_device *vp = kzalloc(sizeof(*vp));
@@ -478,7 +474,7 @@ static int vp_probe(struct device *dev)
 		return -ENOENT;
 	}
 	vp->reset = rn ? rn->fn : NULL;
-	int ret = vp_init_resources(vp, dev);
+	int ret = vp_init_resources(vp, pdev);
 	if (ret)
 		goto fail;
 	vp->vdev.dev = dev;
@@ -501,20 +497,22 @@ fail:
 	return ret;
 }
 
-static void vp_remove(struct device *dev)
+static void vp_remove(struct platform_device *pdev)
 {
-	struct vfio_platform_device *vp = dev_get_drvdata(dev);
-	dev_set_drvdata(dev, NULL);
+	struct vfio_platform_device *vp = dev_get_drvdata(&pdev->dev);
+	dev_set_drvdata(&pdev->dev, NULL);
 	/* Frees @vp through vp_release once no fd holds it. */
 	vfio_unregister_group_dev(&vp->vdev);
 }
 
 /* No match table: binds only through driver_override, as Linux. */
-static struct device_driver vfio_platform_driver = {
-	.name = "vfio-platform",
+static struct platform_driver vfio_platform_driver = {
 	.probe = vp_probe,
 	.remove = vp_remove,
-	.driver_managed_dma = true,
+	.driver = {
+		.name = "vfio-platform",
+		.driver_managed_dma = true,
+	},
 };
 
 /* ---- the dma-copy reset handler (docs/devices.md) -------------------------- */
@@ -550,12 +548,7 @@ int vfio_platform_init(void)
 	int ret = vfio_platform_register_reset("iommulab,dma-copy", dma_copy_reset);
 	if (ret)
 		return ret;
-	vfio_platform_driver.bus = bus_find("platform");
-	if (!vfio_platform_driver.bus) {
-		vfio_platform_unregister_reset("iommulab,dma-copy");
-		return -ENODEV;
-	}
-	ret = driver_register(&vfio_platform_driver);
+	ret = platform_driver_register(&vfio_platform_driver);
 	if (ret)
 		vfio_platform_unregister_reset("iommulab,dma-copy");
 	return ret;
@@ -563,6 +556,6 @@ int vfio_platform_init(void)
 
 void vfio_platform_exit(void)
 {
-	driver_unregister(&vfio_platform_driver);
+	platform_driver_unregister(&vfio_platform_driver);
 	vfio_platform_unregister_reset("iommulab,dma-copy");
 }
