@@ -2,6 +2,7 @@
 #ifndef LAB_TESTS_KERNEL_TEST_H
 #define LAB_TESTS_KERNEL_TEST_H
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -22,9 +23,20 @@ extern const char lab_platform_virt_start[], lab_platform_virt_end[];
 
 static struct machine *kt_machine;
 
+/* A failed assertion skips kt_shutdown: clean up what it left before the next boot. */
+static inline void kt_cleanup_stale(void)
+{
+	if (kernel_machine())
+		kernel_shutdown();
+	if (kt_machine)
+		machine_destroy(kt_machine);
+	kt_machine = NULL;
+}
+
 static inline int kt_boot_blob(const void *blob, size_t size, const char *cmdline)
 {
 	char why[256];
+	kt_cleanup_stale();
 	int ret = machine_create(blob, size, 1, &kt_machine, why, sizeof(why));
 	if (ret) {
 		print_error("machine_create: %s\n", why);
@@ -45,6 +57,36 @@ static inline void kt_boot(const char *cmdline)
 				      cmdline), 0);
 }
 
+/*
+ * The built-in platform without its SMMU: the same devices, names and
+ * interrupts, but no `iommus`, so driver-core tests do not depend on an
+ * IOMMU driver being built in.
+ */
+static const char kt_noiommu_dts[] =
+	"/dts-v1/;\n"
+	"/ {\n"
+	"	model = \"iommulab virt (no iommu)\"; compatible = \"iommulab,virt\";\n"
+	"	#address-cells = <2>; #size-cells = <2>; interrupt-parent = <&gic>;\n"
+	"	chosen { bootargs = \"\"; };\n"
+	"	memory@40000000 { device_type = \"memory\"; reg = <0 0x40000000 0 0x40000000>; };\n"
+	"	gic: interrupt-controller@8000000 { compatible = \"arm,gic-400\", \"arm,cortex-a15-gic\";\n"
+	"		#interrupt-cells = <3>; interrupt-controller;\n"
+	"		reg = <0 0x08000000 0 0x10000>, <0 0x08010000 0 0x10000>; };\n"
+	"	uart@9000000 { compatible = \"arm,pl011\", \"arm,primecell\"; reg = <0 0x09000000 0 0x1000>; interrupts = <0 1 4>; };\n"
+	"	soc { compatible = \"simple-bus\"; #address-cells = <1>; #size-cells = <1>;\n"
+	"		ranges = <0x0 0x0 0x0a000000 0x100000>;\n"
+	"		dma0: dma@0 { compatible = \"iommulab,dma-copy\"; reg = <0x0 0x1000>; interrupts = <0 16 4>; };\n"
+	"		dma@1000 { compatible = \"iommulab,dma-copy\"; reg = <0x1000 0x1000>; interrupts = <0 17 4>; };\n"
+	"		dma@2000 { compatible = \"iommulab,dma-copy\"; reg = <0x2000 0x1000>; interrupts = <0 18 4>; };\n"
+	"		dma@3000 { compatible = \"iommulab,dma-copy\"; reg = <0x3000 0x1000>; interrupts = <0 19 4>; };\n"
+	"		defer@4000 { compatible = \"iommulab,defer-test\"; reg = <0x4000 0x1000>; iommulab,supplier = <&dma0>; };\n"
+	"		dma@5000 { compatible = \"iommulab,dma-copy\"; reg = <0x5000 0x1000>; interrupts = <0 21 4>; status = \"disabled\"; };\n"
+	"	};\n"
+	"};\n";
+
+/* Boots device-tree source text (written to a temporary file for dtc). */
+static inline int kt_boot_dts_text(const char *text, const char *cmdline);
+
 /* Boots a .dts/.dtb file (compiled with dtc through dt_load_file). */
 static inline int kt_boot_file(const char *path, const char *cmdline)
 {
@@ -59,6 +101,28 @@ static inline int kt_boot_file(const char *path, const char *cmdline)
 	ret = kt_boot_blob(blob, size, cmdline);
 	free(blob);
 	return ret;
+}
+
+#include <unistd.h>
+
+static inline int kt_boot_dts_text(const char *text, const char *cmdline)
+{
+	char path[] = "/tmp/kt_XXXXXX.dts";
+	int fd = mkstemps(path, 4);
+	if (fd < 0)
+		return -errno;
+	size_t len = strlen(text);
+	bool ok = write(fd, text, len) == (ssize_t)len;
+	close(fd);
+	int ret = ok ? kt_boot_file(path, cmdline) : -EIO;
+	unlink(path);
+	return ret;
+}
+
+/* The built-in platform minus its SMMU (see kt_noiommu_dts). */
+static inline void kt_boot_noiommu(const char *cmdline)
+{
+	assert_int_equal(kt_boot_dts_text(kt_noiommu_dts, cmdline), 0);
 }
 
 static inline void kt_shutdown(void)

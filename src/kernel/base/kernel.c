@@ -125,8 +125,9 @@ void kernel_shutdown(void)
 	if (!booted)
 		return;
 	modules_exit();
-	subsys_exit_all();
+	/* Devices leave first (bus notifiers see them go), then the subsystems. */
 	of_platform_depopulate_all();
+	subsys_exit_all();
 	platform_bus_exit();
 	of_sysfs_exit();
 	of_free_tree();

@@ -6,12 +6,31 @@
  * driver_deferred_probe_check_state(), and once that says the supplier
  * will never come (no modules left to load, or the timeout expired) it
  * binds without it.
+ *
+ * Parameters (test knobs): ignore_supplier (bool) binds at once;
+ * probe_result (int) is what probe returns once the supplier question is
+ * settled (0 binds, a negative errno fails the probe); supplier_prop
+ * (charp, read-only) names the phandle property; defer_count (uint,
+ * read-only in sysfs) counts the deferrals so far.
  */
 #include "kernel/base/device.h"
 #include "kernel/base/platform_device.h"
 #include "kernel/base/printk.h"
 #include "kernel/drivers/drivers.h"
 #include "kernel/of/of.h"
+
+static bool ignore_supplier;
+static int probe_result;
+static char *supplier_prop;
+static unsigned defer_count;
+
+const struct kernel_param defer_test_params[] = {
+	{ "ignore_supplier", PARAM_BOOL, &ignore_supplier, 0644, "N" },
+	{ "probe_result", PARAM_INT, &probe_result, 0644, "0" },
+	{ "supplier_prop", PARAM_CHARP, &supplier_prop, 0444, "iommulab,supplier" },
+	{ "defer_count", PARAM_UINT, &defer_count, 0444, "0" },
+	{ NULL }
+};
 
 static struct device *find_supplier(struct device_node *np)
 {
@@ -22,23 +41,30 @@ static struct device *find_supplier(struct device_node *np)
 static int defer_test_probe(struct platform_device *pdev)
 {
 	struct device *dev = &pdev->dev;
-	struct device_node *snp = of_parse_phandle(dev->of_node, "iommulab,supplier", 0);
+	const char *prop = supplier_prop ? supplier_prop : "iommulab,supplier";
+	struct device_node *snp = of_parse_phandle(dev->of_node, prop, 0);
 	struct device *sup;
 	int ret;
 
+	if (ignore_supplier) {
+		dev_info(dev, "not waiting for a supplier\n");
+		return probe_result;
+	}
 	if (!snp)
-		return dev_err_probe(dev, -EINVAL, "no iommulab,supplier\n");
+		return dev_err_probe(dev, -EINVAL, "no %s\n", prop);
 	sup = find_supplier(snp);
 	if (sup && device_is_bound(sup)) {
 		dev_info(dev, "supplier %s ready (driver %s)\n", dev_name(sup), sup->driver->name);
-		return 0;
+		return probe_result;
 	}
 	ret = driver_deferred_probe_check_state(dev);
-	if (ret == -EPROBE_DEFER)
+	if (ret == -EPROBE_DEFER) {
+		defer_count++;
 		return dev_err_probe(dev, ret, "supplier %s not ready\n",
 				     sup ? dev_name(sup) : snp->full_name);
+	}
 	dev_info(dev, "continuing without supplier %s\n", sup ? dev_name(sup) : snp->full_name);
-	return 0;
+	return probe_result;
 }
 
 static const struct of_device_id defer_test_of_match[] = {
