@@ -14,6 +14,7 @@
 #include "kernel/base/cmdline.h"
 #include "kernel/base/device.h"
 #include "kernel/base/kalloc.h"
+#include "kernel/base/module.h"
 #include "kernel/base/printk.h"
 #include "kernel/iommu/iommu-priv.h"
 #include "kernel/iommu/observer.h"
@@ -218,6 +219,8 @@ static void dev_iommu_free(struct device *dev)
 
 	if (!param)
 		return;
+	if (param->module_held && param->iommu_dev && param->iommu_dev->ops)
+		module_put(param->iommu_dev->ops->owner);
 	if (param->fwspec) {
 		kfree(param->fwspec->ids);
 		kfree(param->fwspec);
@@ -710,9 +713,17 @@ static int iommu_init_device(struct device *dev, const struct iommu_ops *ops)
 		return -ENOMEM;
 	if (!ops->probe_device)
 		return -ENODEV;
+	/* Each master pins the driver's module: rmmod fails while any is probed. */
+	if (ops->owner) {
+		if (!try_module_get(ops->owner)) {
+			ret = -EINVAL;
+			goto err_free;
+		}
+		param->module_held = true;
+	}
 	ret = ops->probe_device(dev, &iommu_dev);
 	if (ret)
-		goto err_free;
+		goto err_module;
 	if (!iommu_dev) {
 		ret = -ENODEV;
 		goto err_release;
@@ -733,6 +744,9 @@ err_unlink:
 err_release:
 	if (ops->release_device)
 		ops->release_device(dev);
+err_module:
+	if (param->module_held)
+		module_put(ops->owner);
 err_free:
 	/* Linux drops the fwspec too; a later of_iommu_configure parses again. */
 	dev_iommu_free(dev);
