@@ -211,26 +211,54 @@ static void test_rcache_flush_on_exhaustion(void **state)
 static void test_fail_nth(void **state)
 {
 	struct iova_domain d;
-	unsigned long nodes;
+	unsigned long nodes, fails = 0;
+	struct iova *i;
 
-	assert_int_equal(init_iova_domain(&d, 4096, 1, 0xfff), 0);
-	assert_non_null(alloc_iova(&d, 1, 0xfff, false));
+	kalloc_fail_nth(1);
+	assert_int_equal(init_iova_domain(&d, 4096, 1, 0xfffff), -ENOMEM);
+	kalloc_fail_nth(0);
+	assert_int_equal(init_iova_domain(&d, 4096, 1, 0xfffff), 0);
+	assert_non_null(alloc_iova(&d, 1, 0xfffff, false));
 	assert_non_null(alloc_iova(&d, 1, 0x800, false));
 	nodes = d.nr_nodes;
-	kalloc_fail_nth(1);
-	assert_null(alloc_iova(&d, 1, 0xfff, false));
-	assert_int_equal(d.nr_nodes, nodes);
-	/* A reservation with two holes fails at each of its 3 allocations. */
-	for (unsigned n = 1; n <= 3; n++) {
+	/* Far from everything: new tree nodes are needed. Fail each in turn. */
+	for (unsigned n = 1; ; n++) {
 		kalloc_fail_nth(n);
-		assert_null(reserve_iova(&d, 0x700, 0xfff));
+		i = alloc_iova(&d, 1, 0x40000, false);
+		if (!kalloc_failed())
+			break;
+		fails++;
+		assert_null(i);
 		assert_int_equal(d.nr_nodes, nodes);
-		assert_non_null(find_iova(&d, 0x800));
+		assert_null(find_iova(&d, 0x40000));
 	}
 	kalloc_fail_nth(0);
-	assert_non_null(reserve_iova(&d, 0x700, 0xfff));
-	assert_int_equal(d.nr_nodes, nodes + 2);
-	assert_int_equal(alloc_iova(&d, 1, 0xfff, false)->pfn_lo, 0x6ff);
+	assert_true(fails > 0);
+	assert_non_null(i);
+	assert_int_equal(i->pfn_lo, 0x40000);
+	nodes = d.nr_nodes;
+	/* A reservation with holes in new places: each failure changes nothing. */
+	fails = 0;
+	for (unsigned n = 1; ; n++) {
+		kalloc_fail_nth(n);
+		i = reserve_iova(&d, 0x700, 0x90000);
+		if (!kalloc_failed())
+			break;
+		fails++;
+		assert_null(i);
+		assert_int_equal(d.nr_nodes, nodes);
+		assert_non_null(find_iova(&d, 0x800));
+		assert_int_equal(alloc_iova(&d, 1, 0x90000, false)->pfn_lo, 0x90000);
+		free_iova(&d, 0x90000);
+	}
+	kalloc_fail_nth(0);
+	assert_true(fails > 0);
+	assert_non_null(i);
+	/* 0x800 and 0x40000 became reserved; holes 0x700-0x7ff, 0x801-0x3ffff, 0x40001-0x90000 */
+	assert_int_equal(d.nr_nodes, nodes + 3);
+	assert_int_equal(alloc_iova(&d, 1, 0x90000, false)->pfn_lo, 0x6ff);
+	free_iova(&d, 0x800);
+	assert_non_null(find_iova(&d, 0x800));
 	/* The range cache's allocation. */
 	kalloc_fail_nth(1);
 	assert_int_equal(iova_domain_init_rcaches(&d), -ENOMEM);

@@ -4,11 +4,17 @@
  * granule; every range is inclusive [pfn_lo, pfn_hi].
  *
  * Allocation is top-down as Linux: a request gets the highest free range
- * that fits under its limit (size-aligned when asked). Unlike Linux's
- * rbtree-with-cached-node search, which walks the whole space when it is
- * fragmented, the allocated ranges sit in a balanced tree where every node
- * knows the largest free gap in its subtree, so alloc, free, find and the
- * cache refill are O(log n) however fragmented the space is.
+ * that fits under its limit (size-aligned when asked). Linux keeps the
+ * allocated ranges in one rbtree and walks it from a cached node, which
+ * degrades to a walk over the whole space once it fragments. Here two
+ * structures split the work:
+ *  - the free gaps sit in a balanced tree where every node knows the
+ *    largest gap in each of its subtrees: the highest fit is found in
+ *    O(log gaps), and the tree stays small (and cache-hot) when the space
+ *    is full, which is when allocations are hard;
+ *  - the allocated ranges sit in a radix tree of 64-way nodes keyed by
+ *    pfn_lo, whose leaves hold the struct iova themselves: a free or find
+ *    is a few cache lines deep (O(log64 of the space)).
  *
  * Bad input is harmless: freeing an unknown pfn, a reserved range, or the
  * same pfn twice does nothing. Not thread-safe: the caller serialises.
@@ -23,40 +29,33 @@ struct iova {
 	unsigned long pfn_lo;
 };
 
-/*
- * A tree node: the range plus private bookkeeping (do not touch). Each node
- * keeps its children's summaries (subtree height and largest gap), so a
- * walk decides where to go and rebalances without touching the siblings of
- * its path: on a big, cold tree that halves the cache misses.
- */
-struct iova_node {
-	struct iova iova;
-	struct iova_node *left, *right;
-	unsigned long gap;	/* free pfns just below pfn_lo (down to start_pfn) */
-	unsigned long lmax, rmax; /* largest gap in the left / right subtree */
-	u8 lh, rh;		/* height of the left / right subtree */
-	bool reserved;		/* reserve_iova(): never handed out nor freed */
-	bool cached;		/* parked in the range cache: free for the user */
-};
-
 /* Range-cache size classes: 1, 2, 4 ... 32 granules (as Linux). */
 #define IOVA_RANGE_CACHE_MAX_SIZE 6
 /* Per class: Linux holds up to 2 loaded magazines + 32 in the depot of 128. */
 #define IOVA_RCACHE_MAX_ENTRIES (128 * 34)
 
 struct iova_rcache {
-	struct iova_node **nodes;	/* LIFO of free ranges of this class */
+	struct iova **ranges;	/* LIFO of free ranges of this class */
 	unsigned int nr, cap;
 };
+
+struct iova_gap;
+struct gap_chunk;
 
 struct iova_domain {
 	unsigned long granule;		/* bytes per pfn: a power of two */
 	unsigned long start_pfn;	/* lowest pfn handed out */
 	unsigned long limit_pfn;	/* highest pfn handed out (inclusive) */
-	struct iova_node *root;
-	struct iova_node anchor;	/* at limit_pfn + 1: bounds the top gap */
+	/* private */
+	void *radix;			/* allocated ranges by pfn_lo */
+	unsigned int radix_levels;
+	struct iova_gap *gaps;		/* free gaps by address */
+	struct iova_gap *spare;		/* gap nodes kept so a free never allocates */
+	struct gap_chunk *chunks;	/* where gap nodes come from */
+	unsigned long nr_gaps, nr_spare;
 	struct iova_rcache *rcaches;	/* NULL until iova_domain_init_rcaches */
-	unsigned long nr_nodes;		/* tree nodes, the anchor excluded */
+	unsigned long nr_nodes;		/* allocated and reserved ranges */
+	struct iova beyond;		/* what reserve_iova returns above the limit */
 };
 
 static inline unsigned long iova_size(const struct iova *iova)
@@ -97,7 +96,7 @@ static inline unsigned long iova_pfn(const struct iova_domain *iovad, u64 iova)
 /*
  * Sets up an empty space [start_pfn, limit_pfn] of @granule-byte pfns
  * (limit_pfn ~0ul: the whole space, as Linux). -EINVAL for a granule that
- * is not a power of two or start_pfn > limit_pfn. Needs no allocation.
+ * is not a power of two or start_pfn > limit_pfn; -ENOMEM.
  */
 int init_iova_domain(struct iova_domain *iovad, unsigned long granule,
 		     unsigned long start_pfn, unsigned long limit_pfn);
