@@ -1,9 +1,10 @@
 /*
  * The user-space surface: real file descriptors for the lab's /dev/vfio
  * nodes and /sys files, and the dispatch of open/ioctl/read/write/stat on
- * them (include/iommulab/fd.h). Each lab descriptor is a real eventfd the
- * lab opened, so the number is the kernel's own and cannot collide with
- * the program's other files; a table maps it to a refcounted lab file.
+ * them (include/iommulab/fd.h). Each lab descriptor is a real one the lab
+ * opened (on /dev/null), so the number is the kernel's own and cannot
+ * collide with the program's other files; a table maps it to a refcounted
+ * lab file.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -143,7 +144,14 @@ static void file_put(struct lab_file *f)
 /* A new real descriptor for @f (which it then holds). */
 static int install(struct lab_file *f, int oflags)
 {
-	long fd = syscall(SYS_eventfd2, 0, (oflags & O_CLOEXEC) ? EFD_CLOEXEC : 0);
+	/*
+	 * /dev/null, opened with a raw system call (never through the shim): a
+	 * real descriptor that polls as Linux's VFIO files do (they have no
+	 * poll method: always readable and writable) and is no eventfd, so
+	 * SET_IRQS tells it from one as Linux does.
+	 */
+	long fd = syscall(SYS_openat, AT_FDCWD, "/dev/null",
+			  O_RDWR | ((oflags & O_CLOEXEC) ? O_CLOEXEC : 0));
 	if (fd < 0)
 		return -errno;
 	int ret = fd_store((int)fd, f);

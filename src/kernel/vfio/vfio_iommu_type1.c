@@ -746,42 +746,51 @@ static int type1_attach_group(void *data, struct iommu_group *grp)
 		kfree(g);
 		return -EIO;
 	}
+	/* The driver sets the geometry when the domain first meets its IOMMU. */
+	ret = iommu_attach_group(nd, grp);
+	if (ret)
+		goto out_free;
 	if (aper_conflict(iommu, nd->geometry.aperture_start, nd->geometry.aperture_end)) {
 		ret = -EINVAL;
-		goto out_free;
+		goto out_detach;
 	}
 	int err;
 	if (resv_conflict(iommu, grp, &err)) {
 		ret = -EINVAL;
-		goto out_free;
+		goto out_detach;
 	}
 	if (err) {
 		ret = err;
-		goto out_free;
+		goto out_detach;
 	}
 	struct iova_range *iovas;
 	size_t nr;
 	ret = build_iovas(iommu, grp, nd, &iovas, &nr);
 	if (ret)
-		goto out_free;
+		goto out_detach;
 
 	/* Join an existing domain of the same driver when it accepts the group. */
 	struct vfio_domain *d;
 	list_for_each_entry(d, &iommu->domains, next) {
-		if (d->domain->owner == nd->owner && !iommu_attach_group(d->domain, grp)) {
+		if (d->domain->owner != nd->owner)
+			continue;
+		iommu_detach_group(nd, grp);
+		if (!iommu_attach_group(d->domain, grp)) {
 			iommu_domain_free(nd);
 			g->domain = d;
 			d->groups++;
 			goto commit;
 		}
+		ret = iommu_attach_group(nd, grp);
+		if (ret) {
+			kfree(iovas);
+			goto out_free;
+		}
 	}
-	ret = iommu_attach_group(nd, grp);
-	if (ret)
-		goto out_iovas;
 	d = kzalloc(sizeof(*d));
 	if (!d) {
 		ret = -ENOMEM;
-		goto out_detach;
+		goto out_iovas_detach;
 	}
 	d->domain = nd;
 	d->groups = 1;
@@ -794,7 +803,7 @@ static int type1_attach_group(void *data, struct iommu_group *grp)
 			     u = dma_lower_bound(iommu, u->iova + u->size))
 				iommu_unmap(nd, u->iova, u->size);
 			kfree(d);
-			goto out_detach;
+			goto out_iovas_detach;
 		}
 		if (dma->iova + dma->size == 0)
 			break;
@@ -809,10 +818,10 @@ commit:
 	update_pgsize_bitmap(iommu);
 	return 0;
 
+out_iovas_detach:
+	kfree(iovas);
 out_detach:
 	iommu_detach_group(nd, grp);
-out_iovas:
-	kfree(iovas);
 out_free:
 	iommu_domain_free(nd);
 	kfree(g);

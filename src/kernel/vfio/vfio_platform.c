@@ -296,8 +296,17 @@ static long vp_ioctl(struct vfio_device *vdev, unsigned int cmd, unsigned long a
 {
 	struct vfio_platform_device *vp = to_vp(vdev);
 
-	if (vfio_bad_uptr(arg) && cmd != VFIO_DEVICE_RESET)
-		return -EFAULT;
+	switch (cmd) {
+	case VFIO_DEVICE_GET_INFO:
+	case VFIO_DEVICE_GET_REGION_INFO:
+	case VFIO_DEVICE_GET_IRQ_INFO:
+	case VFIO_DEVICE_SET_IRQS:
+		if (vfio_bad_uptr(arg))
+			return -EFAULT;
+		break;
+	default:
+		break;
+	}
 	switch (cmd) {
 	case VFIO_DEVICE_GET_INFO: {
 		struct vfio_device_info info;
@@ -437,7 +446,8 @@ static int vp_init_resources(struct vfio_platform_device *vp, struct platform_de
 	}
 	vp->num_regions = n;
 	n = 0;
-	while (platform_get_irq(pdev, n) >= 0)
+	/* Counted through the resources: platform_get_irq logs a miss. */
+	while (platform_get_resource(pdev, IORESOURCE_IRQ, n))
 		n++;
 	if (n) {
 		vp->irqs = kcalloc(n, sizeof(*vp->irqs));

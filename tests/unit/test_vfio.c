@@ -1,0 +1,745 @@
+/*
+ * VFIO through the lab's fd API on the built-in platform (arm-smmu, the
+ * dma-copy engines): containers, groups, type1 and vfio-platform, with
+ * Linux's errno values, the ownership rules, and device DMA into this
+ * program's own buffers. The oracle watches every test: no escape.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <linux/vfio.h>
+#include <cmocka.h>
+
+#include "check/oracle.h"
+#include "iommulab/fd.h"
+#include "iommulab/lab.h"
+#include "kernel/base/kalloc.h"
+#include "kernel/base/printk.h"
+
+#define DEV0 "a000000.dma"
+#define DEV1 "a001000.dma"
+#define SHARED_A "a002000.dma"
+#define SHARED_B "a003000.dma"
+#define UNSAFE "vfio_iommu_type1.allow_unsafe_interrupts=1"
+
+#define REG_SRC_LO 0x008
+#define REG_SRC_HI 0x00c
+#define REG_DST_LO 0x010
+#define REG_DST_HI 0x014
+#define REG_LEN 0x018
+#define REG_CTRL 0x020
+#define REG_STATUS 0x024
+#define REG_ERR_CODE 0x030
+
+/* ---- helpers ------------------------------------------------------------ */
+
+static int sh(const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	FILE *null = fopen("/dev/null", "w");
+	int st = lab_exec(line, null);
+	fclose(null);
+	return st;
+}
+
+static void boot(const char *cmdline)
+{
+	char msg[256] = "";
+	int ret = lab_boot(NULL, cmdline, msg, sizeof(msg));
+	if (ret)
+		fail_msg("boot: %s: %s", lab_strerror(ret), msg);
+	assert_int_equal(sh("modprobe vfio-platform"), 0);
+}
+
+static void shutdown_checked(void)
+{
+	assert_int_equal(oracle_escapes(), 0);
+	lab_close_all();
+	lab_shutdown();
+}
+
+static int to_vfio(const char *dev, const char *from)
+{
+	if (sh("echo vfio-platform > /sys/bus/platform/devices/%s/driver_override", dev))
+		return -1;
+	if (from && sh("echo %s > /sys/bus/platform/drivers/%s/unbind", dev, from))
+		return -1;
+	return sh("echo %s > /sys/bus/platform/drivers/vfio-platform/bind", dev);
+}
+
+static int group_of(const char *dev)
+{
+	char link[256], target[256];
+	snprintf(link, sizeof(link), "/sys/bus/platform/devices/%s/iommu_group", dev);
+	ssize_t n = lab_readlink(link, target, sizeof(target) - 1);
+	assert_true(n > 0);
+	target[n] = 0;
+	return atoi(strrchr(target, '/') + 1);
+}
+
+static int open_group(int id)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/dev/vfio/%d", id);
+	return lab_open(path, O_RDWR, 0);
+}
+
+struct ctx {
+	int container, group, gid;
+};
+
+/* Container + group of @dev (bound to vfio-platform), TYPE1v2 set. */
+static void setup_ctx(struct ctx *c, const char *dev)
+{
+	assert_int_equal(to_vfio(dev, "dma-copy"), 0);
+	c->gid = group_of(dev);
+	c->container = lab_open("/dev/vfio/vfio", O_RDWR, 0);
+	assert_true(c->container >= 0);
+	c->group = open_group(c->gid);
+	assert_true(c->group >= 0);
+	assert_int_equal(lab_ioctl(c->group, VFIO_GROUP_SET_CONTAINER, &c->container), 0);
+	assert_int_equal(lab_ioctl(c->container, VFIO_SET_IOMMU, (void *)VFIO_TYPE1v2_IOMMU), 0);
+}
+
+static int map(int container, void *vaddr, uint64_t iova, uint64_t size, uint32_t flags)
+{
+	struct vfio_iommu_type1_dma_map m = {
+		.argsz = sizeof(m), .flags = flags,
+		.vaddr = (uintptr_t)vaddr, .iova = iova, .size = size,
+	};
+	return lab_ioctl(container, VFIO_IOMMU_MAP_DMA, &m) ? -errno : 0;
+}
+
+static int unmap(int container, uint64_t iova, uint64_t size, uint32_t flags, uint64_t *done)
+{
+	struct vfio_iommu_type1_dma_unmap u = {
+		.argsz = sizeof(u), .flags = flags, .iova = iova, .size = size,
+	};
+	int ret = lab_ioctl(container, VFIO_IOMMU_UNMAP_DMA, &u) ? -errno : 0;
+	if (done)
+		*done = u.size;
+	return ret;
+}
+
+#define RW (VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE)
+
+static void *buffer(size_t size)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(p != MAP_FAILED);
+	return p;
+}
+
+static void reg_write(int dev, uint32_t off, uint32_t val)
+{
+	assert_int_equal(lab_pwrite(dev, &val, 4, off), 4);
+}
+
+static uint32_t reg_read(int dev, uint32_t off)
+{
+	uint32_t v = 0;
+	assert_int_equal(lab_pread(dev, &v, 4, off), 4);
+	return v;
+}
+
+static void start_copy(int dev, uint64_t src, uint64_t dst, uint32_t len)
+{
+	reg_write(dev, REG_SRC_LO, (uint32_t)src);
+	reg_write(dev, REG_SRC_HI, (uint32_t)(src >> 32));
+	reg_write(dev, REG_DST_LO, (uint32_t)dst);
+	reg_write(dev, REG_DST_HI, (uint32_t)(dst >> 32));
+	reg_write(dev, REG_LEN, len);
+	reg_write(dev, REG_CTRL, 3);   /* IRQ_EN | START */
+}
+
+static int set_trigger(int dev, int efd)
+{
+	char b[sizeof(struct vfio_irq_set) + 4];
+	struct vfio_irq_set *s = (void *)b;
+	s->argsz = sizeof(b);
+	s->flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER;
+	s->index = 0;
+	s->start = 0;
+	s->count = 1;
+	memcpy(s->data, &efd, 4);
+	return lab_ioctl(dev, VFIO_DEVICE_SET_IRQS, s) ? -errno : 0;
+}
+
+static int irq_simple(int dev, uint32_t flags)
+{
+	struct vfio_irq_set s = { .argsz = sizeof(s), .flags = flags, .index = 0, .start = 0,
+				  .count = 1 };
+	return lab_ioctl(dev, VFIO_DEVICE_SET_IRQS, &s) ? -errno : 0;
+}
+
+static uint64_t efd_count(int efd)
+{
+	struct pollfd p = { .fd = efd, .events = POLLIN };
+	if (poll(&p, 1, 0) != 1)
+		return 0;
+	uint64_t v = 0;
+	assert_int_equal(read(efd, &v, 8), 8);
+	return v;
+}
+
+/* ---- container and group basics ------------------------------------------- */
+
+static void test_container_basics(void **state)
+{
+	boot(UNSAFE);
+	int c = lab_open("/dev/vfio/vfio", O_RDWR, 0);
+	assert_true(c >= 0);
+	assert_true(lab_fd_is_lab(c));
+	assert_int_equal(lab_ioctl(c, VFIO_GET_API_VERSION, NULL), VFIO_API_VERSION);
+	assert_int_equal(lab_ioctl(c, VFIO_CHECK_EXTENSION, (void *)VFIO_TYPE1_IOMMU), 1);
+	assert_int_equal(lab_ioctl(c, VFIO_CHECK_EXTENSION, (void *)VFIO_TYPE1v2_IOMMU), 1);
+	assert_int_equal(lab_ioctl(c, VFIO_CHECK_EXTENSION, (void *)VFIO_UNMAP_ALL), 1);
+	assert_int_equal(lab_ioctl(c, VFIO_CHECK_EXTENSION, (void *)VFIO_SPAPR_TCE_IOMMU), 0);
+	/* No group yet: SET_IOMMU and backend ioctls are refused. */
+	assert_int_equal(lab_ioctl(c, VFIO_SET_IOMMU, (void *)VFIO_TYPE1v2_IOMMU), -1);
+	assert_int_equal(errno, EINVAL);
+	struct vfio_iommu_type1_info info = { .argsz = sizeof(info) };
+	assert_int_equal(lab_ioctl(c, VFIO_IOMMU_GET_INFO, &info), -1);
+	assert_int_equal(errno, EINVAL);
+	struct stat st;
+	assert_int_equal(lab_stat("/dev/vfio/vfio", &st), 0);
+	assert_true(S_ISCHR(st.st_mode));
+	assert_int_equal(lab_close(c), 0);
+	assert_int_equal(lab_close(c), -1);
+	assert_int_equal(errno, EBADF);
+	assert_int_equal(lab_ioctl(c, VFIO_GET_API_VERSION, NULL), -1);
+	assert_int_equal(errno, EBADF);
+	shutdown_checked();
+}
+
+static int count_names(void *opaque, const char *name, unsigned char t)
+{
+	(*(int *)opaque)++;
+	return 0;
+}
+
+static void test_group_node(void **state)
+{
+	boot(UNSAFE);
+	int gid = group_of(DEV0);
+	char path[64];
+	snprintf(path, sizeof(path), "/dev/vfio/%d", gid);
+	struct stat st;
+	/* No node before a VFIO driver binds. */
+	assert_int_equal(lab_stat(path, &st), -1);
+	assert_int_equal(errno, ENOENT);
+	assert_int_equal(open_group(gid), -1);
+	assert_int_equal(errno, ENOENT);
+	assert_int_equal(to_vfio(DEV0, "dma-copy"), 0);
+	assert_int_equal(lab_stat(path, &st), 0);
+	assert_true(S_ISCHR(st.st_mode));
+	int n = 0;
+	assert_int_equal(lab_listdir("/dev/vfio", count_names, &n), 0);
+	assert_int_equal(n, 4);   /* . .. N vfio */
+	int g = open_group(gid);
+	assert_true(g >= 0);
+	/* One opener at a time. */
+	assert_int_equal(open_group(gid), -1);
+	assert_int_equal(errno, EBUSY);
+	struct vfio_group_status s = { .argsz = sizeof(s) };
+	assert_int_equal(lab_ioctl(g, VFIO_GROUP_GET_STATUS, &s), 0);
+	assert_int_equal(s.flags, VFIO_GROUP_FLAGS_VIABLE);
+	s.argsz = 4;
+	assert_int_equal(lab_ioctl(g, VFIO_GROUP_GET_STATUS, &s), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(lab_ioctl(g, VFIO_GROUP_UNSET_CONTAINER, NULL), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(lab_ioctl(g, 0x1234, NULL), -1);
+	assert_int_equal(errno, ENOTTY);
+	/* Device fd needs a container with a backend. */
+	assert_int_equal(lab_ioctl(g, VFIO_GROUP_GET_DEVICE_FD, DEV0), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(lab_close(g), 0);
+	g = open_group(gid);
+	assert_true(g >= 0);
+	shutdown_checked();
+}
+
+/* ---- viability and ownership --------------------------------------------- */
+
+static void test_viability(void **state)
+{
+	boot(UNSAFE);
+	/* a002000/a003000 share a stream ID: one group. One stays on dma-copy. */
+	assert_int_equal(group_of(SHARED_A), group_of(SHARED_B));
+	assert_int_equal(to_vfio(SHARED_A, "dma-copy"), 0);
+	int gid = group_of(SHARED_A);
+	int g = open_group(gid);
+	int c = lab_open("/dev/vfio/vfio", O_RDWR, 0);
+	assert_true(g >= 0 && c >= 0);
+	struct vfio_group_status s = { .argsz = sizeof(s) };
+	assert_int_equal(lab_ioctl(g, VFIO_GROUP_GET_STATUS, &s), 0);
+	assert_int_equal(s.flags & VFIO_GROUP_FLAGS_VIABLE, 0);
+	assert_int_equal(lab_ioctl(g, VFIO_GROUP_SET_CONTAINER, &c), -1);
+	assert_int_equal(errno, EPERM);
+	/* Unbound is fine. */
+	assert_int_equal(sh("echo %s > /sys/bus/platform/drivers/dma-copy/unbind", SHARED_B), 0);
+	assert_int_equal(lab_ioctl(g, VFIO_GROUP_GET_STATUS, &s), 0);
+	assert_int_equal(s.flags, VFIO_GROUP_FLAGS_VIABLE);
+	/* Bad descriptors. */
+	int bad = 12345;
+	assert_int_equal(lab_ioctl(g, VFIO_GROUP_SET_CONTAINER, &bad), -1);
+	assert_int_equal(errno, EBADF);
+	int notc = g;
+	assert_int_equal(lab_ioctl(g, VFIO_GROUP_SET_CONTAINER, &notc), -1);
+	assert_int_equal(errno, EBADFD);
+	assert_int_equal(lab_ioctl(g, VFIO_GROUP_SET_CONTAINER, NULL), -1);
+	assert_int_equal(errno, EFAULT);
+	assert_int_equal(lab_ioctl(g, VFIO_GROUP_SET_CONTAINER, &c), 0);
+	assert_int_equal(lab_ioctl(g, VFIO_GROUP_GET_STATUS, &s), 0);
+	assert_int_equal(s.flags, VFIO_GROUP_FLAGS_VIABLE | VFIO_GROUP_FLAGS_CONTAINER_SET);
+	assert_int_equal(lab_ioctl(g, VFIO_GROUP_SET_CONTAINER, &c), -1);
+	assert_int_equal(errno, EINVAL);
+	/* Owned: a DMA-using kernel driver cannot bind into the group. */
+	assert_int_not_equal(sh("echo %s > /sys/bus/platform/drivers/dma-copy/bind", SHARED_B), 0);
+	/* Released: it can. */
+	assert_int_equal(lab_ioctl(g, VFIO_GROUP_UNSET_CONTAINER, NULL), 0);
+	assert_int_equal(sh("echo %s > /sys/bus/platform/drivers/dma-copy/bind", SHARED_B), 0);
+	shutdown_checked();
+}
+
+static void test_unsafe_interrupts(void **state)
+{
+	boot(NULL);   /* no allow_unsafe_interrupts: platform devices lack MSI isolation */
+	assert_int_equal(to_vfio(DEV0, "dma-copy"), 0);
+	int c = lab_open("/dev/vfio/vfio", O_RDWR, 0);
+	int g = open_group(group_of(DEV0));
+	assert_int_equal(lab_ioctl(g, VFIO_GROUP_SET_CONTAINER, &c), 0);
+	assert_int_equal(lab_ioctl(c, VFIO_SET_IOMMU, (void *)VFIO_TYPE1v2_IOMMU), -1);
+	assert_int_equal(errno, EPERM);
+	size_t len;
+	const char *log = dmesg_text(&len);
+	assert_non_null(strstr(log, "No interrupt remapping support"));
+	/* Nothing changed: the container has no backend. */
+	assert_int_equal(lab_ioctl(c, VFIO_SET_IOMMU, (void *)42), -1);
+	assert_int_equal(errno, ENODEV);
+	shutdown_checked();
+}
+
+/* ---- type1 ----------------------------------------------------------------- */
+
+static void test_set_iommu(void **state)
+{
+	boot(UNSAFE);
+	struct ctx c;
+	setup_ctx(&c, DEV0);
+	assert_int_equal(lab_ioctl(c.container, VFIO_SET_IOMMU, (void *)VFIO_TYPE1v2_IOMMU), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(lab_ioctl(c.container, 0x7777, NULL), -1);
+	assert_int_equal(errno, ENOTTY);
+	assert_int_equal(lab_ioctl(c.container, VFIO_CHECK_EXTENSION, (void *)VFIO_TYPE1v2_IOMMU), 1);
+	shutdown_checked();
+}
+
+static void test_get_info(void **state)
+{
+	boot(UNSAFE);
+	struct ctx c;
+	setup_ctx(&c, DEV0);
+	struct vfio_iommu_type1_info small = { .argsz = sizeof(small) };
+	assert_int_equal(lab_ioctl(c.container, VFIO_IOMMU_GET_INFO, &small), 0);
+	assert_true(small.flags & VFIO_IOMMU_INFO_PGSIZES);
+	assert_true(small.flags & VFIO_IOMMU_INFO_CAPS);
+	assert_true(small.iova_pgsizes & 4096);
+	assert_int_equal(small.cap_offset, 0);
+	assert_true(small.argsz > sizeof(small));
+	/* argsz below iova_pgsizes: -EINVAL. */
+	struct vfio_iommu_type1_info tiny = { .argsz = 8 };
+	assert_int_equal(lab_ioctl(c.container, VFIO_IOMMU_GET_INFO, &tiny), -1);
+	assert_int_equal(errno, EINVAL);
+
+	struct vfio_iommu_type1_info *info = calloc(1, small.argsz);
+	info->argsz = small.argsz;
+	assert_int_equal(lab_ioctl(c.container, VFIO_IOMMU_GET_INFO, info), 0);
+	assert_int_equal(info->cap_offset, sizeof(*info));
+	int seen = 0;
+	for (uint32_t off = info->cap_offset; off;) {
+		struct vfio_info_cap_header *h = (void *)((char *)info + off);
+		assert_int_equal(off % 8, 0);
+		if (seen == 0) {
+			assert_int_equal(h->id, VFIO_IOMMU_TYPE1_INFO_CAP_MIGRATION);
+			struct vfio_iommu_type1_info_cap_migration *m = (void *)h;
+			assert_int_equal(m->pgsize_bitmap, 4096);
+		} else if (seen == 1) {
+			assert_int_equal(h->id, VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL);
+			assert_int_equal(((struct vfio_iommu_type1_info_dma_avail *)h)->avail, 65535);
+		} else {
+			assert_int_equal(h->id, VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE);
+			struct vfio_iommu_type1_info_cap_iova_range *r = (void *)h;
+			/* The SMMU's software MSI window is carved out. */
+			assert_int_equal(r->nr_iovas, 2);
+			assert_int_equal(r->iova_ranges[0].start, 0);
+			assert_int_equal(r->iova_ranges[0].end, 0x7ffffff);
+			assert_int_equal(r->iova_ranges[1].start, 0x8100000);
+		}
+		seen++;
+		off = h->next;
+	}
+	assert_int_equal(seen, 3);
+	free(info);
+	shutdown_checked();
+}
+
+static void test_map_errors(void **state)
+{
+	boot(UNSAFE);
+	struct ctx c;
+	setup_ctx(&c, DEV0);
+	size_t sz = 64 * 1024;
+	uint8_t *b = buffer(sz);
+	uint64_t done;
+
+	assert_int_equal(map(c.container, b, 0x100000, sz, 0), -EINVAL);          /* no prot */
+	assert_int_equal(map(c.container, b, 0x100000, sz, RW | 0x80), -EINVAL);   /* flags */
+	assert_int_equal(map(c.container, b, 0x100000, 0, RW), -EINVAL);           /* size 0 */
+	assert_int_equal(map(c.container, b, 0x100800, sz, RW), -EINVAL);          /* iova */
+	assert_int_equal(map(c.container, b + 8, 0x100000, sz, RW), -EINVAL);      /* vaddr */
+	assert_int_equal(map(c.container, b, 0x100000, sz - 1, RW), -EINVAL);      /* size */
+	assert_int_equal(map(c.container, b, UINT64_MAX - 0xfff, sz, RW), -EINVAL); /* wrap */
+	assert_int_equal(map(c.container, b, 0x8000000, sz, RW), -EINVAL);         /* MSI window */
+	assert_int_equal(map(c.container, b, 0x7ff0000, 0x20000, RW), -EINVAL);    /* straddles */
+	assert_int_equal(map(c.container, NULL, 0x100000, sz, RW), -EFAULT);       /* not mapped */
+	assert_int_equal(map(c.container, b, 0x100000, sz, VFIO_DMA_MAP_FLAG_VADDR), -ENOENT);
+
+	assert_int_equal(map(c.container, b, 0x100000, sz, RW), 0);
+	assert_int_equal(map(c.container, b, 0x100000, sz, RW), -EEXIST);
+	assert_int_equal(map(c.container, b, 0x108000, sz, RW), -EEXIST);
+	assert_int_equal(map(c.container, b, 0xf8000, sz, RW), -EEXIST);
+	assert_int_equal(map(c.container, b, 0x110000, sz, RW), 0);                /* adjacent */
+
+	/* v2: no bisection; nothing mapped: size 0. */
+	assert_int_equal(unmap(c.container, 0x104000, 0x1000, 0, NULL), -EINVAL);
+	assert_int_equal(unmap(c.container, 0x100000, 0x1000, 0, NULL), -EINVAL);
+	assert_int_equal(unmap(c.container, 0x100800, 0x1000, 0, NULL), -EINVAL);
+	assert_int_equal(unmap(c.container, 0x100000, 0, 0, NULL), -EINVAL);
+	assert_int_equal(unmap(c.container, 0x100000, sz, 0x80, NULL), -EINVAL);
+	assert_int_equal(unmap(c.container, 0x100000, sz, VFIO_DMA_UNMAP_FLAG_ALL, NULL), -EINVAL);
+	assert_int_equal(unmap(c.container, 0x40000000, 0x1000, 0, &done), 0);
+	assert_int_equal(done, 0);
+	/* Two whole mappings in one call. */
+	assert_int_equal(unmap(c.container, 0x100000, 2 * sz, 0, &done), 0);
+	assert_int_equal(done, 2 * sz);
+	assert_int_equal(unmap(c.container, 0x100000, 2 * sz, 0, &done), 0);
+	assert_int_equal(done, 0);
+
+	assert_int_equal(map(c.container, b, 0x200000, sz, RW), 0);
+	assert_int_equal(map(c.container, b, 0x300000, sz, VFIO_DMA_MAP_FLAG_READ), 0);
+	assert_int_equal(unmap(c.container, 0, 0, VFIO_DMA_UNMAP_FLAG_ALL, &done), 0);
+	assert_int_equal(done, 2 * sz);
+	munmap(b, sz);
+	shutdown_checked();
+}
+
+static void test_v1_unmap(void **state)
+{
+	boot(UNSAFE);
+	assert_int_equal(to_vfio(DEV0, "dma-copy"), 0);
+	int c = lab_open("/dev/vfio/vfio", O_RDWR, 0);
+	int g = open_group(group_of(DEV0));
+	assert_int_equal(lab_ioctl(g, VFIO_GROUP_SET_CONTAINER, &c), 0);
+	assert_int_equal(lab_ioctl(c, VFIO_SET_IOMMU, (void *)VFIO_TYPE1_IOMMU), 0);
+	uint8_t *b = buffer(0x4000);
+	uint64_t done;
+	assert_int_equal(map(c, b, 0x100000, 0x4000, RW), 0);
+	/* v1: starting inside a mapping removes nothing, successfully. */
+	assert_int_equal(unmap(c, 0x101000, 0x1000, 0, &done), 0);
+	assert_int_equal(done, 0);
+	/* Covering its first byte removes all of it. */
+	assert_int_equal(unmap(c, 0x100000, 0x1000, 0, &done), 0);
+	assert_int_equal(done, 0x4000);
+	munmap(b, 0x4000);
+	shutdown_checked();
+}
+
+static void test_entry_limit(void **state)
+{
+	boot(UNSAFE " vfio_iommu_type1.dma_entry_limit=3");
+	struct ctx c;
+	setup_ctx(&c, DEV0);
+	uint8_t *b = buffer(0x1000);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(map(c.container, b, 0x100000 + i * 0x1000, 0x1000, RW), 0);
+	assert_int_equal(map(c.container, b, 0x200000, 0x1000, RW), -ENOSPC);
+	/* Overlap is reported before the limit. */
+	assert_int_equal(map(c.container, b, 0x100000, 0x1000, RW), -EEXIST);
+	assert_int_equal(unmap(c.container, 0x100000, 0x1000, 0, NULL), 0);
+	assert_int_equal(map(c.container, b, 0x200000, 0x1000, RW), 0);
+	munmap(b, 0x1000);
+	shutdown_checked();
+}
+
+/* ---- device fd ---------------------------------------------------------------- */
+
+static void test_device_info(void **state)
+{
+	boot(UNSAFE);
+	struct ctx c;
+	setup_ctx(&c, DEV0);
+	assert_int_equal(lab_ioctl(c.group, VFIO_GROUP_GET_DEVICE_FD, "nope"), -1);
+	assert_int_equal(errno, ENODEV);
+	int d = lab_ioctl(c.group, VFIO_GROUP_GET_DEVICE_FD, DEV0);
+	assert_true(d >= 0);
+	struct vfio_device_info di = { .argsz = sizeof(di) };
+	assert_int_equal(lab_ioctl(d, VFIO_DEVICE_GET_INFO, &di), 0);
+	assert_int_equal(di.flags, VFIO_DEVICE_FLAGS_PLATFORM | VFIO_DEVICE_FLAGS_RESET);
+	assert_int_equal(di.num_regions, 1);
+	assert_int_equal(di.num_irqs, 1);
+	di.argsz = 8;
+	assert_int_equal(lab_ioctl(d, VFIO_DEVICE_GET_INFO, &di), -1);
+	assert_int_equal(errno, EINVAL);
+	struct vfio_region_info ri = { .argsz = sizeof(ri), .index = 0 };
+	assert_int_equal(lab_ioctl(d, VFIO_DEVICE_GET_REGION_INFO, &ri), 0);
+	assert_int_equal(ri.size, 0x1000);
+	assert_int_equal(ri.offset, 0);
+	assert_int_equal(ri.flags, VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE);
+	ri.index = 1;
+	assert_int_equal(lab_ioctl(d, VFIO_DEVICE_GET_REGION_INFO, &ri), -1);
+	assert_int_equal(errno, EINVAL);
+	struct vfio_irq_info ii = { .argsz = sizeof(ii), .index = 0 };
+	assert_int_equal(lab_ioctl(d, VFIO_DEVICE_GET_IRQ_INFO, &ii), 0);
+	assert_int_equal(ii.count, 1);
+	assert_int_equal(ii.flags, VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_MASKABLE |
+				   VFIO_IRQ_INFO_AUTOMASKED);
+	ii.index = 1;
+	assert_int_equal(lab_ioctl(d, VFIO_DEVICE_GET_IRQ_INFO, &ii), -1);
+	assert_int_equal(errno, EINVAL);
+	/* Region access: the ID register, bad index, past the end. */
+	assert_int_equal(reg_read(d, 0), 0x444d4143);
+	uint32_t v;
+	assert_int_equal(lab_pread(d, &v, 4, 1ull << 40), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(lab_pread(d, &v, 4, 0x1000), -1);
+	assert_int_equal(errno, EINVAL);
+	/* mmap is not offered; reset is. */
+	assert_int_equal(lab_ioctl(d, VFIO_DEVICE_RESET, NULL), 0);
+	assert_int_equal(lab_ioctl(d, 0x5555, NULL), -1);
+	assert_int_equal(errno, ENOTTY);
+	/* Device fds keep the container in use. */
+	assert_int_equal(lab_ioctl(c.group, VFIO_GROUP_UNSET_CONTAINER, NULL), -1);
+	assert_int_equal(errno, EBUSY);
+	assert_int_equal(lab_close(d), 0);
+	assert_int_equal(lab_ioctl(c.group, VFIO_GROUP_UNSET_CONTAINER, NULL), 0);
+	shutdown_checked();
+}
+
+static void test_irqs(void **state)
+{
+	boot(UNSAFE);
+	struct ctx c;
+	setup_ctx(&c, DEV0);
+	int d = lab_ioctl(c.group, VFIO_GROUP_GET_DEVICE_FD, DEV0);
+	int efd = eventfd(0, EFD_CLOEXEC);
+	/* Validation. */
+	assert_int_equal(irq_simple(d, VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_DATA_BOOL |
+				       VFIO_IRQ_SET_ACTION_TRIGGER), -EINVAL);
+	assert_int_equal(irq_simple(d, VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_MASK |
+				       VFIO_IRQ_SET_ACTION_UNMASK), -ENOTTY);
+	assert_int_equal(set_trigger(d, 9999), -EBADF);
+	assert_int_equal(set_trigger(d, c.container), -EINVAL);   /* not an eventfd */
+	struct vfio_irq_set s = { .argsz = sizeof(s), .flags = VFIO_IRQ_SET_DATA_EVENTFD |
+				  VFIO_IRQ_SET_ACTION_TRIGGER, .index = 0, .count = 1 };
+	assert_int_equal(lab_ioctl(d, VFIO_DEVICE_SET_IRQS, &s), -1);      /* short data */
+	assert_int_equal(errno, EINVAL);
+	s.index = 1;
+	assert_int_equal(lab_ioctl(d, VFIO_DEVICE_SET_IRQS, &s), -1);
+	assert_int_equal(errno, EINVAL);
+
+	/* Loopback: DATA_NONE trigger signals; automasked until unmask. */
+	assert_int_equal(set_trigger(d, efd), 0);
+	assert_int_equal(irq_simple(d, VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER), 0);
+	assert_int_equal(efd_count(efd), 1);
+	assert_int_equal(irq_simple(d, VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER), 0);
+	assert_int_equal(efd_count(efd), 0);
+	assert_int_equal(irq_simple(d, VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_UNMASK), 0);
+	assert_int_equal(irq_simple(d, VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER), 0);
+	assert_int_equal(efd_count(efd), 1);
+	assert_int_equal(irq_simple(d, VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_UNMASK), 0);
+	assert_int_equal(irq_simple(d, VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_MASK), 0);
+	assert_int_equal(irq_simple(d, VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER), 0);
+	assert_int_equal(efd_count(efd), 0);
+	/* Disable the index: DATA_NONE, count 0. */
+	assert_int_equal(irq_simple(d, VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_UNMASK), 0);
+	struct vfio_irq_set off = { .argsz = sizeof(off), .flags = VFIO_IRQ_SET_DATA_NONE |
+				    VFIO_IRQ_SET_ACTION_TRIGGER, .index = 0, .count = 0 };
+	assert_int_equal(lab_ioctl(d, VFIO_DEVICE_SET_IRQS, &off), 0);
+	assert_int_equal(irq_simple(d, VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER), 0);
+	assert_int_equal(efd_count(efd), 0);
+	close(efd);
+	shutdown_checked();
+}
+
+/* ---- DMA into the program's memory ------------------------------------------- */
+
+static void test_dma_into_user_buffer(void **state)
+{
+	boot(UNSAFE);
+	struct ctx c;
+	setup_ctx(&c, DEV0);
+	size_t sz = 0x10000;
+	uint8_t *b = buffer(sz);
+	for (size_t i = 0; i < sz / 2; i++)
+		b[i] = (uint8_t)(i * 13 + 1);
+	assert_int_equal(map(c.container, b, 0x400000, sz, RW), 0);
+	int d = lab_ioctl(c.group, VFIO_GROUP_GET_DEVICE_FD, DEV0);
+	int efd = eventfd(0, EFD_CLOEXEC);
+	assert_int_equal(set_trigger(d, efd), 0);
+	start_copy(d, 0x400000, 0x400000 + sz / 2, (uint32_t)(sz / 2));
+	assert_int_equal(efd_count(efd), 1);
+	assert_int_equal(reg_read(d, REG_STATUS) & 6, 2);   /* DONE, no ERROR */
+	assert_memory_equal(b, b + sz / 2, sz / 2);
+	reg_write(d, REG_STATUS, 2);
+	assert_int_equal(irq_simple(d, VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_UNMASK), 0);
+
+	/* An unmapped destination faults; the program's memory is untouched. */
+	memset(b + sz / 2, 0x5a, sz / 2);
+	start_copy(d, 0x400000, 0x900000, 0x1000);
+	assert_int_equal(efd_count(efd), 1);
+	assert_int_equal(reg_read(d, REG_STATUS) & 4, 4);
+	assert_int_equal(reg_read(d, REG_ERR_CODE), 2);
+	for (size_t i = sz / 2; i < sz; i++)
+		assert_int_equal(b[i], 0x5a);
+	struct oracle_counts oc;
+	oracle_get_counts(&oc);
+	assert_true(oc.faults > 0);
+	close(efd);
+	shutdown_checked();
+}
+
+static void test_teardown_returns_default_domain(void **state)
+{
+	boot(UNSAFE);
+	struct ctx c;
+	setup_ctx(&c, DEV0);
+	uint8_t *b = buffer(0x2000);
+	assert_int_equal(map(c.container, b, 0x100000, 0x2000, RW), 0);
+	int d = lab_ioctl(c.group, VFIO_GROUP_GET_DEVICE_FD, DEV0);
+	assert_true(d >= 0);
+	/* Close everything: the group leaves the container, mappings go, ownership is released. */
+	assert_int_equal(lab_close(d), 0);
+	assert_int_equal(lab_close(c.group), 0);
+	assert_int_equal(lab_close(c.container), 0);
+	/* Back on its default domain: a kernel driver can take the device again and DMA. */
+	assert_int_equal(sh("echo %s > /sys/bus/platform/drivers/vfio-platform/unbind", DEV0), 0);
+	assert_int_equal(sh("echo > /sys/bus/platform/devices/%s/driver_override", DEV0), 0);
+	assert_int_equal(sh("echo %s > /sys/bus/platform/drivers/dma-copy/bind", DEV0), 0);
+	assert_int_equal(sh("dmatest %s 4096", DEV0), 0);
+	munmap(b, 0x2000);
+	shutdown_checked();
+}
+
+static void test_unbound_cannot_dma(void **state)
+{
+	boot(UNSAFE);
+	/* Unbound from dma-copy: the device stays on its default domain, with nothing mapped. */
+	assert_int_equal(sh("echo %s > /sys/bus/platform/drivers/dma-copy/unbind", DEV1), 0);
+	assert_int_not_equal(sh("dma %s write 0x40000000 4096 0xaa", DEV1), 0);
+	shutdown_checked();
+}
+
+static void test_reset_required(void **state)
+{
+	boot(UNSAFE);
+	/* defer-test has no reset handler: the bind fails with -ENOENT, as Linux. */
+	assert_int_not_equal(to_vfio("a004000.defer", "defer-test"), 0);
+	size_t len;
+	assert_non_null(strstr(dmesg_text(&len),
+			       "No reset function found for device iommulab,defer-test"));
+	shutdown_checked();
+	boot(UNSAFE " vfio-platform.reset_required=0");
+	/* Without the requirement it gets further: no IOMMU group (-EINVAL). */
+	assert_int_not_equal(to_vfio("a004000.defer", "defer-test"), 0);
+	assert_non_null(strstr(dmesg_text(&len), "No IOMMU group for device iommulab,defer-test"));
+	shutdown_checked();
+}
+
+static void test_unbind_while_open(void **state)
+{
+	boot(UNSAFE);
+	struct ctx c;
+	setup_ctx(&c, DEV0);
+	int d = lab_ioctl(c.group, VFIO_GROUP_GET_DEVICE_FD, DEV0);
+	assert_int_equal(sh("echo %s > /sys/bus/platform/drivers/vfio-platform/unbind", DEV0), 0);
+	struct vfio_device_info di = { .argsz = sizeof(di) };
+	assert_int_equal(lab_ioctl(d, VFIO_DEVICE_GET_INFO, &di), -1);
+	assert_int_equal(errno, ENODEV);
+	assert_int_equal(lab_close(d), 0);
+	assert_int_equal(lab_close(c.group), 0);
+	shutdown_checked();
+	assert_int_equal(kalloc_outstanding(), 0);
+}
+
+static void test_sysfs_fds(void **state)
+{
+	boot(UNSAFE);
+	int fd = lab_open("/sys/bus/platform/devices/" DEV0 "/driver_override", O_WRONLY, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(lab_write(fd, "vfio-platform\n", 14), 14);
+	assert_int_equal(lab_close(fd), 0);
+	fd = lab_open("/sys/bus/platform/devices/" DEV0 "/driver_override", O_RDONLY, 0);
+	char buf[64] = "";
+	assert_int_equal(lab_read(fd, buf, sizeof(buf)), 14);
+	assert_string_equal(buf, "vfio-platform\n");
+	assert_int_equal(lab_read(fd, buf, sizeof(buf)), 0);
+	assert_int_equal(lab_write(fd, "x", 1), -1);
+	assert_int_equal(errno, EBADF);
+	assert_int_equal(lab_close(fd), 0);
+	assert_int_equal(lab_open("/sys/nonexistent", O_RDONLY, 0), -1);
+	assert_int_equal(errno, ENOENT);
+	assert_false(lab_path_is_lab("/etc/passwd"));
+	assert_false(lab_path_is_lab("/sys/devices/system/cpu"));
+	assert_false(lab_path_is_lab("/system"));
+	assert_true(lab_path_is_lab("/sys/bus/platform"));
+	assert_true(lab_path_is_lab("/dev/vfio/vfio"));
+	shutdown_checked();
+}
+
+static int teardown(void **state)
+{
+	lab_close_all();
+	lab_shutdown();
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_container_basics, teardown),
+		cmocka_unit_test_teardown(test_group_node, teardown),
+		cmocka_unit_test_teardown(test_viability, teardown),
+		cmocka_unit_test_teardown(test_unsafe_interrupts, teardown),
+		cmocka_unit_test_teardown(test_set_iommu, teardown),
+		cmocka_unit_test_teardown(test_get_info, teardown),
+		cmocka_unit_test_teardown(test_map_errors, teardown),
+		cmocka_unit_test_teardown(test_v1_unmap, teardown),
+		cmocka_unit_test_teardown(test_entry_limit, teardown),
+		cmocka_unit_test_teardown(test_device_info, teardown),
+		cmocka_unit_test_teardown(test_irqs, teardown),
+		cmocka_unit_test_teardown(test_dma_into_user_buffer, teardown),
+		cmocka_unit_test_teardown(test_teardown_returns_default_domain, teardown),
+		cmocka_unit_test_teardown(test_unbound_cannot_dma, teardown),
+		cmocka_unit_test_teardown(test_reset_required, teardown),
+		cmocka_unit_test_teardown(test_unbind_while_open, teardown),
+		cmocka_unit_test_teardown(test_sysfs_fds, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
