@@ -119,6 +119,21 @@ static inline int kt_boot_dts_text(const char *text, const char *cmdline)
 	return ret;
 }
 
+/* Compiles device-tree source text to a malloc'ed blob. */
+static inline int kt_compile_dts_text(const char *text, void **blob, size_t *size)
+{
+	char path[] = "/tmp/kt_XXXXXX.dts", why[256];
+	int fd = mkstemps(path, 4);
+	if (fd < 0)
+		return -errno;
+	size_t len = strlen(text);
+	bool ok = write(fd, text, len) == (ssize_t)len;
+	close(fd);
+	int ret = ok ? dt_load_file(path, blob, size, why, sizeof(why)) : -EIO;
+	unlink(path);
+	return ret;
+}
+
 /* The built-in platform minus its SMMU (see kt_noiommu_dts). */
 static inline void kt_boot_noiommu(const char *cmdline)
 {

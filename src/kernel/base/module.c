@@ -190,6 +190,8 @@ static int param_set(struct module *mod, const struct kernel_param *kp, const ch
 
 static void params_reset(struct module *mod)
 {
+	if (!mod->def || !mod->charp)
+		return;
 	for (const struct kernel_param *kp = mod->def->params; kp->name; kp++) {
 		if (kp->type == PARAM_CHARP) {
 			size_t i = param_index(mod, kp);
@@ -565,10 +567,10 @@ int modules_init(const char *unused)
 	const char *as_module = cmdline_get("lab.module");
 	const char *as_builtin = cmdline_get("lab.builtin");
 
+	memset(modules, 0, sizeof(modules));
 	for (size_t i = 0; i < NR_MODULES; i++) {
 		struct module *mod = &modules[i];
 		size_t n = 0;
-		memset(mod, 0, sizeof(*mod));
 		mod->def = &module_table[i];
 		normalize(mod->name, mod->def->name, sizeof(mod->name));
 		INIT_LIST_HEAD(&mod->uses);

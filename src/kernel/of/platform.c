@@ -238,6 +238,8 @@ static int destroy_one(struct device *dev, void *data)
 void of_platform_depopulate_all(void)
 {
 	struct device *dev;
+	if (!platform_bus.children.next)
+		return;		/* the platform bus never came up */
 	while (!list_empty(&platform_bus.children)) {
 		dev = list_last_entry(&platform_bus.children, struct device, child_node);
 		if (dev->of_node && (dev->of_node->flags & OF_POPULATED))
