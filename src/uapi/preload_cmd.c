@@ -5,6 +5,7 @@
  * (IOMMULAB_PLATFORM, IOMMULAB_CMDLINE, IOMMULAB_SETUP) and finds the shim
  * next to its own executable unless IOMMULAB_PRELOAD names it.
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -56,6 +57,19 @@ static int set_path_env(const char *name, const char *path)
 	return setenv(name, abs, 1);
 }
 
+/*
+ * A sanitizer build of the shim needs the sanitizer runtime loaded before
+ * it: when this command runs with ASan, its runtime goes first in LD_PRELOAD.
+ */
+static const char *asan_runtime(void)
+{
+	Dl_info info;
+	void *sym = dlsym(RTLD_DEFAULT, "__asan_init");
+	if (!sym || !dladdr(sym, &info) || !info.dli_fname || !strstr(info.dli_fname, ".so"))
+		return NULL;
+	return info.dli_fname;
+}
+
 int lab_preload_main(int argc, char **argv)
 {
 	int i;
@@ -86,8 +100,10 @@ int lab_preload_main(int argc, char **argv)
 		return 2;
 	}
 	const char *old = getenv("LD_PRELOAD");
+	const char *asan = asan_runtime();
 	char *pre;
-	if (asprintf(&pre, "%s%s%s", shim, old && *old ? ":" : "", old ? old : "") < 0)
+	if (asprintf(&pre, "%s%s%s%s%s", asan ? asan : "", asan ? ":" : "", shim,
+		     old && *old ? ":" : "", old ? old : "") < 0)
 		return 2;
 	setenv("LD_PRELOAD", pre, 1);
 	free(pre);
