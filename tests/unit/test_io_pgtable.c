@@ -14,6 +14,7 @@
 #include <sys/mman.h>
 #include <cmocka.h>
 
+#include "kernel_test.h"
 #include "kernel/base/kalloc.h"
 #include "kernel/iommu/io-pgtable.h"
 #include "kernel/iommu/iommu.h"
@@ -770,6 +771,68 @@ static void test_random_vs_model(void **state)
 	free_io_pgtable_ops(ops);
 }
 
+/* ---- 16K granule ---- */
+
+static void test_16k_granule(void **state)
+{
+	struct io_pgtable_cfg cfg = mkcfg((1ul << 14) | (1ul << 25), 48, 48);
+	struct io_pgtable_ops *ops = mk(ARM_64_LPAE_S1, &cfg);
+	struct ref_geo g = geo_of(&cfg);
+
+	assert_int_equal(g.start_level, 0);	/* 34 bits: 1 + 11 + 11 + 11 */
+	assert_int_equal(cfg.arm_lpae_s1_cfg.tcr.tg, ARM_LPAE_TCR_TG0_16K);
+	assert_int_equal(map(ops, 0x800004000ul, 0x4000, 1ul << 14, 1, IOMMU_READ, NULL), 0);
+	assert_int_equal(map(ops, 0x802000000ul, 0x6000000, 1ul << 25, 1, IOMMU_READ, NULL), 0);
+	assert_int_equal(ref_phys(&g, 0x800007fff), 0x7fff);
+	assert_int_equal(ref_phys(&g, 0x803ffffff), 0x7ffffff);
+	assert_int_equal(ops->iova_to_phys(ops, 0x803ffffff), 0x7ffffff);
+	assert_int_equal(ops->unmap_pages(ops, 0x802004000ul, 1ul << 14, 1, NULL), 1ul << 14);
+	assert_int_equal(ref_phys(&g, 0x802004000ul), 0);
+	assert_int_equal(ref_phys(&g, 0x802008000ul), 0x6008000);
+	free_io_pgtable_ops(ops);
+}
+
+/* ---- tables in the machine's RAM, from the kernel's page allocator ---- */
+
+static void test_kernel_table_memory(void **state)
+{
+	struct io_pgtable_cfg cfg = mkcfg(SZ_64K | SZ_512M, 48, 48);
+	struct io_pgtable_ops *ops;
+	u64 before, ttbr, l2pa;
+	u64 *pgd, *l2;
+
+	kt_boot(NULL);
+	before = page_alloc_outstanding();
+	cfg.alloc_table = io_pgtable_kernel_alloc_table;
+	cfg.free_table = io_pgtable_kernel_free_table;
+	ops = alloc_io_pgtable_ops(ARM_64_LPAE_S1, &cfg, NULL);
+	assert_non_null(ops);
+	ttbr = cfg.arm_lpae_s1_cfg.ttbr;
+	assert_true(IS_ALIGNED(ttbr, PAGE_SIZE));
+	assert_true(page_alloc_outstanding() > before);
+	assert_int_equal(map(ops, 0x20010000, 0x40000000, SZ_64K, 1, IOMMU_READ, NULL), 0);
+	/* A 64K table is 16 pages the walker reads as one array. */
+	pgd = phys_to_virt(ttbr);
+	assert_int_equal(pgd[0] & 3, 3);
+	l2pa = pgd[0] & GENMASK_ULL(47, 16);
+	assert_true(IS_ALIGNED(l2pa, SZ_64K));
+	l2 = phys_to_virt(l2pa);
+	assert_int_equal(l2[1] & 3, 3);
+	/* What the hardware reads is what the kernel wrote, in every frame. */
+	u64 l3pa = l2[1] & GENMASK_ULL(47, 16), pte = 0;
+	assert_int_equal(hw_mem_read(kt_machine, l3pa + 8, &pte, 8), 0);
+	assert_int_equal(pte & GENMASK_ULL(47, 16), 0x40000000);
+	/* L3 index 0x1f00: byte 0xf800, the table's 16th frame. */
+	assert_int_equal(map(ops, 0x3f000000, 0x50000000, SZ_64K, 1, IOMMU_READ, NULL), 0);
+	assert_int_equal(hw_mem_read(kt_machine, l3pa + 0xf800, &pte, 8), 0);
+	assert_int_equal(pte & GENMASK_ULL(47, 16), 0x50000000);
+	assert_int_equal(ops->iova_to_phys(ops, 0x3f000123), 0x50000123);
+	assert_int_equal(ops->iova_to_phys(ops, 0x20010042), 0x40000042);
+	free_io_pgtable_ops(ops);
+	assert_int_equal(page_alloc_outstanding(), before);
+	kt_shutdown();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -785,6 +848,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_split_block, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fail_nth, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_random_vs_model, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_16k_granule, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_kernel_table_memory, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,12 +2,30 @@
  * Page-table memory from the kernel's page allocator, for drivers whose
  * tables the hardware walks in emulated RAM. The frames are reported to the
  * isolation checker as page tables while they are in use.
+ *
+ * io-pgtable reads a table as one array, but the machine backs each
+ * emulated frame with its own host page. A table larger than a page (16K
+ * and 64K granules) therefore gets one contiguous host buffer, and its
+ * frames are aliased onto it for as long as the table lives: the walker and
+ * the kernel see the same bytes.
  */
 #include <string.h>
 
+#include "hw/machine.h"
+#include "kernel/kernel.h"
+#include "kernel/base/kalloc.h"
 #include "kernel/base/page_alloc.h"
 #include "kernel/iommu/io-pgtable.h"
 #include "kernel/iommu/observer.h"
+
+/* A multi-page table's host buffer (kmalloc gives no page alignment). */
+struct big_table {
+	struct big_table *next;
+	u64 pa;
+	void *raw;
+};
+
+static struct big_table *big_tables;
 
 static unsigned int order_of(size_t size)
 {
@@ -18,6 +36,56 @@ static unsigned int order_of(size_t size)
 	return order;
 }
 
+static void unalias(u64 pa, unsigned int pages)
+{
+	for (unsigned int i = 0; i < pages; i++)
+		hw_frame_unalias(kernel_machine(), pa + (u64)i * PAGE_SIZE);
+}
+
+static void *alias_big_table(u64 pa, unsigned int order)
+{
+	unsigned int pages = 1u << order;
+	struct big_table *bt = kmalloc(sizeof(*bt));
+	char *buf;
+
+	if (!bt)
+		return NULL;
+	bt->raw = kmalloc((PAGE_SIZE << order) + PAGE_SIZE);
+	if (!bt->raw) {
+		kfree(bt);
+		return NULL;
+	}
+	buf = (char *)ALIGN_UP((uintptr_t)bt->raw, PAGE_SIZE);
+	for (unsigned int i = 0; i < pages; i++) {
+		if (hw_frame_alias(kernel_machine(), pa + (u64)i * PAGE_SIZE,
+				   buf + (size_t)i * PAGE_SIZE)) {
+			unalias(pa, i);
+			kfree(bt->raw);
+			kfree(bt);
+			return NULL;
+		}
+	}
+	bt->pa = pa;
+	bt->next = big_tables;
+	big_tables = bt;
+	return buf;
+}
+
+static void free_big_table(u64 pa, unsigned int order)
+{
+	for (struct big_table **p = &big_tables; *p; p = &(*p)->next) {
+		struct big_table *bt = *p;
+
+		if (bt->pa != pa)
+			continue;
+		unalias(pa, 1u << order);
+		*p = bt->next;
+		kfree(bt->raw);
+		kfree(bt);
+		return;
+	}
+}
+
 void *io_pgtable_kernel_alloc_table(void *cookie, size_t size, u64 *pa)
 {
 	unsigned int order = order_of(size);
@@ -26,11 +94,7 @@ void *io_pgtable_kernel_alloc_table(void *cookie, size_t size, u64 *pa)
 
 	if (!phys)
 		return NULL;
-	/* A table is one host-contiguous array: refuse frames that are not. */
-	va = phys_to_virt(phys);
-	for (size_t off = PAGE_SIZE; va && off < (PAGE_SIZE << order); off += PAGE_SIZE)
-		if (phys_to_virt(phys + off) != va + off)
-			va = NULL;
+	va = order ? alias_big_table(phys, order) : phys_to_virt(phys);
 	if (!va) {
 		free_pages_phys(phys, order);
 		return NULL;
@@ -46,5 +110,7 @@ void io_pgtable_kernel_free_table(void *cookie, void *va, u64 pa, size_t size)
 	unsigned int order = order_of(size);
 
 	kobserve_frames(pa, PAGE_SIZE << order, KOBS_KERNEL, 0);
+	if (order)
+		free_big_table(pa, order);
 	free_pages_phys(pa, order);
 }
