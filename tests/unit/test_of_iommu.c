@@ -133,7 +133,17 @@ static int f_group(struct device *dev, struct iommu_group **out)
 	return generic_device_group(dev, out);
 }
 
+static void f_resv(struct device *dev, struct list_head *list)
+{
+	struct iommu_resv_region *r = iommu_alloc_resv_region(0x08000000, 0x100000, IOMMU_WRITE,
+							      IOMMU_RESV_SW_MSI);
+	if (r)
+		list_add_tail(&r->list, list);
+	iommu_dma_get_resv_regions(dev, list);
+}
+
 static const struct iommu_ops fake_ops = {
+	.get_resv_regions = f_resv,
 	.domain_alloc_paging = f_alloc, .probe_device = f_probe, .release_device = f_release,
 	.device_group = f_group, .of_xlate = f_of_xlate, .identity_domain = &f_identity,
 	.blocked_domain = &f_blocked, .default_domain_ops = &f_dom_ops, .pgsize_bitmap = 0x1000,
@@ -145,6 +155,42 @@ static const struct iommu_ops fake_ops = {
  * The virt platform, its SMMU made unclaimed ("test,fake-iommu"), plus a
  * disabled IOMMU node and a master behind it (dma@6000, stream 7).
  */
+static bool with_reserved_memory;
+
+/* /reserved-memory: a 1:1 region (reg = iommu-addresses) and an IOVA-only hole. */
+static void add_reserved_memory(void *b)
+{
+	int rm = fdt_add_subnode(b, 0, "reserved-memory"), fb, hole, dma0;
+	fdt32_t cells[4], list[2];
+
+	assert_true(rm >= 0);
+	assert_int_equal(fdt_setprop_u32(b, rm, "#address-cells", 2), 0);
+	assert_int_equal(fdt_setprop_u32(b, rm, "#size-cells", 2), 0);
+	assert_int_equal(fdt_setprop(b, rm, "ranges", NULL, 0), 0);
+	dma0 = fdt_path_offset(b, "/soc/dma@0");
+	assert_true(dma0 >= 0);
+	u32 ph = fdt_get_phandle(b, dma0);
+	assert_true(ph != 0);
+	fb = fdt_add_subnode(b, rm, "framebuffer@40100000");
+	fdt32_t reg[4] = { 0, cpu_to_fdt32(0x40100000), 0, cpu_to_fdt32(0x2000) };
+	assert_int_equal(fdt_setprop(b, fb, "reg", reg, sizeof(reg)), 0);
+	/* The master's bus (soc) has one address and one size cell. */
+	cells[0] = cpu_to_fdt32(ph);
+	cells[1] = cpu_to_fdt32(0x40100000);
+	cells[2] = cpu_to_fdt32(0x2000);
+	assert_int_equal(fdt_setprop(b, fb, "iommu-addresses", cells, 12), 0);
+	assert_int_equal(fdt_setprop_u32(b, fb, "phandle", 0x801), 0);
+	hole = fdt_add_subnode(b, rm, "hole");
+	cells[1] = cpu_to_fdt32(0x20000);
+	cells[2] = cpu_to_fdt32(0x10000);
+	assert_int_equal(fdt_setprop(b, hole, "iommu-addresses", cells, 12), 0);
+	assert_int_equal(fdt_setprop_u32(b, hole, "phandle", 0x802), 0);
+	dma0 = fdt_path_offset(b, "/soc/dma@0");
+	list[0] = cpu_to_fdt32(0x801);
+	list[1] = cpu_to_fdt32(0x802);
+	assert_int_equal(fdt_setprop(b, dma0, "memory-region", list, sizeof(list)), 0);
+}
+
 static void *platform(size_t *size)
 {
 	size_t len = (size_t)(lab_platform_virt_end - lab_platform_virt_start);
@@ -174,6 +220,8 @@ static void *platform(size_t *size)
 	iommus[0] = cpu_to_fdt32(0x777);
 	iommus[1] = cpu_to_fdt32(7);
 	assert_int_equal(fdt_setprop(b, off, "iommus", iommus, sizeof(iommus)), 0);
+	if (with_reserved_memory)
+		add_reserved_memory(b);
 	assert_int_equal(fdt_pack(b), 0);
 	*size = fdt_totalsize(b);
 	return b;
@@ -321,6 +369,45 @@ static void lazy_unmap_flushes_on_timer(void **state)
 	kt_shutdown();
 }
 
+/*
+ * DT reserved regions: `iommu-addresses` equal to the region's `reg` is a
+ * 1:1 (direct) region, mapped in the default DMA domain and making the
+ * group unclaimable; one without `reg` is only reserved.
+ */
+static void dt_reserved_regions(void **state)
+{
+	with_reserved_memory = true;
+	boot(NULL);
+	with_reserved_memory = false;
+	register_fake();
+	assert_string_equal(kt_cat("/sys/kernel/iommu_groups/0/reserved_regions"),
+			    "0x0000000000020000 0x000000000002ffff reserved\n"
+			    "0x0000000008000000 0x00000000080fffff msi\n"
+			    "0x0000000040100000 0x0000000040101fff direct\n");
+	assert_string_equal(kt_cat("/sys/kernel/iommu_groups/1/reserved_regions"),
+			    "0x0000000008000000 0x00000000080fffff msi\n");
+	struct device *d0 = pdev("a000000.dma");
+	struct iommu_domain *def = iommu_get_domain_for_dev(d0);
+	/* The aperture of the fake ends at 4 MiB: the direct region is outside it,
+	 * so the map fails quietly; the hole is never handed out. */
+	int n = 0;
+	for (; n < 1100; n++) {
+		dma_addr_t h = dma_map_single(d0, 0x40001000, 0x1000, DMA_TO_DEVICE);
+		if (dma_mapping_error(d0, h))
+			break;
+		assert_true(h < 0x20000 || h > 0x2ffff);
+		assert_true(h >= 0x1000);
+	}
+	/* Pages 1..1023 of the aperture, minus the 16 of the hole. */
+	assert_int_equal(n, 1023 - 16);
+	struct iommu_group *g = iommu_group_get(d0);
+	int owner;
+	assert_int_equal(iommu_group_claim_dma_owner(g, &owner), -EINVAL);
+	assert_ptr_equal(iommu_get_domain_for_dev(d0), def);
+	iommu_group_put(g);
+	kt_shutdown();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -329,6 +416,7 @@ int main(void)
 		cmocka_unit_test(no_modules_ends_the_wait_at_late_initcall),
 		cmocka_unit_test(passthrough_gives_identity),
 		cmocka_unit_test(lazy_unmap_flushes_on_timer),
+		cmocka_unit_test(dt_reserved_regions),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
