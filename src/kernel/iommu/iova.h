@@ -119,12 +119,15 @@ void __free_iova(struct iova_domain *iovad, struct iova *iova);
 struct iova *find_iova(struct iova_domain *iovad, unsigned long pfn);
 
 /*
- * Makes [pfn_lo, pfn_hi] unallocatable forever. Parts already covered by
- * ranges stay as they are (Linux grows the overlapped range instead); the
- * uncovered parts become reserved ranges. Returns a range in the
- * reservation, or NULL (nothing changed) for pfn_lo > pfn_hi, a pfn beyond
- * what the granule can address (Linux), or on allocation failure. A part
- * above the domain's limit is already unallocatable and needs nothing.
+ * Makes [pfn_lo, pfn_hi] unallocatable forever: the free parts become
+ * reserved ranges, and ranges already allocated there become reserved too
+ * (free_iova on them then does nothing, so the hole cannot reopen; Linux
+ * instead grows the overlapped node, which a later free releases whole).
+ * Cached ranges are flushed first. Returns a range in the reservation, or
+ * NULL (nothing changed) for pfn_lo > pfn_hi, a pfn beyond what the granule
+ * can address (Linux), or on allocation failure: callers must check it. A
+ * part above the domain's limit is already unallocatable and needs nothing
+ * (a reservation wholly above it returns a placeholder, never NULL).
  */
 struct iova *reserve_iova(struct iova_domain *iovad, unsigned long pfn_lo,
 			  unsigned long pfn_hi);
