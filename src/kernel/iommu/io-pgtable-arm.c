@@ -244,6 +244,11 @@ static int install_leaves(struct lpae_pgtable *d, struct lpae_tbl *t, int lvl,
 	size_t size = block_size(d, lvl);
 	bool tables = false;
 
+	/* The common single page into an empty slot, without the loops. */
+	if (likely(n == 1 && !p[0])) {
+		p[0] = pa_to_pte(d, paddr) | attrs | leaf_type(lvl);
+		return 0;
+	}
 	for (size_t i = 0; i < n; i++) {
 		if (!p[i])
 			continue;
