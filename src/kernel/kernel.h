@@ -19,12 +19,23 @@ int kernel_boot(struct machine *m, const char *cmdline);
 void kernel_shutdown(void);
 struct machine *kernel_machine(void);
 
-/* Runs hardware events and kernel work until nothing is pending. */
+/*
+ * Runs the work due now: hardware events at the current virtual time and
+ * kernel work they queue (deferred probing), until none is left. Future
+ * events (a DMA in flight, the deferred-probe timeout) wait for
+ * kernel_sleep. Call it after each command that may bind a device.
+ */
 void kernel_run_pending(void);
 /* Lets virtual time pass (the deferred-probe timeout, DMA completion). */
 void kernel_sleep(u64 ns);
 
-/* modprobe NAME [param=value ...] / rmmod NAME; -ENOENT, -EEXIST, -EBUSY, -EINVAL. */
+/*
+ * modprobe NAME [param=value ...]: 0 also when NAME is built in or already
+ * loaded; -ENOENT unknown module; -EINVAL a bad parameter value (unknown
+ * parameters are ignored with a warning, as Linux does); the init's error.
+ * rmmod NAME: -ENOENT unknown or not loaded, -EPERM built in, -EBUSY in use
+ * (refcnt > 0); nothing changes on error. See docs/kernel.md.
+ */
 int kernel_modprobe(const char *name, const char *params);
 int kernel_rmmod(const char *name);
 
