@@ -162,14 +162,17 @@ static void fake_resv(struct device *dev, struct list_head *list)
 	struct iommu_resv_region *r;
 
 	r = iommu_alloc_resv_region(0x08000000, 0x100000, IOMMU_WRITE, IOMMU_RESV_SW_MSI);
-	list_add_tail(&r->list, list);
+	if (r)
+		list_add_tail(&r->list, list);
 	/* The top 64 KiB of the fake aperture is reserved for everyone. */
 	r = iommu_alloc_resv_region(MAXPG * 4096ull - 0x10000, 0x10000, 0, IOMMU_RESV_RESERVED);
-	list_add_tail(&r->list, list);
+	if (r)
+		list_add_tail(&r->list, list);
 	if (fm->sid == 0x77) {
 		r = iommu_alloc_resv_region(0x100000, 0x2000, IOMMU_READ | IOMMU_WRITE,
 					    IOMMU_RESV_DIRECT);
-		list_add_tail(&r->list, list);
+		if (r)
+			list_add_tail(&r->list, list);
 	}
 }
 
@@ -659,6 +662,54 @@ static void fwspec_rules(void **state)
 	assert_null(dev_iommu_fwspec_get(n));
 }
 
+/*
+ * Fail-the-Nth over the probe path and the group and DMA calls: every
+ * allocation failure leaves a consistent state (a device is either in a
+ * group with a domain or has no IOMMU data at all) and leaks nothing
+ * (teardown checks kalloc_outstanding).
+ */
+static void fail_nth_everywhere(void **state)
+{
+	for (unsigned long n = 1; n < 400; n++) {
+		boot(NULL);
+		iommu_device_unregister(&fake_iommu);
+		fwspec_without_ops = true;
+		struct device *a = add_dev(0, "a", 1);
+		struct device *b = add_dev(1, "b", 2);
+		struct device *c = add_dev(2, "c", 2);
+		add_dev(3, "x", 0x77);
+		fwspec_without_ops = false;
+		kalloc_fail_nth(n);
+		iommu_device_register(&fake_iommu, &fake_ops, NULL);
+		int owner;
+		for (int i = 0; i < 4; i++) {
+			struct device *d = devs[i];
+			if (d->iommu_group) {
+				assert_non_null(iommu_get_domain_for_dev(d));
+			}
+		}
+		char buf[512];
+		sysfs_read("/sys/kernel/iommu_groups/0/reserved_regions", buf, sizeof(buf));
+		sysfs_write("/sys/kernel/iommu_groups/0/type", "identity", 8);
+		struct iommu_group *g = iommu_group_get(b);
+		if (g && !iommu_group_claim_dma_owner(g, &owner))
+			iommu_group_release_dma_owner(g);
+		/* Claimed and released (or refused): back on the default domain. */
+		if (g && c->iommu_group == g)
+			assert_ptr_equal(iommu_get_domain_for_dev(c), iommu_group_default_domain(g));
+		iommu_group_put(g);
+		dma_addr_t h = dma_map_single(a, 0x40000000, 0x3000, DMA_TO_DEVICE);
+		if (!dma_mapping_error(a, h))
+			dma_unmap_single(a, h, 0x3000, DMA_TO_DEVICE);
+		bool fired = kalloc_failed();
+		kalloc_fail_nth(0);
+		teardown(state);
+		if (!fired)
+			return;
+	}
+	fail_msg("fail-nth never ran out of allocations");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -677,6 +728,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(dma_api_lazy_flush_queue, setup, teardown),
 		cmocka_unit_test_setup_teardown(dma_api_direct_and_blocked, setup, teardown),
 		cmocka_unit_test_setup_teardown(fwspec_rules, setup, teardown),
+		cmocka_unit_test(fail_nth_everywhere),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

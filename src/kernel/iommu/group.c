@@ -251,14 +251,29 @@ struct iommu_group *iommu_group_get_by_id(int id)
 	return NULL;
 }
 
+/*
+ * A group whose default domain cannot be set up must not keep members
+ * that look translated but have no domain: they leave the IOMMU (their DMA
+ * API then fails rather than silently going direct).
+ */
 void iommu_groups_setup_pending(void)
 {
-	struct iommu_group *g;
+	struct iommu_group *g, *n;
 
-	/* Setting up a domain never frees a group, so the walk is safe. */
-	list_for_each_entry(g, &groups, entry)
-		if (!g->default_domain && !list_empty(&g->devices))
-			iommu_setup_default_domain(g, 0);
+	list_for_each_entry_safe(g, n, &groups, entry) {
+		if (g->default_domain || list_empty(&g->devices))
+			continue;
+		int ret = iommu_setup_default_domain(g, 0);
+		if (!ret)
+			continue;
+		pr_warn("iommu: group %d: no default domain (%d), releasing its devices", g->id, ret);
+		iommu_group_ref_get(g);
+		while (!list_empty(&g->devices))
+			iommu_release_device(list_first_entry(&g->devices, struct group_device,
+							      list)->dev);
+		n = list_entry(g->entry.next, struct iommu_group, entry);
+		iommu_group_put(g);
+	}
 }
 
 int iommu_group_for_each_dev(struct iommu_group *group, void *data,
