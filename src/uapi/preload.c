@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/close_range.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 
@@ -40,6 +41,8 @@ REAL(open64, int, const char *, int, ...)
 REAL(openat, int, int, const char *, int, ...)
 REAL(openat64, int, int, const char *, int, ...)
 REAL(close, int, int)
+REAL(close_range, int, unsigned int, unsigned int, int)
+REAL(closefrom, void, int)
 REAL(ioctl, int, int, unsigned long, ...)
 REAL(read, ssize_t, int, void *, size_t)
 REAL(write, ssize_t, int, const void *, size_t)
@@ -186,6 +189,28 @@ EXPORT int close(int fd)
 	if (lab_fd_is_lab(fd))
 		return lab_close(fd);
 	return get_close()(fd);
+}
+
+/* Lab descriptors in [first, last] leave the lab's table before the real call. */
+static void close_lab_range(unsigned int first, unsigned int last)
+{
+	for (unsigned int fd = first; fd <= last && fd < (1u << 20); fd++)
+		if (lab_fd_is_lab((int)fd))
+			lab_close((int)fd);
+}
+
+EXPORT int close_range(unsigned int first, unsigned int last, int flags)
+{
+	if (first <= last && !(flags & CLOSE_RANGE_CLOEXEC))
+		close_lab_range(first, last);
+	return get_close_range()(first, last, flags);
+}
+
+EXPORT void closefrom(int lowfd)
+{
+	if (lowfd >= 0)
+		close_lab_range((unsigned int)lowfd, ~0u);
+	get_closefrom()(lowfd);
 }
 
 /* ---- ioctl, read, write ------------------------------------------------ */

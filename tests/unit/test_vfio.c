@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -713,6 +714,72 @@ static void test_sysfs_fds(void **state)
 	shutdown_checked();
 }
 
+static void test_last_group_drops_mappings(void **state)
+{
+	boot(UNSAFE);
+	struct ctx c;
+	setup_ctx(&c, DEV0);
+	uint8_t *b = buffer(0x4000);
+	assert_int_equal(map(c.container, b, 0x100000, 0x4000, RW), 0);
+	/* The last group leaving releases the backend: the container starts over. */
+	assert_int_equal(lab_ioctl(c.group, VFIO_GROUP_UNSET_CONTAINER, NULL), 0);
+	struct vfio_iommu_type1_info info = { .argsz = sizeof(info) };
+	assert_int_equal(lab_ioctl(c.container, VFIO_IOMMU_GET_INFO, &info), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(lab_ioctl(c.group, VFIO_GROUP_SET_CONTAINER, &c.container), 0);
+	assert_int_equal(lab_ioctl(c.container, VFIO_SET_IOMMU, (void *)VFIO_TYPE1v2_IOMMU), 0);
+	/* The old mapping is gone: the same IOVA maps again. */
+	assert_int_equal(map(c.container, b, 0x100000, 0x4000, RW), 0);
+	munmap(b, 0x4000);
+	shutdown_checked();
+}
+
+struct thread_arg {
+	int container;
+	int index;
+	int failures;
+};
+
+static void *hammer(void *p)
+{
+	struct thread_arg *a = p;
+	uint8_t *b = buffer(0x2000);
+	uint64_t iova = 0x10000000ull + (uint64_t)a->index * 0x100000;
+	for (int i = 0; i < 300; i++) {
+		uint64_t done = 0;
+		if (map(a->container, b, iova, 0x2000, RW) ||
+		    unmap(a->container, iova, 0x2000, 0, &done) || done != 0x2000)
+			a->failures++;
+		struct vfio_iommu_type1_info info = { .argsz = sizeof(info) };
+		if (lab_ioctl(a->container, VFIO_IOMMU_GET_INFO, &info))
+			a->failures++;
+	}
+	munmap(b, 0x2000);
+	return NULL;
+}
+
+/* One lab lock: concurrent callers are serialised, none sees a torn state. */
+static void test_threads(void **state)
+{
+	boot(UNSAFE);
+	struct ctx c;
+	setup_ctx(&c, DEV0);
+	pthread_t t[4];
+	struct thread_arg a[4];
+	for (int i = 0; i < 4; i++) {
+		a[i] = (struct thread_arg){ c.container, i, 0 };
+		assert_int_equal(pthread_create(&t[i], NULL, hammer, &a[i]), 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		assert_int_equal(a[i].failures, 0);
+	}
+	uint64_t done;
+	assert_int_equal(unmap(c.container, 0, 0, VFIO_DMA_UNMAP_FLAG_ALL, &done), 0);
+	assert_int_equal(done, 0);
+	shutdown_checked();
+}
+
 static int teardown(void **state)
 {
 	lab_close_all();
@@ -740,6 +807,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_reset_required, teardown),
 		cmocka_unit_test_teardown(test_unbind_while_open, teardown),
 		cmocka_unit_test_teardown(test_sysfs_fds, teardown),
+		cmocka_unit_test_teardown(test_last_group_drops_mappings, teardown),
+		cmocka_unit_test_teardown(test_threads, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
