@@ -780,6 +780,62 @@ static void test_threads(void **state)
 	shutdown_checked();
 }
 
+/* Fail-the-Nth over MAP_DMA and the attach path: -ENOMEM, and nothing changed. */
+static void test_fail_nth(void **state)
+{
+	boot(UNSAFE);
+	struct ctx c;
+	setup_ctx(&c, DEV0);
+	size_t sz = 0x400000;
+	uint8_t *b = buffer(sz);
+	bool done = false;
+	for (unsigned long n = 1; n < 200 && !done; n++) {
+		kalloc_fail_nth(n);
+		int r = map(c.container, b, 0x200000, sz, RW);
+		bool fired = kalloc_failed();
+		kalloc_fail_nth(0);
+		if (!fired) {
+			assert_int_equal(r, 0);
+			done = true;
+		} else if (r) {
+			assert_int_equal(r, -ENOMEM);
+			/* Nothing of it stayed: the whole range maps now. */
+			assert_int_equal(map(c.container, b, 0x200000, sz, RW), 0);
+		}
+		/* (A failed 2 MiB frame run falls back to smaller runs: success.) */
+		uint64_t got;
+		assert_int_equal(unmap(c.container, 0x200000, sz, 0, &got), 0);
+		assert_int_equal(got, sz);
+	}
+	assert_true(done);
+	munmap(b, sz);
+
+	/* The attach path: a second group joins the container under failures. */
+	assert_int_equal(to_vfio(DEV1, "dma-copy"), 0);
+	int g1 = open_group(group_of(DEV1));
+	assert_true(g1 >= 0);
+	done = false;
+	for (unsigned long n = 1; n < 200 && !done; n++) {
+		kalloc_fail_nth(n);
+		int r = lab_ioctl(g1, VFIO_GROUP_SET_CONTAINER, &c.container) ? -errno : 0;
+		bool fired = kalloc_failed();
+		kalloc_fail_nth(0);
+		struct vfio_group_status st = { .argsz = sizeof(st) };
+		assert_int_equal(lab_ioctl(g1, VFIO_GROUP_GET_STATUS, &st), 0);
+		if (!fired) {
+			assert_int_equal(r, 0);
+			done = true;
+		} else if (r) {
+			/* Refused: still viable, not attached, and attachable now. */
+			assert_int_equal(st.flags, VFIO_GROUP_FLAGS_VIABLE);
+			assert_int_equal(lab_ioctl(g1, VFIO_GROUP_SET_CONTAINER, &c.container), 0);
+		}
+		assert_int_equal(lab_ioctl(g1, VFIO_GROUP_UNSET_CONTAINER, NULL), 0);
+	}
+	assert_true(done);
+	shutdown_checked();
+}
+
 static int teardown(void **state)
 {
 	lab_close_all();
@@ -809,6 +865,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_sysfs_fds, teardown),
 		cmocka_unit_test_teardown(test_last_group_drops_mappings, teardown),
 		cmocka_unit_test_teardown(test_threads, teardown),
+		cmocka_unit_test_teardown(test_fail_nth, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
