@@ -66,7 +66,7 @@ static struct {
 	struct odevice *devs;
 	size_t nr_devs, cap_devs;
 	struct oracle_counts c;
-	enum oracle_verdict last;
+	enum oracle_verdict last, worst;
 	char *log;
 	size_t log_len, log_cap;
 	bool attached;
@@ -367,6 +367,42 @@ static void obs_device_group(void *opaque, int node, const char *name, int group
 
 /* ---- judging ------------------------------------------------------------ */
 
+static int severity(enum oracle_verdict v)
+{
+	switch (v) {
+	case ORACLE_ESCAPE:
+	case ORACLE_STALE:
+		return 5;
+	case ORACLE_LAZY:
+		return 4;
+	case ORACLE_UNISOLATED:
+		return 3;
+	case ORACLE_FAULT:
+		return 2;
+	case ORACLE_OK:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static void set_verdict(enum oracle_verdict v)
+{
+	O.last = v;
+	if (severity(v) > severity(O.worst))
+		O.worst = v;
+}
+
+void oracle_begin(void)
+{
+	O.worst = ORACLE_NONE;
+}
+
+enum oracle_verdict oracle_worst_verdict(void)
+{
+	return O.worst;
+}
+
 static const struct iommu_observer oracle_kernel_tap = {
 	.frames = obs_frames,
 	.domain_alloc = obs_domain_alloc,
@@ -396,7 +432,7 @@ static void judge_translated(const struct hw_dma_event *ev, const struct odevice
 		g = &O.groups[dev->group];
 	if (!g) {
 		O.c.escapes++;
-		O.last = ORACLE_ESCAPE;
+		set_verdict(ORACLE_ESCAPE);
 		olog(true, LOGLEVEL_ERR,
 		     "oracle: ESCAPE: %s %s 0x%" PRIx64 " (owner: %s) via iova 0x%" PRIx64
 		     " with no domain (device in no group)", who, verb, ev->xl.pa, owner, ev->addr);
@@ -408,13 +444,13 @@ static void judge_translated(const struct hw_dma_event *ev, const struct odevice
 	bool mapped = e && e->pa + (ev->addr - e->iova) == ev->xl.pa;
 	if (mapped && (e->prot & need)) {
 		O.c.ok++;
-		O.last = ORACLE_OK;
+		set_verdict(ORACLE_OK);
 		return;
 	}
 	const char *why = !e ? "unmapped" : !mapped ? "mapped elsewhere" : "not permitted";
 	if (ev->xl.from_tlb && (g->type & __IOMMU_DOMAIN_DMA_FQ)) {
 		O.c.lazy++;
-		O.last = ORACLE_LAZY;
+		set_verdict(ORACLE_LAZY);
 		olog(false, 0,
 		     "oracle: lazy: %s %s 0x%" PRIx64 " (owner: %s) via iova 0x%" PRIx64
 		     " in domain %u (%s, flush pending)", who, verb, ev->xl.pa, owner, ev->addr,
@@ -424,14 +460,14 @@ static void judge_translated(const struct hw_dma_event *ev, const struct odevice
 	O.c.escapes++;
 	if (ev->xl.from_tlb) {
 		O.c.stale++;
-		O.last = ORACLE_STALE;
+		set_verdict(ORACLE_STALE);
 		olog(true, LOGLEVEL_ERR,
 		     "oracle: ESCAPE: %s %s 0x%" PRIx64 " (owner: %s) via iova 0x%" PRIx64
 		     " in domain %u (%s: stale IOTLB entry)", who, verb, ev->xl.pa, owner,
 		     ev->addr, g->domain, why);
 		return;
 	}
-	O.last = ORACLE_ESCAPE;
+	set_verdict(ORACLE_ESCAPE);
 	olog(true, LOGLEVEL_ERR,
 	     "oracle: ESCAPE: %s %s 0x%" PRIx64 " (owner: %s) via iova 0x%" PRIx64
 	     " in domain %u (%s)", who, verb, ev->xl.pa, owner, ev->addr, g->domain, why);
@@ -446,13 +482,13 @@ static void oracle_dma(void *opaque, const struct hw_dma_event *ev)
 	switch (ev->xl.kind) {
 	case HW_XLATE_FAULT:
 		O.c.faults++;
-		O.last = ORACLE_FAULT;
+		set_verdict(ORACLE_FAULT);
 		return;
 	case HW_XLATE_DIRECT:
 	case HW_XLATE_BYPASS:
 		O.c.checked++;
 		O.c.unisolated++;
-		O.last = ORACLE_UNISOLATED;
+		set_verdict(ORACLE_UNISOLATED);
 		oracle_frame_owner(ev->xl.pa, owner, sizeof(owner));
 		olog(false, 0, "oracle: unisolated: %s %s 0x%" PRIx64 " (owner: %s) (%s)",
 		     master_name(ev, dev), ev->acc == HW_WRITE ? "wrote" : "read", ev->xl.pa,
@@ -578,7 +614,7 @@ int oracle_report(char *buf, size_t size)
 void oracle_reset_counts(void)
 {
 	memset(&O.c, 0, sizeof(O.c));
-	O.last = ORACLE_NONE;
+	O.last = O.worst = ORACLE_NONE;
 	O.log_len = 0;
 	if (O.log)
 		O.log[0] = '\0';

@@ -57,9 +57,15 @@ enum oracle_verdict {
 	ORACLE_UNISOLATED,
 	ORACLE_FAULT,
 };
-/* The verdict of the most recent DMA page (the worst of one hw_dma call is
- * not tracked: the last page wins). */
+/* The verdict of the most recent DMA page. */
 enum oracle_verdict oracle_last_verdict(void);
+/*
+ * For a multi-page DMA: oracle_begin() before it, oracle_worst_verdict()
+ * after gives the worst page verdict in between (escape and stale above
+ * lazy, above unisolated, above fault, above ok).
+ */
+void oracle_begin(void);
+enum oracle_verdict oracle_worst_verdict(void);
 const char *oracle_verdict_name(enum oracle_verdict v);
 
 /* Every line the oracle logged (escapes, stale, lazy, unisolated) since attach. */

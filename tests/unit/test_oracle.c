@@ -177,6 +177,21 @@ static void unmap_splits_extents(void **state)
 			 ORACLE_ESCAPE);
 }
 
+static void worst_verdict_of_a_sequence(void **state)
+{
+	kobserve_domain_map(7, 0x1000, RAM + 0x5000, 0x1000, IOMMU_READ);
+	oracle_begin();
+	assert_int_equal(oracle_worst_verdict(), ORACLE_NONE);
+	dma(HW_XLATE_TRANSLATED, 0x9000, RAM + 0x9000, false, HW_READ);   /* escape */
+	dma(HW_XLATE_TRANSLATED, 0x1000, RAM + 0x5000, false, HW_READ);   /* ok */
+	assert_int_equal(oracle_last_verdict(), ORACLE_OK);
+	assert_int_equal(oracle_worst_verdict(), ORACLE_ESCAPE);
+	oracle_begin();
+	dma(HW_XLATE_FAULT, 0x9000, 0, false, HW_READ);
+	dma(HW_XLATE_BYPASS, 0x9000, RAM + 0x9000, false, HW_READ);
+	assert_int_equal(oracle_worst_verdict(), ORACLE_UNISOLATED);
+}
+
 static void frame_owners(void **state)
 {
 	char buf[48];
@@ -205,6 +220,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(bypass_and_direct_are_unisolated, setup, teardown),
 		cmocka_unit_test_setup_teardown(blocked_and_groupless_are_escapes, setup, teardown),
 		cmocka_unit_test_setup_teardown(unmap_splits_extents, setup, teardown),
+		cmocka_unit_test_setup_teardown(worst_verdict_of_a_sequence, setup, teardown),
 		cmocka_unit_test_setup_teardown(frame_owners, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
