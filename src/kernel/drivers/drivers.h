@@ -9,6 +9,7 @@
 #include "common/types.h"
 #include "kernel/base/module.h"
 #include "kernel/vfio/vfio_modules.h"
+#include "kernel/drivers/arm-smmu-glue.h"
 
 int dma_copy_init(void);
 void dma_copy_exit(void);
