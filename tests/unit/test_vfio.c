@@ -836,6 +836,52 @@ static void test_fail_nth(void **state)
 	shutdown_checked();
 }
 
+/* UPDATE_VADDR: invalidate, DMA meanwhile, the old memory goes, a new vaddr takes over. */
+static void test_update_vaddr(void **state)
+{
+	boot(UNSAFE);
+	int c0 = lab_open("/dev/vfio/vfio", O_RDWR, 0);
+	assert_int_equal(lab_ioctl(c0, VFIO_CHECK_EXTENSION, (void *)VFIO_UPDATE_VADDR), 0);
+	struct ctx c;
+	setup_ctx(&c, DEV0);
+	assert_int_equal(lab_ioctl(c.container, VFIO_CHECK_EXTENSION, (void *)VFIO_UPDATE_VADDR), 1);
+	size_t sz = 0x4000;
+	uint8_t *a = buffer(sz);
+	memset(a, 0x11, sz / 2);
+	assert_int_equal(map(c.container, a, 0x100000, sz, RW), 0);
+	uint64_t done;
+	/* A valid vaddr cannot be replaced; unknown ranges: -ENOENT. */
+	assert_int_equal(map(c.container, a, 0x100000, sz, VFIO_DMA_MAP_FLAG_VADDR), -EINVAL);
+	assert_int_equal(map(c.container, a, 0x900000, sz, VFIO_DMA_MAP_FLAG_VADDR), -ENOENT);
+	assert_int_equal(map(c.container, a, 0x100000, sz,
+			     VFIO_DMA_MAP_FLAG_VADDR | VFIO_DMA_MAP_FLAG_READ), -EINVAL);
+	assert_int_equal(unmap(c.container, 0x100000, sz, VFIO_DMA_UNMAP_FLAG_VADDR, &done), 0);
+	assert_int_equal(done, sz);
+	assert_int_equal(unmap(c.container, 0x100000, sz, VFIO_DMA_UNMAP_FLAG_VADDR, NULL), -EINVAL);
+	assert_int_equal(map(c.container, a, 0x100000, 0x1000, VFIO_DMA_MAP_FLAG_VADDR), -EINVAL);
+	/* The device still works on the pinned data; the program frees the old memory. */
+	int d = lab_ioctl(c.group, VFIO_GROUP_GET_DEVICE_FD, DEV0);
+	start_copy(d, 0x100000, 0x102000, 0x1000);
+	assert_int_equal(reg_read(d, REG_STATUS) & 6, 2);
+	munmap(a, sz);
+	uint8_t *b = buffer(sz);
+	assert_int_equal(map(c.container, b, 0x100000, sz, VFIO_DMA_MAP_FLAG_VADDR), 0);
+	for (size_t i = 0; i < 0x1000; i++) {
+		assert_int_equal(b[i], 0x11);
+		assert_int_equal(b[0x2000 + i], 0x11);
+	}
+	/* Aliased again: the next DMA lands in the new memory. */
+	memset(b, 0x22, 0x1000);
+	reg_write(d, REG_STATUS, 2);
+	start_copy(d, 0x100000, 0x103000, 0x1000);
+	for (size_t i = 0; i < 0x1000; i++)
+		assert_int_equal(b[0x3000 + i], 0x22);
+	assert_int_equal(unmap(c.container, 0x100000, sz, 0, &done), 0);
+	assert_int_equal(done, sz);
+	munmap(b, sz);
+	shutdown_checked();
+}
+
 static int teardown(void **state)
 {
 	lab_close_all();
@@ -866,6 +912,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_last_group_drops_mappings, teardown),
 		cmocka_unit_test_teardown(test_threads, teardown),
 		cmocka_unit_test_teardown(test_fail_nth, teardown),
+		cmocka_unit_test_teardown(test_update_vaddr, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
