@@ -20,7 +20,7 @@ $(BUILD)/build.ninja: | deps
 	meson setup $(BUILD)
 
 $(ASAN)/build.ninja: | deps
-	meson setup $(ASAN) -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
+	meson setup $(ASAN) -Db_sanitize=address,undefined -Db_lundef=false
 
 $(BENCHDIR)/build.ninja: | deps
 	meson setup $(BENCHDIR) -Dbuildtype=release
