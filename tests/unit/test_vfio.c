@@ -468,6 +468,11 @@ static void test_v1_unmap(void **state)
 	/* Covering its first byte removes all of it. */
 	assert_int_equal(unmap(c, 0x100000, 0x1000, 0, &done), 0);
 	assert_int_equal(done, 0x4000);
+	/* Dirty tracking is a v2 feature. */
+	struct vfio_iommu_type1_dirty_bitmap db = { .argsz = sizeof(db),
+		.flags = VFIO_IOMMU_DIRTY_PAGES_FLAG_START };
+	assert_int_equal(lab_ioctl(c, VFIO_IOMMU_DIRTY_PAGES, &db), -1);
+	assert_int_equal(errno, EACCES);
 	munmap(b, 0x4000);
 	shutdown_checked();
 }
@@ -882,6 +887,75 @@ static void test_update_vaddr(void **state)
 	shutdown_checked();
 }
 
+static int dirty(int c, uint32_t flags, uint64_t iova, uint64_t size, uint64_t pgsize,
+		 uint64_t *bm, uint64_t bmsize)
+{
+	char b[sizeof(struct vfio_iommu_type1_dirty_bitmap) +
+	       sizeof(struct vfio_iommu_type1_dirty_bitmap_get)];
+	struct vfio_iommu_type1_dirty_bitmap *d = (void *)b;
+	struct vfio_iommu_type1_dirty_bitmap_get *r = (void *)d->data;
+	d->argsz = flags == VFIO_IOMMU_DIRTY_PAGES_FLAG_GET_BITMAP ? sizeof(b) : sizeof(*d);
+	d->flags = flags;
+	r->iova = iova;
+	r->size = size;
+	r->bitmap.pgsize = pgsize;
+	r->bitmap.size = bmsize;
+	r->bitmap.data = (__u64 *)bm;
+	return lab_ioctl(c, VFIO_IOMMU_DIRTY_PAGES, d) ? -errno : 0;
+}
+
+static void test_dirty_pages(void **state)
+{
+	boot(UNSAFE);
+	struct ctx c;
+	setup_ctx(&c, DEV0);
+	uint8_t *b = buffer(0x4000);
+	uint64_t bm[2] = { 0, 0 };
+	assert_int_equal(map(c.container, b, 0x100000, 0x4000, RW), 0);
+	assert_int_equal(map(c.container, b, 0x108000, 0x2000, RW), 0);
+	assert_int_equal(dirty(c.container, 0, 0, 0, 0, NULL, 0), -EINVAL);
+	assert_int_equal(dirty(c.container, VFIO_IOMMU_DIRTY_PAGES_FLAG_START |
+			       VFIO_IOMMU_DIRTY_PAGES_FLAG_STOP, 0, 0, 0, NULL, 0), -EINVAL);
+	/* Not tracking yet. */
+	assert_int_equal(dirty(c.container, VFIO_IOMMU_DIRTY_PAGES_FLAG_GET_BITMAP, 0x100000,
+			       0x10000, 4096, bm, 8), -EINVAL);
+	assert_int_equal(dirty(c.container, VFIO_IOMMU_DIRTY_PAGES_FLAG_START, 0, 0, 0, NULL, 0), 0);
+	/* Every pinned page counts as dirty. */
+	assert_int_equal(dirty(c.container, VFIO_IOMMU_DIRTY_PAGES_FLAG_GET_BITMAP, 0x100000,
+			       0x10000, 4096, bm, 8), 0);
+	assert_int_equal(bm[0], 0x30f);
+	/* Wrong page size, bisected mapping, bitmap too small. */
+	assert_int_equal(dirty(c.container, VFIO_IOMMU_DIRTY_PAGES_FLAG_GET_BITMAP, 0x100000,
+			       0x10000, 8192, bm, 8), -EINVAL);
+	assert_int_equal(dirty(c.container, VFIO_IOMMU_DIRTY_PAGES_FLAG_GET_BITMAP, 0x101000,
+			       0x1000, 4096, bm, 8), -EINVAL);
+	assert_int_equal(dirty(c.container, VFIO_IOMMU_DIRTY_PAGES_FLAG_GET_BITMAP, 0x100000,
+			       0x100000, 4096, bm, 8), -EINVAL);
+	/* UNMAP_DMA with the bitmap of what it unmapped. */
+	char ub[sizeof(struct vfio_iommu_type1_dma_unmap) + sizeof(struct vfio_bitmap)];
+	struct vfio_iommu_type1_dma_unmap *u = (void *)ub;
+	struct vfio_bitmap *vb = (void *)u->data;
+	u->argsz = sizeof(ub);
+	u->flags = VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP;
+	u->iova = 0x108000;
+	u->size = 0x2000;
+	vb->pgsize = 4096;
+	vb->size = 8;
+	bm[0] = 0;
+	vb->data = (__u64 *)bm;
+	assert_int_equal(lab_ioctl(c.container, VFIO_IOMMU_UNMAP_DMA, u), 0);
+	assert_int_equal(u->size, 0x2000);
+	assert_int_equal(bm[0], 0x3);
+	assert_int_equal(dirty(c.container, VFIO_IOMMU_DIRTY_PAGES_FLAG_STOP, 0, 0, 0, NULL, 0), 0);
+	/* Tracking off: an unmap bitmap is refused. */
+	u->iova = 0x100000;
+	u->size = 0x4000;
+	assert_int_equal(lab_ioctl(c.container, VFIO_IOMMU_UNMAP_DMA, u), -1);
+	assert_int_equal(errno, EINVAL);
+	munmap(b, 0x4000);
+	shutdown_checked();
+}
+
 static int teardown(void **state)
 {
 	lab_close_all();
@@ -913,6 +987,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_threads, teardown),
 		cmocka_unit_test_teardown(test_fail_nth, teardown),
 		cmocka_unit_test_teardown(test_update_vaddr, teardown),
+		cmocka_unit_test_teardown(test_dirty_pages, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

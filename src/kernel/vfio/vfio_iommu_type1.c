@@ -68,6 +68,7 @@ struct iova_range {
 
 struct vfio_iommu {
 	bool v2;
+	bool dirty_page_tracking;
 	u32 container_id;
 	struct list_head domains;
 	struct list_head groups;
@@ -481,7 +482,33 @@ static int do_map(struct vfio_iommu *iommu, const struct vfio_iommu_type1_dma_ma
 	return 0;
 }
 
-static int do_unmap(struct vfio_iommu *iommu, struct vfio_iommu_type1_dma_unmap *unmap)
+/* Linux's DIRTY_BITMAP_BYTES: whole u64 words. */
+static u64 dirty_bitmap_bytes(u64 npages)
+{
+	return ALIGN_UP(npages, 64) / 8;
+}
+
+static int verify_bitmap_size(u64 npages, u64 bitmap_size)
+{
+	if (!npages || !bitmap_size || bitmap_size > DIRTY_BITMAP_SIZE_MAX ||
+	    bitmap_size < dirty_bitmap_bytes(npages))
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * Every page of a mapping is pinned and mapped for a device that cannot
+ * report what it wrote, so all of them count as dirty (as in Linux).
+ */
+static void mark_dirty(u64 *bitmap, u64 base_iova, unsigned pgshift, const struct vfio_dma *dma)
+{
+	u64 first = (dma->iova - base_iova) >> pgshift, n = dma->size >> pgshift;
+	for (u64 b = first; b < first + n; b++)
+		bitmap[b / 64] |= 1ull << (b % 64);
+}
+
+static int do_unmap(struct vfio_iommu *iommu, struct vfio_iommu_type1_dma_unmap *unmap,
+		    const struct vfio_bitmap *bitmap)
 {
 	u64 iova = unmap->iova, size = unmap->size, unmapped = 0;
 	bool all = unmap->flags & VFIO_DMA_UNMAP_FLAG_ALL;
@@ -496,8 +523,9 @@ static int do_unmap(struct vfio_iommu *iommu, struct vfio_iommu_type1_dma_unmap 
 	} else if (!size || size & (pgsize - 1) || iova + size - 1 < iova) {
 		return -EINVAL;
 	}
-	/* Dirty tracking is never on here, so a bitmap request is refused. */
-	if (unmap->flags & VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP)
+	/* A bitmap needs dirty tracking on, at the smallest page size. */
+	if ((unmap->flags & VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP) &&
+	    (!iommu->dirty_page_tracking || bitmap->pgsize != pgsize))
 		return -EINVAL;
 
 	u64 last = all ? UINT64_MAX : iova + size - 1;
@@ -535,6 +563,8 @@ static int do_unmap(struct vfio_iommu *iommu, struct vfio_iommu_type1_dma_unmap 
 			break;
 		if (!iommu->v2 && iova > d->iova)
 			break;
+		if (unmap->flags & VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP)
+			mark_dirty((u64 *)(uintptr_t)bitmap->data, iova, __builtin_ctzll(pgsize), d);
 		unmapped += d->size;
 		remove_dma(iommu, d);
 	}
@@ -1029,6 +1059,64 @@ static long get_info(struct vfio_iommu *iommu, unsigned long arg)
 	return 0;
 }
 
+static long dirty_pages(struct vfio_iommu *iommu, unsigned long arg)
+{
+	struct vfio_iommu_type1_dirty_bitmap dirty;
+	size_t minsz = offsetofend(struct vfio_iommu_type1_dirty_bitmap, flags);
+	u32 mask = VFIO_IOMMU_DIRTY_PAGES_FLAG_START | VFIO_IOMMU_DIRTY_PAGES_FLAG_STOP |
+		   VFIO_IOMMU_DIRTY_PAGES_FLAG_GET_BITMAP;
+
+	if (!iommu->v2)
+		return -EACCES;
+	if (vfio_bad_uptr(arg))
+		return -EFAULT;
+	memcpy(&dirty, (void *)arg, minsz);
+	if (dirty.argsz < minsz || dirty.flags & ~mask)
+		return -EINVAL;
+	/* Exactly one action. */
+	if (!dirty.flags || (dirty.flags & (dirty.flags - 1)))
+		return -EINVAL;
+	if (dirty.flags & VFIO_IOMMU_DIRTY_PAGES_FLAG_START) {
+		iommu->dirty_page_tracking = true;
+		return 0;
+	}
+	if (dirty.flags & VFIO_IOMMU_DIRTY_PAGES_FLAG_STOP) {
+		iommu->dirty_page_tracking = false;
+		return 0;
+	}
+	struct vfio_iommu_type1_dirty_bitmap_get range;
+	if (dirty.argsz - minsz < sizeof(range))
+		return -EINVAL;
+	memcpy(&range, (u8 *)arg + minsz, sizeof(range));
+	if (range.iova + range.size < range.iova)
+		return -EINVAL;
+	if (vfio_bad_uptr((unsigned long)range.bitmap.data) || !range.bitmap.pgsize)
+		return -EINVAL;
+	int ret = verify_bitmap_size(range.size >> __builtin_ctzll(range.bitmap.pgsize),
+				     range.bitmap.size);
+	if (ret)
+		return ret;
+	u64 pgsize = min_pgsize(iommu);
+	if (range.bitmap.pgsize != pgsize || range.iova & (pgsize - 1) ||
+	    !range.size || range.size & (pgsize - 1))
+		return -EINVAL;
+	if (!iommu->dirty_page_tracking)
+		return -EINVAL;
+	/* The range must cover whole mappings. */
+	u64 last = range.iova + range.size - 1;
+	struct vfio_dma *d = vfio_find_dma(iommu, range.iova, 1);
+	if (d && d->iova != range.iova)
+		return -EINVAL;
+	d = vfio_find_dma(iommu, last, 0);
+	if (d && d->iova + d->size - 1 != last)
+		return -EINVAL;
+	for (d = dma_lower_bound(iommu, range.iova); d && d->iova <= last;
+	     d = d->iova + d->size ? dma_lower_bound(iommu, d->iova + d->size) : NULL)
+		mark_dirty((u64 *)(uintptr_t)range.bitmap.data, range.iova,
+			   __builtin_ctzll(pgsize), d);
+	return 0;
+}
+
 static long type1_ioctl(void *data, unsigned int cmd, unsigned long arg)
 {
 	struct vfio_iommu *iommu = data;
@@ -1063,17 +1151,26 @@ static long type1_ioctl(void *data, unsigned int cmd, unsigned long arg)
 		if ((unmap.flags & VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP) &&
 		    (unmap.flags & (VFIO_DMA_UNMAP_FLAG_ALL | VFIO_DMA_UNMAP_FLAG_VADDR)))
 			return -EINVAL;
-		int ret = do_unmap(iommu, &unmap);
+		struct vfio_bitmap bitmap = { 0 };
+		if (unmap.flags & VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP) {
+			if (unmap.argsz < minsz + sizeof(bitmap))
+				return -EINVAL;
+			memcpy(&bitmap, (u8 *)arg + minsz, sizeof(bitmap));
+			if (vfio_bad_uptr((unsigned long)bitmap.data) || !bitmap.pgsize)
+				return -EINVAL;
+			int r = verify_bitmap_size(unmap.size >> __builtin_ctzll(bitmap.pgsize),
+						   bitmap.size);
+			if (r)
+				return r;
+		}
+		int ret = do_unmap(iommu, &unmap, &bitmap);
 		if (ret)
 			return ret;
 		memcpy((void *)arg, &unmap, minsz);
 		return 0;
 	}
 	case VFIO_IOMMU_DIRTY_PAGES:
-		if (!iommu->v2)
-			return -EACCES;
-		/* Dirty tracking is not offered (docs/uapi.md). */
-		return -EINVAL;
+		return dirty_pages(iommu, arg);
 	default:
 		return -ENOTTY;
 	}
