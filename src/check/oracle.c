@@ -31,16 +31,18 @@ struct obank {
 	u32 *id;
 };
 
+/* One mapped extent, a node of its domain's treap (keyed by iova). */
 struct extent {
 	u64 iova, pa, len;
 	int prot;
+	u32 prio;
+	struct extent *l, *r;
 };
 
 struct odomain {
 	u32 id;
 	unsigned type;
-	struct extent *ext;
-	size_t n, cap;
+	struct extent *root;
 };
 
 struct ogroup {
@@ -165,6 +167,8 @@ const char *oracle_frame_owner(u64 pa, char *buf, size_t size)
 
 /* ---- domains ------------------------------------------------------------ */
 
+static void ext_free_all(struct extent *t);
+
 static struct odomain *dom_find(u32 id)
 {
 	for (size_t i = 0; i < O.nr_doms; i++)
@@ -197,10 +201,8 @@ static void obs_domain_alloc(void *opaque, u32 id, unsigned type)
 {
 	(void)opaque;
 	struct odomain *d = dom_get(id);
-	if (d) {
+	if (d)
 		d->type = type;
-		d->n = 0;
-	}
 }
 
 static void obs_domain_free(void *opaque, u32 id)
@@ -209,73 +211,133 @@ static void obs_domain_free(void *opaque, u32 id)
 	struct odomain *d = dom_find(id);
 	if (!d)
 		return;
-	free(d->ext);
+	ext_free_all(d->root);
 	*d = O.doms[--O.nr_doms];
 }
 
-/* Index of the first extent whose end lies above @iova. */
-static size_t ext_lower(const struct odomain *d, u64 iova)
+/*
+ * Extents live in a treap (random priorities, split/merge), so that maps,
+ * unmaps and lookups stay O(log n) with 65,535 VFIO mappings in any order.
+ */
+static u32 ext_rand(void)
 {
-	size_t lo = 0, hi = d->n;
+	static u32 x = 2463534242u;
 
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		if (d->ext[mid].iova + d->ext[mid].len <= iova)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	return x;
 }
 
-static bool ext_reserve(struct odomain *d, size_t extra)
+static void ext_free_all(struct extent *t)
 {
-	if (d->n + extra <= d->cap)
-		return true;
-	size_t cap = d->cap ? d->cap * 2 : 16;
-	while (cap < d->n + extra)
-		cap *= 2;
-	struct extent *n = realloc(d->ext, cap * sizeof(*n));
-	if (!n)
-		return false;
-	d->ext = n;
-	d->cap = cap;
-	return true;
+	while (t) {
+		struct extent *r = t->r;
+		ext_free_all(t->l);
+		free(t);
+		t = r;
+	}
+}
+
+/* Splits @t into keys < @key (*a) and keys >= @key (*b). */
+static void ext_split(struct extent *t, u64 key, struct extent **a, struct extent **b)
+{
+	if (!t) {
+		*a = *b = NULL;
+	} else if (t->iova < key) {
+		ext_split(t->r, key, &t->r, b);
+		*a = t;
+	} else {
+		ext_split(t->l, key, a, &t->l);
+		*b = t;
+	}
+}
+
+/* Every key of @a is below every key of @b. */
+static struct extent *ext_merge(struct extent *a, struct extent *b)
+{
+	if (!a || !b)
+		return a ? a : b;
+	if (a->prio > b->prio) {
+		a->r = ext_merge(a->r, b);
+		return a;
+	}
+	b->l = ext_merge(a, b->l);
+	return b;
+}
+
+/* The extent with the greatest start below or at @iova, or NULL. */
+static struct extent *ext_floor(struct extent *t, u64 iova)
+{
+	struct extent *best = NULL;
+
+	while (t) {
+		if (t->iova <= iova) {
+			best = t;
+			t = t->r;
+		} else {
+			t = t->l;
+		}
+	}
+	return best;
+}
+
+static struct extent *ext_new(u64 iova, u64 pa, u64 len, int prot)
+{
+	struct extent *e = calloc(1, sizeof(*e));
+
+	if (e)
+		*e = (struct extent){ iova, pa, len, prot, ext_rand(), NULL, NULL };
+	return e;
+}
+
+static void ext_insert(struct odomain *d, struct extent *e)
+{
+	struct extent *a, *b;
+
+	ext_split(d->root, e->iova, &a, &b);
+	d->root = ext_merge(ext_merge(a, e), b);
+}
+
+static void ext_max_end(struct extent *t, struct extent **max)
+{
+	while (t) {
+		*max = t;
+		t = t->r;
+	}
 }
 
 static void dom_unmap(struct odomain *d, u64 iova, u64 len)
 {
 	u64 end = iova + len;
-	size_t i = ext_lower(d, iova);
+	struct extent *left = ext_floor(d->root, iova), *a, *m, *b, *last = NULL;
 
-	while (i < d->n && d->ext[i].iova < end) {
-		struct extent *e = &d->ext[i];
-		u64 e_end = e->iova + e->len;
-		if (e->iova < iova && e_end > end) {
-			/* Split in two around the hole. */
-			if (!ext_reserve(d, 1))
-				return;
-			e = &d->ext[i];
-			memmove(&d->ext[i + 2], &d->ext[i + 1], (d->n - i - 1) * sizeof(*e));
-			d->n++;
-			struct extent tail = { end, e->pa + (end - e->iova), e_end - end, e->prot };
-			e->len = iova - e->iova;
-			d->ext[i + 1] = tail;
+	if (!len)
+		return;
+	/* An extent starting below @iova keeps its head; its tail may survive too. */
+	if (left && left->iova < iova && left->iova + left->len > iova) {
+		u64 l_end = left->iova + left->len;
+		left->len = iova - left->iova;
+		if (l_end > end) {
+			struct extent *tail = ext_new(end, left->pa + (end - left->iova), l_end - end,
+						      left->prot);
+			if (tail)
+				ext_insert(d, tail);
 			return;
 		}
-		if (e->iova < iova) {
-			e->len = iova - e->iova;
-			i++;
-		} else if (e_end > end) {
-			e->pa += end - e->iova;
-			e->len = e_end - end;
-			e->iova = end;
-			i++;
-		} else {
-			memmove(&d->ext[i], &d->ext[i + 1], (d->n - i - 1) * sizeof(*e));
-			d->n--;
-		}
 	}
+	ext_split(d->root, iova, &a, &m);
+	ext_split(m, end, &m, &b);
+	/* The last extent starting inside the range may run past its end. */
+	ext_max_end(m, &last);
+	if (last && last->iova + last->len > end) {
+		struct extent *tail = ext_new(end, last->pa + (end - last->iova),
+					      last->iova + last->len - end, last->prot);
+		if (tail)
+			b = ext_merge(tail, b);
+	}
+	ext_free_all(m);
+	d->root = ext_merge(a, b);
 }
 
 static void obs_domain_map(void *opaque, u32 id, u64 iova, u64 pa, u64 len, int prot)
@@ -285,20 +347,15 @@ static void obs_domain_map(void *opaque, u32 id, u64 iova, u64 pa, u64 len, int 
 	if (!d || !len)
 		return;
 	dom_unmap(d, iova, len);   /* a remap replaces (the core never does it) */
-	if (!ext_reserve(d, 1))
-		return;
-	size_t i = ext_lower(d, iova);
 	/* Coalesce with the previous extent when contiguous in both spaces. */
-	if (i > 0) {
-		struct extent *p = &d->ext[i - 1];
-		if (p->iova + p->len == iova && p->pa + p->len == pa && p->prot == prot) {
-			p->len += len;
-			return;
-		}
+	struct extent *p = iova ? ext_floor(d->root, iova - 1) : NULL;
+	if (p && p->iova + p->len == iova && p->pa + p->len == pa && p->prot == prot) {
+		p->len += len;   /* the range was just emptied: nothing to overlap */
+		return;
 	}
-	memmove(&d->ext[i + 1], &d->ext[i], (d->n - i) * sizeof(struct extent));
-	d->ext[i] = (struct extent){ iova, pa, len, prot };
-	d->n++;
+	struct extent *e = ext_new(iova, pa, len, prot);
+	if (e)
+		ext_insert(d, e);
 }
 
 static void obs_domain_unmap(void *opaque, u32 id, u64 iova, u64 len)
@@ -311,11 +368,9 @@ static void obs_domain_unmap(void *opaque, u32 id, u64 iova, u64 len)
 
 static const struct extent *dom_lookup(const struct odomain *d, u64 iova)
 {
-	size_t i = ext_lower(d, iova);
+	struct extent *e = ext_floor(d->root, iova);
 
-	if (i < d->n && d->ext[i].iova <= iova)
-		return &d->ext[i];
-	return NULL;
+	return e && iova - e->iova < e->len ? e : NULL;
 }
 
 /* ---- groups and devices ------------------------------------------------- */
@@ -511,7 +566,7 @@ static void oracle_free_state(void)
 	}
 	free(O.banks);
 	for (size_t i = 0; i < O.nr_doms; i++)
-		free(O.doms[i].ext);
+		ext_free_all(O.doms[i].root);
 	free(O.doms);
 	free(O.groups);
 	free(O.devs);

@@ -192,6 +192,44 @@ static void worst_verdict_of_a_sequence(void **state)
 	assert_int_equal(oracle_worst_verdict(), ORACLE_UNISOLATED);
 }
 
+/* Random maps and unmaps against a per-page model of the shadow tables. */
+static void shadow_matches_a_page_model(void **state)
+{
+	enum { PAGES = 256 };
+	u64 model[PAGES] = { 0 };
+	u32 seed = 12345;
+
+	for (int op = 0; op < 3000; op++) {
+		seed = seed * 1103515245u + 12345u;
+		u64 first = (seed >> 8) % PAGES, n = 1 + (seed >> 20) % 16;
+		if (first + n > PAGES)
+			n = PAGES - first;
+		if (seed & 1) {
+			/* Half the time contiguous with the page before, to exercise coalescing. */
+			u64 pa = first && model[first - 1] && (seed & 2) ? model[first - 1] + 0x1000 :
+				 RAM + 0x100000 + ((seed >> 4) % 4096) * 0x1000;
+			kobserve_domain_map(7, first * 0x1000, pa, n * 0x1000, IOMMU_READ);
+			for (u64 i = 0; i < n; i++)
+				model[first + i] = pa + i * 0x1000;
+		} else {
+			kobserve_domain_unmap(7, first * 0x1000, n * 0x1000);
+			for (u64 i = 0; i < n; i++)
+				model[first + i] = 0;
+		}
+		if (op % 100 != 99)
+			continue;
+		for (u64 p = 0; p < PAGES; p++) {
+			if (model[p])
+				assert_int_equal(dma(HW_XLATE_TRANSLATED, p * 0x1000 + 8, model[p] + 8,
+						     false, HW_READ), ORACLE_OK);
+			else
+				assert_int_equal(dma(HW_XLATE_TRANSLATED, p * 0x1000, RAM, false,
+						     HW_READ), ORACLE_ESCAPE);
+		}
+		oracle_reset_counts();
+	}
+}
+
 static void frame_owners(void **state)
 {
 	char buf[48];
@@ -221,6 +259,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(blocked_and_groupless_are_escapes, setup, teardown),
 		cmocka_unit_test_setup_teardown(unmap_splits_extents, setup, teardown),
 		cmocka_unit_test_setup_teardown(worst_verdict_of_a_sequence, setup, teardown),
+		cmocka_unit_test_setup_teardown(shadow_matches_a_page_model, setup, teardown),
 		cmocka_unit_test_setup_teardown(frame_owners, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
