@@ -346,7 +346,10 @@ static void obs_domain_map(void *opaque, u32 id, u64 iova, u64 pa, u64 len, int 
 	struct odomain *d = dom_get(id);
 	if (!d || !len)
 		return;
-	dom_unmap(d, iova, len);   /* a remap replaces (the core never does it) */
+	/* A remap replaces (the core never does it); skip the work when empty. */
+	struct extent *over = ext_floor(d->root, iova + len - 1);
+	if (over && over->iova + over->len > iova)
+		dom_unmap(d, iova, len);
 	/* Coalesce with the previous extent when contiguous in both spaces. */
 	struct extent *p = iova ? ext_floor(d->root, iova - 1) : NULL;
 	if (p && p->iova + p->len == iova && p->pa + p->len == pa && p->prot == prot) {
@@ -482,10 +485,10 @@ static void judge_translated(const struct hw_dma_event *ev, const struct odevice
 	char owner[48];
 	const struct ogroup *g = NULL;
 
-	oracle_frame_owner(ev->xl.pa, owner, sizeof(owner));
 	if (dev && dev->group >= 0 && (size_t)dev->group < O.nr_groups && O.groups[dev->group].used)
 		g = &O.groups[dev->group];
 	if (!g) {
+		oracle_frame_owner(ev->xl.pa, owner, sizeof(owner));
 		O.c.escapes++;
 		set_verdict(ORACLE_ESCAPE);
 		olog(true, LOGLEVEL_ERR,
@@ -503,6 +506,7 @@ static void judge_translated(const struct hw_dma_event *ev, const struct odevice
 		return;
 	}
 	const char *why = !e ? "unmapped" : !mapped ? "mapped elsewhere" : "not permitted";
+	oracle_frame_owner(ev->xl.pa, owner, sizeof(owner));
 	if (ev->xl.from_tlb && (g->type & __IOMMU_DOMAIN_DMA_FQ)) {
 		O.c.lazy++;
 		set_verdict(ORACLE_LAZY);
@@ -544,6 +548,13 @@ static void oracle_dma(void *opaque, const struct hw_dma_event *ev)
 		O.c.checked++;
 		O.c.unisolated++;
 		set_verdict(ORACLE_UNISOLATED);
+		/* Bulk bypass DMA would flood the log: the first 64 pages only. */
+		if (O.c.unisolated > 64)
+			return;
+		if (O.c.unisolated == 64) {
+			olog(false, 0, "oracle: unisolated: further unisolated DMA not logged");
+			return;
+		}
 		oracle_frame_owner(ev->xl.pa, owner, sizeof(owner));
 		olog(false, 0, "oracle: unisolated: %s %s 0x%" PRIx64 " (owner: %s) (%s)",
 		     master_name(ev, dev), ev->acc == HW_WRITE ? "wrote" : "read", ev->xl.pa,
