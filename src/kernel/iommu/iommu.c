@@ -535,22 +535,29 @@ rollback:
 /*
  * The first attach of a group (no current domain) must succeed: a device
  * that refuses falls back to the blocked domain if the driver has one.
+ * Returns the first refusal, so that a first default-domain setup can fail
+ * as Linux's does (its caller then releases the devices).
  */
-static void __iommu_group_set_domain_nofail(struct iommu_group *group,
-					    struct iommu_domain *new)
+static int __iommu_group_set_domain_nofail(struct iommu_group *group,
+					   struct iommu_domain *new)
 {
 	struct group_device *gd;
+	int ret, first = 0;
 
 	for_each_group_device(group, gd) {
-		if (__iommu_device_set_domain(group, gd->dev, new)) {
+		ret = __iommu_device_set_domain(group, gd->dev, new);
+		if (ret) {
 			const struct iommu_ops *ops = dev_iommu_ops(gd->dev);
 			dev_warn(gd->dev, "iommu: failed to attach the default domain");
 			if (ops && ops->blocked_domain && ops->blocked_domain->ops)
 				ops->blocked_domain->ops->attach_dev(ops->blocked_domain, gd->dev);
+			if (!first)
+				first = ret;
 		}
 	}
 	group->domain = new;
 	group_domain_changed(group);
+	return first;
 }
 
 int iommu_attach_group(struct iommu_domain *domain, struct iommu_group *group)
@@ -678,7 +685,15 @@ int iommu_setup_default_domain(struct iommu_group *group, unsigned req)
 
 	group->default_domain = dom;
 	if (!group->domain) {
-		__iommu_group_set_domain_nofail(group, dom);
+		/*
+		 * Linux: drivers may not fail the first attach; if one does
+		 * (arm-smmu out of context banks: -ENOSPC) the setup fails and
+		 * the devices leave the IOMMU. The domain stays the group's
+		 * default so that releasing the last device frees it.
+		 */
+		ret = __iommu_group_set_domain_nofail(group, dom);
+		if (ret)
+			return ret;
 	} else if (group->domain == old || !group->owner) {
 		ret = __iommu_group_set_domain(group, dom);
 		if (ret) {
