@@ -46,6 +46,8 @@ LAB_API int lab_lstat(const char *path, struct stat *st);
 LAB_API int lab_fstat(int fd, struct stat *st);
 LAB_API int lab_access(const char *path, int mode);
 LAB_API ssize_t lab_readlink(const char *path, char *buf, size_t size);
+/* realpath(3) for a lab path: every link resolved, into @buf (PATH_MAX bytes). */
+LAB_API char *lab_realpath(const char *path, char *buf);
 /* Directory listing: calls @fn for each entry name (sorted) until it returns non-zero. */
 LAB_API int lab_listdir(const char *path, int (*fn)(void *opaque, const char *name,
 						   unsigned char d_type),

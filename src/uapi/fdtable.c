@@ -634,6 +634,34 @@ ssize_t lab_readlink(const char *path, char *buf, size_t size)
 	return (ssize_t)c;
 }
 
+char *lab_realpath(const char *path, char *buf)
+{
+	if (!path) {
+		errno = EINVAL;
+		return NULL;
+	}
+	char tmp[4096];
+	int ret;
+	lab_lock();
+	if (has_prefix(path, "/dev/vfio")) {
+		struct stat st;
+		ret = path_stat(path, &st, true);
+		if (!ret)
+			snprintf(tmp, sizeof(tmp), "%s", is_devvfio_dir(path) ? "/dev/vfio" : path);
+	} else {
+		ret = sysfs_realpath(path, tmp, sizeof(tmp));
+	}
+	lab_unlock();
+	if (ret) {
+		errno = -ret;
+		return NULL;
+	}
+	if (!buf)
+		return strdup(tmp);
+	snprintf(buf, 4096, "%s", tmp);
+	return buf;
+}
+
 struct listdir_ctx {
 	int (*fn)(void *opaque, const char *name, unsigned char d_type);
 	void *opaque;

@@ -71,6 +71,11 @@ REAL(readdir, struct dirent *, DIR *)
 REAL(readdir64, struct dirent64 *, DIR *)
 REAL(closedir, int, DIR *)
 REAL(dirfd, int, DIR *)
+REAL(fopen, FILE *, const char *, const char *)
+REAL(fopen64, FILE *, const char *, const char *)
+REAL(realpath, char *, const char *, char *)
+REAL(fstatat, int, int, const char *, struct stat *, int)
+REAL(fstatat64, int, int, const char *, struct stat64 *, int)
 
 /* ---- boot from the environment ---------------------------------------- */
 
@@ -383,6 +388,87 @@ EXPORT int access(const char *path, int mode)
 EXPORT ssize_t readlink(const char *path, char *buf, size_t size)
 {
 	return ours(path) ? lab_readlink(path, buf, size) : get_readlink()(path, buf, size);
+}
+
+EXPORT int fstatat(int dirfd, const char *path, struct stat *st, int flags)
+{
+	if (ours(path))
+		return (flags & AT_SYMLINK_NOFOLLOW) ? lab_lstat(path, st) : lab_stat(path, st);
+	return get_fstatat()(dirfd, path, st, flags);
+}
+
+EXPORT int fstatat64(int dirfd, const char *path, struct stat64 *st, int flags)
+{
+	if (ours(path))
+		return (flags & AT_SYMLINK_NOFOLLOW) ? lab_lstat(path, (struct stat *)st)
+						     : lab_stat(path, (struct stat *)st);
+	return get_fstatat64()(dirfd, path, st, flags);
+}
+
+EXPORT char *realpath(const char *path, char *resolved)
+{
+	return ours(path) ? lab_realpath(path, resolved) : get_realpath()(path, resolved);
+}
+
+/* ---- stdio --------------------------------------------------------------------- */
+
+/*
+ * libc's fopen opens through its internal open, which no interposer sees:
+ * a lab path gets a stdio stream over a lab descriptor instead.
+ */
+static ssize_t cookie_read(void *c, char *buf, size_t n)
+{
+	return lab_read((int)(intptr_t)c, buf, n);
+}
+
+static ssize_t cookie_write(void *c, const char *buf, size_t n)
+{
+	return lab_write((int)(intptr_t)c, buf, n);
+}
+
+static int cookie_seek(void *c, off64_t *pos, int whence)
+{
+	off_t r = lab_lseek((int)(intptr_t)c, *pos, whence);
+	if (r < 0)
+		return -1;
+	*pos = r;
+	return 0;
+}
+
+static int cookie_close(void *c)
+{
+	return lab_close((int)(intptr_t)c);
+}
+
+static FILE *lab_fopen(const char *path, const char *mode)
+{
+	int flags;
+	switch (mode[0]) {
+	case 'r': flags = strchr(mode, '+') ? O_RDWR : O_RDONLY; break;
+	case 'w': flags = (strchr(mode, '+') ? O_RDWR : O_WRONLY) | O_CREAT | O_TRUNC; break;
+	case 'a': flags = (strchr(mode, '+') ? O_RDWR : O_WRONLY) | O_CREAT | O_APPEND; break;
+	default: errno = EINVAL; return NULL;
+	}
+	if (strchr(mode, 'e'))
+		flags |= O_CLOEXEC;
+	int fd = lab_open(path, flags, 0666);
+	if (fd < 0)
+		return NULL;
+	cookie_io_functions_t io = { cookie_read, cookie_write, cookie_seek, cookie_close };
+	FILE *f = fopencookie((void *)(intptr_t)fd, mode, io);
+	if (!f)
+		lab_close(fd);
+	return f;
+}
+
+EXPORT FILE *fopen(const char *path, const char *mode)
+{
+	return ours(path) && mode ? lab_fopen(path, mode) : get_fopen()(path, mode);
+}
+
+EXPORT FILE *fopen64(const char *path, const char *mode)
+{
+	return ours(path) && mode ? lab_fopen(path, mode) : get_fopen64()(path, mode);
 }
 
 /* ---- directories ------------------------------------------------------------ */
