@@ -470,6 +470,23 @@ static void attach_rollback_and_detach(void **state)
 	iommu_group_put(g);
 }
 
+/* A driver's static domains get fresh ids at each boot, like everything else. */
+static void static_domain_ids_restart(void **state)
+{
+	struct device *b = add_dev(0, "b", 2);
+	struct iommu_group *g = iommu_group_get(b);
+	int owner;
+
+	assert_int_equal(iommu_group_claim_dma_owner(g, &owner), 0);
+	u32 id = fake_blocked.id;
+	assert_int_not_equal(id, 0);
+	iommu_group_release_dma_owner(g);
+	iommu_group_put(g);
+	teardown(state);
+	assert_int_equal(fake_blocked.id, 0);
+	setup(state);
+}
+
 /* ---- map / unmap ------------------------------------------------------------------ */
 
 static void map_unmap_rules(void **state)
@@ -720,6 +737,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(register_probes_existing_devices, setup, teardown),
 		cmocka_unit_test_setup_teardown(ownership_rules, setup, teardown),
 		cmocka_unit_test_setup_teardown(attach_rollback_and_detach, setup, teardown),
+		cmocka_unit_test_setup_teardown(static_domain_ids_restart, setup, teardown),
 		cmocka_unit_test_setup_teardown(map_unmap_rules, setup, teardown),
 		cmocka_unit_test(resv_insert_merges_same_type),
 		cmocka_unit_test_setup_teardown(resv_sysfs_format, setup, teardown),

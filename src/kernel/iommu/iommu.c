@@ -25,6 +25,11 @@ static unsigned def_domain_type = IOMMU_DOMAIN_DMA;
 static bool dma_strict = true;          /* arm64: CONFIG_IOMMU_DEFAULT_DMA_STRICT */
 static bool passthrough_from_cmdline, strict_from_cmdline;
 static u32 next_domain_id = 1;
+/*
+ * Drivers' static identity/blocked domains outlive a boot: remember them so
+ * that their ids restart with the rest at the next boot (deterministic logs).
+ */
+static struct iommu_domain *static_domains[16];
 static LIST_HEAD(iommu_device_list);
 /* The buses whose devices can sit behind an IOMMU. */
 static const char *const iommu_bus_names[] = { "platform", "amba", "pci" };
@@ -148,6 +153,11 @@ void iommu_subsys_exit(void)
 	iommu_groups_forget_all();
 	iommu_class_forget();
 	INIT_LIST_HEAD(&iommu_device_list);
+	for (size_t i = 0; i < ARRAY_SIZE(static_domains); i++) {
+		if (static_domains[i])
+			static_domains[i]->id = 0;
+		static_domains[i] = NULL;
+	}
 	next_domain_id = 1;
 }
 
@@ -392,6 +402,18 @@ static const struct iommu_ops *dev_iommu_ops(struct device *dev)
 	return NULL;
 }
 
+static void note_static_domain(struct iommu_domain *d)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(static_domains); i++) {
+		if (static_domains[i] == d)
+			return;
+		if (!static_domains[i]) {
+			static_domains[i] = d;
+			return;
+		}
+	}
+}
+
 static bool is_static_domain(const struct iommu_ops *ops, struct iommu_domain *d)
 {
 	return ops && (d == ops->identity_domain || d == ops->blocked_domain);
@@ -406,12 +428,14 @@ static struct iommu_domain *__iommu_domain_alloc(const struct iommu_ops *ops,
 		d = ops->identity_domain;
 		d->owner = ops;
 		iommu_domain_assign_id(d);
+		note_static_domain(d);
 		return d;
 	}
 	if (type == IOMMU_DOMAIN_BLOCKED && ops->blocked_domain) {
 		d = ops->blocked_domain;
 		d->owner = ops;
 		iommu_domain_assign_id(d);
+		note_static_domain(d);
 		return d;
 	}
 	if (!(type & __IOMMU_DOMAIN_PAGING) || !ops->domain_alloc_paging)
