@@ -688,6 +688,12 @@ static void test_unbind_while_open(void **state)
 	struct vfio_device_info di = { .argsz = sizeof(di) };
 	assert_int_equal(lab_ioctl(d, VFIO_DEVICE_GET_INFO, &di), -1);
 	assert_int_equal(errno, ENODEV);
+	/* The group lost its last VFIO device: container and ownership released. */
+	struct vfio_group_status st = { .argsz = sizeof(st) };
+	assert_int_equal(lab_ioctl(c.group, VFIO_GROUP_GET_STATUS, &st), -1);
+	assert_int_equal(errno, ENODEV);
+	assert_int_equal(sh("echo > /sys/bus/platform/devices/%s/driver_override", DEV0), 0);
+	assert_int_equal(sh("echo %s > /sys/bus/platform/drivers/dma-copy/bind", DEV0), 0);
 	assert_int_equal(lab_close(d), 0);
 	assert_int_equal(lab_close(c.group), 0);
 	shutdown_checked();

@@ -40,6 +40,8 @@ static int next_device_index;
 
 /* ---- groups ------------------------------------------------------------ */
 
+static void group_detach_container(struct vfio_group *g);
+
 static void vfio_device_put(struct vfio_device *vdev)
 {
 	if (--vdev->refs == 0 && vdev->ops->release)
@@ -145,7 +147,9 @@ void vfio_unregister_group_dev(struct vfio_device *vdev)
 	}
 	vdev->unregistered = true;
 	list_del_init(&vdev->group_next);
-	g->drivers--;
+	/* The group's last VFIO device going: its container and ownership go too. */
+	if (--g->drivers == 0 && g->container)
+		group_detach_container(g);
 	group_maybe_free(g);
 	vdev->group = NULL;
 	vfio_device_put(vdev);
