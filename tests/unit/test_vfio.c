@@ -962,6 +962,47 @@ static void test_dirty_pages(void **state)
 	shutdown_checked();
 }
 
+/* Two groups in one container share its mappings; the last one leaving drops them. */
+static void test_two_groups(void **state)
+{
+	boot(UNSAFE);
+	struct ctx c;
+	setup_ctx(&c, DEV0);
+	size_t sz = 0x4000;
+	uint8_t *b = buffer(sz);
+	memset(b, 0x77, 0x1000);
+	assert_int_equal(map(c.container, b, 0x100000, sz, RW), 0);
+	/* The second group joins a container that already has a backend and mappings. */
+	assert_int_equal(to_vfio(DEV1, "dma-copy"), 0);
+	int g1 = open_group(group_of(DEV1));
+	assert_int_equal(lab_ioctl(g1, VFIO_GROUP_SET_CONTAINER, &c.container), 0);
+	int d1 = lab_ioctl(g1, VFIO_GROUP_GET_DEVICE_FD, DEV1);
+	assert_true(d1 >= 0);
+	/* A device fd comes only from its own group. */
+	assert_int_equal(lab_ioctl(c.group, VFIO_GROUP_GET_DEVICE_FD, DEV1), -1);
+	assert_int_equal(errno, ENODEV);
+	start_copy(d1, 0x100000, 0x101000, 0x1000);
+	assert_int_equal(reg_read(d1, REG_STATUS) & 6, 2);
+	assert_memory_equal(b, b + 0x1000, 0x1000);
+	assert_int_equal(lab_close(d1), 0);
+	/* One group leaves: the mappings stay for the other. */
+	assert_int_equal(lab_ioctl(g1, VFIO_GROUP_UNSET_CONTAINER, NULL), 0);
+	assert_int_equal(map(c.container, b, 0x100000, sz, RW), -EEXIST);
+	int d0 = lab_ioctl(c.group, VFIO_GROUP_GET_DEVICE_FD, DEV0);
+	memset(b + 0x2000, 0, 0x1000);
+	start_copy(d0, 0x100000, 0x102000, 0x1000);
+	assert_int_equal(reg_read(d0, REG_STATUS) & 6, 2);
+	assert_memory_equal(b, b + 0x2000, 0x1000);
+	assert_int_equal(lab_close(d0), 0);
+	/* The last one leaves: the backend and its mappings go. */
+	assert_int_equal(lab_ioctl(c.group, VFIO_GROUP_UNSET_CONTAINER, NULL), 0);
+	assert_int_equal(lab_ioctl(g1, VFIO_GROUP_SET_CONTAINER, &c.container), 0);
+	assert_int_equal(lab_ioctl(c.container, VFIO_SET_IOMMU, (void *)VFIO_TYPE1v2_IOMMU), 0);
+	assert_int_equal(map(c.container, b, 0x100000, sz, RW), 0);
+	munmap(b, sz);
+	shutdown_checked();
+}
+
 static int teardown(void **state)
 {
 	lab_close_all();
@@ -994,6 +1035,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_fail_nth, teardown),
 		cmocka_unit_test_teardown(test_update_vaddr, teardown),
 		cmocka_unit_test_teardown(test_dirty_pages, teardown),
+		cmocka_unit_test_teardown(test_two_groups, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
