@@ -24,6 +24,7 @@
 #include "iommulab/fd.h"
 #include "kernel/base/sysfs.h"
 #include "kernel/vfio/vfio.h"
+#include "kernel/vfio/uaccess.h"
 
 /* Character device numbers the lab reports (misc vfio is 10:196 in Linux). */
 #define VFIO_MISC_MAJOR 10
@@ -351,10 +352,9 @@ static long group_ioctl(struct lab_file *f, unsigned long req, void *arg)
 {
 	switch (req) {
 	case VFIO_GROUP_SET_CONTAINER: {
-		if (vfio_bad_uptr((unsigned long)arg))
-			return -EFAULT;
 		int cfd;
-		memcpy(&cfd, arg, sizeof(cfd));
+		if (copy_from_user(&cfd, arg, sizeof(cfd)))
+			return -EFAULT;
 		struct lab_file *c = fd_get(cfd);
 		if (!c && (cfd < 0 || syscall(SYS_fcntl, cfd, F_GETFD) < 0))
 			return -EBADF;
@@ -439,8 +439,26 @@ static ssize_t sys_read(struct lab_file *f, void *buf, size_t count, off_t off)
 	if ((size_t)off >= f->sys.len)
 		return 0;
 	size_t n = MIN(count, f->sys.len - (size_t)off);
-	memcpy(buf, f->sys.buf + off, n);
+	if (copy_to_user(buf, f->sys.buf + off, n))
+		return -EFAULT;
 	return (ssize_t)n;
+}
+
+/* One write(2) to an attribute: the store sees the whole buffer (at most a page, as kernfs). */
+static ssize_t sys_write(struct lab_file *f, const void *ubuf, size_t count)
+{
+	size_t n = MIN(count, (size_t)PAGE_SIZE);
+	char *kbuf = malloc(n + 1);
+	if (!kbuf)
+		return -ENOMEM;
+	if (copy_from_user(kbuf, ubuf, n)) {
+		free(kbuf);
+		return -EFAULT;
+	}
+	kbuf[n] = 0;
+	ssize_t ret = sysfs_write(f->sys.path, kbuf, n);
+	free(kbuf);
+	return ret;
 }
 
 static ssize_t file_rw(struct lab_file *f, void *buf, size_t count, off_t off, bool write)
@@ -456,7 +474,7 @@ static ssize_t file_rw(struct lab_file *f, void *buf, size_t count, off_t off, b
 			return sys_read(f, buf, count, off);
 		if ((f->flags & O_ACCMODE) == O_RDONLY)
 			return -EBADF;
-		return sysfs_write(f->sys.path, buf, count);
+		return sys_write(f, buf, count);
 	case LF_DIR:
 		return -EISDIR;
 	default:

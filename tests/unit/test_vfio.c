@@ -1003,6 +1003,70 @@ static void test_two_groups(void **state)
 	shutdown_checked();
 }
 
+/* Bad user pointers get -EFAULT, as from Linux's copy_{from,to}_user; nothing crashes. */
+static void test_bad_pointers(void **state)
+{
+	boot(UNSAFE);
+	struct ctx c;
+	setup_ctx(&c, DEV0);
+	/* Two pages: read-write, then none. */
+	uint8_t *p = mmap(NULL, 0x2000, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(p != MAP_FAILED);
+	assert_int_equal(mprotect(p + 0x1000, 0x1000, PROT_NONE), 0);
+	void *bad = p + 0x1000;
+	assert_int_equal(lab_ioctl(c.container, VFIO_IOMMU_MAP_DMA, bad), -1);
+	assert_int_equal(errno, EFAULT);
+	assert_int_equal(lab_ioctl(c.container, VFIO_IOMMU_UNMAP_DMA, bad), -1);
+	assert_int_equal(errno, EFAULT);
+	assert_int_equal(lab_ioctl(c.container, VFIO_IOMMU_GET_INFO, bad), -1);
+	assert_int_equal(errno, EFAULT);
+	/* GET_INFO into a read-only buffer: the copy back fails. */
+	struct vfio_iommu_type1_info *ro = (void *)p;
+	memset(ro, 0, sizeof(*ro));
+	ro->argsz = sizeof(*ro);
+	assert_int_equal(mprotect(p, 0x1000, PROT_READ), 0);
+	assert_int_equal(lab_ioctl(c.container, VFIO_IOMMU_GET_INFO, ro), -1);
+	assert_int_equal(errno, EFAULT);
+	assert_int_equal(mprotect(p, 0x1000, PROT_READ | PROT_WRITE), 0);
+	assert_int_equal(lab_ioctl(c.group, VFIO_GROUP_SET_CONTAINER, bad), -1);
+	assert_int_equal(errno, EFAULT);
+	assert_int_equal(lab_ioctl(c.group, VFIO_GROUP_GET_STATUS, bad), -1);
+	assert_int_equal(errno, EFAULT);
+	assert_int_equal(lab_ioctl(c.group, VFIO_GROUP_GET_DEVICE_FD, bad), -1);
+	assert_int_equal(errno, EFAULT);
+	/* A name running into the unreadable page: -EFAULT; a page with no NUL: -EINVAL. */
+	memset(p, 'x', 0x1000);
+	assert_int_equal(lab_ioctl(c.group, VFIO_GROUP_GET_DEVICE_FD, p + 0x800), -1);
+	assert_int_equal(errno, EFAULT);
+	assert_int_equal(lab_ioctl(c.group, VFIO_GROUP_GET_DEVICE_FD, p), -1);
+	assert_int_equal(errno, EINVAL);
+	int d = lab_ioctl(c.group, VFIO_GROUP_GET_DEVICE_FD, DEV0);
+	assert_true(d >= 0);
+	assert_int_equal(lab_ioctl(d, VFIO_DEVICE_GET_INFO, bad), -1);
+	assert_int_equal(errno, EFAULT);
+	assert_int_equal(lab_ioctl(d, VFIO_DEVICE_GET_REGION_INFO, bad), -1);
+	assert_int_equal(errno, EFAULT);
+	/* SET_IRQS whose data runs into the unreadable page. */
+	struct vfio_irq_set *s = (void *)(p + 0x1000 - sizeof(*s));
+	*s = (struct vfio_irq_set){ .argsz = sizeof(*s) + 4, .flags = VFIO_IRQ_SET_DATA_EVENTFD |
+				    VFIO_IRQ_SET_ACTION_TRIGGER, .index = 0, .start = 0, .count = 1 };
+	assert_int_equal(lab_ioctl(d, VFIO_DEVICE_SET_IRQS, s), -1);
+	assert_int_equal(errno, EFAULT);
+	assert_int_equal(lab_pread(d, bad, 4, 0), -1);
+	assert_int_equal(errno, EFAULT);
+	assert_int_equal(lab_pwrite(d, bad, 4, 0x8), -1);
+	assert_int_equal(errno, EFAULT);
+	int fd = lab_open("/sys/bus/platform/devices/" DEV0 "/driver_override", O_RDWR, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(lab_read(fd, bad, 16), -1);
+	assert_int_equal(errno, EFAULT);
+	assert_int_equal(lab_write(fd, bad, 4), -1);
+	assert_int_equal(errno, EFAULT);
+	lab_close(fd);
+	munmap(p, 0x2000);
+	shutdown_checked();
+}
+
 static int teardown(void **state)
 {
 	lab_close_all();
@@ -1036,6 +1100,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_update_vaddr, teardown),
 		cmocka_unit_test_teardown(test_dirty_pages, teardown),
 		cmocka_unit_test_teardown(test_two_groups, teardown),
+		cmocka_unit_test_teardown(test_bad_pointers, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

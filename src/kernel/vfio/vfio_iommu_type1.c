@@ -25,6 +25,7 @@
 #include "hw/machine.h"
 #include "common/dt.h"
 #include "vfio.h"
+#include "uaccess.h"
 
 struct vfio_type1_params vfio_type1_params = {
 	.dma_entry_limit = 65535,
@@ -500,11 +501,26 @@ static int verify_bitmap_size(u64 npages, u64 bitmap_size)
  * Every page of a mapping is pinned and mapped for a device that cannot
  * report what it wrote, so all of them count as dirty (as in Linux).
  */
-static void mark_dirty(u64 *bitmap, u64 base_iova, unsigned pgshift, const struct vfio_dma *dma)
+static int mark_dirty(u64 *ubitmap, u64 base_iova, unsigned pgshift, const struct vfio_dma *dma)
 {
 	u64 first = (dma->iova - base_iova) >> pgshift, n = dma->size >> pgshift;
-	for (u64 b = first; b < first + n; b++)
-		bitmap[b / 64] |= 1ull << (b % 64);
+	u64 w = first / 64, wend = (first + n + 63) / 64;
+	u64 buf[64];
+	/* Read-modify-write the user's words, a few at a time. */
+	while (w < wend) {
+		u64 cnt = MIN(wend - w, (u64)ARRAY_SIZE(buf));
+		if (copy_from_user(buf, ubitmap + w, cnt * 8))
+			return -EFAULT;
+		for (u64 i = 0; i < cnt * 64; i++) {
+			u64 b = (w * 64) + i;
+			if (b >= first && b < first + n)
+				buf[i / 64] |= 1ull << (i % 64);
+		}
+		if (copy_to_user(ubitmap + w, buf, cnt * 8))
+			return -EFAULT;
+		w += cnt;
+	}
+	return 0;
 }
 
 static int do_unmap(struct vfio_iommu *iommu, struct vfio_iommu_type1_dma_unmap *unmap,
@@ -563,8 +579,11 @@ static int do_unmap(struct vfio_iommu *iommu, struct vfio_iommu_type1_dma_unmap 
 			break;
 		if (!iommu->v2 && iova > d->iova)
 			break;
-		if (unmap->flags & VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP)
-			mark_dirty((u64 *)(uintptr_t)bitmap->data, iova, __builtin_ctzll(pgsize), d);
+		if ((unmap->flags & VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP) &&
+		    mark_dirty((u64 *)(uintptr_t)bitmap->data, iova, __builtin_ctzll(pgsize), d)) {
+			unmap->size = unmapped;
+			return -EFAULT;
+		}
 		unmapped += d->size;
 		remove_dma(iommu, d);
 	}
@@ -1004,9 +1023,8 @@ static long get_info(struct vfio_iommu *iommu, unsigned long arg)
 	size_t minsz = offsetofend(struct vfio_iommu_type1_info, iova_pgsizes);
 	size_t capsz = offsetofend(struct vfio_iommu_type1_info, cap_offset);
 
-	if (vfio_bad_uptr(arg))
+	if (copy_from_user(&info, (void *)arg, minsz))
 		return -EFAULT;
-	memcpy(&info, (void *)arg, minsz);
 	if (info.argsz < minsz)
 		return -EINVAL;
 	if (info.argsz >= capsz) {
@@ -1050,13 +1068,15 @@ static long get_info(struct vfio_iommu *iommu, unsigned long arg)
 			info.argsz = sizeof(info) + c.size;
 		} else {
 			cap_shift(&c, sizeof(info));
-			memcpy((u8 *)arg + sizeof(info), c.buf, c.size);
+			if (copy_to_user((u8 *)arg + sizeof(info), c.buf, c.size)) {
+				kfree(c.buf);
+				return -EFAULT;
+			}
 			info.cap_offset = sizeof(info);
 		}
 	}
 	kfree(c.buf);
-	memcpy((void *)arg, &info, minsz);
-	return 0;
+	return copy_to_user((void *)arg, &info, minsz) ? -EFAULT : 0;
 }
 
 static long dirty_pages(struct vfio_iommu *iommu, unsigned long arg)
@@ -1068,9 +1088,8 @@ static long dirty_pages(struct vfio_iommu *iommu, unsigned long arg)
 
 	if (!iommu->v2)
 		return -EACCES;
-	if (vfio_bad_uptr(arg))
+	if (copy_from_user(&dirty, (void *)arg, minsz))
 		return -EFAULT;
-	memcpy(&dirty, (void *)arg, minsz);
 	if (dirty.argsz < minsz || dirty.flags & ~mask)
 		return -EINVAL;
 	/* Exactly one action. */
@@ -1087,7 +1106,8 @@ static long dirty_pages(struct vfio_iommu *iommu, unsigned long arg)
 	struct vfio_iommu_type1_dirty_bitmap_get range;
 	if (dirty.argsz - minsz < sizeof(range))
 		return -EINVAL;
-	memcpy(&range, (u8 *)arg + minsz, sizeof(range));
+	if (copy_from_user(&range, (u8 *)arg + minsz, sizeof(range)))
+		return -EFAULT;
 	if (range.iova + range.size < range.iova)
 		return -EINVAL;
 	if (vfio_bad_uptr((unsigned long)range.bitmap.data) || !range.bitmap.pgsize)
@@ -1112,8 +1132,9 @@ static long dirty_pages(struct vfio_iommu *iommu, unsigned long arg)
 		return -EINVAL;
 	for (d = dma_lower_bound(iommu, range.iova); d && d->iova <= last;
 	     d = d->iova + d->size ? dma_lower_bound(iommu, d->iova + d->size) : NULL)
-		mark_dirty((u64 *)(uintptr_t)range.bitmap.data, range.iova,
-			   __builtin_ctzll(pgsize), d);
+		if (mark_dirty((u64 *)(uintptr_t)range.bitmap.data, range.iova,
+			       __builtin_ctzll(pgsize), d))
+			return -EFAULT;
 	return 0;
 }
 
@@ -1131,9 +1152,8 @@ static long type1_ioctl(void *data, unsigned int cmd, unsigned long arg)
 		size_t minsz = offsetofend(struct vfio_iommu_type1_dma_map, size);
 		u32 mask = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE |
 			   VFIO_DMA_MAP_FLAG_VADDR;
-		if (vfio_bad_uptr(arg))
+		if (copy_from_user(&map, (void *)arg, minsz))
 			return -EFAULT;
-		memcpy(&map, (void *)arg, minsz);
 		if (map.argsz < minsz || map.flags & ~mask)
 			return -EINVAL;
 		return do_map(iommu, &map);
@@ -1143,9 +1163,8 @@ static long type1_ioctl(void *data, unsigned int cmd, unsigned long arg)
 		size_t minsz = offsetofend(struct vfio_iommu_type1_dma_unmap, size);
 		u32 mask = VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP | VFIO_DMA_UNMAP_FLAG_VADDR |
 			   VFIO_DMA_UNMAP_FLAG_ALL;
-		if (vfio_bad_uptr(arg))
+		if (copy_from_user(&unmap, (void *)arg, minsz))
 			return -EFAULT;
-		memcpy(&unmap, (void *)arg, minsz);
 		if (unmap.argsz < minsz || unmap.flags & ~mask)
 			return -EINVAL;
 		if ((unmap.flags & VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP) &&
@@ -1155,7 +1174,8 @@ static long type1_ioctl(void *data, unsigned int cmd, unsigned long arg)
 		if (unmap.flags & VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP) {
 			if (unmap.argsz < minsz + sizeof(bitmap))
 				return -EINVAL;
-			memcpy(&bitmap, (u8 *)arg + minsz, sizeof(bitmap));
+			if (copy_from_user(&bitmap, (u8 *)arg + minsz, sizeof(bitmap)))
+				return -EFAULT;
 			if (vfio_bad_uptr((unsigned long)bitmap.data) || !bitmap.pgsize)
 				return -EINVAL;
 			int r = verify_bitmap_size(unmap.size >> __builtin_ctzll(bitmap.pgsize),
@@ -1166,8 +1186,7 @@ static long type1_ioctl(void *data, unsigned int cmd, unsigned long arg)
 		int ret = do_unmap(iommu, &unmap, &bitmap);
 		if (ret)
 			return ret;
-		memcpy((void *)arg, &unmap, minsz);
-		return 0;
+		return copy_to_user((void *)arg, &unmap, minsz) ? -EFAULT : 0;
 	}
 	case VFIO_IOMMU_DIRTY_PAGES:
 		return dirty_pages(iommu, arg);

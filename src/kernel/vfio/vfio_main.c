@@ -13,6 +13,7 @@
 #include "kernel/base/printk.h"
 #include "kernel/iommu/iommu.h"
 #include "vfio.h"
+#include "uaccess.h"
 
 struct vfio_group {
 	struct list_head next;             /* vfio_groups */
@@ -299,9 +300,8 @@ long vfio_group_ioctl(struct vfio_group *g, unsigned int cmd, unsigned long arg)
 	case VFIO_GROUP_GET_STATUS: {
 		struct vfio_group_status st;
 		size_t minsz = offsetofend(struct vfio_group_status, flags);
-		if (vfio_bad_uptr(arg))
+		if (copy_from_user(&st, (void *)arg, minsz))
 			return -EFAULT;
-		memcpy(&st, (void *)arg, minsz);
 		if (st.argsz < minsz)
 			return -EINVAL;
 		st.flags = 0;
@@ -311,8 +311,7 @@ long vfio_group_ioctl(struct vfio_group *g, unsigned int cmd, unsigned long arg)
 			st.flags |= VFIO_GROUP_FLAGS_CONTAINER_SET | VFIO_GROUP_FLAGS_VIABLE;
 		else if (!iommu_group_dma_owner_claimed(g->iommu_group))
 			st.flags |= VFIO_GROUP_FLAGS_VIABLE;
-		memcpy((void *)arg, &st, minsz);
-		return 0;
+		return copy_to_user((void *)arg, &st, minsz) ? -EFAULT : 0;
 	}
 	case VFIO_GROUP_UNSET_CONTAINER:
 		if (!g->container)
@@ -326,14 +325,25 @@ long vfio_group_ioctl(struct vfio_group *g, unsigned int cmd, unsigned long arg)
 	}
 }
 
+static int vfio_group_find_open(struct vfio_group *g, const char *name, struct vfio_device **out);
+
 int vfio_group_get_device(struct vfio_group *g, unsigned long arg, struct vfio_device **out)
 {
-	if (vfio_bad_uptr(arg))
-		return -EFAULT;
-	const char *name = (const char *)arg;
-	size_t len = strnlen(name, PAGE_SIZE);
-	if (len == PAGE_SIZE)
-		return -EINVAL;
+	char *name = kmalloc(PAGE_SIZE);
+	if (!name)
+		return -ENOMEM;
+	long len = strncpy_from_user_lab(name, (const char *)arg, PAGE_SIZE);
+	if (len < 0) {
+		kfree(name);
+		return (int)len;
+	}
+	int ret = vfio_group_find_open(g, name, out);
+	kfree(name);
+	return ret;
+}
+
+static int vfio_group_find_open(struct vfio_group *g, const char *name, struct vfio_device **out)
+{
 	struct vfio_device *vdev, *found = NULL;
 	list_for_each_entry(vdev, &g->devices, group_next)
 		if (!strcmp(dev_name(vdev->dev), name))

@@ -19,6 +19,7 @@
 #include "kernel/iommu/iommu.h"
 #include "kernel/of/of.h"
 #include "vfio_platform.h"
+#include "uaccess.h"
 
 bool vfio_platform_reset_required = true;
 
@@ -113,21 +114,24 @@ static ssize_t vp_rw(struct vfio_device *vdev, void *buf, size_t count, u64 pos,
 	if (off >= r->size)
 		return -EINVAL;
 	count = MIN(count, r->size - off);
-	if (count && vfio_bad_uptr((unsigned long)buf))
-		return -EFAULT;
 	size_t done = 0;
 	while (done < count) {
 		unsigned w = access_width(off + done, count - done);
 		u64 v = 0;
 		if (write) {
-			memcpy(&v, (u8 *)buf + done, w);
+			if (copy_from_user(&v, (u8 *)buf + done, w))
+				break;
 			hw_mmio_write(m, r->addr + off + done, w, v);
 		} else {
 			hw_mmio_read(m, r->addr + off + done, w, &v);
-			memcpy((u8 *)buf + done, &v, w);
+			if (copy_to_user((u8 *)buf + done, &v, w))
+				break;
 		}
 		done += w;
 	}
+	/* Nothing moved: the buffer itself was bad (-EFAULT, as Linux). */
+	if (count && !done)
+		return -EFAULT;
 	/*
 	 * Let the machine act on a write (a DMA start): virtual time runs long
 	 * enough for the longest transfer, then the device's lines are looked at.
@@ -297,21 +301,11 @@ static long vp_ioctl(struct vfio_device *vdev, unsigned int cmd, unsigned long a
 	struct vfio_platform_device *vp = to_vp(vdev);
 
 	switch (cmd) {
-	case VFIO_DEVICE_GET_INFO:
-	case VFIO_DEVICE_GET_REGION_INFO:
-	case VFIO_DEVICE_GET_IRQ_INFO:
-	case VFIO_DEVICE_SET_IRQS:
-		if (vfio_bad_uptr(arg))
-			return -EFAULT;
-		break;
-	default:
-		break;
-	}
-	switch (cmd) {
 	case VFIO_DEVICE_GET_INFO: {
 		struct vfio_device_info info;
 		size_t minsz = offsetofend(struct vfio_device_info, num_irqs);
-		memcpy(&info, (void *)arg, minsz);
+		if (copy_from_user(&info, (void *)arg, minsz))
+			return -EFAULT;
 		if (info.argsz < minsz)
 			return -EINVAL;
 		info.flags = VFIO_DEVICE_FLAGS_PLATFORM;
@@ -319,13 +313,13 @@ static long vp_ioctl(struct vfio_device *vdev, unsigned int cmd, unsigned long a
 			info.flags |= VFIO_DEVICE_FLAGS_RESET;
 		info.num_regions = vp->num_regions;
 		info.num_irqs = vp->num_irqs;
-		memcpy((void *)arg, &info, minsz);
-		return 0;
+		return copy_to_user((void *)arg, &info, minsz) ? -EFAULT : 0;
 	}
 	case VFIO_DEVICE_GET_REGION_INFO: {
 		struct vfio_region_info info;
 		size_t minsz = offsetofend(struct vfio_region_info, offset);
-		memcpy(&info, (void *)arg, minsz);
+		if (copy_from_user(&info, (void *)arg, minsz))
+			return -EFAULT;
 		if (info.argsz < minsz)
 			return -EINVAL;
 		if (info.index >= vp->num_regions)
@@ -333,26 +327,26 @@ static long vp_ioctl(struct vfio_device *vdev, unsigned int cmd, unsigned long a
 		info.offset = (u64)info.index << VFIO_PLATFORM_OFFSET_SHIFT;
 		info.size = vp->regions[info.index].size;
 		info.flags = vp->regions[info.index].flags;
-		memcpy((void *)arg, &info, minsz);
-		return 0;
+		return copy_to_user((void *)arg, &info, minsz) ? -EFAULT : 0;
 	}
 	case VFIO_DEVICE_GET_IRQ_INFO: {
 		struct vfio_irq_info info;
 		size_t minsz = offsetofend(struct vfio_irq_info, count);
-		memcpy(&info, (void *)arg, minsz);
+		if (copy_from_user(&info, (void *)arg, minsz))
+			return -EFAULT;
 		if (info.argsz < minsz)
 			return -EINVAL;
 		if (info.index >= vp->num_irqs)
 			return -EINVAL;
 		info.flags = vp->irqs[info.index].flags;
 		info.count = 1;
-		memcpy((void *)arg, &info, minsz);
-		return 0;
+		return copy_to_user((void *)arg, &info, minsz) ? -EFAULT : 0;
 	}
 	case VFIO_DEVICE_SET_IRQS: {
 		struct vfio_irq_set hdr;
 		size_t minsz = offsetofend(struct vfio_irq_set, count);
-		memcpy(&hdr, (void *)arg, minsz);
+		if (copy_from_user(&hdr, (void *)arg, minsz))
+			return -EFAULT;
 		if (hdr.argsz < minsz || hdr.index >= vp->num_irqs ||
 		    hdr.count >= UINT32_MAX - hdr.start ||
 		    hdr.flags & ~(VFIO_IRQ_SET_DATA_TYPE_MASK | VFIO_IRQ_SET_ACTION_TYPE_MASK))
@@ -369,8 +363,9 @@ static long vp_ioctl(struct vfio_device *vdev, unsigned int cmd, unsigned long a
 		if (size && hdr.argsz - minsz < hdr.count * size)
 			return -EINVAL;
 		u8 data[8] = { 0 };
-		if (size && hdr.count)
-			memcpy(data, (u8 *)arg + minsz, MIN(sizeof(data), hdr.count * size));
+		if (size && hdr.count &&
+		    copy_from_user(data, (u8 *)arg + minsz, MIN(sizeof(data), hdr.count * size)))
+			return -EFAULT;
 		return set_irqs(vp, &hdr, data);
 	}
 	case VFIO_DEVICE_RESET:
