@@ -255,6 +255,49 @@ static void test_module_defers_masters(void **state)
 	assert_true(bound("9050000.iommu"));
 }
 
+#define LINUX_DTS(p) LAB_SRCDIR "/../shared/linux-dts/" p
+#define SEATTLE_B0 LINUX_DTS("legacy-mmu-masters/arch/arm64/boot/dts/amd/amd-overdrive-rev-b0.dts")
+#define JUNO_R2 LINUX_DTS("linux-6.12/arch/arm64/boot/dts/arm/juno-r2.dts")
+
+static void test_legacy_binding_as_module(void **state)
+{
+	boot(SEATTLE_B0, "lab.module=arm-smmu");
+	assert_false(bound("e0600000.smmu"));
+	assert_int_equal(kernel_modprobe("arm-smmu", NULL), 0);
+	kernel_run_pending();
+	/* The SMMUs probe, but Linux has no legacy support in a module. */
+	assert_true(bound("e0600000.smmu"));
+	assert_true(bound("e0800000.smmu"));
+	assert_int_equal(sh("expect dmesg 'arm-smmu: deprecated \"mmu-masters\" DT property in use; SMMU support unavailable'", NULL), 0);
+	assert_int_equal(group_of("e0700000.xgmac"), -1);
+	assert_int_equal(group_of("e0900000.xgmac"), -1);
+	/* No master pins it. */
+	assert_int_equal(kernel_rmmod("arm-smmu"), 0);
+	assert_false(bound("e0600000.smmu"));
+}
+
+static void test_legacy_binding_built_in(void **state)
+{
+	const char *out;
+
+	boot(SEATTLE_B0, NULL);
+	assert_int_equal(sh("expect dmesg 'arm-smmu: deprecated \"mmu-masters\" DT property in use; DMA API support unavailable'", NULL), 0);
+	assert_true(group_of("e0700000.xgmac") >= 0);
+	assert_true(group_of("e0900000.xgmac") >= 0);
+	assert_int_equal(sh("cat /sys/bus/platform/devices/e0700000.xgmac/iommu_group/type", &out), 0);
+	assert_string_equal(out, "identity\n");
+}
+
+static void test_match_most_specific_compatible(void **state)
+{
+	boot(JUNO_R2, NULL);
+	/*
+	 * "arm,mmu-401", "arm,smmu-v1": an MMU-401, whose 64K granule the
+	 * driver adds to the AArch32-L page sizes (a generic v1 has none).
+	 */
+	assert_int_equal(sh("expect dmesg 'arm-smmu 7fb30000.iommu: \tSupported page sizes: 0x60211000'", NULL), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -264,6 +307,9 @@ int main(void)
 		cmocka_unit_test_teardown(test_smr_reuse_overlap_exhaustion, teardown),
 		cmocka_unit_test_teardown(test_context_bank_exhaustion, teardown),
 		cmocka_unit_test_teardown(test_module_defers_masters, teardown),
+		cmocka_unit_test_teardown(test_legacy_binding_as_module, teardown),
+		cmocka_unit_test_teardown(test_legacy_binding_built_in, teardown),
+		cmocka_unit_test_teardown(test_match_most_specific_compatible, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,8 +11,9 @@
  *   arm-smmu.disable_bypass=1;
  * - a paging domain gets a stage-1 context bank at its first attach
  *   (ASID = bank index); identity = S2CR bypass, blocked = S2CR fault;
- * - the legacy "mmu-masters" binding works only with the driver built in,
- *   its masters default to identity, and legacy and generic SMMUs do not mix.
+ * - the legacy "mmu-masters" binding works only with the driver built in
+ *   (as a module the SMMU probes but serves no master), its masters default
+ *   to identity, and legacy and generic SMMUs do not mix.
  *
  * Test hook (not Linux): arm-smmu.lab_skip_tlbi=1 skips every TLB
  * invalidation so that the oracle's stale-IOTLB check can be exercised.
@@ -432,6 +433,9 @@ static int arm_smmu_register_legacy_master(struct device *dev,
 	struct arm_smmu_instance *inst;
 	u32 cells;
 
+	/* Without the legacy-binding support (a module), no master joins. */
+	if (!smmu_glue_built_in())
+		return -ENODEV;
 	if (np < 0 || dt_prop_u32(fdt, np, "#stream-id-cells", &cells))
 		return -ENODEV;
 
@@ -789,12 +793,15 @@ static int arm_smmu_check_binding(struct device *dev, const void *fdt, int np)
 	bool legacy = fdt_getprop(fdt, np, "mmu-masters", NULL) != NULL;
 
 	if (legacy && !using_generic_binding) {
-		if (!smmu_glue_built_in()) {
-			dev_err(dev, "deprecated \"mmu-masters\" binding needs arm-smmu built in (not a module); not probing");
-			return -ENODEV;
-		}
+		/*
+		 * Linux supports the legacy binding only with the driver built
+		 * in (ARM_SMMU_LEGACY_DT_BINDINGS depends on ARM_SMMU=y). As a
+		 * module the SMMU still probes and resets, but no master is
+		 * registered with it: "SMMU support unavailable".
+		 */
 		if (!using_legacy_binding)
-			pr_notice("arm-smmu: deprecated \"mmu-masters\" DT property in use; DMA API support unavailable");
+			pr_notice("arm-smmu: deprecated \"mmu-masters\" DT property in use; %s support unavailable",
+				  smmu_glue_built_in() ? "DMA API" : "SMMU");
 		using_legacy_binding = true;
 		return 0;
 	}
@@ -814,13 +821,22 @@ static int arm_smmu_dt_probe(struct arm_smmu_instance *inst, struct device *dev,
 	u32 global_irqs;
 	int ret;
 
-	for (const struct of_device_id *id = arm_smmu_of_match; id->compatible; id++)
-		if (fdt_node_check_compatible(fdt, np, id->compatible) == 0) {
-			data = id->data;
-			break;
-		}
-	if (!data)
-		return -ENODEV;
+	/*
+	 * The best match is the node's most specific compatible the table
+	 * knows (Linux's of_match_node scores by position in the node's
+	 * list): "arm,mmu-401", "arm,smmu-v1" is an MMU-401, not a generic v1.
+	 */
+	for (int i = 0; !data; i++) {
+		const char *compat = fdt_stringlist_get(fdt, np, "compatible", i, NULL);
+
+		if (!compat)
+			return -ENODEV;
+		for (const struct of_device_id *id = arm_smmu_of_match; id->compatible; id++)
+			if (!strcmp(compat, id->compatible)) {
+				data = id->data;
+				break;
+			}
+	}
 	smmu->version = data->version;
 	smmu->model = data->model;
 
