@@ -82,26 +82,30 @@ void lab_unlock(void)
 #define NCHUNKS 1024   /* descriptors up to 1M */
 
 /* Read without the lock (the shim asks "is this fd ours?" on every call). */
-static _Atomic(struct lab_file *) *fdtab[NCHUNKS];
+typedef _Atomic(struct lab_file *) fd_slot;
+static _Atomic(fd_slot *) fdtab[NCHUNKS];
 
 static struct lab_file *fd_get(int fd)
 {
 	if (fd < 0 || fd >= CHUNK * NCHUNKS)
 		return NULL;
-	_Atomic(struct lab_file *) *c = fdtab[fd / CHUNK];
+	fd_slot *c = atomic_load(&fdtab[fd / CHUNK]);
 	return c ? atomic_load(&c[fd % CHUNK]) : NULL;
 }
 
+/* Under the lab lock. Chunks stay until exit: lock-free readers may hold them. */
 static int fd_store(int fd, struct lab_file *f)
 {
 	if (fd < 0 || fd >= CHUNK * NCHUNKS)
 		return -EMFILE;
-	if (!fdtab[fd / CHUNK]) {
-		fdtab[fd / CHUNK] = calloc(CHUNK, sizeof(**fdtab));
-		if (!fdtab[fd / CHUNK])
+	fd_slot *c = atomic_load(&fdtab[fd / CHUNK]);
+	if (!c) {
+		c = calloc(CHUNK, sizeof(*c));
+		if (!c)
 			return -ENOMEM;
+		atomic_store(&fdtab[fd / CHUNK], c);
 	}
-	atomic_store(&fdtab[fd / CHUNK][fd % CHUNK], f);
+	atomic_store(&c[fd % CHUNK], f);
 	return 0;
 }
 
@@ -305,13 +309,14 @@ void lab_close_all(void)
 {
 	lab_lock();
 	for (int c = 0; c < NCHUNKS; c++) {
-		if (!fdtab[c])
+		fd_slot *chunk = atomic_load(&fdtab[c]);
+		if (!chunk)
 			continue;
 		for (int i = 0; i < CHUNK; i++) {
-			struct lab_file *f = atomic_load(&fdtab[c][i]);
+			struct lab_file *f = atomic_load(&chunk[i]);
 			if (!f)
 				continue;
-			atomic_store(&fdtab[c][i], NULL);
+			atomic_store(&chunk[i], NULL);
 			syscall(SYS_close, c * CHUNK + i);
 			file_put(f);
 		}

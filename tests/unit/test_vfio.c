@@ -1071,6 +1071,11 @@ static int teardown(void **state)
 {
 	lab_close_all();
 	lab_shutdown();
+	/* Everything the kernel side allocated went back (containers, groups, frames). */
+	if (kalloc_outstanding() != 0) {
+		fprintf(stderr, "leak: %ld kernel allocations outstanding\n", kalloc_outstanding());
+		return -1;
+	}
 	return 0;
 }
 
