@@ -81,6 +81,38 @@ REAL(fstatat64, int, int, const char *, struct stat64 *, int)
 
 static bool booted;
 
+/*
+ * The lab lives in this process only: programs this one runs must not boot
+ * labs of their own, so the shim leaves LD_PRELOAD and the IOMMULAB_*
+ * variables (its own entries) out of what they inherit.
+ */
+static void forget_preload(void)
+{
+	const char *pre = getenv("LD_PRELOAD");
+	if (pre) {
+		char *copy = strdup(pre), *out = calloc(1, strlen(pre) + 1), *save = NULL;
+		if (copy && out) {
+			for (char *tok = strtok_r(copy, ": ", &save); tok;
+			     tok = strtok_r(NULL, ": ", &save)) {
+				if (strstr(tok, "libiommulab-preload"))
+					continue;
+				if (*out)
+					strcat(out, ":");
+				strcat(out, tok);
+			}
+			if (*out)
+				setenv("LD_PRELOAD", out, 1);
+			else
+				unsetenv("LD_PRELOAD");
+		}
+		free(copy);
+		free(out);
+	}
+	unsetenv("IOMMULAB_PLATFORM");
+	unsetenv("IOMMULAB_CMDLINE");
+	unsetenv("IOMMULAB_SETUP");
+}
+
 __attribute__((constructor)) static void preload_init(void)
 {
 	const char *platform = getenv("IOMMULAB_PLATFORM");
@@ -120,6 +152,7 @@ __attribute__((constructor)) static void preload_init(void)
 		}
 		fclose(f);
 	}
+	forget_preload();
 	lab_unlock();
 }
 
