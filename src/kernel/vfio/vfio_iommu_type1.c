@@ -212,7 +212,7 @@ static void unpin_runs(struct vfio_dma *dma, size_t nr)
 /* Is every page of [vaddr, vaddr + size) mapped in this process? */
 static bool user_range_mapped(u64 vaddr, u64 size)
 {
-	unsigned char vec[256];
+	unsigned char vec[4096];   /* 16 MiB per mincore call */
 	for (u64 off = 0; off < size;) {
 		u64 chunk = MIN(size - off, (u64)sizeof(vec) * PAGE_SIZE);
 		if (mincore((void *)(uintptr_t)(vaddr + off), chunk, vec) != 0)
