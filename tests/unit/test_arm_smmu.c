@@ -14,15 +14,14 @@
 
 #include "iommulab/lab.h"
 #include "kernel/kernel.h"
+#include "kernel/base/device.h"
 #include "kernel/base/sysfs.h"
+#include "kernel/drivers/arm-smmu.h"
 
 #define SMMU_BASE 0x09050000ull
 #define sCR0 0x0
-#define sCR0_CLIENTPD (1u << 0)
-#define sCR0_USFCFG (1u << 10)
 #define SMR(n) (0x800 + 4 * (n))
 #define S2CR(n) (0xc00 + 4 * (n))
-#define SMR_VALID (1u << 31)
 #define S2CR_TYPE(v) (((v) >> 16) & 3)
 #define S2CR_CBNDX(v) ((v) & 0xff)
 #define TRANS 0
@@ -255,6 +254,82 @@ static void test_module_defers_masters(void **state)
 	assert_true(bound("9050000.iommu"));
 }
 
+static struct arm_smmu_device *builtin_smmu(void)
+{
+	struct device *dev = bus_find_device_by_name(bus_find("platform"), "9050000.iommu");
+	struct arm_smmu_device *smmu = dev ? arm_smmu_from_dev(dev) : NULL;
+
+	assert_non_null(smmu);
+	return smmu;
+}
+
+struct tlb_delta {
+	u64 tlbiva, tlbival, tlbiasid, sync;
+};
+
+static void dmatest_tlb(const char *dev, unsigned long len, struct tlb_delta *d)
+{
+	struct arm_smmu_device *smmu = builtin_smmu();
+	typeof(smmu->tlb_stats) before = smmu->tlb_stats;
+	char cmd[128];
+	const char *out;
+
+	snprintf(cmd, sizeof(cmd), "dmatest %s %lu", dev, len);
+	assert_int_equal(sh(cmd, &out), 0);
+	assert_non_null(strstr(out, "ok\n"));
+	d->tlbiva = smmu->tlb_stats.tlbiva - before.tlbiva;
+	d->tlbival = smmu->tlb_stats.tlbival - before.tlbival;
+	d->tlbiasid = smmu->tlb_stats.tlbiasid - before.tlbiasid;
+	d->sync = smmu->tlb_stats.sync - before.sync;
+}
+
+/*
+ * A full dmatest through the SMMU for 4 KiB, 64 KiB and 2 MiB: the copy
+ * checks its data. In strict mode each unmapped leaf gets its own TLBIVAL
+ * (4 KiB pages: one per page; a 2 MiB buffer, IOVA and PA both 2 MiB
+ * aligned, is one block leaf), then a sync; nothing flushes the whole ASID.
+ */
+static void test_dmatest_strict_per_page_tlbi(void **state)
+{
+	struct tlb_delta d;
+
+	boot(NULL, NULL);
+	dmatest_tlb("a000000.dma", 4096, &d);
+	assert_int_equal(d.tlbival, 2);         /* source and destination page */
+	assert_int_equal(d.tlbiasid, 0);
+	assert_true(d.sync >= 2);
+
+	dmatest_tlb("a000000.dma", 65536, &d);
+	assert_int_equal(d.tlbival, 2 * 16);    /* 4 KiB granule: 16 leaves each */
+	assert_int_equal(d.tlbiasid, 0);
+
+	dmatest_tlb("a001000.dma", 2 << 20, &d);
+	assert_int_equal(d.tlbival, 2);         /* one 2 MiB block each */
+	assert_int_equal(d.tlbiasid, 0);
+	assert_int_equal(d.tlbiva, 0);
+}
+
+/* Lazy mode (iommu.strict=0): no per-page TLBI; the flush queue's timer
+ * flushes everything with one TLBIASID per context. */
+static void test_dmatest_lazy_flush_all(void **state)
+{
+	struct arm_smmu_device *smmu;
+	struct tlb_delta d;
+	u64 asid;
+
+	boot(NULL, "iommu.strict=0");
+	smmu = builtin_smmu();
+	dmatest_tlb("a000000.dma", 65536, &d);
+	assert_int_equal(d.tlbival, 0);
+	assert_int_equal(d.tlbiva, 0);
+	asid = smmu->tlb_stats.tlbiasid;
+	assert_int_equal(sh("sleep 1", NULL), 0);
+	assert_true(smmu->tlb_stats.tlbiasid > asid);
+	assert_int_equal(smmu->tlb_stats.tlbival, 0);
+	dmatest_tlb("a000000.dma", 2 << 20, &d);
+	assert_int_equal(d.tlbival, 0);
+}
+
 #define LINUX_DTS(p) LAB_SRCDIR "/../shared/linux-dts/" p
 #define SEATTLE_B0 LINUX_DTS("legacy-mmu-masters/arch/arm64/boot/dts/amd/amd-overdrive-rev-b0.dts")
 #define JUNO_R2 LINUX_DTS("linux-6.12/arch/arm64/boot/dts/arm/juno-r2.dts")
@@ -307,6 +382,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_smr_reuse_overlap_exhaustion, teardown),
 		cmocka_unit_test_teardown(test_context_bank_exhaustion, teardown),
 		cmocka_unit_test_teardown(test_module_defers_masters, teardown),
+		cmocka_unit_test_teardown(test_dmatest_strict_per_page_tlbi, teardown),
+		cmocka_unit_test_teardown(test_dmatest_lazy_flush_all, teardown),
 		cmocka_unit_test_teardown(test_legacy_binding_as_module, teardown),
 		cmocka_unit_test_teardown(test_legacy_binding_built_in, teardown),
 		cmocka_unit_test_teardown(test_match_most_specific_compatible, teardown),

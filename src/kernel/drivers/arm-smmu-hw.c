@@ -348,6 +348,7 @@ void arm_smmu_tlb_sync_context(struct arm_smmu_device *smmu, unsigned cb)
 {
 	if (arm_smmu_lab_skip_tlbi)
 		return;
+	smmu->tlb_stats.sync++;
 	if (!tlb_sync(smmu, cb_addr(smmu, cb, ARM_SMMU_CB_TLBSYNC),
 		      cb_addr(smmu, cb, ARM_SMMU_CB_TLBSTATUS), TLBSTATUS_SACTIVE))
 		dev_err(smmu->dev, "TLB sync timed out -- SMMU may be deadlocked");
@@ -358,6 +359,7 @@ void arm_smmu_tlb_inv_context(struct arm_smmu_device *smmu, unsigned cb)
 	if (arm_smmu_lab_skip_tlbi)
 		return;
 	arm_smmu_cb_write(smmu, cb, ARM_SMMU_CB_S1_TLBIASID, smmu->cbs[cb].asid);
+	smmu->tlb_stats.tlbiasid++;
 	arm_smmu_tlb_sync_context(smmu, cb);
 }
 
@@ -369,6 +371,11 @@ void arm_smmu_tlb_inv_range(struct arm_smmu_device *smmu, unsigned cb, u64 iova,
 
 	if (arm_smmu_lab_skip_tlbi || !granule)
 		return;
+	/* One invalidation per granule: a 2 MiB block leaf is one write. */
+	if (leaf)
+		smmu->tlb_stats.tlbival += (size + granule - 1) / granule;
+	else
+		smmu->tlb_stats.tlbiva += (size + granule - 1) / granule;
 	if (c->fmt == ARM_SMMU_CTX_FMT_AARCH64) {
 		u64 val = (iova >> 12) | ((u64)c->asid << 48);
 

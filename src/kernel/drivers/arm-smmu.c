@@ -995,6 +995,16 @@ void arm_smmu_device_remove(struct device *dev)
 	arm_smmu_forget_binding();
 }
 
+struct arm_smmu_device *arm_smmu_from_dev(struct device *dev)
+{
+	struct arm_smmu_instance *inst;
+
+	list_for_each_entry(inst, &arm_smmu_instances, link)
+		if (inst->smmu.dev == dev)
+			return &inst->smmu;
+	return NULL;
+}
+
 /* Module parameters (module_param in Linux; read-only after load). */
 const struct kernel_param arm_smmu_params[] = {
 	{ .name = "disable_bypass", .type = PARAM_BOOL, .arg = &disable_bypass,

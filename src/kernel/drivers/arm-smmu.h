@@ -251,6 +251,18 @@ struct arm_smmu_device {
 	unsigned num_context_irqs;
 	u32 *irqs;			/* global IRQs first, then one per CB */
 
+	/*
+	 * TLB maintenance the driver issued (lab instrumentation, not Linux):
+	 * lets tests check that strict unmaps invalidate per page and that a
+	 * flush-all is one ASID invalidation.
+	 */
+	struct {
+		u64 tlbiva;		/* TLBIVA writes (non-leaf, walk flushes) */
+		u64 tlbival;		/* TLBIVAL writes (one per unmapped leaf) */
+		u64 tlbiasid;		/* TLBIASID writes */
+		u64 sync;		/* context TLBSYNCs */
+	} tlb_stats;
+
 	u32 stream_match_mask;		/* the node's stream-match-mask, or 0 */
 	bool legacy;			/* this SMMU uses mmu-masters */
 	int fdt_node;
@@ -315,6 +327,10 @@ void arm_smmu_tlb_inv_range(struct arm_smmu_device *smmu, unsigned cb, u64 iova,
 			    size_t size, size_t granule, bool leaf);
 void arm_smmu_tlb_sync_context(struct arm_smmu_device *smmu, unsigned cb);
 void arm_smmu_tlb_sync_global(struct arm_smmu_device *smmu);
+
+/* The instance a bound arm-smmu platform device drives, or NULL (tests). */
+struct device;
+struct arm_smmu_device *arm_smmu_from_dev(struct device *dev);
 
 /* The test hook: when set, TLB invalidations are silently skipped. */
 extern bool arm_smmu_lab_skip_tlbi;
