@@ -51,6 +51,9 @@ static char **complete(const char *text, int start, int end)
 	complete_words = lab_complete(text, start == 0);
 	complete_next = 0;
 	rl_attempted_completion_over = 1;
+	/* A directory completes without the trailing blank, so Tab can go on. */
+	rl_completion_append_character = complete_words && complete_words[0] && !complete_words[1] &&
+		complete_words[0][strlen(complete_words[0]) - 1] == '/' ? '\0' : ' ';
 	char **m = rl_completion_matches(text, complete_gen);
 	free(complete_words);
 	complete_words = NULL;
