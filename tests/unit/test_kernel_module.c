@@ -4,6 +4,7 @@
 #include "kernel_test.h"
 #include "kernel/base/device.h"
 #include "kernel/base/module.h"
+#include "kernel/of/of.h"
 
 #define PDEV "/sys/bus/platform/devices/"
 #define PDRV "/sys/bus/platform/drivers/"
@@ -74,6 +75,28 @@ static void test_builtin(void **state)
 	kt_shutdown();
 }
 
+/* modules.alias: only an unloaded module whose match table matches the node could provide it. */
+static void test_could_provide(void **state)
+{
+	kt_boot("lab.module=dma-copy");
+	struct device_node *dma = of_find_node_by_path("/soc/dma@0");
+	struct device_node *smmu = of_find_node_by_path("/iommu@9050000");
+	struct device_node *uart = of_find_node_by_path("/uart@9000000");
+	assert_non_null(dma);
+	assert_non_null(smmu);
+	assert_non_null(uart);
+	assert_true(module_could_provide(dma));
+	assert_false(module_could_provide(smmu));	/* arm-smmu is built in */
+	assert_false(module_could_provide(uart));	/* nobody matches a PL011 */
+	assert_true(module_could_provide(NULL));	/* vfio-platform and dma-copy are left */
+	assert_int_equal(kernel_modprobe("dma-copy", NULL), 0);
+	assert_false(module_could_provide(dma));
+	assert_true(module_could_provide(NULL));	/* vfio-platform */
+	assert_int_equal(kernel_modprobe("vfio-platform", NULL), 0);
+	assert_false(module_could_provide(NULL));
+	kt_shutdown();
+}
+
 static void test_params(void **state)
 {
 	kt_boot_noiommu("lab.module=defer-test defer-test.probe_result=-5");
@@ -133,6 +156,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_loadable_module),
 		cmocka_unit_test(test_builtin),
+		cmocka_unit_test(test_could_provide),
 		cmocka_unit_test(test_params),
 		cmocka_unit_test(test_builtin_params_cmdline),
 	};

@@ -169,9 +169,30 @@ int deferred_probe_get_timeout(void)
 	return driver_deferred_probe_timeout;
 }
 
-int driver_deferred_probe_check_state(struct device *dev)
+/* The supplier's device is itself waiting on the deferred list: it may still bind. */
+static bool supplier_pending(const struct device_node *supplier)
 {
-	if (!modules_possible() && initcalls_done) {
+	struct device *d;
+	if (!supplier)
+		return false;
+	list_for_each_entry(d, &deferred_probe_pending_list, deferred_probe)
+		if (d->of_node == supplier)
+			return true;
+	list_for_each_entry(d, &deferred_probe_active_list, deferred_probe)
+		if (d->of_node == supplier)
+			return true;
+	return false;
+}
+
+int driver_deferred_probe_check_supplier(struct device *dev, const struct device_node *supplier)
+{
+	/*
+	 * Linux asks IS_ENABLED(CONFIG_MODULES); the lab knows which modules
+	 * are left and what they match, so a dependency none of them could
+	 * provide, directly or through a supplier that is itself deferred,
+	 * is given up at the end of boot, as a built-in-only kernel would.
+	 */
+	if (initcalls_done && !module_could_provide(supplier) && !supplier_pending(supplier)) {
 		dev_warn(dev, "ignoring dependency for device, assuming no driver\n");
 		return -ENODEV;
 	}
@@ -180,6 +201,11 @@ int driver_deferred_probe_check_state(struct device *dev)
 		return -ETIMEDOUT;
 	}
 	return -EPROBE_DEFER;
+}
+
+int driver_deferred_probe_check_state(struct device *dev)
+{
+	return driver_deferred_probe_check_supplier(dev, NULL);
 }
 
 static void deferred_probe_timeout_work_func(void *arg)

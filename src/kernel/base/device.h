@@ -188,6 +188,15 @@ void deferred_probe_flush(void);
 void driver_deferred_probe_trigger(void);
 /* For optional dependencies: -EPROBE_DEFER, or -ENODEV / -ETIMEDOUT once hopeless. */
 int driver_deferred_probe_check_state(struct device *dev);
+/*
+ * The same for a dependency on the device tree node @supplier (an IOMMU, a
+ * supplier phandle): after the late initcall it is hopeless (-ENODEV) when
+ * no module that is not loaded matches @supplier and @supplier's device is
+ * not itself deferred. @supplier NULL: any module not loaded might provide
+ * it (driver_deferred_probe_check_state).
+ */
+struct device_node;
+int driver_deferred_probe_check_supplier(struct device *dev, const struct device_node *supplier);
 /* Stores "<drvname>: <reason>" for devices_deferred. */
 void device_set_deferred_probe_reason(struct device *dev, const char *fmt, ...) __printf(2, 3);
 /* dev_err_probe: logs (or records the deferral reason) and returns @err. */

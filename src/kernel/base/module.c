@@ -19,11 +19,12 @@
 #include "kernel/base/module.h"
 #include "kernel/base/printk.h"
 #include "kernel/drivers/drivers.h"
+#include "kernel/of/of.h"
 
 static const struct kernel_param no_params[] = { { NULL } };
 
 static const struct lab_module_def module_table[] = {
-#define LAB_MODULE(n, b, i, e, p, d) { n, b, i, e, p, d },
+#define LAB_MODULE(n, b, i, e, p, d, m) { n, b, i, e, p, d, m },
 #include "kernel/base/modules.def"
 #undef LAB_MODULE
 };
@@ -97,6 +98,17 @@ bool modules_possible(void)
 {
 	for (size_t i = 0; modules_ready && i < NR_MODULES; i++)
 		if (modules[i].loadable && modules[i].state == MODULE_STATE_UNLOADED)
+			return true;
+	return false;
+}
+
+bool module_could_provide(const struct device_node *np)
+{
+	if (!np)
+		return modules_possible();
+	for (size_t i = 0; modules_ready && i < NR_MODULES; i++)
+		if (modules[i].loadable && modules[i].state == MODULE_STATE_UNLOADED &&
+		    module_table[i].of_match && of_match_node(module_table[i].of_match, np))
 			return true;
 	return false;
 }

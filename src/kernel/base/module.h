@@ -26,6 +26,8 @@ struct kernel_param {
 };
 
 /* One line of the module table. */
+struct of_device_id;
+
 struct lab_module_def {
 	const char *name;
 	bool builtin;			/* default: =y (true) or =m (false) */
@@ -33,6 +35,7 @@ struct lab_module_def {
 	void (*exit)(void);
 	const struct kernel_param *params;	/* NULL-name terminated, or NULL */
 	const char *depends;		/* comma-separated modules it needs, or NULL */
+	const struct of_device_id *of_match;	/* its OF aliases (modules.alias), or NULL */
 };
 
 enum module_state { MODULE_STATE_UNLOADED, MODULE_STATE_COMING, MODULE_STATE_LIVE,
@@ -49,6 +52,14 @@ struct module *find_module(const char *name);
 enum module_state module_get_state(const char *name);
 /* True while a loadable module exists that is not loaded (CONFIG_MODULES-like). */
 bool modules_possible(void);
+struct device_node;
+/*
+ * True while a module that is not loaded has an OF match table matching
+ * @np, so loading it could still bring @np's driver (what depmod's
+ * modules.alias would tell). @np NULL (the dependency is not known):
+ * modules_possible().
+ */
+bool module_could_provide(const struct device_node *np);
 
 /* kernel.c */
 int modules_init(const char *cmdline);

@@ -3,9 +3,9 @@
  * "defer-test": a driver whose probe waits for another device (the one its
  * iommulab,supplier phandle names) to have a driver. An optional
  * dependency in Linux's sense: it defers through
- * driver_deferred_probe_check_state(), and once that says the supplier
- * will never come (no modules left to load, or the timeout expired) it
- * binds without it.
+ * driver_deferred_probe_check_supplier(), and once that says the supplier
+ * will never come (no module left to load could provide it, or the
+ * timeout expired) it binds without it.
  *
  * Parameters (test knobs): ignore_supplier (bool) binds at once;
  * probe_result (int) is what probe returns once the supplier question is
@@ -57,7 +57,7 @@ static int defer_test_probe(struct platform_device *pdev)
 		dev_info(dev, "supplier %s ready (driver %s)\n", dev_name(sup), sup->driver->name);
 		return probe_result;
 	}
-	ret = driver_deferred_probe_check_state(dev);
+	ret = driver_deferred_probe_check_supplier(dev, snp);
 	if (ret == -EPROBE_DEFER) {
 		defer_count++;
 		return dev_err_probe(dev, ret, "supplier %s not ready\n",
@@ -67,7 +67,7 @@ static int defer_test_probe(struct platform_device *pdev)
 	return probe_result;
 }
 
-static const struct of_device_id defer_test_of_match[] = {
+const struct of_device_id defer_test_of_match[] = {
 	{ .compatible = "iommulab,defer-test" },
 	{ NULL }
 };

@@ -117,7 +117,7 @@ static void dma_copy_remove(struct platform_device *pdev)
 		writel(0, dc->base + DMAC_CTRL);
 }
 
-static const struct of_device_id dma_copy_of_match[] = {
+const struct of_device_id dma_copy_of_match[] = {
 	{ .compatible = "iommulab,dma-copy" },
 	{ NULL }
 };

@@ -16,6 +16,9 @@ void dma_copy_exit(void);
 int defer_test_init(void);
 void defer_test_exit(void);
 extern const struct kernel_param defer_test_params[];
+/* Match tables, for the module table's aliases (modules.def). */
+extern const struct of_device_id dma_copy_of_match[];
+extern const struct of_device_id defer_test_of_match[];
 
 /*
  * The shell's `dmatest DEV LEN` verb: the dma-copy driver bound to @devname

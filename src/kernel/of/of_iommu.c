@@ -32,7 +32,8 @@ static int of_iommu_xlate(struct device *dev, const struct device_node *iommu_np
 		return ret;
 	if (!ops)
 		/* The IOMMU exists but its driver does not (yet). */
-		return from_probe ? driver_deferred_probe_check_state(dev) : -EPROBE_DEFER;
+		return from_probe ? driver_deferred_probe_check_supplier(dev, iommu_np) :
+				    -EPROBE_DEFER;
 	if (!ops->of_xlate)
 		return -ENODEV;
 	return ops->of_xlate(dev, args);
