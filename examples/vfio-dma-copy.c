@@ -21,7 +21,9 @@
 #include <string.h>
 #include <unistd.h>
 #include <poll.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/select.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <linux/vfio.h>
@@ -61,6 +63,40 @@ static uint32_t reg_read(int dev, uint64_t base, uint32_t off)
 }
 
 /* The IOVA ranges capability; returns the first range big enough for @size. */
+/*
+ * Waits for the interrupt eventfd the way @how names (poll, a blocking
+ * read, epoll or select), as event loops do; returns the count read.
+ */
+static uint64_t wait_irq(int efd, int how)
+{
+	uint64_t count = 0;
+	if (how == 0) {
+		struct pollfd pfd = { .fd = efd, .events = POLLIN };
+		if (poll(&pfd, 1, 5000) != 1)
+			return 0;
+	} else if (how == 2) {
+		int ep = epoll_create1(EPOLL_CLOEXEC);
+		struct epoll_event ev = { .events = EPOLLIN, .data.fd = efd }, out;
+		if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, efd, &ev))
+			die("epoll");
+		int n = epoll_wait(ep, &out, 1, 5000);
+		close(ep);
+		if (n != 1)
+			return 0;
+	} else if (how == 3) {
+		fd_set r;
+		FD_ZERO(&r);
+		FD_SET(efd, &r);
+		struct timeval tv = { 5, 0 };
+		if (select(efd + 1, &r, NULL, NULL, &tv) != 1)
+			return 0;
+	}
+	/* how == 1: the read itself blocks until the interrupt. */
+	if (read(efd, &count, sizeof(count)) != sizeof(count))
+		die("eventfd read");
+	return count;
+}
+
 static uint64_t pick_iova(int container, uint64_t size)
 {
 	struct vfio_iommu_type1_info probe = { .argsz = sizeof(probe) };
@@ -177,32 +213,36 @@ int main(int argc, char **argv)
 		die("VFIO_DEVICE_SET_IRQS");
 
 	uint64_t src = iova, dst = iova + BUF_SIZE / 2;
-	reg_write(dev, reg.offset, REG_SRC_LO, (uint32_t)src);
-	reg_write(dev, reg.offset, REG_SRC_HI, (uint32_t)(src >> 32));
-	reg_write(dev, reg.offset, REG_DST_LO, (uint32_t)dst);
-	reg_write(dev, reg.offset, REG_DST_HI, (uint32_t)(dst >> 32));
-	reg_write(dev, reg.offset, REG_LEN, BUF_SIZE / 2);
-	reg_write(dev, reg.offset, REG_CTRL, CTRL_IRQ_EN | CTRL_START);
-
-	struct pollfd pfd = { .fd = efd, .events = POLLIN };
-	if (poll(&pfd, 1, 5000) != 1) {
-		fprintf(stderr, "vfio-dma-copy: no interrupt\n");
-		return 1;
+	static const char *const ways[] = { "poll", "read", "epoll_wait", "select" };
+	for (int how = 0; how < 4; how++) {
+		memset(buf + BUF_SIZE / 2, 0, BUF_SIZE / 2);
+		reg_write(dev, reg.offset, REG_SRC_LO, (uint32_t)src);
+		reg_write(dev, reg.offset, REG_SRC_HI, (uint32_t)(src >> 32));
+		reg_write(dev, reg.offset, REG_DST_LO, (uint32_t)dst);
+		reg_write(dev, reg.offset, REG_DST_HI, (uint32_t)(dst >> 32));
+		reg_write(dev, reg.offset, REG_LEN, BUF_SIZE / 2);
+		reg_write(dev, reg.offset, REG_CTRL, CTRL_IRQ_EN | CTRL_START);
+		if (wait_irq(efd, how) != 1) {
+			fprintf(stderr, "vfio-dma-copy: no interrupt (%s)\n", ways[how]);
+			return 1;
+		}
+		uint32_t st = reg_read(dev, reg.offset, REG_STATUS);
+		if (st & STATUS_ERROR || !(st & STATUS_DONE)) {
+			fprintf(stderr, "vfio-dma-copy: device status 0x%x\n", st);
+			return 1;
+		}
+		/* Ack the device, then unmask the (automasked, level) interrupt. */
+		reg_write(dev, reg.offset, REG_STATUS, STATUS_DONE);
+		struct vfio_irq_set unmask = { .argsz = sizeof(unmask), .index = 0, .start = 0,
+			.count = 1, .flags = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_UNMASK };
+		if (ioctl(dev, VFIO_DEVICE_SET_IRQS, &unmask))
+			die("VFIO_DEVICE_SET_IRQS unmask");
+		if (memcmp(buf, buf + BUF_SIZE / 2, BUF_SIZE / 2)) {
+			fprintf(stderr, "vfio-dma-copy: copied bytes differ (%s)\n", ways[how]);
+			return 1;
+		}
 	}
-	uint64_t count;
-	if (read(efd, &count, sizeof(count)) != sizeof(count))
-		die("eventfd read");
-	uint32_t st = reg_read(dev, reg.offset, REG_STATUS);
-	if (st & STATUS_ERROR || !(st & STATUS_DONE)) {
-		fprintf(stderr, "vfio-dma-copy: device status 0x%x\n", st);
-		return 1;
-	}
-	reg_write(dev, reg.offset, REG_STATUS, STATUS_DONE);
-	if (memcmp(buf, buf + BUF_SIZE / 2, BUF_SIZE / 2)) {
-		fprintf(stderr, "vfio-dma-copy: copied bytes differ\n");
-		return 1;
-	}
-	printf("copied %d bytes from iova 0x%llx to 0x%llx: ok\n", BUF_SIZE / 2,
+	printf("copied %d bytes from iova 0x%llx to 0x%llx four times (poll, read, epoll_wait, select): ok\n", BUF_SIZE / 2,
 	       (unsigned long long)src, (unsigned long long)dst);
 
 	struct vfio_iommu_type1_dma_unmap unmap = { .argsz = sizeof(unmap), .iova = iova,

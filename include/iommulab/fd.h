@@ -17,6 +17,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -52,6 +53,32 @@ LAB_API char *lab_realpath(const char *path, char *buf);
 LAB_API int lab_listdir(const char *path, int (*fn)(void *opaque, const char *name,
 						   unsigned char d_type),
 			void *opaque);
+
+/*
+ * Waiting on interrupt eventfds. Virtual time passes while a program
+ * waits, not while it writes registers: when @fds holds an eventfd
+ * registered with VFIO_DEVICE_SET_IRQS (or any duplicate of one),
+ * lab_irq_wait runs the lab's pending hardware events in time order until
+ * one of @fds is ready (a raw poll(2) with no timeout), the next event
+ * lies more than @timeout_ms away (negative: no limit; 0 lets one
+ * microsecond pass, so a polling loop sees the device progress) or
+ * nothing is pending. Returns the number of ready descriptors, like
+ * poll(2) with timeout 0; nothing runs when no registered eventfd is in
+ * @fds. lab_poll is poll(2) after that wait: with nothing ready it blocks
+ * as the real call does (a program waiting on an interrupt that cannot
+ * come waits forever, as on Linux).
+ */
+LAB_API int lab_irq_wait(struct pollfd *fds, nfds_t nfds, int timeout_ms);
+LAB_API int lab_poll(struct pollfd *fds, nfds_t nfds, int timeout_ms);
+/*
+ * The same wait for epoll_wait: the set's members are the host kernel's,
+ * so while any interrupt eventfd is registered the lab runs until @epfd
+ * polls readable.
+ */
+LAB_API int lab_irq_wait_epoll(int epfd, int timeout_ms);
+/* Is @fd a registered interrupt eventfd (or a duplicate of one)? Any registered at all? */
+LAB_API bool lab_fd_is_irq(int fd);
+LAB_API bool lab_irq_registered(void);
 
 /* The lab's lock, for code that calls into the lab by other routes (the shim). */
 LAB_API void lab_lock(void);

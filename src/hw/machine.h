@@ -82,6 +82,8 @@ size_t hw_run_until(struct machine *m, u64 t);
 size_t hw_run_until_idle(struct machine *m);
 /* Events scheduled and not yet run. */
 size_t hw_events_pending(const struct machine *m);
+/* Virtual time of the earliest pending event, or UINT64_MAX when none. */
+u64 hw_next_event(const struct machine *m);
 /* Seeded deterministic randomness: same seed, same run. */
 u64 hw_random(struct machine *m);
 

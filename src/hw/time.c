@@ -162,6 +162,11 @@ size_t hw_events_pending(const struct machine *m)
 	return m->nr_events;
 }
 
+u64 hw_next_event(const struct machine *m)
+{
+	return m->nr_events ? m->events[0].time : UINT64_MAX;
+}
+
 void hw_events_fini(struct machine *m)
 {
 	free(m->events);

@@ -28,6 +28,14 @@ struct machine *kernel_machine(void);
 void kernel_run_pending(void);
 /* Lets virtual time pass (the deferred-probe timeout, DMA completion). */
 void kernel_sleep(u64 ns);
+/*
+ * The idle loop of a task that waits: runs hardware events one at a time,
+ * in time order, until @done(@arg) holds or the next event lies beyond
+ * @deadline (virtual ns; UINT64_MAX: none) or nothing is pending. With a
+ * finite deadline and nothing more to run, time moves on to it (the wait
+ * timed out). Returns @done's last answer.
+ */
+bool kernel_idle_until(u64 deadline, bool (*done)(void *arg), void *arg);
 
 /*
  * modprobe NAME [param=value ...]: 0 also when NAME is built in or already

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -23,7 +24,10 @@
 
 #include "iommulab/fd.h"
 #include "kernel/base/sysfs.h"
+#include "kernel/kernel.h"
 #include "kernel/vfio/vfio.h"
+#include "kernel/vfio/vfio_platform.h"
+#include "hw/machine.h"
 #include "kernel/vfio/uaccess.h"
 
 /* Character device numbers the lab reports (misc vfio is 10:196 in Linux). */
@@ -734,4 +738,93 @@ int lab_listdir(const char *path, int (*fn)(void *opaque, const char *name, unsi
 	if (ret < 0)
 		return ret_err(-ret);
 	return 0;
+}
+
+/* ---- waiting on interrupt eventfds ------------------------------------------ */
+
+struct poll_set {
+	struct pollfd *fds;
+	nfds_t n;
+	int ready;
+};
+
+/* A raw poll with no timeout (never through the shim). */
+static bool poll_set_ready(void *arg)
+{
+	struct poll_set *ps = arg;
+	struct timespec zero = { 0, 0 };
+	long r = syscall(SYS_ppoll, ps->fds, ps->n, &zero, NULL, (size_t)8);
+	ps->ready = r > 0 ? (int)r : 0;
+	return r != 0;   /* ready, or an error the real call will report */
+}
+
+bool lab_fd_is_irq(int fd)
+{
+	lab_lock();
+	bool r = fd >= 0 && kernel_machine() && vfio_platform_is_trigger(fd);
+	lab_unlock();
+	return r;
+}
+
+bool lab_irq_registered(void)
+{
+	lab_lock();
+	bool r = kernel_machine() && vfio_platform_any_trigger();
+	lab_unlock();
+	return r;
+}
+
+/* One microsecond: what a zero-timeout check lets pass. */
+#define LAB_POLL_QUANTUM_NS 1000ull
+
+/* @any: wait even if no member of @fds is a registered eventfd (an epoll fd). */
+static int irq_wait(struct pollfd *fds, nfds_t nfds, int timeout_ms, bool any)
+{
+	struct poll_set ps = { fds, nfds, 0 };
+	bool ours = false;
+
+	lab_lock();
+	struct machine *m = kernel_machine();
+	if (any)
+		ours = m && vfio_platform_any_trigger();
+	for (nfds_t i = 0; m && i < nfds && !ours; i++)
+		ours = fds[i].fd >= 0 && vfio_platform_is_trigger(fds[i].fd);
+	if (!ours) {
+		lab_unlock();
+		poll_set_ready(&ps);
+		return ps.ready;
+	}
+	u64 now = hw_now(m), deadline;
+	if (timeout_ms < 0)
+		deadline = UINT64_MAX;
+	else if (timeout_ms == 0)
+		deadline = now + LAB_POLL_QUANTUM_NS;
+	else
+		deadline = now + (u64)timeout_ms * 1000000ull;
+	kernel_idle_until(deadline, poll_set_ready, &ps);
+	lab_unlock();
+	return ps.ready;
+}
+
+int lab_irq_wait(struct pollfd *fds, nfds_t nfds, int timeout_ms)
+{
+	return irq_wait(fds, nfds, timeout_ms, false);
+}
+
+int lab_irq_wait_epoll(int epfd, int timeout_ms)
+{
+	struct pollfd p = { .fd = epfd, .events = POLLIN };
+	return irq_wait(&p, 1, timeout_ms, true);
+}
+
+int lab_poll(struct pollfd *fds, nfds_t nfds, int timeout_ms)
+{
+	int n = lab_irq_wait(fds, nfds, timeout_ms);
+	if (n > 0)
+		return (int)syscall(SYS_ppoll, fds, nfds, &(struct timespec){ 0, 0 }, NULL,
+				    (size_t)8);
+	if (timeout_ms < 0)
+		return (int)syscall(SYS_ppoll, fds, nfds, NULL, NULL, (size_t)8);
+	struct timespec ts = { timeout_ms / 1000, (long)(timeout_ms % 1000) * 1000000 };
+	return (int)syscall(SYS_ppoll, fds, nfds, &ts, NULL, (size_t)8);
 }

@@ -19,7 +19,11 @@
 #include <string.h>
 #include <unistd.h>
 #include <linux/close_range.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/epoll.h>
 #include <sys/mman.h>
+#include <sys/select.h>
 #include <sys/stat.h>
 
 #include "iommulab/fd.h"
@@ -76,6 +80,13 @@ REAL(fopen64, FILE *, const char *, const char *)
 REAL(realpath, char *, const char *, char *)
 REAL(fstatat, int, int, const char *, struct stat *, int)
 REAL(fstatat64, int, int, const char *, struct stat64 *, int)
+REAL(poll, int, struct pollfd *, nfds_t, int)
+REAL(ppoll, int, struct pollfd *, nfds_t, const struct timespec *, const sigset_t *)
+REAL(select, int, int, fd_set *, fd_set *, fd_set *, struct timeval *)
+REAL(pselect, int, int, fd_set *, fd_set *, fd_set *, const struct timespec *,
+     const sigset_t *)
+REAL(epoll_wait, int, int, struct epoll_event *, int, int)
+REAL(epoll_pwait, int, int, struct epoll_event *, int, int, const sigset_t *)
 
 /* ---- boot from the environment ---------------------------------------- */
 
@@ -264,10 +275,99 @@ EXPORT int ioctl(int fd, unsigned long req, ...)
 	return get_ioctl()(fd, req, arg);
 }
 
+/* ---- waiting: virtual time passes while the program waits on an interrupt --- */
+
+static int ms_of(const struct timespec *ts)
+{
+	if (!ts)
+		return -1;
+	long long ms = (long long)ts->tv_sec * 1000 + ts->tv_nsec / 1000000;
+	return ms > 0x7fffffff ? 0x7fffffff : (int)ms;
+}
+
+EXPORT int poll(struct pollfd *fds, nfds_t n, int timeout)
+{
+	if (booted)
+		lab_irq_wait(fds, n, timeout);
+	return get_poll()(fds, n, timeout);
+}
+
+EXPORT int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *ts, const sigset_t *mask)
+{
+	if (booted)
+		lab_irq_wait(fds, n, ms_of(ts));
+	return get_ppoll()(fds, n, ts, mask);
+}
+
+/* The fds of select's sets as a pollfd array for the lab's wait. */
+static void select_wait(int nfds, fd_set *r, fd_set *w, fd_set *e, int timeout)
+{
+	struct pollfd pfds[FD_SETSIZE];
+	nfds_t n = 0;
+	if (!booted || nfds <= 0 || nfds > FD_SETSIZE)
+		return;
+	for (int fd = 0; fd < nfds; fd++) {
+		short ev = (short)((r && FD_ISSET(fd, r) ? POLLIN : 0) |
+				   (w && FD_ISSET(fd, w) ? POLLOUT : 0) |
+				   (e && FD_ISSET(fd, e) ? POLLPRI : 0));
+		if (ev)
+			pfds[n++] = (struct pollfd){ .fd = fd, .events = ev };
+	}
+	lab_irq_wait(pfds, n, timeout);
+}
+
+EXPORT int select(int nfds, fd_set *r, fd_set *w, fd_set *e, struct timeval *tv)
+{
+	int ms = -1;
+	if (tv) {
+		long long v = (long long)tv->tv_sec * 1000 + tv->tv_usec / 1000;
+		ms = v > 0x7fffffff ? 0x7fffffff : (int)v;
+	}
+	select_wait(nfds, r, w, e, ms);
+	return get_select()(nfds, r, w, e, tv);
+}
+
+EXPORT int pselect(int nfds, fd_set *r, fd_set *w, fd_set *e, const struct timespec *ts,
+		   const sigset_t *mask)
+{
+	select_wait(nfds, r, w, e, ms_of(ts));
+	return get_pselect()(nfds, r, w, e, ts, mask);
+}
+
+/*
+ * An epoll set's members are the kernel's secret: while any interrupt
+ * eventfd is registered, the wait runs the lab until the epoll fd itself
+ * polls readable (one of its members is ready).
+ */
+static void epoll_lab_wait(int epfd, int timeout)
+{
+	if (booted)
+		lab_irq_wait_epoll(epfd, timeout);
+}
+
+EXPORT int epoll_wait(int epfd, struct epoll_event *ev, int max, int timeout)
+{
+	epoll_lab_wait(epfd, timeout);
+	return get_epoll_wait()(epfd, ev, max, timeout);
+}
+
+EXPORT int epoll_pwait(int epfd, struct epoll_event *ev, int max, int timeout,
+		       const sigset_t *mask)
+{
+	epoll_lab_wait(epfd, timeout);
+	return get_epoll_pwait()(epfd, ev, max, timeout, mask);
+}
+
 EXPORT ssize_t read(int fd, void *buf, size_t n)
 {
 	if (lab_fd_is_lab(fd))
 		return lab_read(fd, buf, n);
+	/* A read of an interrupt eventfd waits for it: blocking, without limit. */
+	if (booted && lab_fd_is_irq(fd)) {
+		int fl = get_fcntl()(fd, F_GETFL, 0);
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		lab_irq_wait(&p, 1, fl >= 0 && (fl & O_NONBLOCK) ? 0 : -1);
+	}
 	return get_read()(fd, buf, n);
 }
 

@@ -17,6 +17,8 @@
  *   vfio regions NAME | irqs NAME  region / IRQ info
  *   vfio write NAME OFFSET VALUE | read NAME OFFSET   32-bit region 0 access
  *   vfio irq NAME | irq-count NAME trigger eventfd; how often it fired
+ *   vfio wait NAME [MS]            poll the trigger eventfd: virtual time runs
+ *                                  (at most MS, default 1000) until it fires
  *   vfio mask NAME | unmask NAME | trigger NAME   SET_IRQS with DATA_NONE
  *   vfio reset NAME
  *   vfio fill IOVA LEN BYTE | check IOVA LEN BYTE   the buffer behind an IOVA
@@ -32,6 +34,7 @@
 #include <unistd.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <linux/vfio.h>
 
 #include "common/types.h"
@@ -442,9 +445,19 @@ static int run(int argc, char **argv, FILE *out)
 		return do_irq(d);
 	if (!strcmp(sub, "irq-count") && argc == 3) {
 		u64 n = 0;
-		if (d->efd >= 0 && read(d->efd, &n, 8) != 8)
+		/* A raw read: counting is not waiting (no time passes). */
+		if (d->efd >= 0 && syscall(SYS_read, d->efd, &n, 8) != 8)
 			n = 0;
 		fprintf(out, "%llu\n", (unsigned long long)n);
+		return 0;
+	}
+	if (!strcmp(sub, "wait") && (argc == 3 || argc == 4)) {
+		u64 ms = 1000;
+		if (d->efd < 0 || (argc == 4 && (!num(argv[3], &ms) || ms > 0x7fffffff)))
+			FAIL(EINVAL);
+		struct pollfd p = { .fd = d->efd, .events = POLLIN };
+		if (lab_irq_wait(&p, 1, (int)ms) != 1)
+			FAIL(ETIMEDOUT);
 		return 0;
 	}
 	if (!strcmp(sub, "mask") && argc == 3)
@@ -473,7 +486,7 @@ int lab_vfio_command(int argc, char **argv, FILE *out, char *msg, size_t msglen)
 		if (msg)
 			snprintf(msg, msglen, "usage: vfio container|group|status|set-container|"
 				 "unset-container|set-iommu|extension|info|map|unmap|device|regions|"
-				 "irqs|read|write|irq|irq-count|mask|unmask|trigger|reset|fill|check|"
+				 "irqs|read|write|irq|irq-count|wait|mask|unmask|trigger|reset|fill|check|"
 				 "close ...");
 		return -EINVAL;
 	}

@@ -24,6 +24,7 @@ struct irq_desc {
 	struct irqaction *action;
 	bool in_handler;
 	bool disabled;		/* "nobody cared" */
+	unsigned depth;		/* disable_irq nesting: handlers run at 0 */
 	u64 count;
 };
 
@@ -35,10 +36,11 @@ static void handle_irq(u32 intid)
 	struct irq_desc *desc = &irq_descs[intid];
 	unsigned rounds = 0;
 
-	if (desc->in_handler || desc->disabled)
+	if (desc->in_handler || desc->disabled || desc->depth)
 		return;
 	desc->in_handler = true;
-	while (desc->action && hw_irq_level(irq_machine, intid)) {
+	/* A handler may mask its own line (an automasking handler): stop then. */
+	while (desc->action && !desc->depth && hw_irq_level(irq_machine, intid)) {
 		irqreturn_t ret = IRQ_NONE;
 		for (struct irqaction *a = desc->action; a; a = a->next)
 			ret |= a->handler((int)intid, a->dev_id);
@@ -100,6 +102,9 @@ int request_irq_flags(u32 intid, irq_handler_t handler, unsigned long flags,
 		return -EINVAL;
 	if ((flags & IRQF_SHARED) && !dev_id)
 		return -EINVAL;
+	/* As Linux: a shared line cannot start disabled. */
+	if ((flags & IRQF_SHARED) && (flags & IRQF_NO_AUTOEN))
+		return -EINVAL;
 	desc = &irq_descs[intid];
 	if (desc->action && !(flags & IRQF_SHARED && desc->action->flags & IRQF_SHARED)) {
 		pr_err("genirq: Flags mismatch irq %u. %08lx (%s) vs. %08lx (%s)\n", intid,
@@ -121,6 +126,9 @@ int request_irq_flags(u32 intid, irq_handler_t handler, unsigned long flags,
 		;
 	*pp = a;
 	desc->disabled = false;
+	/* The first action sets the line's enable state (Linux's __setup_irq). */
+	if (!desc->action->next)
+		desc->depth = (flags & IRQF_NO_AUTOEN) ? 1 : 0;
 	/* Level-triggered: a line already high is delivered now. */
 	handle_irq(intid);
 	return 0;
@@ -145,6 +153,35 @@ void free_irq(u32 intid, void *dev_id)
 		}
 	}
 	pr_warn("Trying to free already-free IRQ %u\n", intid);
+}
+
+void disable_irq_nosync(u32 intid)
+{
+	if (!irq_descs || intid >= NR_IRQS || !irq_descs[intid].action)
+		return;
+	irq_descs[intid].depth++;
+}
+
+void disable_irq(u32 intid)
+{
+	disable_irq_nosync(intid);
+}
+
+void enable_irq(u32 intid)
+{
+	struct irq_desc *desc;
+
+	if (!irq_descs || intid >= NR_IRQS || !irq_descs[intid].action)
+		return;
+	desc = &irq_descs[intid];
+	if (!desc->depth) {
+		pr_warn("Unbalanced enable for IRQ %u\n", intid);
+		return;
+	}
+	if (--desc->depth)
+		return;
+	/* Level-triggered: a line still asserted is delivered now. */
+	handle_irq(intid);
 }
 
 u64 irq_count(u32 intid)

@@ -161,6 +161,24 @@ void kernel_sleep(u64 ns)
 	kernel_run_pending();
 }
 
+bool kernel_idle_until(u64 deadline, bool (*done)(void *arg), void *arg)
+{
+	if (!kmachine)
+		return done(arg);
+	kernel_run_pending();
+	while (!done(arg)) {
+		u64 t = hw_next_event(kmachine);
+		if (t == UINT64_MAX || t > deadline) {
+			if (deadline != UINT64_MAX && deadline > hw_now(kmachine))
+				kernel_sleep(deadline - hw_now(kmachine));
+			return done(arg);
+		}
+		hw_run_until(kmachine, t);
+		kernel_run_pending();
+	}
+	return true;
+}
+
 /* ---- MMIO ------------------------------------------------------------ */
 
 u32 readl(u64 addr)

@@ -13,6 +13,7 @@
 #include "hw/machine.h"
 #include "kernel/kernel.h"
 #include "kernel/base/device.h"
+#include "kernel/base/interrupt.h"
 #include "kernel/base/kalloc.h"
 #include "kernel/base/platform_device.h"
 #include "kernel/base/printk.h"
@@ -98,8 +99,6 @@ static unsigned access_width(u64 off, size_t count)
 	return 1;
 }
 
-static void vp_poll_irqs(struct vfio_platform_device *vp);
-
 static ssize_t vp_rw(struct vfio_device *vdev, void *buf, size_t count, u64 pos, bool write)
 {
 	struct vfio_platform_device *vp = to_vp(vdev);
@@ -133,13 +132,12 @@ static ssize_t vp_rw(struct vfio_device *vdev, void *buf, size_t count, u64 pos,
 	if (count && !done)
 		return -EFAULT;
 	/*
-	 * Let the machine act on a write (a DMA start): virtual time runs long
-	 * enough for the longest transfer, then the device's lines are looked at.
+	 * A read is not posted: it takes the bus round trip, and the device
+	 * runs meanwhile (a program spinning on a status register sees it
+	 * progress). Writes are posted and take no time.
 	 */
-	if (write && done) {
-		kernel_sleep(VFIO_PLATFORM_SETTLE_NS);
-		vp_poll_irqs(vp);
-	}
+	if (!write && done)
+		kernel_sleep(VFIO_PLATFORM_READ_NS);
 	return done;
 }
 
@@ -155,6 +153,19 @@ static ssize_t vp_write(struct vfio_device *vdev, const void *buf, size_t count,
 
 /* ---- interrupts ----------------------------------------------------------- */
 
+/*
+ * As Linux's vfio_platform_irq.c: every line is requested, disabled
+ * (IRQF_NO_AUTOEN), when the device is opened; a trigger eventfd enables it.
+ * The level handler automasks: it disables the line in the IRQ core and
+ * signals the eventfd once; UNMASK enables it again, and a line still
+ * asserted then is delivered again by the IRQ core. @masked nests inside
+ * the enable the trigger holds. The lab's kernel never looks at the line
+ * itself: only the IRQ core calls these handlers.
+ */
+
+/* Interrupt eventfds registered with SET_IRQS, for vfio_platform_is_trigger. */
+static LIST_HEAD(trigger_list);
+
 static void signal_fd(int fd)
 {
 	u64 one = 1;
@@ -163,47 +174,49 @@ static void signal_fd(int fd)
 		pr_debug("vfio-platform: eventfd signal failed\n");
 }
 
-static bool line_high(struct vfio_platform_irq *irq)
+static void vp_send_eventfd(struct vfio_platform_irq *irq)
 {
-	return hw_irq_level(kernel_machine(), irq->intid);
-}
-
-/*
- * The interrupt "handler". The lab's devices only change their lines while
- * virtual time runs, which for a device owned by user space happens in its
- * region writes: vfio-platform samples its lines then (and at unmask and
- * trigger set-up) instead of taking the kernel's level-IRQ loop, which
- * cannot be masked. Automasked, as Linux's level handler: one signal until
- * the user unmasks.
- */
-static void vp_irq_fire(struct vfio_platform_irq *irq)
-{
-	if (irq->flags & VFIO_IRQ_INFO_AUTOMASKED) {
-		if (irq->masked)
-			return;
-		irq->masked = true;
-	}
 	if (irq->trigger_fd >= 0)
 		signal_fd(irq->trigger_fd);
 }
 
-static void vp_poll_irqs(struct vfio_platform_device *vp)
+static irqreturn_t vp_automasked_handler(int intid, void *dev_id)
 {
-	for (unsigned i = 0; i < vp->num_irqs; i++) {
-		struct vfio_platform_irq *irq = &vp->irqs[i];
-		if (irq->trigger_fd >= 0 && !irq->masked && line_high(irq))
-			vp_irq_fire(irq);
-	}
+	struct vfio_platform_irq *irq = dev_id;
+
+	if (irq->masked)
+		return IRQ_NONE;
+	disable_irq_nosync(irq->intid);
+	irq->masked = true;
+	vp_send_eventfd(irq);
+	return IRQ_HANDLED;
 }
 
-static void vp_unmask(struct vfio_platform_irq *irq)
+static irqreturn_t vp_edge_handler(int intid, void *dev_id)
 {
-	irq->masked = false;
+	vp_send_eventfd(dev_id);
+	return IRQ_HANDLED;
+}
+
+static irq_handler_t vp_handler(struct vfio_platform_irq *irq)
+{
+	return irq->flags & VFIO_IRQ_INFO_AUTOMASKED ? vp_automasked_handler : vp_edge_handler;
 }
 
 static void vp_mask(struct vfio_platform_irq *irq)
 {
+	if (irq->masked)
+		return;
+	disable_irq_nosync(irq->intid);
 	irq->masked = true;
+}
+
+static void vp_unmask(struct vfio_platform_irq *irq)
+{
+	if (!irq->masked)
+		return;
+	irq->masked = false;
+	enable_irq(irq->intid);
 }
 
 /* Is @fd an eventfd? -EBADF when not an open fd, -EINVAL otherwise (Linux). */
@@ -220,13 +233,20 @@ static int check_eventfd(int fd)
 	return strcmp(link, "anon_inode:[eventfd]") ? -EINVAL : 0;
 }
 
+static void drop_trigger(struct vfio_platform_irq *irq)
+{
+	if (irq->trigger_fd < 0)
+		return;
+	disable_irq(irq->intid);
+	syscall(SYS_close, irq->trigger_fd);
+	irq->trigger_fd = -1;
+	irq->user_fd = -1;
+	list_del(&irq->trigger_link);
+}
+
 static int set_trigger(struct vfio_platform_irq *irq, int fd)
 {
-	irq->requested = false;
-	if (irq->trigger_fd >= 0) {
-		syscall(SYS_close, irq->trigger_fd);
-		irq->trigger_fd = -1;
-	}
+	drop_trigger(irq);
 	if (fd < 0)
 		return 0;
 	int ret = check_eventfd(fd);
@@ -236,11 +256,35 @@ static int set_trigger(struct vfio_platform_irq *irq, int fd)
 	if (dup < 0)
 		return -errno;
 	irq->trigger_fd = (int)dup;
-	irq->requested = true;
-	/* A level interrupt already asserted fires now. */
-	if (line_high(irq) && !irq->masked)
-		vp_irq_fire(irq);
+	irq->user_fd = fd;
+	list_add_tail(&irq->trigger_link, &trigger_list);
+	/* Requested disabled: this enable is the trigger's; MASK nests inside it. */
+	enable_irq(irq->intid);
 	return 0;
+}
+
+/* Does @fd refer to the same open file as @trigger? */
+static bool same_file(int fd, int trigger, int user_fd)
+{
+	pid_t pid = getpid();
+	long r = syscall(SYS_kcmp, pid, pid, 0 /* KCMP_FILE */, fd, trigger);
+	if (r >= 0)
+		return r == 0;
+	return fd == user_fd;   /* no kcmp: the number the program registered */
+}
+
+bool vfio_platform_is_trigger(int fd)
+{
+	struct vfio_platform_irq *irq;
+	list_for_each_entry(irq, &trigger_list, trigger_link)
+		if (same_file(fd, irq->trigger_fd, irq->user_fd))
+			return true;
+	return false;
+}
+
+bool vfio_platform_any_trigger(void)
+{
+	return !list_empty(&trigger_list);
 }
 
 static int set_irqs(struct vfio_platform_device *vp, const struct vfio_irq_set *hdr,
@@ -250,25 +294,24 @@ static int set_irqs(struct vfio_platform_device *vp, const struct vfio_irq_set *
 	u32 action = hdr->flags & VFIO_IRQ_SET_ACTION_TYPE_MASK;
 	u32 dtype = hdr->flags & VFIO_IRQ_SET_DATA_TYPE_MASK;
 
+	/* request_irq failed at open: this index refuses SET_IRQS (Linux). */
+	if (irq->request_err)
+		return irq->request_err;
 	switch (action) {
 	case VFIO_IRQ_SET_ACTION_MASK:
 	case VFIO_IRQ_SET_ACTION_UNMASK:
-		if (!(irq->flags & VFIO_IRQ_INFO_MASKABLE))
-			return -EINVAL;
 		if (hdr->start != 0 || hdr->count != 1)
+			return -EINVAL;
+		if (!(irq->flags & VFIO_IRQ_INFO_MASKABLE))
 			return -EINVAL;
 		if (dtype == VFIO_IRQ_SET_DATA_EVENTFD)
 			return -EINVAL;   /* irqfd masking: not offered (docs/uapi.md) */
 		if (dtype == VFIO_IRQ_SET_DATA_BOOL && !data[0])
 			return 0;
-		if (action == VFIO_IRQ_SET_ACTION_MASK) {
+		if (action == VFIO_IRQ_SET_ACTION_MASK)
 			vp_mask(irq);
-		} else {
+		else
 			vp_unmask(irq);
-			/* Still asserted: it fires again, as a level interrupt does. */
-			if (irq->requested && line_high(irq))
-				vp_irq_fire(irq);
-		}
 		return 0;
 	case VFIO_IRQ_SET_ACTION_TRIGGER:
 		if (!hdr->count && dtype == VFIO_IRQ_SET_DATA_NONE)
@@ -281,18 +324,35 @@ static int set_irqs(struct vfio_platform_device *vp, const struct vfio_irq_set *
 			return set_trigger(irq, fd);
 		}
 		if (dtype == VFIO_IRQ_SET_DATA_NONE || data[0])
-			vp_irq_fire(irq);   /* loopback */
+			vp_handler(irq)((int)irq->intid, irq);   /* loopback */
 		return 0;
 	default:
 		return -ENOTTY;
 	}
 }
 
+/* Open: every line requested, disabled; a failure stays local to its index. */
+static void irqs_request(struct vfio_platform_device *vp)
+{
+	for (unsigned i = 0; i < vp->num_irqs; i++) {
+		struct vfio_platform_irq *irq = &vp->irqs[i];
+		char name[128];
+		snprintf(name, sizeof(name), "vfio-irq[%u](%s)", irq->intid, dev_name(vp->vdev.dev));
+		irq->masked = false;
+		irq->request_err = request_irq_flags(irq->intid, vp_handler(irq), IRQF_NO_AUTOEN,
+						     name, irq);
+	}
+}
+
 static void irqs_cleanup(struct vfio_platform_device *vp)
 {
 	for (unsigned i = 0; i < vp->num_irqs; i++) {
-		set_trigger(&vp->irqs[i], -1);
-		vp->irqs[i].masked = false;
+		struct vfio_platform_irq *irq = &vp->irqs[i];
+		drop_trigger(irq);
+		if (!irq->request_err)
+			free_irq(irq->intid, irq);
+		irq->request_err = -EINVAL;
+		irq->masked = false;
 	}
 }
 
@@ -384,11 +444,13 @@ static long vp_ioctl(struct vfio_device *vdev, unsigned int cmd, unsigned long a
 static int vp_open(struct vfio_device *vdev)
 {
 	struct vfio_platform_device *vp = to_vp(vdev);
+	irqs_request(vp);
 	if (vp->reset) {
 		int ret = vp->reset(vp);
 		if (ret && vfio_platform_reset_required) {
 			dev_warn(vdev->dev, "reset driver is required and reset call failed in open (%d)\n",
 				 ret);
+			irqs_cleanup(vp);
 			return ret;
 		}
 	}
@@ -457,6 +519,8 @@ static int vp_init_resources(struct vfio_platform_device *vp, struct platform_de
 		vp->irqs[i].flags = VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_MASKABLE |
 				    VFIO_IRQ_INFO_AUTOMASKED;
 		vp->irqs[i].trigger_fd = -1;
+		vp->irqs[i].user_fd = -1;
+		vp->irqs[i].request_err = -EINVAL;   /* until open requests it */
 		vp->irqs[i].vpdev = vp;
 	}
 	vp->num_irqs = n;

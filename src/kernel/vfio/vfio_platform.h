@@ -15,8 +15,8 @@
 #define VFIO_PLATFORM_OFFSET_SHIFT 40
 #define VFIO_PLATFORM_OFFSET_MASK ((1ull << VFIO_PLATFORM_OFFSET_SHIFT) - 1)
 
-/* Virtual time a region write lets pass: the longest dma-copy transfer (16 MiB). */
-#define VFIO_PLATFORM_SETTLE_NS (5ull * 1000 * 1000)
+/* Virtual time a region read takes (a non-posted MMIO round trip). */
+#define VFIO_PLATFORM_READ_NS 200ull
 
 struct vfio_platform_region {
 	u64 addr, size;
@@ -27,8 +27,10 @@ struct vfio_platform_irq {
 	u32 intid;
 	u32 flags;          /* VFIO_IRQ_INFO_* */
 	int trigger_fd;     /* our dup of the user's eventfd, or -1 */
-	bool masked;
-	bool requested;
+	int user_fd;        /* the number the user registered (no kcmp) */
+	int request_err;    /* request_irq's answer at open (0: requested) */
+	bool masked;        /* MASK or automasked: one disable_irq held */
+	struct list_head trigger_link;
 	struct vfio_platform_device *vpdev;
 };
 
@@ -54,6 +56,14 @@ extern bool vfio_platform_reset_required;
 /* Registers / unregisters the platform driver (the module's init/exit). */
 int vfio_platform_init(void);
 void vfio_platform_exit(void);
+
+/*
+ * Is @fd (or a duplicate of it) an interrupt eventfd registered with
+ * VFIO_DEVICE_SET_IRQS? The uapi lets virtual time run while a program
+ * waits on one. vfio_platform_any_trigger: is any registered?
+ */
+bool vfio_platform_is_trigger(int fd);
+bool vfio_platform_any_trigger(void);
 
 /* MMIO of a region by physical address, widths 1, 2 or 4 (the reset handlers). */
 u32 vfio_platform_readl(struct vfio_platform_device *vpdev, unsigned region, u64 off);
