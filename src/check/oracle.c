@@ -532,6 +532,32 @@ static void judge_translated(const struct hw_dma_event *ev, const struct odevice
 	     " in domain %u (%s)", who, verb, ev->xl.pa, owner, ev->addr, g->domain, why);
 }
 
+/*
+ * Bypass (or no IOMMU on the path) is "unisolated" only where the kernel
+ * chose it: an identity domain, or a device in no group. A device whose
+ * group is on a translating or blocking domain that reaches memory
+ * untranslated (its stream-map entry dropped or never written) escaped.
+ */
+static bool judge_bypass_escape(const struct hw_dma_event *ev, const struct odevice *dev)
+{
+	const struct ogroup *g;
+	char owner[48];
+
+	if (!dev || dev->group < 0 || (size_t)dev->group >= O.nr_groups)
+		return false;
+	g = &O.groups[dev->group];
+	if (!g->used || g->type == IOMMU_DOMAIN_IDENTITY)
+		return false;
+	oracle_frame_owner(ev->xl.pa, owner, sizeof(owner));
+	O.c.escapes++;
+	set_verdict(ORACLE_ESCAPE);
+	olog(true, LOGLEVEL_ERR,
+	     "oracle: ESCAPE: %s %s 0x%" PRIx64 " (owner: %s) bypassing the IOMMU while group %d"
+	     " is in domain %u (%s)", master_name(ev, dev), ev->acc == HW_WRITE ? "wrote" : "read",
+	     ev->xl.pa, owner, dev->group, g->domain, iommu_domain_type_name(g->type));
+	return true;
+}
+
 static void oracle_dma(void *opaque, const struct hw_dma_event *ev)
 {
 	(void)opaque;
@@ -546,6 +572,8 @@ static void oracle_dma(void *opaque, const struct hw_dma_event *ev)
 	case HW_XLATE_DIRECT:
 	case HW_XLATE_BYPASS:
 		O.c.checked++;
+		if (judge_bypass_escape(ev, dev))
+			return;
 		O.c.unisolated++;
 		set_verdict(ORACLE_UNISOLATED);
 		/* Bulk bypass DMA would flood the log: the first 64 pages only. */

@@ -11,7 +11,10 @@
  * - the same, served from a cached IOTLB entry: a stale-IOTLB ESCAPE
  *   (except in a DMA-FQ domain, where Linux accepts the lazy-flush window:
  *   counted as "lazy");
- * - bypass, identity, or no IOMMU on the path: "unisolated", not an escape;
+ * - bypass, identity, or no IOMMU on the path: "unisolated", not an escape,
+ *   where the kernel chose it (an identity domain, a device in no group);
+ *   from a device whose group is on a translating or blocking domain, an
+ *   ESCAPE ("bypassing the IOMMU while group 2 is in domain 5 (DMA)");
  * - faults: counted.
  *
  * Escapes are logged ("oracle: ESCAPE: a000000.dma wrote 0x40123000 (owner:

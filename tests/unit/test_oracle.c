@@ -2,7 +2,8 @@
  * The isolation oracle's verdicts: translated-as-mapped, escapes (never
  * mapped, mapped elsewhere, not permitted, blocked group, no group),
  * stale-IOTLB escapes, the lazy window of DMA-FQ domains, unisolated
- * bypass/direct DMA, faults; frame owners and the report.
+ * bypass/direct DMA (identity or no group) and bypass escapes (a group on
+ * a translating or blocking domain), faults; frame owners and the report.
  */
 #include <errno.h>
 
@@ -130,19 +131,48 @@ static void lazy_window_is_not_escape(void **state)
 	assert_int_equal(c.escapes, 1);
 }
 
+/* Bypass is what the kernel chose: an identity domain, or no group at all. */
 static void bypass_and_direct_are_unisolated(void **state)
 {
 	struct oracle_counts c;
 
+	kobserve_domain_alloc(8, IOMMU_DOMAIN_IDENTITY);
+	kobserve_group_domain(0, 8, IOMMU_DOMAIN_IDENTITY);
+	assert_int_equal(dma(HW_XLATE_BYPASS, 0x40001000, RAM + 0x1000, false, HW_WRITE),
+			 ORACLE_UNISOLATED);
+	kobserve_device_group(NODE, "a000000.dma", -1);
 	assert_int_equal(dma(HW_XLATE_BYPASS, 0x40001000, RAM + 0x1000, false, HW_WRITE),
 			 ORACLE_UNISOLATED);
 	assert_int_equal(dma(HW_XLATE_DIRECT, 0x40001000, RAM + 0x1000, false, HW_READ),
 			 ORACLE_UNISOLATED);
 	assert_int_equal(dma(HW_XLATE_FAULT, 0x1000, 0, false, HW_READ), ORACLE_FAULT);
 	oracle_get_counts(&c);
-	assert_int_equal(c.unisolated, 2);
+	assert_int_equal(c.unisolated, 3);
 	assert_int_equal(c.faults, 1);
 	assert_int_equal(c.escapes, 0);
+}
+
+/*
+ * A device whose group is on a translating or blocking domain must never
+ * reach memory untranslated: a bypass there (a stream-map entry dropped or
+ * never written) is an escape, not "unisolated".
+ */
+static void bypass_in_translated_group_is_escape(void **state)
+{
+	size_t len;
+
+	kobserve_page_alloc(RAM + 0x1000, 0);
+	assert_int_equal(dma(HW_XLATE_BYPASS, 0x40001000, RAM + 0x1000, false, HW_WRITE),
+			 ORACLE_ESCAPE);
+	assert_non_null(strstr(oracle_log(&len),
+			       "oracle: ESCAPE: a000000.dma wrote 0x40001000 (owner: kernel) "
+			       "bypassing the IOMMU while group 0 is in domain 7 (DMA)"));
+	kobserve_domain_alloc(9, IOMMU_DOMAIN_BLOCKED);
+	kobserve_group_domain(0, 9, IOMMU_DOMAIN_BLOCKED);
+	assert_int_equal(dma(HW_XLATE_DIRECT, 0x40001000, RAM + 0x1000, false, HW_READ),
+			 ORACLE_ESCAPE);
+	assert_non_null(strstr(oracle_log(&len), "in domain 9 (blocked)"));
+	assert_int_equal(oracle_escapes(), 2);
 }
 
 static void blocked_and_groupless_are_escapes(void **state)
@@ -187,6 +217,7 @@ static void worst_verdict_of_a_sequence(void **state)
 	assert_int_equal(oracle_last_verdict(), ORACLE_OK);
 	assert_int_equal(oracle_worst_verdict(), ORACLE_ESCAPE);
 	oracle_begin();
+	kobserve_device_group(NODE, "a000000.dma", -1);   /* no group: bypass is unisolated */
 	dma(HW_XLATE_FAULT, 0x9000, 0, false, HW_READ);
 	dma(HW_XLATE_BYPASS, 0x9000, RAM + 0x9000, false, HW_READ);
 	assert_int_equal(oracle_worst_verdict(), ORACLE_UNISOLATED);
@@ -256,6 +287,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(stale_iotlb_is_escape, setup, teardown),
 		cmocka_unit_test_setup_teardown(lazy_window_is_not_escape, setup, teardown),
 		cmocka_unit_test_setup_teardown(bypass_and_direct_are_unisolated, setup, teardown),
+		cmocka_unit_test_setup_teardown(bypass_in_translated_group_is_escape, setup, teardown),
 		cmocka_unit_test_setup_teardown(blocked_and_groupless_are_escapes, setup, teardown),
 		cmocka_unit_test_setup_teardown(unmap_splits_extents, setup, teardown),
 		cmocka_unit_test_setup_teardown(worst_verdict_of_a_sequence, setup, teardown),
