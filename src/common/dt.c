@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -614,6 +615,275 @@ int dt_check_blob(const void *blob, size_t size, char *why, size_t whylen)
 	return ret;
 }
 
+/* ==== the node index ================================================== */
+
+/*
+ * libfdt answers "parent of", "node with phandle" and "path of" by walking
+ * the struct block from its start, so asking it once per device makes a
+ * boot quadratic. The index answers them in O(log n): node offsets in tree
+ * order (ascending) with their parents, phandles sorted, and the legacy
+ * mmu-masters entries sorted by the master they name. It is built once per
+ * blob; blobs without one fall back to libfdt's walks.
+ */
+struct dt_legacy { int master, smmu, cell; };
+
+struct dt_index {
+	struct dt_index *next;
+	const void *fdt;
+	int nr;
+	int *off, *parent;             /* by position in tree order */
+	struct ph *ph;                 /* .idx is a node offset here */
+	int nph;
+	struct dt_legacy *legacy;
+	int nlegacy;
+};
+
+static struct dt_index *indexes;
+static pthread_mutex_t indexes_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void index_free(struct dt_index *ix)
+{
+	if (!ix)
+		return;
+	free(ix->off);
+	free(ix->parent);
+	free(ix->ph);
+	free(ix->legacy);
+	free(ix);
+}
+
+static int legacy_cmp(const void *a, const void *b)
+{
+	const struct dt_legacy *x = a, *y = b;
+
+	if (x->master != y->master)
+		return x->master < y->master ? -1 : 1;
+	if (x->smmu != y->smmu)
+		return x->smmu < y->smmu ? -1 : 1;
+	return x->cell < y->cell ? -1 : x->cell > y->cell;
+}
+
+static int ix_by_phandle(const struct dt_index *ix, u32 phandle)
+{
+	int t = by_phandle(ix->ph, (size_t)ix->nph, phandle);
+
+	return t < 0 ? -FDT_ERR_NOTFOUND : t;
+}
+
+/* Every <&master sid...> entry of every mmu-masters list (checked blobs only). */
+static int index_legacy(struct dt_index *ix, const int *smmus, int nsmmu)
+{
+	const void *fdt = ix->fdt;
+	int cap = 0;
+
+	for (int k = 0; k < nsmmu; k++) {
+		int len;
+		const fdt32_t *v = fdt_getprop(fdt, smmus[k], "mmu-masters", &len);
+
+		for (int i = 0; v && i < len / 4;) {
+			int target = ix_by_phandle(ix, fdt32_to_cpu(v[i]));
+			u32 cells;
+
+			if (target < 0 || dt_prop_u32(fdt, target, "#stream-id-cells", &cells) ||
+			    cells > (u32)(len / 4 - i - 1))
+				break;   /* dt_check_blob refuses such a list */
+			if (ix->nlegacy == cap) {
+				int ncap = cap ? cap * 2 : 16;
+				struct dt_legacy *l = realloc(ix->legacy, (size_t)ncap * sizeof(*l));
+
+				if (!l)
+					return -ENOMEM;
+				ix->legacy = l;
+				cap = ncap;
+			}
+			ix->legacy[ix->nlegacy++] = (struct dt_legacy){ target, smmus[k], i };
+			i += 1 + (int)cells;
+		}
+	}
+	if (ix->nlegacy > 1)
+		qsort(ix->legacy, (size_t)ix->nlegacy, sizeof(*ix->legacy), legacy_cmp);
+	return 0;
+}
+
+static int grow(void *pp, int cap)
+{
+	void **p = pp;
+	void *v = realloc(*p, (size_t)cap * sizeof(int) * 2);
+
+	if (!v)
+		return -ENOMEM;
+	*p = v;
+	return 0;
+}
+
+static int index_build(struct dt_index *ix)
+{
+	const void *fdt = ix->fdt;
+	int stack[DT_MAX_DEPTH + 1], depth = 0, cap = 0, nsmmu = 0, ret = 0;
+	int *smmus = NULL;
+
+	/* libfdt counts the root as depth 1. */
+	for (int node = fdt_next_node(fdt, -1, &depth); node >= 0;
+	     node = fdt_next_node(fdt, node, &depth)) {
+		int d = depth - 1;
+
+		if (d < 0 || d > DT_MAX_DEPTH) {
+			ret = -EINVAL;
+			goto out;
+		}
+		if (ix->nr == cap) {
+			/* Room for two ints an entry: enough for every array here. */
+			cap = cap ? cap * 2 : 64;
+			if (grow(&ix->off, cap) || grow(&ix->parent, cap) || grow(&ix->ph, cap) ||
+			    grow(&smmus, cap)) {
+				ret = -ENOMEM;
+				goto out;
+			}
+		}
+		stack[d] = node;
+		ix->off[ix->nr] = node;
+		ix->parent[ix->nr++] = d ? stack[d - 1] : -1;
+		u32 ph = fdt_get_phandle(fdt, node);
+		if (ph && ph != 0xffffffffu)
+			ix->ph[ix->nph++] = (struct ph){ ph, node };
+		if (fdt_getprop(fdt, node, "mmu-masters", NULL))
+			smmus[nsmmu++] = node;
+	}
+	qsort(ix->ph, (size_t)ix->nph, sizeof(*ix->ph), ph_cmp);
+	ret = index_legacy(ix, smmus, nsmmu);
+out:
+	free(smmus);
+	return ret;
+}
+
+int dt_index_attach(const void *fdt)
+{
+	struct dt_index *ix = calloc(1, sizeof(*ix));
+	int ret;
+
+	if (!ix)
+		return -ENOMEM;
+	ix->fdt = fdt;
+	ret = index_build(ix);
+	if (ret) {
+		index_free(ix);
+		return ret;
+	}
+	pthread_mutex_lock(&indexes_lock);
+	ix->next = indexes;
+	indexes = ix;
+	pthread_mutex_unlock(&indexes_lock);
+	return 0;
+}
+
+void dt_index_detach(const void *fdt)
+{
+	struct dt_index **pp, *ix = NULL;
+
+	pthread_mutex_lock(&indexes_lock);
+	for (pp = &indexes; *pp; pp = &(*pp)->next) {
+		if ((*pp)->fdt == fdt) {
+			ix = *pp;
+			*pp = ix->next;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&indexes_lock);
+	index_free(ix);
+}
+
+/* The blob's index, or NULL. An index is only freed by its blob's owner. */
+static const struct dt_index *index_of(const void *fdt)
+{
+	const struct dt_index *ix;
+
+	pthread_mutex_lock(&indexes_lock);
+	for (ix = indexes; ix && ix->fdt != fdt; ix = ix->next)
+		;
+	pthread_mutex_unlock(&indexes_lock);
+	return ix;
+}
+
+/* Position of @node in the index, or -1. */
+static int ix_pos(const struct dt_index *ix, int node)
+{
+	int lo = 0, hi = ix->nr;
+
+	while (lo < hi) {
+		int mid = lo + (hi - lo) / 2;
+
+		if (ix->off[mid] == node)
+			return mid;
+		if (ix->off[mid] < node)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+int dt_parent(const void *fdt, int node)
+{
+	const struct dt_index *ix = index_of(fdt);
+	int pos;
+
+	if (!ix)
+		return fdt_parent_offset(fdt, node);
+	pos = ix_pos(ix, node);
+	if (pos < 0)
+		return -FDT_ERR_BADOFFSET;
+	return ix->parent[pos] >= 0 ? ix->parent[pos] : -FDT_ERR_NOTFOUND;
+}
+
+int dt_node_path(const void *fdt, int node, char *buf, size_t len)
+{
+	int chain[DT_MAX_DEPTH + 1], depth = 0;
+	size_t off = 0;
+
+	if (!len)
+		return -FDT_ERR_NOSPACE;
+	for (int cur = node; cur > 0; cur = dt_parent(fdt, cur)) {
+		if (depth > DT_MAX_DEPTH)
+			return -FDT_ERR_BADSTRUCTURE;
+		chain[depth++] = cur;
+	}
+	if (node < 0 || (node > 0 && !depth))
+		return -FDT_ERR_BADOFFSET;
+	buf[0] = 0;
+	if (!depth)
+		off = (size_t)snprintf(buf, len, "/");
+	while (depth && off < len) {
+		const char *name = fdt_get_name(fdt, chain[--depth], NULL);
+
+		off += (size_t)snprintf(buf + off, len - off, "/%s", name ? name : "");
+	}
+	return off < len ? 0 : -FDT_ERR_NOSPACE;
+}
+
+int dt_legacy_master(const void *fdt, int master, int *smmu, int *cell)
+{
+	const struct dt_index *ix = index_of(fdt);
+	int lo = 0, hi;
+
+	if (!ix)
+		return -ENOSYS;
+	/* The first entry for @master: by tree order of the SMMU, then position. */
+	hi = ix->nlegacy;
+	while (lo < hi) {
+		int mid = lo + (hi - lo) / 2;
+
+		if (ix->legacy[mid].master < master)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == ix->nlegacy || ix->legacy[lo].master != master)
+		return -ENOENT;
+	*smmu = ix->legacy[lo].smmu;
+	*cell = ix->legacy[lo].cell;
+	return 0;
+}
+
 /* ==== property helpers ================================================ */
 
 int dt_prop_u32(const void *fdt, int node, const char *name, u32 *out)
@@ -677,7 +947,9 @@ int dt_node_by_phandle(const void *fdt, u32 phandle)
 {
 	if (phandle == 0 || phandle == 0xffffffffu)
 		return -FDT_ERR_BADPHANDLE;
-	return fdt_node_offset_by_phandle(fdt, phandle);
+	const struct dt_index *ix = index_of(fdt);
+
+	return ix ? ix_by_phandle(ix, phandle) : fdt_node_offset_by_phandle(fdt, phandle);
 }
 
 /* Reads @n cells as one number; more than 64 bits of non-zero is -EINVAL. */
@@ -704,7 +976,7 @@ static int translate_up(const void *fdt, int bus, u64 *addr)
 		return -EINVAL;   /* no ranges: this bus does not map to its parent */
 	if (len == 0)
 		return 0;         /* empty ranges: identity */
-	int grand = fdt_parent_offset(fdt, bus);
+	int grand = dt_parent(fdt, bus);
 	int na = dt_addr_cells(fdt, bus), ns = dt_size_cells(fdt, bus);
 	int pna = dt_addr_cells(fdt, grand);
 	if (grand < 0 || na < 0 || ns < 0 || pna < 0 || na + pna + ns == 0)
@@ -728,7 +1000,7 @@ static int translate_up(const void *fdt, int bus, u64 *addr)
 
 int dt_reg(const void *fdt, int node, int index, u64 *addr, u64 *size)
 {
-	int len, parent = fdt_parent_offset(fdt, node);
+	int len, parent = dt_parent(fdt, node);
 
 	if (parent < 0 || index < 0)
 		return -EINVAL;
@@ -747,7 +1019,7 @@ int dt_reg(const void *fdt, int node, int index, u64 *addr, u64 *size)
 	if (read_cells(e, na, &a) || read_cells(e + na, ns, &s))
 		return -EINVAL;
 	/* Walk up: each bus between us and the root must translate. */
-	for (int bus = parent; bus > 0; bus = fdt_parent_offset(fdt, bus)) {
+	for (int bus = parent; bus > 0; bus = dt_parent(fdt, bus)) {
 		if (translate_up(fdt, bus, &a))
 			return -EINVAL;
 	}
@@ -768,7 +1040,7 @@ static int irq_parent(const void *fdt, int node)
 		if (!dt_prop_u32(fdt, cur, "interrupt-parent", &ph))
 			next = dt_node_by_phandle(fdt, ph);
 		else
-			next = fdt_parent_offset(fdt, cur);
+			next = dt_parent(fdt, cur);
 		if (next < 0)
 			return -EINVAL;
 		if (fdt_getprop(fdt, next, "#interrupt-cells", NULL))

@@ -56,4 +56,25 @@ int dt_irq(const void *fdt, int node, int index, u32 *intid);
 /* Node from a phandle, or a negative libfdt error. */
 int dt_node_by_phandle(const void *fdt, u32 phandle);
 
+/*
+ * An index of a checked blob that makes the lookups below, dt_reg, dt_irq
+ * and dt_node_by_phandle O(log n) instead of a walk from the blob's start.
+ * The owner of the blob attaches it once the blob will not change and
+ * detaches it before freeing the blob; without one, libfdt's walks answer.
+ * Returns 0 or -ENOMEM.
+ */
+int dt_index_attach(const void *fdt);
+void dt_index_detach(const void *fdt);
+
+/* fdt_parent_offset and fdt_get_path, through the index when there is one. */
+int dt_parent(const void *fdt, int node);
+int dt_node_path(const void *fdt, int node, char *buf, size_t len);
+
+/*
+ * The first legacy `mmu-masters` entry naming @master (SMMUs in tree order):
+ * the SMMU's node and the entry's cell index in its list. -ENOENT when none,
+ * -ENOSYS when the blob has no index (the caller scans instead).
+ */
+int dt_legacy_master(const void *fdt, int master, int *smmu, int *cell);
+
 #endif

@@ -55,6 +55,24 @@ static int parse_iommus(const void *fdt, int node, struct hw_master_priv *p)
 /* The deprecated binding: an SMMU lists <&master sid...> in `mmu-masters`. */
 static int parse_mmu_masters(const void *fdt, int node, struct hw_master_priv *p)
 {
+	int smmu, cell, ret = dt_legacy_master(fdt, node, &smmu, &cell);
+
+	if (ret == -ENOENT)
+		return 0;
+	if (!ret) {
+		int len;
+		const fdt32_t *v = fdt_getprop(fdt, smmu, "mmu-masters", &len);
+		u32 cells;
+
+		if (!v || dt_prop_u32(fdt, node, "#stream-id-cells", &cells) ||
+		    cells > (u32)(len / 4 - cell - 1))
+			return -EINVAL;
+		p->iommu_node = smmu;
+		for (u32 c = 0; c < cells; c++)
+			add_sid(&p->pub, fdt32_to_cpu(v[cell + 1 + (int)c]));
+		return 0;
+	}
+	/* No index: scan every SMMU's list. */
 	for (int smmu = fdt_next_node(fdt, -1, NULL); smmu >= 0;
 	     smmu = fdt_next_node(fdt, smmu, NULL)) {
 		int len;
@@ -89,7 +107,7 @@ struct hw_dma_master *hw_master_create(struct machine *m, int node, char *why, s
 		hw_why(why, whylen, "out of memory");
 		return NULL;
 	}
-	if (fdt_get_path(fdt, node, p->path, sizeof(p->path)))
+	if (dt_node_path(fdt, node, p->path, sizeof(p->path)))
 		snprintf(p->path, sizeof(p->path), "%s", fdt_get_name(fdt, node, NULL));
 	p->pub.name = p->path;
 	p->pub.fdt_node = node;

@@ -92,6 +92,12 @@ int machine_create(const void *fdt, size_t size, u64 seed, struct machine **out,
 		return -ENOMEM;
 	}
 	memcpy(m->fdt, fdt, m->fdt_size);
+	/* Without the index every per-device lookup walks the blob: quadratic boots. */
+	if (dt_index_attach(m->fdt)) {
+		free(m->fdt);
+		free(m);
+		return -ENOMEM;
+	}
 
 	ret = hw_mem_init(m, why, whylen);
 	if (!ret)
@@ -132,6 +138,7 @@ void machine_destroy(struct machine *m)
 	hw_masters_fini(m);
 	hw_mmio_fini(m);
 	hw_mem_fini(m);
+	dt_index_detach(m->fdt);
 	free(m->fdt);
 	free(m);
 }

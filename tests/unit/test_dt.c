@@ -520,6 +520,83 @@ static void real_platforms(void **state)
 	}
 }
 
+/*
+ * The node index answers what libfdt's walks answer: parents, paths,
+ * phandles, and (legacy binding) which SMMU lists a master and where. Checked
+ * over every node of the real platforms, Seattle B0's mmu-masters included,
+ * with the index attached and after it is detached.
+ */
+static void index_agrees_with_libfdt(void **state)
+{
+	static const char *const files[] = {
+		SHARED_DTS "/linux-6.12/arch/arm64/boot/dts/arm/juno-r2.dts",
+		SHARED_DTS "/legacy-mmu-masters/arch/arm64/boot/dts/amd/amd-overdrive-rev-b0.dts",
+		LAB_SRCDIR "/platforms/iommulab-virt.dts",
+	};
+	int legacy_seen = 0;
+
+	for (size_t f = 0; f < ARRAY_SIZE(files); f++) {
+		void *blob;
+		size_t size;
+		char why[256] = "";
+
+		if (dt_load_file(files[f], &blob, &size, why, sizeof(why)))
+			fail_msg("%s: %s", files[f], why);
+		for (int pass = 0; pass < 2; pass++) {
+			if (pass == 0)
+				assert_int_equal(dt_index_attach(blob), 0);
+			for (int n = 0; n >= 0; n = fdt_next_node(blob, n, NULL)) {
+				char want[512], got[512];
+				int smmu, cell;
+				u32 ph = fdt_get_phandle(blob, n);
+
+				assert_int_equal(dt_parent(blob, n), fdt_parent_offset(blob, n));
+				assert_int_equal(fdt_get_path(blob, n, want, sizeof(want)), 0);
+				assert_int_equal(dt_node_path(blob, n, got, sizeof(got)), 0);
+				assert_string_equal(got, want);
+				assert_true(dt_node_path(blob, n, got, 3) < 0 || !strcmp(want, "/"));
+				if (ph)
+					assert_int_equal(dt_node_by_phandle(blob, ph), n);
+				int ret = dt_legacy_master(blob, n, &smmu, &cell);
+				if (pass == 1) {
+					assert_int_equal(ret, -ENOSYS);
+					continue;
+				}
+				/* The first <&n ...> entry of the first list naming n, by a plain scan. */
+				int want_smmu = -1, want_cell = -1;
+				for (int s = 0; s >= 0 && want_smmu < 0; s = fdt_next_node(blob, s, NULL)) {
+					int len;
+					const fdt32_t *v = fdt_getprop(blob, s, "mmu-masters", &len);
+					for (int i = 0; v && i < len / 4;) {
+						int t = fdt_node_offset_by_phandle(blob, fdt32_to_cpu(v[i]));
+						u32 cells;
+						assert_int_equal(dt_prop_u32(blob, t, "#stream-id-cells", &cells), 0);
+						if (t == n) {
+							want_smmu = s;
+							want_cell = i;
+							break;
+						}
+						i += 1 + (int)cells;
+					}
+				}
+				if (want_smmu < 0) {
+					assert_int_equal(ret, -ENOENT);
+				} else {
+					assert_int_equal(ret, 0);
+					assert_int_equal(smmu, want_smmu);
+					assert_int_equal(cell, want_cell);
+					legacy_seen++;
+				}
+			}
+			assert_true(dt_parent(blob, 0) < 0);
+			if (pass == 0)
+				dt_index_detach(blob);
+		}
+		free(blob);
+	}
+	assert_true(legacy_seen > 0);   /* Seattle B0 lists its masters */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -533,6 +610,7 @@ int main(void)
 		cmocka_unit_test(prop_helpers),
 		cmocka_unit_test(load_files),
 		cmocka_unit_test(real_platforms),
+		cmocka_unit_test(index_agrees_with_libfdt),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -190,6 +190,67 @@ static void test_readdir_sorted_and_remove(void **state)
 	assert_true(sysfs_find("/sys/devices/platform/dev") == NULL);
 }
 
+struct order {
+	char prev[32];
+	int n;
+	bool sorted;
+};
+
+static int check_order(void *opaque, const char *name, const struct sysfs_stat *st)
+{
+	struct order *o = opaque;
+	if (o->n++ && strcmp(o->prev, name) >= 0)
+		o->sorted = false;
+	snprintf(o->prev, sizeof(o->prev), "%s", name);
+	return 0;
+}
+
+/* A directory of thousands of entries added in scrambled order stays sorted and searchable. */
+static void test_big_directory(void **state)
+{
+	enum { N = 3000 };
+	struct sysfs_node *dir, *c;
+	char name[32];
+	unsigned k;
+
+	assert_int_equal(sysfs_create_dir(sysfs_find("/sys/devices"), "big", &dir), 0);
+	for (unsigned i = 0; i < N; i++) {
+		k = (i * 1237u) % N;	/* 1237 is prime to N: each k once */
+		snprintf(name, sizeof(name), "%x.dma", k * 0x1000u);
+		assert_int_equal(sysfs_create_dir(dir, name, NULL), 0);
+	}
+	assert_int_equal(sysfs_create_dir(dir, "1000.dma", NULL), -EEXIST);
+	for (k = 0; k < N; k++) {
+		snprintf(name, sizeof(name), "%x.dma", k * 0x1000u);
+		c = sysfs_get_child(dir, name);
+		assert_non_null(c);
+		assert_string_equal(sysfs_node_name(c), name);
+	}
+	assert_null(sysfs_get_child(dir, "nope"));
+	/* Drop every odd one, rename every fourth: still sorted, still found. */
+	for (k = 1; k < N; k += 2) {
+		snprintf(name, sizeof(name), "%x.dma", k * 0x1000u);
+		sysfs_remove_name(dir, name);
+		assert_null(sysfs_get_child(dir, name));
+	}
+	for (k = 0; k < N; k += 4) {
+		char to[32];
+		snprintf(name, sizeof(name), "%x.dma", k * 0x1000u);
+		snprintf(to, sizeof(to), "zz%u", k);
+		assert_int_equal(sysfs_rename(sysfs_get_child(dir, name), to), 0);
+		assert_null(sysfs_get_child(dir, name));
+		assert_non_null(sysfs_get_child(dir, to));
+	}
+	struct order o = { .sorted = true };
+	assert_int_equal(sysfs_readdir("/sys/devices/big", check_order, &o), 0);
+	assert_int_equal(o.n, N / 2);
+	assert_true(o.sorted);
+	assert_non_null(sysfs_find("/sys/devices/big/zz8"));
+	assert_non_null(sysfs_find("/sys/devices/big/2000.dma"));
+	sysfs_remove(dir);
+	assert_null(sysfs_find("/sys/devices/big"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -198,6 +259,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_write, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_page_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_readdir_sorted_and_remove, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_big_directory, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -27,6 +27,14 @@ struct sysfs_node {
 	struct sysfs_node *parent;
 	struct list_head children;	/* sorted by name */
 	struct list_head sibling;
+	/*
+	 * The same children as a treap by name, so that finding or adding one
+	 * of a directory's n entries costs O(log n), not O(n): a directory like
+	 * /sys/bus/platform/devices holds every device.
+	 */
+	struct sysfs_node *tree;	/* a directory's: root of its children's treap */
+	struct sysfs_node *tl, *tr;	/* in the parent's treap */
+	u32 prio;
 	const struct sysfs_attr *attr;
 	void *owner;
 	struct sysfs_node *target;	/* links */
@@ -35,6 +43,75 @@ struct sysfs_node {
 static struct sysfs_node *root;
 
 static void node_put(struct sysfs_node *n);
+
+/* Treap priorities: a fixed pseudo-random sequence, so runs repeat exactly. */
+static u32 next_prio(void)
+{
+	static u64 seq;
+	u64 z = (seq += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return (u32)(z ^ (z >> 31));
+}
+
+/* Splits @t into the nodes named before @name (*l) and the rest (*r). */
+static void tsplit(struct sysfs_node *t, const char *name, struct sysfs_node **l,
+		   struct sysfs_node **r)
+{
+	if (!t) {
+		*l = *r = NULL;
+	} else if (strcmp(t->name, name) < 0) {
+		tsplit(t->tr, name, &t->tr, r);
+		*l = t;
+	} else {
+		tsplit(t->tl, name, l, &t->tl);
+		*r = t;
+	}
+}
+
+/* Joins two treaps, every name in @a before every name in @b. */
+static struct sysfs_node *tmerge(struct sysfs_node *a, struct sysfs_node *b)
+{
+	if (!a)
+		return b;
+	if (!b)
+		return a;
+	if (a->prio > b->prio) {
+		a->tr = tmerge(a->tr, b);
+		return a;
+	}
+	b->tl = tmerge(a, b->tl);
+	return b;
+}
+
+/* The link in @dir's treap that points at the child @name (or the NULL where it would go). */
+static struct sysfs_node **tslot(struct sysfs_node *dir, const char *name)
+{
+	struct sysfs_node **slot = &dir->tree;
+
+	while (*slot) {
+		int cmp = strcmp(name, (*slot)->name);
+
+		if (!cmp)
+			break;
+		slot = cmp < 0 ? &(*slot)->tl : &(*slot)->tr;
+	}
+	return slot;
+}
+
+/* Takes @n out of its parent's children (treap and list). */
+static void node_detach(struct sysfs_node *n)
+{
+	if (n->parent) {
+		struct sysfs_node **slot = tslot(n->parent, n->name);
+
+		if (*slot == n)
+			*slot = tmerge(n->tl, n->tr);
+	}
+	n->tl = n->tr = NULL;
+	list_del_init(&n->sibling);
+}
 
 static struct sysfs_node *node_new(const char *name, enum sysfs_type type, unsigned mode)
 {
@@ -49,6 +126,7 @@ static struct sysfs_node *node_new(const char *name, enum sysfs_type type, unsig
 	n->type = type;
 	n->mode = mode;
 	n->refcnt = 1;
+	n->prio = next_prio();
 	INIT_LIST_HEAD(&n->children);
 	INIT_LIST_HEAD(&n->sibling);
 	return n;
@@ -93,34 +171,36 @@ const char *sysfs_node_name(const struct sysfs_node *node)
 
 struct sysfs_node *sysfs_get_child(struct sysfs_node *dir, const char *name)
 {
-	struct sysfs_node *c;
 	if (!dir || dir->type != SYSFS_DIR)
 		return NULL;
-	list_for_each_entry(c, &dir->children, sibling)
-		if (!strcmp(c->name, name))
-			return c;
-	return NULL;
+	return *tslot(dir, name);
 }
 
 /* Inserts keeping the children sorted; -EEXIST like sysfs_warn_dup. */
 static int node_attach(struct sysfs_node *dir, struct sysfs_node *n)
 {
-	struct sysfs_node *c;
+	struct sysfs_node *t, *succ = NULL, *l, *r;
 	if (!dir || dir->type != SYSFS_DIR || dir->removed)
 		return -ENOENT;
-	list_for_each_entry(c, &dir->children, sibling) {
-		int cmp = strcmp(c->name, n->name);
+	for (t = dir->tree; t;) {
+		int cmp = strcmp(n->name, t->name);
 		if (!cmp) {
 			char path[512];
 			sysfs_node_path(dir, path, sizeof(path));
 			pr_err("sysfs: cannot create duplicate filename '%s/%s'\n", path, n->name);
 			return -EEXIST;
 		}
-		if (cmp > 0)
-			break;
+		if (cmp < 0) {
+			succ = t;
+			t = t->tl;
+		} else {
+			t = t->tr;
+		}
 	}
-	/* c is the first child sorting after n (or the head): link before it. */
-	list_add_tail(&n->sibling, &c->sibling);
+	/* Link before the first child sorting after n (or at the end). */
+	list_add_tail(&n->sibling, succ ? &succ->sibling : &dir->children);
+	tsplit(dir->tree, n->name, &l, &r);
+	dir->tree = tmerge(tmerge(l, n), r);
 	n->parent = dir;
 	return 0;
 }
@@ -183,7 +263,7 @@ void sysfs_remove(struct sysfs_node *n)
 		return;
 	while (!list_empty(&n->children))
 		sysfs_remove(list_first_entry(&n->children, struct sysfs_node, sibling));
-	list_del_init(&n->sibling);
+	node_detach(n);
 	n->removed = true;
 	n->parent = NULL;
 	node_put(n);
@@ -204,12 +284,11 @@ int sysfs_rename(struct sysfs_node *n, const char *name)
 		kfree(nn);
 		return -EEXIST;
 	}
+	node_detach(n);
 	kfree(n->name);
 	n->name = nn;
-	if (dir) {
-		list_del_init(&n->sibling);
+	if (dir)
 		node_attach(dir, n);
-	}
 	return 0;
 }
 

@@ -136,7 +136,7 @@ static u64 read_cells(const fdt32_t *p, int n)
 static void resv_from_region(const void *fdt, struct device *dev, int dev_node, int region,
 			     struct list_head *list)
 {
-	int len, ac, sc, parent = fdt_parent_offset(fdt, dev_node);
+	int len, ac, sc, parent = dt_parent(fdt, dev_node);
 	const fdt32_t *p = fdt_getprop(fdt, region, "iommu-addresses", &len);
 	u64 phys = 0, phys_len = 0;
 

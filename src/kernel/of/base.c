@@ -7,6 +7,7 @@
 #include <libfdt.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -134,6 +135,42 @@ static int unflatten_children(const void *fdt, int off, struct device_node *np, 
 	return 0;
 }
 
+/*
+ * Phandle to node, sorted by phandle: every lookup a binary search instead
+ * of a walk of the whole tree (Linux keeps a phandle cache for the same
+ * reason).
+ */
+struct phandle_ent {
+	u32 phandle;
+	struct device_node *np;
+};
+static struct phandle_ent *phandles;
+static size_t nr_phandles;
+
+static struct device_node *next_node(struct device_node *np);
+
+static int phandle_cmp(const void *a, const void *b)
+{
+	const struct phandle_ent *x = a, *y = b;
+	return x->phandle < y->phandle ? -1 : x->phandle > y->phandle;
+}
+
+static int phandles_build(void)
+{
+	size_t n = 0, i = 0;
+	for (struct device_node *np = of_root; np; np = next_node(np))
+		n += np->phandle != 0;
+	phandles = kcalloc(n ? n : 1, sizeof(*phandles));
+	if (!phandles)
+		return -ENOMEM;
+	for (struct device_node *np = of_root; np; np = next_node(np))
+		if (np->phandle)
+			phandles[i++] = (struct phandle_ent){ np->phandle, np };
+	qsort(phandles, n, sizeof(*phandles), phandle_cmp);
+	nr_phandles = n;
+	return 0;
+}
+
 int of_unflatten(const void *fdt)
 {
 	int ret;
@@ -142,6 +179,8 @@ int of_unflatten(const void *fdt)
 	if (!of_root)
 		return -ENOMEM;
 	ret = unflatten_children(fdt, 0, of_root, 0);
+	if (!ret)
+		ret = phandles_build();
 	if (ret) {
 		of_free_tree();
 		return ret;
@@ -152,6 +191,9 @@ int of_unflatten(const void *fdt)
 
 void of_free_tree(void)
 {
+	kfree(phandles);
+	phandles = NULL;
+	nr_phandles = 0;
 	node_free(of_root);
 	of_root = NULL;
 	of_blob = NULL;
@@ -204,11 +246,18 @@ struct device_node *of_find_node_by_path(const char *path)
 
 struct device_node *of_find_node_by_phandle(u32 phandle)
 {
+	size_t lo = 0, hi = nr_phandles;
 	if (!phandle || phandle == 0xffffffffu)
 		return NULL;
-	for (struct device_node *np = of_root; np; np = next_node(np))
-		if (np->phandle == phandle)
-			return np;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (phandles[mid].phandle == phandle)
+			return phandles[mid].np;
+		if (phandles[mid].phandle < phandle)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	return NULL;
 }
 
