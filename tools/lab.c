@@ -296,7 +296,11 @@ int lab_boot(const char *platform, const char *cmdline, char *msg, size_t msglen
 		return LAB_ERR_NOTFOUND;
 	}
 	if (ret) {
-		set_msg(msg, msglen, "%s: %s", platform, why[0] ? why : strerror(-ret));
+		/* The loader's reason may name the file already: name it once. */
+		if (why[0] && strstr(why, platform))
+			set_msg(msg, msglen, "%s", why);
+		else
+			set_msg(msg, msglen, "%s: %s", platform, why[0] ? why : strerror(-ret));
 		return ret == -ENOMEM ? LAB_ERR_NOMEM : LAB_ERR_BADPLATFORM;
 	}
 	ret = lab_boot_blob(blob, size, cmdline, why, sizeof(why));

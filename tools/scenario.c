@@ -4,6 +4,7 @@
  * its file:line in a diff-like form. It never stops at the first failure.
  */
 #include "scenario.h"
+#include "shell.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -160,8 +161,14 @@ int scenario_parse(const char *name, const char *text, struct scenario *s,
 		} else if (l[0] == '#') {
 			cur = NULL;
 		} else if (!s->session) {
-			if (!is_blank(l))
+			/* A plain script has no expected output to hold a syntax error: it does not parse. */
+			const char *bad = shell_syntax_error(l);
+			if (bad) {
+				set_why(why, whylen, name, ln, "%s", bad);
+				ret = -EINVAL;
+			} else if (!is_blank(l)) {
 				ret = add_item(s, ln, l + strspn(l, " \t"));
+			}
 		} else if (is_command(l)) {
 			const char *cmd = l + 1 + strspn(l + 1, " ");
 			if (is_blank(cmd)) {

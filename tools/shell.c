@@ -169,6 +169,14 @@ fail:
 	return NULL;
 }
 
+const char *shell_syntax_error(const char *line)
+{
+	const char *why = NULL;
+	struct cmdline *c = split_line(line, &why);
+	free(c);
+	return c ? NULL : why;
+}
+
 /* ---- paths ---------------------------------------------------------- */
 
 /* @arg made absolute against the current directory (not normalised). */

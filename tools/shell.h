@@ -52,6 +52,9 @@ void shell_init(struct shell *sh, const struct shell_ops *ops);
 /* Runs one line; output and errors go to @out. Returns the exit status. */
 int shell_exec(struct shell *sh, const char *line, FILE *out);
 
+/* NULL when @line splits into words, else the syntax error shell_exec would print. */
+const char *shell_syntax_error(const char *line);
+
 /* "ENODEV" -> 19; 0 if unknown. And back (NULL if unknown). */
 int shell_errno_by_name(const char *name);
 const char *shell_errno_name(int err);
