@@ -802,8 +802,13 @@ int iommu_probe_device(struct device *dev)
 	if (dev->iommu_group)
 		return 0;
 	fw = dev_iommu_fwspec_get(dev);
-	/* Parse the firmware now (current Linux does it from the probe path). */
-	if (!fw || !fw->ops) {
+	/*
+	 * Parse the firmware now (current Linux does it from the probe path),
+	 * but not for a device whose driver is bound: its dma_configure ran at
+	 * its probe and found no IOMMU then, and its driver chose its DMA ops
+	 * on that; it joins at its next bind.
+	 */
+	if ((!fw || !fw->ops) && !dev->driver) {
 		ret = of_iommu_configure(dev, false);
 		if (ret < 0 && ret != -ENODEV)
 			return ret;
