@@ -3,7 +3,7 @@
 #   make check   build and run every test, then again under ASan+UBSan
 #   make bench   build optimised and print the benchmark figures
 
-DEPS = meson ninja-build gcc pkg-config libfdt-dev device-tree-compiler libcmocka-dev libedit-dev
+DEPS = meson ninja-build gcc libc6-dev cpp pkg-config libfdt-dev device-tree-compiler libcmocka-dev libedit-dev
 BUILD ?= build
 ASAN ?= build-asan
 BENCHDIR ?= build-bench
