@@ -22,7 +22,7 @@ static size_t nr_params;
 static const char *const known_params[] = {
 	"deferred_probe_timeout", "console", "earlycon", "root", "rootwait", "rootfstype",
 	"rw", "ro", "quiet", "debug", "loglevel", "init", "panic", "nokaslr",
-	"ignore_loglevel", "initcall_debug", "driver_async_probe", "fw_devlink",
+	"ignore_loglevel", "initcall_debug", "driver_async_probe", "fw_devlink", "dyndbg",
 };
 
 int lab_strtobool(const char *s, bool *out)

@@ -99,6 +99,7 @@ int kernel_boot(struct machine *m, const char *cmdline)
 	if (!of_property_read_string(of_root, "model", &model))
 		pr_info("Machine model: %s\n", model);
 	pr_notice("Kernel command line: %s\n", kernel_cmdline());
+	dynamic_debug_init();	/* dynamic_debug_init: an early initcall */
 	if ((ret = of_sysfs_init()) || (ret = platform_bus_init()) || (ret = modules_init(NULL)))
 		goto fail;
 	deferred_probe_set_timeout(boot_timeout());
@@ -135,6 +136,7 @@ void kernel_shutdown(void)
 	irq_exit();
 	page_alloc_exit();
 	cmdline_exit();
+	dynamic_debug_exit();
 	dmesg_clear();
 	kmachine = NULL;
 	booted = false;

@@ -233,6 +233,9 @@ static const struct kernel_param *param_find(struct module *mod, const char *nam
 static int param_apply(struct module *mod, const char *name, const char *val)
 {
 	const struct kernel_param *kp = param_find(mod, name);
+	/* Every module takes dyndbg=, as with CONFIG_DYNAMIC_DEBUG. */
+	if (!kp && !strcmp(name, "dyndbg"))
+		return ddebug_module_flags(mod->name, val);
 	if (!kp) {
 		pr_warn("%s: unknown parameter '%s' ignored\n", mod->name, name);
 		return 0;

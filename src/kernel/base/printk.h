@@ -17,7 +17,15 @@ void printk(int level, const char *fmt, ...) __printf(2, 3);
 #define pr_warn(...) printk(LOGLEVEL_WARNING, __VA_ARGS__)
 #define pr_notice(...) printk(LOGLEVEL_NOTICE, __VA_ARGS__)
 #define pr_info(...) printk(LOGLEVEL_INFO, __VA_ARGS__)
-#define pr_debug(...) printk(LOGLEVEL_DEBUG, __VA_ARGS__)
+/*
+ * Debug lines, as Linux with CONFIG_DYNAMIC_DEBUG: each call site is off
+ * (nothing formatted, nothing stored) until a dynamic-debug query turns it
+ * on: dyndbg="QUERY" or MODULE.dyndbg=FLAGS on the command line, or
+ * `modprobe MODULE dyndbg=FLAGS`. A site's module is its file's base name
+ * ("dd" for dd.c, "dma_copy" for dma_copy.c).
+ */
+#define pr_debug(...) __pr_debug(__FILE__, __func__, __VA_ARGS__)
+void __pr_debug(const char *file, const char *func, const char *fmt, ...) __printf(3, 4);
 
 /* "<driver or bus name> <device name>: message", as dev_printk does. */
 void dev_printk(int level, const struct device *dev, const char *fmt, ...) __printf(3, 4);
@@ -26,7 +34,17 @@ void dev_printk(int level, const struct device *dev, const char *fmt, ...) __pri
 #define dev_warn(d, ...) dev_printk(LOGLEVEL_WARNING, d, __VA_ARGS__)
 #define dev_notice(d, ...) dev_printk(LOGLEVEL_NOTICE, d, __VA_ARGS__)
 #define dev_info(d, ...) dev_printk(LOGLEVEL_INFO, d, __VA_ARGS__)
-#define dev_dbg(d, ...) dev_printk(LOGLEVEL_DEBUG, d, __VA_ARGS__)
+#define dev_dbg(d, ...) __dev_dbg(__FILE__, __func__, d, __VA_ARGS__)
+void __dev_dbg(const char *file, const char *func, const struct device *dev, const char *fmt, ...)
+	__printf(4, 5);
+
+/* Runs a dynamic-debug query ("file dd.c +p; module dma_copy -p"): 0 or -EINVAL. */
+int ddebug_exec_queries(const char *query);
+/* MODULE.dyndbg=FLAGS: the flags for every site of @module. */
+int ddebug_module_flags(const char *module, const char *flags);
+/* At boot: dyndbg= and every MODULE.dyndbg= of the command line; all sites off first. */
+void dynamic_debug_init(void);
+void dynamic_debug_exit(void);
 
 /* The whole log as text (lines with their timestamps); valid until the next printk. */
 const char *dmesg_text(size_t *len);
