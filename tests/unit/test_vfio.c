@@ -138,6 +138,8 @@ static int unmap(int container, uint64_t iova, uint64_t size, uint32_t flags, ui
 }
 
 #define RW (VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE)
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
 
 static void *buffer(size_t size)
 {
@@ -412,6 +414,29 @@ static void test_get_info(void **state)
 	shutdown_checked();
 }
 
+/* Linux copies back min(argsz, sizeof(info)) bytes of a zeroed info (cap_offset 0). */
+static void test_get_info_argsz(void **state)
+{
+	boot(UNSAFE);
+	struct ctx c;
+	setup_ctx(&c, DEV0);
+	static const uint32_t sizes[] = { 16, 17, 19, 20, 23, 24, 31, 32 };
+	for (size_t i = 0; i < ARRAY_SIZE(sizes); i++) {
+		uint8_t buf[64];
+		memset(buf, 0xff, sizeof(buf));
+		struct vfio_iommu_type1_info *info = (void *)buf;
+		info->argsz = sizes[i];
+		assert_int_equal(lab_ioctl(c.container, VFIO_IOMMU_GET_INFO, info), 0);
+		/* Too small for the capabilities: argsz says what is needed. */
+		assert_true(info->argsz > sizeof(*info));
+		assert_int_equal(info->flags, VFIO_IOMMU_INFO_PGSIZES | VFIO_IOMMU_INFO_CAPS);
+		size_t copied = MIN(sizes[i], sizeof(*info));
+		for (size_t b = 16; b < sizeof(buf); b++)
+			assert_int_equal(buf[b], b < copied ? 0 : 0xff);
+	}
+	shutdown_checked();
+}
+
 static void test_map_errors(void **state)
 {
 	boot(UNSAFE);
@@ -459,6 +484,109 @@ static void test_map_errors(void **state)
 	assert_int_equal(unmap(c.container, 0, 0, VFIO_DMA_UNMAP_FLAG_ALL, &done), 0);
 	assert_int_equal(done, 2 * sz);
 	munmap(b, sz);
+	shutdown_checked();
+}
+
+/* The DMA_AVAIL capability's value, or -1 when absent. */
+static long dma_avail(int container)
+{
+	uint8_t buf[512] = { 0 };
+	struct vfio_iommu_type1_info *info = (void *)buf;
+	info->argsz = sizeof(buf);
+	assert_int_equal(lab_ioctl(container, VFIO_IOMMU_GET_INFO, info), 0);
+	for (uint32_t off = info->cap_offset; off;) {
+		struct vfio_info_cap_header *h = (void *)(buf + off);
+		if (h->id == VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL)
+			return ((struct vfio_iommu_type1_info_dma_avail *)h)->avail;
+		off = h->next;
+	}
+	return -1;
+}
+
+static int unmap_bitmap(int container, uint32_t argsz, uint32_t flags, uint64_t iova,
+			uint64_t size, uint64_t pgsize, uint64_t *bm, uint64_t bmsize)
+{
+	char ub[sizeof(struct vfio_iommu_type1_dma_unmap) + sizeof(struct vfio_bitmap)];
+	struct vfio_iommu_type1_dma_unmap *u = (void *)ub;
+	struct vfio_bitmap *vb = (void *)u->data;
+	*u = (struct vfio_iommu_type1_dma_unmap){ .argsz = argsz, .flags = flags,
+						  .iova = iova, .size = size };
+	*vb = (struct vfio_bitmap){ .pgsize = pgsize, .size = bmsize, .data = (__u64 *)bm };
+	return lab_ioctl(container, VFIO_IOMMU_UNMAP_DMA, u) ? -errno : 0;
+}
+
+/* The checks test_map_errors leaves out; every refusal changes nothing. */
+static void test_map_unmap_checks(void **state)
+{
+	boot(UNSAFE);
+	struct ctx c;
+	setup_ctx(&c, DEV0);
+	uint8_t *b = buffer(0x4000);
+	assert_int_equal(dma_avail(c.container), 65535);
+	/* argsz below the end of size: -EINVAL, for map and unmap. */
+	struct vfio_iommu_type1_dma_map m = { .argsz = sizeof(m) - 1, .flags = RW,
+		.vaddr = (uintptr_t)b, .iova = 0x100000, .size = 0x4000 };
+	assert_int_equal(lab_ioctl(c.container, VFIO_IOMMU_MAP_DMA, &m), -1);
+	assert_int_equal(errno, EINVAL);
+	/* vaddr + size wraps (iova is fine): -EINVAL, not -EFAULT. */
+	struct vfio_iommu_type1_dma_map w = { .argsz = sizeof(w), .flags = RW,
+		.vaddr = UINT64_MAX - 0xfff, .iova = 0x100000, .size = 0x2000 };
+	assert_int_equal(lab_ioctl(c.container, VFIO_IOMMU_MAP_DMA, &w), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(map(c.container, b, 0x100000, 0x4000, VFIO_DMA_MAP_FLAG_READ), 0);
+	assert_int_equal(map(c.container, b, 0x200000, 0x4000, VFIO_DMA_MAP_FLAG_WRITE), 0);
+	assert_int_equal(dma_avail(c.container), 65533);
+	/* Failed maps take no entry. */
+	assert_int_equal(map(c.container, b, 0x102000, 0x4000, RW), -EEXIST);
+	assert_int_equal(map(c.container, b, 0x8000000, 0x1000, RW), -EINVAL);
+	assert_int_equal(map(c.container, NULL, 0x300000, 0x1000, RW), -EFAULT);
+	assert_int_equal(dma_avail(c.container), 65533);
+
+	struct vfio_iommu_type1_dma_unmap u = { .argsz = 16, .iova = 0x100000, .size = 0x4000 };
+	assert_int_equal(lab_ioctl(c.container, VFIO_IOMMU_UNMAP_DMA, &u), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(unmap(c.container, 0x100000, UINT64_MAX - 0xfff, 0, NULL), -EINVAL); /* wrap */
+	assert_int_equal(unmap(c.container, 0x100000, 0x800, 0, NULL), -EINVAL);
+	/* GET_DIRTY_BITMAP: never with ALL or VADDR; needs room for the bitmap, tracking on,
+	 * the smallest page size and a big enough bitmap. */
+	uint64_t bm[4] = { 0 };
+	uint32_t full = sizeof(struct vfio_iommu_type1_dma_unmap) + sizeof(struct vfio_bitmap);
+	uint32_t dbm = VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP;
+	assert_int_equal(unmap_bitmap(c.container, full, dbm | VFIO_DMA_UNMAP_FLAG_ALL, 0, 0,
+				      4096, bm, 8), -EINVAL);
+	assert_int_equal(unmap_bitmap(c.container, full, dbm | VFIO_DMA_UNMAP_FLAG_VADDR,
+				      0x100000, 0x4000, 4096, bm, 8), -EINVAL);
+	assert_int_equal(unmap_bitmap(c.container, full - 1, dbm, 0x100000, 0x4000, 4096, bm, 8),
+			 -EINVAL);
+	assert_int_equal(unmap_bitmap(c.container, full, dbm, 0x100000, 0x4000, 4096, bm, 8),
+			 -EINVAL);   /* not tracking */
+	struct vfio_iommu_type1_dirty_bitmap start = { .argsz = sizeof(start),
+		.flags = VFIO_IOMMU_DIRTY_PAGES_FLAG_START };
+	assert_int_equal(lab_ioctl(c.container, VFIO_IOMMU_DIRTY_PAGES, &start), 0);
+	assert_int_equal(unmap_bitmap(c.container, full, dbm, 0x100000, 0x4000, 8192, bm, 8),
+			 -EINVAL);   /* page size */
+	assert_int_equal(unmap_bitmap(c.container, full, dbm, 0x100000, 0x4000, 4096, bm, 0),
+			 -EINVAL);   /* bitmap size */
+	/* A bitmap outside user space fails access_ok (-EINVAL); NULL passes it and faults. */
+	assert_int_equal(unmap_bitmap(c.container, full, dbm, 0x100000, 0x4000, 4096,
+				      (uint64_t *)0xffff000000000000ull, 8), -EINVAL);
+	assert_int_equal(unmap_bitmap(c.container, full, dbm, 0x100000, 0x4000, 4096, NULL, 8),
+			 -EFAULT);
+	assert_int_equal(dma_avail(c.container), 65533);
+	/* Nothing changed: both mappings are still there, whole. */
+	assert_int_equal(map(c.container, b, 0x100000, 0x1000, RW), -EEXIST);
+	assert_int_equal(map(c.container, b, 0x203000, 0x1000, RW), -EEXIST);
+	uint64_t done;
+	assert_int_equal(unmap_bitmap(c.container, full, dbm, 0x100000, 0x4000, 4096, bm, 8), 0);
+	assert_int_equal(bm[0], 0xf);
+	assert_int_equal(dma_avail(c.container), 65534);
+	assert_int_equal(unmap(c.container, 0, 0, VFIO_DMA_UNMAP_FLAG_ALL, &done), 0);
+	assert_int_equal(done, 0x4000);
+	assert_int_equal(dma_avail(c.container), 65535);
+	/* ALL with nothing mapped: success, size 0. */
+	assert_int_equal(unmap(c.container, 0, 0, VFIO_DMA_UNMAP_FLAG_ALL, &done), 0);
+	assert_int_equal(done, 0);
+	munmap(b, 0x4000);
 	shutdown_checked();
 }
 
@@ -1100,7 +1228,9 @@ int main(void)
 		cmocka_unit_test_teardown(test_unsafe_interrupts, teardown),
 		cmocka_unit_test_teardown(test_set_iommu, teardown),
 		cmocka_unit_test_teardown(test_get_info, teardown),
+		cmocka_unit_test_teardown(test_get_info_argsz, teardown),
 		cmocka_unit_test_teardown(test_map_errors, teardown),
+		cmocka_unit_test_teardown(test_map_unmap_checks, teardown),
 		cmocka_unit_test_teardown(test_v1_unmap, teardown),
 		cmocka_unit_test_teardown(test_entry_limit, teardown),
 		cmocka_unit_test_teardown(test_device_info, teardown),

@@ -125,10 +125,14 @@ extern struct vfio_type1_params vfio_type1_params;
 
 /* ---- user-memory checks the kernel side makes on ioctl arguments ----- */
 
-/* A user pointer the lab can tell is bad (NULL, the zero page): -EFAULT. */
-static inline bool vfio_bad_uptr(unsigned long p)
+/*
+ * Linux's access_ok(): is [p, p + size) inside the user address space (arm64
+ * with 48-bit VAs)? NULL passes; the copy then faults (-EFAULT).
+ */
+#define VFIO_TASK_SIZE (1ull << 48)
+static inline bool vfio_access_ok(unsigned long p, unsigned long long size)
 {
-	return p < 4096;
+	return size <= VFIO_TASK_SIZE && p <= VFIO_TASK_SIZE - size;
 }
 
 /* Linux's offsetofend(). */

@@ -1019,18 +1019,15 @@ static void cap_shift(struct caps *c, size_t by)
 
 static long get_info(struct vfio_iommu *iommu, unsigned long arg)
 {
-	struct vfio_iommu_type1_info info;
+	struct vfio_iommu_type1_info info = { 0 };
 	size_t minsz = offsetofend(struct vfio_iommu_type1_info, iova_pgsizes);
-	size_t capsz = offsetofend(struct vfio_iommu_type1_info, cap_offset);
 
 	if (copy_from_user(&info, (void *)arg, minsz))
 		return -EFAULT;
 	if (info.argsz < minsz)
 		return -EINVAL;
-	if (info.argsz >= capsz) {
-		minsz = capsz;
-		info.cap_offset = 0;
-	}
+	/* Linux >= 6.6: as much of the (zeroed) struct as the caller has room for. */
+	minsz = MIN((size_t)info.argsz, sizeof(info));
 	info.flags = VFIO_IOMMU_INFO_PGSIZES;
 	info.iova_pgsizes = iommu->pgsize_bitmap;
 
@@ -1110,7 +1107,8 @@ static long dirty_pages(struct vfio_iommu *iommu, unsigned long arg)
 		return -EFAULT;
 	if (range.iova + range.size < range.iova)
 		return -EINVAL;
-	if (vfio_bad_uptr((unsigned long)range.bitmap.data) || !range.bitmap.pgsize)
+	if (!vfio_access_ok((unsigned long)range.bitmap.data, range.bitmap.size) ||
+	    !range.bitmap.pgsize)
 		return -EINVAL;
 	int ret = verify_bitmap_size(range.size >> __builtin_ctzll(range.bitmap.pgsize),
 				     range.bitmap.size);
@@ -1176,7 +1174,8 @@ static long type1_ioctl(void *data, unsigned int cmd, unsigned long arg)
 				return -EINVAL;
 			if (copy_from_user(&bitmap, (u8 *)arg + minsz, sizeof(bitmap)))
 				return -EFAULT;
-			if (vfio_bad_uptr((unsigned long)bitmap.data) || !bitmap.pgsize)
+			if (!vfio_access_ok((unsigned long)bitmap.data, bitmap.size) ||
+			    !bitmap.pgsize)
 				return -EINVAL;
 			int r = verify_bitmap_size(unmap.size >> __builtin_ctzll(bitmap.pgsize),
 						   bitmap.size);
