@@ -633,6 +633,142 @@ static void test_entry_limit(void **state)
 	shutdown_checked();
 }
 
+/* v1 keeps Linux's old rules: an unmap starting inside a mapping stops there. */
+static void test_v1_rules(void **state)
+{
+	boot(UNSAFE);
+	assert_int_equal(to_vfio(DEV0, "dma-copy"), 0);
+	int c = lab_open("/dev/vfio/vfio", O_RDWR, 0);
+	int g = open_group(group_of(DEV0));
+	assert_int_equal(lab_ioctl(g, VFIO_GROUP_SET_CONTAINER, &c), 0);
+	assert_int_equal(lab_ioctl(c, VFIO_SET_IOMMU, (void *)VFIO_TYPE1_IOMMU), 0);
+	uint8_t *b = buffer(0x4000);
+	uint64_t done;
+	assert_int_equal(map(c, b, 0x100000, 0x4000, RW), 0);
+	assert_int_equal(map(c, b, 0x104000, 0x4000, RW), 0);
+	assert_int_equal(map(c, b, 0x102000, 0x4000, RW), -EEXIST);
+	/* Starting inside the first mapping: nothing, even the second one it covers. */
+	assert_int_equal(unmap(c, 0x102000, 0x6000, 0, &done), 0);
+	assert_int_equal(done, 0);
+	assert_int_equal(dma_avail(c), 65533);
+	/* Ending inside the second one removes both whole. */
+	assert_int_equal(unmap(c, 0x100000, 0x5000, 0, &done), 0);
+	assert_int_equal(done, 0x8000);
+	assert_int_equal(map(c, b, 0x100000, 0x4000, RW), 0);
+	assert_int_equal(unmap(c, 0, 0, VFIO_DMA_UNMAP_FLAG_ALL, &done), 0);
+	assert_int_equal(done, 0x4000);
+	assert_int_equal(dma_avail(c), 65535);
+	munmap(b, 0x4000);
+	shutdown_checked();
+}
+
+/* Linux's default dma_entry_limit: 65,535 mappings, then -ENOSPC. */
+static void test_entry_limit_default(void **state)
+{
+	boot(UNSAFE " vfio_iommu_type1.disable_hugepages=1");
+	struct ctx c;
+	setup_ctx(&c, DEV0);
+	uint8_t *b = buffer(0x1000);
+	uint64_t done;
+	for (uint64_t i = 0; i < 65535; i++)
+		if (map(c.container, b, 0x10000000 + i * 0x1000, 0x1000, VFIO_DMA_MAP_FLAG_READ))
+			fail_msg("map %llu failed", (unsigned long long)i);
+	assert_int_equal(dma_avail(c.container), 0);
+	assert_int_equal(map(c.container, b, 0x40000000, 0x1000, RW), -ENOSPC);
+	assert_int_equal(unmap(c.container, 0x10000000, 0x1000, 0, &done), 0);
+	assert_int_equal(dma_avail(c.container), 1);
+	assert_int_equal(map(c.container, b, 0x40000000, 0x1000, RW), 0);
+	assert_int_equal(unmap(c.container, 0, 0, VFIO_DMA_UNMAP_FLAG_ALL, &done), 0);
+	assert_int_equal(done, 65535ull * 0x1000);
+	assert_int_equal(dma_avail(c.container), 65535);
+	munmap(b, 0x1000);
+	shutdown_checked();
+}
+
+/* Container and group errno values not covered above. */
+static void test_container_group_errors(void **state)
+{
+	boot(UNSAFE);
+	struct ctx c;
+	setup_ctx(&c, DEV0);
+	/* SET_IOMMU: another type, or any type, once set: -EINVAL; unknown types: -ENODEV
+	 * only while no backend is set (SPAPR, no-IOMMU). */
+	assert_int_equal(lab_ioctl(c.container, VFIO_SET_IOMMU, (void *)VFIO_TYPE1_IOMMU), -1);
+	assert_int_equal(errno, EINVAL);
+	int c2 = lab_open("/dev/vfio/vfio", O_RDWR, 0);
+	assert_true(c2 >= 0);
+	/* A group already in one container cannot join another. */
+	assert_int_equal(lab_ioctl(c.group, VFIO_GROUP_SET_CONTAINER, &c2), -1);
+	assert_int_equal(errno, EINVAL);
+	/* A second group in the second container: unknown IOMMU types. */
+	assert_int_equal(to_vfio(SHARED_A, "dma-copy"), 0);
+	int gs = open_group(group_of(SHARED_A));
+	assert_true(gs >= 0);
+	/* SHARED_B still uses the DMA API: not viable, -EPERM, nothing attached. */
+	assert_int_equal(lab_ioctl(gs, VFIO_GROUP_SET_CONTAINER, &c2), -1);
+	assert_int_equal(errno, EPERM);
+	assert_int_equal(lab_ioctl(c2, VFIO_SET_IOMMU, (void *)VFIO_TYPE1v2_IOMMU), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(sh("echo %s > /sys/bus/platform/drivers/dma-copy/unbind", SHARED_B), 0);
+	assert_int_equal(lab_ioctl(gs, VFIO_GROUP_SET_CONTAINER, &c2), 0);
+	assert_int_equal(lab_ioctl(c2, VFIO_SET_IOMMU, (void *)VFIO_SPAPR_TCE_IOMMU), -1);
+	assert_int_equal(errno, ENODEV);
+	assert_int_equal(lab_ioctl(c2, VFIO_SET_IOMMU, (void *)VFIO_NOIOMMU_IOMMU), -1);
+	assert_int_equal(errno, ENODEV);
+	assert_int_equal(lab_ioctl(c2, VFIO_SET_IOMMU, (void *)VFIO_TYPE1_IOMMU), 0);
+	/* GET_DEVICE_FD: a device of the group not bound to VFIO, a device of another
+	 * group, no such device: -ENODEV. */
+	assert_int_equal(lab_ioctl(gs, VFIO_GROUP_GET_DEVICE_FD, SHARED_B), -1);
+	assert_int_equal(errno, ENODEV);
+	assert_int_equal(lab_ioctl(gs, VFIO_GROUP_GET_DEVICE_FD, DEV0), -1);
+	assert_int_equal(errno, ENODEV);
+	assert_int_equal(lab_ioctl(gs, VFIO_GROUP_GET_DEVICE_FD, "nonexistent"), -1);
+	assert_int_equal(errno, ENODEV);
+	/* UNSET_CONTAINER: -EBUSY while any device fd (or a dup of one) is open. */
+	int d = lab_ioctl(gs, VFIO_GROUP_GET_DEVICE_FD, SHARED_A);
+	assert_true(d >= 0);
+	assert_int_equal(fcntl(d, F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);   /* as Linux */
+	int d2 = lab_dup(d, -1, 0);
+	assert_true(d2 >= 0);
+	assert_int_equal(lab_close(d), 0);
+	assert_int_equal(lab_ioctl(gs, VFIO_GROUP_UNSET_CONTAINER, NULL), -1);
+	assert_int_equal(errno, EBUSY);
+	assert_int_equal(lab_close(d2), 0);
+	assert_int_equal(lab_ioctl(gs, VFIO_GROUP_UNSET_CONTAINER, NULL), 0);
+	assert_int_equal(lab_ioctl(gs, VFIO_GROUP_UNSET_CONTAINER, NULL), -1);
+	assert_int_equal(errno, EINVAL);
+	shutdown_checked();
+}
+
+/* Every order of closing device, group and container fds releases the group to its
+ * default domain: a kernel driver binds again and its DMA works. */
+static void test_close_orders(void **state)
+{
+	static const char orders[6][3] = {
+		"dgc", "dcg", "gdc", "gcd", "cdg", "cgd",
+	};
+	for (int o = 0; o < 6; o++) {
+		boot(UNSAFE);
+		struct ctx c;
+		setup_ctx(&c, DEV0);
+		uint8_t *b = buffer(0x2000);
+		assert_int_equal(map(c.container, b, 0x100000, 0x2000, RW), 0);
+		int d = lab_ioctl(c.group, VFIO_GROUP_GET_DEVICE_FD, DEV0);
+		assert_true(d >= 0);
+		for (int i = 0; i < 3; i++) {
+			int fd = orders[o][i] == 'd' ? d : orders[o][i] == 'g' ? c.group : c.container;
+			assert_int_equal(lab_close(fd), 0);
+		}
+		assert_int_equal(sh("echo %s > /sys/bus/platform/drivers/vfio-platform/unbind", DEV0), 0);
+		assert_int_equal(sh("echo > /sys/bus/platform/devices/%s/driver_override", DEV0), 0);
+		assert_int_equal(sh("echo %s > /sys/bus/platform/drivers/dma-copy/bind", DEV0), 0);
+		assert_int_equal(sh("dmatest %s 4096", DEV0), 0);
+		munmap(b, 0x2000);
+		shutdown_checked();
+		assert_int_equal(kalloc_outstanding(), 0);
+	}
+}
+
 /* ---- device fd ---------------------------------------------------------------- */
 
 static void test_device_info(void **state)
@@ -1233,6 +1369,10 @@ int main(void)
 		cmocka_unit_test_teardown(test_map_unmap_checks, teardown),
 		cmocka_unit_test_teardown(test_v1_unmap, teardown),
 		cmocka_unit_test_teardown(test_entry_limit, teardown),
+		cmocka_unit_test_teardown(test_v1_rules, teardown),
+		cmocka_unit_test_teardown(test_entry_limit_default, teardown),
+		cmocka_unit_test_teardown(test_container_group_errors, teardown),
+		cmocka_unit_test_teardown(test_close_orders, teardown),
 		cmocka_unit_test_teardown(test_device_info, teardown),
 		cmocka_unit_test_teardown(test_irqs, teardown),
 		cmocka_unit_test_teardown(test_dma_into_user_buffer, teardown),
