@@ -25,8 +25,10 @@ $(ASAN)/build.ninja: | deps
 $(BENCHDIR)/build.ninja: | deps
 	meson setup $(BENCHDIR) -Dbuildtype=release
 
+# The tour ends on a deliberate isolation escape, which fails any run (status 1).
 demo: all
-	./$(BUILD)/iommulab run --echo docs/tour.lab
+	@./$(BUILD)/iommulab run --echo docs/tour.lab; s=$$?; [ $$s -eq 1 ] && \
+		echo "demo: exit status 1, from the oracle's escape above, as it must be" || exit $$s
 
 check: $(BUILD)/build.ninja $(ASAN)/build.ninja
 	ninja -C $(BUILD)

@@ -3,10 +3,13 @@
  *
  *   iommulab boot [PLATFORM] [--cmdline ARGS]
  *   iommulab run [--platform PLATFORM] [--cmdline ARGS] [--echo] SCRIPT|-
+ *   iommulab preload [--platform PLATFORM] [--cmdline ARGS] [--setup SCRIPT] -- PROGRAM [ARGS...]
+ *   iommulab --help | --version
  *
  * Exit status: 0 success, 1 a failed expectation or an isolation escape,
  * 2 bad usage or bad input.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,16 +21,65 @@
 /* `iommulab preload`: src/uapi/preload_cmd.c (argv[0] is "preload"). */
 int lab_preload_main(int argc, char **argv);
 
-static void usage(FILE *f)
+#ifndef IOMMULAB_VERSION
+#define IOMMULAB_VERSION "unknown"
+#endif
+
+static const char synopsis[] =
+	"usage: iommulab boot [PLATFORM] [--cmdline ARGS]\n"
+	"       iommulab run [--platform PLATFORM] [--cmdline ARGS] [--echo] SCRIPT|-\n"
+	"       iommulab preload [--platform PLATFORM] [--cmdline ARGS] [--setup SCRIPT] -- PROGRAM [ARGS...]\n"
+	"       iommulab --help | --version\n";
+
+static void help(void)
 {
-	fprintf(f,
-		"usage: iommulab boot [PLATFORM] [--cmdline ARGS]\n"
-		"       iommulab run [--platform PLATFORM] [--cmdline ARGS] [--echo] SCRIPT|-\n"
-		"       iommulab preload [--platform PLATFORM] [--cmdline ARGS] [--setup SCRIPT] -- PROG ARGS...\n"
-		"\n"
-		"PLATFORM is a .dts or .dtb file (default: the built-in iommulab-virt).\n"
-		"Exit status: 0 success, 1 failed expectation or isolation escape, 2 bad usage or input.\n"
-		"Type 'help' in the shell for its commands; see docs/guide.md.\n");
+	fputs(synopsis, stdout);
+	fputs("\n"
+	      "  boot     boot the platform, print the kernel log and open a shell; with\n"
+	      "           standard input not a terminal, run its lines as commands\n"
+	      "  run      boot, run a scenario or plain script (- reads standard input),\n"
+	      "           print every command's output and every failed check\n"
+	      "  preload  run an unmodified VFIO program against the lab (LD_PRELOAD shim)\n"
+	      "\n"
+	      "  PLATFORM            a .dts or .dtb file (default: the built-in iommulab-virt)\n"
+	      "  --cmdline ARGS      the kernel command line, one quoted string\n"
+	      "  --echo              print each command as \"$ CMD\" before its output\n"
+	      "  --setup SCRIPT      shell commands to run before PROGRAM starts\n"
+	      "\n"
+	      "Exit status: 0 success, 1 a failed expectation or an isolation escape,\n"
+	      "2 bad usage or bad input.\n"
+	      "In the shell, 'help' lists the commands. User guide: docs/guide.md.\n", stdout);
+}
+
+/* A usage error: what was wrong, the synopsis, exit status 2. */
+static int __attribute__((format(printf, 1, 2))) usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("iommulab: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n%sTry 'iommulab --help' for more information.\n", synopsis);
+	return 2;
+}
+
+/* "--name VALUE" or "--name=VALUE" at argv[*i]; NULL if argv[*i] is not --name. */
+static const char *option_value(int argc, char **argv, int *i, const char *name, int *missing)
+{
+	size_t n = strlen(name);
+
+	if (strncmp(argv[*i], name, n))
+		return NULL;
+	if (argv[*i][n] == '=')
+		return argv[*i] + n + 1;
+	if (argv[*i][n])
+		return NULL;
+	if (*i + 1 >= argc) {
+		*missing = 1;
+		return NULL;
+	}
+	return argv[++*i];
 }
 
 /* ---- the interactive shell ---------------------------------------------- */
@@ -100,21 +152,21 @@ static int batch(void)
 
 static int cmd_boot(int argc, char **argv)
 {
-	const char *platform = NULL, *cmdline = NULL;
+	const char *platform = NULL, *cmdline = NULL, *v;
 	char msg[512];
-	int ret;
+	int ret, missing = 0;
 
 	for (int i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "--cmdline") && i + 1 < argc) {
-			cmdline = argv[++i];
-		} else if (!strncmp(argv[i], "--cmdline=", 10)) {
-			cmdline = argv[i] + 10;
-		} else if (argv[i][0] == '-' || platform) {
-			usage(stderr);
-			return 2;
-		} else {
+		if ((v = option_value(argc, argv, &i, "--cmdline", &missing)))
+			cmdline = v;
+		else if (missing)
+			return usage_error("boot: option '%s' needs an argument", argv[i]);
+		else if (argv[i][0] == '-')
+			return usage_error("boot: unknown option '%s'", argv[i]);
+		else if (platform)
+			return usage_error("boot: one PLATFORM only ('%s' after '%s')", argv[i], platform);
+		else
 			platform = argv[i];
-		}
 	}
 	ret = lab_boot(platform, cmdline, msg, sizeof(msg));
 	if (ret) {
@@ -130,47 +182,50 @@ static int cmd_boot(int argc, char **argv)
 
 static int cmd_run(int argc, char **argv)
 {
-	const char *platform = NULL, *cmdline = NULL, *script = NULL;
+	const char *platform = NULL, *cmdline = NULL, *script = NULL, *v;
 	unsigned flags = 0;
+	int missing = 0;
 
 	for (int i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "--platform") && i + 1 < argc) {
-			platform = argv[++i];
-		} else if (!strncmp(argv[i], "--platform=", 11)) {
-			platform = argv[i] + 11;
-		} else if (!strcmp(argv[i], "--cmdline") && i + 1 < argc) {
-			cmdline = argv[++i];
-		} else if (!strncmp(argv[i], "--cmdline=", 10)) {
-			cmdline = argv[i] + 10;
-		} else if (!strcmp(argv[i], "--echo")) {
+		if ((v = option_value(argc, argv, &i, "--platform", &missing)))
+			platform = v;
+		else if (!missing && (v = option_value(argc, argv, &i, "--cmdline", &missing)))
+			cmdline = v;
+		else if (missing)
+			return usage_error("run: option '%s' needs an argument", argv[i]);
+		else if (!strcmp(argv[i], "--echo"))
 			flags |= LAB_RUN_ECHO;
-		} else if ((argv[i][0] == '-' && argv[i][1]) || script) {
-			usage(stderr);
-			return 2;
-		} else {
+		else if (argv[i][0] == '-' && argv[i][1])
+			return usage_error("run: unknown option '%s'", argv[i]);
+		else if (script)
+			return usage_error("run: one SCRIPT only ('%s' after '%s')", argv[i], script);
+		else
 			script = argv[i];
-		}
 	}
-	if (!script) {
-		usage(stderr);
-		return 2;
-	}
+	if (!script)
+		return usage_error("run: no SCRIPT given (a file, or - for standard input)");
 	return lab_run_script(script, platform, cmdline, flags, stdout, stderr);
 }
 
 int main(int argc, char **argv)
 {
-	if (argc >= 2 && !strcmp(argv[1], "boot"))
+	if (argc < 2)
+		return usage_error("no command given");
+	if (!strcmp(argv[1], "boot"))
 		return cmd_boot(argc - 2, argv + 2);
-	if (argc >= 2 && !strcmp(argv[1], "run"))
+	if (!strcmp(argv[1], "run"))
 		return cmd_run(argc - 2, argv + 2);
-	if (argc >= 2 && !strcmp(argv[1], "preload"))
+	if (!strcmp(argv[1], "preload"))
 		return lab_preload_main(argc - 1, argv + 1);
-	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
-			  !strcmp(argv[1], "help"))) {
-		usage(stdout);
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		help();
 		return 0;
 	}
-	usage(stderr);
-	return 2;
+	if (!strcmp(argv[1], "--version")) {
+		printf("iommulab %s\n", IOMMULAB_VERSION);
+		return 0;
+	}
+	if (argv[1][0] == '-')
+		return usage_error("unknown option '%s'", argv[1]);
+	return usage_error("unknown command '%s'", argv[1]);
 }
