@@ -3,7 +3,7 @@
 set -e
 found=0
 for b in "$1"/bench/bench_*; do
-	[ -x "$b" ] || continue
+	[ -f "$b" ] && [ -x "$b" ] || continue
 	found=1
 	echo "== $(basename "$b")"
 	"$b"
