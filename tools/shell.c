@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Paths are bounded by SHELL_PATH_MAX; a longer one is cut and then not found. */
+/* Paths are bounded by SHELL_PATH_MAX; a longer one is cut, and sysfs refuses it as too long. */
 #pragma GCC diagnostic ignored "-Wformat-truncation"
 
 #define MAX_WORDS 64
@@ -592,7 +592,8 @@ static int do_rmmod(struct shell *sh, const char *prog, const char *name)
 
 static int verb_modprobe(struct shell *sh, int argc, char **argv, FILE *o)
 {
-	char params[1024] = "", mod[256];
+	char *params, mod[256];
+	size_t plen = 1;
 	int i = 1, ret;
 
 	if (argc > 1 && !strcmp(argv[1], "-r")) {
@@ -610,11 +611,21 @@ static int verb_modprobe(struct shell *sh, int argc, char **argv, FILE *o)
 		shell_error(sh, EINVAL, "modprobe: ERROR: missing module name.");
 		return 1;
 	}
+	/* kmod passes the options whole, however long */
+	for (i = 2; i < argc; i++)
+		plen += strlen(argv[i]) + 1;
+	params = malloc(plen);
+	if (!params) {
+		shell_error(sh, ENOMEM, "modprobe: ERROR: %s", strerror(ENOMEM));
+		return 1;
+	}
+	params[0] = '\0';
 	for (i = 2; i < argc; i++) {
 		size_t len = strlen(params);
-		snprintf(params + len, sizeof(params) - len, "%s%s", len ? " " : "", argv[i]);
+		snprintf(params + len, plen - len, "%s%s", len ? " " : "", argv[i]);
 	}
 	ret = sh->ops->modprobe(argv[1], params);
+	free(params);
 	if (ret == 0)
 		return 0;
 	module_name(argv[1], mod, sizeof(mod));

@@ -34,7 +34,11 @@ struct shell_ops {
 		   char *msg, size_t msglen);
 };
 
-#define SHELL_PATH_MAX 4096
+/*
+ * Twice PATH_MAX: a word of PATH_MAX bytes or more still reaches sysfs
+ * whole enough to be refused there with ENAMETOOLONG, as getname() does.
+ */
+#define SHELL_PATH_MAX 8192
 
 struct shell {
 	const struct shell_ops *ops;

@@ -8,6 +8,7 @@
  * (kmod: "Module X is in use"), and nothing changes. Unknown parameters
  * are ignored with Linux's warning; a bad value fails the load (-EINVAL).
  */
+#include <ctype.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -141,56 +142,119 @@ static size_t param_index(const struct module *mod, const struct kernel_param *k
 	return (size_t)(kp - mod->def->params);
 }
 
+/*
+ * kstrtoull with base 0 (kstrtox.c): "0x" + hex digit is hex, a leading 0
+ * octal; no blanks; one trailing newline; -ERANGE on overflow, found while
+ * the digits are read, before anything after them is looked at.
+ */
+static int param_strtoull(const char *s, unsigned long long *res)
+{
+	unsigned base = 10;
+	unsigned long long v = 0;
+	bool overflow = false;
+	size_t n = 0;
+
+	if (s[0] == '0') {
+		base = 8;
+		if ((s[1] == 'x' || s[1] == 'X') && isxdigit((unsigned char)s[2])) {
+			base = 16;
+			s += 2;
+		}
+	}
+	for (;; s++, n++) {
+		int c = tolower((unsigned char)*s);
+		unsigned d;
+		if (c >= '0' && c <= '9')
+			d = (unsigned)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			d = (unsigned)(c - 'a' + 10);
+		else
+			break;
+		if (d >= base)
+			break;
+		if (v > (ULLONG_MAX - d) / base)
+			overflow = true;
+		v = v * base + d;
+	}
+	if (overflow)
+		return -ERANGE;
+	if (!n)
+		return -EINVAL;
+	if (*s == '\n')
+		s++;
+	if (*s)
+		return -EINVAL;
+	*res = v;
+	return 0;
+}
+
+/* kstrtoint / kstrtouint: a sign, then the digits; out of range is -ERANGE. */
+static int param_strtoint(const char *s, bool is_signed, long long *res)
+{
+	unsigned long long u;
+	int ret;
+
+	if (is_signed && s[0] == '-') {
+		ret = param_strtoull(s + 1, &u);
+		if (ret)
+			return ret;
+		if (u > (unsigned long long)INT_MAX + 1)
+			return -ERANGE;
+		*res = -(long long)u;
+		return 0;
+	}
+	if (s[0] == '+')
+		s++;
+	ret = param_strtoull(s, &u);
+	if (ret)
+		return ret;
+	if (u > (is_signed ? (unsigned long long)INT_MAX : (unsigned long long)UINT_MAX))
+		return -ERANGE;
+	*res = (long long)u;
+	return 0;
+}
+
+/*
+ * param_set_bool/int/uint/charp (kernel/params.c) on @val as written: a
+ * bare name (@val NULL) sets a bool and is -EINVAL for the others
+ * (parse_one); "name=" is an empty value, which no bool accepts.
+ */
 static int param_set(struct module *mod, const struct kernel_param *kp, const char *val)
 {
-	char *end;
+	long long v;
+	int ret;
+
+	if (!val && kp->type != PARAM_BOOL)
+		return -EINVAL;
 	switch (kp->type) {
 	case PARAM_BOOL: {
 		bool b;
-		/* A bare "name" sets a bool. */
-		if (!val || !*val) {
-			*(bool *)kp->arg = true;
-			return 0;
-		}
+		if (!val)
+			val = "1";
 		if (lab_strtobool(val, &b))
 			return -EINVAL;
 		*(bool *)kp->arg = b;
 		return 0;
 	}
-	case PARAM_INT: {
-		if (!val || !*val)
-			return -EINVAL;
-		errno = 0;
-		long v = strtol(val, &end, 0);
-		if (*end == '\n')
-			end++;
-		if (*end || errno || v < INT_MIN || v > INT_MAX)
-			return -EINVAL;
-		*(int *)kp->arg = (int)v;
+	case PARAM_INT:
+	case PARAM_UINT:
+		ret = param_strtoint(val, kp->type == PARAM_INT, &v);
+		if (ret)
+			return ret;
+		if (kp->type == PARAM_INT)
+			*(int *)kp->arg = (int)v;
+		else
+			*(unsigned *)kp->arg = (unsigned)v;
 		return 0;
-	}
-	case PARAM_UINT: {
-		if (!val || !*val || *val == '-')
-			return -EINVAL;
-		errno = 0;
-		unsigned long v = strtoul(val, &end, 0);
-		if (*end == '\n')
-			end++;
-		if (*end || errno || v > UINT_MAX)
-			return -EINVAL;
-		*(unsigned *)kp->arg = (unsigned)v;
-		return 0;
-	}
 	case PARAM_CHARP: {
-		char *s = NULL;
 		size_t i = param_index(mod, kp);
-		if (val && strlen(val) > 1024)
+		if (strlen(val) > 1024) {
+			pr_err("%s: string parameter too long\n", kp->name);
 			return -ENOSPC;
-		if (val) {
-			s = kstrndup(val, strcspn(val, "\n"));
-			if (!s)
-				return -ENOMEM;
 		}
+		char *s = kstrndup(val, strcspn(val, "\n"));
+		if (!s)
+			return -ENOMEM;
 		kfree(mod->charp[i]);
 		mod->charp[i] = s;
 		*(char **)kp->arg = s;
@@ -310,11 +374,8 @@ static ssize_t param_store(void *owner, const struct sysfs_attr *attr, const cha
 			   size_t len)
 {
 	struct param_attr *pa = container_of(attr, struct param_attr, attr);
-	char *v = kstrndup(buf, strcspn(buf, "\n"));
-	if (!v)
-		return -ENOMEM;
-	int ret = param_set(pa->mod, pa->kp, v);
-	kfree(v);
+	/* param_attr_store hands the buffer as written to the setter */
+	int ret = param_set(pa->mod, pa->kp, buf);
 	return ret ? ret : (ssize_t)len;
 }
 

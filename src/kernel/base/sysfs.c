@@ -17,6 +17,7 @@
 
 #define SYSFS_PREFIX "/sys"
 #define SYSFS_MAX_DEPTH 64
+#define SYSFS_PATH_MAX 4096	/* PATH_MAX, with its NUL */
 
 struct sysfs_node {
 	char *name;
@@ -316,6 +317,9 @@ int sysfs_node_path(const struct sysfs_node *n, char *buf, size_t size)
 static int resolve(const char *path, bool follow_last, struct sysfs_node **out)
 {
 	size_t plen = strlen(SYSFS_PREFIX);
+	/* getname(): a path of PATH_MAX bytes or more never reaches a lookup */
+	if (path && strnlen(path, SYSFS_PATH_MAX) == SYSFS_PATH_MAX)
+		return -ENAMETOOLONG;
 	if (!root || !path || strncmp(path, SYSFS_PREFIX, plen) || (path[plen] && path[plen] != '/'))
 		return -ENOENT;
 	const char *p = path + plen;
@@ -347,9 +351,13 @@ static int resolve(const char *path, bool follow_last, struct sysfs_node **out)
 			if (cur->parent)
 				cur = cur->parent;
 		} else {
+			/*
+			 * kernfs looks a name up as given and has no NAME_MAX
+			 * check: a longer name is simply not there.
+			 */
 			char name[256];
 			if (len >= sizeof(name))
-				return -ENAMETOOLONG;
+				return -ENOENT;
 			memcpy(name, p, len);
 			name[len] = '\0';
 			struct sysfs_node *c = sysfs_get_child(cur, name);

@@ -1,0 +1,316 @@
+/*
+ * A seeded fuzz of the shell through the public API (lab_exec): random
+ * lines built from the verbs of docs/guide.md, lines from a corpus of real
+ * ones mutated byte by byte, quotes, redirects to odd paths, very long
+ * words, control characters and NULs inside lines. Nothing may crash
+ * (ASan/UBSan run), every status is one the guide documents (0, 1, 2,
+ * 127), and a command that fails leaves /sys exactly as it was.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "iommulab/lab.h"
+#include "sysfs_snapshot.h"
+
+static uint64_t rng;
+
+static uint64_t next_rand(void)
+{
+	rng ^= rng >> 12;
+	rng ^= rng << 25;
+	rng ^= rng >> 27;
+	return rng * 0x2545f4914f6cdd1dull;
+}
+
+static size_t pick(size_t n)
+{
+	return (size_t)(next_rand() % n);
+}
+
+#define PICK(a) (a)[pick(sizeof(a) / sizeof((a)[0]))]
+
+/* Lines from docs/guide.md, README.md and the scenarios. */
+static const char *const corpus[] = {
+	"ls /sys/bus/platform/devices",
+	"ls -l /sys/bus/platform/devices/a000000.dma",
+	"ls -d /sys/kernel/iommu_groups/2",
+	"cat /sys/kernel/iommu_groups/2/reserved_regions",
+	"cat /sys/bus/platform/devices/a000000.dma/driver_override",
+	"cd /sys/bus/platform/devices/a000000.dma",
+	"cd ..",
+	"pwd",
+	"readlink driver",
+	"readlink -f /sys/bus/platform/devices/a000000.dma/iommu_group",
+	"tree /sys/module",
+	"echo a000000.dma > /sys/bus/platform/drivers/dma-copy/unbind",
+	"echo vfio-platform > /sys/bus/platform/devices/a000000.dma/driver_override",
+	"echo > /sys/bus/platform/devices/a001000.dma/driver_override",
+	"echo -n a001000.dma >> /sys/bus/platform/drivers_probe",
+	"echo 0 > /sys/bus/platform/drivers_autoprobe",
+	"echo identity > /sys/kernel/iommu_groups/1/type",
+	"echo 'a000000.dma' > \"/sys/bus/platform/drivers/dma-copy/bind\"",
+	"modprobe vfio-platform",
+	"modprobe -r vfio_platform",
+	"modprobe defer-test probe_result=-19",
+	"rmmod dma_copy",
+	"lsmod",
+	"dmesg",
+	"dmesg -c",
+	"sleep 1.5",
+	"sleep 2s",
+	"dmatest a000000.dma",
+	"dmatest a001000.dma 8192",
+	"dma a000000.dma write 0x40000000 4096",
+	"dma a001000.dma read 0x40000000 16 0x5a",
+	"vfio container open",
+	"vfio group open 0",
+	"vfio help",
+	"expect ok cat /sys/bus/platform/drivers_autoprobe",
+	"expect errno ENODEV echo x > /sys/bus/platform/drivers/dma-copy/bind",
+	"expect dmesg iommu",
+	"expect no-dmesg 'foo bar'",
+	"help",
+	"# a comment",
+	"ls # trailing comment",
+	"cat /sys/module/arm_smmu/parameters/lab_skip_tlbi",
+	"echo Y > /sys/module/arm_smmu/parameters/lab_skip_tlbi",
+	"cat a\\ b 'c d' \"e\\\"f\"",
+};
+
+static const char *const verbs[] = {
+	"ls", "ls -l", "ls -d", "cat", "echo", "echo -n", "readlink", "readlink -f", "tree", "cd",
+	"pwd", "modprobe", "modprobe -r", "rmmod", "lsmod", "dmesg", "dmesg -C", "sleep",
+	"dmatest", "dma", "vfio", "expect", "expect ok", "expect errno EINVAL", "help",
+	"nosuchverb", "", "'ls'", "\"cat\"", "e\\cho",
+};
+
+static const char *const words[] = {
+	"a000000.dma", "a001000.dma", "a004000.defer", "9000000.uart", "nosuchdev", "dma-copy",
+	"vfio-platform", "arm-smmu", "defer_test", "vfio_iommu_type1", "read", "write", "0",
+	"-1", "0x40000000", "0xffffffffffffffff", "18446744073709551616", "4096", "1e99", "nan",
+	"inf", "-", "--", "-x", "-lZ", "..", ".", "/", "//", "/sys", "/sys/", "/proc", "/dev/vfio",
+	"/sys/../..", "container", "group", "map", "device", "open", "close", "set-iommu", "Y",
+	"param=", "=value", "probe_result=99999999999", "ignore_supplier=maybe", "x=y=z", "*",
+	"?", "~", "$HOME", "`ls`", "\\", "\\\\", "''", "\"\"", "'", "\"", ">", ">>", "<", "|",
+	";", "&&", "&", "2>", "#", "\\#",
+};
+
+static void add(char *line, size_t size, size_t *len, const char *s)
+{
+	size_t n = strlen(s);
+	if (*len + n + 1 >= size)
+		return;
+	memcpy(line + *len, s, n);
+	*len += n;
+	line[*len] = '\0';
+}
+
+/* A random path: a node of the tree, a made-up one, or a very long one. */
+static void add_path(char *line, size_t size, size_t *len, char **paths, size_t nr_paths)
+{
+	char tmp[6000];
+	switch (pick(6)) {
+	case 0: case 1: case 2:
+		add(line, size, len, paths[pick(nr_paths)]);
+		return;
+	case 3: {  /* one component of 200..300 bytes */
+		size_t n = 200 + pick(100);
+		memcpy(tmp, "/sys/", 5);
+		memset(tmp + 5, 'p', n);
+		tmp[5 + n] = '\0';
+		add(line, size, len, tmp);
+		return;
+	}
+	case 4: {  /* a path around PATH_MAX */
+		size_t n = 4000 + pick(200), o = 0;
+		for (; o + 2 < n; o++)
+			tmp[o] = o % 2 ? '/' : '.';
+		tmp[o] = '\0';
+		memcpy(tmp, "/sys", 4);
+		add(line, size, len, tmp);
+		return;
+	}
+	default:
+		add(line, size, len, PICK(words));
+	}
+}
+
+static void random_line(char *line, size_t size, char **paths, size_t nr_paths)
+{
+	size_t len = 0;
+	line[0] = '\0';
+	add(line, size, &len, PICK(verbs));
+	size_t nargs = pick(5);
+	for (size_t i = 0; i < nargs; i++) {
+		add(line, size, &len, " ");
+		switch (pick(8)) {
+		case 0: case 1:
+			add_path(line, size, &len, paths, nr_paths);
+			break;
+		case 2: {  /* a quoted word, maybe unterminated */
+			char q[4] = { PICK("'\""), 0 };
+			add(line, size, &len, q);
+			add(line, size, &len, PICK(words));
+			if (pick(3))
+				add(line, size, &len, q);
+			break;
+		}
+		case 3:  /* a redirect to some path */
+			add(line, size, &len, pick(2) ? "> " : ">>");
+			add_path(line, size, &len, paths, nr_paths);
+			break;
+		case 4: {  /* control characters and bytes >= 0x80 */
+			char c[8];
+			size_t n = 1 + pick(6);
+			for (size_t j = 0; j < n; j++)
+				c[j] = (char)(1 + pick(255));
+			c[n] = '\0';
+			add(line, size, &len, c);
+			break;
+		}
+		case 5: {  /* a very long word */
+			static char big[9000];
+			size_t n = 1000 + pick(sizeof(big) - 1001);
+			memset(big, "ax/"[pick(3)], n);
+			big[n] = '\0';
+			add(line, size, &len, big);
+			break;
+		}
+		default:
+			add(line, size, &len, PICK(words));
+		}
+	}
+}
+
+static void mutate_line(char *line, size_t size)
+{
+	snprintf(line, size, "%s", PICK(corpus));
+	size_t len = strlen(line);
+	size_t n = 1 + pick(4);
+	for (size_t i = 0; i < n && len + 2 < size; i++) {
+		size_t at = len ? pick(len) : 0;
+		switch (pick(4)) {
+		case 0:  /* flip */
+			if (len)
+				line[at] = (char)(1 + pick(255));
+			break;
+		case 1:  /* insert */
+			memmove(line + at + 1, line + at, len - at + 1);
+			line[at] = PICK("'\"\\ ><|;$#\t\r\x1b\x7f\xff");
+			len++;
+			break;
+		case 2:  /* delete */
+			if (len) {
+				memmove(line + at, line + at + 1, len - at);
+				len--;
+			}
+			break;
+		default:  /* truncate */
+			line[at] = '\0';
+			len = at;
+		}
+	}
+}
+
+/* Lines whose failure may follow a part that succeeded. */
+static bool compound(const char *line)
+{
+	while (*line == ' ' || *line == '\t')
+		line++;
+	/* expect runs its command; rmmod and modprobe -r take several modules */
+	if (!strncmp(line, "expect", 6) || !strncmp(line, "rmmod", 5) ||
+	    !strncmp(line, "modprobe", 8))
+		return true;
+	/*
+	 * "cat a b > F" with b missing writes a's text into F and fails, as
+	 * bash does; only echo makes its one write or none.
+	 */
+	return strchr(line, '>') && strncmp(line, "echo", 4);
+}
+
+static void boot(void)
+{
+	char msg[256];
+	int ret = lab_boot(NULL, NULL, msg, sizeof(msg));
+	if (ret)
+		print_error("lab_boot: %s\n", msg);
+	assert_int_equal(ret, LAB_OK);
+}
+
+static void test_shell_fuzz(void **state)
+{
+	enum { LINES = 20000, REBOOT_EVERY = 400 };
+	static char line[20000];
+	size_t statuses[256] = { 0 }, checked = 0, reboots = 0, compound_failed = 0;
+	FILE *out = fopen("/dev/null", "w");
+	assert_non_null(out);
+
+	rng = 0x1234abcd5678ef01ull;
+	lab_shutdown();
+	boot();
+	struct buf cur = snapshot(true);
+	char **paths = all_paths;
+	size_t nr_paths = nr_all_paths;
+	for (size_t i = 0; i < LINES; i++) {
+		if (pick(2))
+			random_line(line, sizeof(line), paths, nr_paths);
+		else
+			mutate_line(line, sizeof(line));
+		/* sometimes a NUL inside: lab_exec sees the line up to it */
+		if (!pick(20)) {
+			size_t len = strlen(line);
+			if (len)
+				line[pick(len)] = '\0';
+		}
+		int st = lab_exec(line, out);
+		if (st != 0 && st != 1 && st != 2 && st != 127) {
+			print_error("status %d for line: %.300s\n", st, line);
+			fail();
+		}
+		statuses[st]++;
+		struct buf now = snapshot(false);
+		if (st && !same(&cur, &now)) {
+			if (compound(line)) {
+				compound_failed++;
+			} else {
+				print_error("failing line (status %d) changed /sys: %.300s\n", st, line);
+				report_diff(&cur, &now);
+				fail();
+			}
+		}
+		if (st)
+			checked++;
+		free(cur.p);
+		cur = now;
+		if (lab_exit_requested() || (i + 1) % REBOOT_EVERY == 0) {
+			lab_shutdown();
+			boot();
+			reboots++;
+			free(cur.p);
+			cur = snapshot(false);
+		}
+	}
+	printf("# shell fuzz: %d lines: status 0 %zu, 1 %zu, 2 %zu, 127 %zu; %zu failing lines "
+	       "checked unchanged (%zu compound ones changed what their successful part did), "
+	       "%zu reboots\n", LINES, statuses[0], statuses[1], statuses[2], statuses[127],
+	       checked, compound_failed, reboots);
+	free(cur.p);
+	fclose(out);
+	lab_shutdown();
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_shell_fuzz),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
