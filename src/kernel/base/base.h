@@ -51,6 +51,9 @@ void device_initial_probe(struct device *dev);
 
 /* sysfs_streq: equal, ignoring one trailing newline on either side. */
 bool sysfs_streq(const char *a, const char *b);
+/* The store of every uevent file (device, bus, driver): an action name or -EINVAL. */
+ssize_t kobject_uevent_store(void *owner, const struct sysfs_attr *attr, const char *buf,
+			     size_t len);
 /* "-EPROBE_DEFER" and friends, as %pe prints them. */
 const char *errname(int err);
 

@@ -153,18 +153,6 @@ static ssize_t drivers_probe_store(void *owner, const struct sysfs_attr *attr,
 	return ret < 0 ? -EINVAL : (ssize_t)len;
 }
 
-static ssize_t uevent_store(void *owner, const struct sysfs_attr *attr, const char *buf,
-			    size_t len)
-{
-	static const char *const actions[] = { "add", "remove", "change", "move",
-					       "online", "offline", "bind", "unbind" };
-	size_t n = strcspn(buf, " \n");
-	for (size_t i = 0; i < ARRAY_SIZE(actions); i++)
-		if (strlen(actions[i]) == n && !strncmp(buf, actions[i], n))
-			return (ssize_t)len;
-	return -EINVAL;
-}
-
 static const struct sysfs_attr bus_attr_autoprobe = {
 	.name = "drivers_autoprobe", .mode = 0644,
 	.show = autoprobe_show, .store = autoprobe_store,
@@ -173,7 +161,7 @@ static const struct sysfs_attr bus_attr_probe = {
 	.name = "drivers_probe", .mode = 0200, .store = drivers_probe_store,
 };
 static const struct sysfs_attr bus_attr_uevent = {
-	.name = "uevent", .mode = 0200, .store = uevent_store,
+	.name = "uevent", .mode = 0200, .store = kobject_uevent_store,
 };
 
 int bus_register(struct bus_type *bus)
@@ -303,7 +291,7 @@ static const struct sysfs_attr driver_attr_unbind = {
 	.name = "unbind", .mode = 0200, .store = unbind_store,
 };
 static const struct sysfs_attr driver_attr_uevent = {
-	.name = "uevent", .mode = 0200, .store = uevent_store,
+	.name = "uevent", .mode = 0200, .store = kobject_uevent_store,
 };
 
 struct sysfs_node *driver_sysfs_dir(struct device_driver *drv)

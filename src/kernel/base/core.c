@@ -149,8 +149,8 @@ static ssize_t uevent_show(void *owner, const struct sysfs_attr *attr, char *buf
 }
 
 /* kobject_synth_uevent: only the action names are accepted. */
-static ssize_t uevent_store(void *owner, const struct sysfs_attr *attr, const char *buf,
-			    size_t len)
+ssize_t kobject_uevent_store(void *owner, const struct sysfs_attr *attr, const char *buf,
+			     size_t len)
 {
 	static const char *const actions[] = { "add", "remove", "change", "move",
 					       "online", "offline", "bind", "unbind" };
@@ -162,7 +162,7 @@ static ssize_t uevent_store(void *owner, const struct sysfs_attr *attr, const ch
 }
 
 static const struct sysfs_attr dev_attr_uevent = {
-	.name = "uevent", .mode = 0644, .show = uevent_show, .store = uevent_store,
+	.name = "uevent", .mode = 0644, .show = uevent_show, .store = kobject_uevent_store,
 };
 
 /* ---- registration ---------------------------------------------------- */
