@@ -495,23 +495,32 @@ static int driver_probe_device(struct device_driver *drv, struct device *dev)
 	return ret;
 }
 
+/*
+ * driver_match_device, queueing the device for a retry when the bus asks
+ * for deferral: > 0 a match, 0 none, < 0 an error. The debug lines carry
+ * the caller's name (@func), as dynamic debug's func selects them in Linux.
+ */
+static int match_or_defer(struct device_driver *drv, struct device *dev, const char *func)
+{
+	int ret = driver_match_device(drv, dev);
+
+	if (ret == -EPROBE_DEFER) {
+		__dev_dbg(__FILE__, func, dev, "Device match requests probe deferral\n");
+		dev->can_match = true;
+		driver_deferred_probe_add(dev);
+	} else if (ret < 0) {
+		__dev_dbg(__FILE__, func, dev, "Bus failed to match device: %d\n", ret);
+	}
+	return ret;
+}
+
 static int __device_attach_driver(struct device_driver *drv, void *data)
 {
 	struct device *dev = data;
-	int ret = driver_match_device(drv, dev);
+	int ret = match_or_defer(drv, dev, __func__);
 
-	if (ret == 0)
-		return 0;
-	if (ret == -EPROBE_DEFER) {
-		dev_dbg(dev, "Device match requests probe deferral\n");
-		dev->can_match = true;
-		driver_deferred_probe_add(dev);
+	if (ret <= 0)
 		return ret;
-	}
-	if (ret < 0) {
-		dev_dbg(dev, "Bus failed to match device: %d\n", ret);
-		return ret;
-	}
 	/* A failed probe (positive) lets the next driver try. */
 	ret = driver_probe_device(drv, dev);
 	if (ret < 0)
@@ -547,21 +556,10 @@ int device_driver_attach(struct device_driver *drv, struct device *dev)
 static int __driver_attach(struct device *dev, void *data)
 {
 	struct device_driver *drv = data;
-	int ret = driver_match_device(drv, dev);
 
-	if (ret == 0)
-		return 0;
-	if (ret == -EPROBE_DEFER) {
-		dev_dbg(dev, "Device match requests probe deferral\n");
-		dev->can_match = true;
-		driver_deferred_probe_add(dev);
-		return 0;
-	}
-	if (ret < 0) {
-		dev_dbg(dev, "Bus failed to match device: %d\n", ret);
-		return 0;
-	}
-	driver_probe_device(drv, dev);
+	/* A match error or deferral does not stop the walk over the devices. */
+	if (match_or_defer(drv, dev, __func__) > 0)
+		driver_probe_device(drv, dev);
 	return 0;
 }
 
