@@ -390,26 +390,30 @@ static void fill_stat(const struct sysfs_node *n, struct sysfs_stat *st)
 	st->mode = n->mode;
 }
 
-int sysfs_stat(const char *path, struct sysfs_stat *st)
+static int stat_path(const char *path, bool follow_last, struct sysfs_stat *st)
 {
 	struct sysfs_node *n;
-	int ret = resolve(path, true, &n);
+	int ret = resolve(path, follow_last, &n);
 	if (!ret)
 		fill_stat(n, st);
 	return ret;
+}
+
+int sysfs_stat(const char *path, struct sysfs_stat *st)
+{
+	return stat_path(path, true, st);
 }
 
 int sysfs_lstat(const char *path, struct sysfs_stat *st)
 {
-	struct sysfs_node *n;
-	int ret = resolve(path, false, &n);
-	if (!ret)
-		fill_stat(n, st);
-	return ret;
+	return stat_path(path, false, st);
 }
 
-/* What kernfs_fop_open checks: the mode bit and the method must both exist. */
-ssize_t sysfs_read(const char *path, char *buf, size_t size)
+/*
+ * What kernfs_fop_open checks: an attribute file, with the mode bit for
+ * the access (@write or read) and the method behind it.
+ */
+static int open_attr(const char *path, bool write, struct sysfs_node **out)
 {
 	struct sysfs_node *n;
 	int ret = resolve(path, true, &n);
@@ -417,8 +421,19 @@ ssize_t sysfs_read(const char *path, char *buf, size_t size)
 		return ret;
 	if (n->type == SYSFS_DIR)
 		return -EISDIR;
-	if (!(n->mode & 0444) || (!n->attr->show && !n->attr->read))
+	bool method = write ? n->attr->store != NULL : (n->attr->show || n->attr->read);
+	if (!(n->mode & (write ? 0222 : 0444)) || !method)
 		return -EACCES;
+	*out = n;
+	return 0;
+}
+
+ssize_t sysfs_read(const char *path, char *buf, size_t size)
+{
+	struct sysfs_node *n;
+	int ret = open_attr(path, false, &n);
+	if (ret)
+		return ret;
 	if (!size)
 		return -EINVAL;
 	if (n->attr->read) {
@@ -446,13 +461,9 @@ ssize_t sysfs_read(const char *path, char *buf, size_t size)
 ssize_t sysfs_write(const char *path, const char *buf, size_t len)
 {
 	struct sysfs_node *n;
-	int ret = resolve(path, true, &n);
+	int ret = open_attr(path, true, &n);
 	if (ret)
 		return ret;
-	if (n->type == SYSFS_DIR)
-		return -EISDIR;
-	if (!(n->mode & 0222) || !n->attr->store)
-		return -EACCES;
 	/* kernfs passes at most a page per write(2) */
 	if (len > PAGE_SIZE)
 		len = PAGE_SIZE;
