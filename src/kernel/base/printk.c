@@ -95,17 +95,23 @@ const char *dev_driver_string(const struct device *dev)
 	return "";
 }
 
-void dev_printk(int level, const struct device *dev, const char *fmt, ...)
+static void vdev_printk(int level, const struct device *dev, const char *fmt, va_list ap)
 {
 	char prefix[256];
-	va_list ap;
 
 	if (dev)
 		snprintf(prefix, sizeof(prefix), "%s %s: ", dev_driver_string(dev), dev_name(dev));
 	else
 		snprintf(prefix, sizeof(prefix), "(NULL device *): ");
-	va_start(ap, fmt);
 	vprintk_prefixed(level, prefix, fmt, ap);
+}
+
+void dev_printk(int level, const struct device *dev, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vdev_printk(level, dev, fmt, ap);
 	va_end(ap);
 }
 
@@ -365,17 +371,12 @@ void __pr_debug(const char *file, const char *func, const char *fmt, ...)
 
 void __dev_dbg(const char *file, const char *func, const struct device *dev, const char *fmt, ...)
 {
-	char prefix[256];
 	va_list ap;
 
 	if (!nr_rules || !ddebug_enabled(file, func, fmt))
 		return;
-	if (dev)
-		snprintf(prefix, sizeof(prefix), "%s %s: ", dev_driver_string(dev), dev_name(dev));
-	else
-		snprintf(prefix, sizeof(prefix), "(NULL device *): ");
 	va_start(ap, fmt);
-	vprintk_prefixed(LOGLEVEL_DEBUG, prefix, fmt, ap);
+	vdev_printk(LOGLEVEL_DEBUG, dev, fmt, ap);
 	va_end(ap);
 }
 
