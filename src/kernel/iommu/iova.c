@@ -398,13 +398,17 @@ static struct radix_leaf *leaf_of(struct iova_domain *d, unsigned long key)
 }
 
 /*
- * The range with the largest pfn_lo <= @key (@bounded: else any) under @n.
- * Tolerates empty nodes that radix_prepare built but nothing filled yet.
+ * Under @n, the range with the largest pfn_lo <= @key (@up false) or the
+ * smallest pfn_lo >= @key (@up true); with @bounded false, the last (first)
+ * of all. Tolerates empty nodes that radix_prepare built but nothing filled
+ * yet. Each level keeps only the slots on @key's side of its digit, then
+ * tries them nearest first.
  */
-static struct iova *pred_under(struct iova_domain *d, void *n, unsigned int level,
-			       unsigned long key, bool bounded)
+static struct iova *near_under(struct iova_domain *d, void *n, unsigned int level,
+			       unsigned long key, bool bounded, bool up)
 {
 	unsigned int dg = digit(d, key, level);
+	u64 side = !bounded ? ~0ull : up ? ~(BIT_ULL(dg) - 1) : upto(dg);
 	u64 m;
 
 	if (!n)
@@ -412,44 +416,17 @@ static struct iova *pred_under(struct iova_domain *d, void *n, unsigned int leve
 	if (is_leaf_level(d, level)) {
 		struct radix_leaf *lf = n;
 
-		m = lf->present & (bounded ? upto(dg) : ~0ull);
-		return m ? &lf->entry[top_bit(m)] : NULL;
+		m = lf->present & side;
+		return m ? &lf->entry[up ? (unsigned int)__builtin_ctzll(m) : top_bit(m)] : NULL;
 	}
-	for (m = ((struct radix_node *)n)->present & (bounded ? upto(dg) : ~0ull); m;
-	     m &= ~BIT_ULL(top_bit(m))) {
-		unsigned int b = top_bit(m);
-		struct iova *i = pred_under(d, ((struct radix_node *)n)->slot[b], level + 1,
-					    key, bounded && b == dg);
+	for (m = ((struct radix_node *)n)->present & side; m;) {
+		unsigned int b = up ? (unsigned int)__builtin_ctzll(m) : top_bit(m);
+		struct iova *i = near_under(d, ((struct radix_node *)n)->slot[b], level + 1,
+					    key, bounded && b == dg, up);
 
 		if (i)
 			return i;
-	}
-	return NULL;
-}
-
-/* The range with the smallest pfn_lo >= @key (@bounded: else any) under @n. */
-static struct iova *succ_under(struct iova_domain *d, void *n, unsigned int level,
-			       unsigned long key, bool bounded)
-{
-	unsigned int dg = digit(d, key, level);
-	u64 m;
-
-	if (!n)
-		return NULL;
-	if (is_leaf_level(d, level)) {
-		struct radix_leaf *lf = n;
-
-		m = lf->present & (bounded ? ~(BIT_ULL(dg) - 1) : ~0ull);
-		return m ? &lf->entry[__builtin_ctzll(m)] : NULL;
-	}
-	for (m = ((struct radix_node *)n)->present & (bounded ? ~(BIT_ULL(dg) - 1) : ~0ull); m;
-	     m &= m - 1) {
-		unsigned int b = (unsigned int)__builtin_ctzll(m);
-		struct iova *i = succ_under(d, ((struct radix_node *)n)->slot[b], level + 1,
-					    key, bounded && b == dg);
-
-		if (i)
-			return i;
+		m &= ~BIT_ULL(b);
 	}
 	return NULL;
 }
@@ -461,13 +438,13 @@ static struct iova *range_find(struct iova_domain *d, unsigned long pfn)
 
 	if (!d->radix || pfn > d->limit_pfn)
 		return NULL;
-	i = pred_under(d, d->radix, 0, pfn, true);
+	i = near_under(d, d->radix, 0, pfn, true, false);
 	return i && pfn <= i->pfn_hi ? i : NULL;
 }
 
 static struct iova *range_first_from(struct iova_domain *d, unsigned long pfn)
 {
-	return d->radix && pfn <= d->limit_pfn ? succ_under(d, d->radix, 0, pfn, true) : NULL;
+	return d->radix && pfn <= d->limit_pfn ? near_under(d, d->radix, 0, pfn, true, true) : NULL;
 }
 
 /*
