@@ -84,9 +84,6 @@ static const char kt_noiommu_dts[] =
 	"	};\n"
 	"};\n";
 
-/* Boots device-tree source text (written to a temporary file for dtc). */
-static inline int kt_boot_dts_text(const char *text, const char *cmdline);
-
 /* Boots a .dts/.dtb file (compiled with dtc through dt_load_file). */
 static inline int kt_boot_file(const char *path, const char *cmdline)
 {
@@ -105,21 +102,7 @@ static inline int kt_boot_file(const char *path, const char *cmdline)
 
 #include <unistd.h>
 
-static inline int kt_boot_dts_text(const char *text, const char *cmdline)
-{
-	char path[] = "/tmp/kt_XXXXXX.dts";
-	int fd = mkstemps(path, 4);
-	if (fd < 0)
-		return -errno;
-	size_t len = strlen(text);
-	bool ok = write(fd, text, len) == (ssize_t)len;
-	close(fd);
-	int ret = ok ? kt_boot_file(path, cmdline) : -EIO;
-	unlink(path);
-	return ret;
-}
-
-/* Compiles device-tree source text to a malloc'ed blob. */
+/* Compiles device-tree source text (through a temporary file for dtc) to a malloc'ed blob. */
 static inline int kt_compile_dts_text(const char *text, void **blob, size_t *size)
 {
 	char path[] = "/tmp/kt_XXXXXX.dts", why[256];
@@ -130,7 +113,22 @@ static inline int kt_compile_dts_text(const char *text, void **blob, size_t *siz
 	bool ok = write(fd, text, len) == (ssize_t)len;
 	close(fd);
 	int ret = ok ? dt_load_file(path, blob, size, why, sizeof(why)) : -EIO;
+	if (ok && ret)
+		print_error("dt_load_file %s: %s\n", path, why);
 	unlink(path);
+	return ret;
+}
+
+/* Boots device-tree source text. */
+static inline int kt_boot_dts_text(const char *text, const char *cmdline)
+{
+	void *blob;
+	size_t size;
+	int ret = kt_compile_dts_text(text, &blob, &size);
+	if (ret)
+		return ret;
+	ret = kt_boot_blob(blob, size, cmdline);
+	free(blob);
 	return ret;
 }
 
@@ -148,6 +146,41 @@ static inline void kt_shutdown(void)
 	kt_machine = NULL;
 	assert_int_equal(kalloc_outstanding(), 0);
 	assert_int_equal(page_alloc_outstanding(), 0);
+}
+
+/*
+ * Fail-the-Nth over a whole boot: for n = 1, 2, ... boots @blob with the
+ * n-th kernel allocation failing, runs @workload (its result counted) on
+ * each boot that succeeds, shuts down and checks that nothing leaked; stops
+ * after the first run in which no allocation failed. Returns that last
+ * run's workload result (-1 if it did not boot) and the run count in *@runs.
+ */
+static inline int kt_fail_nth_boots(const void *blob, size_t size, const char *cmdline,
+				    int (*workload)(void *arg), void *arg, unsigned long *runs)
+{
+	unsigned long n;
+	int result = -1;
+
+	for (n = 1; n < 100000; n++) {
+		kalloc_fail_nth(n);
+		result = -1;
+		if (kt_boot_blob(blob, size, cmdline) == 0) {
+			result = workload(arg);
+			kernel_shutdown();
+			machine_destroy(kt_machine);
+			kt_machine = NULL;
+		}
+		bool fired = kalloc_failed();
+		kalloc_fail_nth(0);
+		if (kalloc_outstanding() || page_alloc_outstanding())
+			print_error("leak with allocation %lu failed\n", n);
+		assert_int_equal(kalloc_outstanding(), 0);
+		assert_int_equal(page_alloc_outstanding(), 0);
+		if (!fired)
+			break;
+	}
+	*runs = n;
+	return result;
 }
 
 /* Reads a sysfs file into a static buffer; NULL on error (errno in *err). */

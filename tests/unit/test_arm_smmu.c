@@ -17,6 +17,7 @@
 #include "kernel/base/device.h"
 #include "kernel/base/sysfs.h"
 #include "kernel/drivers/arm-smmu.h"
+#include "test_util.h"
 
 #define SMMU_BASE 0x09050000ull
 #define sCR0 0x0
@@ -32,11 +33,7 @@
 
 static void boot(const char *platform, const char *cmdline)
 {
-	char msg[256] = "";
-	int ret = lab_boot(platform, cmdline, msg, sizeof(msg));
-
-	if (ret)
-		fail_msg("boot %s: %d %s", platform ? platform : "(built-in)", ret, msg);
+	assert_int_equal(tu_lab_boot(platform, cmdline), LAB_OK);
 }
 
 static int teardown(void **state)

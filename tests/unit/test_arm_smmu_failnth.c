@@ -32,8 +32,9 @@ static void check_consistent(void)
 }
 
 /* Returns how many of the steps that must work on a clean run failed. */
-static int workload(bool module)
+static int workload(void *arg)
 {
+	bool module = *(bool *)arg;
 	char msg[128];
 	int bad = 0;
 
@@ -60,26 +61,8 @@ static void run(const char *cmdline, bool module)
 	const void *blob = lab_platform_virt_start;
 	size_t size = (size_t)(lab_platform_virt_end - lab_platform_virt_start);
 	unsigned long n;
-	int bad = -1;
+	int bad = kt_fail_nth_boots(blob, size, cmdline, workload, &module, &n);
 
-	for (n = 1; n < 100000; n++) {
-		kalloc_fail_nth(n);
-		bad = -1;
-		if (kt_boot_blob(blob, size, cmdline) == 0) {
-			bad = workload(module);
-			kernel_shutdown();
-			machine_destroy(kt_machine);
-			kt_machine = NULL;
-		}
-		bool fired = kalloc_failed();
-		kalloc_fail_nth(0);
-		if (kalloc_outstanding() || page_alloc_outstanding())
-			print_error("leak with allocation %lu failed\n", n);
-		assert_int_equal(kalloc_outstanding(), 0);
-		assert_int_equal(page_alloc_outstanding(), 0);
-		if (!fired)
-			break;
-	}
 	/* The last run had no failure: everything worked. */
 	assert_int_equal(bad, 0);
 	print_message("fail-nth (%s): %lu runs until no allocation failed\n", cmdline, n);

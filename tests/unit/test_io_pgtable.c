@@ -18,6 +18,7 @@
 #include "kernel/base/kalloc.h"
 #include "kernel/iommu/io-pgtable.h"
 #include "kernel/iommu/iommu.h"
+#include "test_util.h"
 
 #define SZ_4K	0x1000ul
 #define SZ_64K	0x10000ul
@@ -697,10 +698,7 @@ enum { S_NONE, S_BLOCK, S_TABLE };
 static u64 rnd_state;
 static u64 rnd(void)
 {
-	rnd_state ^= rnd_state << 13;
-	rnd_state ^= rnd_state >> 7;
-	rnd_state ^= rnd_state << 17;
-	return rnd_state;
+	return xorshift64(&rnd_state);
 }
 
 static void test_random_vs_model(void **state)

@@ -13,6 +13,7 @@
 
 #include "kernel/base/kalloc.h"
 #include "kernel/iommu/iova.h"
+#include "test_util.h"
 
 static int setup(void **state)
 {
@@ -273,10 +274,7 @@ static void test_fail_nth(void **state)
 static u64 rnd_state;
 static u64 rnd(void)
 {
-	rnd_state ^= rnd_state << 13;
-	rnd_state ^= rnd_state >> 7;
-	rnd_state ^= rnd_state << 17;
-	return rnd_state;
+	return xorshift64(&rnd_state);
 }
 
 /* The highest aligned fit under @limit in the model, 0 if none. */

@@ -11,7 +11,7 @@
 #define PDEV "/sys/bus/platform/devices/"
 #define PDRV "/sys/bus/platform/drivers/"
 
-static void workload(void)
+static int workload(void *arg)
 {
 	char msg[128];
 	kernel_modprobe("dma-copy", NULL);
@@ -26,6 +26,7 @@ static void workload(void)
 	kernel_modprobe("defer-test", "probe_result=0");
 	kernel_rmmod("dma-copy");
 	kernel_sleep(6000000000ull);   /* past the deferred-probe timeout */
+	return 0;
 }
 
 static void test_fail_nth(void **state)
@@ -35,23 +36,8 @@ static void test_fail_nth(void **state)
 	unsigned long n;
 
 	assert_int_equal(kt_compile_dts_text(kt_noiommu_dts, &blob, &size), 0);
-	for (n = 1; n < 100000; n++) {
-		kalloc_fail_nth(n);
-		if (kt_boot_blob(blob, size, "lab.module=dma-copy deferred_probe_timeout=5") == 0) {
-			workload();
-			kernel_shutdown();
-			machine_destroy(kt_machine);
-			kt_machine = NULL;
-		}
-		bool fired = kalloc_failed();
-		kalloc_fail_nth(0);
-		if (kalloc_outstanding() || page_alloc_outstanding())
-			print_error("leak with allocation %lu failed\n", n);
-		assert_int_equal(kalloc_outstanding(), 0);
-		assert_int_equal(page_alloc_outstanding(), 0);
-		if (!fired)
-			break;
-	}
+	kt_fail_nth_boots(blob, size, "lab.module=dma-copy deferred_probe_timeout=5", workload,
+			  NULL, &n);
 	print_message("fail-nth: %lu runs until no allocation failed\n", n);
 	assert_true(n > 100);
 	free(blob);

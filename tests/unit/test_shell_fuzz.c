@@ -19,15 +19,13 @@
 
 #include "iommulab/lab.h"
 #include "sysfs_snapshot.h"
+#include "test_util.h"
 
 static uint64_t rng;
 
 static uint64_t next_rand(void)
 {
-	rng ^= rng >> 12;
-	rng ^= rng << 25;
-	rng ^= rng >> 27;
-	return rng * 0x2545f4914f6cdd1dull;
+	return xorshift64star(&rng);
 }
 
 static size_t pick(size_t n)
@@ -238,11 +236,7 @@ static bool compound(const char *line)
 
 static void boot(void)
 {
-	char msg[256];
-	int ret = lab_boot(NULL, NULL, msg, sizeof(msg));
-	if (ret)
-		print_error("lab_boot: %s\n", msg);
-	assert_int_equal(ret, LAB_OK);
+	assert_int_equal(tu_lab_boot(NULL, NULL), LAB_OK);
 }
 
 static void test_shell_fuzz(void **state)

@@ -25,6 +25,7 @@
 #include "kernel/base/sysfs.h"
 
 #include "sysfs_snapshot.h"
+#include "test_util.h"
 
 /* ---- the lab ------------------------------------------------------------- */
 
@@ -33,11 +34,7 @@ static struct buf golden;
 
 static void boot(void)
 {
-	char msg[256];
-	int ret = lab_boot(NULL, cmdline, msg, sizeof(msg));
-	if (ret)
-		print_error("lab_boot: %s\n", msg);
-	assert_int_equal(ret, LAB_OK);
+	assert_int_equal(tu_lab_boot(NULL, cmdline), LAB_OK);
 }
 
 static void reboot(void)
@@ -81,11 +78,7 @@ static uint64_t rng = 0x9e3779b97f4a7c15ull;
 
 static uint64_t next_rand(void)
 {
-	/* xorshift64*: seeded, the same run every time */
-	rng ^= rng >> 12;
-	rng ^= rng << 25;
-	rng ^= rng >> 27;
-	return rng * 0x2545f4914f6cdd1dull;
+	return xorshift64star(&rng);
 }
 
 static void make_inputs(void)
