@@ -19,6 +19,7 @@
 #include <libfdt.h>
 
 #include "iommulab/lab.h"
+#include "bench_util.h"
 
 #define RUNS 5
 #define SOC_BASE 0x10000000u
@@ -123,19 +124,6 @@ static double lg2(double x)
 	return e + 2 * sum / 0.69314718055994530942;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
 int main(int argc, char **argv)
 {
 	static const unsigned def_sizes[] = { 100, 1000, 10000 };
@@ -169,9 +157,9 @@ int main(int argc, char **argv)
 		double spent = 0;
 		int runs = 0;
 		for (int r = 0; r < RUNS && (r == 0 || spent < 20); r++, runs++) {
-			double t0 = now_s();
+			double t0 = bench_now_ns();
 			int ret = lab_boot_blob(fdt, size, "", msg, sizeof(msg));
-			t[r] = now_s() - t0;
+			t[r] = (bench_now_ns() - t0) * 1e-9;
 			spent += t[r];
 			if (ret) {
 				fprintf(stderr, "bench_boot: %u devices: %s: %s\n", n, lab_strerror(ret), msg);
@@ -181,8 +169,7 @@ int main(int argc, char **argv)
 				heap = mallinfo2().uordblks;
 			lab_shutdown();
 		}
-		qsort(t, runs, sizeof(t[0]), cmp_double);
-		double med = t[runs / 2], nlogn = n * lg2(n);
+		double med = bench_median(t, (size_t)runs), nlogn = n * lg2(n);
 		if (i == 0) {
 			base_t = med;
 			base_nlogn = nlogn;

@@ -17,41 +17,19 @@
 #include <time.h>
 
 #include "kernel/iommu/iova.h"
+#include "bench_util.h"
+#include "../tests/unit/test_util.h"
 
 #define NR_FILL 300000ul
 #define NR_ROUNDS 1000ul
 #define NR_CACHED 1000000ul
 #define REPS 5
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v)
-{
-	qsort(v, REPS, sizeof(*v), cmp_double);
-	return v[REPS / 2];
-}
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
-
 static u64 rnd_state = 0x2545f4914f6cdd1dull;
 
 static u64 rnd(void)
 {
-	rnd_state ^= rnd_state << 13;
-	rnd_state ^= rnd_state >> 7;
-	rnd_state ^= rnd_state << 17;
-	return rnd_state;
+	return xorshift64(&rnd_state);
 }
 
 static struct iova_domain dom;
@@ -62,13 +40,13 @@ static volatile unsigned long sink;
 __attribute__((noinline, noclone)) static void round_op(unsigned long k, double *t_free,
 							 double *t_alloc)
 {
-	double t0 = now_ns(), t1, t2;
+	double t0 = bench_now_ns(), t1, t2;
 	struct iova *iova;
 
 	free_iova(&dom, live[k]);
-	t1 = now_ns();
+	t1 = bench_now_ns();
 	iova = alloc_iova(&dom, 1, NR_FILL, true);
-	t2 = now_ns();
+	t2 = bench_now_ns();
 	live[k] = iova ? iova->pfn_lo : 0;
 	*t_free = t1 - t0;
 	*t_alloc = t2 - t1;
@@ -101,7 +79,7 @@ int main(int argc, char **argv)
 	if (!live || init_iova_domain(&dom, 4096, 1, NR_FILL) || iova_domain_init_rcaches(&dom))
 		return 1;
 
-	t = now_ns();
+	t = bench_now_ns();
 	for (unsigned long i = 0; i < NR_FILL; i++) {
 		struct iova *iova = alloc_iova(&dom, 1, NR_FILL, true);
 
@@ -109,13 +87,13 @@ int main(int argc, char **argv)
 			return 1;
 		live[i] = iova->pfn_lo;
 	}
-	t = (now_ns() - t) / NR_FILL;
+	t = (bench_now_ns() - t) / NR_FILL;
 
 	/* What one pair of clock reads costs, to subtract from the rounds. */
-	clock_cost = now_ns();
+	clock_cost = bench_now_ns();
 	for (int i = 0; i < 1000; i++)
-		sink = (unsigned long)now_ns();
-	clock_cost = (now_ns() - clock_cost) / 1000;
+		sink = (unsigned long)bench_now_ns();
+	clock_cost = (bench_now_ns() - clock_cost) / 1000;
 
 	/*
 	 * REPS batches of rounds; the median batch is reported, so one batch
@@ -148,13 +126,13 @@ int main(int argc, char **argv)
 	free_iova(&dom, live[0]);
 	live[0] = alloc_iova_fast(&dom, 1, NR_FILL, true);
 	free_iova_fast(&dom, live[0], 1);
-	double tc = now_ns();
+	double tc = bench_now_ns();
 	cached_op(callgrind ? 1000 : NR_CACHED);
-	tc = (now_ns() - tc) / NR_CACHED;
+	tc = (bench_now_ns() - tc) / NR_CACHED;
 
-	double tb = now_ns();
+	double tb = bench_now_ns();
 	baseline_op(NR_CACHED);
-	tb = (now_ns() - tb) / NR_CACHED;
+	tb = (bench_now_ns() - tb) / NR_CACHED;
 
 	if (callgrind) {
 		printf("bench_iova --callgrind: round_op %lu calls (one free + one alloc each),"
@@ -166,10 +144,11 @@ int main(int argc, char **argv)
 	       NR_FILL, t);
 	printf("  fragmented rounds (%d batches of %lu free+alloc rounds, median batch):\n",
 	       REPS, NR_ROUNDS);
-	printf("    mean per operation %7.1f ns   target <= 300 ns\n", median(mean_op));
-	printf("    free   mean %7.1f ns   max %8.1f ns\n", median(mean_free), median(max_free));
+	printf("    mean per operation %7.1f ns   target <= 300 ns\n", bench_median(mean_op, REPS));
+	printf("    free   mean %7.1f ns   max %8.1f ns\n", bench_median(mean_free, REPS),
+	       bench_median(max_free, REPS));
 	printf("    alloc  mean %7.1f ns   max %8.1f ns   target max <= 10000 ns\n",
-	       median(mean_alloc), median(max_alloc));
+	       bench_median(mean_alloc, REPS), bench_median(max_alloc, REPS));
 	printf("    (a clock read, %.1f ns, is subtracted from the means; maxima include"
 	       " preemption by other processes)\n", clock_cost);
 	printf("  cached alloc_iova_fast+free_iova_fast pair: %.1f ns\n", tc);

@@ -24,6 +24,7 @@
 
 #include "kernel/iommu/io-pgtable.h"
 #include "kernel/iommu/iommu.h"
+#include "bench_util.h"
 
 #define POOL_BASE 0x80000000ull
 #define POOL_SIZE (256ul << 20)
@@ -77,21 +78,6 @@ static const struct iommu_flush_ops tlb_ops = {
 	.tlb_flush_walk = b_flush_walk,
 	.tlb_add_page = b_add_page,
 };
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 static struct io_pgtable_ops *ops;
 static struct iommu_iotlb_gather gather;
@@ -157,7 +143,7 @@ struct phase {
 
 static void report(struct phase *p, const char *unit)
 {
-	qsort(p->samples, RUNS, sizeof(double), cmp_double);
+	bench_sort(p->samples, RUNS);
 	printf("  %-26s %8.2f ns/%s   (min %.2f, max %.2f; %lu %ss per run)",
 	       p->name, p->samples[RUNS / 2], unit, p->samples[0], p->samples[RUNS - 1],
 	       p->units, unit);
@@ -201,24 +187,24 @@ int main(int argc, char **argv)
 	phase_unmap(NPAGES);
 
 	for (int r = 0; r < runs; r++) {
-		t = now_ns();
+		t = bench_now_ns();
 		phase_map(NPAGES);
-		map.samples[r] = (now_ns() - t) / NPAGES;
-		t = now_ns();
+		map.samples[r] = (bench_now_ns() - t) / NPAGES;
+		t = bench_now_ns();
 		phase_walk(NPAGES);
-		walk.samples[r] = (now_ns() - t) / NPAGES;
-		t = now_ns();
+		walk.samples[r] = (bench_now_ns() - t) / NPAGES;
+		t = bench_now_ns();
 		phase_unmap(NPAGES);
-		unmap.samples[r] = (now_ns() - t) / NPAGES;
-		t = now_ns();
+		unmap.samples[r] = (bench_now_ns() - t) / NPAGES;
+		t = bench_now_ns();
 		phase_map256(NPAGES / 256);
-		map256.samples[r] = (now_ns() - t) / NPAGES;
-		t = now_ns();
+		map256.samples[r] = (bench_now_ns() - t) / NPAGES;
+		t = bench_now_ns();
 		phase_unmap256(NPAGES / 256);
-		unmap256.samples[r] = (now_ns() - t) / NPAGES;
-		t = now_ns();
+		unmap256.samples[r] = (bench_now_ns() - t) / NPAGES;
+		t = bench_now_ns();
 		phase_baseline(NPAGES);
-		base.samples[r] = (now_ns() - t) / NPAGES;
+		base.samples[r] = (bench_now_ns() - t) / NPAGES;
 	}
 	if (callgrind) {
 		printf("bench_pgtable --callgrind: iterations per phase (one run):\n"

@@ -21,6 +21,7 @@
 #include <libfdt.h>
 
 #include "hw/machine.h"
+#include "bench_util.h"
 
 #define RUNS 5
 #define RAM_BASE 0x40000000ull
@@ -35,27 +36,6 @@
 
 static double scale = 1.0;
 static volatile u64 sink;
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double median(double *v)
-{
-	qsort(v, RUNS, sizeof(*v), cmp_double);
-	return v[RUNS / 2];
-}
 
 static unsigned long iters(unsigned long n)
 {
@@ -171,19 +151,19 @@ static void bench_hit(struct hw_iommu *io)
 	struct hw_xlate x;
 
 	for (int r = 0; r < RUNS; r++) {
-		double t0 = now_ns();
+		double t0 = bench_now_ns();
 		for (unsigned long i = 0; i < n; i++) {
 			io->ops->translate(io, SID, IOVA + ((i & 255) << 12), HW_READ, &x);
 			sink += x.pa;
 		}
-		t[r] = (now_ns() - t0) / n;
-		t0 = now_ns();
+		t[r] = (bench_now_ns() - t0) / n;
+		t0 = bench_now_ns();
 		for (unsigned long i = 0; i < n; i++)
 			sink += PA + ((i & 255) << 12);
-		base[r] = (now_ns() - t0) / n;
+		base[r] = (bench_now_ns() - t0) / n;
 	}
 	printf("translate, IOTLB hit:     %7.2f ns   (plain loop %5.2f ns)   target <= 10 ns\n",
-	       median(t), median(base));
+	       bench_median(t, RUNS), bench_median(base, RUNS));
 }
 
 static void bench_walk(struct machine *m, struct hw_iommu *io)
@@ -193,7 +173,7 @@ static void bench_walk(struct machine *m, struct hw_iommu *io)
 	struct hw_xlate x;
 
 	for (int r = 0; r < RUNS; r++) {
-		double t0 = now_ns();
+		double t0 = bench_now_ns();
 		for (unsigned long i = 0; i < n; i++) {
 			u64 va = IOVA + ((i % NPAGES) << 12);
 
@@ -201,14 +181,15 @@ static void bench_walk(struct machine *m, struct hw_iommu *io)
 			io->ops->translate(io, SID, va, HW_READ, &x);
 			sink += x.pa;
 		}
-		t[r] = (now_ns() - t0) / n;
-		t0 = now_ns();
+		t[r] = (bench_now_ns() - t0) / n;
+		t0 = bench_now_ns();
 		for (unsigned long i = 0; i < n; i++)
 			hw_mmio_write(m, SMMU + CB0 + 0x600, 8, (IOVA >> 12) + (i % NPAGES));
-		base[r] = (now_ns() - t0) / n;
+		base[r] = (bench_now_ns() - t0) / n;
 	}
+	double tm = bench_median(t, RUNS), bm = bench_median(base, RUNS);
 	printf("translate, 4-level walk:  %7.2f ns   (after a TLBIVA; TLBIVA alone %.2f ns, "
-	       "walk ~ %.2f ns)\n", median(t), median(base), median(t) - median(base));
+	       "walk ~ %.2f ns)\n", tm, bm, tm - bm);
 }
 
 static void bench_dma(struct machine *m, struct hw_dma_master *d, size_t len)
@@ -222,18 +203,18 @@ static void bench_dma(struct machine *m, struct hw_dma_master *d, size_t len)
 		exit(2);
 	memset(src, 1, span);
 	for (int r = 0; r < RUNS; r++) {
-		double t0 = now_ns();
+		double t0 = bench_now_ns();
 		for (unsigned long i = 0; i < n; i++)
 			hw_dma(m, d, SID, IOVA + (i * len) % span, buf, len, HW_READ);
-		t[r] = now_ns() - t0;
-		t0 = now_ns();
+		t[r] = bench_now_ns() - t0;
+		t0 = bench_now_ns();
 		for (unsigned long i = 0; i < n; i++) {
 			memcpy(buf, src + (i * len) % span, len);
 			sink += buf[i % len];
 		}
-		base[r] = now_ns() - t0;
+		base[r] = bench_now_ns() - t0;
 	}
-	double tm = median(t), bm = median(base), bytes = (double)n * len;
+	double tm = bench_median(t, RUNS), bm = bench_median(base, RUNS), bytes = (double)n * len;
 	printf("hw_dma read %2zu KiB:      %7.2f GB/s  (memcpy %6.2f GB/s)   ratio %.2f of memcpy\n",
 	       len / 1024, bytes / tm, bytes / bm, bm / tm);
 	free(buf);
