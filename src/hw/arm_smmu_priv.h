@@ -325,6 +325,5 @@ void smmu_tlb_inv_cb(struct smmu_tlb *t, unsigned cb);
 void smmu_tlb_inv_asid(struct smmu_tlb *t, unsigned cb, u16 asid);
 /* By VA in @cb: every ASID if @all_asid, else @asid's entries and global ones. */
 void smmu_tlb_inv_va(struct smmu_tlb *t, unsigned cb, u64 va, u16 asid, bool all_asid);
-size_t smmu_tlb_count(const struct smmu_tlb *t);
 
 #endif

@@ -109,12 +109,3 @@ void smmu_tlb_inv_va(struct smmu_tlb *t, unsigned cb, u64 va, u16 asid, bool all
 	}
 }
 
-size_t smmu_tlb_count(const struct smmu_tlb *t)
-{
-	size_t n = 0;
-
-	for (unsigned s = 0; s < SMMU_TLB_SETS; s++)
-		for (unsigned w = 0; w < SMMU_TLB_WAYS; w++)
-			n += t->e[s][w].valid;
-	return n;
-}

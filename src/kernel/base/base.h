@@ -24,8 +24,6 @@ struct driver_private {
 
 /* The sysfs "well-known" directories. */
 struct sysfs_node *sysfs_dir_bus(void);
-struct sysfs_node *sysfs_dir_class(void);
-struct sysfs_node *sysfs_dir_kernel(void);
 struct sysfs_node *sysfs_dir_debug(void);
 struct sysfs_node *sysfs_dir_firmware(void);
 struct sysfs_node *sysfs_dir_module(void);

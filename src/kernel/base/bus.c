@@ -22,11 +22,6 @@ struct bus_type *bus_find(const char *name)
 	return NULL;
 }
 
-struct sysfs_node *bus_sysfs_dir(struct bus_type *bus)
-{
-	return bus->p ? bus->p->dir : NULL;
-}
-
 void bus_notify(struct device *dev, unsigned long action)
 {
 	struct notifier_block *nb, *n;
@@ -293,11 +288,6 @@ static const struct sysfs_attr driver_attr_unbind = {
 static const struct sysfs_attr driver_attr_uevent = {
 	.name = "uevent", .mode = 0200, .store = kobject_uevent_store,
 };
-
-struct sysfs_node *driver_sysfs_dir(struct device_driver *drv)
-{
-	return drv->p ? drv->p->dir : NULL;
-}
 
 int bus_add_driver(struct device_driver *drv)
 {

@@ -16,10 +16,7 @@
 static struct sysfs_node *dir_devices, *dir_bus, *dir_class, *dir_kernel, *dir_debug,
 	*dir_firmware, *dir_module;
 
-struct sysfs_node *devices_sysfs_dir(void) { return dir_devices; }
 struct sysfs_node *sysfs_dir_bus(void) { return dir_bus; }
-struct sysfs_node *sysfs_dir_class(void) { return dir_class; }
-struct sysfs_node *sysfs_dir_kernel(void) { return dir_kernel; }
 struct sysfs_node *sysfs_dir_debug(void) { return dir_debug; }
 struct sysfs_node *sysfs_dir_firmware(void) { return dir_firmware; }
 struct sysfs_node *sysfs_dir_module(void) { return dir_module; }

@@ -79,7 +79,6 @@ struct device *bus_find_device_by_name(struct bus_type *bus, const char *name);
 struct device *bus_find_device_by_of_node(struct bus_type *bus, const struct device_node *np);
 struct device_driver *driver_find(const char *name, struct bus_type *bus);
 struct bus_type *bus_find(const char *name);
-struct sysfs_node *bus_sysfs_dir(struct bus_type *bus);
 
 /* ---- driver ---------------------------------------------------------- */
 
@@ -106,7 +105,6 @@ void driver_unregister(struct device_driver *drv);
 int driver_attach(struct device_driver *drv);
 int driver_for_each_device(struct device_driver *drv, void *data,
 			   int (*fn)(struct device *dev, void *data));
-struct sysfs_node *driver_sysfs_dir(struct device_driver *drv);
 /* The driver_override setter with Linux's rules (length, newline, empty clears). */
 int driver_set_override(struct device *dev, char **override, const char *s, size_t len);
 
@@ -169,8 +167,6 @@ const char *dev_driver_string(const struct device *dev);
 bool device_is_bound(const struct device *dev);
 int device_for_each_child(struct device *parent, void *data,
 			  int (*fn)(struct device *dev, void *data));
-/* The root of /sys/devices (the device tree's platform root hangs below). */
-struct sysfs_node *devices_sysfs_dir(void);
 /* Adds a link under a device's directory (iommu_group, of_node, ...). */
 int device_create_link(struct device *dev, const char *name, struct sysfs_node *target);
 

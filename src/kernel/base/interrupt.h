@@ -42,8 +42,6 @@ void devm_free_irq(struct device *dev, u32 intid, void *dev_id);
 void disable_irq_nosync(u32 intid);
 void disable_irq(u32 intid);
 void enable_irq(u32 intid);
-/* Times the handlers of @intid ran (tests, /proc/interrupts-like views). */
-u64 irq_count(u32 intid);
 
 /* kernel.c */
 int irq_init(struct machine *m);

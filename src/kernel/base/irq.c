@@ -25,7 +25,6 @@ struct irq_desc {
 	bool in_handler;
 	bool disabled;		/* "nobody cared" */
 	unsigned depth;		/* disable_irq nesting: handlers run at 0 */
-	u64 count;
 };
 
 static struct irq_desc *irq_descs;
@@ -44,7 +43,6 @@ static void handle_irq(u32 intid)
 		irqreturn_t ret = IRQ_NONE;
 		for (struct irqaction *a = desc->action; a; a = a->next)
 			ret |= a->handler((int)intid, a->dev_id);
-		desc->count++;
 		if (ret == IRQ_NONE || ++rounds >= IRQ_STORM_LIMIT) {
 			pr_err("irq %u: nobody cared\n", intid);
 			pr_err("Disabling IRQ #%u\n", intid);
@@ -182,11 +180,6 @@ void enable_irq(u32 intid)
 		return;
 	/* Level-triggered: a line still asserted is delivered now. */
 	handle_irq(intid);
-}
-
-u64 irq_count(u32 intid)
-{
-	return irq_descs && intid < NR_IRQS ? irq_descs[intid].count : 0;
 }
 
 struct irq_devres {

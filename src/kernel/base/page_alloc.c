@@ -30,7 +30,6 @@ static u8 *state;		/* 0: not a free block head; else order + 1 */
 static u32 *next_free, *prev_free;
 static u32 free_head[MAX_ORDER + 1];
 static u64 outstanding_pages;
-static u64 total_pages;
 
 static struct pa_bank *bank_of_pfn(u64 pfn)
 {
@@ -132,7 +131,6 @@ int page_alloc_init(struct machine *m)
 			pfn += 1ull << order;
 		}
 	}
-	total_pages = first;
 	outstanding_pages = 0;
 	return 0;
 }
@@ -147,7 +145,6 @@ void page_alloc_exit(void)
 	state = NULL;
 	next_free = prev_free = NULL;
 	nr_banks = 0;
-	total_pages = 0;
 	outstanding_pages = 0;
 }
 
@@ -208,7 +205,3 @@ u64 page_alloc_outstanding(void)
 	return outstanding_pages;
 }
 
-u64 page_alloc_total(void)
-{
-	return total_pages;
-}

@@ -8,6 +8,5 @@
 struct machine;
 int page_alloc_init(struct machine *m);
 void page_alloc_exit(void);
-u64 page_alloc_total(void);
 
 #endif

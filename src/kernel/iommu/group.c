@@ -165,11 +165,6 @@ int iommu_group_sysfs_init(void)
 	return 0;
 }
 
-void iommu_group_sysfs_exit(void)
-{
-	groups_kset = NULL;
-}
-
 /* ---- allocation and references ---------------------------------------- */
 
 struct iommu_group *iommu_group_alloc(void)

@@ -634,8 +634,3 @@ void free_io_pgtable_ops(struct io_pgtable_ops *ops)
 	table_free(d, d->pgd, d->start_level);
 	kfree(d);
 }
-
-struct io_pgtable_cfg *io_pgtable_ops_cfg(struct io_pgtable_ops *ops)
-{
-	return &to_data(ops)->cfg;
-}

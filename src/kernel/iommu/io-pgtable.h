@@ -180,9 +180,6 @@ struct io_pgtable_ops *alloc_io_pgtable_ops(enum io_pgtable_fmt fmt,
 /* Frees every table (leaves need no freeing) and the ops; NULL is fine. */
 void free_io_pgtable_ops(struct io_pgtable_ops *ops);
 
-/* The cfg the table was built with (the Out fields are filled). */
-struct io_pgtable_cfg *io_pgtable_ops_cfg(struct io_pgtable_ops *ops);
-
 /* Table memory from the kernel's page allocator (base/page_alloc.h). */
 void *io_pgtable_kernel_alloc_table(void *cookie, size_t size, u64 *pa);
 void io_pgtable_kernel_free_table(void *cookie, void *va, u64 pa, size_t size);

@@ -54,7 +54,6 @@ int iommu_dma_init_fq_domain(struct iommu_domain *domain);
 
 /* group.c */
 int iommu_group_sysfs_init(void);
-void iommu_group_sysfs_exit(void);
 int iommu_group_add_device_entry(struct iommu_group *group, struct device *dev);
 void iommu_group_remove_device_entry(struct iommu_group *group, struct device *dev);
 /* Default domains for every non-empty group that has none (after a bus walk). */

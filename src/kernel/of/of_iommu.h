@@ -25,16 +25,4 @@ struct device_node;
  */
 int of_iommu_configure(struct device *dev, bool from_probe);
 
-/*
- * Legacy binding: the stream IDs the SMMU node @smmu lists for @master in
- * its `mmu-masters` (`<&master sid...>`, counted by the master's
- * `#stream-id-cells`). Returns how many were written to @sids (at most
- * @max), -ENODEV if @master is not listed or has no #stream-id-cells,
- * -EINVAL for a malformed list.
- */
-int of_iommu_legacy_master_sids(const struct device_node *smmu,
-				const struct device_node *master, u32 *sids, int max);
-/* True if any node of the tree carries `mmu-masters`. */
-bool of_iommu_legacy_binding_present(void);
-
 #endif
