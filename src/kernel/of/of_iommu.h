@@ -18,9 +18,9 @@ struct device_node;
  * IOMMU if it had not), -ENODEV (no IOMMU: no property, IOMMU node
  * disabled, driver without of_xlate), -EPROBE_DEFER while the IOMMU node is
  * enabled but its driver has not registered (through
- * driver_deferred_probe_check_state when @from_probe, so the timeout and
- * the no-modules rule end the wait: -ETIMEDOUT / -ENODEV with Linux's
- * log line), or the driver's error. The empty fwspec left by a deferral
+ * driver_deferred_probe_check_supplier when @from_probe, so the timeout,
+ * or the end of boot with no module that could drive the IOMMU, ends the
+ * wait: -ETIMEDOUT / -ENODEV with Linux's log line), or the driver's error. The empty fwspec left by a deferral
  * remembers which IOMMU is awaited.
  */
 int of_iommu_configure(struct device *dev, bool from_probe);
