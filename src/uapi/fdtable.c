@@ -19,10 +19,12 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
+#include <linux/kcmp.h>
 #include <sys/sysmacros.h>
 #include <linux/vfio.h>
 
 #include "iommulab/fd.h"
+#include "fdtable.h"
 #include "kernel/base/sysfs.h"
 #include "kernel/kernel.h"
 #include "kernel/vfio/vfio.h"
@@ -62,13 +64,23 @@ struct lab_file {
 static pthread_mutex_t lab_mutex;
 static pthread_once_t lab_mutex_once = PTHREAD_ONCE_INIT;
 
-static void lab_mutex_init(void)
+static void lab_mutex_create(void)
 {
 	pthread_mutexattr_t a;
 	pthread_mutexattr_init(&a);
 	pthread_mutexattr_settype(&a, PTHREAD_MUTEX_RECURSIVE);
 	pthread_mutex_init(&lab_mutex, &a);
 	pthread_mutexattr_destroy(&a);
+}
+
+static void lab_mutex_init(void)
+{
+	lab_mutex_create();
+	/*
+	 * fork(): taken around it, so the child's copy of the lab is consistent;
+	 * the child gets a fresh lock (its thread is not the one that held it).
+	 */
+	pthread_atfork(lab_lock, lab_unlock, lab_mutex_create);
 }
 
 void lab_lock(void)
@@ -328,7 +340,8 @@ void lab_close_all(void)
 	lab_unlock();
 }
 
-int lab_dup(int fd, int newfd, int flags)
+/* dup3 onto @newfd, or (@newfd < 0) F_DUPFD from @minfd. */
+static int dup_file(int fd, int newfd, int minfd, int flags)
 {
 	lab_lock();
 	struct lab_file *f = fd_get(fd);
@@ -338,7 +351,7 @@ int lab_dup(int fd, int newfd, int flags)
 		return ret_err(EBADF);
 	}
 	if (newfd < 0)
-		n = syscall(SYS_fcntl, fd, (flags & O_CLOEXEC) ? F_DUPFD_CLOEXEC : F_DUPFD, 0);
+		n = syscall(SYS_fcntl, fd, (flags & O_CLOEXEC) ? F_DUPFD_CLOEXEC : F_DUPFD, minfd);
 	else
 		n = syscall(SYS_dup3, fd, newfd, flags & O_CLOEXEC);
 	if (n < 0) {
@@ -353,6 +366,48 @@ int lab_dup(int fd, int newfd, int flags)
 		file_put(old);
 	lab_unlock();
 	return (int)n;
+}
+
+int lab_dup(int fd, int newfd, int flags)
+{
+	return dup_file(fd, newfd, 0, flags);
+}
+
+int lab_dup_from(int fd, int minfd, int flags)
+{
+	return dup_file(fd, -1, minfd, flags);
+}
+
+/*
+ * A descriptor that reached this process some other way than through the
+ * shim (SCM_RIGHTS): if it is the same open file as a lab descriptor (the
+ * kernel's kcmp tells), it shares that descriptor's lab file, as a dup
+ * does. Returns whether it did.
+ */
+bool lab_adopt(int fd)
+{
+	pid_t pid = getpid();
+	bool adopted = false;
+	lab_lock();
+	if (fd_get(fd)) {
+		lab_unlock();
+		return true;
+	}
+	for (int c = 0; c < NCHUNKS && !adopted; c++) {
+		fd_slot *chunk = atomic_load(&fdtab[c]);
+		for (int i = 0; chunk && i < CHUNK; i++) {
+			struct lab_file *f = atomic_load(&chunk[i]);
+			if (f && syscall(SYS_kcmp, pid, pid, KCMP_FILE, fd, c * CHUNK + i) == 0) {
+				f->refs++;
+				adopted = fd_store(fd, f) == 0;
+				if (!adopted)
+					f->refs--;
+				break;
+			}
+		}
+	}
+	lab_unlock();
+	return adopted;
 }
 
 /* ---- ioctl ----------------------------------------------------------------- */

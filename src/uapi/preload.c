@@ -24,10 +24,12 @@
 #include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/select.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include "iommulab/fd.h"
 #include "iommulab/lab.h"
+#include "fdtable.h"
 
 #define EXPORT __attribute__((visibility("default")))
 
@@ -70,6 +72,8 @@ REAL(dup, int, int)
 REAL(dup2, int, int, int)
 REAL(dup3, int, int, int, int)
 REAL(fcntl, int, int, int, ...)
+REAL(fcntl64, int, int, int, ...)
+REAL(recvmsg, ssize_t, int, struct msghdr *, int)
 REAL(opendir, DIR *, const char *)
 REAL(readdir, struct dirent *, DIR *)
 REAL(readdir64, struct dirent64 *, DIR *)
@@ -126,22 +130,28 @@ static void forget_preload(void)
 
 __attribute__((constructor)) static void preload_init(void)
 {
-	const char *platform = getenv("IOMMULAB_PLATFORM");
-	const char *cmdline = getenv("IOMMULAB_CMDLINE");
-	const char *setup = getenv("IOMMULAB_SETUP");
+	char *platform = getenv("IOMMULAB_PLATFORM");
+	char *cmdline = getenv("IOMMULAB_CMDLINE");
+	char *setup = getenv("IOMMULAB_SETUP");
 	char msg[256] = "";
 
-	if (platform && !*platform)
-		platform = NULL;
+	/*
+	 * Out of the environment before the boot: booting a .dts runs dtc (and
+	 * cpp), which must not boot a lab of its own, and so on without end.
+	 */
+	platform = platform && *platform ? strdup(platform) : NULL;
+	cmdline = cmdline && *cmdline ? strdup(cmdline) : NULL;
+	setup = setup && *setup ? strdup(setup) : NULL;
+	forget_preload();
 	lab_lock();
-	int ret = lab_boot(platform, cmdline && *cmdline ? cmdline : NULL, msg, sizeof(msg));
+	int ret = lab_boot(platform, cmdline, msg, sizeof(msg));
 	if (ret) {
 		fprintf(stderr, "iommulab: boot failed: %s%s%s\n", lab_strerror(ret),
 			*msg ? ": " : "", msg);
 		_exit(2);
 	}
 	booted = true;
-	if (setup && *setup) {
+	if (setup) {
 		FILE *f = fopen(setup, "r");
 		if (!f) {
 			fprintf(stderr, "iommulab: %s: %s\n", setup, strerror(errno));
@@ -163,7 +173,9 @@ __attribute__((constructor)) static void preload_init(void)
 		}
 		fclose(f);
 	}
-	forget_preload();
+	free(platform);
+	free(cmdline);
+	free(setup);
 	lab_unlock();
 }
 
@@ -466,15 +478,51 @@ EXPORT int dup3(int fd, int newfd, int flags)
 	return get_dup3()(fd, newfd, flags);
 }
 
+static int do_fcntl(int (*real)(int, int, ...), int fd, int cmd, long arg)
+{
+	if ((cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC) && lab_fd_is_lab(fd))
+		return lab_dup_from(fd, (int)arg, cmd == F_DUPFD_CLOEXEC ? O_CLOEXEC : 0);
+	return real(fd, cmd, arg);
+}
+
 EXPORT int fcntl(int fd, int cmd, ...)
 {
 	va_list ap;
 	va_start(ap, cmd);
 	long arg = va_arg(ap, long);
 	va_end(ap);
-	if ((cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC) && lab_fd_is_lab(fd))
-		return lab_dup(fd, -1, cmd == F_DUPFD_CLOEXEC ? O_CLOEXEC : 0);
-	return get_fcntl()(fd, cmd, arg);
+	return do_fcntl(get_fcntl(), fd, cmd, arg);
+}
+
+/* What fcntl() calls in programs built with _FILE_OFFSET_BITS=64 (glibc >= 2.28). */
+EXPORT int fcntl64(int fd, int cmd, ...)
+{
+	va_list ap;
+	va_start(ap, cmd);
+	long arg = va_arg(ap, long);
+	va_end(ap);
+	return do_fcntl(get_fcntl64(), fd, cmd, arg);
+}
+
+/* ---- descriptors passed over UNIX sockets ------------------------------ */
+
+/* A lab descriptor sent with SCM_RIGHTS arrives as a new number: it stays a lab one. */
+EXPORT ssize_t recvmsg(int sock, struct msghdr *msg, int flags)
+{
+	ssize_t n = get_recvmsg()(sock, msg, flags);
+	if (n < 0 || !booted || !msg)
+		return n;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		size_t nfds = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < nfds; i++) {
+			int fd;
+			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+			lab_adopt(fd);
+		}
+	}
+	return n;
 }
 
 /* ---- stat and friends --------------------------------------------------- */

@@ -1,0 +1,14 @@
+/*
+ * The fd table's calls for the preload shim only (not public API).
+ */
+#ifndef IOMMULAB_UAPI_FDTABLE_H
+#define IOMMULAB_UAPI_FDTABLE_H
+
+#include <stdbool.h>
+
+/* F_DUPFD / F_DUPFD_CLOEXEC (O_CLOEXEC in @flags): the lowest free descriptor >= @minfd. */
+int lab_dup_from(int fd, int minfd, int flags);
+/* Is @fd (received over a UNIX socket) the same open file as a lab descriptor? Then it becomes one. */
+bool lab_adopt(int fd);
+
+#endif
