@@ -633,6 +633,40 @@ static void test_entry_limit(void **state)
 	shutdown_checked();
 }
 
+/* Pinning needs the access the device gets: Linux's pin_user_pages faults otherwise. */
+static void test_map_protections(void **state)
+{
+	boot(UNSAFE);
+	struct ctx c;
+	setup_ctx(&c, DEV0);
+	uint8_t *ro = mmap(NULL, 0x2000, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint8_t *none = mmap(NULL, 0x1000, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(ro != MAP_FAILED && none != MAP_FAILED);
+	assert_int_equal(map(c.container, ro, 0x100000, 0x2000, RW), -EFAULT);
+	assert_int_equal(map(c.container, ro, 0x100000, 0x2000, VFIO_DMA_MAP_FLAG_WRITE), -EFAULT);
+	assert_int_equal(map(c.container, none, 0x100000, 0x1000, VFIO_DMA_MAP_FLAG_READ), -EFAULT);
+	/* Large ranges (checked another way): the last page read-only, or none at all. */
+	uint8_t *big = buffer(0x100000);
+	assert_int_equal(mprotect(big + 0xff000, 0x1000, PROT_READ), 0);
+	assert_int_equal(map(c.container, big, 0x200000, 0x100000, RW), -EFAULT);
+	assert_int_equal(map(c.container, big, 0x200000, 0x100000, VFIO_DMA_MAP_FLAG_READ), 0);
+	assert_int_equal(mprotect(big, 0x100000, PROT_NONE), 0);
+	assert_int_equal(map(c.container, big, 0x400000, 0x100000, VFIO_DMA_MAP_FLAG_READ), -EFAULT);
+	assert_int_equal(unmap(c.container, 0x200000, 0x100000, 0, NULL), 0);
+	munmap(big, 0x100000);
+	assert_int_equal(dma_avail(c.container), 65535);
+	/* Read-only memory the device only reads: fine, and a device write faults. */
+	assert_int_equal(map(c.container, ro, 0x100000, 0x2000, VFIO_DMA_MAP_FLAG_READ), 0);
+	int d = lab_ioctl(c.group, VFIO_GROUP_GET_DEVICE_FD, DEV0);
+	assert_true(d >= 0);
+	start_copy(d, 0x100000, 0x101000, 0x1000);
+	assert_int_equal(wait_idle(d) & 4, 4);   /* ERROR: the write to 0x101000 faulted */
+	assert_int_equal(lab_close(d), 0);
+	munmap(ro, 0x2000);
+	munmap(none, 0x1000);
+	shutdown_checked();
+}
+
 /* v1 keeps Linux's old rules: an unmap starting inside a mapping stops there. */
 static void test_v1_rules(void **state)
 {
@@ -1369,6 +1403,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_map_unmap_checks, teardown),
 		cmocka_unit_test_teardown(test_v1_unmap, teardown),
 		cmocka_unit_test_teardown(test_entry_limit, teardown),
+		cmocka_unit_test_teardown(test_map_protections, teardown),
 		cmocka_unit_test_teardown(test_v1_rules, teardown),
 		cmocka_unit_test_teardown(test_entry_limit_default, teardown),
 		cmocka_unit_test_teardown(test_container_group_errors, teardown),

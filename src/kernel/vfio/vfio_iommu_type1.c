@@ -10,7 +10,11 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <unistd.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <linux/vfio.h>
 #include <libfdt.h>
 
@@ -222,6 +226,91 @@ static bool user_range_mapped(u64 vaddr, u64 size)
 	return true;
 }
 
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22
+#define MADV_POPULATE_WRITE 23
+#endif
+
+/* Does the host kernel have MADV_POPULATE_{READ,WRITE} (Linux >= 5.14)? */
+static bool populate_works(void)
+{
+	static int works = -1;
+	static char probe[1];
+	if (works < 0) {
+		uintptr_t page = (uintptr_t)probe & ~(uintptr_t)(PAGE_SIZE - 1);
+		works = madvise((void *)page, PAGE_SIZE, MADV_POPULATE_READ) == 0;
+	}
+	return works;
+}
+
+/* The mapping of /proc/self/maps's @line covers @addr: its end and permissions. */
+static bool maps_line_covers(const char *line, u64 addr, u64 *end, char perms[5])
+{
+	unsigned long long s, e;
+	if (sscanf(line, "%llx-%llx %4s", &s, &e, perms) != 3 || addr < s || addr >= e)
+		return false;
+	*end = e;
+	return true;
+}
+
+/* The mappings under [vaddr, vaddr + size) from /proc/self/maps (raw calls, unseen by the shim). */
+static int maps_allow(u64 vaddr, u64 size, bool write)
+{
+	long fd = syscall(SYS_openat, AT_FDCWD, "/proc/self/maps", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return user_range_mapped(vaddr, size) ? 0 : -EFAULT;
+	char buf[4096], perms[5];
+	size_t have = 0;
+	u64 next = vaddr, end;
+	int ret = -EFAULT;
+	long n;
+	while ((n = syscall(SYS_read, fd, buf + have, sizeof(buf) - 1 - have)) > 0) {
+		have += (size_t)n;
+		buf[have] = 0;
+		char *line = buf, *nl;
+		while ((nl = memchr(line, '\n', (size_t)(buf + have - line)))) {
+			*nl = 0;
+			if (maps_line_covers(line, next, &end, perms)) {
+				if (perms[write ? 1 : 0] == '-')
+					goto out;
+				next = end;
+				if (next - vaddr >= size) {
+					ret = 0;
+					goto out;
+				}
+			}
+			line = nl + 1;
+		}
+		have = (size_t)(buf + have - line);
+		memmove(buf, line, have);
+		if (have == sizeof(buf) - 1)
+			have = 0;   /* a line longer than the buffer (a long path): skipped */
+	}
+out:
+	syscall(SYS_close, fd);
+	return ret;
+}
+
+/*
+ * Would Linux's pin_user_pages take [vaddr, vaddr + size)? Every page
+ * mapped, in mappings that allow writing when the device may write
+ * (FOLL_WRITE), reading otherwise; else -EFAULT. Small ranges ask the host
+ * kernel's MADV_POPULATE_* (which faults them in, as a pin does); large
+ * ones read /proc/self/maps once, a cost that does not grow with the size.
+ */
+#define POPULATE_MAX (128 * PAGE_SIZE)
+static int user_range_pinnable(u64 vaddr, u64 size, bool write)
+{
+	if (size > POPULATE_MAX || !populate_works())
+		return maps_allow(vaddr, size, write);
+	int ret;
+	do
+		ret = madvise((void *)(uintptr_t)vaddr, size,
+			      write ? MADV_POPULATE_WRITE : MADV_POPULATE_READ);
+	while (ret && errno == EINTR);
+	return ret ? -EFAULT : 0;
+}
+
 static unsigned run_order(u64 iova, u64 remaining)
 {
 	if (vfio_type1_params.disable_hugepages)
@@ -238,8 +327,9 @@ static int pin_dma(struct vfio_iommu *iommu, struct vfio_dma *dma)
 	size_t cap = 0;
 	int ret = 0;
 
-	if (!user_range_mapped(dma->vaddr, dma->size))
-		return -EFAULT;
+	ret = user_range_pinnable(dma->vaddr, dma->size, dma->prot & IOMMU_WRITE);
+	if (ret)
+		return ret;
 	for (u64 off = 0; off < dma->size;) {
 		unsigned order = run_order(dma->iova + off, dma->size - off);
 		u64 pa;
@@ -311,8 +401,9 @@ static void dma_detach_user(struct vfio_dma *dma)
 static int dma_attach_user(struct vfio_dma *dma, u64 vaddr)
 {
 	struct machine *m = kernel_machine();
-	if (!user_range_mapped(vaddr, dma->size))
-		return -EFAULT;
+	int ret = user_range_pinnable(vaddr, dma->size, dma->prot & IOMMU_WRITE);
+	if (ret)
+		return ret;
 	u64 off = 0;
 	for (size_t i = 0; i < dma->nr_runs; i++) {
 		u64 pa = dma->runs[i].pa, len = PAGE_SIZE << dma->runs[i].order;
