@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -745,4 +746,75 @@ EXPORT int dirfd(DIR *dir)
 		return get_dirfd()(dir);
 	errno = ENOTSUP;
 	return -1;
+}
+
+/* ---- glibc's _FORTIFY_SOURCE entry points ------------------------------- */
+
+/*
+ * Programs built with _FORTIFY_SOURCE (most distribution packages) call
+ * these instead of the plain functions when a buffer's size is known;
+ * glibc's own versions reach the system call without passing through the
+ * interposers above. Each checks the size as glibc does, then goes the
+ * plain way.
+ */
+__attribute__((noreturn)) static void chk_fail(void)
+{
+	fprintf(stderr, "*** buffer overflow detected ***: terminated\n");
+	abort();
+}
+
+EXPORT ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen)
+{
+	if (n > buflen)
+		chk_fail();
+	return read(fd, buf, n);
+}
+
+EXPORT ssize_t __pread_chk(int fd, void *buf, size_t n, off_t off, size_t buflen)
+{
+	if (n > buflen)
+		chk_fail();
+	return pread(fd, buf, n, off);
+}
+
+EXPORT ssize_t __pread64_chk(int fd, void *buf, size_t n, off_t off, size_t buflen)
+{
+	if (n > buflen)
+		chk_fail();
+	return pread64(fd, buf, n, off);
+}
+
+EXPORT ssize_t __readlink_chk(const char *path, char *buf, size_t n, size_t buflen)
+{
+	if (n > buflen)
+		chk_fail();
+	return readlink(path, buf, n);
+}
+
+EXPORT char *__realpath_chk(const char *path, char *resolved, size_t resolvedlen)
+{
+	if (resolved && resolvedlen < PATH_MAX)
+		chk_fail();
+	return realpath(path, resolved);
+}
+
+/* open() with a constant flags argument that needs no mode. */
+EXPORT int __open_2(const char *path, int flags)
+{
+	return open(path, flags);
+}
+
+EXPORT int __open64_2(const char *path, int flags)
+{
+	return open64(path, flags);
+}
+
+EXPORT int __openat_2(int dirfd, const char *path, int flags)
+{
+	return openat(dirfd, path, flags);
+}
+
+EXPORT int __openat64_2(int dirfd, const char *path, int flags)
+{
+	return openat64(dirfd, path, flags);
 }
