@@ -43,7 +43,7 @@ static void help(void)
 	      "\n"
 	      "  PLATFORM            a .dts or .dtb file (default: the built-in iommulab-virt)\n"
 	      "  --cmdline ARGS      the kernel command line, one quoted string\n"
-	      "  --echo              print each command as \"$ CMD\" before its output\n"
+	      "  --echo              print the comments and each command (\"$ CMD\") before its output\n"
 	      "  --setup SCRIPT      shell commands to run before PROGRAM starts\n"
 	      "\n"
 	      "Exit status: 0 success, 1 a failed expectation or an isolation escape,\n"

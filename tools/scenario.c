@@ -69,15 +69,32 @@ static void free_lines(char **v, size_t n)
 	free(v);
 }
 
-static int add_item(struct scenario *s, int line, const char *cmd)
+/* The item takes over @notes (the comments above it), which may be NULL. */
+static int add_item(struct scenario *s, int line, const char *cmd, char **notes)
 {
 	struct scenario_item *v = realloc(s->items, (s->nr_items + 1) * sizeof(*v));
 
 	if (!v)
 		return -ENOMEM;
 	s->items = v;
-	v[s->nr_items] = (struct scenario_item){ .line = line, .cmd = strdup(cmd) };
+	v[s->nr_items] = (struct scenario_item){ .line = line, .cmd = strdup(cmd), .notes = *notes };
+	*notes = NULL;
 	s->nr_items++;
+	return v[s->nr_items - 1].cmd ? 0 : -ENOMEM;
+}
+
+/* Appends one comment line to @notes, so --echo can narrate a scenario. */
+static int add_note(char **notes, const char *l)
+{
+	size_t old = *notes ? strlen(*notes) : 0, len = strlen(l);
+	char *n = realloc(*notes, old + len + 2);
+
+	if (!n)
+		return -ENOMEM;
+	memcpy(n + old, l, len);
+	n[old + len] = '\n';
+	n[old + len + 1] = '\0';
+	*notes = n;
 	return 0;
 }
 
@@ -134,6 +151,7 @@ int scenario_parse(const char *name, const char *text, struct scenario *s,
 	size_t nr;
 	char **lines = split_lines(text, &nr);
 	struct scenario_item *cur = NULL;
+	char *notes = NULL;
 	int ret = 0;
 
 	memset(s, 0, sizeof(*s));
@@ -160,6 +178,7 @@ int scenario_parse(const char *name, const char *text, struct scenario *s,
 			}
 		} else if (l[0] == '#') {
 			cur = NULL;
+			ret = add_note(&notes, l);
 		} else if (!s->session) {
 			/* A plain script has no expected output to hold a syntax error: it does not parse. */
 			const char *bad = shell_syntax_error(l);
@@ -167,7 +186,7 @@ int scenario_parse(const char *name, const char *text, struct scenario *s,
 				set_why(why, whylen, name, ln, "%s", bad);
 				ret = -EINVAL;
 			} else if (!is_blank(l)) {
-				ret = add_item(s, ln, l + strspn(l, " \t"));
+				ret = add_item(s, ln, l + strspn(l, " \t"), &notes);
 			}
 		} else if (is_command(l)) {
 			const char *cmd = l + 1 + strspn(l + 1, " ");
@@ -176,7 +195,7 @@ int scenario_parse(const char *name, const char *text, struct scenario *s,
 				ret = -EINVAL;
 				break;
 			}
-			ret = add_item(s, ln, cmd);
+			ret = add_item(s, ln, cmd, &notes);
 			cur = ret ? NULL : &s->items[s->nr_items - 1];
 		} else if (cur) {
 			ret = add_expect(cur, l);
@@ -187,6 +206,7 @@ int scenario_parse(const char *name, const char *text, struct scenario *s,
 		}
 	}
 	free_lines(lines, nr);
+	free(notes);
 	/* Trailing blank lines of expected output do not count. */
 	for (size_t i = 0; i < s->nr_items; i++) {
 		struct scenario_item *it = &s->items[i];
@@ -205,6 +225,7 @@ void scenario_free(struct scenario *s)
 	for (size_t i = 0; i < s->nr_items; i++) {
 		free_lines(s->items[i].expect, s->items[i].nr_expect);
 		free(s->items[i].cmd);
+		free(s->items[i].notes);
 	}
 	free(s->items);
 	free(s->name);
@@ -331,7 +352,7 @@ int scenario_run(const struct scenario *s, struct shell *sh, unsigned flags, FIL
 			return failed + 1;
 		}
 		if (flags & SCENARIO_ECHO)
-			fprintf(out, "$ %s\n", it->cmd);
+			fprintf(out, "%s$ %s\n", it->notes ? it->notes : "", it->cmd);
 		sh->errs = ecap;
 		status = shell_exec(sh, it->cmd, cap);
 		sh->errs = NULL;

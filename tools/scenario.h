@@ -21,6 +21,7 @@
 struct scenario_item {
 	int line;          /* 1-based line of the command */
 	char *cmd;
+	char *notes;       /* the "#" comment lines just above it, for --echo */
 	char **expect;     /* expected output lines (session mode) */
 	size_t nr_expect;
 };

@@ -793,7 +793,8 @@ static int verb_dma(struct shell *sh, int argc, char **argv, FILE *o)
 		shell_error(sh, -ret, "dma: %s: %s", argv[1], msg[0] ? msg : strerror(-ret));
 		return 1;
 	}
-	fprintf(o, "%s\n", msg);
+	/* The same "dma: DEV:" prefix as a fault, so both outcomes read alike. */
+	fprintf(o, "dma: %s: %s\n", argv[1], msg);
 	return 0;
 }
 

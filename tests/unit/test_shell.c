@@ -509,7 +509,7 @@ static void test_device_verbs(void **state)
 	assert_string_equal(output, "dmatest: nosuch: No such device\n");
 	assert_int_equal(run("dmatest a000000.dma -5"), 2);
 	assert_int_equal(run("dma a000000.dma write 0x40000000 16 0x5a"), 0);
-	assert_string_equal(output, "write 16 bytes at 0x40000000: ok (byte 0x5a)\n");
+	assert_string_equal(output, "dma: a000000.dma: write 16 bytes at 0x40000000: ok (byte 0x5a)\n");
 	assert_int_equal(run("dma a000000.dma read 0 16"), 1);
 	assert_int_equal(sh.err, EFAULT);
 	assert_int_equal(run("dma a000000.dma poke 0 16"), 2);
@@ -641,6 +641,13 @@ static void test_run_session(void **state)
 	/* --echo prints the commands. */
 	assert_int_equal(run_scenario("$ pwd\n/\n", SCENARIO_ECHO), 0);
 	assert_string_equal(output, "$ pwd\n/\n");
+	/* ... with the comments above each one, so a tour narrates itself. */
+	assert_int_equal(run_scenario("# where\n#\n$ pwd\n/\n# again\n$ pwd\n/\n# trailing\n",
+				      SCENARIO_ECHO), 0);
+	assert_string_equal(output, "# where\n#\n$ pwd\n/\n# again\n$ pwd\n/\n");
+	/* Without --echo they stay silent. */
+	assert_int_equal(run_scenario("# where\n$ pwd\n/\n", 0), 0);
+	assert_string_equal(output, "/\n");
 }
 
 static void test_run_plain(void **state)
