@@ -1,4 +1,9 @@
-/* Shared helpers of the kernel unit tests: boot a platform, tear it down, read sysfs. */
+/*
+ * Shared helpers of the kernel unit tests: boot a platform, tear it down,
+ * read sysfs. Every boot here runs with the isolation oracle attached and
+ * every shutdown checks it (the oracle rule of test_util.h: an escape the
+ * test did not declare with tu_expect_escapes() fails it).
+ */
 #ifndef LAB_TESTS_KERNEL_TEST_H
 #define LAB_TESTS_KERNEL_TEST_H
 
@@ -11,6 +16,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "test_util.h"
+#include "check/oracle.h"
 #include "common/dt.h"
 #include "hw/machine.h"
 #include "kernel/kernel.h"
@@ -28,24 +35,48 @@ static inline void kt_cleanup_stale(void)
 {
 	if (kernel_machine())
 		kernel_shutdown();
+	oracle_detach();
 	if (kt_machine)
 		machine_destroy(kt_machine);
 	kt_machine = NULL;
 }
 
+/*
+ * The end of every kt boot, booted or not: the oracle's check (before
+ * detaching it clears its counts), then the machine goes. Returns
+ * tu_oracle_check's result; the caller fails the test on -1.
+ */
+static inline int kt_teardown(const char *who)
+{
+	int ret = tu_oracle_check(who);
+
+	oracle_detach();
+	if (kt_machine)
+		machine_destroy(kt_machine);
+	kt_machine = NULL;
+	return ret;
+}
+
+/* Boots @blob with the oracle attached from before the kernel's first allocation. */
 static inline int kt_boot_blob(const void *blob, size_t size, const char *cmdline)
 {
 	char why[256];
 	kt_cleanup_stale();
+	tu_escapes_expected = 0;
 	int ret = machine_create(blob, size, 1, &kt_machine, why, sizeof(why));
 	if (ret) {
 		print_error("machine_create: %s\n", why);
 		return ret;
 	}
-	ret = kernel_boot(kt_machine, cmdline);
+	ret = oracle_attach(kt_machine);
 	if (ret) {
-		machine_destroy(kt_machine);
-		kt_machine = NULL;
+		kt_teardown("kt_boot_blob");
+		return ret;
+	}
+	ret = kernel_boot(kt_machine, cmdline);
+	if (ret && kt_teardown("kt_boot_blob (failed boot)")) {
+		kalloc_fail_nth(0);
+		fail_msg("isolation escape during a failed boot (%d)", ret);
 	}
 	return ret;
 }
@@ -138,22 +169,25 @@ static inline void kt_boot_noiommu(const char *cmdline)
 	assert_int_equal(kt_boot_dts_text(kt_noiommu_dts, cmdline), 0);
 }
 
+/* Shuts the kernel down, checks the oracle, then that the kernel freed everything. */
 static inline void kt_shutdown(void)
 {
 	kernel_shutdown();
-	if (kt_machine)
-		machine_destroy(kt_machine);
-	kt_machine = NULL;
+	int oracle = kt_teardown("kt_shutdown");
 	assert_int_equal(kalloc_outstanding(), 0);
 	assert_int_equal(page_alloc_outstanding(), 0);
+	if (oracle)
+		fail_msg("isolation escape(s) the test did not declare (tu_expect_escapes)");
 }
 
 /*
  * Fail-the-Nth over a whole boot: for n = 1, 2, ... boots @blob with the
  * n-th kernel allocation failing, runs @workload (its result counted) on
- * each boot that succeeds, shuts down and checks that nothing leaked; stops
- * after the first run in which no allocation failed. Returns that last
- * run's workload result (-1 if it did not boot) and the run count in *@runs.
+ * each boot that succeeds, shuts down and checks that nothing leaked and
+ * that the oracle saw no escape (the oracle's own memory is plain malloc,
+ * outside the fail-the-Nth count); stops after the first run in which no
+ * allocation failed. Returns that last run's workload result (-1 if it did
+ * not boot) and the run count in *@runs.
  */
 static inline int kt_fail_nth_boots(const void *blob, size_t size, const char *cmdline,
 				    int (*workload)(void *arg), void *arg, unsigned long *runs)
@@ -164,14 +198,16 @@ static inline int kt_fail_nth_boots(const void *blob, size_t size, const char *c
 	for (n = 1; n < 100000; n++) {
 		kalloc_fail_nth(n);
 		result = -1;
+		int oracle = 0;
 		if (kt_boot_blob(blob, size, cmdline) == 0) {
 			result = workload(arg);
 			kernel_shutdown();
-			machine_destroy(kt_machine);
-			kt_machine = NULL;
+			oracle = kt_teardown("kt_fail_nth_boots");
 		}
 		bool fired = kalloc_failed();
 		kalloc_fail_nth(0);
+		if (oracle)
+			fail_msg("isolation escape with allocation %lu failed", n);
 		if (kalloc_outstanding() || page_alloc_outstanding())
 			print_error("leak with allocation %lu failed\n", n);
 		assert_int_equal(kalloc_outstanding(), 0);

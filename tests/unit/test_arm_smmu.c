@@ -38,8 +38,7 @@ static void boot(const char *platform, const char *cmdline)
 
 static int teardown(void **state)
 {
-	lab_shutdown();
-	return 0;
+	return tu_lab_shutdown();
 }
 
 static u32 gr0(u32 off)

@@ -26,6 +26,7 @@
 #include <libfdt.h>
 
 #include "iommulab/lab.h"
+#include "test_util.h"
 #include "kernel/base/device.h"
 #include "kernel/iommu/iommu.h"
 #include "kernel/of/of.h"
@@ -489,13 +490,12 @@ static void check_platform(const char *name, const char *platform, const struct 
 	struct device *devs[64] = { 0 };
 	struct count_ctx cc;
 	struct expect *e;
-	char msg[256] = "";
 	unsigned enabled = 0;
 
 	e = calloc(1, sizeof(*e));
 	assert_non_null(e);
-	if (lab_boot(platform, NULL, msg, sizeof(msg)))
-		fail_msg("%s: boot %s: %s", name, platform, msg);
+	if (tu_lab_boot(platform, NULL))
+		fail_msg("%s: boot %s", name, platform);
 	assert_true(read_expectations(sum, e));
 
 	for (unsigned i = 0; i < e->n; i++) {
@@ -549,7 +549,7 @@ static void check_platform(const char *name, const char *platform, const struct 
 	assert_int_equal(cc.n, enabled);
 	print_message("%s: %u masters, %u SMMUs: as Linux\n", name, enabled, e->nsmmu);
 
-	lab_shutdown();
+	assert_int_equal(tu_lab_shutdown(), 0);
 	free(e);
 }
 
@@ -604,8 +604,7 @@ static void test_summaries(void **state)
 
 static int teardown(void **state)
 {
-	lab_shutdown();
-	return 0;
+	return tu_lab_shutdown();
 }
 
 int main(void)

@@ -248,7 +248,6 @@ static void test_shell_fuzz(void **state)
 	assert_non_null(out);
 
 	rng = 0x1234abcd5678ef01ull;
-	lab_shutdown();
 	boot();
 	struct buf cur = snapshot(true);
 	char **paths = all_paths;
@@ -285,7 +284,7 @@ static void test_shell_fuzz(void **state)
 		free(cur.p);
 		cur = now;
 		if (lab_exit_requested() || (i + 1) % REBOOT_EVERY == 0) {
-			lab_shutdown();
+			assert_int_equal(tu_lab_shutdown(), 0);
 			boot();
 			reboots++;
 			free(cur.p);
@@ -298,7 +297,7 @@ static void test_shell_fuzz(void **state)
 	       checked, compound_failed, reboots);
 	free(cur.p);
 	fclose(out);
-	lab_shutdown();
+	assert_int_equal(tu_lab_shutdown(), 0);
 }
 
 int main(void)

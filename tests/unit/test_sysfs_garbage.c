@@ -39,7 +39,7 @@ static void boot(void)
 
 static void reboot(void)
 {
-	lab_shutdown();
+	assert_int_equal(tu_lab_shutdown(), 0);
 	boot();
 	struct buf now = snapshot(false);
 	if (!same(&golden, &now))
@@ -343,7 +343,6 @@ static void run_garbage(const char *cmd)
 	struct tally t = { 0 };
 	cmdline = cmd;
 	make_inputs();
-	lab_shutdown();   /* a failed test before may have left the lab up */
 	boot();
 	for (size_t i = 0; i < nr_writable; i++)
 		free(writable[i]);
@@ -366,7 +365,7 @@ static void run_garbage(const char *cmd)
 	assert_int_equal(t.writes, nr_writable * nr_inputs);
 	free(golden.p);
 	golden.p = NULL;
-	lab_shutdown();
+	assert_int_equal(tu_lab_shutdown(), 0);
 }
 
 static void test_garbage_default(void **state)
@@ -413,7 +412,6 @@ static void test_path_limits(void **state)
 {
 	static char out[65536];
 	char *p;
-	lab_shutdown();
 	boot();
 	struct buf before = snapshot(false);
 
@@ -459,7 +457,7 @@ static void test_path_limits(void **state)
 	assert_true(same(&before, &after));
 	free(before.p);
 	free(after.p);
-	lab_shutdown();
+	assert_int_equal(tu_lab_shutdown(), 0);
 }
 
 /*
@@ -502,7 +500,6 @@ static void test_modprobe_params(void **state)
 	};
 	char *long_val = repeat("supplier_prop=", 'z', 1025, "");
 
-	lab_shutdown();
 	cmdline = "lab.module=defer-test";
 	boot();
 	cmdline = NULL;
@@ -543,7 +540,7 @@ static void test_modprobe_params(void **state)
 	assert_string_equal(out, "Y\n-16\n");
 	free(long_val);
 	free(before.p);
-	lab_shutdown();
+	assert_int_equal(tu_lab_shutdown(), 0);
 }
 
 int main(void)

@@ -1,15 +1,18 @@
 /*
  * Helpers shared by the unit tests (and the benchmarks) that need no
  * kernel internals and no cmocka: the seeded generators behind every
- * randomised test, and a boot of a platform through the public API.
- * Kernel-level helpers (kt_*) are in kernel_test.h.
+ * randomised test, a boot of a platform through the public API, and the
+ * oracle rule every test boot follows (below). Kernel-level helpers (kt_*)
+ * are in kernel_test.h.
  */
 #ifndef LAB_TESTS_TEST_UTIL_H
 #define LAB_TESTS_TEST_UTIL_H
 
+#include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
 
+#include "check/oracle.h"
 #include "iommulab/lab.h"
 
 /*
@@ -34,14 +37,67 @@ static inline uint64_t xorshift64star(uint64_t *state)
 	return *state * 0x2545f4914f6cdd1dull;
 }
 
-/* lab_boot of @platform (NULL: the built-in one); says why on stderr when it fails. */
+/*
+ * The oracle rule: every boot of a test runs with the isolation oracle
+ * attached (lab_boot attaches it; kt_boot_blob in kernel_test.h too), and
+ * every shutdown checks it: a test fails, with the oracle's report on
+ * stderr, unless the oracle counted exactly the escapes the test declared
+ * with tu_expect_escapes() since its boot. Undeclared means none expected.
+ */
+static uint64_t tu_escapes_expected;
+
+/* Declares that @n escapes are expected before this boot's shutdown (call it after the boot). */
+static inline void tu_expect_escapes(uint64_t n)
+{
+	tu_escapes_expected = n;
+}
+
+/*
+ * 0 if the oracle saw exactly the declared number of escapes; otherwise
+ * prints "@who: N isolation escape(s), M expected" and the report on
+ * stderr and returns -1. Forgets the declaration either way.
+ */
+static inline int tu_oracle_check(const char *who)
+{
+	uint64_t got = oracle_escapes(), want = tu_escapes_expected;
+	char rep[8192];
+
+	tu_escapes_expected = 0;
+	if (got == want)
+		return 0;
+	oracle_report(rep, sizeof(rep));
+	fprintf(stderr, "%s: %" PRIu64 " isolation escape(s), %" PRIu64 " expected\n%s", who, got,
+		want, rep);
+	return -1;
+}
+
+/*
+ * lab_boot of @platform (NULL: the built-in one), after shutting down a lab
+ * a failed test left up; says why on stderr when it fails.
+ */
 static inline int tu_lab_boot(const char *platform, const char *cmdline)
 {
 	char msg[256] = "";
-	int ret = lab_boot(platform, cmdline, msg, sizeof(msg));
+	int ret;
 
+	lab_shutdown();
+	tu_escapes_expected = 0;
+	ret = lab_boot(platform, cmdline, msg, sizeof(msg));
 	if (ret)
 		fprintf(stderr, "lab_boot %s: %d %s\n", platform ? platform : "(built-in)", ret, msg);
+	return ret;
+}
+
+/*
+ * lab_shutdown after the oracle check: -1 if it failed (a teardown
+ * returns it, a test body asserts it is 0). A no-op returning 0 when
+ * nothing is booted.
+ */
+static inline int tu_lab_shutdown(void)
+{
+	int ret = tu_oracle_check("tu_lab_shutdown");
+
+	lab_shutdown();
 	return ret;
 }
 

@@ -23,6 +23,7 @@
 #include <cmocka.h>
 
 #include "check/oracle.h"
+#include "test_util.h"
 #include "iommulab/fd.h"
 #include "iommulab/lab.h"
 #include "kernel/base/kalloc.h"
@@ -60,18 +61,15 @@ static int sh(const char *fmt, ...)
 
 static void boot(const char *cmdline)
 {
-	char msg[256] = "";
-	int ret = lab_boot(NULL, cmdline, msg, sizeof(msg));
-	if (ret)
-		fail_msg("boot: %s: %s", lab_strerror(ret), msg);
+	assert_int_equal(tu_lab_boot(NULL, cmdline), LAB_OK);
 	assert_int_equal(sh("modprobe vfio-platform"), 0);
 }
 
+/* Every descriptor closed, then the shutdown's oracle check (test_util.h): no escape. */
 static void shutdown_checked(void)
 {
-	assert_int_equal(oracle_escapes(), 0);
 	lab_close_all();
-	lab_shutdown();
+	assert_int_equal(tu_lab_shutdown(), 0);
 }
 
 static int to_vfio(const char *dev, const char *from)
@@ -1380,13 +1378,13 @@ static void test_bad_pointers(void **state)
 static int teardown(void **state)
 {
 	lab_close_all();
-	lab_shutdown();
+	int oracle = tu_lab_shutdown();
 	/* Everything the kernel side allocated went back (containers, groups, frames). */
 	if (kalloc_outstanding() != 0) {
 		fprintf(stderr, "leak: %ld kernel allocations outstanding\n", kalloc_outstanding());
 		return -1;
 	}
-	return 0;
+	return oracle;
 }
 
 int main(void)

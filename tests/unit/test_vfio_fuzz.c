@@ -25,6 +25,7 @@
 #include "iommulab/fd.h"
 #include "iommulab/lab.h"
 #include "check/oracle.h"
+#include "test_util.h"
 
 #define DEV "a000000.dma"
 
@@ -328,12 +329,10 @@ static void test_vfio_fuzz(void **state)
 {
 	enum { PER_STATE = 10000 };
 	struct stats st = { 0 };
-	char msg[256];
 
 	mem = mmap(NULL, MEM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	assert_true(mem != MAP_FAILED);
-	lab_shutdown();
-	assert_int_equal(lab_boot(NULL, NULL, msg, sizeof(msg)), LAB_OK);
+	assert_int_equal(tu_lab_boot(NULL, NULL), LAB_OK);
 	assert_int_equal(sh("modprobe vfio-platform"), 0);
 	/* GICv2m does not isolate MSIs: type1 needs this, as on such Linux hosts */
 	assert_int_equal(sh("echo 1 > /sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts"), 0);
@@ -404,7 +403,7 @@ static void test_vfio_fuzz(void **state)
 	assert_int_equal(sh("dmatest " DEV), 0);
 	assert_int_equal(oracle_escapes(), 0);
 	lab_close_all();
-	lab_shutdown();
+	assert_int_equal(tu_lab_shutdown(), 0);
 	munmap(mem, MEM_SIZE);
 }
 

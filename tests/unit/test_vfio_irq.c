@@ -24,6 +24,7 @@
 #include <cmocka.h>
 
 #include "check/oracle.h"
+#include "test_util.h"
 #include "hw/machine.h"
 #include "iommulab/fd.h"
 #include "iommulab/lab.h"
@@ -53,28 +54,25 @@ static int sh(const char *line)
 
 static void boot(void)
 {
-	char msg[256] = "";
-	int ret = lab_boot(NULL, UNSAFE, msg, sizeof(msg));
-	if (ret)
-		fail_msg("boot: %s: %s", lab_strerror(ret), msg);
+	assert_int_equal(tu_lab_boot(NULL, UNSAFE), LAB_OK);
 }
 
+/* Every descriptor closed, then the shutdown's oracle check (test_util.h): no escape. */
 static void shutdown_checked(void)
 {
-	assert_int_equal(oracle_escapes(), 0);
 	lab_close_all();
-	lab_shutdown();
+	assert_int_equal(tu_lab_shutdown(), 0);
 }
 
 static int teardown(void **state)
 {
 	lab_close_all();
-	lab_shutdown();
+	int oracle = tu_lab_shutdown();
 	if (kalloc_outstanding() != 0) {
 		fprintf(stderr, "leak: %ld kernel allocations outstanding\n", kalloc_outstanding());
 		return -1;
 	}
-	return 0;
+	return oracle;
 }
 
 /* ---- the IRQ core ---------------------------------------------------------- */
