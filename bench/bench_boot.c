@@ -9,6 +9,11 @@
  * and prints the median wall time,
  * the heap in use once booted (mallinfo2) and the process's peak RSS,
  * with the growth against n log n beside them. Figures only, no assertions.
+ *
+ * Instruction counts: the boot of each default size is a phase function
+ * (phase_boot_100, phase_boot_1000, phase_boot_10000; other sizes none);
+ * `bench_boot --callgrind` boots each default size once
+ * and prints its device count for tools/run-bench.sh (docs/bench.md).
  */
 #include <malloc.h>
 #include <stdio.h>
@@ -124,14 +129,56 @@ static double lg2(double x)
 	return e + 2 * sum / 0.69314718055994530942;
 }
 
+static int boot(const void *fdt, size_t size, char *msg, size_t len)
+{
+	return lab_boot_blob(fdt, size, "", msg, len);
+}
+
+BENCH_PHASE static int phase_boot_100(const void *fdt, size_t size, char *msg, size_t len)
+{
+	return boot(fdt, size, msg, len);
+}
+
+BENCH_PHASE static int phase_boot_1000(const void *fdt, size_t size, char *msg, size_t len)
+{
+	return boot(fdt, size, msg, len);
+}
+
+BENCH_PHASE static int phase_boot_10000(const void *fdt, size_t size, char *msg, size_t len)
+{
+	return boot(fdt, size, msg, len);
+}
+
+static const struct boot_phase {
+	unsigned n;
+	const char *name;
+	int (*fn)(const void *fdt, size_t size, char *msg, size_t len);
+} boot_phases[] = {
+	{ 100, "phase_boot_100", phase_boot_100 },
+	{ 1000, "phase_boot_1000", phase_boot_1000 },
+	{ 10000, "phase_boot_10000", phase_boot_10000 },
+	{ 0, NULL, boot },	/* other sizes: no phase */
+};
+
+static const struct boot_phase *boot_phase(unsigned n)
+{
+	const struct boot_phase *p = boot_phases;
+
+	while (p->n && p->n != n)
+		p++;
+	return p;
+}
+
 int main(int argc, char **argv)
 {
+	bool callgrind = bench_callgrind_mode(argc, argv);
+	int max_runs = callgrind ? 1 : RUNS;
 	static const unsigned def_sizes[] = { 100, 1000, 10000 };
 	unsigned sizes[8];
 	size_t nr_sizes = 0;
 
 	/* Sizes may be given on the command line; default 100, 1000, 10000. */
-	for (int i = 1; i < argc && nr_sizes < 8; i++)
+	for (int i = 1; i < argc && nr_sizes < 8 && !callgrind; i++)
 		sizes[nr_sizes++] = (unsigned)strtoul(argv[i], NULL, 0);
 	if (!nr_sizes)
 		for (; nr_sizes < 3; nr_sizes++)
@@ -140,8 +187,10 @@ int main(int argc, char **argv)
 	char msg[256];
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	printf("%8s %5s %12s %12s %14s %12s %10s\n", "devices", "runs", "boot (ms)", "per dev (us)",
-	       "heap (KiB)", "maxrss (KiB)", "t / nlogn");
+	if (!callgrind)
+		bench_line(NULL, NULL, "%7s %4s %10s %12s %10s %12s %9s   %s", "devices", "runs",
+			   "boot (ms)", "per dev (us)", "heap (KiB)", "maxrss (KiB)", "t / nlogn",
+			   "per device");
 	for (size_t i = 0; i < nr_sizes; i++) {
 		if (sizes[i] < 10 || sizes[i] > 100000) {
 			fprintf(stderr, "bench_boot: sizes are 10 to 100000 devices\n");
@@ -156,9 +205,11 @@ int main(int argc, char **argv)
 		/* Up to RUNS boots, fewer once 20 s have gone by (the big ones). */
 		double spent = 0;
 		int runs = 0;
-		for (int r = 0; r < RUNS && (r == 0 || spent < 20); r++, runs++) {
+		const struct boot_phase *ph = boot_phase(n);
+
+		for (int r = 0; r < max_runs && (r == 0 || spent < 20); r++, runs++) {
 			double t0 = bench_now_ns();
-			int ret = lab_boot_blob(fdt, size, "", msg, sizeof(msg));
+			int ret = ph->fn(fdt, size, msg, sizeof(msg));
 			t[r] = (bench_now_ns() - t0) * 1e-9;
 			spent += t[r];
 			if (ret) {
@@ -169,6 +220,11 @@ int main(int argc, char **argv)
 				heap = mallinfo2().uordblks;
 			lab_shutdown();
 		}
+		if (callgrind) {
+			bench_callgrind_ops(ph->name, n, "device");
+			free(fdt);
+			continue;
+		}
 		double med = bench_median(t, (size_t)runs), nlogn = n * lg2(n);
 		if (i == 0) {
 			base_t = med;
@@ -176,11 +232,13 @@ int main(int argc, char **argv)
 		}
 		struct rusage ru;
 		getrusage(RUSAGE_SELF, &ru);
-		printf("%8u %5d %12.3f %12.3f %14zu %12ld %10.2f\n", n, runs, med * 1e3, med * 1e6 / n,
-		       heap / 1024, ru.ru_maxrss, (med / base_t) / (nlogn / base_nlogn));
+		bench_line(ph->name, NULL, "%7u %4d %10.3f %12.3f %10zu %12ld %9.2f", n, runs,
+			   med * 1e3, med * 1e6 / n, heap / 1024, ru.ru_maxrss,
+			   (med / base_t) / (nlogn / base_nlogn));
 		free(fdt);
 	}
-	printf("t / nlogn: boot-time growth over n log n, relative to the smallest platform"
-	       " (1.00 = n log n; above 1 grows faster)\n");
+	if (!callgrind)
+		printf("t / nlogn: boot-time growth over n log n, relative to the smallest platform"
+		       " (1.00 = n log n; above 1 grows faster)\n");
 	return 0;
 }

@@ -7,9 +7,11 @@
  * path (alloc_iova_fast/free_iova_fast of one page) and a plain-loop
  * baseline. Figures only, no assertions.
  *
- * Instruction counts: valgrind --tool=callgrind --toggle-collect=round_op
- * build/bench/bench_iova --callgrind (divide by the printed round count),
- * likewise cached_op.
+ * Instruction counts: each measured operation is a phase function
+ * (phase_fill, phase_free, phase_alloc, phase_cached, phase_baseline);
+ * `bench_iova --callgrind` runs the same fill, CG_ROUNDS rounds and
+ * CG_CACHED cached pairs, and prints each phase's operation count for
+ * tools/run-bench.sh (docs/bench.md).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +26,8 @@
 #define NR_ROUNDS 1000ul
 #define NR_CACHED 1000000ul
 #define REPS 5
+#define CG_ROUNDS 1000ul		/* --callgrind: one batch */
+#define CG_CACHED 10000ul
 
 static u64 rnd_state = 0x2545f4914f6cdd1dull;
 
@@ -36,23 +40,41 @@ static struct iova_domain dom;
 static unsigned long *live;
 static volatile unsigned long sink;
 
+BENCH_PHASE static void phase_fill(unsigned long n)
+{
+	for (unsigned long i = 0; i < n; i++) {
+		struct iova *iova = alloc_iova(&dom, 1, NR_FILL, true);
+
+		live[i] = iova ? iova->pfn_lo : 0;
+	}
+}
+
+BENCH_PHASE static void phase_free(unsigned long k)
+{
+	free_iova(&dom, live[k]);
+}
+
+BENCH_PHASE static void phase_alloc(unsigned long k)
+{
+	struct iova *iova = alloc_iova(&dom, 1, NR_FILL, true);
+
+	live[k] = iova ? iova->pfn_lo : 0;
+}
+
 /* One fragmented round: free a random page, allocate one. */
-__attribute__((noinline, noclone)) static void round_op(unsigned long k, double *t_free,
-							 double *t_alloc)
+static void round_op(unsigned long k, double *t_free, double *t_alloc)
 {
 	double t0 = bench_now_ns(), t1, t2;
-	struct iova *iova;
 
-	free_iova(&dom, live[k]);
+	phase_free(k);
 	t1 = bench_now_ns();
-	iova = alloc_iova(&dom, 1, NR_FILL, true);
+	phase_alloc(k);
 	t2 = bench_now_ns();
-	live[k] = iova ? iova->pfn_lo : 0;
 	*t_free = t1 - t0;
 	*t_alloc = t2 - t1;
 }
 
-__attribute__((noinline, noclone)) static void cached_op(unsigned long n)
+BENCH_PHASE static void phase_cached(unsigned long n)
 {
 	for (unsigned long i = 0; i < n; i++) {
 		unsigned long pfn = alloc_iova_fast(&dom, 1, NR_FILL, true);
@@ -61,7 +83,7 @@ __attribute__((noinline, noclone)) static void cached_op(unsigned long n)
 	}
 }
 
-__attribute__((noinline, noclone)) static void baseline_op(unsigned long n)
+BENCH_PHASE static void phase_baseline(unsigned long n)
 {
 	for (unsigned long i = 0; i < n; i++)
 		live[i % NR_FILL] = live[(i * 7) % NR_FILL] + 1;
@@ -70,7 +92,10 @@ __attribute__((noinline, noclone)) static void baseline_op(unsigned long n)
 
 int main(int argc, char **argv)
 {
-	bool callgrind = argc > 1 && !strcmp(argv[1], "--callgrind");
+	bool callgrind = bench_callgrind_mode(argc, argv);
+	int reps = callgrind ? 1 : REPS;
+	unsigned long rounds = callgrind ? CG_ROUNDS : NR_ROUNDS;
+	unsigned long cached = callgrind ? CG_CACHED : NR_CACHED;
 	double mean_free[REPS], mean_alloc[REPS], mean_op[REPS], max_free[REPS], max_alloc[REPS];
 	double t, clock_cost;
 	unsigned long fails = 0;
@@ -80,14 +105,11 @@ int main(int argc, char **argv)
 		return 1;
 
 	t = bench_now_ns();
-	for (unsigned long i = 0; i < NR_FILL; i++) {
-		struct iova *iova = alloc_iova(&dom, 1, NR_FILL, true);
-
-		if (!iova)
-			return 1;
-		live[i] = iova->pfn_lo;
-	}
+	phase_fill(NR_FILL);
 	t = (bench_now_ns() - t) / NR_FILL;
+	for (unsigned long i = 0; i < NR_FILL; i++)
+		if (!live[i])
+			return 1;
 
 	/* What one pair of clock reads costs, to subtract from the rounds. */
 	clock_cost = bench_now_ns();
@@ -99,10 +121,10 @@ int main(int argc, char **argv)
 	 * REPS batches of rounds; the median batch is reported, so one batch
 	 * preempted by another process does not decide the figure.
 	 */
-	for (int rep = 0; rep < REPS; rep++) {
+	for (int rep = 0; rep < reps; rep++) {
 		double sf = 0, sa = 0, mf = 0, ma = 0;
 
-		for (unsigned long r = 0; r < NR_ROUNDS; r++) {
+		for (unsigned long r = 0; r < rounds; r++) {
 			double tf, ta;
 
 			round_op(rnd() % NR_FILL, &tf, &ta);
@@ -127,32 +149,38 @@ int main(int argc, char **argv)
 	live[0] = alloc_iova_fast(&dom, 1, NR_FILL, true);
 	free_iova_fast(&dom, live[0], 1);
 	double tc = bench_now_ns();
-	cached_op(callgrind ? 1000 : NR_CACHED);
-	tc = (bench_now_ns() - tc) / NR_CACHED;
+	phase_cached(cached);
+	tc = (bench_now_ns() - tc) / cached;
 
 	double tb = bench_now_ns();
-	baseline_op(NR_CACHED);
-	tb = (bench_now_ns() - tb) / NR_CACHED;
+	phase_baseline(cached);
+	tb = (bench_now_ns() - tb) / cached;
 
 	if (callgrind) {
-		printf("bench_iova --callgrind: round_op %lu calls (one free + one alloc each),"
-		       " cached_op 1000 alloc+free pairs, baseline_op %lu\n", REPS * NR_ROUNDS, NR_CACHED);
+		bench_callgrind_ops("phase_fill", NR_FILL, "op");
+		bench_callgrind_ops("phase_free", rounds, "op");
+		bench_callgrind_ops("phase_alloc", rounds, "op");
+		bench_callgrind_ops("phase_cached", cached, "pair");
+		bench_callgrind_ops("phase_baseline", cached, "op");
 		put_iova_domain(&dom);
+		free(live);
 		return 0;
 	}
-	printf("iova allocator: %lu single-page allocations fill the space (%.1f ns each)\n",
-	       NR_FILL, t);
+	printf("iova allocator, a space of %lu pages\n", NR_FILL);
+	bench_line("phase_fill", NULL, "  fill: %lu single-page allocations %7.1f ns each", NR_FILL, t);
 	printf("  fragmented rounds (%d batches of %lu free+alloc rounds, median batch):\n",
 	       REPS, NR_ROUNDS);
-	printf("    mean per operation %7.1f ns   target <= 300 ns\n", bench_median(mean_op, REPS));
-	printf("    free   mean %7.1f ns   max %8.1f ns\n", bench_median(mean_free, REPS),
-	       bench_median(max_free, REPS));
-	printf("    alloc  mean %7.1f ns   max %8.1f ns   target max <= 10000 ns\n",
-	       bench_median(mean_alloc, REPS), bench_median(max_alloc, REPS));
+	bench_line(NULL, NULL, "    mean per operation %7.1f ns   target <= 300 ns",
+		   bench_median(mean_op, REPS));
+	bench_line("phase_free", NULL, "    free   mean %7.1f ns   max %8.1f ns",
+		   bench_median(mean_free, REPS), bench_median(max_free, REPS));
+	bench_line("phase_alloc", "target max <= 10000 ns", "    alloc  mean %7.1f ns   max %8.1f ns",
+		   bench_median(mean_alloc, REPS), bench_median(max_alloc, REPS));
 	printf("    (a clock read, %.1f ns, is subtracted from the means; maxima include"
 	       " preemption by other processes)\n", clock_cost);
-	printf("  cached alloc_iova_fast+free_iova_fast pair: %.1f ns\n", tc);
-	printf("  baseline: plain loop over the pfn array:    %.1f ns/iteration\n", tb);
+	bench_line("phase_cached", "Linux's per-CPU cache: 10.8 ns",
+		   "  cached alloc_iova_fast+free_iova_fast pair %7.1f ns", tc);
+	bench_line("phase_baseline", NULL, "  baseline: plain loop over the pfn array    %7.1f ns", tb);
 	printf("  failed allocations: %lu\n", fails);
 	put_iova_domain(&dom);
 	free(live);

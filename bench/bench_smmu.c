@@ -11,8 +11,14 @@
  *     against;
  *   - hw_dma throughput through the SMMU for 4 KiB and 64 KiB transfers,
  *     as a ratio to memcpy of the same bytes in the same run.
- * Medians of RUNS runs. `bench_smmu SCALE` multiplies every loop count
- * (e.g. 0.01 under valgrind --tool=callgrind). Figures only, no assertions.
+ * Medians of RUNS runs. `bench_smmu SCALE` multiplies every loop count.
+ * Figures only, no assertions.
+ *
+ * Instruction counts: each loop is a phase function (phase_hit, phase_loop,
+ * phase_walk, phase_tlbiva, phase_dma4k, phase_memcpy4k, phase_dma64k,
+ * phase_memcpy64k); `bench_smmu --callgrind` runs each once at scale
+ * CG_SCALE, after warming the IOTLB, and prints its operation count for
+ * tools/run-bench.sh (docs/bench.md).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,10 +37,13 @@
 #define IOVA 0x100000000ull
 #define PA (RAM_BASE + 0x10000000ull)
 #define NPAGES 2048u      /* 8 MiB mapped: fits the 4096-entry IOTLB */
+#define CG_SCALE 0.01
 
 #define CHECK(x) do { if ((x) < 0) { fprintf(stderr, "bench_smmu: %s failed\n", #x); exit(2); } } while (0)
 
 static double scale = 1.0;
+static bool callgrind;
+static int runs = RUNS;
 static volatile u64 sink;
 
 static unsigned long iters(unsigned long n)
@@ -144,52 +153,144 @@ static void program(struct machine *m)
 	CHECK(hw_mmio_write(m, SMMU + 0, 4, 0x406));                    /* sCR0: enable, USFCFG */
 }
 
+/* Every mapped page once: the phases that follow hit the IOTLB. */
+static void warm_tlb(struct hw_iommu *io)
+{
+	struct hw_xlate x;
+
+	for (u64 i = 0; i < NPAGES; i++)
+		io->ops->translate(io, SID, IOVA + (i << 12), HW_READ, &x);
+}
+
+BENCH_PHASE static void phase_hit(struct hw_iommu *io, unsigned long n)
+{
+	struct hw_xlate x;
+
+	for (unsigned long i = 0; i < n; i++) {
+		io->ops->translate(io, SID, IOVA + ((i & 255) << 12), HW_READ, &x);
+		sink += x.pa;
+	}
+}
+
+/* The same loop without the translation. */
+BENCH_PHASE static void phase_loop(unsigned long n)
+{
+	for (unsigned long i = 0; i < n; i++)
+		sink += PA + ((i & 255) << 12);
+}
+
 static void bench_hit(struct hw_iommu *io)
 {
 	unsigned long n = iters(20000000);
 	double t[RUNS], base[RUNS];
-	struct hw_xlate x;
 
-	for (int r = 0; r < RUNS; r++) {
+	warm_tlb(io);
+	for (int r = 0; r < runs; r++) {
 		double t0 = bench_now_ns();
-		for (unsigned long i = 0; i < n; i++) {
-			io->ops->translate(io, SID, IOVA + ((i & 255) << 12), HW_READ, &x);
-			sink += x.pa;
-		}
+		phase_hit(io, n);
 		t[r] = (bench_now_ns() - t0) / n;
 		t0 = bench_now_ns();
-		for (unsigned long i = 0; i < n; i++)
-			sink += PA + ((i & 255) << 12);
+		phase_loop(n);
 		base[r] = (bench_now_ns() - t0) / n;
 	}
-	printf("translate, IOTLB hit:     %7.2f ns   (plain loop %5.2f ns)   target <= 10 ns\n",
-	       bench_median(t, RUNS), bench_median(base, RUNS));
+	if (callgrind) {
+		bench_callgrind_ops("phase_hit", n, "op");
+		bench_callgrind_ops("phase_loop", n, "op");
+		return;
+	}
+	bench_line("phase_hit", "target <= 10 ns", "  translate, IOTLB hit           %7.2f ns/op",
+		   bench_median(t, RUNS));
+	bench_line("phase_loop", NULL, "  baseline: plain loop           %7.2f ns/op",
+		   bench_median(base, RUNS));
+}
+
+/* Each translation walks all four levels: a TLBIVA of its page first. */
+BENCH_PHASE static void phase_walk(struct machine *m, struct hw_iommu *io, unsigned long n)
+{
+	struct hw_xlate x;
+
+	for (unsigned long i = 0; i < n; i++) {
+		u64 va = IOVA + ((i % NPAGES) << 12);
+
+		hw_mmio_write(m, SMMU + CB0 + 0x600, 8, va >> 12);   /* TLBIVA */
+		io->ops->translate(io, SID, va, HW_READ, &x);
+		sink += x.pa;
+	}
+}
+
+BENCH_PHASE static void phase_tlbiva(struct machine *m, unsigned long n)
+{
+	for (unsigned long i = 0; i < n; i++)
+		hw_mmio_write(m, SMMU + CB0 + 0x600, 8, (IOVA >> 12) + (i % NPAGES));
 }
 
 static void bench_walk(struct machine *m, struct hw_iommu *io)
 {
 	unsigned long n = iters(2000000);
 	double t[RUNS], base[RUNS];
-	struct hw_xlate x;
 
-	for (int r = 0; r < RUNS; r++) {
+	for (int r = 0; r < runs; r++) {
 		double t0 = bench_now_ns();
-		for (unsigned long i = 0; i < n; i++) {
-			u64 va = IOVA + ((i % NPAGES) << 12);
-
-			hw_mmio_write(m, SMMU + CB0 + 0x600, 8, va >> 12);   /* TLBIVA */
-			io->ops->translate(io, SID, va, HW_READ, &x);
-			sink += x.pa;
-		}
+		phase_walk(m, io, n);
 		t[r] = (bench_now_ns() - t0) / n;
 		t0 = bench_now_ns();
-		for (unsigned long i = 0; i < n; i++)
-			hw_mmio_write(m, SMMU + CB0 + 0x600, 8, (IOVA >> 12) + (i % NPAGES));
+		phase_tlbiva(m, n);
 		base[r] = (bench_now_ns() - t0) / n;
 	}
+	if (callgrind) {
+		bench_callgrind_ops("phase_walk", n, "op");
+		bench_callgrind_ops("phase_tlbiva", n, "op");
+		return;
+	}
 	double tm = bench_median(t, RUNS), bm = bench_median(base, RUNS);
-	printf("translate, 4-level walk:  %7.2f ns   (after a TLBIVA; TLBIVA alone %.2f ns, "
-	       "walk ~ %.2f ns)\n", tm, bm, tm - bm);
+	char note[64];
+
+	snprintf(note, sizeof(note), "the walk alone ~ %.2f ns", tm - bm);
+	bench_line("phase_walk", note, "  translate after a TLBIVA       %7.2f ns/op", tm);
+	bench_line("phase_tlbiva", NULL, "  baseline: TLBIVA alone         %7.2f ns/op", bm);
+}
+
+static inline __attribute__((always_inline)) void dma_loop(struct machine *m,
+							   struct hw_dma_master *d, char *buf,
+							   size_t len, unsigned long n)
+{
+	size_t span = (size_t)NPAGES * 4096;
+
+	for (unsigned long i = 0; i < n; i++)
+		hw_dma(m, d, SID, IOVA + (i * len) % span, buf, len, HW_READ);
+}
+
+static inline __attribute__((always_inline)) void memcpy_loop(char *buf, const char *src,
+							      size_t len, unsigned long n)
+{
+	size_t span = (size_t)NPAGES * 4096;
+
+	for (unsigned long i = 0; i < n; i++) {
+		memcpy(buf, src + (i * len) % span, len);
+		sink += buf[i % len];
+	}
+}
+
+BENCH_PHASE static void phase_dma4k(struct machine *m, struct hw_dma_master *d, char *buf,
+				    unsigned long n)
+{
+	dma_loop(m, d, buf, 4096, n);
+}
+
+BENCH_PHASE static void phase_memcpy4k(char *buf, const char *src, unsigned long n)
+{
+	memcpy_loop(buf, src, 4096, n);
+}
+
+BENCH_PHASE static void phase_dma64k(struct machine *m, struct hw_dma_master *d, char *buf,
+				     unsigned long n)
+{
+	dma_loop(m, d, buf, 65536, n);
+}
+
+BENCH_PHASE static void phase_memcpy64k(char *buf, const char *src, unsigned long n)
+{
+	memcpy_loop(buf, src, 65536, n);
 }
 
 static void bench_dma(struct machine *m, struct hw_dma_master *d, size_t len)
@@ -198,27 +299,47 @@ static void bench_dma(struct machine *m, struct hw_dma_master *d, size_t len)
 	size_t span = (size_t)NPAGES * 4096;
 	double t[RUNS], base[RUNS];
 	char *buf = malloc(len), *src = malloc(span);
+	bool small = len == 4096;
 
 	if (!buf || !src)
 		exit(2);
 	memset(src, 1, span);
-	for (int r = 0; r < RUNS; r++) {
+	warm_tlb(d->iommu);
+	for (int r = 0; r < runs; r++) {
 		double t0 = bench_now_ns();
-		for (unsigned long i = 0; i < n; i++)
-			hw_dma(m, d, SID, IOVA + (i * len) % span, buf, len, HW_READ);
+		if (small)
+			phase_dma4k(m, d, buf, n);
+		else
+			phase_dma64k(m, d, buf, n);
 		t[r] = bench_now_ns() - t0;
 		t0 = bench_now_ns();
-		for (unsigned long i = 0; i < n; i++) {
-			memcpy(buf, src + (i * len) % span, len);
-			sink += buf[i % len];
-		}
+		if (small)
+			phase_memcpy4k(buf, src, n);
+		else
+			phase_memcpy64k(buf, src, n);
 		base[r] = bench_now_ns() - t0;
 	}
-	double tm = bench_median(t, RUNS), bm = bench_median(base, RUNS), bytes = (double)n * len;
-	printf("hw_dma read %2zu KiB:      %7.2f GB/s  (memcpy %6.2f GB/s)   ratio %.2f of memcpy\n",
-	       len / 1024, bytes / tm, bytes / bm, bm / tm);
 	free(buf);
 	free(src);
+	/* Per 4 KiB page moved, the unit of the instruction counts. */
+	unsigned long pages = n * (len / 4096);
+
+	if (callgrind) {
+		bench_callgrind_ops(small ? "phase_dma4k" : "phase_dma64k", pages, "page");
+		bench_callgrind_ops(small ? "phase_memcpy4k" : "phase_memcpy64k", pages, "page");
+		return;
+	}
+	double tm = bench_median(t, RUNS), bm = bench_median(base, RUNS), bytes = (double)n * len;
+	char note[64];
+
+	snprintf(note, sizeof(note), "ratio %.2f of memcpy%s", bm / tm,
+		 small ? "" : " (target >= 0.5)");
+	bench_line(small ? "phase_dma4k" : "phase_dma64k", note,
+		   "  hw_dma read %2zu KiB  %6.2f GB/s %7.2f ns/4K page", len / 1024, bytes / tm,
+		   tm / pages);
+	bench_line(small ? "phase_memcpy4k" : "phase_memcpy64k", NULL,
+		   "  memcpy      %2zu KiB  %6.2f GB/s %7.2f ns/4K page", len / 1024, bytes / bm,
+		   bm / pages);
 }
 
 int main(int argc, char **argv)
@@ -228,10 +349,15 @@ int main(int argc, char **argv)
 	size_t size;
 	void *fdt;
 
-	if (argc > 1)
+	callgrind = bench_callgrind_mode(argc, argv);
+	if (callgrind) {
+		scale = CG_SCALE;
+		runs = 1;
+	} else if (argc > 1) {
 		scale = atof(argv[1]);
+	}
 	if (!(scale > 0)) {
-		fprintf(stderr, "usage: bench_smmu [SCALE]\n");
+		fprintf(stderr, "usage: bench_smmu [SCALE | --callgrind]\n");
 		return 2;
 	}
 	fdt = platform(&size);
@@ -246,8 +372,9 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	program(m);
-	printf("SMMUv2 model, AArch64 4K granule, 48-bit, %u pages mapped, %d runs (median)\n",
-	       NPAGES, RUNS);
+	if (!callgrind)
+		printf("SMMUv2 model, AArch64 4K granule, 48-bit, %u pages mapped, median of %d runs\n",
+		       NPAGES, RUNS);
 	bench_hit(d->iommu);
 	bench_walk(m, d->iommu);
 	bench_dma(m, d, 4096);

@@ -11,6 +11,11 @@
  *  - a 16 MiB dma-copy transfer between two halves of a mapped buffer,
  *    against memcpy of the same bytes in the same run.
  * Printed figures only (medians of several runs, wall clock).
+ *
+ * Instruction counts: each measured ioctl (or loop of them) is a phase
+ * function; `bench_vfio --callgrind` runs each once at the smaller sizes of
+ * struct scale and prints its operation count for tools/run-bench.sh
+ * (docs/bench.md).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -27,6 +32,7 @@
 
 #include "iommulab/fd.h"
 #include "iommulab/lab.h"
+#include "bench_util.h"
 
 #define GiB (1ull << 30)
 #define MiB (1ull << 20)
@@ -54,24 +60,16 @@ static const char platform_dts[] =
 	"      interrupts = <0 16 4>; iommus = <&smmu 0x100>; }; };\n"
 	"};\n";
 
-static double now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
+/* The sizes: the figures', and the smaller ones of --callgrind. */
+static struct scale {
+	uint64_t big;		/* bytes mapped in one MAP_DMA */
+	int many;		/* 4 KiB mappings */
+	uint64_t dma;		/* bytes one dma-copy transfer moves */
+	int runs;
+} sc = { GiB, 65535, 16 * MiB, RUNS };
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, n, sizeof(*v), cmp_double);
-	return v[n / 2];
-}
+static const struct scale cg_scale = { 256 * MiB, 8192, 4 * MiB, 1 };
+static bool callgrind;
 
 static void die(const char *what)
 {
@@ -114,61 +112,120 @@ static void set_hugepages(bool on)
 	lab_close(fd);
 }
 
+/* One MAP_DMA and one UNMAP_DMA of @size: with 2 MiB frame runs, or 4 KiB pages. */
+BENCH_PHASE static int phase_map_2m(int c, void *vaddr, uint64_t size)
+{
+	return map(c, vaddr, GiB, size);
+}
+
+BENCH_PHASE static int phase_unmap_2m(int c, uint64_t size)
+{
+	return unmap(c, GiB, size, 0);
+}
+
+BENCH_PHASE static int phase_map_4k(int c, void *vaddr, uint64_t size)
+{
+	return map(c, vaddr, GiB, size);
+}
+
+BENCH_PHASE static int phase_unmap_4k(int c, uint64_t size)
+{
+	return unmap(c, GiB, size, 0);
+}
+
 static void bench_big(int c, bool huge)
 {
 	double m[RUNS], u[RUNS];
-	uint64_t pages = GiB / 4096;
-	void *buf = mmap(NULL, GiB + 2 * MiB, PROT_READ | PROT_WRITE,
+	uint64_t size = sc.big, pages = size / 4096;
+	void *buf = mmap(NULL, size + 2 * MiB, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (buf == MAP_FAILED)
-		die("mmap 1 GiB");
+		die("mmap");
 	void *aligned = (void *)(((uintptr_t)buf + 2 * MiB - 1) & ~(uintptr_t)(2 * MiB - 1));
 	set_hugepages(huge);
-	for (int r = 0; r < RUNS; r++) {
-		double t0 = now_ns();
-		if (map(c, aligned, GiB, GiB))
-			die("MAP_DMA 1 GiB");
-		double t1 = now_ns();
-		if (unmap(c, GiB, GiB, 0))
-			die("UNMAP_DMA 1 GiB");
-		double t2 = now_ns();
+	for (int r = 0; r < sc.runs; r++) {
+		double t0 = bench_now_ns();
+		if (huge ? phase_map_2m(c, aligned, size) : phase_map_4k(c, aligned, size))
+			die("MAP_DMA");
+		double t1 = bench_now_ns();
+		if (huge ? phase_unmap_2m(c, size) : phase_unmap_4k(c, size))
+			die("UNMAP_DMA");
+		double t2 = bench_now_ns();
 		m[r] = (t1 - t0) / pages;
 		u[r] = (t2 - t1) / pages;
 	}
-	printf("1 GiB in %s: map %.1f ns/4K page, unmap %.1f ns/4K page "
-	       "(Linux type1: 67 map, 74 unmap; target <= 30 map)\n",
-	       huge ? "2 MiB runs " : "4 KiB pages", median(m, RUNS), median(u, RUNS));
-	munmap(buf, GiB + 2 * MiB);
+	munmap(buf, size + 2 * MiB);
 	set_hugepages(true);
+	if (callgrind) {
+		bench_callgrind_ops(huge ? "phase_map_2m" : "phase_map_4k", pages, "page");
+		bench_callgrind_ops(huge ? "phase_unmap_2m" : "phase_unmap_4k", pages, "page");
+		return;
+	}
+	bench_line(huge ? "phase_map_2m" : "phase_map_4k", "target <= 30 ns (Linux type1: 67)",
+		   "  map   1 GiB, %s: %6.1f ns/4K page", huge ? "2 MiB runs " : "4 KiB pages",
+		   bench_median(m, RUNS));
+	bench_line(huge ? "phase_unmap_2m" : "phase_unmap_4k", "Linux type1: 74",
+		   "  unmap 1 GiB, %s: %6.1f ns/4K page", huge ? "2 MiB runs " : "4 KiB pages",
+		   bench_median(u, RUNS));
+}
+
+/* @n MAP_DMAs, or UNMAP_DMAs, of one 4 KiB page each, 8 KiB apart. */
+BENCH_PHASE static int phase_map_many(int c, void *buf, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (map(c, buf, 0x100000000ull + (uint64_t)i * 8192, 4096))
+			return -1;
+	return 0;
+}
+
+BENCH_PHASE static int phase_unmap_many(int c, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (unmap(c, 0x100000000ull + (uint64_t)i * 8192, 4096, 0))
+			return -1;
+	return 0;
+}
+
+BENCH_PHASE static int phase_unmap_all(int c)
+{
+	return unmap(c, 0, 0, VFIO_DMA_UNMAP_FLAG_ALL);
 }
 
 static void bench_many(int c)
 {
-	const int n = 65535;
+	const int n = sc.many;
 	void *buf = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (buf == MAP_FAILED)
 		die("mmap");
-	double t0 = now_ns();
+	double t0 = bench_now_ns();
+	if (phase_map_many(c, buf, n))
+		die("MAP_DMA (many)");
+	double t1 = bench_now_ns();
+	/* At the limit (65,535 by default) the next one is refused. */
+	int full = n == 65535 && map(c, buf, 0x300000000ull, 4096) ? errno : 0;
+	if (phase_unmap_many(c, n))
+		die("UNMAP_DMA (many)");
+	double t2 = bench_now_ns();
+	/* Mapped again, for UNMAP_ALL: not a phase (phase_map_many counts once). */
 	for (int i = 0; i < n; i++)
 		if (map(c, buf, 0x100000000ull + (uint64_t)i * 8192, 4096))
 			die("MAP_DMA (many)");
-	double t1 = now_ns();
-	int full = map(c, buf, 0x300000000ull, 4096) ? errno : 0;
-	for (int i = 0; i < n; i++)
-		if (unmap(c, 0x100000000ull + (uint64_t)i * 8192, 4096, 0))
-			die("UNMAP_DMA (many)");
-	double t2 = now_ns();
-	for (int i = 0; i < n; i++)
-		if (map(c, buf, 0x100000000ull + (uint64_t)i * 8192, 4096))
-			die("MAP_DMA (many)");
-	double t3 = now_ns();
-	if (unmap(c, 0, 0, VFIO_DMA_UNMAP_FLAG_ALL))
+	double t3 = bench_now_ns();
+	if (phase_unmap_all(c))
 		die("UNMAP_ALL");
-	double t4 = now_ns();
-	printf("65,535 mappings of 4 KiB: map %.0f ns each, unmap %.0f ns each, "
-	       "UNMAP_ALL %.0f ns each; the 65,536th: %s\n",
-	       (t1 - t0) / n, (t2 - t1) / n, (t4 - t3) / n, full == ENOSPC ? "ENOSPC" : "??");
+	double t4 = bench_now_ns();
 	munmap(buf, 4096);
+	if (callgrind) {
+		bench_callgrind_ops("phase_map_many", n, "op");
+		bench_callgrind_ops("phase_unmap_many", n, "op");
+		bench_callgrind_ops("phase_unmap_all", n, "mapping");
+		return;
+	}
+	printf("  %d mappings of 4 KiB (the 65,536th: %s):\n", n, full == ENOSPC ? "ENOSPC" : "??");
+	bench_line("phase_map_many", NULL, "    MAP_DMA            %8.0f ns each", (t1 - t0) / n);
+	bench_line("phase_unmap_many", NULL, "    UNMAP_DMA          %8.0f ns each", (t2 - t1) / n);
+	bench_line("phase_unmap_all", NULL, "    UNMAP_ALL          %8.0f ns per mapping",
+		   (t4 - t3) / n);
 }
 
 /* SET_IRQS on index 0 with one eventfd (or none: @efd < 0). */
@@ -188,16 +245,33 @@ static int ioctl_unmask(int d)
 	return irq_set(d, VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_UNMASK, -1);
 }
 
+/*
+ * One dma-copy transfer: the doorbell write is posted, so the transfer runs
+ * while the program waits for its interrupt.
+ */
+BENCH_PHASE static int phase_dma(int d, struct pollfd *p)
+{
+	uint32_t start = 3;   /* IRQ_EN | START */
+
+	lab_pwrite(d, &start, 4, 0x020);
+	return lab_irq_wait(p, 1, -1) == 1 ? 0 : -1;
+}
+
+BENCH_PHASE static void phase_memcpy(uint8_t *dst, const uint8_t *src, uint64_t len)
+{
+	memcpy(dst, src, len);
+}
+
 static void bench_dma(int c, int g)
 {
-	const uint64_t len = 16 * MiB;
+	const uint64_t len = sc.dma;
 	uint8_t *buf = mmap(NULL, 2 * len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
 			    -1, 0);
 	if (buf == MAP_FAILED)
 		die("mmap");
 	memset(buf, 0x11, 2 * len);
 	if (map(c, buf, GiB, 2 * len))
-		die("MAP_DMA 32 MiB");
+		die("MAP_DMA");
 	int d = lab_ioctl(g, VFIO_GROUP_GET_DEVICE_FD, "a000000.dma");
 	if (d < 0)
 		die("GET_DEVICE_FD");
@@ -205,7 +279,7 @@ static void bench_dma(int c, int g)
 	if (efd < 0 || irq_set(d, VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER, efd))
 		die("SET_IRQS");
 	double dev[RUNS], cpy[RUNS];
-	for (int r = 0; r < RUNS; r++) {
+	for (int r = 0; r < sc.runs; r++) {
 		uint32_t regs[][2] = {
 			{ 0x008, (uint32_t)GiB }, { 0x00c, 0 },
 			{ 0x010, (uint32_t)(GiB + len) }, { 0x014, 0 },
@@ -213,15 +287,12 @@ static void bench_dma(int c, int g)
 		};
 		for (size_t i = 0; i < sizeof(regs) / sizeof(regs[0]); i++)
 			lab_pwrite(d, &regs[i][1], 4, regs[i][0]);
-		uint32_t start = 3, status = 0;   /* IRQ_EN | START */
-		double t0 = now_ns();
-		lab_pwrite(d, &start, 4, 0x020);
-		/* The doorbell write is posted: the transfer runs while the program
-		 * waits for its interrupt. */
+		uint32_t status = 0;
 		struct pollfd p = { .fd = efd, .events = POLLIN };
-		if (lab_irq_wait(&p, 1, -1) != 1)
+		double t0 = bench_now_ns();
+		if (phase_dma(d, &p))
 			die("interrupt");
-		double t1 = now_ns();
+		double t1 = bench_now_ns();
 		uint64_t cnt;
 		if (read(efd, &cnt, 8) != 8)
 			die("eventfd");
@@ -234,23 +305,38 @@ static void bench_dma(int c, int g)
 			fprintf(stderr, "bench_vfio: DMA status 0x%x\n", status);
 			exit(1);
 		}
-		double t2 = now_ns();
-		memcpy(buf + len, buf, len);
-		double t3 = now_ns();
+		double t2 = bench_now_ns();
+		phase_memcpy(buf + len, buf, len);
+		double t3 = bench_now_ns();
 		dev[r] = t1 - t0;
 		cpy[r] = t3 - t2;
 	}
-	double dm = median(dev, RUNS), cm = median(cpy, RUNS);
-	printf("16 MiB device DMA into a mapped user buffer: %.2f GB/s, memcpy %.2f GB/s "
-	       "(ratio %.2f)\n", len / dm, len / cm, cm / dm);
 	lab_close(d);
 	close(efd);
 	unmap(c, 0, 0, VFIO_DMA_UNMAP_FLAG_ALL);
 	munmap(buf, 2 * len);
+	if (callgrind) {
+		bench_callgrind_ops("phase_dma", len / 4096, "page");
+		bench_callgrind_ops("phase_memcpy", len / 4096, "page");
+		return;
+	}
+	double dm = bench_median(dev, RUNS), cm = bench_median(cpy, RUNS);
+	char note[64];
+
+	snprintf(note, sizeof(note), "ratio %.2f of memcpy", cm / dm);
+	printf("  %llu MiB dma-copy transfer within a mapped user buffer:\n",
+	       (unsigned long long)(len / MiB));
+	bench_line("phase_dma", note, "    device DMA  %6.2f GB/s %7.1f ns/4K page", len / dm,
+		   dm / (len / 4096));
+	bench_line("phase_memcpy", NULL, "    memcpy      %6.2f GB/s %7.1f ns/4K page", len / cm,
+		   cm / (len / 4096));
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	callgrind = bench_callgrind_mode(argc, argv);
+	if (callgrind)
+		sc = cg_scale;
 	char path[] = "/tmp/bench_vfio_XXXXXX.dts";
 	int fd = mkstemps(path, 4);
 	if (fd < 0 || write(fd, platform_dts, sizeof(platform_dts) - 1) < 0)
@@ -284,6 +370,8 @@ int main(void)
 	    lab_ioctl(c, VFIO_SET_IOMMU, (void *)VFIO_TYPE1v2_IOMMU))
 		die("container");
 
+	if (!callgrind)
+		printf("type1 through the lab's fd API, median of %d runs\n", RUNS);
 	bench_big(c, true);
 	bench_big(c, false);
 	bench_many(c);
