@@ -93,7 +93,7 @@ for b in $(bench_list "$1"); do
 	fi
 	# The timing run, its lines as they come, each tag replaced in a field
 	# as wide as the tag and the blanks after it.
-	{ "$b"; echo $? > "$tmp/rc"; } | awk -v subst="$tmp/subst" '
+	{ rc=0; "$b" || rc=$?; echo $rc > "$tmp/rc"; } | awk -v subst="$tmp/subst" '
 		BEGIN {
 			while ((getline l < subst) > 0) {
 				split(l, f, "\t"); r["[" f[1] "]"] = "[" f[2] "]"
@@ -112,7 +112,7 @@ for b in $(bench_list "$1"); do
 				if (rest == "")
 					rep = r[t]
 				else
-					rep = sprintf("%-*s", w - 1 < length(r[t]) ? length(r[t]) : w - 1, r[t]) " "
+					rep = sprintf("%-" (w - 1) "s", r[t]) " "
 				$0 = substr($0, 1, i - 1) rep rest
 			}
 			print
