@@ -54,8 +54,21 @@ LAB_API int lab_boot(const char *platform, const char *cmdline, char *msg, size_
 /* The same from a blob already in memory (copied; the caller keeps it). */
 LAB_API int lab_boot_blob(const void *fdt, size_t size, const char *cmdline,
 			  char *msg, size_t msglen);
-/* Tears the lab down; a no-op when nothing is booted. */
-LAB_API void lab_shutdown(void);
+/*
+ * Tears the lab down; a no-op returning 0 when nothing is booted. The
+ * isolation oracle watches the teardown too (a transfer a device still
+ * had in flight when its VFIO device closed, a driver's remove): returns
+ * the number of escapes it counted over the lab's whole life, teardown
+ * included.
+ */
+LAB_API unsigned long long lab_shutdown(void);
+/*
+ * The isolation oracle's report on the booted lab, or after lab_shutdown()
+ * on the lab shut down last, its teardown included: a line of counters,
+ * then one line per escape. Empty after a new boot attempt that failed or
+ * before any boot. As snprintf: returns the length the whole report needs.
+ */
+LAB_API int lab_oracle_report(char *buf, size_t size);
 
 /*
  * Runs one shell line (e.g. "echo a000000.dma > /sys/bus/platform/drivers/

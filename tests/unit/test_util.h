@@ -9,6 +9,7 @@
 #define LAB_TESTS_TEST_UTIL_H
 
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -53,22 +54,30 @@ static inline void tu_expect_escapes(uint64_t n)
 }
 
 /*
- * 0 if the oracle saw exactly the declared number of escapes; otherwise
- * prints "@who: N isolation escape(s), M expected" and the report on
+ * 0 if @got, the escapes the oracle counted, is exactly the declared
+ * number; otherwise prints "@who: N isolation escape(s), M expected" and
+ * the oracle's report (@report: oracle_report or lab_oracle_report) on
  * stderr and returns -1. Forgets the declaration either way.
  */
-static inline int tu_oracle_check(const char *who)
+static inline int tu_escapes_judge(const char *who, uint64_t got,
+				   int (*report)(char *buf, size_t size))
 {
-	uint64_t got = oracle_escapes(), want = tu_escapes_expected;
+	uint64_t want = tu_escapes_expected;
 	char rep[8192];
 
 	tu_escapes_expected = 0;
 	if (got == want)
 		return 0;
-	oracle_report(rep, sizeof(rep));
+	report(rep, sizeof(rep));
 	fprintf(stderr, "%s: %" PRIu64 " isolation escape(s), %" PRIu64 " expected\n%s", who, got,
 		want, rep);
 	return -1;
+}
+
+/* The same on the oracle attached now (the kt_* paths, before they detach it). */
+static inline int tu_oracle_check(const char *who)
+{
+	return tu_escapes_judge(who, oracle_escapes(), oracle_report);
 }
 
 /*
@@ -89,16 +98,14 @@ static inline int tu_lab_boot(const char *platform, const char *cmdline)
 }
 
 /*
- * lab_shutdown after the oracle check: -1 if it failed (a teardown
- * returns it, a test body asserts it is 0). A no-op returning 0 when
- * nothing is booted.
+ * lab_shutdown, then the oracle check on the escapes it returns, those of
+ * the teardown included (DMA a device still ran while the kernel went
+ * down): -1 if the check failed (a teardown returns it, a test body
+ * asserts it is 0). A no-op returning 0 when nothing is booted.
  */
 static inline int tu_lab_shutdown(void)
 {
-	int ret = tu_oracle_check("tu_lab_shutdown");
-
-	lab_shutdown();
-	return ret;
+	return tu_escapes_judge("tu_lab_shutdown", lab_shutdown(), lab_oracle_report);
 }
 
 #endif
