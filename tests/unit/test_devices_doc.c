@@ -1,0 +1,311 @@
+/*
+ * docs/devices.md is the datasheet drivers are written from: its register
+ * tables' `reset` and `writes` columns are checked here against the models
+ * (the dma-copy engine and a v2 SMMU with the default knobs), through
+ * hw_mmio_read/hw_mmio_write only, so the tables cannot drift.
+ *
+ * Columns: offset (`0xOFF`, several joined by ` / `, or `0xOFF + 4n` for an
+ * indexed row), name (`(64-bit)` for 8-byte accesses), reset (a value or
+ * `-`), writes (`RO`, `WO`, a mask of the bits that read back as written,
+ * or `W1C MASK`).
+ */
+#include <errno.h>
+#include <stdio.h>
+
+#include "hw_test_fdt.h"
+#include "hw/machine.h"
+
+#define RAM 0x40000000ull
+#define SMMU 0x09050000ull
+#define SMMU_NUMPAGE 16            /* 0x20000 window of 4 KiB pages: 16 */
+#define SMMU_NUM_SMR 48            /* v2 defaults */
+#define SMMU_NUM_CB 8
+#define DMA 0x0a000000ull
+
+enum space { NONE, DMA_REGS, GR0, GR1, CB };
+
+static struct machine *make_machine(void)
+{
+	fdt32_t irqs[3 * 9];
+	struct machine *m = NULL;
+	char why[160] = "";
+	size_t size;
+	void *b = tfdt_begin();
+
+	tfdt_u32(b, "#address-cells", 2);
+	tfdt_u32(b, "#size-cells", 2);
+	tfdt_u32(b, "interrupt-parent", 1);
+	tfdt_memory(b, "memory@40000000", RAM, 0x1000000);
+	tfdt_node(b, "interrupt-controller@8000000");
+	tfdt_str(b, "compatible", "arm,gic-400");
+	tfdt_u32(b, "#interrupt-cells", 3);
+	tfdt_empty(b, "interrupt-controller");
+	tfdt_cells(b, "reg", 4, 0, 0x08000000, 0, 0x10000);
+	tfdt_u32(b, "phandle", 1);
+	tfdt_end_node(b);
+	/* An MMU-500 with no iommulab knobs: the defaults the tables describe. */
+	tfdt_node(b, "iommu@9050000");
+	tfdt_str(b, "compatible", "arm,mmu-500");
+	tfdt_cells(b, "reg", 4, 0, (u32)SMMU, 0, 0x20000);
+	tfdt_u32(b, "#iommu-cells", 1);
+	tfdt_u32(b, "#global-interrupts", 1);
+	for (u32 i = 0; i < 9; i++) {
+		irqs[3 * i] = cpu_to_fdt32(0);
+		irqs[3 * i + 1] = cpu_to_fdt32(40 + i);
+		irqs[3 * i + 2] = cpu_to_fdt32(4);
+	}
+	assert_int_equal(fdt_property(b, "interrupts", irqs, sizeof(irqs)), 0);
+	tfdt_u32(b, "phandle", 2);
+	tfdt_end_node(b);
+	tfdt_node(b, "dma@a000000");
+	tfdt_str(b, "compatible", "iommulab,dma-copy");
+	tfdt_cells(b, "reg", 4, 0, (u32)DMA, 0, 0x1000);
+	tfdt_cells(b, "interrupts", 3, 0, 16, 4);
+	tfdt_cells(b, "iommus", 2, 2, 0x100);
+	tfdt_end_node(b);
+	b = tfdt_finish(b, &size);
+	assert_int_equal(machine_create(b, size, 1, &m, why, sizeof(why)), 0);
+	free(b);
+	return m;
+}
+
+/* ---- the markdown -------------------------------------------------- */
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\n'))
+		*--e = 0;
+	return s;
+}
+
+/* Splits a table row into at most @max trimmed cells; returns how many. */
+static int cells(char *line, char **cell, int max)
+{
+	int n = 0;
+	char *p = strchr(line, '|');
+
+	while (p && n < max) {
+		char *q = strchr(p + 1, '|');
+
+		if (!q)
+			break;
+		*q = 0;
+		cell[n++] = trim(p + 1);
+		p = q;
+	}
+	return n;
+}
+
+struct reg_row {
+	const char *doc_line;   /* for failure messages */
+	enum space space;
+	unsigned width;
+	char *reset, *writes;
+};
+
+static const char *space_name[] = { "", "dma-copy", "GR0", "GR1", "context bank" };
+
+static u64 width_mask(unsigned width)
+{
+	return width == 8 ? ~0ull : 0xffffffffull;
+}
+
+static u64 rd(struct machine *m, u64 pa, unsigned width)
+{
+	u64 v = 0xdeadbeef;
+
+	assert_int_equal(hw_mmio_read(m, pa, width, &v), 0);
+	return v & width_mask(width);
+}
+
+static void wr(struct machine *m, u64 pa, unsigned width, u64 v)
+{
+	assert_int_equal(hw_mmio_write(m, pa, width, v), 0);
+}
+
+/* Sets every bit @mask of a W1C register at @pa: its documented way in. */
+static void provoke(struct machine *m, enum space sp, u64 pa, unsigned width, u64 mask)
+{
+	if (sp == DMA_REGS) {
+		/* LEN 0, START: completes at once with DONE and ERROR (bad length). */
+		wr(m, DMA + 0x18, 4, 0);
+		wr(m, DMA + 0x20, 4, 1);
+	} else {
+		wr(m, pa + 4, width, mask);   /* the ...RESTORE register after it */
+	}
+}
+
+static int failures;
+
+#define CHECK(cond, fmt, ...)                                                          \
+	do {                                                                            \
+		if (!(cond)) {                                                          \
+			fprintf(stderr, "docs/devices.md:%s: " fmt "\n", r->doc_line,   \
+				__VA_ARGS__);                                           \
+			failures++;                                                     \
+		}                                                                       \
+	} while (0)
+
+/* Checks one register of row @r at @pa on a fresh machine. */
+static void check_reg(const struct reg_row *r, const char *name, u64 pa)
+{
+	struct machine *m = make_machine();
+	unsigned w = r->width;
+	u64 ones = width_mask(w), v, mask;
+	char *end;
+
+	if (strcmp(r->reset, "-") != 0) {
+		u64 want = strtoull(r->reset, &end, 0);
+
+		assert_true(*end == 0 && end != r->reset);
+		v = rd(m, pa, w);
+		CHECK(v == want, "%s at %#llx: reset %#llx, the model reads %#llx", name,
+		      (unsigned long long)pa, (unsigned long long)want, (unsigned long long)v);
+	}
+	if (!strcmp(r->writes, "RO")) {
+		v = rd(m, pa, w);
+		wr(m, pa, w, ones);
+		CHECK(rd(m, pa, w) == v, "%s: RO, but a write of ones changed it to %#llx", name,
+		      (unsigned long long)rd(m, pa, w));
+	} else if (!strcmp(r->writes, "WO")) {
+		CHECK(rd(m, pa, w) == 0, "%s: WO, but reads %#llx", name,
+		      (unsigned long long)rd(m, pa, w));
+		wr(m, pa, w, ones);
+		CHECK(rd(m, pa, w) == 0, "%s: WO, but reads %#llx after a write", name,
+		      (unsigned long long)rd(m, pa, w));
+	} else if (!strncmp(r->writes, "W1C ", 4)) {
+		mask = strtoull(r->writes + 4, &end, 0);
+		assert_true(*end == 0);
+		provoke(m, r->space, pa, w, mask);
+		v = rd(m, pa, w);
+		CHECK(v == mask, "%s: W1C %#llx, but set it reads %#llx", name,
+		      (unsigned long long)mask, (unsigned long long)v);
+		wr(m, pa, w, 0);
+		CHECK(rd(m, pa, w) == v, "%s: W1C, but a write of 0 changed it", name);
+		for (unsigned b = 0; b < 64; b++) {
+			if (!(mask >> b & 1))
+				continue;
+			wr(m, pa, w, 1ull << b);
+			v &= ~(1ull << b);
+			CHECK(rd(m, pa, w) == v, "%s: W1C, but writing 1 to bit %u left %#llx",
+			      name, b, (unsigned long long)rd(m, pa, w));
+		}
+	} else {
+		mask = strtoull(r->writes, &end, 0);
+		assert_true(*end == 0 && end != r->writes);
+		wr(m, pa, w, ones);
+		v = rd(m, pa, w);
+		CHECK(v == mask, "%s: a write of ones should read back %#llx, the model reads %#llx",
+		      name, (unsigned long long)mask, (unsigned long long)v);
+		wr(m, pa, w, 0);
+		CHECK(rd(m, pa, w) == 0, "%s: a write of 0 reads back %#llx", name,
+		      (unsigned long long)rd(m, pa, w));
+	}
+	machine_destroy(m);
+}
+
+/* Where register @off (element @n of an indexed row) of @sp is; bank @bank for CB. */
+static u64 reg_pa(enum space sp, u64 off, unsigned bank)
+{
+	switch (sp) {
+	case DMA_REGS: return DMA + off;
+	case GR0: return SMMU + off;
+	case GR1: return SMMU + 0x1000 + off;
+	case CB: return SMMU + ((u64)(SMMU_NUMPAGE + bank) << 12) + off;
+	default: fail(); return 0;
+	}
+}
+
+static void check_row(struct reg_row *r, char *offsets, char *names)
+{
+	char *save = NULL, *o;
+	unsigned i = 0;
+
+	for (o = strtok_r(offsets, "/", &save); o; o = strtok_r(NULL, "/", &save), i++) {
+		char *end, name[80];
+		u64 off = strtoull(trim(o), &end, 16);
+		bool indexed = strstr(end, "+ 4n") != NULL;
+		unsigned count = r->space == GR0 ? SMMU_NUM_SMR : SMMU_NUM_CB;
+
+		snprintf(name, sizeof(name), "%s %s (offset %u)", space_name[r->space], names, i);
+		if (r->space == CB) {
+			check_reg(r, name, reg_pa(CB, off, 0));
+			check_reg(r, name, reg_pa(CB, off, SMMU_NUM_CB - 1));
+		} else if (indexed) {
+			check_reg(r, name, reg_pa(r->space, off, 0));
+			check_reg(r, name, reg_pa(r->space, off + 4 * (count - 1), 0));
+		} else {
+			check_reg(r, name, reg_pa(r->space, off, 0));
+		}
+	}
+}
+
+static void test_register_tables(void **state)
+{
+	char path[512], line[2048], at[16];
+	enum space sp = NONE;
+	int rows[5] = { 0 }, lineno = 0;
+	FILE *f;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/docs/devices.md", LAB_SRCDIR);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		char *c[8] = { 0 };
+		int n;
+
+		lineno++;
+		if (!strncmp(line, "## iommulab,dma-copy", 20))
+			sp = DMA_REGS;
+		else if (!strncmp(line, "## ", 3))
+			sp = NONE;
+		else if (!strncmp(line, "**GR0**", 7))
+			sp = GR0;
+		else if (!strncmp(line, "**GR1**", 7))
+			sp = GR1;
+		else if (!strncmp(line, "**Context bank**", 16))
+			sp = CB;
+		if (sp == NONE || line[0] != '|')
+			continue;
+		n = cells(line, c, 8);
+		if (n >= 4 && !strcmp(c[0], "offset")) {
+			/* Every register table has these columns, in this order. */
+			assert_string_equal(c[2], "reset");
+			assert_string_equal(c[3], "writes");
+			continue;
+		}
+		if (n < 1 || strncmp(c[0], "0x", 2) != 0)
+			continue;
+		assert_true(n >= 4);
+		snprintf(at, sizeof(at), "%d", lineno);
+		struct reg_row r = {
+			.doc_line = at, .space = sp,
+			.width = strstr(c[1], "(64-bit)") ? 8 : 4,
+			.reset = c[2], .writes = c[3],
+		};
+		check_row(&r, c[0], c[1]);
+		rows[sp]++;
+	}
+	fclose(f);
+	/* The parser found the tables (a renamed heading would skip one). */
+	assert_int_equal(rows[DMA_REGS], 13);
+	assert_true(rows[GR0] >= 15);
+	assert_int_equal(rows[GR1], 3);
+	assert_true(rows[CB] >= 20);
+	assert_int_equal(failures, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_register_tables),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
