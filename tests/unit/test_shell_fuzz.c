@@ -5,8 +5,11 @@
  * words, control characters and NULs inside lines. Nothing may crash
  * (ASan/UBSan run), every status is one the guide documents (0, 1, 2,
  * 127), and a command that fails leaves /sys exactly as it was.
+ * LAB_FUZZ_SEED and LAB_FUZZ_COUNT (lines) change the seed and the length
+ * (docs/hacking.md).
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -239,20 +242,88 @@ static void boot(void)
 	assert_int_equal(tu_lab_boot(NULL, NULL), LAB_OK);
 }
 
+/*
+ * arm-smmu's lab_skip_tlbi is a test hook (not Linux) that breaks
+ * isolation on purpose: with it on, any later unmap leaves a stale IOTLB
+ * entry, and a later "dma" through it is a real escape, which the oracle
+ * rule fails the test for. The corpus keeps lines that write it (the
+ * parser and the bool parameter are fuzzed like any other file), and the
+ * shell's quoting gives them many spellings, so instead of guessing lines
+ * the fuzz turns the hook off again after every line that turned it on:
+ * no DMA ever runs with it.
+ */
+#define HOOK "/sys/module/arm_smmu/parameters/lab_skip_tlbi"
+
+static bool hook_off_again(FILE *out)
+{
+	char val[8] = "";
+	FILE *f = fmemopen(val, sizeof(val) - 1, "w");
+
+	assert_non_null(f);
+	assert_int_equal(lab_exec("cat " HOOK, f), 0);
+	fclose(f);
+	if (val[0] != 'Y')
+		return false;
+	assert_int_equal(lab_exec("echo N > " HOOK, out), 0);
+	return true;
+}
+
+struct fuzz {
+	FILE *out;
+	struct buf cur;        /* /sys after the last line */
+	size_t statuses[256], checked, compound_failed, hook_resets;
+};
+
+/* Runs one line and checks it: a documented status, a failing line changes nothing. */
+static void fuzz_line(struct fuzz *fz, const char *line)
+{
+	int st = lab_exec(line, fz->out);
+	if (st != 0 && st != 1 && st != 2 && st != 127) {
+		print_error("status %d for line: %.300s\n", st, line);
+		fail();
+	}
+	fz->statuses[st]++;
+	struct buf now = snapshot(false);
+	if (st && !same(&fz->cur, &now)) {
+		if (compound(line)) {
+			fz->compound_failed++;
+		} else {
+			print_error("failing line (status %d) changed /sys: %.300s\n", st, line);
+			report_diff(&fz->cur, &now);
+			fail();
+		}
+	}
+	if (st)
+		fz->checked++;
+	if (hook_off_again(fz->out)) {
+		fz->hook_resets++;
+		free(now.p);
+		now = snapshot(false);
+	}
+	free(fz->cur.p);
+	fz->cur = now;
+}
+
 static void test_shell_fuzz(void **state)
 {
 	enum { LINES = 20000, REBOOT_EVERY = 400 };
 	static char line[20000];
-	size_t statuses[256] = { 0 }, checked = 0, reboots = 0, compound_failed = 0;
-	FILE *out = fopen("/dev/null", "w");
-	assert_non_null(out);
+	struct fuzz fz = { 0 };
+	size_t reboots = 0;
+	/* LAB_FUZZ_SEED (non-zero) and LAB_FUZZ_COUNT (lines) fuzz further by hand (docs/hacking.md). */
+	uint64_t seed = tu_env_u64("LAB_FUZZ_SEED", 0x1234abcd5678ef01ull);
+	size_t lines = tu_env_u64("LAB_FUZZ_COUNT", LINES);
+	if (!seed)
+		fail_msg("LAB_FUZZ_SEED: 0 would pick the same way forever");
 
-	rng = 0x1234abcd5678ef01ull;
+	fz.out = fopen("/dev/null", "w");
+	assert_non_null(fz.out);
+	rng = seed;
 	boot();
-	struct buf cur = snapshot(true);
+	fz.cur = snapshot(true);
 	char **paths = all_paths;
 	size_t nr_paths = nr_all_paths;
-	for (size_t i = 0; i < LINES; i++) {
+	for (size_t i = 0; i < lines; i++) {
 		if (pick(2))
 			random_line(line, sizeof(line), paths, nr_paths);
 		else
@@ -263,46 +334,54 @@ static void test_shell_fuzz(void **state)
 			if (len)
 				line[pick(len)] = '\0';
 		}
-		int st = lab_exec(line, out);
-		if (st != 0 && st != 1 && st != 2 && st != 127) {
-			print_error("status %d for line: %.300s\n", st, line);
-			fail();
-		}
-		statuses[st]++;
-		struct buf now = snapshot(false);
-		if (st && !same(&cur, &now)) {
-			if (compound(line)) {
-				compound_failed++;
-			} else {
-				print_error("failing line (status %d) changed /sys: %.300s\n", st, line);
-				report_diff(&cur, &now);
-				fail();
-			}
-		}
-		if (st)
-			checked++;
-		free(cur.p);
-		cur = now;
+		fuzz_line(&fz, line);
 		if (lab_exit_requested() || (i + 1) % REBOOT_EVERY == 0) {
 			assert_int_equal(tu_lab_shutdown(), 0);
 			boot();
 			reboots++;
-			free(cur.p);
-			cur = snapshot(false);
+			free(fz.cur.p);
+			fz.cur = snapshot(false);
 		}
 	}
-	printf("# shell fuzz: %d lines: status 0 %zu, 1 %zu, 2 %zu, 127 %zu; %zu failing lines "
-	       "checked unchanged (%zu compound ones changed what their successful part did), "
-	       "%zu reboots\n", LINES, statuses[0], statuses[1], statuses[2], statuses[127],
-	       checked, compound_failed, reboots);
-	free(cur.p);
-	fclose(out);
+	printf("# shell fuzz (seed %#" PRIx64 "): %zu lines: status 0 %zu, 1 %zu, 2 %zu, 127 %zu; "
+	       "%zu failing lines checked unchanged (%zu compound ones changed what their "
+	       "successful part did), %zu reboots, lab_skip_tlbi turned off again %zu times\n",
+	       seed, lines, fz.statuses[0], fz.statuses[1], fz.statuses[2], fz.statuses[127],
+	       fz.checked, fz.compound_failed, reboots, fz.hook_resets);
+	free(fz.cur.p);
+	fclose(fz.out);
 	assert_int_equal(tu_lab_shutdown(), 0);
+}
+
+/*
+ * The hook never outlives the line that set it: a corpus line turns it on,
+ * then a dma-copy run and a rogue write to the IOVA it unmapped (the
+ * escape of oracle_escape.h) stay isolated.
+ */
+static void test_hook_turned_off(void **state)
+{
+	struct fuzz fz = { 0 };
+
+	fz.out = fopen("/dev/null", "w");
+	assert_non_null(fz.out);
+	boot();
+	fz.cur = snapshot(true);
+	fuzz_line(&fz, "echo Y > /sys/module/arm_smmu/parameters/lab_skip_tlbi");
+	fuzz_line(&fz, "e\\cho 1 >'/sys/module/arm_smmu/parameters/lab_skip_tlbi'");
+	fuzz_line(&fz, "dmatest a000000.dma 4096");
+	fuzz_line(&fz, "dma a000000.dma write 0xffffe000 16");
+	free(fz.cur.p);
+	fclose(fz.out);
+	assert_int_equal(tu_lab_shutdown(), 0);
+	assert_int_equal(fz.hook_resets, 2);
+	assert_int_equal(fz.statuses[0], 3);
+	assert_int_equal(fz.statuses[1], 1);   /* the rogue write faults */
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_hook_turned_off),
 		cmocka_unit_test(test_shell_fuzz),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -8,10 +8,12 @@
 #ifndef LAB_TESTS_TEST_UTIL_H
 #define LAB_TESTS_TEST_UTIL_H
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "check/oracle.h"
 #include "iommulab/lab.h"
@@ -36,6 +38,28 @@ static inline uint64_t xorshift64star(uint64_t *state)
 	*state ^= *state << 25;
 	*state ^= *state >> 27;
 	return *state * 0x2545f4914f6cdd1dull;
+}
+
+/*
+ * A fuzzer's knob from the environment (LAB_FUZZ_SEED, LAB_FUZZ_COUNT:
+ * docs/hacking.md), in C's notation (0x.. hex); @dflt when unset or empty.
+ * Not a number: says so and exits 2.
+ */
+static inline uint64_t tu_env_u64(const char *name, uint64_t dflt)
+{
+	const char *v = getenv(name);
+	char *end;
+	uint64_t x;
+
+	if (!v || !*v)
+		return dflt;
+	errno = 0;
+	x = strtoull(v, &end, 0);
+	if (*end || errno || *v == '-') {
+		fprintf(stderr, "%s: not a number: %s\n", name, v);
+		exit(2);
+	}
+	return x;
 }
 
 /*
