@@ -422,9 +422,8 @@ static long group_ioctl(struct lab_file *f, unsigned long req, void *arg)
 		struct lab_file *c = fd_get(cfd);
 		if (!c && (cfd < 0 || syscall(SYS_fcntl, cfd, F_GETFD) < 0))
 			return -EBADF;
-		if (!c || c->type != LF_CONTAINER)
-			return -EBADFD;
-		return vfio_group_set_container(f->group, c->container);
+		return vfio_group_set_container(f->group,
+						c && c->type == LF_CONTAINER ? c->container : NULL);
 	}
 	case VFIO_GROUP_GET_DEVICE_FD: {
 		struct vfio_device *vdev;

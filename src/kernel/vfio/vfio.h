@@ -88,7 +88,7 @@ void vfio_group_release(struct vfio_group *g);
 int vfio_group_id(const struct vfio_group *g);
 /* VFIO_GROUP_GET_STATUS, UNSET_CONTAINER; -ENOTTY for the rest. */
 long vfio_group_ioctl(struct vfio_group *g, unsigned int cmd, unsigned long arg);
-/* VFIO_GROUP_SET_CONTAINER with the container the uapi resolved from the fd. */
+/* VFIO_GROUP_SET_CONTAINER with the container the uapi found behind the fd (NULL: none, -EBADFD). */
 int vfio_group_set_container(struct vfio_group *g, struct vfio_container *c);
 /* VFIO_GROUP_GET_DEVICE_FD: the named device, opened (-ENODEV, -EINVAL...). */
 int vfio_group_get_device(struct vfio_group *g, unsigned long arg, struct vfio_device **out);

@@ -277,6 +277,9 @@ int vfio_group_set_container(struct vfio_group *g, struct vfio_container *c)
 		return -EINVAL;
 	if (!g->drivers)
 		return -ENODEV;
+	/* The descriptor is no container: checked after the two above, as Linux. */
+	if (!c)
+		return -EBADFD;
 	int ret = iommu_group_claim_dma_owner(g->iommu_group, g);
 	if (ret)
 		return ret;
