@@ -566,6 +566,22 @@ static int device_feature(struct fx *x)
 	return err(lab_ioctl(x->device, VFIO_DEVICE_FEATURE, &f));
 }
 
+/* Get and set at once, without probe: a malformed request. */
+static int device_feature_get_and_set(struct fx *x)
+{
+	struct vfio_device_feature f = {
+		.argsz = sizeof(f),
+		.flags = VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_SET | VFIO_DEVICE_FEATURE_MIGRATION,
+	};
+	return err(lab_ioctl(x->device, VFIO_DEVICE_FEATURE, &f));
+}
+
+static int device_feature_short_argsz(struct fx *x)
+{
+	struct vfio_device_feature f = { .argsz = 4, .flags = VFIO_DEVICE_FEATURE_GET };
+	return err(lab_ioctl(x->device, VFIO_DEVICE_FEATURE, &f));
+}
+
 static int region_rw(struct fx *x)
 {
 	uint32_t v = 0;
@@ -657,6 +673,8 @@ static const struct probe probes[] = {
 	{ D, "VFIO_DEVICE_SET_IRQS", ENOTTY, ST_DEVICE, NULL, 0, set_irqs_two_actions },
 	{ D, "VFIO_DEVICE_RESET", 0, ST_DEVICE, NULL, 0, device_reset },
 	{ D, "VFIO_DEVICE_FEATURE", ENOTTY, ST_DEVICE, NULL, 0, device_feature },
+	{ D, "VFIO_DEVICE_FEATURE", EINVAL, ST_DEVICE, NULL, 0, device_feature_get_and_set },
+	{ D, "VFIO_DEVICE_FEATURE", EINVAL, ST_DEVICE, NULL, 0, device_feature_short_argsz },
 	{ D, "pread/pwrite", 0, ST_DEVICE, NULL, 0, region_rw },
 	{ D, "pread/pwrite", EINVAL, ST_DEVICE, NULL, 0, region_rw_bad_index },
 	{ D, "other", ENOTTY, ST_DEVICE, NULL, 0, unknown_device },

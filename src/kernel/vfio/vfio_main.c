@@ -387,10 +387,36 @@ void vfio_device_release(struct vfio_device *vdev)
 	vfio_device_put(vdev);
 }
 
+/*
+ * VFIO_DEVICE_FEATURE belongs to the core, as in Linux: it checks the header
+ * itself. No lab device has migration, dirty logging or a feature of its
+ * own, so every well-formed request ends in -ENOTTY (Linux 6.12.y answers
+ * -ENOTTY for those, and for a driver without a device_feature op).
+ */
+static long vfio_ioctl_device_feature(unsigned long arg)
+{
+	const u32 known = VFIO_DEVICE_FEATURE_MASK | VFIO_DEVICE_FEATURE_GET |
+			  VFIO_DEVICE_FEATURE_SET | VFIO_DEVICE_FEATURE_PROBE;
+	size_t minsz = offsetofend(struct vfio_device_feature, flags);
+	struct vfio_device_feature f;
+
+	if (copy_from_user(&f, (void *)arg, minsz))
+		return -EFAULT;
+	if (f.argsz < minsz || (f.flags & ~known))
+		return -EINVAL;
+	/* Getting and setting at once only makes sense as a probe. */
+	if (!(f.flags & VFIO_DEVICE_FEATURE_PROBE) &&
+	    (f.flags & VFIO_DEVICE_FEATURE_GET) && (f.flags & VFIO_DEVICE_FEATURE_SET))
+		return -EINVAL;
+	return -ENOTTY;
+}
+
 long vfio_device_ioctl(struct vfio_device *vdev, unsigned int cmd, unsigned long arg)
 {
 	if (vdev->unregistered)
 		return -ENODEV;
+	if (cmd == VFIO_DEVICE_FEATURE)
+		return vfio_ioctl_device_feature(arg);
 	if (!vdev->ops->ioctl)
 		return -EINVAL;
 	return vdev->ops->ioctl(vdev, cmd, arg);
