@@ -174,27 +174,6 @@ struct fx {
 	unsigned long type;   /* the backend ST_BACKEND sets */
 };
 
-static int sh(const char *fmt, ...)
-{
-	char line[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	FILE *null = fopen("/dev/null", "w");
-	int st = lab_exec(line, null);
-	fclose(null);
-	return st;
-}
-
-static int to_vfio(const char *dev)
-{
-	if (sh("echo vfio-platform > /sys/bus/platform/devices/%s/driver_override", dev) ||
-	    sh("echo %s > /sys/bus/platform/drivers/dma-copy/unbind", dev))
-		return -1;
-	return sh("echo %s > /sys/bus/platform/drivers/vfio-platform/bind", dev);
-}
-
 static int group_of(const char *dev)
 {
 	char link[256], target[256];
@@ -213,8 +192,8 @@ static void fx_up(struct fx *x, const char *cmdline, enum stage st)
 	x->type = type;
 	x->container = x->group = x->device = -1;
 	assert_int_equal(tu_lab_boot(NULL, cmdline ? cmdline : UNSAFE), LAB_OK);
-	assert_int_equal(sh("modprobe vfio-platform"), 0);
-	assert_int_equal(to_vfio(DEV0), 0);
+	assert_int_equal(tu_sh("modprobe vfio-platform"), 0);
+	assert_int_equal(tu_to_vfio(DEV0, "dma-copy"), 0);
 	x->gid = group_of(DEV0);
 	if (st < ST_OPEN)
 		return;
@@ -414,7 +393,7 @@ static int unknown_container(struct fx *x)
 
 static int unbind_dev0(void)
 {
-	return sh("echo %s > /sys/bus/platform/drivers/vfio-platform/unbind", DEV0);
+	return tu_sh("echo %s > /sys/bus/platform/drivers/vfio-platform/unbind", DEV0);
 }
 
 static int group_status(struct fx *x)
@@ -461,7 +440,7 @@ static int set_container_torn_down(struct fx *x)
 static int set_container_not_viable(struct fx *x)
 {
 	char path[64];
-	assert_int_equal(to_vfio(SHARED_A), 0);
+	assert_int_equal(tu_to_vfio(SHARED_A, "dma-copy"), 0);
 	assert_int_equal(group_of(SHARED_A), group_of(SHARED_B));
 	snprintf(path, sizeof(path), "/dev/vfio/%d", group_of(SHARED_A));
 	int g = lab_open(path, O_RDWR, 0);

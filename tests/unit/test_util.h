@@ -9,6 +9,7 @@
 #define LAB_TESTS_TEST_UTIL_H
 
 #include <errno.h>
+#include <stdarg.h>
 #include <inttypes.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -102,6 +103,35 @@ static inline int tu_escapes_judge(const char *who, uint64_t got,
 static inline int tu_oracle_check(const char *who)
 {
 	return tu_escapes_judge(who, oracle_escapes(), oracle_report);
+}
+
+/* Runs one shell line on the booted lab with its output discarded; returns its status. */
+static inline int tu_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static inline int tu_sh(const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	FILE *null = fopen("/dev/null", "w");
+	int st = lab_exec(line, null);
+	fclose(null);
+	return st;
+}
+
+/*
+ * Hands @dev to vfio-platform as a user does: set driver_override, unbind
+ * it from @from (NULL: it is unbound), bind it. Returns 0 or the failing
+ * command's status.
+ */
+static inline int tu_to_vfio(const char *dev, const char *from)
+{
+	if (tu_sh("echo vfio-platform > /sys/bus/platform/devices/%s/driver_override", dev))
+		return -1;
+	if (from && tu_sh("echo %s > /sys/bus/platform/drivers/%s/unbind", dev, from))
+		return -1;
+	return tu_sh("echo %s > /sys/bus/platform/drivers/vfio-platform/bind", dev);
 }
 
 /*

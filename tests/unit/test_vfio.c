@@ -46,23 +46,10 @@
 
 /* ---- helpers ------------------------------------------------------------ */
 
-static int sh(const char *fmt, ...)
-{
-	char line[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	FILE *null = fopen("/dev/null", "w");
-	int st = lab_exec(line, null);
-	fclose(null);
-	return st;
-}
-
 static void boot(const char *cmdline)
 {
 	assert_int_equal(tu_lab_boot(NULL, cmdline), LAB_OK);
-	assert_int_equal(sh("modprobe vfio-platform"), 0);
+	assert_int_equal(tu_sh("modprobe vfio-platform"), 0);
 }
 
 /* Every descriptor closed, then the shutdown's oracle check (test_util.h): no escape. */
@@ -70,15 +57,6 @@ static void shutdown_checked(void)
 {
 	lab_close_all();
 	assert_int_equal(tu_lab_shutdown(), 0);
-}
-
-static int to_vfio(const char *dev, const char *from)
-{
-	if (sh("echo vfio-platform > /sys/bus/platform/devices/%s/driver_override", dev))
-		return -1;
-	if (from && sh("echo %s > /sys/bus/platform/drivers/%s/unbind", dev, from))
-		return -1;
-	return sh("echo %s > /sys/bus/platform/drivers/vfio-platform/bind", dev);
 }
 
 static int group_of(const char *dev)
@@ -105,7 +83,7 @@ struct ctx {
 /* Container + group of @dev (bound to vfio-platform), TYPE1v2 set. */
 static void setup_ctx(struct ctx *c, const char *dev)
 {
-	assert_int_equal(to_vfio(dev, "dma-copy"), 0);
+	assert_int_equal(tu_to_vfio(dev, "dma-copy"), 0);
 	c->gid = group_of(dev);
 	c->container = lab_open("/dev/vfio/vfio", O_RDWR, 0);
 	assert_true(c->container >= 0);
@@ -257,7 +235,7 @@ static void test_group_node(void **state)
 	assert_int_equal(errno, ENOENT);
 	assert_int_equal(open_group(gid), -1);
 	assert_int_equal(errno, ENOENT);
-	assert_int_equal(to_vfio(DEV0, "dma-copy"), 0);
+	assert_int_equal(tu_to_vfio(DEV0, "dma-copy"), 0);
 	assert_int_equal(lab_stat(path, &st), 0);
 	assert_true(S_ISCHR(st.st_mode));
 	int n = 0;
@@ -294,7 +272,7 @@ static void test_viability(void **state)
 	boot(UNSAFE);
 	/* a002000/a003000 share a stream ID: one group. One stays on dma-copy. */
 	assert_int_equal(group_of(SHARED_A), group_of(SHARED_B));
-	assert_int_equal(to_vfio(SHARED_A, "dma-copy"), 0);
+	assert_int_equal(tu_to_vfio(SHARED_A, "dma-copy"), 0);
 	int gid = group_of(SHARED_A);
 	int g = open_group(gid);
 	int c = lab_open("/dev/vfio/vfio", O_RDWR, 0);
@@ -305,7 +283,7 @@ static void test_viability(void **state)
 	assert_int_equal(lab_ioctl(g, VFIO_GROUP_SET_CONTAINER, &c), -1);
 	assert_int_equal(errno, EPERM);
 	/* Unbound is fine. */
-	assert_int_equal(sh("echo %s > /sys/bus/platform/drivers/dma-copy/unbind", SHARED_B), 0);
+	assert_int_equal(tu_sh("echo %s > /sys/bus/platform/drivers/dma-copy/unbind", SHARED_B), 0);
 	assert_int_equal(lab_ioctl(g, VFIO_GROUP_GET_STATUS, &s), 0);
 	assert_int_equal(s.flags, VFIO_GROUP_FLAGS_VIABLE);
 	/* Bad descriptors. */
@@ -323,17 +301,17 @@ static void test_viability(void **state)
 	assert_int_equal(lab_ioctl(g, VFIO_GROUP_SET_CONTAINER, &c), -1);
 	assert_int_equal(errno, EINVAL);
 	/* Owned: a DMA-using kernel driver cannot bind into the group. */
-	assert_int_not_equal(sh("echo %s > /sys/bus/platform/drivers/dma-copy/bind", SHARED_B), 0);
+	assert_int_not_equal(tu_sh("echo %s > /sys/bus/platform/drivers/dma-copy/bind", SHARED_B), 0);
 	/* Released: it can. */
 	assert_int_equal(lab_ioctl(g, VFIO_GROUP_UNSET_CONTAINER, NULL), 0);
-	assert_int_equal(sh("echo %s > /sys/bus/platform/drivers/dma-copy/bind", SHARED_B), 0);
+	assert_int_equal(tu_sh("echo %s > /sys/bus/platform/drivers/dma-copy/bind", SHARED_B), 0);
 	shutdown_checked();
 }
 
 static void test_unsafe_interrupts(void **state)
 {
 	boot(NULL);   /* no allow_unsafe_interrupts: platform devices lack MSI isolation */
-	assert_int_equal(to_vfio(DEV0, "dma-copy"), 0);
+	assert_int_equal(tu_to_vfio(DEV0, "dma-copy"), 0);
 	int c = lab_open("/dev/vfio/vfio", O_RDWR, 0);
 	int g = open_group(group_of(DEV0));
 	assert_int_equal(lab_ioctl(g, VFIO_GROUP_SET_CONTAINER, &c), 0);
@@ -591,7 +569,7 @@ static void test_map_unmap_checks(void **state)
 static void test_v1_unmap(void **state)
 {
 	boot(UNSAFE);
-	assert_int_equal(to_vfio(DEV0, "dma-copy"), 0);
+	assert_int_equal(tu_to_vfio(DEV0, "dma-copy"), 0);
 	int c = lab_open("/dev/vfio/vfio", O_RDWR, 0);
 	int g = open_group(group_of(DEV0));
 	assert_int_equal(lab_ioctl(g, VFIO_GROUP_SET_CONTAINER, &c), 0);
@@ -669,7 +647,7 @@ static void test_map_protections(void **state)
 static void test_v1_rules(void **state)
 {
 	boot(UNSAFE);
-	assert_int_equal(to_vfio(DEV0, "dma-copy"), 0);
+	assert_int_equal(tu_to_vfio(DEV0, "dma-copy"), 0);
 	int c = lab_open("/dev/vfio/vfio", O_RDWR, 0);
 	int g = open_group(group_of(DEV0));
 	assert_int_equal(lab_ioctl(g, VFIO_GROUP_SET_CONTAINER, &c), 0);
@@ -733,7 +711,7 @@ static void test_container_group_errors(void **state)
 	assert_int_equal(lab_ioctl(c.group, VFIO_GROUP_SET_CONTAINER, &c2), -1);
 	assert_int_equal(errno, EINVAL);
 	/* A second group in the second container: unknown IOMMU types. */
-	assert_int_equal(to_vfio(SHARED_A, "dma-copy"), 0);
+	assert_int_equal(tu_to_vfio(SHARED_A, "dma-copy"), 0);
 	int gs = open_group(group_of(SHARED_A));
 	assert_true(gs >= 0);
 	/* SHARED_B still uses the DMA API: not viable, -EPERM, nothing attached. */
@@ -741,7 +719,7 @@ static void test_container_group_errors(void **state)
 	assert_int_equal(errno, EPERM);
 	assert_int_equal(lab_ioctl(c2, VFIO_SET_IOMMU, (void *)VFIO_TYPE1v2_IOMMU), -1);
 	assert_int_equal(errno, EINVAL);
-	assert_int_equal(sh("echo %s > /sys/bus/platform/drivers/dma-copy/unbind", SHARED_B), 0);
+	assert_int_equal(tu_sh("echo %s > /sys/bus/platform/drivers/dma-copy/unbind", SHARED_B), 0);
 	assert_int_equal(lab_ioctl(gs, VFIO_GROUP_SET_CONTAINER, &c2), 0);
 	assert_int_equal(lab_ioctl(c2, VFIO_SET_IOMMU, (void *)VFIO_SPAPR_TCE_IOMMU), -1);
 	assert_int_equal(errno, ENODEV);
@@ -791,10 +769,10 @@ static void test_close_orders(void **state)
 			int fd = orders[o][i] == 'd' ? d : orders[o][i] == 'g' ? c.group : c.container;
 			assert_int_equal(lab_close(fd), 0);
 		}
-		assert_int_equal(sh("echo %s > /sys/bus/platform/drivers/vfio-platform/unbind", DEV0), 0);
-		assert_int_equal(sh("echo > /sys/bus/platform/devices/%s/driver_override", DEV0), 0);
-		assert_int_equal(sh("echo %s > /sys/bus/platform/drivers/dma-copy/bind", DEV0), 0);
-		assert_int_equal(sh("dmatest %s 4096", DEV0), 0);
+		assert_int_equal(tu_sh("echo %s > /sys/bus/platform/drivers/vfio-platform/unbind", DEV0), 0);
+		assert_int_equal(tu_sh("echo > /sys/bus/platform/devices/%s/driver_override", DEV0), 0);
+		assert_int_equal(tu_sh("echo %s > /sys/bus/platform/drivers/dma-copy/bind", DEV0), 0);
+		assert_int_equal(tu_sh("dmatest %s 4096", DEV0), 0);
 		munmap(b, 0x2000);
 		shutdown_checked();
 		assert_int_equal(kalloc_outstanding(), 0);
@@ -952,10 +930,10 @@ static void test_teardown_returns_default_domain(void **state)
 	assert_int_equal(lab_close(c.group), 0);
 	assert_int_equal(lab_close(c.container), 0);
 	/* Back on its default domain: a kernel driver can take the device again and DMA. */
-	assert_int_equal(sh("echo %s > /sys/bus/platform/drivers/vfio-platform/unbind", DEV0), 0);
-	assert_int_equal(sh("echo > /sys/bus/platform/devices/%s/driver_override", DEV0), 0);
-	assert_int_equal(sh("echo %s > /sys/bus/platform/drivers/dma-copy/bind", DEV0), 0);
-	assert_int_equal(sh("dmatest %s 4096", DEV0), 0);
+	assert_int_equal(tu_sh("echo %s > /sys/bus/platform/drivers/vfio-platform/unbind", DEV0), 0);
+	assert_int_equal(tu_sh("echo > /sys/bus/platform/devices/%s/driver_override", DEV0), 0);
+	assert_int_equal(tu_sh("echo %s > /sys/bus/platform/drivers/dma-copy/bind", DEV0), 0);
+	assert_int_equal(tu_sh("dmatest %s 4096", DEV0), 0);
 	munmap(b, 0x2000);
 	shutdown_checked();
 }
@@ -964,8 +942,8 @@ static void test_unbound_cannot_dma(void **state)
 {
 	boot(UNSAFE);
 	/* Unbound from dma-copy: the device stays on its default domain, with nothing mapped. */
-	assert_int_equal(sh("echo %s > /sys/bus/platform/drivers/dma-copy/unbind", DEV1), 0);
-	assert_int_not_equal(sh("dma %s write 0x40000000 4096 0xaa", DEV1), 0);
+	assert_int_equal(tu_sh("echo %s > /sys/bus/platform/drivers/dma-copy/unbind", DEV1), 0);
+	assert_int_not_equal(tu_sh("dma %s write 0x40000000 4096 0xaa", DEV1), 0);
 	shutdown_checked();
 }
 
@@ -973,14 +951,14 @@ static void test_reset_required(void **state)
 {
 	boot(UNSAFE);
 	/* defer-test has no reset handler: the bind fails with -ENOENT, as Linux. */
-	assert_int_not_equal(to_vfio("a004000.defer", "defer-test"), 0);
+	assert_int_not_equal(tu_to_vfio("a004000.defer", "defer-test"), 0);
 	size_t len;
 	assert_non_null(strstr(dmesg_text(&len),
 			       "No reset function found for device iommulab,defer-test"));
 	shutdown_checked();
 	boot(UNSAFE " vfio-platform.reset_required=0");
 	/* Without the requirement it gets further: no IOMMU group (-EINVAL). */
-	assert_int_not_equal(to_vfio("a004000.defer", "defer-test"), 0);
+	assert_int_not_equal(tu_to_vfio("a004000.defer", "defer-test"), 0);
 	assert_non_null(strstr(dmesg_text(&len), "No IOMMU group for device iommulab,defer-test"));
 	shutdown_checked();
 }
@@ -991,7 +969,7 @@ static void test_unbind_while_open(void **state)
 	struct ctx c;
 	setup_ctx(&c, DEV0);
 	int d = lab_ioctl(c.group, VFIO_GROUP_GET_DEVICE_FD, DEV0);
-	assert_int_equal(sh("echo %s > /sys/bus/platform/drivers/vfio-platform/unbind", DEV0), 0);
+	assert_int_equal(tu_sh("echo %s > /sys/bus/platform/drivers/vfio-platform/unbind", DEV0), 0);
 	struct vfio_device_info di = { .argsz = sizeof(di) };
 	assert_int_equal(lab_ioctl(d, VFIO_DEVICE_GET_INFO, &di), -1);
 	assert_int_equal(errno, ENODEV);
@@ -999,8 +977,8 @@ static void test_unbind_while_open(void **state)
 	struct vfio_group_status st = { .argsz = sizeof(st) };
 	assert_int_equal(lab_ioctl(c.group, VFIO_GROUP_GET_STATUS, &st), -1);
 	assert_int_equal(errno, ENODEV);
-	assert_int_equal(sh("echo > /sys/bus/platform/devices/%s/driver_override", DEV0), 0);
-	assert_int_equal(sh("echo %s > /sys/bus/platform/drivers/dma-copy/bind", DEV0), 0);
+	assert_int_equal(tu_sh("echo > /sys/bus/platform/devices/%s/driver_override", DEV0), 0);
+	assert_int_equal(tu_sh("echo %s > /sys/bus/platform/drivers/dma-copy/bind", DEV0), 0);
 	assert_int_equal(lab_close(d), 0);
 	assert_int_equal(lab_close(c.group), 0);
 	shutdown_checked();
@@ -1129,7 +1107,7 @@ static void test_fail_nth(void **state)
 	munmap(b, sz);
 
 	/* The attach path: a second group joins the container under failures. */
-	assert_int_equal(to_vfio(DEV1, "dma-copy"), 0);
+	assert_int_equal(tu_to_vfio(DEV1, "dma-copy"), 0);
 	int g1 = open_group(group_of(DEV1));
 	assert_true(g1 >= 0);
 	done = false;
@@ -1281,7 +1259,7 @@ static void test_two_groups(void **state)
 	memset(b, 0x77, 0x1000);
 	assert_int_equal(map(c.container, b, 0x100000, sz, RW), 0);
 	/* The second group joins a container that already has a backend and mappings. */
-	assert_int_equal(to_vfio(DEV1, "dma-copy"), 0);
+	assert_int_equal(tu_to_vfio(DEV1, "dma-copy"), 0);
 	int g1 = open_group(group_of(DEV1));
 	assert_int_equal(lab_ioctl(g1, VFIO_GROUP_SET_CONTAINER, &c.container), 0);
 	int d1 = lab_ioctl(g1, VFIO_GROUP_GET_DEVICE_FD, DEV1);

@@ -44,14 +44,6 @@ static size_t pick(size_t n)
 	return (size_t)(next_rand() % n);
 }
 
-static int sh(const char *line)
-{
-	FILE *null = fopen("/dev/null", "w");
-	int st = lab_exec(line, null);
-	fclose(null);
-	return st;
-}
-
 /* The user memory maps may point at: 2 MiB, mapped. */
 static uint8_t *mem;
 enum { MEM_SIZE = 2 << 20 };
@@ -286,7 +278,7 @@ static void rogue_dma(void)
 	snprintf(line, sizeof(line), "dma " DEV " %s %#llx %zu", pick(2) ? "read" : "write",
 		 (unsigned long long)(pick(2) ? rand_u64() : (uint64_t)pick(64) << 12),
 		 (size_t)1 << pick(13));
-	sh(line);
+	tu_sh("%s", line);
 	if (oracle_escapes()) {
 		size_t len;
 		const char *log = oracle_log(&len);
@@ -333,12 +325,12 @@ static void test_vfio_fuzz(void **state)
 	mem = mmap(NULL, MEM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	assert_true(mem != MAP_FAILED);
 	assert_int_equal(tu_lab_boot(NULL, NULL), LAB_OK);
-	assert_int_equal(sh("modprobe vfio-platform"), 0);
+	assert_int_equal(tu_sh("modprobe vfio-platform"), 0);
 	/* GICv2m does not isolate MSIs: type1 needs this, as on such Linux hosts */
-	assert_int_equal(sh("echo 1 > /sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts"), 0);
-	assert_int_equal(sh("echo vfio-platform > /sys/bus/platform/devices/" DEV "/driver_override"), 0);
-	assert_int_equal(sh("echo " DEV " > /sys/bus/platform/drivers/dma-copy/unbind"), 0);
-	assert_int_equal(sh("echo " DEV " > /sys/bus/platform/drivers/vfio-platform/bind"), 0);
+	assert_int_equal(tu_sh("echo 1 > /sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts"), 0);
+	assert_int_equal(tu_sh("echo vfio-platform > /sys/bus/platform/devices/" DEV "/driver_override"), 0);
+	assert_int_equal(tu_sh("echo " DEV " > /sys/bus/platform/drivers/dma-copy/unbind"), 0);
+	assert_int_equal(tu_sh("echo " DEV " > /sys/bus/platform/drivers/vfio-platform/bind"), 0);
 
 	for (int round = 0; round < 2; round++) {
 		struct fds f = { -1, -1, -1 };
@@ -397,10 +389,10 @@ static void test_vfio_fuzz(void **state)
 			printf(" %s %zu", strerrorname_np(e), st.errs[e]);
 	printf("\n");
 	/* everything closed: the device goes back to a kernel driver cleanly */
-	assert_int_equal(sh("echo " DEV " > /sys/bus/platform/drivers/vfio-platform/unbind"), 0);
-	assert_int_equal(sh("echo > /sys/bus/platform/devices/" DEV "/driver_override"), 0);
-	assert_int_equal(sh("echo " DEV " > /sys/bus/platform/drivers/dma-copy/bind"), 0);
-	assert_int_equal(sh("dmatest " DEV), 0);
+	assert_int_equal(tu_sh("echo " DEV " > /sys/bus/platform/drivers/vfio-platform/unbind"), 0);
+	assert_int_equal(tu_sh("echo > /sys/bus/platform/devices/" DEV "/driver_override"), 0);
+	assert_int_equal(tu_sh("echo " DEV " > /sys/bus/platform/drivers/dma-copy/bind"), 0);
+	assert_int_equal(tu_sh("dmatest " DEV), 0);
 	assert_int_equal(oracle_escapes(), 0);
 	lab_close_all();
 	assert_int_equal(tu_lab_shutdown(), 0);

@@ -44,14 +44,6 @@
 #define ST_DONE 2u
 #define RW (VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE)
 
-static int sh(const char *line)
-{
-	FILE *null = fopen("/dev/null", "w");
-	int st = lab_exec(line, null);
-	fclose(null);
-	return st;
-}
-
 static void boot(void)
 {
 	assert_int_equal(tu_lab_boot(NULL, UNSAFE), LAB_OK);
@@ -150,11 +142,11 @@ struct vctx {
 
 static void vsetup(struct vctx *c)
 {
-	assert_int_equal(sh("modprobe vfio-platform"), 0);
-	assert_int_equal(sh("echo vfio-platform > /sys/bus/platform/devices/" DEV0
+	assert_int_equal(tu_sh("modprobe vfio-platform"), 0);
+	assert_int_equal(tu_sh("echo vfio-platform > /sys/bus/platform/devices/" DEV0
 			    "/driver_override"), 0);
-	assert_int_equal(sh("echo " DEV0 " > /sys/bus/platform/drivers/dma-copy/unbind"), 0);
-	assert_int_equal(sh("echo " DEV0 " > /sys/bus/platform/drivers/vfio-platform/bind"), 0);
+	assert_int_equal(tu_sh("echo " DEV0 " > /sys/bus/platform/drivers/dma-copy/unbind"), 0);
+	assert_int_equal(tu_sh("echo " DEV0 " > /sys/bus/platform/drivers/vfio-platform/bind"), 0);
 	c->container = lab_open("/dev/vfio/vfio", O_RDWR, 0);
 	c->group = lab_open("/dev/vfio/0", O_RDWR, 0);
 	assert_true(c->container >= 0 && c->group >= 0);
