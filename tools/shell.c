@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/errname.h"
+
 /* Paths are bounded by SHELL_PATH_MAX; a longer one is cut, and sysfs refuses it as too long. */
 #pragma GCC diagnostic ignored "-Wformat-truncation"
 
@@ -47,33 +49,16 @@ static void shell_error(struct shell *sh, int err, const char *fmt, ...)
 	}
 }
 
-/* ---- errno names ---------------------------------------------------- */
-
-static const struct { const char *name; int err; } errnos[] = {
-	{ "EPERM", EPERM }, { "ENOENT", ENOENT }, { "EIO", EIO }, { "ENXIO", ENXIO },
-	{ "E2BIG", E2BIG }, { "EBADF", EBADF }, { "EAGAIN", EAGAIN }, { "ENOMEM", ENOMEM },
-	{ "EACCES", EACCES }, { "EFAULT", EFAULT }, { "EBUSY", EBUSY }, { "EEXIST", EEXIST },
-	{ "EXDEV", EXDEV }, { "ENODEV", ENODEV }, { "ENOTDIR", ENOTDIR }, { "EISDIR", EISDIR },
-	{ "EINVAL", EINVAL }, { "ENOSPC", ENOSPC }, { "ERANGE", ERANGE }, { "ENOSYS", ENOSYS },
-	{ "ENOTTY", ENOTTY }, { "EOPNOTSUPP", EOPNOTSUPP }, { "ETIMEDOUT", ETIMEDOUT },
-	{ "EOVERFLOW", EOVERFLOW }, { "ENAMETOOLONG", ENAMETOOLONG }, { "ELOOP", ELOOP },
-	{ "ESRCH", ESRCH }, { "EROFS", EROFS }, { "ENOTSUP", ENOTSUP },
-};
+/* ---- errno names (the table is common/errname.c, the kernel's too) ---- */
 
 int shell_errno_by_name(const char *name)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(errnos); i++)
-		if (!strcmp(errnos[i].name, name))
-			return errnos[i].err;
-	return 0;
+	return errno_by_name(name);
 }
 
 const char *shell_errno_name(int err)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(errnos); i++)
-		if (errnos[i].err == err)
-			return errnos[i].name;
-	return NULL;
+	return err > 0 ? errno_name(err) : NULL;
 }
 
 /* ---- words ---------------------------------------------------------- */

@@ -7,6 +7,7 @@
 #include <errno.h>
 
 #include "hw_test_fdt.h"
+#include "kernel/base/cmdline.h"
 #include "kernel/base/device.h"
 #include "kernel/base/kalloc.h"
 #include "kernel/base/sysfs.h"
@@ -217,7 +218,8 @@ static int boot(const char *cmdline)
 	assert_int_equal(driver_core_init(), 0);
 	test_bus.p = NULL;
 	assert_int_equal(bus_register(&test_bus), 0);
-	iommu_subsys_init(cmdline);
+	assert_int_equal(cmdline_init(cmdline), 0);
+	iommu_subsys_init();
 	assert_int_equal(iommu_device_sysfs_add(&fake_iommu, NULL, "fake.%d", 0), 0);
 	assert_int_equal(iommu_device_register(&fake_iommu, &fake_ops, NULL), 0);
 	return 0;
@@ -267,6 +269,7 @@ static int teardown(void **state)
 	iommu_device_sysfs_remove(&fake_iommu);
 	bus_unregister(&test_bus);
 	iommu_subsys_exit();
+	cmdline_exit();
 	driver_core_exit();
 	assert_int_equal(kalloc_outstanding(), 0);
 	return 0;

@@ -242,10 +242,10 @@ static int model_kstrtoint(const char *s, bool is_signed)
 	return v > UINT32_MAX ? ERANGE : 0;
 }
 
-/* kstrtobool: y/Y/1/n/N/0, on/off by their first two letters. */
+/* kstrtobool: y/Y/t/T/1/n/N/f/F/0, on/off by their first two letters. */
 static int model_kstrtobool(const char *s)
 {
-	if (strchr("yY1nN0", s[0]) && s[0])
+	if (strchr("yYtT1nNfF0", s[0]) && s[0])
 		return 0;
 	if ((s[0] | 0x20) == 'o' && s[1] && strchr("nNfF", s[1]))
 		return 0;

@@ -52,7 +52,7 @@ bool sysfs_streq(const char *a, const char *b);
 /* The store of every uevent file (device, bus, driver): an action name or -EINVAL. */
 ssize_t kobject_uevent_store(void *owner, const struct sysfs_attr *attr, const char *buf,
 			     size_t len);
-/* "-EPROBE_DEFER" and friends, as %pe prints them. */
+/* "EPROBE_DEFER" for -EPROBE_DEFER, "1234" for -1234: %pe without its sign. */
 const char *errname(int err);
 
 /* module.c: driver <-> module links */

@@ -12,6 +12,7 @@
 struct cmd_param {
 	char *name;
 	char *value;	/* NULL for a bare name */
+	bool known;	/* an early_param took it */
 };
 
 static char *saved_line;
@@ -24,31 +25,6 @@ static const char *const known_params[] = {
 	"rw", "ro", "quiet", "debug", "loglevel", "init", "panic", "nokaslr",
 	"ignore_loglevel", "initcall_debug", "driver_async_probe", "fw_devlink", "dyndbg",
 };
-
-int lab_strtobool(const char *s, bool *out)
-{
-	if (!s)
-		return -EINVAL;
-	switch (s[0]) {
-	case 'y': case 'Y': case '1':
-		*out = true;
-		return 0;
-	case 'n': case 'N': case '0':
-		*out = false;
-		return 0;
-	case 'o': case 'O':
-		if (s[1] == 'n' || s[1] == 'N') {
-			*out = true;
-			return 0;
-		}
-		if (s[1] == 'f' || s[1] == 'F') {
-			*out = false;
-			return 0;
-		}
-		break;
-	}
-	return -EINVAL;
-}
 
 /* Splits the next "name[=value]" off @p, honouring double quotes. */
 static char *next_arg(char *p, char **name, char **value)
@@ -115,6 +91,7 @@ int cmdline_init(const char *cmdline)
 		params = np;
 		params[nr_params].name = kstrdup(name);
 		params[nr_params].value = value ? kstrdup(value) : NULL;
+		params[nr_params].known = false;
 		nr_params++;
 		if (!params[nr_params - 1].name || (value && !params[nr_params - 1].value))
 			goto nomem;
@@ -164,6 +141,17 @@ const char *cmdline_get(const char *name)
 	return NULL;
 }
 
+void parse_early_param(const char *name, int (*setup_func)(const char *val))
+{
+	for (size_t i = 0; i < nr_params; i++) {
+		if (!param_eq(params[i].name, name))
+			continue;
+		params[i].known = true;
+		if (setup_func(params[i].value))
+			pr_warn("Malformed early option '%s'\n", params[i].name);
+	}
+}
+
 size_t cmdline_count(void)
 {
 	return nr_params;
@@ -181,7 +169,7 @@ void cmdline_report_unknown(void)
 	size_t off = 0;
 	buf[0] = '\0';
 	for (size_t i = 0; i < nr_params; i++) {
-		bool known = strchr(params[i].name, '.') != NULL;
+		bool known = params[i].known || strchr(params[i].name, '.');
 		for (size_t k = 0; !known && k < ARRAY_SIZE(known_params); k++)
 			known = param_eq(params[i].name, known_params[k]);
 		if (known || off >= sizeof(buf))

@@ -21,7 +21,13 @@ size_t cmdline_count(void);
 void cmdline_param(size_t i, const char **name, const char **value);
 /* Logs the parameters nobody knows (call after every initcall). */
 void cmdline_report_unknown(void);
-/* kstrtobool: y/Y/1/on/n/N/0/off; -EINVAL otherwise. */
-int lab_strtobool(const char *s, bool *out);
+/*
+ * early_param (init/main.c do_early_param): @setup_func runs once for each
+ * occurrence of @name, in command-line order, so the last one wins. It
+ * gets the value (NULL for a bare name); a nonzero return logs Linux's
+ * "Malformed early option" warning and the next occurrence still runs.
+ * The parameter counts as known.
+ */
+void parse_early_param(const char *name, int (*setup_func)(const char *val));
 
 #endif

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/errname.h"
 #include "kernel/base/base.h"
 #include "kernel/base/kalloc.h"
 #include "kernel/base/kalloc_internal.h"
@@ -36,23 +37,15 @@ bool sysfs_streq(const char *a, const char *b)
 	return false;
 }
 
+/* %pe: the name, or the number when it has none (the caller adds the sign). */
 const char *errname(int err)
 {
-	static const struct { int e; const char *n; } names[] = {
-		{ EPERM, "EPERM" }, { ENOENT, "ENOENT" }, { EIO, "EIO" }, { ENXIO, "ENXIO" },
-		{ E2BIG, "E2BIG" }, { EAGAIN, "EAGAIN" }, { ENOMEM, "ENOMEM" },
-		{ EACCES, "EACCES" }, { EFAULT, "EFAULT" }, { EBUSY, "EBUSY" },
-		{ EEXIST, "EEXIST" }, { ENODEV, "ENODEV" }, { EINVAL, "EINVAL" },
-		{ ENOSPC, "ENOSPC" }, { ERANGE, "ERANGE" }, { ENOSYS, "ENOSYS" },
-		{ ETIMEDOUT, "ETIMEDOUT" }, { EOPNOTSUPP, "EOPNOTSUPP" },
-		{ EPROBE_DEFER, "EPROBE_DEFER" },
-	};
 	static char buf[16];
-	int e = err < 0 ? -err : err;
-	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
-		if (names[i].e == e)
-			return names[i].n;
-	snprintf(buf, sizeof(buf), "%d", err);
+	const char *name = errno_name(err);
+
+	if (name)
+		return name;
+	snprintf(buf, sizeof(buf), "%d", err < 0 ? -err : err);
 	return buf;
 }
 

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/strtobool.h"
 #include "kernel/base/base.h"
 #include "kernel/base/cmdline.h"
 #include "kernel/base/kalloc.h"
@@ -231,7 +232,7 @@ static int param_set(struct module *mod, const struct kernel_param *kp, const ch
 		bool b;
 		if (!val)
 			val = "1";
-		if (lab_strtobool(val, &b))
+		if (kstrtobool(val, &b))
 			return -EINVAL;
 		*(bool *)kp->arg = b;
 		return 0;

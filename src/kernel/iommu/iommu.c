@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/strtobool.h"
 #include "kernel/base/cmdline.h"
 #include "kernel/base/device.h"
 #include "kernel/base/kalloc.h"
@@ -34,41 +35,27 @@ static LIST_HEAD(iommu_device_list);
 /* The buses whose devices can sit behind an IOMMU. */
 static const char *const iommu_bus_names[] = { "platform", "amba", "pci" };
 
-/* kstrtobool's spellings: 1/0, y/n, on/off (we also accept true/false). */
-static int parse_bool(const char *s, size_t len, bool *out)
+/* early_param("iommu.passthrough"): iommu_set_def_domain_type. */
+static int iommu_set_def_domain_type(const char *str)
 {
-	static const char *const yes[] = { "1", "y", "Y", "yes", "on", "true" };
-	static const char *const no[] = { "0", "n", "N", "no", "off", "false" };
+	bool pt;
+	int ret = kstrtobool(str, &pt);
 
-	for (size_t i = 0; i < ARRAY_SIZE(yes); i++)
-		if (strlen(yes[i]) == len && !strncmp(s, yes[i], len)) {
-			*out = true;
-			return 0;
-		}
-	for (size_t i = 0; i < ARRAY_SIZE(no); i++)
-		if (strlen(no[i]) == len && !strncmp(s, no[i], len)) {
-			*out = false;
-			return 0;
-		}
-	return -EINVAL;
+	if (ret)
+		return ret;
+	def_domain_type = pt ? IOMMU_DOMAIN_IDENTITY : IOMMU_DOMAIN_DMA;
+	passthrough_from_cmdline = true;
+	return 0;
 }
 
-/* Finds "key=value" as a whole word of @cmdline; returns value and its length. */
-static const char *cmdline_value(const char *cmdline, const char *key, size_t *len)
+/* early_param("iommu.strict"): a bad value leaves the policy as it was. */
+static int iommu_dma_setup(const char *str)
 {
-	size_t kl = strlen(key);
+	int ret = kstrtobool(str, &dma_strict);
 
-	for (const char *p = cmdline; p && *p;) {
-		while (*p == ' ' || *p == '\t')
-			p++;
-		const char *end = p + strcspn(p, " \t");
-		if ((size_t)(end - p) > kl && !strncmp(p, key, kl) && p[kl] == '=') {
-			*len = (size_t)(end - p) - kl - 1;
-			return p + kl + 1;
-		}
-		p = end;
-	}
-	return NULL;
+	if (!ret)
+		strict_from_cmdline = true;
+	return ret;
 }
 
 /* Bus notifier: devices join their IOMMU when added, leave when removed. */
@@ -105,25 +92,14 @@ int iommu_bus_init(struct bus_type *bus)
 	return -ENOSPC;
 }
 
-void iommu_subsys_init(const char *cmdline)
+void iommu_subsys_init(void)
 {
-	const char *v;
-	size_t len;
-	bool b;
-
+	/* The defaults of a fresh boot, then the command line's early params. */
 	def_domain_type = IOMMU_DOMAIN_DMA;
 	dma_strict = true;
 	passthrough_from_cmdline = strict_from_cmdline = false;
-	v = cmdline_value(cmdline, "iommu.passthrough", &len);
-	if (v && !parse_bool(v, len, &b)) {
-		def_domain_type = b ? IOMMU_DOMAIN_IDENTITY : IOMMU_DOMAIN_DMA;
-		passthrough_from_cmdline = true;
-	}
-	v = cmdline_value(cmdline, "iommu.strict", &len);
-	if (v && !parse_bool(v, len, &b)) {
-		dma_strict = b;
-		strict_from_cmdline = true;
-	}
+	parse_early_param("iommu.passthrough", iommu_set_def_domain_type);
+	parse_early_param("iommu.strict", iommu_dma_setup);
 	if (def_domain_type == IOMMU_DOMAIN_DMA && !dma_strict)
 		def_domain_type = IOMMU_DOMAIN_DMA_FQ;
 
@@ -171,7 +147,7 @@ static int release_any(struct device *dev, void *data)
 
 int iommu_init(void)
 {
-	iommu_subsys_init(kernel_cmdline());
+	iommu_subsys_init();
 	return 0;
 }
 

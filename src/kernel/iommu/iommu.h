@@ -398,11 +398,12 @@ unsigned iommu_group_owner_cnt(struct iommu_group *group);
 /* ---- policy and lifetime -------------------------------------------- */
 
 /*
- * Reads iommu.passthrough= and iommu.strict= from the kernel command line
- * (NULL: defaults). Default: DMA, strict (arm64). Logs Linux's two lines.
- * Call once at boot before any IOMMU driver registers.
+ * Runs the early params iommu.passthrough= and iommu.strict= over the
+ * kernel command line (cmdline.c; none before a boot: the defaults).
+ * Default: DMA, strict (arm64). Logs Linux's two lines. Call once at boot
+ * before any IOMMU driver registers.
  */
-void iommu_subsys_init(const char *cmdline);
+void iommu_subsys_init(void);
 /* The subsystem initcall pair kernel_boot runs (reads the kernel command line). */
 int iommu_init(void);
 void iommu_exit(void);
