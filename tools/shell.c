@@ -722,7 +722,13 @@ static int verb_sleep(struct shell *sh, int argc, char **argv, FILE *o)
 		}
 		total += v * mult;
 	}
-	sh->ops->sleep((u64)(total * 1e9 + 0.5));
+	/* Virtual time counts u64 nanoseconds: a sum that does not fit is no interval. */
+	double ns = total * 1e9 + 0.5;
+	if (!(ns < 18446744073709551616.0)) {
+		shell_error(sh, EINVAL, "sleep: total time interval too long (over 2^64 ns)");
+		return 1;
+	}
+	sh->ops->sleep((u64)ns);
 	return 0;
 }
 

@@ -499,6 +499,16 @@ static void test_dmesg_sleep(void **state)
 	assert_int_equal(run("sleep -1"), 1);
 	assert_int_equal(run("sleep nan"), 1);
 	assert_int_equal(slept, 61500000000ull);
+	/* Each operand is fine, their sum is not 2^64 ns: a usage error, no sleep. */
+	char line[512] = "sleep";
+	for (int i = 0; i < 19; i++)
+		strcat(line, " 1e9");
+	assert_int_equal(run(line), 1);
+	assert_string_equal(output, "sleep: total time interval too long (over 2^64 ns)\n");
+	assert_int_equal(sh.err, EINVAL);
+	assert_int_equal(slept, 61500000000ull);
+	assert_int_equal(run("sleep 1e9 1e9 1e9 1e9 1e9 1e9 1e9 1e9 1e9 1e9 1e9 1e9 1e9 1e9 1e9 1e9 1e9 1e9"), 0);
+	assert_int_equal(slept, 61500000000ull + 18000000000000000000ull);
 }
 
 static void test_device_verbs(void **state)
