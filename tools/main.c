@@ -10,6 +10,7 @@
  * 2 bad usage or bad input.
  */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +50,40 @@ static void help(void)
 	      "Exit status: 0 success, 1 a failed expectation or an isolation escape,\n"
 	      "2 bad usage or bad input.\n"
 	      "In the shell, 'help' lists the commands. User guide: docs/guide.md.\n", stdout);
+}
+
+/* `iommulab COMMAND --help`: that command's synopsis and options, on standard output. */
+static const char boot_help[] =
+	"usage: iommulab boot [PLATFORM] [--cmdline ARGS]\n"
+	"\n"
+	"Boot PLATFORM, print the kernel log and open a shell (history, Tab\n"
+	"completion); with standard input not a terminal, run its lines as\n"
+	"commands and exit with the last one's status.\n"
+	"\n"
+	"  PLATFORM            a .dts or .dtb file (default: the built-in iommulab-virt)\n"
+	"  --cmdline ARGS      the kernel command line, one quoted string\n";
+
+static const char run_help[] =
+	"usage: iommulab run [--platform PLATFORM] [--cmdline ARGS] [--echo] SCRIPT|-\n"
+	"\n"
+	"Boot, run a scenario or a plain script (- reads standard input), print\n"
+	"every command's output and every failed check. Exit status: 0 every\n"
+	"check passed, 1 a check failed or an isolation escape, 2 bad usage or\n"
+	"bad input. The format: docs/scenarios.md.\n"
+	"\n"
+	"  --platform PLATFORM a .dts or .dtb file (default: the built-in iommulab-virt)\n"
+	"  --cmdline ARGS      the kernel command line (replaces a '#! cmdline' header)\n"
+	"  --echo              print the comments and each command (\"$ CMD\") before its output\n";
+
+static bool is_help(const char *arg)
+{
+	return !strcmp(arg, "--help") || !strcmp(arg, "-h");
+}
+
+static int command_help(const char *text)
+{
+	fputs(text, stdout);
+	return 0;
 }
 
 /* A usage error: what was wrong, the synopsis, exit status 2. */
@@ -157,6 +192,8 @@ static int cmd_boot(int argc, char **argv)
 	int ret, missing = 0;
 
 	for (int i = 0; i < argc; i++) {
+		if (is_help(argv[i]))
+			return command_help(boot_help);
 		if ((v = option_value(argc, argv, &i, "--cmdline", &missing)))
 			cmdline = v;
 		else if (missing)
@@ -187,6 +224,8 @@ static int cmd_run(int argc, char **argv)
 	int missing = 0;
 
 	for (int i = 0; i < argc; i++) {
+		if (is_help(argv[i]))
+			return command_help(run_help);
 		if ((v = option_value(argc, argv, &i, "--platform", &missing)))
 			platform = v;
 		else if (!missing && (v = option_value(argc, argv, &i, "--cmdline", &missing)))

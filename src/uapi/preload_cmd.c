@@ -17,11 +17,31 @@
 
 LAB_API int lab_preload_main(int argc, char **argv);
 
+static const char synopsis[] =
+	"usage: iommulab preload [--platform PLATFORM] [--cmdline ARGS] [--setup SCRIPT] -- PROGRAM [ARGS...]\n";
+
 static int usage(void)
 {
-	fprintf(stderr, "usage: iommulab preload [--platform PLATFORM] [--cmdline ARGS] "
-			"[--setup SCRIPT] -- PROGRAM [ARGS...]\n");
+	fprintf(stderr, "%sTry 'iommulab preload --help' for more information.\n", synopsis);
 	return 2;
+}
+
+/* `iommulab preload --help`: on standard output, status 0, as every command's. */
+static int help(void)
+{
+	fputs(synopsis, stdout);
+	fputs("\n"
+	      "Run PROGRAM with libiommulab-preload.so, which boots the lab inside it:\n"
+	      "/dev/vfio and /sys are the lab's, everything else the host's. Exit\n"
+	      "status: PROGRAM's; before PROGRAM starts, 2 for bad usage, a platform\n"
+	      "that does not boot or a failing --setup line, 127 PROGRAM not found,\n"
+	      "126 PROGRAM cannot be run. Details: docs/uapi.md.\n"
+	      "\n"
+	      "  --platform PLATFORM a .dts or .dtb file (default: the built-in iommulab-virt)\n"
+	      "  --cmdline ARGS      the kernel command line, one quoted string\n"
+	      "  --setup SCRIPT      shell commands to run before PROGRAM starts\n"
+	      "  IOMMULAB_PRELOAD    environment: the shim's path, if not next to iommulab\n", stdout);
+	return 0;
 }
 
 static int find_shim(char *buf, size_t size)
@@ -78,6 +98,8 @@ int lab_preload_main(int argc, char **argv)
 			i++;
 			break;
 		}
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			return help();
 		if (i + 1 >= argc)
 			return usage();
 		if (!strcmp(argv[i], "--platform")) {
