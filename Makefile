@@ -1,6 +1,7 @@
 # Thin wrapper over meson: the README's commands.
 #   make demo    install build dependencies (as root), build, boot the built-in platform, run the tour
-#   make check   build and run every test, then again under ASan+UBSan
+#   make check   build and run every test, then again under ASan+UBSan (and
+#                -fsanitize=float-cast-overflow, which meson.build adds)
 #   make bench   build optimised and print the benchmark figures (with valgrind,
 #                installed as root, instructions per operation beside the times)
 
