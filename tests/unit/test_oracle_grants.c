@@ -9,6 +9,8 @@
  *   only, remapped writable: the device's write is an escape naming the
  *   missing write grant, its read stays ok.
  */
+#include <libfdt.h>
+
 #include "kernel_test.h"
 #include "kernel/base/device.h"
 #include "kernel/base/platform_device.h"
@@ -168,6 +170,49 @@ static void vfio_read_only_written_is_escape(void **state)
 	assert_int_equal(tu_lab_shutdown(), 0);
 }
 
+/*
+ * Firmware's 1:1 region (reserved-memory with `iommu-addresses` equal to
+ * its `reg`) is granted to the default domain that maps it: the device's
+ * DMA into it is ok.
+ */
+static void direct_region_is_granted(void **state)
+{
+	extern const char lab_platform_virt_start[], lab_platform_virt_end[];
+	size_t size = (size_t)(lab_platform_virt_end - lab_platform_virt_start) + 4096;
+	void *b = malloc(size);
+	fdt32_t reg[4] = { 0, cpu_to_fdt32(0x40100000), 0, cpu_to_fdt32(0x2000) };
+	fdt32_t addr[3], ph;
+
+	assert_non_null(b);
+	assert_int_equal(fdt_open_into(lab_platform_virt_start, b, (int)size), 0);
+	/* Offsets move as nodes are added: the phandle first, each offset looked up late. */
+	u32 dev_ph = fdt_get_phandle(b, fdt_path_offset(b, NODE));
+	int dma0, rm = fdt_add_subnode(b, 0, "reserved-memory");
+	assert_true(dev_ph && rm >= 0);
+	assert_int_equal(fdt_setprop_u32(b, rm, "#address-cells", 2), 0);
+	assert_int_equal(fdt_setprop_u32(b, rm, "#size-cells", 2), 0);
+	assert_int_equal(fdt_setprop(b, rm, "ranges", NULL, 0), 0);
+	int fb = fdt_add_subnode(b, rm, "framebuffer@40100000");
+	assert_true(fb >= 0);
+	assert_int_equal(fdt_setprop(b, fb, "reg", reg, sizeof(reg)), 0);
+	addr[0] = cpu_to_fdt32(dev_ph);
+	addr[1] = cpu_to_fdt32(0x40100000);
+	addr[2] = cpu_to_fdt32(0x2000);
+	assert_int_equal(fdt_setprop(b, fb, "iommu-addresses", addr, sizeof(addr)), 0);
+	assert_int_equal(fdt_setprop_u32(b, fb, "phandle", 0x801), 0);
+	ph = cpu_to_fdt32(0x801);
+	dma0 = fdt_path_offset(b, NODE);
+	assert_int_equal(fdt_setprop(b, dma0, "memory-region", &ph, sizeof(ph)), 0);
+	assert_int_equal(kt_boot_blob(b, fdt_totalsize(b), NULL), 0);
+	free(b);
+	assert_non_null(strstr(kt_cat("/sys/kernel/iommu_groups/0/reserved_regions"),
+			       "0x0000000040100000 0x0000000040101fff direct"));
+	assert_int_equal(dev_dma(0x40101000, HW_WRITE), 0);
+	assert_int_equal(oracle_last_verdict(), ORACLE_OK);
+	assert_int_equal(oracle_escapes(), 0);
+	kt_shutdown();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -175,6 +220,7 @@ int main(void)
 		cmocka_unit_test(free_frame_is_escape),
 		cmocka_unit_test(dma_api_read_only_written_is_escape),
 		cmocka_unit_test(vfio_read_only_written_is_escape),
+		cmocka_unit_test(direct_region_is_granted),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
