@@ -2,11 +2,13 @@
 /*
  * The DMA isolation oracle (see oracle.h for the verdicts).
  *
- * State, all rebuilt from the kernel's notifications:
+ * State, all rebuilt from the kernel's notifications (kernel/iommu/observer.h):
  * - frame owners: per RAM bank, one byte of owner kind and a u32 id per frame;
- * - domains: per domain id, a sorted array of disjoint extents
- *   (iova, pa, len, prot) mirroring what iommu_map/iommu_unmap did;
- * - groups: the current domain (id and type) of each group id;
+ * - grants: per grantee (a group, a VFIO container, a domain), what the
+ *   granting layers (DMA API, VFIO, firmware's direct regions) let it
+ *   reach, never what the page tables say;
+ * - groups: the current domain (id and type) and VFIO container of each
+ *   group id;
  * - devices: the group of each DT node.
  *
  * The oracle is part of the checker: it uses plain malloc, never the
@@ -31,24 +33,11 @@ struct obank {
 	u32 *id;
 };
 
-/* One mapped extent, a node of its domain's treap (keyed by iova). */
-struct extent {
-	u64 iova, pa, len;
-	int prot;
-	u32 prio;
-	struct extent *l, *r;
-};
-
-struct odomain {
-	u32 id;
-	unsigned type;
-	struct extent *root;
-};
-
 struct ogroup {
 	bool used;
 	u32 domain;
 	unsigned type;
+	u32 container;   /* the VFIO container it is in, 0: none */
 };
 
 struct odevice {
@@ -61,8 +50,9 @@ static struct {
 	struct machine *m;
 	struct obank *banks;
 	size_t nr_banks;
-	struct odomain *doms;
-	size_t nr_doms, cap_doms;
+	struct ograntee *grantees;
+	size_t nr_grantees, cap_grantees;
+	u32 seed;
 	struct ogroup *groups;
 	size_t nr_groups;
 	struct odevice *devs;
@@ -165,114 +155,75 @@ const char *oracle_frame_owner(u64 pa, char *buf, size_t size)
 	return buf;
 }
 
-/* ---- domains ------------------------------------------------------------ */
-
-static void ext_free_all(struct extent *t);
-
-static struct odomain *dom_find(u32 id)
-{
-	for (size_t i = 0; i < O.nr_doms; i++)
-		if (O.doms[i].id == id)
-			return &O.doms[i];
-	return NULL;
-}
-
-static struct odomain *dom_get(u32 id)
-{
-	struct odomain *d = dom_find(id);
-
-	if (d)
-		return d;
-	if (O.nr_doms == O.cap_doms) {
-		size_t cap = O.cap_doms ? O.cap_doms * 2 : 16;
-		struct odomain *n = realloc(O.doms, cap * sizeof(*n));
-		if (!n)
-			return NULL;
-		O.doms = n;
-		O.cap_doms = cap;
-	}
-	d = &O.doms[O.nr_doms++];
-	memset(d, 0, sizeof(*d));
-	d->id = id;
-	return d;
-}
-
-static void obs_domain_alloc(void *opaque, u32 id, unsigned type)
-{
-	(void)opaque;
-	struct odomain *d = dom_get(id);
-	if (d)
-		d->type = type;
-}
-
-static void obs_domain_free(void *opaque, u32 id)
-{
-	(void)opaque;
-	struct odomain *d = dom_find(id);
-	if (!d)
-		return;
-	ext_free_all(d->root);
-	*d = O.doms[--O.nr_doms];
-}
+/* ---- treaps ------------------------------------------------------------ */
 
 /*
- * Extents live in a treap (random priorities, split/merge), so that maps,
- * unmaps and lookups stay O(log n) with 65,535 VFIO mappings in any order.
+ * Grants live in treaps (random priorities, split/merge), so that grants,
+ * revokes and lookups stay O(log n) with 65,535 VFIO mappings in any
+ * order. A node is the first member of its record; priorities come from a
+ * generator reset at every attach, so labs in one process build the same
+ * trees.
  */
-static u32 ext_rand(void)
-{
-	static u32 x = 2463534242u;
+struct tnode {
+	u64 key;
+	u32 prio;
+	struct tnode *l, *r;
+};
 
-	x ^= x << 13;
-	x ^= x >> 17;
-	x ^= x << 5;
-	return x;
+static u32 t_rand(void)
+{
+	if (!O.seed)
+		O.seed = 2463534242u;
+	O.seed ^= O.seed << 13;
+	O.seed ^= O.seed >> 17;
+	O.seed ^= O.seed << 5;
+	return O.seed;
 }
 
-static void ext_free_all(struct extent *t)
+static void t_free(struct tnode *t)
 {
 	while (t) {
-		struct extent *r = t->r;
-		ext_free_all(t->l);
+		struct tnode *r = t->r;
+		t_free(t->l);
 		free(t);
 		t = r;
 	}
 }
 
 /* Splits @t into keys < @key (*a) and keys >= @key (*b). */
-static void ext_split(struct extent *t, u64 key, struct extent **a, struct extent **b)
+static void t_split(struct tnode *t, u64 key, struct tnode **a, struct tnode **b)
 {
 	if (!t) {
 		*a = *b = NULL;
-	} else if (t->iova < key) {
-		ext_split(t->r, key, &t->r, b);
+	} else if (t->key < key) {
+		t_split(t->r, key, &t->r, b);
 		*a = t;
 	} else {
-		ext_split(t->l, key, a, &t->l);
+		t_split(t->l, key, a, &t->l);
 		*b = t;
 	}
 }
 
-/* Every key of @a is below every key of @b. */
-static struct extent *ext_merge(struct extent *a, struct extent *b)
+/* Every key of @a is below or equal to every key of @b. */
+static struct tnode *t_merge(struct tnode *a, struct tnode *b)
 {
 	if (!a || !b)
 		return a ? a : b;
 	if (a->prio > b->prio) {
-		a->r = ext_merge(a->r, b);
+		a->r = t_merge(a->r, b);
 		return a;
 	}
-	b->l = ext_merge(a, b->l);
+	b->l = t_merge(a, b->l);
 	return b;
 }
 
-/* The extent with the greatest start below or at @iova, or NULL. */
-static struct extent *ext_floor(struct extent *t, u64 iova)
+/* The node with the greatest key below or at @key, or NULL. */
+static struct tnode *t_floor(struct tnode *t, u64 key)
 {
-	struct extent *best = NULL;
+	struct tnode *best = NULL;
 
 	while (t) {
-		if (t->iova <= iova) {
+		if (t->key <= key) {
 			best = t;
 			t = t->r;
 		} else {
@@ -282,117 +233,274 @@ static struct extent *ext_floor(struct extent *t, u64 iova)
 	return best;
 }
 
-static struct extent *ext_new(u64 iova, u64 pa, u64 len, int prot)
+static void t_insert(struct tnode **root, struct tnode *n)
 {
-	struct extent *e = calloc(1, sizeof(*e));
+	struct tnode *a, *b;
 
-	if (e)
-		*e = (struct extent){ iova, pa, len, prot, ext_rand(), NULL, NULL };
-	return e;
+	n->prio = t_rand();
+	n->l = n->r = NULL;
+	t_split(*root, n->key, &a, &b);
+	*root = t_merge(t_merge(a, n), b);
 }
 
-static void ext_insert(struct odomain *d, struct extent *e)
+/* Takes every node keyed @key out of @root, as a treap of its own. */
+static struct tnode *t_take(struct tnode **root, u64 key)
 {
-	struct extent *a, *b;
+	struct tnode *a, *m, *b = NULL;
 
-	ext_split(d->root, e->iova, &a, &b);
-	d->root = ext_merge(ext_merge(a, e), b);
+	t_split(*root, key, &a, &m);
+	if (key != UINT64_MAX)
+		t_split(m, key + 1, &m, &b);
+	*root = t_merge(a, b);
+	return m;
 }
 
-static void ext_max_end(struct extent *t, struct extent **max)
+/* ---- grants ------------------------------------------------------------- */
+
+/* One grant as the granting layer made it (key: its handle). */
+struct grant {
+	struct tnode n;
+	u64 pa, len;
+	int prot;
+};
+
+/*
+ * What a grantee's grants cover: disjoint page ranges (key: the first
+ * byte), each with how many grants let the device read and write it, so
+ * that overlapping grants (two buffers in one page) end one at a time.
+ */
+struct cover {
+	struct tnode n;
+	u64 len;
+	u32 nr[2];   /* [0] read, [1] write */
+};
+
+struct ograntee {
+	struct kobs_grantee who;
+	struct tnode *grants, *cover;
+};
+
+static struct ograntee *grantee_find(struct kobs_grantee who)
+{
+	for (size_t i = 0; i < O.nr_grantees; i++)
+		if (O.grantees[i].who.kind == who.kind && O.grantees[i].who.id == who.id)
+			return &O.grantees[i];
+	return NULL;
+}
+
+static struct ograntee *grantee_get(struct kobs_grantee who)
+{
+	struct ograntee *g = grantee_find(who);
+
+	if (g)
+		return g;
+	if (O.nr_grantees == O.cap_grantees) {
+		size_t cap = O.cap_grantees ? O.cap_grantees * 2 : 16;
+		struct ograntee *n = realloc(O.grantees, cap * sizeof(*n));
+		if (!n)
+			return NULL;
+		O.grantees = n;
+		O.cap_grantees = cap;
+	}
+	g = &O.grantees[O.nr_grantees++];
+	*g = (struct ograntee){ .who = who };
+	return g;
+}
+
+static void grantee_drop(struct kobs_grantee who)
+{
+	struct ograntee *g = grantee_find(who);
+
+	if (!g)
+		return;
+	t_free(g->grants);
+	t_free(g->cover);
+	*g = O.grantees[--O.nr_grantees];
+}
+
+static struct cover *cover_new(u64 start, u64 len, const u32 nr[2])
+{
+	struct cover *c = calloc(1, sizeof(*c));
+
+	if (c) {
+		c->n.key = start;
+		c->len = len;
+		c->nr[0] = nr[0];
+		c->nr[1] = nr[1];
+	}
+	return c;
+}
+
+/* Makes @at a boundary: no range runs across it. */
+static void cover_cut(struct tnode **root, u64 at)
+{
+	struct cover *c = (struct cover *)t_floor(*root, at);
+
+	if (!c || c->n.key == at || c->n.key + c->len <= at)
+		return;
+	struct cover *tail = cover_new(at, c->n.key + c->len - at, c->nr);
+	if (!tail)
+		return;
+	c->len = at - c->n.key;
+	t_insert(root, &tail->n);
+}
+
+struct cover_walk {
+	u64 at;              /* the next byte not yet walked */
+	int delta;           /* +1 grant, -1 revoke */
+	u32 add[2];          /* per direction: 1 if the grant covers it */
+	struct tnode *out;   /* the walked ranges, rebuilt in order */
+};
+
+static void walk_append(struct cover_walk *w, struct cover *c)
+{
+	for (int i = 0; i < 2; i++) {
+		if (w->delta > 0)
+			c->nr[i] += w->add[i];
+		else
+			c->nr[i] -= MIN(c->nr[i], w->add[i]);
+	}
+	if (!c->nr[0] && !c->nr[1]) {
+		free(c);
+		return;
+	}
+	c->n.prio = t_rand();
+	c->n.l = c->n.r = NULL;
+	w->out = t_merge(w->out, &c->n);
+}
+
+/* Before each range, a new one for the gap (a grant only), then the range itself. */
+static void walk_gap(struct cover_walk *w, u64 to)
+{
+	static const u32 none[2];
+	struct cover *gap;
+
+	if (w->delta > 0 && to > w->at && (gap = cover_new(w->at, to - w->at, none)))
+		walk_append(w, gap);
+}
+
+static void cover_walk(struct cover_walk *w, struct tnode *t)
+{
+	if (!t)
+		return;
+	struct tnode *l = t->l, *r = t->r;
+	struct cover *c = (struct cover *)t;
+
+	cover_walk(w, l);
+	walk_gap(w, c->n.key);
+	w->at = c->n.key + c->len;
+	walk_append(w, c);
+	cover_walk(w, r);
+}
+
+/* Adds (@delta +1) or takes away (-1) one grant of [start, end) as @prot. */
+static void cover_add(struct tnode **root, u64 start, u64 end, int prot, int delta)
+{
+	struct cover_walk w = { .at = start, .delta = delta,
+				.add = { !!(prot & IOMMU_READ), !!(prot & IOMMU_WRITE) } };
+	struct tnode *a, *m, *b;
+
+	cover_cut(root, start);
+	cover_cut(root, end);
+	t_split(*root, start, &a, &m);
+	t_split(m, end, &m, &b);
+	cover_walk(&w, m);
+	walk_gap(&w, end);
+	*root = t_merge(t_merge(a, w.out), b);
+}
+
+static bool cover_allows(const struct ograntee *g, u64 pa, int dir)
+{
+	const struct cover *c = g ? (const struct cover *)t_floor(g->cover, pa) : NULL;
+
+	return c && pa - c->n.key < c->len && c->nr[dir];
+}
+
+static void obs_grant(void *opaque, struct kobs_grantee who, u64 handle, u64 pa, u64 len,
+		      int prot)
+{
+	u64 start = ALIGN_DOWN(pa, PAGE_SIZE), end = ALIGN_UP(pa + len, PAGE_SIZE);
+	struct ograntee *g;
+	struct grant *gr;
+
+	(void)opaque;
+	prot &= IOMMU_READ | IOMMU_WRITE;
+	if (!len || !prot || end <= start || !(g = grantee_get(who)))
+		return;
+	gr = calloc(1, sizeof(*gr));
+	if (!gr)
+		return;
+	*gr = (struct grant){ .n.key = handle, .pa = start, .len = end - start, .prot = prot };
+	t_insert(&g->grants, &gr->n);
+	cover_add(&g->cover, start, end, prot, +1);
+}
+
+static void revoke_all(struct ograntee *g, struct tnode *t)
 {
 	while (t) {
-		*max = t;
-		t = t->r;
+		struct tnode *r = t->r;
+		struct grant *gr = (struct grant *)t;
+		revoke_all(g, t->l);
+		cover_add(&g->cover, gr->pa, gr->pa + gr->len, gr->prot, -1);
+		free(gr);
+		t = r;
 	}
 }
 
-static void dom_unmap(struct odomain *d, u64 iova, u64 len)
+static void obs_revoke(void *opaque, struct kobs_grantee who, u64 handle)
 {
-	u64 end = iova + len;
-	struct extent *left = ext_floor(d->root, iova), *a, *m, *b, *last = NULL;
+	struct ograntee *g = grantee_find(who);
 
-	if (!len)
-		return;
-	/* An extent starting below @iova keeps its head; its tail may survive too. */
-	if (left && left->iova < iova && left->iova + left->len > iova) {
-		u64 l_end = left->iova + left->len;
-		left->len = iova - left->iova;
-		if (l_end > end) {
-			struct extent *tail = ext_new(end, left->pa + (end - left->iova), l_end - end,
-						      left->prot);
-			if (tail)
-				ext_insert(d, tail);
-			return;
-		}
-	}
-	ext_split(d->root, iova, &a, &m);
-	ext_split(m, end, &m, &b);
-	/* The last extent starting inside the range may run past its end. */
-	ext_max_end(m, &last);
-	if (last && last->iova + last->len > end) {
-		struct extent *tail = ext_new(end, last->pa + (end - last->iova),
-					      last->iova + last->len - end, last->prot);
-		if (tail)
-			b = ext_merge(tail, b);
-	}
-	ext_free_all(m);
-	d->root = ext_merge(a, b);
+	(void)opaque;
+	if (g)
+		revoke_all(g, t_take(&g->grants, handle));
 }
 
-static void obs_domain_map(void *opaque, u32 id, u64 iova, u64 pa, u64 len, int prot)
+static void obs_domain_free(void *opaque, u32 id)
 {
 	(void)opaque;
-	struct odomain *d = dom_get(id);
-	if (!d || !len)
-		return;
-	/* A remap replaces (the core never does it); skip the work when empty. */
-	struct extent *over = ext_floor(d->root, iova + len - 1);
-	if (over && over->iova + over->len > iova)
-		dom_unmap(d, iova, len);
-	/* Coalesce with the previous extent when contiguous in both spaces. */
-	struct extent *p = iova ? ext_floor(d->root, iova - 1) : NULL;
-	if (p && p->iova + p->len == iova && p->pa + p->len == pa && p->prot == prot) {
-		p->len += len;   /* the range was just emptied: nothing to overlap */
-		return;
-	}
-	struct extent *e = ext_new(iova, pa, len, prot);
-	if (e)
-		ext_insert(d, e);
-}
-
-static void obs_domain_unmap(void *opaque, u32 id, u64 iova, u64 len)
-{
-	(void)opaque;
-	struct odomain *d = dom_find(id);
-	if (d)
-		dom_unmap(d, iova, len);
-}
-
-static const struct extent *dom_lookup(const struct odomain *d, u64 iova)
-{
-	struct extent *e = ext_floor(d->root, iova);
-
-	return e && iova - e->iova < e->len ? e : NULL;
+	grantee_drop(KOBS_DOMAIN(id));
 }
 
 /* ---- groups and devices ------------------------------------------------- */
 
-static void obs_group_domain(void *opaque, int group, u32 domain, unsigned type)
+static struct ogroup *group_get(int group)
 {
-	(void)opaque;
 	if (group < 0)
-		return;
+		return NULL;
 	if ((size_t)group >= O.nr_groups) {
 		size_t n = (size_t)group + 16;
 		struct ogroup *g = realloc(O.groups, n * sizeof(*g));
 		if (!g)
-			return;
+			return NULL;
 		memset(g + O.nr_groups, 0, (n - O.nr_groups) * sizeof(*g));
 		O.groups = g;
 		O.nr_groups = n;
 	}
-	O.groups[group] = (struct ogroup){ domain != 0, domain, type };
+	return &O.groups[group];
+}
+
+static void obs_group_domain(void *opaque, int group, u32 domain, unsigned type)
+{
+	struct ogroup *g = group_get(group);
+
+	(void)opaque;
+	if (!g)
+		return;
+	g->used = domain != 0;
+	g->domain = domain;
+	g->type = type;
+}
+
+static void obs_container_group(void *opaque, u32 container, int group, bool member)
+{
+	struct ogroup *g = group_get(group);
+
+	(void)opaque;
+	if (g && member)
+		g->container = container;
+	else if (g && g->container == container)
+		g->container = 0;
 }
 
 static struct odevice *dev_find(int node)
@@ -463,12 +571,12 @@ enum oracle_verdict oracle_worst_verdict(void)
 
 static const struct iommu_observer oracle_kernel_tap = {
 	.frames = obs_frames,
-	.domain_alloc = obs_domain_alloc,
 	.domain_free = obs_domain_free,
-	.domain_map = obs_domain_map,
-	.domain_unmap = obs_domain_unmap,
 	.group_domain = obs_group_domain,
 	.device_group = obs_device_group,
+	.grant = obs_grant,
+	.revoke = obs_revoke,
+	.container_group = obs_container_group,
 };
 
 static const char *master_name(const struct hw_dma_event *ev, const struct odevice *d)
@@ -476,6 +584,18 @@ static const char *master_name(const struct hw_dma_event *ev, const struct odevi
 	if (d && d->name[0])
 		return d->name;
 	return ev->master && ev->master->name ? ev->master->name : "?";
+}
+
+/*
+ * Did a granting layer let @g (group @gid) reach @pa for @dir (0 read,
+ * 1 write) at this moment: the DMA API (a grant to the group), VFIO (to
+ * the container the group is in) or its domain (direct regions)?
+ */
+static bool granted(const struct ogroup *g, int gid, u64 pa, int dir)
+{
+	return cover_allows(grantee_find(KOBS_GROUP(gid)), pa, dir) ||
+	       (g->container && cover_allows(grantee_find(KOBS_CONTAINER(g->container)), pa, dir)) ||
+	       cover_allows(grantee_find(KOBS_DOMAIN(g->domain)), pa, dir);
 }
 
 static void judge_translated(const struct hw_dma_event *ev, const struct odevice *dev)
@@ -496,16 +616,15 @@ static void judge_translated(const struct hw_dma_event *ev, const struct odevice
 		     " with no domain (device in no group)", who, verb, ev->xl.pa, owner, ev->addr);
 		return;
 	}
-	const struct odomain *d = dom_find(g->domain);
-	const struct extent *e = d ? dom_lookup(d, ev->addr) : NULL;
-	int need = ev->acc == HW_WRITE ? IOMMU_WRITE : IOMMU_READ;
-	bool mapped = e && e->pa + (ev->addr - e->iova) == ev->xl.pa;
-	if (mapped && (e->prot & need)) {
+	int dir = ev->acc == HW_WRITE;
+	if (granted(g, dev->group, ev->xl.pa, dir)) {
 		O.c.ok++;
 		set_verdict(ORACLE_OK);
 		return;
 	}
-	const char *why = !e ? "unmapped" : !mapped ? "mapped elsewhere" : "not permitted";
+	char why[64];
+	snprintf(why, sizeof(why), "not granted to group %d for %s", dev->group,
+		 dir ? "write" : "read");
 	oracle_frame_owner(ev->xl.pa, owner, sizeof(owner));
 	if (ev->xl.from_tlb && (g->type & __IOMMU_DOMAIN_DMA_FQ)) {
 		O.c.lazy++;
@@ -604,9 +723,11 @@ static void oracle_free_state(void)
 		free(O.banks[i].id);
 	}
 	free(O.banks);
-	for (size_t i = 0; i < O.nr_doms; i++)
-		ext_free_all(O.doms[i].root);
-	free(O.doms);
+	for (size_t i = 0; i < O.nr_grantees; i++) {
+		t_free(O.grantees[i].grants);
+		t_free(O.grantees[i].cover);
+	}
+	free(O.grantees);
 	free(O.groups);
 	free(O.devs);
 	free(O.log);

@@ -1,13 +1,20 @@
 /*
  * The DMA isolation oracle. It tags every emulated RAM frame with its owner
- * (free, kernel, page table, a VFIO container), shadows every IOMMU
- * domain's mappings as the kernel made them, knows each device's group and
- * each group's current domain, and judges every DMA the machine completes:
+ * (free, kernel, page table, a VFIO container), learns what each device may
+ * reach from the layers that GRANT access (kernel/iommu/observer.h: the DMA
+ * API grants a buffer to the device's group in its direction until it is
+ * unmapped; VFIO type1 a container's pinned pages, with MAP_DMA's
+ * protection, to the groups attached to the container at the moment; the
+ * IOMMU core firmware's direct regions to the domain, the kind MSI
+ * doorbells will use), knows each device's group and each group's current
+ * domain, and judges every DMA the machine completes. It never reads the
+ * page tables nor what iommu_map did: those are what it checks.
  *
- * - translated, and the domain maps that IOVA to that frame with that
- *   permission: fine;
- * - translated but the kernel never mapped it there (or unmapped it, or
- *   the device's group is blocked or unknown): an ESCAPE;
+ * - translated into a frame granted to the device's group for that
+ *   direction: ok;
+ * - translated anywhere else (a page table, a free frame, a read-only
+ *   buffer written, another group's memory), whatever the page tables
+ *   say, or the device's group is unknown: an ESCAPE;
  * - the same, served from a cached IOTLB entry: a stale-IOTLB ESCAPE
  *   (except in a DMA-FQ domain, where Linux accepts the lazy-flush window:
  *   counted as "lazy");
@@ -17,13 +24,14 @@
  *   ESCAPE ("bypassing the IOMMU while group 2 is in domain 5 (DMA)");
  * - faults: counted.
  *
- * Escapes are logged ("oracle: ESCAPE: a000000.dma wrote 0x40123000 (owner:
- * kernel) via iova 0x1000 in domain 3 (unmapped)") into the oracle's own
- * log and into dmesg at error level.
+ * Escapes are logged with the frame's owner and the grant that was missing
+ * ("oracle: ESCAPE: a000000.dma wrote 0x40123000 (owner: page-table) via
+ * iova 0x10000000 in domain 1 (not granted to group 0 for write)") into the
+ * oracle's own log and into dmesg at error level.
  *
  * The oracle is fed by hw (hw_set_dma_observer) and by the kernel through
  * kernel/iommu/observer.h. Attach it before kernel_boot and it stays on for
- * the whole boot.
+ * the whole boot; every attach starts from nothing.
  */
 #ifndef LAB_CHECK_ORACLE_H
 #define LAB_CHECK_ORACLE_H
@@ -39,7 +47,7 @@ void oracle_detach(void);
 
 struct oracle_counts {
 	u64 checked;      /* DMA pages judged */
-	u64 ok;           /* translated as the kernel mapped them */
+	u64 ok;           /* translated into memory granted to the device's group */
 	u64 escapes;      /* all escapes, stale ones included */
 	u64 stale;        /* escapes through a stale IOTLB entry */
 	u64 lazy;         /* stale hits inside a DMA-FQ domain's flush window */

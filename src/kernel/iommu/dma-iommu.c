@@ -21,6 +21,7 @@
 #include "kernel/base/printk.h"
 #include "kernel/iommu/iommu-priv.h"
 #include "kernel/iommu/iova.h"
+#include "kernel/iommu/observer.h"
 #include "kernel/kernel.h"
 
 #define IOVA_FQ_SIZE 256
@@ -210,6 +211,9 @@ u64 iommu_dma_map(struct device *dev, struct iommu_domain *domain, u64 phys, siz
 		free_iova_fast(iovad, pfn, pages);
 		return ~0ull;
 	}
+	/* The isolation oracle: the group may reach these pages, this way, until unmapped. */
+	if (dev->iommu_group)
+		kobserve_grant(KOBS_GROUP(dev->iommu_group->id), iova, phys - off, len, prot);
 	return iova + off;
 }
 
@@ -218,7 +222,6 @@ void iommu_dma_unmap(struct device *dev, struct iommu_domain *domain, u64 addr, 
 	struct iommu_dma_cookie *c = domain->iova_cookie;
 	struct iommu_iotlb_gather gather;
 
-	(void)dev;
 	if (!c || !c->inited)
 		return;
 	struct iova_domain *iovad = &c->iovad;
@@ -227,6 +230,8 @@ void iommu_dma_unmap(struct device *dev, struct iommu_domain *domain, u64 addr, 
 	size_t len = iova_align(iovad, size + off);
 	unsigned long pfn = iova_pfn(iovad, iova), pages = len >> iova_shift(iovad);
 
+	if (dev && dev->iommu_group)
+		kobserve_revoke(KOBS_GROUP(dev->iommu_group->id), iova);
 	iommu_iotlb_gather_init(&gather);
 	gather.queued = domain->type == IOMMU_DOMAIN_DMA_FQ && c->fq;
 	size_t done = iommu_unmap_fast(domain, iova, len, &gather);

@@ -361,10 +361,8 @@ void iommu_device_unregister(struct iommu_device *iommu)
 
 void iommu_domain_assign_id(struct iommu_domain *domain)
 {
-	if (!domain->id) {
+	if (!domain->id)
 		domain->id = next_domain_id++;
-		kobserve_domain_alloc(domain->id, domain->type);
-	}
 }
 
 static const struct iommu_ops *dev_iommu_ops(struct device *dev)
@@ -932,8 +930,6 @@ static size_t __iommu_unmap(struct iommu_domain *domain, u64 iova, size_t size,
 			break;
 		unmapped += done;
 	}
-	if (unmapped)
-		kobserve_domain_unmap(domain->id, iova, unmapped);
 	return unmapped;
 }
 
@@ -976,14 +972,10 @@ int iommu_map(struct iommu_domain *domain, u64 iova, u64 paddr, size_t size, int
 	if (!ret && domain->ops->iotlb_sync_map)
 		ret = domain->ops->iotlb_sync_map(domain, iova, size);
 	if (ret) {
-		if (mapped) {
-			/* Tell the oracle first so the unmap below balances. */
-			kobserve_domain_map(domain->id, iova, paddr, mapped, prot);
+		if (mapped)
 			iommu_unmap(domain, iova, mapped);
-		}
 		return ret;
 	}
-	kobserve_domain_map(domain->id, iova, paddr, size, prot);
 	return 0;
 }
 

@@ -32,24 +32,9 @@ void kobserve_page_free(u64 pa, unsigned order)
 	FORWARD(frames, pa, PAGE_SIZE << order, KOBS_FREE, 0);
 }
 
-void kobserve_domain_alloc(u32 domain, unsigned type)
-{
-	FORWARD(domain_alloc, domain, type);
-}
-
 void kobserve_domain_free(u32 domain)
 {
 	FORWARD(domain_free, domain);
-}
-
-void kobserve_domain_map(u32 domain, u64 iova, u64 pa, u64 len, int prot)
-{
-	FORWARD(domain_map, domain, iova, pa, len, prot);
-}
-
-void kobserve_domain_unmap(u32 domain, u64 iova, u64 len)
-{
-	FORWARD(domain_unmap, domain, iova, len);
 }
 
 void kobserve_group_domain(int group, u32 domain, unsigned type)
@@ -60,4 +45,19 @@ void kobserve_group_domain(int group, u32 domain, unsigned type)
 void kobserve_device_group(int fdt_node, const char *name, int group)
 {
 	FORWARD(device_group, fdt_node, name, group);
+}
+
+void kobserve_grant(struct kobs_grantee who, u64 handle, u64 pa, u64 len, int prot)
+{
+	FORWARD(grant, who, handle, pa, len, prot);
+}
+
+void kobserve_revoke(struct kobs_grantee who, u64 handle)
+{
+	FORWARD(revoke, who, handle);
+}
+
+void kobserve_container_group(u32 container, int group, bool member)
+{
+	FORWARD(container_group, container, group, member);
 }

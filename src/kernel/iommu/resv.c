@@ -15,6 +15,7 @@
 #include "kernel/base/kalloc.h"
 #include "kernel/base/printk.h"
 #include "kernel/iommu/iommu-priv.h"
+#include "kernel/iommu/observer.h"
 #include "kernel/kernel.h"
 
 struct iommu_resv_region *iommu_alloc_resv_region(u64 start, u64 length, int prot,
@@ -222,6 +223,7 @@ int iommu_create_device_direct_mappings(struct iommu_domain *domain, struct devi
 				ret = iommu_map(domain, run, run, a - run, r->prot);
 				if (ret)
 					goto out;
+				kobserve_grant(KOBS_DOMAIN(domain->id), run, run, a - run, r->prot);
 			}
 			run = a + pg;
 		}

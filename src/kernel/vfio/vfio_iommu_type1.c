@@ -467,6 +467,7 @@ static int map_dma_domain(struct vfio_dma *dma, struct iommu_domain *domain)
 static void remove_dma(struct vfio_iommu *iommu, struct vfio_dma *dma)
 {
 	struct vfio_domain *d;
+	kobserve_revoke(KOBS_CONTAINER(iommu->container_id), dma->iova);
 	list_for_each_entry(d, &iommu->domains, next)
 		iommu_unmap(d->domain, dma->iova, dma->size);
 	iommu->root = tree_remove(iommu->root, dma->iova);
@@ -569,6 +570,9 @@ static int do_map(struct vfio_iommu *iommu, const struct vfio_iommu_type1_dma_ma
 		kfree(dma);
 		return ret;
 	}
+	for (size_t i = 0; i < dma->nr_runs; i++)   /* the oracle: see observer.h */
+		kobserve_grant(KOBS_CONTAINER(iommu->container_id), iova, dma->runs[i].pa,
+			       PAGE_SIZE << dma->runs[i].order, prot);
 	iommu->root = tree_insert(iommu->root, dma);
 	iommu->dma_avail--;
 	return 0;
@@ -1019,6 +1023,7 @@ static int type1_attach_group(void *data, struct iommu_group *grp)
 	list_add_tail(&d->next, &iommu->domains);
 	g->domain = d;
 commit:
+	kobserve_container_group(iommu->container_id, iommu_group_id(grp), true);
 	list_add_tail(&g->next, &iommu->groups);
 	kfree(iommu->iovas);
 	iommu->iovas = iovas;
@@ -1042,6 +1047,7 @@ static void type1_detach_group(void *data, struct iommu_group *grp)
 	struct vfio_iommu_group *g = find_group(iommu, grp);
 	if (!g)
 		return;
+	kobserve_container_group(iommu->container_id, iommu_group_id(grp), false);
 	struct vfio_domain *d = g->domain;
 	/* The last domain going: every mapping goes first (Linux). */
 	if (d->groups == 1 && list_count(&iommu->domains) == 1)
