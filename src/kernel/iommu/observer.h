@@ -17,6 +17,7 @@
 #ifndef LAB_KERNEL_IOMMU_OBSERVER_H
 #define LAB_KERNEL_IOMMU_OBSERVER_H
 
+#include "common/master_id.h"
 #include "common/types.h"
 
 enum kobs_owner {
@@ -34,8 +35,9 @@ struct iommu_observer {
 	void (*domain_unmap)(void *opaque, u32 domain, u64 iova, u64 len);
 	/* The group's current domain changed (domain 0: none). */
 	void (*group_domain)(void *opaque, int group, u32 domain, unsigned type);
-	/* A device (by DT node) joined @group, or left it (group -1). */
-	void (*device_group)(void *opaque, int fdt_node, const char *name, int group);
+	/* A device (by its bus master identity) joined @group, or left it (group -1). */
+	void (*device_group)(void *opaque, const struct master_id *id, const char *name,
+			     int group);
 };
 
 void iommu_set_observer(const struct iommu_observer *obs, void *opaque);
@@ -48,6 +50,6 @@ void kobserve_domain_free(u32 domain);
 void kobserve_domain_map(u32 domain, u64 iova, u64 pa, u64 len, int prot);
 void kobserve_domain_unmap(u32 domain, u64 iova, u64 len);
 void kobserve_group_domain(int group, u32 domain, unsigned type);
-void kobserve_device_group(int fdt_node, const char *name, int group);
+void kobserve_device_group(struct master_id id, const char *name, int group);
 
 #endif
