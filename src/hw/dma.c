@@ -177,9 +177,9 @@ static int translate(struct machine *m, struct hw_dma_master *d, unsigned stream
 	u64 len = MIN(left, PAGE_SIZE - (addr & (PAGE_SIZE - 1)));
 	struct hw_xlate xl = { .kind = HW_XLATE_DIRECT, .pa = addr, .len = len };
 
-	memset(&s->xl, 0, sizeof(s->xl));
-	s->sid = 0;
 	if (route(d, stream, addr, acc, rc)) {
+		memset(&s->xl, 0, sizeof(s->xl));
+		s->sid = 0;
 		fault_seg(s, addr, len);
 		return -EFAULT;
 	}
