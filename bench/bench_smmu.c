@@ -250,6 +250,14 @@ static void bench_walk(struct machine *m, struct hw_iommu *io)
 	bench_line("phase_tlbiva", NULL, "  baseline: TLBIVA alone         %7.2f ns/op", bm);
 }
 
+/* The IOMMU the master's fabric sends its first stream to (NULL: none). */
+static struct hw_iommu *master_iommu(struct hw_dma_master *d)
+{
+	struct hw_route r;
+
+	return d && !hw_master_route(d, 0, 0, HW_READ, &r) ? r.iommu : NULL;
+}
+
 static inline __attribute__((always_inline)) void dma_loop(struct machine *m,
 							   struct hw_dma_master *d, char *buf,
 							   size_t len, unsigned long n)
@@ -257,7 +265,7 @@ static inline __attribute__((always_inline)) void dma_loop(struct machine *m,
 	size_t span = (size_t)NPAGES * 4096;
 
 	for (unsigned long i = 0; i < n; i++)
-		hw_dma(m, d, SID, IOVA + (i * len) % span, buf, len, HW_READ);
+		hw_dma(m, d, IOVA + (i * len) % span, buf, len, HW_READ);
 }
 
 static inline __attribute__((always_inline)) void memcpy_loop(char *buf, const char *src,
@@ -304,7 +312,7 @@ static void bench_dma(struct machine *m, struct hw_dma_master *d, size_t len)
 	if (!buf || !src)
 		exit(2);
 	memset(src, 1, span);
-	warm_tlb(d->iommu);
+	warm_tlb(master_iommu(d));
 	for (int r = 0; r < runs; r++) {
 		double t0 = bench_now_ns();
 		if (small)
@@ -367,7 +375,7 @@ int main(int argc, char **argv)
 	}
 	free(fdt);
 	struct hw_dma_master *d = hw_master_by_name(m, "/dma@a000000");
-	if (!d || !d->iommu) {
+	if (!d || !master_iommu(d)) {
 		fprintf(stderr, "bench_smmu: no master behind the SMMU\n");
 		return 2;
 	}
@@ -375,8 +383,8 @@ int main(int argc, char **argv)
 	if (!callgrind)
 		printf("SMMUv2 model, AArch64 4K granule, 48-bit, %u pages mapped, median of %d runs\n",
 		       NPAGES, RUNS);
-	bench_hit(d->iommu);
-	bench_walk(m, d->iommu);
+	bench_hit(master_iommu(d));
+	bench_walk(m, master_iommu(d));
 	bench_dma(m, d, 4096);
 	bench_dma(m, d, 65536);
 	machine_destroy(m);

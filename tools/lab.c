@@ -18,6 +18,7 @@ void lab_vfio_reset(void);
 #include "check/oracle.h"
 #include "common/dt.h"
 #include "hw/machine.h"
+#include "kernel/base/platform_device.h"
 #include "kernel/base/printk.h"
 #include "kernel/base/sysfs.h"
 #include "kernel/drivers/drivers.h"
@@ -169,36 +170,42 @@ static int k_dmatest(const char *dev, size_t len, char *msg, size_t msglen)
 }
 
 /*
- * The bus master of device @dev: its sysfs of_node link names the DT node
- * ("/sys/firmware/devicetree/base/soc/dma@0" is "/soc/dma@0").
+ * The bus master of device @dev: the kernel device of that name gives its
+ * master identity (dev_master_id: the DT node of a platform device, later
+ * segment and requester ID of a PCI function), which names the machine's
+ * master (hw_master_by_id).
  */
 static struct hw_dma_master *master_of(const char *dev, char *msg, size_t msglen, int *err)
 {
-	static const char *const buses[] = { "platform", "pci", "amba" };
-	static const char base[] = "/sys/firmware/devicetree/base";
-	char path[512], node[512];
+	static const struct { const char *name; struct bus_type *bus; } buses[] = {
+		{ "platform", &platform_bus_type }, { "amba", &amba_bustype },
+	};
+	char path[512], name[256];
+	struct device *kdev = NULL;
 	struct sysfs_stat st;
 	bool found = false;
 
 	*err = -ENODEV;
 	for (size_t i = 0; i < ARRAY_SIZE(buses) && !found; i++) {
-		snprintf(path, sizeof(path), "/sys/bus/%s/devices/%s", buses[i], dev);
+		snprintf(path, sizeof(path), "/sys/bus/%s/devices/%s", buses[i].name, dev);
 		found = strchr(dev, '/') == NULL && sysfs_stat(path, &st) == 0;
+		if (found)
+			kdev = bus_find_device_by_name(buses[i].bus, dev);
 	}
 	if (!found) {
 		set_msg(msg, msglen, "No such device");
 		return NULL;
 	}
-	strncat(path, "/of_node", sizeof(path) - strlen(path) - 1);
-	if (sysfs_realpath(path, node, sizeof(node)) < 0 ||
-	    strncmp(node, base, sizeof(base) - 1)) {
+	struct master_id id = dev_master_id(kdev);
+	if (id.bus == MASTER_BUS_NONE) {
 		set_msg(msg, msglen, "no device-tree node");
 		return NULL;
 	}
-	const char *dtpath = node[sizeof(base) - 1] ? node + sizeof(base) - 1 : "/";
-	struct hw_dma_master *master = hw_master_by_name(lab.m, dtpath);
-	if (!master)
-		set_msg(msg, msglen, "%s is not a bus master", dtpath);
+	struct hw_dma_master *master = hw_master_by_id(lab.m, &id);
+	if (!master) {
+		master_id_name(&id, machine_fdt(lab.m), name, sizeof(name));
+		set_msg(msg, msglen, "%s is not a bus master", name);
+	}
 	return master;
 }
 
@@ -207,7 +214,7 @@ static int k_dma(const char *dev, bool write, u64 addr, size_t len, u8 byte,
 {
 	int err;
 	struct hw_dma_master *master = master_of(dev, msg, msglen, &err);
-	u32 sid;
+	struct hw_route route = { .sid = 0 };
 	u8 *buf;
 
 	if (!master)
@@ -216,11 +223,12 @@ static int k_dma(const char *dev, bool write, u64 addr, size_t len, u8 byte,
 	if (!buf)
 		return -ENOMEM;
 	memset(buf, write ? byte : 0, len);
-	sid = master->nr_sids ? master->sids[0] : 0;
-	int ret = hw_dma(lab.m, master, sid, addr, buf, len, write ? HW_WRITE : HW_READ);
+	/* The stream ID its fabric gives the master's first stream, for the output. */
+	hw_master_route(master, 0, addr, write ? HW_WRITE : HW_READ, &route);
+	int ret = hw_dma(lab.m, master, addr, buf, len, write ? HW_WRITE : HW_READ);
 	const char *verdict = oracle_verdict_name(oracle_last_verdict());
 	int n = snprintf(msg, msglen, "%s %zu bytes at 0x%llx (stream 0x%x): %s", write ? "write" : "read",
-			 len, (unsigned long long)addr, sid, ret ? "faulted" : "ok");
+			 len, (unsigned long long)addr, route.sid, ret ? "faulted" : "ok");
 	if (n >= 0 && (size_t)n < msglen)
 		n += snprintf(msg + n, msglen - n, " [oracle: %s]", verdict);
 	if (!ret && !write) {

@@ -9,7 +9,8 @@
  *   reach, never what the page tables say;
  * - groups: the current domain (id and type) and VFIO container of each
  *   group id;
- * - devices: the group of each DT node.
+ * - devices: the group of each bus master identity (a DT node, later a
+ *   PCI segment and requester ID: common/master_id.h).
  *
  * The oracle is part of the checker: it uses plain malloc, never the
  * kernel's allocator, so that fail-the-Nth runs never hit it.
@@ -41,7 +42,7 @@ struct ogroup {
 };
 
 struct odevice {
-	int node;
+	struct master_id id;
 	int group;
 	char name[64];
 };
@@ -503,18 +504,19 @@ static void obs_container_group(void *opaque, u32 container, int group, bool mem
 		g->container = 0;
 }
 
-static struct odevice *dev_find(int node)
+static struct odevice *dev_find(const struct master_id *id)
 {
 	for (size_t i = 0; i < O.nr_devs; i++)
-		if (O.devs[i].node == node)
+		if (master_id_equal(&O.devs[i].id, id))
 			return &O.devs[i];
 	return NULL;
 }
 
-static void obs_device_group(void *opaque, int node, const char *name, int group)
+static void obs_device_group(void *opaque, const struct master_id *id, const char *name,
+			     int group)
 {
 	(void)opaque;
-	struct odevice *d = dev_find(node);
+	struct odevice *d = dev_find(id);
 	if (!d) {
 		if (O.nr_devs == O.cap_devs) {
 			size_t cap = O.cap_devs ? O.cap_devs * 2 : 16;
@@ -525,7 +527,7 @@ static void obs_device_group(void *opaque, int node, const char *name, int group
 			O.cap_devs = cap;
 		}
 		d = &O.devs[O.nr_devs++];
-		d->node = node;
+		d->id = *id;
 	}
 	d->group = group;
 	snprintf(d->name, sizeof(d->name), "%s", name ? name : "?");
@@ -677,12 +679,38 @@ static bool judge_bypass_escape(const struct hw_dma_event *ev, const struct odev
 	return true;
 }
 
+/*
+ * A DMA that reached MMIO (a peer's registers, or an MSI doorbell). Nothing
+ * grants a device another device's registers or a doorbell yet (PCI
+ * peer-to-peer and MSI doorbell grants come with PCI and MSI), so one that
+ * got there through a translation is an escape, always logged with the
+ * region it hit. Untranslated ones are judged as bypass DMA to memory.
+ */
+static bool judge_peer_escape(const struct hw_dma_event *ev, const struct odevice *dev)
+{
+	const char *what = ev->target == HW_DMA_DOORBELL ? "doorbell" : "peer";
+
+	if (ev->xl.kind != HW_XLATE_TRANSLATED)
+		return false;
+	O.c.checked++;
+	O.c.escapes++;
+	set_verdict(ORACLE_ESCAPE);
+	olog(true, LOGLEVEL_ERR,
+	     "oracle: ESCAPE: %s %s 0x%" PRIx64 " (%s %s) via iova 0x%" PRIx64
+	     " (DMA to MMIO is never granted)", master_name(ev, dev),
+	     ev->acc == HW_WRITE ? "wrote" : "read", ev->xl.pa, what, ev->peer ? ev->peer : "?",
+	     ev->addr);
+	return true;
+}
+
 static void oracle_dma(void *opaque, const struct hw_dma_event *ev)
 {
 	(void)opaque;
-	const struct odevice *dev = ev->master ? dev_find(ev->master->fdt_node) : NULL;
+	const struct odevice *dev = ev->master ? dev_find(&ev->master->id) : NULL;
 	char owner[48];
 
+	if (ev->target != HW_DMA_MEMORY && judge_peer_escape(ev, dev))
+		return;
 	switch (ev->xl.kind) {
 	case HW_XLATE_FAULT:
 		O.c.faults++;

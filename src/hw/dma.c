@@ -1,145 +1,29 @@
 /*
- * Bus masters and the DMA path. A master's stream IDs come from its
- * `iommus` (or a legacy `mmu-masters` list naming it); a DMA is translated
- * page by page through the master's IOMMU model before a single byte
- * moves, so a DMA that faults anywhere changes nothing.
+ * Bus masters and the DMA path: master -> fabric -> IOMMU -> system bus
+ * (machine.h). A DMA is routed, translated and decoded page by page
+ * before a single byte moves, so a DMA that faults anywhere changes
+ * nothing. Stream IDs come from the master's fabric, never from the
+ * caller: a caller names one of the master's own streams by index.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <libfdt.h>
-
-#include "common/dt.h"
 #include "hw_internal.h"
 
-struct hw_master_priv {
-	struct hw_dma_master pub;
-	int iommu_node;   /* -1: no IOMMU in the tree for it */
-	char path[256];
-};
-
-static void add_sid(struct hw_dma_master *d, u32 sid)
+void hw_master_register(struct machine *m, struct hw_dma_master *d)
 {
-	/* More IDs than the master can hold: it issues with the first eight. */
-	if (d->nr_sids < ARRAY_SIZE(d->sids))
-		d->sids[d->nr_sids++] = sid;
-}
-
-/* `iommus = <&smmu id [mask]>...`: the entries for the first IOMMU listed. */
-static int parse_iommus(const void *fdt, int node, struct hw_master_priv *p)
-{
-	int len;
-	const fdt32_t *v = fdt_getprop(fdt, node, "iommus", &len);
-
-	if (!v)
-		return -ENOENT;
-	for (int i = 0; i < len / 4;) {
-		u32 cells;
-		int target = dt_node_by_phandle(fdt, fdt32_to_cpu(v[i]));
-
-		if (target < 0 || dt_prop_u32(fdt, target, "#iommu-cells", &cells) ||
-		    cells > (u32)(len / 4 - i - 1))
-			return -EINVAL;
-		if (p->iommu_node < 0)
-			p->iommu_node = target;
-		/* 1 cell: the ID; 2 cells: ID and SMR mask, the ID is what it issues. */
-		if (target == p->iommu_node && cells >= 1)
-			add_sid(&p->pub, fdt32_to_cpu(v[i + 1]));
-		i += 1 + (int)cells;
-	}
-	return 0;
-}
-
-/* The deprecated binding: an SMMU lists <&master sid...> in `mmu-masters`. */
-static int parse_mmu_masters(const void *fdt, int node, struct hw_master_priv *p)
-{
-	int smmu, cell, ret = dt_legacy_master(fdt, node, &smmu, &cell);
-
-	if (ret == -ENOENT)
-		return 0;
-	if (!ret) {
-		int len;
-		const fdt32_t *v = fdt_getprop(fdt, smmu, "mmu-masters", &len);
-		u32 cells;
-
-		if (!v || dt_prop_u32(fdt, node, "#stream-id-cells", &cells) ||
-		    cells > (u32)(len / 4 - cell - 1))
-			return -EINVAL;
-		p->iommu_node = smmu;
-		for (u32 c = 0; c < cells; c++)
-			add_sid(&p->pub, fdt32_to_cpu(v[cell + 1 + (int)c]));
-		return 0;
-	}
-	/* No index: scan every SMMU's list. */
-	for (int smmu = fdt_next_node(fdt, -1, NULL); smmu >= 0;
-	     smmu = fdt_next_node(fdt, smmu, NULL)) {
-		int len;
-		const fdt32_t *v = fdt_getprop(fdt, smmu, "mmu-masters", &len);
-
-		for (int i = 0; v && i < len / 4;) {
-			u32 cells;
-			int target = dt_node_by_phandle(fdt, fdt32_to_cpu(v[i]));
-
-			if (target < 0 || dt_prop_u32(fdt, target, "#stream-id-cells", &cells) ||
-			    cells > (u32)(len / 4 - i - 1))
-				return -EINVAL;
-			if (target == node) {
-				p->iommu_node = smmu;
-				for (u32 c = 0; c < cells; c++)
-					add_sid(&p->pub, fdt32_to_cpu(v[i + 1 + (int)c]));
-				return 0;
-			}
-			i += 1 + (int)cells;
-		}
-	}
-	return 0;
-}
-
-struct hw_dma_master *hw_master_create(struct machine *m, int node, char *why, size_t whylen)
-{
-	struct hw_master_priv *p = calloc(1, sizeof(*p));
-	const void *fdt = m->fdt;
-	int ret;
-
-	if (!p) {
-		hw_why(why, whylen, "out of memory");
-		return NULL;
-	}
-	if (dt_node_path(fdt, node, p->path, sizeof(p->path)))
-		snprintf(p->path, sizeof(p->path), "%s", fdt_get_name(fdt, node, NULL));
-	p->pub.name = p->path;
-	p->pub.fdt_node = node;
-	p->iommu_node = -1;
-	ret = parse_iommus(fdt, node, p);
-	if (ret == -ENOENT)
-		ret = parse_mmu_masters(fdt, node, p);
-	if (ret) {
-		hw_why(why, whylen, "%s: bad stream ID specifier", p->path);
-		free(p);
-		return NULL;
-	}
-	list_add_tail(&p->pub.link, &m->masters);
-	return &p->pub;
+	list_add_tail(&d->link, &m->masters);
 }
 
 int hw_masters_resolve(struct machine *m)
 {
 	struct hw_dma_master *d;
 
-	list_for_each_entry(d, &m->masters, link) {
-		struct hw_master_priv *p = container_of(d, struct hw_master_priv, pub);
-
-		/* The newest registration for the node wins (the list is newest first). */
-		d->iommu = NULL;
-		for (struct hw_iommu_entry *e = m->iommus; e && p->iommu_node >= 0; e = e->next) {
-			if (e->iommu->fdt_node == p->iommu_node) {
-				d->iommu = e->iommu;
-				break;
-			}
-		}
-	}
+	list_for_each_entry(d, &m->masters, link)
+		if (d->fabric->ops->resolve)
+			d->fabric->ops->resolve(d->fabric, d);
 	return 0;
 }
 
@@ -149,30 +33,48 @@ void hw_masters_fini(struct machine *m)
 
 	list_for_each_entry_safe(d, n, &m->masters, link) {
 		list_del(&d->link);
-		free(container_of(d, struct hw_master_priv, pub));
+		if (d->fabric->ops->release)
+			d->fabric->ops->release(d->fabric, d);
+		else
+			free(d);
 	}
 }
 
-struct hw_dma_master *hw_master_by_node(struct machine *m, int fdt_node)
+struct hw_dma_master *hw_master_by_id(struct machine *m, const struct master_id *id)
 {
 	struct hw_dma_master *d;
 
+	if (!m || !id)
+		return NULL;
 	list_for_each_entry(d, &m->masters, link)
-		if (d->fdt_node == fdt_node)
+		if (master_id_equal(&d->id, id))
 			return d;
 	return NULL;
 }
 
-struct hw_dma_master *hw_master_by_name(struct machine *m, const char *path)
+struct hw_dma_master *hw_master_by_name(struct machine *m, const char *name)
 {
 	struct hw_dma_master *d;
 
-	if (!path)
+	if (!m || !name)
 		return NULL;
 	list_for_each_entry(d, &m->masters, link)
-		if (!strcmp(d->name, path))
+		if (!strcmp(d->name, name))
 			return d;
 	return NULL;
+}
+
+unsigned hw_master_nr_streams(const struct hw_dma_master *d)
+{
+	return d ? d->fabric->ops->nr_streams(d->fabric, d) : 0;
+}
+
+int hw_master_route(struct hw_dma_master *d, unsigned stream, u64 addr, enum hw_access acc,
+		    struct hw_route *out)
+{
+	if (!d || !out || stream >= hw_master_nr_streams(d))
+		return -EINVAL;
+	return d->fabric->ops->route(d->fabric, d, stream, addr, acc, out);
 }
 
 void hw_iommu_register(struct machine *m, struct hw_iommu *iommu)
@@ -197,38 +99,102 @@ void hw_set_dma_observer(struct machine *m, hw_dma_observer_fn fn, void *opaque)
 	m->dma_observer_opaque = opaque;
 }
 
-static void observe(struct machine *m, struct hw_dma_master *d, u32 sid, u64 addr, u64 len,
-		    enum hw_access acc, const struct hw_xlate *xl)
+/* One piece of a DMA: at most a page, never crossing a page on either side. */
+struct seg {
+	u64 addr, pa, len;
+	u32 sid;
+	struct hw_xlate xl;
+	enum hw_dma_target target;
+};
+
+static void observe(struct machine *m, struct hw_dma_master *d, const struct seg *s,
+		    enum hw_access acc)
 {
 	if (!m->dma_observer)
 		return;
 	struct hw_dma_event ev = {
-		.master = d, .sid = sid, .addr = addr, .len = len, .acc = acc, .xl = *xl,
+		.master = d, .sid = s->sid, .addr = s->addr, .len = s->len, .acc = acc,
+		.xl = s->xl, .target = s->target,
 	};
+	if (s->target != HW_DMA_MEMORY) {
+		const struct hw_mmio_region *r = hw_mmio_find(m, s->pa);
+		ev.peer = r ? r->name : "?";
+	}
 	m->dma_observer(m->dma_observer_opaque, &ev);
 }
 
-/* One piece of a DMA: at most a page, never crossing a page on either side. */
-struct seg {
-	u64 addr, pa, len;
-	struct hw_xlate xl;
+/* The fabric's route for the transaction, cached while it holds. */
+struct route_cache {
+	bool valid;
+	u64 base;            /* the issued address the route was asked for */
+	struct hw_route r;
 };
 
-/* Translates the piece at @addr; on success fills @s. */
-static int translate(struct machine *m, struct hw_dma_master *d, u32 sid, u64 addr, u64 left,
-		     enum hw_access acc, struct seg *s)
+static int route(struct hw_dma_master *d, unsigned stream, u64 addr, enum hw_access acc,
+		 struct route_cache *rc)
+{
+	if (rc->valid && addr >= rc->base && addr - rc->base < rc->r.len)
+		return 0;
+	rc->valid = false;
+	int ret = d->fabric->ops->route(d->fabric, d, stream, addr, acc, &rc->r);
+	if (ret)
+		return ret;
+	if (rc->r.len == 0)
+		return -EFAULT;
+	rc->base = addr;
+	rc->valid = true;
+	return 0;
+}
+
+/* The output address @pa (for @len bytes) on the system bus: RAM, a peer, or nothing. */
+static int decode(struct machine *m, struct seg *s)
+{
+	if (likely(hw_mem_is_ram(m, s->pa, s->len))) {
+		s->target = HW_DMA_MEMORY;
+		return 0;
+	}
+	const struct hw_mmio_region *r = hw_mmio_find(m, s->pa);
+	if (!r)
+		return -EFAULT;   /* a bus error: nothing decodes it */
+	/* The rest of the page beyond the region is another piece. */
+	s->len = MIN(s->len, r->base + r->size - s->pa);
+	s->target = r->doorbell ? HW_DMA_DOORBELL : HW_DMA_PEER;
+	return 0;
+}
+
+static void fault_seg(struct seg *s, u64 addr, u64 len)
+{
+	s->xl.kind = HW_XLATE_FAULT;
+	s->addr = addr;
+	s->len = len;
+	s->target = HW_DMA_MEMORY;
+}
+
+/* Routes, translates and decodes the piece at @addr; on success fills @s. */
+static int translate(struct machine *m, struct hw_dma_master *d, unsigned stream, u64 addr,
+		     u64 left, enum hw_access acc, struct route_cache *rc, struct seg *s)
 {
 	u64 len = MIN(left, PAGE_SIZE - (addr & (PAGE_SIZE - 1)));
 	struct hw_xlate xl = { .kind = HW_XLATE_DIRECT, .pa = addr, .len = len };
 
-	if (d->iommu) {
+	if (route(d, stream, addr, acc, rc)) {
+		memset(&s->xl, 0, sizeof(s->xl));
+		s->sid = 0;
+		fault_seg(s, addr, len);
+		return -EFAULT;
+	}
+	s->sid = rc->r.sid;
+	len = MIN(len, rc->r.len - (addr - rc->base));
+	if (rc->r.kind == HW_ROUTE_PEER) {
+		xl.pa = rc->r.pa + (addr - rc->base);   /* intercepted before any IOMMU */
+	} else if (rc->r.iommu) {
+		struct hw_iommu *iommu = rc->r.iommu;
+
 		memset(&xl, 0, sizeof(xl));
-		int ret = d->iommu->ops->translate(d->iommu, sid, addr, acc, &xl);
+		int ret = iommu->ops->translate(iommu, rc->r.sid, addr, acc, &xl);
 		if (ret || xl.kind == HW_XLATE_FAULT || xl.len == 0) {
-			xl.kind = HW_XLATE_FAULT;
 			s->xl = xl;
-			s->addr = addr;
-			s->len = len;
+			fault_seg(s, addr, len);
 			return -EFAULT;
 		}
 	}
@@ -238,21 +204,63 @@ static int translate(struct machine *m, struct hw_dma_master *d, u32 sid, u64 ad
 	s->pa = xl.pa;
 	s->len = len;
 	s->xl = xl;
-	if (!hw_mem_is_ram(m, xl.pa, len)) {
-		s->xl.kind = HW_XLATE_FAULT;   /* a bus error: nothing decodes it */
+	if (decode(m, s)) {
+		s->xl.kind = HW_XLATE_FAULT;
+		s->target = HW_DMA_MEMORY;
 		return -EFAULT;
 	}
 	return 0;
 }
 
-int hw_dma_fault(struct machine *m, struct hw_dma_master *master, u32 sid, u64 addr,
-		 void *buf, size_t len, enum hw_access acc, u64 *fault_addr)
+/* A piece that reached MMIO: naturally aligned accesses of up to 8 bytes. */
+static void peer_access(struct machine *m, u64 pa, char *p, u64 len, enum hw_access acc)
+{
+	while (len) {
+		unsigned size = 8;
+		u64 v = 0;
+
+		while (size > len || (pa & (size - 1)))
+			size >>= 1;
+		/* Little-endian, as the bus and every model are. */
+		if (acc == HW_WRITE) {
+			memcpy(&v, p, size);
+			hw_mmio_write(m, pa, size, v);
+		} else {
+			hw_mmio_read(m, pa, size, &v);
+			memcpy(p, &v, size);
+		}
+		pa += size;
+		p += size;
+		len -= size;
+	}
+}
+
+static int move(struct machine *m, const struct seg *s, char *p, enum hw_access acc)
+{
+	if (s->target != HW_DMA_MEMORY) {
+		peer_access(m, s->pa, p, s->len, acc);
+		return 0;
+	}
+	char *host = hw_frame(m, s->pa);
+	if (!host)
+		return -ENOMEM;
+	if (acc == HW_WRITE)
+		memcpy(host, p, s->len);
+	else
+		memcpy(p, host, s->len);
+	return 0;
+}
+
+int hw_dma_stream(struct machine *m, struct hw_dma_master *master, unsigned stream, u64 addr,
+		  void *buf, size_t len, enum hw_access acc, u64 *fault_addr)
 {
 	struct seg stack_segs[8], *segs = stack_segs;
 	size_t nseg = 0, cap = ARRAY_SIZE(stack_segs);
+	struct route_cache rc = { .valid = false };
 	int ret = 0;
 
-	if (!m || !master || (!buf && len) || (acc != HW_READ && acc != HW_WRITE))
+	if (!m || !master || (!buf && len) || (acc != HW_READ && acc != HW_WRITE) ||
+	    stream >= hw_master_nr_streams(master))
 		return -EINVAL;
 	if (len == 0)
 		return 0;
@@ -276,33 +284,25 @@ int hw_dma_fault(struct machine *m, struct hw_dma_master *master, u32 sid, u64 a
 			cap = ncap;
 		}
 		struct seg *s = &segs[nseg];
-		ret = translate(m, master, sid, a, left, acc, s);
+		ret = translate(m, master, stream, a, left, acc, &rc, s);
 		if (ret) {
 			if (fault_addr)
 				*fault_addr = a;
-			observe(m, master, sid, a, s->len, acc, &s->xl);
+			observe(m, master, s, acc);
 			goto out;
 		}
 		nseg++;
 		a += s->len;
 		left -= s->len;
 	}
-	/* Every piece translated: now move the bytes. */
+	/* Every piece translated and decoded: now move the bytes. */
 	char *p = buf;
 	for (size_t i = 0; i < nseg; i++) {
-		struct seg *s = &segs[i];
-		char *host = hw_frame(m, s->pa);
-
-		if (!host) {
-			ret = -ENOMEM;
+		ret = move(m, &segs[i], p, acc);
+		if (ret)
 			goto out;
-		}
-		if (acc == HW_WRITE)
-			memcpy(host, p, s->len);
-		else
-			memcpy(p, host, s->len);
-		p += s->len;
-		observe(m, master, sid, s->addr, s->len, acc, &s->xl);
+		p += segs[i].len;
+		observe(m, master, &segs[i], acc);
 	}
 out:
 	if (segs != stack_segs)
@@ -310,8 +310,8 @@ out:
 	return ret;
 }
 
-int hw_dma(struct machine *m, struct hw_dma_master *master, u32 sid, u64 addr,
-	   void *buf, size_t len, enum hw_access acc)
+int hw_dma(struct machine *m, struct hw_dma_master *master, u64 addr, void *buf, size_t len,
+	   enum hw_access acc)
 {
-	return hw_dma_fault(m, master, sid, addr, buf, len, acc, NULL);
+	return hw_dma_stream(m, master, 0, addr, buf, len, acc, NULL);
 }

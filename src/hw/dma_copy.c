@@ -56,7 +56,7 @@ struct dma_copy {
 
 	/* latched at START */
 	u64 run_src, run_dst;
-	u32 run_len, run_sid;
+	u32 run_len, run_stream;   /* SID_IDX: which of its own streams */
 	u64 event;
 };
 
@@ -91,10 +91,11 @@ static void run_copy(void *arg)
 		finish(d, ERR_READ, d->run_src);
 		return;
 	}
-	if (hw_dma_fault(d->m, d->master, d->run_sid, d->run_src, buf, d->run_len, HW_READ, &fault))
+	if (hw_dma_stream(d->m, d->master, d->run_stream, d->run_src, buf, d->run_len, HW_READ,
+			  &fault))
 		finish(d, ERR_READ, fault);
-	else if (hw_dma_fault(d->m, d->master, d->run_sid, d->run_dst, buf, d->run_len, HW_WRITE,
-			      &fault))
+	else if (hw_dma_stream(d->m, d->master, d->run_stream, d->run_dst, buf, d->run_len,
+			       HW_WRITE, &fault))
 		finish(d, ERR_WRITE, fault);
 	else
 		finish(d, ERR_NONE, 0);
@@ -111,15 +112,15 @@ static void start(struct dma_copy *d)
 		finish(d, ERR_LEN, 0);
 		return;
 	}
-	u32 nr = d->master->nr_sids;
-	if (d->sid_idx >= (nr ? nr : 1)) {
+	/* A master without stream IDs has one stream (index 0): its fabric's. */
+	if (d->sid_idx >= hw_master_nr_streams(d->master)) {
 		finish(d, ERR_SID_IDX, 0);
 		return;
 	}
 	d->run_src = d->src;
 	d->run_dst = d->dst;
 	d->run_len = d->len;
-	d->run_sid = nr ? d->master->sids[d->sid_idx] : 0;
+	d->run_stream = d->sid_idx;
 	d->status |= ST_BUSY;
 	d->event = hw_event_schedule(d->m, 1000 + d->run_len / 4, run_copy, d);
 	if (!d->event)

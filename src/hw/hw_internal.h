@@ -31,6 +31,7 @@ struct hw_mmio_region {
 	u64 base, size;
 	const struct hw_mmio_ops *ops;
 	void *opaque;
+	bool doorbell;   /* an MSI doorbell (hw_mmio_set_doorbell) */
 	char name[48];
 };
 
@@ -74,7 +75,8 @@ struct machine {
 	size_t nr_events, cap_events;
 	u64 rng;
 
-	struct list_head masters;         /* struct hw_master_priv.pub.link */
+	struct list_head masters;         /* struct hw_dma_master.link */
+	struct hw_fabric platform_fabric; /* AMBA/DT masters' fabric (fabric_platform.c) */
 	struct hw_iommu_entry *iommus;
 	hw_dma_observer_fn dma_observer;
 	void *dma_observer_opaque;
@@ -102,11 +104,23 @@ const struct hw_model *hw_model_find(const void *fdt, int node);
 int hw_on_destroy(struct machine *m, void (*fn)(void *arg), void *arg);
 
 /*
- * Creates the bus master of a DMA-capable node: its stream IDs come from
- * `iommus` or from a legacy `mmu-masters` list naming it. Its iommu pointer
- * is resolved after every model exists. Freed by machine_destroy.
+ * Creates the bus master of a DMA-capable node on the platform fabric: its
+ * stream IDs come from `iommus` or from a legacy `mmu-masters` list naming
+ * it. Its IOMMU is resolved after every model exists. Freed by
+ * machine_destroy. NULL (reason in @why) on a bad specifier or no memory.
  */
 struct hw_dma_master *hw_master_create(struct machine *m, int node, char *why, size_t whylen);
+
+/*
+ * Adds a master a fabric built (id, name and fabric set) to the machine's
+ * list. At machine_destroy the fabric's release op frees it, or free()
+ * does when the fabric has none (the master then starts its allocation).
+ */
+void hw_master_register(struct machine *m, struct hw_dma_master *master);
+
+
+/* The MMIO region decoding @pa, or NULL (valid until the next map/unmap). */
+struct hw_mmio_region *hw_mmio_find(struct machine *m, u64 pa);
 
 /* Internal to machine.c/mem.c. */
 int hw_mem_init(struct machine *m, char *why, size_t whylen);

@@ -8,6 +8,7 @@
 
 #include "common/types.h"
 #include "common/list.h"
+#include "common/master_id.h"
 
 struct machine;
 struct hw_iommu;
@@ -89,8 +90,26 @@ u64 hw_random(struct machine *m);
 
 /* ---- the DMA path --------------------------------------------------- */
 
+/*
+ * A DMA goes master -> fabric -> IOMMU -> system bus:
+ *
+ * - the master issues a transaction on one of its own streams, chosen by
+ *   index (0 .. hw_master_nr_streams() - 1); it never picks a stream ID;
+ * - its fabric (the bus it sits on: the platform/AMBA interconnect, later
+ *   a PCI host bridge) routes it: the stream ID it carries and the IOMMU
+ *   that sees it (or none), or an interception that sends it straight to
+ *   a peer before any IOMMU (a PCI switch's peer-to-peer);
+ * - the IOMMU translates the bus address (or bypasses, or faults);
+ * - the system bus decodes the output address: RAM is memory; an MMIO
+ *   region is a peer access, performed through that region's callbacks
+ *   (as on ARM interconnects, a device may DMA into another device's
+ *   registers: only the IOMMU stops it); a region marked as a doorbell
+ *   (hw_mmio_set_doorbell: an MSI controller's frame) is a peer access
+ *   the checker names as a doorbell; nothing decoding it is a bus error.
+ */
+
 enum hw_xlate_kind {
-	HW_XLATE_DIRECT,   /* no IOMMU on the path */
+	HW_XLATE_DIRECT,   /* no IOMMU on the path (or the fabric intercepted it) */
 	HW_XLATE_BYPASS,   /* IOMMU passed it through untranslated */
 	HW_XLATE_TRANSLATED,
 	HW_XLATE_FAULT,
@@ -107,7 +126,7 @@ struct hw_xlate {
 enum hw_access { HW_READ = 1, HW_WRITE = 2 };
 
 struct hw_iommu_ops {
-	/* Translate one access of @master's stream @sid at @addr. */
+	/* Translate one access carrying stream ID @sid at bus address @addr. */
 	int (*translate)(struct hw_iommu *iommu, u32 sid, u64 addr, enum hw_access acc,
 			 struct hw_xlate *out);
 };
@@ -118,44 +137,115 @@ struct hw_iommu {
 	const char *name;
 };
 
-/* A bus master: a device's path into the interconnect. */
-struct hw_dma_master {
-	struct list_head link;
-	const char *name;       /* DT path of the issuing node */
-	int fdt_node;
-	struct hw_iommu *iommu; /* NULL: straight to memory */
-	u32 sids[8];
-	unsigned nr_sids;
+/* Where a fabric sends one transaction. */
+enum hw_route_kind {
+	HW_ROUTE_UPSTREAM,      /* on to @iommu (NULL: none) carrying @sid */
+	HW_ROUTE_PEER,          /* intercepted: straight to system address @pa */
 };
 
-/*
- * Issues a DMA: every page is translated before any byte moves, so a DMA
- * that faults anywhere writes nothing. Returns 0 or -EFAULT.
- */
-int hw_dma(struct machine *m, struct hw_dma_master *master, u32 sid, u64 addr,
-	   void *buf, size_t len, enum hw_access acc);
-/* The same, telling in *@fault_addr which issued address failed. */
-int hw_dma_fault(struct machine *m, struct hw_dma_master *master, u32 sid, u64 addr,
-		 void *buf, size_t len, enum hw_access acc, u64 *fault_addr);
+struct hw_route {
+	enum hw_route_kind kind;
+	struct hw_iommu *iommu; /* UPSTREAM: the IOMMU that sees it, or NULL */
+	u32 sid;                /* the stream ID the transaction carries */
+	u64 pa;                 /* PEER: the address the issued address becomes */
+	u64 len;                /* bytes from the issued address the route holds for, >= 1 */
+};
 
-/* Masters by DT path or node (the rogue-DMA verbs use these). */
-struct hw_dma_master *hw_master_by_node(struct machine *m, int fdt_node);
-struct hw_dma_master *hw_master_by_name(struct machine *m, const char *path);
+struct hw_fabric;
+
+struct hw_fabric_ops {
+	/*
+	 * Routes @master's transaction on its stream number @stream (below
+	 * nr_streams) at bus address @addr. Returns 0 with @out filled, or
+	 * -EFAULT when the fabric drops it (a bus error: nothing moves).
+	 */
+	int (*route)(struct hw_fabric *fabric, const struct hw_dma_master *master,
+		     unsigned stream, u64 addr, enum hw_access acc, struct hw_route *out);
+	/* How many streams @master may select (at least 1). */
+	unsigned (*nr_streams)(struct hw_fabric *fabric, const struct hw_dma_master *master);
+	/* An IOMMU model registered: re-resolve @master's IOMMU (may be NULL). */
+	void (*resolve)(struct hw_fabric *fabric, struct hw_dma_master *master);
+	/* @master is going away: free what the fabric keeps for it (may be NULL). */
+	void (*release)(struct hw_fabric *fabric, struct hw_dma_master *master);
+};
+
+struct hw_fabric {
+	const struct hw_fabric_ops *ops;
+	struct machine *m;
+	const char *name;       /* "platform", for logs */
+};
+
+/* A bus master: a device's port into a fabric. */
+struct hw_dma_master {
+	struct list_head link;
+	struct master_id id;    /* who it is: a DT node, later (segment, RID) */
+	const char *name;       /* printable id: the DT path of a platform master */
+	struct hw_fabric *fabric;
+	void *fabric_data;      /* the fabric's per-master state */
+};
+
+/* How many streams @master may issue on (>= 1); 0 for NULL. */
+unsigned hw_master_nr_streams(const struct hw_dma_master *master);
+
+/*
+ * What the fabric would do with @master's transaction on stream @stream at
+ * bus address @addr, without issuing it (for the shell's "(stream S)", tests
+ * and benchmarks). Returns 0, -EINVAL (a NULL argument or a stream the
+ * master does not have) or the fabric's -EFAULT.
+ */
+int hw_master_route(struct hw_dma_master *master, unsigned stream, u64 addr,
+		    enum hw_access acc, struct hw_route *out);
+
+/*
+ * Issues a DMA of @len bytes at bus address @addr on @master's stream
+ * @stream: every page is routed, translated and decoded before any byte
+ * moves, so a DMA that faults anywhere moves nothing. Pieces that decode
+ * to MMIO are done as naturally aligned accesses of 1 to 8 bytes through
+ * the region's callbacks, in address order. Returns 0; -EINVAL for a NULL
+ * machine or master, a NULL @buf with a length, a bad @acc or a stream the
+ * master does not have (nothing issued, nothing observed); -EFAULT when a
+ * piece faulted (*@fault_addr, when given, is the issued address that
+ * failed); -ENOMEM.
+ */
+int hw_dma_stream(struct machine *m, struct hw_dma_master *master, unsigned stream, u64 addr,
+		  void *buf, size_t len, enum hw_access acc, u64 *fault_addr);
+/* The same on the master's first stream (0), the one most masters have. */
+int hw_dma(struct machine *m, struct hw_dma_master *master, u64 addr, void *buf, size_t len,
+	   enum hw_access acc);
+
+/* Masters by identity or printable name (the DMA verbs use these); NULL if none. */
+struct hw_dma_master *hw_master_by_id(struct machine *m, const struct master_id *id);
+struct hw_dma_master *hw_master_by_name(struct machine *m, const char *name);
 
 /* IOMMU models register so that masters behind them are routed through them. */
 void hw_iommu_register(struct machine *m, struct hw_iommu *iommu);
 
 /*
- * The checker's tap: called for every completed (non-faulting) page of
+ * Marks (or unmarks) the MMIO region mapped at @base as an MSI doorbell:
+ * DMA reaching it is reported as HW_DMA_DOORBELL. Returns 0 or -ENOENT.
+ */
+int hw_mmio_set_doorbell(struct machine *m, u64 base, bool doorbell);
+
+/* What the output address of a completed piece decoded to. */
+enum hw_dma_target {
+	HW_DMA_MEMORY,          /* RAM */
+	HW_DMA_PEER,            /* another device's MMIO region */
+	HW_DMA_DOORBELL,        /* an MMIO region marked as an MSI doorbell */
+};
+
+/*
+ * The checker's tap: called for every completed (non-faulting) piece of
  * every DMA, and for every fault. hw never consults it to decide anything.
  */
 struct hw_dma_event {
 	struct hw_dma_master *master;
-	u32 sid;
+	u32 sid;               /* the stream ID the fabric gave it */
 	u64 addr;              /* address the master issued */
 	u64 len;
 	enum hw_access acc;
 	struct hw_xlate xl;    /* how it was translated */
+	enum hw_dma_target target;   /* MEMORY for faults */
+	const char *peer;      /* PEER/DOORBELL: the region's name (valid in the call) */
 };
 typedef void (*hw_dma_observer_fn)(void *opaque, const struct hw_dma_event *ev);
 void hw_set_dma_observer(struct machine *m, hw_dma_observer_fn fn, void *opaque);

@@ -1,7 +1,9 @@
 /*
  * MMIO dispatch: disjoint regions kept sorted by base, found by binary
  * search. An access nothing decodes is a bus error: -EFAULT, and a read
- * returns all ones as on a real interconnect.
+ * returns all ones as on a real interconnect. The same regions decode the
+ * CPU's accesses and DMA that reaches MMIO (a peer access, dma.c); a
+ * region may be marked as an MSI doorbell so that DMA to it is named so.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -67,6 +69,7 @@ int hw_mmio_map(struct machine *m, u64 base, u64 size, const struct hw_mmio_ops 
 	r->size = size;
 	r->ops = ops;
 	r->opaque = opaque;
+	r->doorbell = false;
 	snprintf(r->name, sizeof(r->name), "%s", name ? name : "?");
 	m->nr_mmio++;
 	return 0;
@@ -123,6 +126,22 @@ int hw_mmio_write(struct machine *m, u64 pa, unsigned size, u64 val)
 		return -EFAULT;
 	r->ops->write(r->opaque, pa - r->base, val & ones(size), size);
 	return 0;
+}
+
+struct hw_mmio_region *hw_mmio_find(struct machine *m, u64 pa)
+{
+	return region_of(m, pa);
+}
+
+int hw_mmio_set_doorbell(struct machine *m, u64 base, bool doorbell)
+{
+	for (size_t i = 0; m && i < m->nr_mmio; i++) {
+		if (m->mmio[i].base == base) {
+			m->mmio[i].doorbell = doorbell;
+			return 0;
+		}
+	}
+	return -ENOENT;
 }
 
 const char *hw_mmio_name(struct machine *m, u64 pa)

@@ -26,8 +26,7 @@ static inline void oe_kt_escape(void)
 
 	assert_int_equal(dma_copy_test(OE_DEV, 4096, msg, sizeof(msg)), 0);
 	assert_non_null(master);
-	assert_int_equal(hw_dma(kt_machine, master, master->sids[0], OE_IOVA, buf, sizeof(buf),
-				HW_WRITE), 0);
+	assert_int_equal(hw_dma(kt_machine, master, OE_IOVA, buf, sizeof(buf), HW_WRITE), 0);
 }
 
 /* On a tu_lab_boot with OE_CMDLINE: the same escape, through the shell. */

@@ -1,7 +1,7 @@
 /*
  * The DMA path: masters and their stream IDs from `iommus` and legacy
- * `mmu-masters`, routing to a registered IOMMU, all-or-nothing transfers
- * and the observer tap.
+ * `mmu-masters` (the platform fabric), routing to a registered IOMMU,
+ * all-or-nothing transfers and the observer tap.
  */
 #include <errno.h>
 
@@ -44,6 +44,24 @@ static int fake_translate(struct hw_iommu *iommu, u32 sid, u64 addr, enum hw_acc
 }
 
 static const struct hw_iommu_ops fake_ops = { .translate = fake_translate };
+
+/* What the master's fabric gives its stream @stream: the stream ID and IOMMU. */
+static u32 sid_of(struct hw_dma_master *d, unsigned stream)
+{
+	struct hw_route r;
+
+	assert_int_equal(hw_master_route(d, stream, 0, HW_READ, &r), 0);
+	assert_int_equal(r.kind, HW_ROUTE_UPSTREAM);
+	return r.sid;
+}
+
+static struct hw_iommu *iommu_of(struct hw_dma_master *d)
+{
+	struct hw_route r;
+
+	assert_int_equal(hw_master_route(d, 0, 0, HW_READ, &r), 0);
+	return r.iommu;
+}
 
 static void *test_tree(size_t *size)
 {
@@ -153,29 +171,32 @@ static void masters_and_stream_ids(void **state)
 
 	struct hw_dma_master *d = f->dma0;
 	assert_non_null(d);
-	assert_ptr_equal(d->iommu, &f->fake.iommu);
-	assert_int_equal(d->nr_sids, 2);           /* 2-cell specifiers: the IDs */
-	assert_int_equal(d->sids[0], 0x10);
-	assert_int_equal(d->sids[1], 0x11);
-	assert_ptr_equal(hw_master_by_node(m, fdt_path_offset(fdt, "/dma@a000000")), d);
+	assert_ptr_equal(iommu_of(d), &f->fake.iommu);
+	assert_int_equal(hw_master_nr_streams(d), 2);   /* 2-cell specifiers: the IDs */
+	assert_int_equal(sid_of(d, 0), 0x10);
+	assert_int_equal(sid_of(d, 1), 0x11);
+	struct master_id id = master_id_platform(fdt_path_offset(fdt, "/dma@a000000"));
+	assert_ptr_equal(hw_master_by_id(m, &id), d);
 
 	d = hw_master_by_name(m, "/dma@a001000");
 	assert_non_null(d);
-	assert_null(d->iommu);
-	assert_int_equal(d->nr_sids, 0);
+	assert_null(iommu_of(d));
+	assert_int_equal(hw_master_nr_streams(d), 1);   /* no IDs: one stream, ID 0 */
+	assert_int_equal(sid_of(d, 0), 0);
 
 	d = hw_master_by_name(m, "/dma@a002000");   /* IOMMU disabled: direct */
-	assert_null(d->iommu);
-	assert_int_equal(d->nr_sids, 1);
+	assert_null(iommu_of(d));
+	assert_int_equal(hw_master_nr_streams(d), 1);
 
 	d = hw_master_by_name(m, "/dma@a003000");   /* legacy mmu-masters */
-	assert_int_equal(d->nr_sids, 3);
-	assert_int_equal(d->sids[2], 0x22);
-	assert_null(d->iommu);                     /* no model for the legacy SMMU */
+	assert_int_equal(hw_master_nr_streams(d), 3);
+	assert_int_equal(sid_of(d, 2), 0x22);
+	assert_null(iommu_of(d));                  /* no model for the legacy SMMU */
 
 	assert_null(hw_master_by_name(m, "/dma@a004000"));   /* disabled: no model */
 	assert_null(hw_master_by_name(m, "/nope"));
-	assert_null(hw_master_by_node(m, 0));
+	id = master_id_platform(0);
+	assert_null(hw_master_by_id(m, &id));
 }
 
 static void translated_dma(void **state)
@@ -186,7 +207,7 @@ static void translated_dma(void **state)
 	for (size_t i = 0; i < sizeof(buf); i++)
 		buf[i] = (char)i;
 	/* 0x11800..0x13800 crosses into the faulting page: nothing written. */
-	assert_int_equal(hw_dma(f->m, f->dma0, 0x10, 0x11800, buf, sizeof(buf), HW_WRITE), -EFAULT);
+	assert_int_equal(hw_dma(f->m, f->dma0, 0x11800, buf, sizeof(buf), HW_WRITE), -EFAULT);
 	assert_int_equal(hw_mem_read(f->m, RAM + 0x11800, back, 0x1800), 0);
 	for (int i = 0; i < 0x1800; i++)
 		assert_int_equal(back[i], 0);
@@ -195,13 +216,14 @@ static void translated_dma(void **state)
 	assert_int_equal(f->obs.ev[0].addr, 0x13000);
 
 	u64 fault = 0;
-	assert_int_equal(hw_dma_fault(f->m, f->dma0, 0x10, 0x12ff0, buf, 0x20, HW_READ, &fault),
+	assert_int_equal(hw_dma_stream(f->m, f->dma0, 0, 0x12ff0, buf, 0x20, HW_READ, &fault),
 			 -EFAULT);
 	assert_int_equal(fault, 0x13000);
 
 	/* Pages that translate: moved, each page reported. */
 	f->obs.n = 0;
-	assert_int_equal(hw_dma(f->m, f->dma0, 0x11, 0x10800, buf, sizeof(buf), HW_WRITE), 0);
+	assert_int_equal(hw_dma_stream(f->m, f->dma0, 1, 0x10800, buf, sizeof(buf), HW_WRITE, NULL),
+			 0);
 	assert_int_equal(hw_mem_read(f->m, RAM + 0x10800, back, sizeof(back)), 0);
 	assert_memory_equal(buf, back, sizeof(buf));
 	assert_int_equal(f->obs.n, 3);
@@ -213,11 +235,14 @@ static void translated_dma(void **state)
 	assert_ptr_equal(f->obs.ev[1].master, f->dma0);
 
 	memset(back, 0, sizeof(back));
-	assert_int_equal(hw_dma(f->m, f->dma0, 0x10, 0x10800, back, sizeof(back), HW_READ), 0);
+	assert_int_equal(hw_dma(f->m, f->dma0, 0x10800, back, sizeof(back), HW_READ), 0);
 	assert_memory_equal(buf, back, sizeof(buf));
 
-	/* A stream ID the IOMMU does not know faults. */
-	assert_int_equal(hw_dma(f->m, f->dma0, 0x99, 0x10800, back, 16, HW_READ), -EFAULT);
+	/* A stream the master does not have is no transaction at all. */
+	f->obs.n = 0;
+	assert_int_equal(hw_dma_stream(f->m, f->dma0, 2, 0x10800, back, 16, HW_READ, NULL),
+			 -EINVAL);
+	assert_int_equal(f->obs.n, 0);
 }
 
 static void bus_error_and_bad_args(void **state)
@@ -227,16 +252,16 @@ static void bus_error_and_bad_args(void **state)
 
 	/* Translates to an address that is not RAM: a bus error, reported, nothing moved. */
 	f->obs.n = 0;
-	assert_int_equal(hw_dma(f->m, f->dma0, 0x10, 0x30000, buf, 16, HW_WRITE), -EFAULT);
+	assert_int_equal(hw_dma(f->m, f->dma0, 0x30000, buf, 16, HW_WRITE), -EFAULT);
 	assert_int_equal(f->obs.n, 1);
 	assert_int_equal(f->obs.ev[0].xl.kind, HW_XLATE_FAULT);
 	assert_int_equal(f->obs.ev[0].xl.pa, 0x1000);
 
-	assert_int_equal(hw_dma(f->m, NULL, 0, 0, buf, 1, HW_READ), -EINVAL);
-	assert_int_equal(hw_dma(f->m, f->dma0, 0x10, 0x10000, buf, 1, 0), -EINVAL);
-	assert_int_equal(hw_dma(f->m, f->dma0, 0x10, 0x10000, NULL, 1, HW_READ), -EINVAL);
-	assert_int_equal(hw_dma(f->m, f->dma0, 0x10, 0x10000, buf, 0, HW_READ), 0);
-	assert_int_equal(hw_dma(f->m, f->dma0, 0x10, ~0ull - 4, buf, 16, HW_READ), -EFAULT);
+	assert_int_equal(hw_dma(f->m, NULL, 0, buf, 1, HW_READ), -EINVAL);
+	assert_int_equal(hw_dma(f->m, f->dma0, 0x10000, buf, 1, 0), -EINVAL);
+	assert_int_equal(hw_dma(f->m, f->dma0, 0x10000, NULL, 1, HW_READ), -EINVAL);
+	assert_int_equal(hw_dma(f->m, f->dma0, 0x10000, buf, 0, HW_READ), 0);
+	assert_int_equal(hw_dma(f->m, f->dma0, ~0ull - 4, buf, 16, HW_READ), -EFAULT);
 }
 
 static void direct_dma(void **state)
@@ -247,7 +272,7 @@ static void direct_dma(void **state)
 
 	memset(buf, 0x5c, sizeof(buf));
 	f->obs.n = 0;
-	assert_int_equal(hw_dma(f->m, d, 0, RAM + 0x100, buf, sizeof(buf), HW_WRITE), 0);
+	assert_int_equal(hw_dma(f->m, d, RAM + 0x100, buf, sizeof(buf), HW_WRITE), 0);
 	assert_int_equal(hw_mem_read(f->m, RAM + 0x100, back, sizeof(back)), 0);
 	assert_memory_equal(buf, back, sizeof(buf));
 	assert_int_equal(f->obs.n, 4);
@@ -256,7 +281,7 @@ static void direct_dma(void **state)
 	/* Straddling the end of RAM: nothing moves. */
 	memset(back, 0, sizeof(back));
 	assert_int_equal(hw_mem_write(f->m, RAM + 0xfff000, back, 0x1000), 0);
-	assert_int_equal(hw_dma(f->m, d, 0, RAM + 0xfff000, buf, 0x2000, HW_WRITE), -EFAULT);
+	assert_int_equal(hw_dma(f->m, d, RAM + 0xfff000, buf, 0x2000, HW_WRITE), -EFAULT);
 	assert_int_equal(hw_mem_read(f->m, RAM + 0xfff000, back, 0x1000), 0);
 	assert_int_equal(back[0], 0);
 }
@@ -271,7 +296,7 @@ static void large_dma(void **state)
 
 	for (size_t i = 0; i < len; i++)
 		buf[i] = (char)(i >> 12);
-	assert_int_equal(hw_dma(f->m, d, 0, RAM + 0x8000, buf, len, HW_WRITE), 0);
+	assert_int_equal(hw_dma(f->m, d, RAM + 0x8000, buf, len, HW_WRITE), 0);
 	assert_int_equal(hw_mem_read(f->m, RAM + 0x8000, back, len), 0);
 	assert_memory_equal(buf, back, len);
 	free(buf);
@@ -298,10 +323,12 @@ static void builtin_platform_masters(void **state)
 		struct hw_dma_master *d = hw_master_by_name(m, want[i].path);
 
 		assert_non_null(d);
-		assert_int_equal(d->nr_sids, 1);
-		assert_int_equal(d->sids[0], want[i].sid);
-		assert_non_null(d->iommu);
-		assert_int_equal(d->iommu->fdt_node, smmu);
+		assert_int_equal(hw_master_nr_streams(d), 1);
+		assert_int_equal(sid_of(d, 0), want[i].sid);
+		assert_non_null(iommu_of(d));
+		assert_int_equal(iommu_of(d)->fdt_node, smmu);
+		assert_int_equal(d->id.bus, MASTER_BUS_PLATFORM);
+		assert_int_equal(d->id.node, fdt_path_offset(fdt, want[i].path));
 	}
 	assert_null(hw_master_by_name(m, "/soc/dma@5000"));    /* disabled */
 	assert_null(hw_master_by_name(m, "/soc/defer@4000"));  /* not a bus master */

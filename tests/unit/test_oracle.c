@@ -22,7 +22,7 @@
 #define RW (IOMMU_READ | IOMMU_WRITE)
 
 static struct machine *m;
-static struct hw_dma_master master = { .name = "/soc/dma@0", .fdt_node = NODE };
+static struct hw_dma_master master = { .name = "/soc/dma@0", .id = { MASTER_BUS_PLATFORM, NODE } };
 
 static int setup(void **state)
 {
@@ -41,7 +41,7 @@ static int setup(void **state)
 	free(b);
 	assert_int_equal(oracle_attach(m), 0);
 	/* dma0 is in group 0, whose current domain is 7 (DMA). */
-	kobserve_device_group(NODE, "a000000.dma", 0);
+	kobserve_device_group(master_id_platform(NODE), "a000000.dma", 0);
 	kobserve_group_domain(0, 7, IOMMU_DOMAIN_DMA);
 	return 0;
 }
@@ -223,7 +223,7 @@ static void bypass_and_direct_are_unisolated(void **state)
 	kobserve_group_domain(0, 8, IOMMU_DOMAIN_IDENTITY);
 	assert_int_equal(dma(HW_XLATE_BYPASS, 0x40001000, RAM + 0x1000, false, HW_WRITE),
 			 ORACLE_UNISOLATED);
-	kobserve_device_group(NODE, "a000000.dma", -1);
+	kobserve_device_group(master_id_platform(NODE), "a000000.dma", -1);
 	assert_int_equal(dma(HW_XLATE_BYPASS, 0x40001000, RAM + 0x1000, false, HW_WRITE),
 			 ORACLE_UNISOLATED);
 	assert_int_equal(dma(HW_XLATE_DIRECT, 0x40001000, RAM + 0x1000, false, HW_READ),
@@ -259,7 +259,7 @@ static void blocked_and_groupless_are_escapes(void **state)
 {
 	kobserve_group_domain(0, 9, IOMMU_DOMAIN_BLOCKED);
 	assert_int_equal(xl(RAM + 0x5000, HW_READ), ORACLE_ESCAPE);
-	kobserve_device_group(NODE, "a000000.dma", -1);
+	kobserve_device_group(master_id_platform(NODE), "a000000.dma", -1);
 	assert_int_equal(xl(RAM + 0x5000, HW_READ), ORACLE_ESCAPE);
 	assert_true(logged("with no domain (device in no group)"));
 	assert_int_equal(oracle_escapes(), 2);
@@ -275,7 +275,7 @@ static void worst_verdict_of_a_sequence(void **state)
 	assert_int_equal(oracle_last_verdict(), ORACLE_OK);
 	assert_int_equal(oracle_worst_verdict(), ORACLE_ESCAPE);
 	oracle_begin();
-	kobserve_device_group(NODE, "a000000.dma", -1);   /* no group: bypass is unisolated */
+	kobserve_device_group(master_id_platform(NODE), "a000000.dma", -1);   /* no group: bypass is unisolated */
 	dma(HW_XLATE_FAULT, 0x9000, 0, false, HW_READ);
 	dma(HW_XLATE_BYPASS, 0x9000, RAM + 0x9000, false, HW_READ);
 	assert_int_equal(oracle_worst_verdict(), ORACLE_UNISOLATED);
@@ -355,7 +355,7 @@ static void attach_resets_everything(void **state)
 	assert_int_equal(xl(RAM + 0x5000, HW_READ), ORACLE_OK);
 	assert_int_equal(oracle_attach(m), 0);
 	assert_int_equal(oracle_last_verdict(), ORACLE_NONE);
-	kobserve_device_group(NODE, "a000000.dma", 0);
+	kobserve_device_group(master_id_platform(NODE), "a000000.dma", 0);
 	kobserve_group_domain(0, 7, IOMMU_DOMAIN_DMA);
 	assert_int_equal(xl(RAM + 0x5000, HW_READ), ORACLE_ESCAPE);
 	assert_int_equal(oracle_escapes(), 1);

@@ -38,7 +38,7 @@ static int dev_dma(u64 iova, enum hw_access acc)
 
 	assert_non_null(master);
 	memset(buf, 0x5a, sizeof(buf));
-	return hw_dma(m, master, master->sids[0], iova, buf, sizeof(buf), acc);
+	return hw_dma(m, master, iova, buf, sizeof(buf), acc);
 }
 
 /* The first RAM frame the oracle says @owner owns. */

@@ -168,6 +168,15 @@ static void *build_fdt(size_t *size, const char *extra_prop, u32 extra_val)
 	return tfdt_finish(b, size);
 }
 
+/* The IOMMU the master's fabric routes its first stream to. */
+static struct hw_iommu *master_iommu(struct hw_dma_master *d)
+{
+	struct hw_route r;
+
+	assert_int_equal(hw_master_route(d, 0, 0, HW_READ, &r), 0);
+	return r.iommu;
+}
+
 static int setup(void **state)
 {
 	struct t *t = calloc(1, sizeof(*t));
@@ -182,8 +191,8 @@ static int setup(void **state)
 	t->dma1 = hw_master_by_name(t->m, "/dma@a001000");
 	assert_non_null(t->dma2);
 	assert_non_null(t->dma1);
-	t->v2 = t->dma2->iommu;
-	t->v1 = t->dma1->iommu;
+	t->v2 = master_iommu(t->dma2);
+	t->v1 = master_iommu(t->dma1);
 	assert_non_null(t->v2);
 	assert_non_null(t->v1);
 	assert_ptr_not_equal(t->v1, t->v2);
@@ -544,7 +553,7 @@ static void aarch64_4k_levels_and_blocks(void **state)
 
 	/* A DMA through it lands where the tables say. */
 	char buf[64] = "through the smmu", back[64];
-	assert_int_equal(hw_dma(t->m, t->dma2, SID, 0x1234567100ull, buf, sizeof(buf), HW_WRITE), 0);
+	assert_int_equal(hw_dma(t->m, t->dma2, 0x1234567100ull, buf, sizeof(buf), HW_WRITE), 0);
 	assert_int_equal(hw_mem_read(t->m, RAM_BASE + 0x5100, back, sizeof(back)), 0);
 	assert_memory_equal(buf, back, sizeof(buf));
 	assert_int_equal(r32(t, SMMU2, CB(0) + FSR), 0);
@@ -606,7 +615,7 @@ static void readonly_page_write_faults(void **state)
 	/* A DMA over both pages writes nothing, not even the writable page. */
 	char buf[0x1800], back[0x800];
 	memset(buf, 0x77, sizeof(buf));
-	assert_int_equal(hw_dma(t->m, t->dma2, SID, 0x10800, buf, sizeof(buf), HW_WRITE), -EFAULT);
+	assert_int_equal(hw_dma(t->m, t->dma2, 0x10800, buf, sizeof(buf), HW_WRITE), -EFAULT);
 	assert_int_equal(hw_mem_read(t->m, RAM_BASE + 0x10800, back, sizeof(back)), 0);
 	for (size_t i = 0; i < sizeof(back); i++)
 		assert_int_equal(back[i], 0);
@@ -835,14 +844,14 @@ static void garbage_tables_fault_without_crashing(void **state)
 	assert_int_equal(xl(t->v2, SID, 0, HW_READ, &x), -EFAULT);
 	assert_int_equal(r32(t, SMMU2, CB(0) + FSR), TF);
 	w32(t, SMMU2, CB(0) + FSR, TF);
-	/* A leaf whose output is not RAM translates; the bus then refuses the DMA. */
+	/* A leaf whose output nothing decodes translates; the bus then refuses the DMA. */
 	put_desc(t, root, 0);
 	w32(t, SMMU2, CB(0) + TLBIALL, 0);
-	map(t, root, 12, 0, 48, 0x3000, 0x0a000000, 3, D_RW);
+	map(t, root, 12, 0, 48, 0x3000, 0x0b000000, 3, D_RW);
 	assert_int_equal(xl(t->v2, SID, 0x3000, HW_READ, &x), 0);
-	assert_int_equal(x.pa, 0x0a000000);
+	assert_int_equal(x.pa, 0x0b000000);
 	char buf[16];
-	assert_int_equal(hw_dma(t->m, t->dma2, SID, 0x3000, buf, sizeof(buf), HW_READ), -EFAULT);
+	assert_int_equal(hw_dma(t->m, t->dma2, 0x3000, buf, sizeof(buf), HW_READ), -EFAULT);
 	/* Garbage in every CB register, and translation still ends somewhere. */
 	for (u32 off = 0; off < 0x100; off += 4)
 		w32(t, SMMU2, CB(0) + off, 0xffffffff);
@@ -939,8 +948,10 @@ static void builtin_platform(void **state)
 	assert_int_equal(v & 0xff, 8);
 	struct hw_dma_master *d = hw_master_by_name(m, "/soc/dma@0");
 	assert_non_null(d);
-	assert_non_null(d->iommu);
-	assert_int_equal(d->sids[0], 0x100);
+	struct hw_route r;
+	assert_int_equal(hw_master_route(d, 0, 0, HW_READ, &r), 0);
+	assert_non_null(r.iommu);
+	assert_int_equal(r.sid, 0x100);
 	machine_destroy(m);
 	free(blob);
 }

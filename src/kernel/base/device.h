@@ -11,6 +11,7 @@
 #include <errno.h>
 
 #include "common/list.h"
+#include "common/master_id.h"
 #include "common/types.h"
 
 /* Linux's internal errno values, never seen by user space. */
@@ -63,6 +64,12 @@ struct bus_type {
 	int (*add_dev_files)(struct device *dev);
 	/* Per-driver extra files (PCI new_id/remove_id); may be NULL. */
 	int (*add_drv_files)(struct device_driver *drv);
+	/*
+	 * The identity the device's DMA carries on the machine (master_id.h),
+	 * from what the bus knows of it: the DT node of a platform device,
+	 * segment and requester ID of a PCI function. May be NULL: none.
+	 */
+	struct master_id (*master_id)(const struct device *dev);
 	struct subsys_private *p;	/* driver core private */
 };
 
@@ -150,6 +157,17 @@ struct device {
 static inline const char *dev_name(const struct device *dev)
 {
 	return dev->name ? dev->name : "";
+}
+
+/*
+ * The bus master identity of @dev (its bus's master_id op); a NONE
+ * identity when it has no bus, or a bus with no DMA masters.
+ */
+static inline struct master_id dev_master_id(const struct device *dev)
+{
+	if (dev && dev->bus && dev->bus->master_id)
+		return dev->bus->master_id(dev);
+	return master_id_none();
 }
 
 static inline void *dev_get_drvdata(const struct device *dev) { return dev->driver_data; }

@@ -48,6 +48,12 @@ static void platform_remove(struct device *dev)
 		drv->remove(to_platform_device(dev));
 }
 
+/* A platform or AMBA device's DMA is known by its device-tree node. */
+static struct master_id of_master_id(const struct device *dev)
+{
+	return dev->of_node ? master_id_platform(dev->of_node->fdt_offset) : master_id_none();
+}
+
 /* ---- per-device files ------------------------------------------------ */
 
 static ssize_t modalias_show(void *owner, const struct sysfs_attr *attr, char *buf)
@@ -121,6 +127,7 @@ struct bus_type platform_bus_type = {
 	.dma_configure = generic_dma_configure,
 	.dma_cleanup = generic_dma_cleanup,
 	.add_dev_files = platform_add_dev_files,
+	.master_id = of_master_id,
 };
 
 /* ---- AMBA: the primecells ----------------------------------------------- */
@@ -151,6 +158,7 @@ struct bus_type amba_bustype = {
 	.dma_configure = generic_dma_configure,
 	.dma_cleanup = generic_dma_cleanup,
 	.add_dev_files = amba_add_dev_files,
+	.master_id = of_master_id,
 };
 
 /* ---- devices and drivers --------------------------------------------- */

@@ -801,7 +801,7 @@ int iommu_probe_device(struct device *dev)
 	ret = iommu_group_add_device_entry(group, dev);
 	if (ret)
 		goto err_deinit;
-	kobserve_device_group(iommu_dev_fdt_node(dev), dev_name(dev), group->id);
+	kobserve_device_group(dev_master_id(dev), dev_name(dev), group->id);
 
 	if (group->default_domain)
 		iommu_create_device_direct_mappings(group->default_domain, dev);
@@ -823,7 +823,7 @@ int iommu_probe_device(struct device *dev)
 
 err_remove:
 	iommu_group_remove_device_entry(group, dev);
-	kobserve_device_group(iommu_dev_fdt_node(dev), dev_name(dev), -1);
+	kobserve_device_group(dev_master_id(dev), dev_name(dev), -1);
 err_deinit:
 	iommu_device_unlink(dev->iommu->iommu_dev, dev);
 	if (ops->release_device)
@@ -849,7 +849,7 @@ void iommu_release_device(struct device *dev)
 		return;
 	}
 	iommu_group_remove_device_entry(group, dev);
-	kobserve_device_group(iommu_dev_fdt_node(dev), dev_name(dev), -1);
+	kobserve_device_group(dev_master_id(dev), dev_name(dev), -1);
 	if (dev->iommu && dev->iommu->iommu_dev)
 		iommu_device_unlink(dev->iommu->iommu_dev, dev);
 	if (ops && ops->release_device)

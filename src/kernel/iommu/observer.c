@@ -42,9 +42,9 @@ void kobserve_group_domain(int group, u32 domain, unsigned type)
 	FORWARD(group_domain, group, domain, type);
 }
 
-void kobserve_device_group(int fdt_node, const char *name, int group)
+void kobserve_device_group(struct master_id id, const char *name, int group)
 {
-	FORWARD(device_group, fdt_node, name, group);
+	FORWARD(device_group, &id, name, group);
 }
 
 void kobserve_grant(struct kobs_grantee who, u64 handle, u64 pa, u64 len, int prot)

@@ -29,6 +29,7 @@
 #ifndef LAB_KERNEL_IOMMU_OBSERVER_H
 #define LAB_KERNEL_IOMMU_OBSERVER_H
 
+#include "common/master_id.h"
 #include "common/types.h"
 
 enum kobs_owner {
@@ -70,8 +71,9 @@ struct iommu_observer {
 	void (*domain_free)(void *opaque, u32 domain);
 	/* The group's current domain changed (domain 0: none). */
 	void (*group_domain)(void *opaque, int group, u32 domain, unsigned type);
-	/* A device (by DT node) joined @group, or left it (group -1). */
-	void (*device_group)(void *opaque, int fdt_node, const char *name, int group);
+	/* A device (by its bus master identity) joined @group, or left it (group -1). */
+	void (*device_group)(void *opaque, const struct master_id *id, const char *name,
+			     int group);
 	/* @who may reach [pa, pa + len) (whole pages) as @prot (IOMMU_READ/WRITE) allows. */
 	void (*grant)(void *opaque, struct kobs_grantee who, u64 handle, u64 pa, u64 len,
 		      int prot);
@@ -88,7 +90,7 @@ void kobserve_page_alloc(u64 pa, unsigned order);
 void kobserve_page_free(u64 pa, unsigned order);
 void kobserve_domain_free(u32 domain);
 void kobserve_group_domain(int group, u32 domain, unsigned type);
-void kobserve_device_group(int fdt_node, const char *name, int group);
+void kobserve_device_group(struct master_id id, const char *name, int group);
 /*
  * A grant: @handle is the granting layer's own name for it (the DMA
  * address it handed out, the IOVA of a VFIO mapping), what it revokes by.
