@@ -12,6 +12,7 @@
 #include "kernel/base/sysfs.h"
 #include "kernel/iommu/dma-mapping.h"
 #include "kernel/iommu/iommu.h"
+#include "kernel/kernel_state.h"
 
 #define FAKE_NODE 4242
 #define MAXPG 4096
@@ -214,6 +215,8 @@ static int boot(const char *cmdline)
 	memset(&fake_iommu, 0, sizeof(fake_iommu));
 	fail_attach_dev = NULL;
 	syncs = flush_alls = 0;
+	/* The IOMMU core over the driver core, no boot: the kernel state by hand. */
+	assert_int_equal(kernel_state_create(NULL), 0);
 	assert_int_equal(driver_core_init(), 0);
 	test_bus.p = NULL;
 	assert_int_equal(bus_register(&test_bus), 0);
@@ -268,6 +271,7 @@ static int teardown(void **state)
 	bus_unregister(&test_bus);
 	iommu_subsys_exit();
 	driver_core_exit();
+	kernel_state_destroy();
 	assert_int_equal(kalloc_outstanding(), 0);
 	return 0;
 }

@@ -10,13 +10,19 @@
 #include "kernel/base/base.h"
 #include "kernel/base/kalloc.h"
 #include "kernel/base/printk.h"
+#include "kernel/kernel_state.h"
 
-static LIST_HEAD(all_buses);
+void bus_state_init(struct bus_state *bs)
+{
+	INIT_LIST_HEAD(&bs->all_buses);
+}
 
 struct bus_type *bus_find(const char *name)
 {
 	struct subsys_private *sp;
-	list_for_each_entry(sp, &all_buses, entry)
+	if (!kstate)
+		return NULL;
+	list_for_each_entry(sp, &kstate->bus.all_buses, entry)
 		if (!strcmp(sp->bus->name, name))
 			return sp->bus;
 	return NULL;
@@ -184,7 +190,7 @@ int bus_register(struct bus_type *bus)
 	    (ret = sysfs_create_file(sp->dir, &bus_attr_autoprobe, bus, NULL)))
 		goto fail_dir;
 	bus->p = sp;
-	list_add_tail(&sp->entry, &all_buses);
+	list_add_tail(&sp->entry, &kstate->bus.all_buses);
 	return 0;
 fail_dir:
 	sysfs_remove(sp->dir);
@@ -206,8 +212,10 @@ void bus_unregister(struct bus_type *bus)
 
 void buses_exit(void)
 {
-	while (!list_empty(&all_buses))
-		bus_unregister(list_first_entry(&all_buses, struct subsys_private, entry)->bus);
+	struct list_head *all = &kstate->bus.all_buses;
+
+	while (!list_empty(all))
+		bus_unregister(list_first_entry(all, struct subsys_private, entry)->bus);
 }
 
 /* ---- devices on the bus ---------------------------------------------- */
