@@ -218,7 +218,6 @@ static int boot(const char *cmdline)
 	/* The IOMMU core over the driver core, no boot: the kernel state by hand. */
 	assert_int_equal(kernel_state_create(NULL), 0);
 	assert_int_equal(driver_core_init(), 0);
-	test_bus.p = NULL;
 	assert_int_equal(bus_register(&test_bus), 0);
 	iommu_subsys_init(cmdline);
 	assert_int_equal(iommu_device_sysfs_add(&fake_iommu, NULL, "fake.%d", 0), 0);

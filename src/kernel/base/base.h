@@ -58,6 +58,8 @@ static inline int driver_match_device(const struct device_driver *drv, struct de
 	return drv->bus->match ? drv->bus->match(dev, drv) : 1;
 }
 
+/* The bus's registration in the running kernel, or NULL (bus.c). */
+struct subsys_private *bus_to_subsys(const struct bus_type *bus);
 void bus_notify(struct device *dev, unsigned long action);
 int bus_add_device(struct device *dev);
 void bus_remove_device(struct device *dev);

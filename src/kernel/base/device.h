@@ -63,7 +63,7 @@ struct bus_type {
 	int (*add_dev_files)(struct device *dev);
 	/* Per-driver extra files (PCI new_id/remove_id); may be NULL. */
 	int (*add_drv_files)(struct device_driver *drv);
-	struct subsys_private *p;	/* driver core private */
+	/* Constant once defined: the driver core's half is bus_to_subsys(). */
 };
 
 int bus_register(struct bus_type *bus);
@@ -138,7 +138,7 @@ struct device {
 	bool can_match;			/* a driver matched once: deferral allowed */
 	bool parent_held;		/* device_add took a reference on the parent */
 	struct list_head devres_head;
-	struct list_head bus_node;	/* bus->p->devices */
+	struct list_head bus_node;	/* bus_to_subsys(bus)->devices */
 	struct list_head driver_node;	/* driver->p->devices */
 	struct list_head child_node;	/* parent->children */
 	struct list_head children;
