@@ -60,6 +60,8 @@ static inline int driver_match_device(const struct device_driver *drv, struct de
 
 /* The bus's registration in the running kernel, or NULL (bus.c). */
 struct subsys_private *bus_to_subsys(const struct bus_type *bus);
+/* The driver's registration on its bus, or NULL (bus.c). */
+struct driver_private *driver_to_private(const struct device_driver *drv);
 void bus_notify(struct device *dev, unsigned long action);
 int bus_add_device(struct device *dev);
 void bus_remove_device(struct device *dev);

@@ -33,6 +33,22 @@ struct subsys_private *bus_to_subsys(const struct bus_type *bus)
 	return NULL;
 }
 
+/*
+ * A driver's driver-core half, in its bus's driver list: a driver struct
+ * stays as its module defined it. NULL: not registered.
+ */
+struct driver_private *driver_to_private(const struct device_driver *drv)
+{
+	struct subsys_private *sp = drv ? bus_to_subsys(drv->bus) : NULL;
+	struct driver_private *p;
+	if (!sp)
+		return NULL;
+	list_for_each_entry(p, &sp->drivers, bus_node)
+		if (p->driver == drv)
+			return p;
+	return NULL;
+}
+
 struct bus_type *bus_find(const char *name)
 {
 	struct subsys_private *sp;
@@ -341,7 +357,6 @@ int bus_add_driver(struct device_driver *drv)
 		kfree(p);
 		return ret;
 	}
-	drv->p = p;
 	list_add_tail(&p->bus_node, &sp->drivers);
 	if (sp->drivers_autoprobe)
 		driver_attach(drv);
@@ -361,7 +376,7 @@ fail:
 
 void bus_remove_driver(struct device_driver *drv)
 {
-	struct driver_private *p = drv->p;
+	struct driver_private *p = driver_to_private(drv);
 	if (!p)
 		return;
 	sysfs_remove_name(p->dir, "bind");
@@ -371,6 +386,5 @@ void bus_remove_driver(struct device_driver *drv)
 	module_remove_driver(drv);
 	list_del_init(&p->bus_node);
 	sysfs_remove(p->dir);
-	drv->p = NULL;
 	kfree(p);
 }

@@ -343,7 +343,7 @@ static void driver_bound(struct device *dev)
 		dev_warn(dev, "driver_bound: device already bound\n");
 		return;
 	}
-	list_add_tail(&dev->driver_node, &dev->driver->p->devices);
+	list_add_tail(&dev->driver_node, &driver_to_private(dev->driver)->devices);
 	/* No longer deferred; and every pending device gets another go. */
 	driver_deferred_probe_del(dev);
 	driver_deferred_probe_trigger();
@@ -352,21 +352,24 @@ static void driver_bound(struct device *dev)
 
 static int driver_sysfs_add(struct device *dev)
 {
+	struct driver_private *p = driver_to_private(dev->driver);
 	int ret;
 	bus_notify(dev, BUS_NOTIFY_BIND_DRIVER);
-	ret = sysfs_create_link(dev->driver->p->dir, dev_name(dev), dev->kobj);
+	ret = sysfs_create_link(p->dir, dev_name(dev), dev->kobj);
 	if (ret)
 		return ret;
-	ret = sysfs_create_link(dev->kobj, "driver", dev->driver->p->dir);
+	ret = sysfs_create_link(dev->kobj, "driver", p->dir);
 	if (ret)
-		sysfs_remove_name(dev->driver->p->dir, dev_name(dev));
+		sysfs_remove_name(p->dir, dev_name(dev));
 	return ret;
 }
 
 static void driver_sysfs_remove(struct device *dev)
 {
-	if (dev->driver && dev->driver->p) {
-		sysfs_remove_name(dev->driver->p->dir, dev_name(dev));
+	struct driver_private *p = driver_to_private(dev->driver);
+
+	if (p) {
+		sysfs_remove_name(p->dir, dev_name(dev));
 		sysfs_remove_name(dev->kobj, "driver");
 	}
 }
@@ -584,9 +587,11 @@ void device_driver_detach(struct device *dev)
 
 void driver_detach(struct device_driver *drv)
 {
+	struct driver_private *p = driver_to_private(drv);
+
 	/* Last bound first. */
-	while (drv->p && !list_empty(&drv->p->devices)) {
-		struct device *dev = list_last_entry(&drv->p->devices, struct device, driver_node);
+	while (p && !list_empty(&p->devices)) {
+		struct device *dev = list_last_entry(&p->devices, struct device, driver_node);
 		get_device(dev);
 		__device_release_driver(dev);
 		put_device(dev);
@@ -596,10 +601,11 @@ void driver_detach(struct device_driver *drv)
 int driver_for_each_device(struct device_driver *drv, void *data,
 			   int (*fn)(struct device *dev, void *data))
 {
+	struct driver_private *p = driver_to_private(drv);
 	struct device *dev, *n;
-	if (!drv->p)
+	if (!p)
 		return -EINVAL;
-	list_for_each_entry_safe(dev, n, &drv->p->devices, driver_node) {
+	list_for_each_entry_safe(dev, n, &p->devices, driver_node) {
 		int ret = fn(dev, data);
 		if (ret)
 			return ret;

@@ -33,7 +33,7 @@ int driver_register(struct device_driver *drv)
 
 void driver_unregister(struct device_driver *drv)
 {
-	if (!drv->p)
+	if (!driver_to_private(drv))
 		return;
 	bus_remove_driver(drv);
 	drv->owner = NULL;

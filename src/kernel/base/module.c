@@ -470,31 +470,33 @@ fail:
 /* Links between a loadable module's directory and its drivers. */
 int module_add_driver(struct module *mod, struct device_driver *drv)
 {
+	struct driver_private *p = driver_to_private(drv);
 	char name[160];
 	int ret;
-	if (!mod || !mod->dir || !drv->p)
+	if (!mod || !mod->dir || !p)
 		return 0;
-	ret = sysfs_create_link(drv->p->dir, "module", mod->dir);
+	ret = sysfs_create_link(p->dir, "module", mod->dir);
 	if (ret)
 		return ret;
 	if (!mod->drivers_dir && (ret = sysfs_create_dir(mod->dir, "drivers", &mod->drivers_dir)))
 		goto fail;
 	snprintf(name, sizeof(name), "%s:%s", drv->bus->name, drv->name);
-	ret = sysfs_create_link(mod->drivers_dir, name, drv->p->dir);
+	ret = sysfs_create_link(mod->drivers_dir, name, p->dir);
 	if (!ret)
 		return 0;
 fail:
-	sysfs_remove_name(drv->p->dir, "module");
+	sysfs_remove_name(p->dir, "module");
 	return ret;
 }
 
 void module_remove_driver(struct device_driver *drv)
 {
+	struct driver_private *p = driver_to_private(drv);
 	struct module *mod = drv->owner;
 	char name[160];
-	if (!mod || !drv->p)
+	if (!mod || !p)
 		return;
-	sysfs_remove_name(drv->p->dir, "module");
+	sysfs_remove_name(p->dir, "module");
 	if (mod->drivers_dir) {
 		snprintf(name, sizeof(name), "%s:%s", drv->bus->name, drv->name);
 		sysfs_remove_name(mod->drivers_dir, name);
