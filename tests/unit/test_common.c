@@ -20,6 +20,7 @@
 #include "kernel/base/cmdline.h"
 #include "kernel/base/kalloc.h"
 #include "kernel/base/printk.h"
+#include "kernel/kernel_state.h"
 
 /* Linux 6.12 lib/kstrtox.c, stated as a table: 1 true, 0 false, -1 -EINVAL. */
 static int want_first(unsigned char c)
@@ -140,6 +141,8 @@ static void early_param_order(void **state)
 {
 	size_t len;
 
+	/* printk keeps dmesg in the kernel's state: make one without a boot. */
+	assert_int_equal(kernel_state_create(NULL), 0);
 	dmesg_clear();
 	*seen = 0;
 	assert_int_equal(cmdline_init("x.my_flag=1 quiet x.my_flag=0 x.my-flag=yy x.my_flag x.my_flag= x.my_flagg=1"), 0);
@@ -155,6 +158,7 @@ static void early_param_order(void **state)
 	assert_null(strstr(log, "x.my-flag"));
 	cmdline_exit();
 	dmesg_clear();
+	kernel_state_destroy();
 	assert_int_equal(kalloc_outstanding(), 0);
 }
 
@@ -163,6 +167,8 @@ static void early_param_known(void **state)
 {
 	size_t len;
 
+	/* printk keeps dmesg in the kernel's state: make one without a boot. */
+	assert_int_equal(kernel_state_create(NULL), 0);
 	dmesg_clear();
 	*seen = 0;
 	assert_int_equal(cmdline_init("myflag=1 other=2"), 0);
@@ -171,6 +177,7 @@ static void early_param_known(void **state)
 	assert_non_null(strstr(dmesg_text(&len), "parameters \"other=2\", will be passed"));
 	cmdline_exit();
 	dmesg_clear();
+	kernel_state_destroy();
 	assert_int_equal(kalloc_outstanding(), 0);
 }
 

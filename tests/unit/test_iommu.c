@@ -13,6 +13,7 @@
 #include "kernel/base/sysfs.h"
 #include "kernel/iommu/dma-mapping.h"
 #include "kernel/iommu/iommu.h"
+#include "kernel/kernel_state.h"
 
 #define FAKE_NODE 4242
 #define MAXPG 4096
@@ -215,8 +216,9 @@ static int boot(const char *cmdline)
 	memset(&fake_iommu, 0, sizeof(fake_iommu));
 	fail_attach_dev = NULL;
 	syncs = flush_alls = 0;
+	/* The IOMMU core over the driver core, no boot: the kernel state by hand. */
+	assert_int_equal(kernel_state_create(NULL), 0);
 	assert_int_equal(driver_core_init(), 0);
-	test_bus.p = NULL;
 	assert_int_equal(bus_register(&test_bus), 0);
 	assert_int_equal(cmdline_init(cmdline), 0);
 	iommu_subsys_init();
@@ -271,6 +273,7 @@ static int teardown(void **state)
 	iommu_subsys_exit();
 	cmdline_exit();
 	driver_core_exit();
+	kernel_state_destroy();
 	assert_int_equal(kalloc_outstanding(), 0);
 	return 0;
 }

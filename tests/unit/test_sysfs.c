@@ -9,6 +9,7 @@
 
 #include "kernel/base/kalloc.h"
 #include "kernel/base/sysfs.h"
+#include "kernel/kernel_state.h"
 
 static char stored[64] = "hello\n";
 static int stores;
@@ -50,6 +51,8 @@ static int setup(void **state)
 	struct sysfs_node *devices, *platform, *dev, *bus, *pbus, *pdevs;
 	stores = 0;
 	snprintf(stored, sizeof(stored), "hello\n");
+	/* sysfs alone, no boot: the kernel state it lives in, by hand. */
+	assert_int_equal(kernel_state_create(NULL), 0);
 	assert_int_equal(sysfs_init(), 0);
 	assert_int_equal(sysfs_create_dir(sysfs_root(), "devices", &devices), 0);
 	assert_int_equal(sysfs_create_dir(devices, "platform", &platform), 0);
@@ -70,6 +73,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	sysfs_exit();
+	kernel_state_destroy();
 	assert_int_equal(kalloc_outstanding(), 0);
 	return 0;
 }

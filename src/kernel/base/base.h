@@ -22,6 +22,31 @@ struct driver_private {
 	struct sysfs_node *dir;
 };
 
+/* bus.c's kernel state (struct kernel.bus). */
+struct bus_state {
+	struct list_head all_buses;	/* struct subsys_private.entry */
+};
+
+/* dd.c's kernel state (struct kernel.dd): binding and deferred probing. */
+struct dd_state {
+	struct list_head deferred_probe_pending_list;
+	struct list_head deferred_probe_active_list;
+	unsigned deferred_trigger_count;
+	bool driver_deferred_probe_enable;
+	bool initcalls_done;
+	bool defer_all_probes;
+	int driver_deferred_probe_timeout;
+	int probe_count;
+	bool work_queued, work_running;
+	u64 work_event;
+	bool timeout_queued;
+	u64 timeout_event;
+	const struct dma_configure_ops *dma_ops_hooks;
+};
+
+void bus_state_init(struct bus_state *bs);
+void dd_state_init(struct dd_state *dd);
+
 /* The sysfs "well-known" directories. */
 struct sysfs_node *sysfs_dir_bus(void);
 struct sysfs_node *sysfs_dir_debug(void);
@@ -33,6 +58,10 @@ static inline int driver_match_device(const struct device_driver *drv, struct de
 	return drv->bus->match ? drv->bus->match(dev, drv) : 1;
 }
 
+/* The bus's registration in the running kernel, or NULL (bus.c). */
+struct subsys_private *bus_to_subsys(const struct bus_type *bus);
+/* The driver's registration on its bus, or NULL (bus.c). */
+struct driver_private *driver_to_private(const struct device_driver *drv);
 void bus_notify(struct device *dev, unsigned long action);
 int bus_add_device(struct device *dev);
 void bus_remove_device(struct device *dev);

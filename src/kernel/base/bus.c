@@ -10,13 +10,51 @@
 #include "kernel/base/base.h"
 #include "kernel/base/kalloc.h"
 #include "kernel/base/printk.h"
+#include "kernel/kernel_state.h"
 
-static LIST_HEAD(all_buses);
+void bus_state_init(struct bus_state *bs)
+{
+	INIT_LIST_HEAD(&bs->all_buses);
+}
+
+/*
+ * A bus's driver-core half, found in the running kernel's list as Linux's
+ * bus_to_subsys does: the bus_type itself stays a constant table, shared
+ * by every lab. NULL: not registered (or no kernel).
+ */
+struct subsys_private *bus_to_subsys(const struct bus_type *bus)
+{
+	struct subsys_private *sp;
+	if (!bus || !kstate)
+		return NULL;
+	list_for_each_entry(sp, &kstate->bus.all_buses, entry)
+		if (sp->bus == bus)
+			return sp;
+	return NULL;
+}
+
+/*
+ * A driver's driver-core half, in its bus's driver list: a driver struct
+ * stays as its module defined it. NULL: not registered.
+ */
+struct driver_private *driver_to_private(const struct device_driver *drv)
+{
+	struct subsys_private *sp = drv ? bus_to_subsys(drv->bus) : NULL;
+	struct driver_private *p;
+	if (!sp)
+		return NULL;
+	list_for_each_entry(p, &sp->drivers, bus_node)
+		if (p->driver == drv)
+			return p;
+	return NULL;
+}
 
 struct bus_type *bus_find(const char *name)
 {
 	struct subsys_private *sp;
-	list_for_each_entry(sp, &all_buses, entry)
+	if (!kstate)
+		return NULL;
+	list_for_each_entry(sp, &kstate->bus.all_buses, entry)
 		if (!strcmp(sp->bus->name, name))
 			return sp->bus;
 	return NULL;
@@ -24,18 +62,20 @@ struct bus_type *bus_find(const char *name)
 
 void bus_notify(struct device *dev, unsigned long action)
 {
+	struct subsys_private *sp = bus_to_subsys(dev->bus);
 	struct notifier_block *nb, *n;
-	if (!dev->bus || !dev->bus->p)
+	if (!sp)
 		return;
-	list_for_each_entry_safe(nb, n, &dev->bus->p->notifiers, link)
+	list_for_each_entry_safe(nb, n, &sp->notifiers, link)
 		nb->notifier_call(nb, action, dev);
 }
 
 int bus_register_notifier(struct bus_type *bus, struct notifier_block *nb)
 {
-	if (!bus->p)
+	struct subsys_private *sp = bus_to_subsys(bus);
+	if (!sp)
 		return -EINVAL;
-	list_add_tail(&nb->link, &bus->p->notifiers);
+	list_add_tail(&nb->link, &sp->notifiers);
 	return 0;
 }
 
@@ -50,10 +90,11 @@ int bus_unregister_notifier(struct bus_type *bus, struct notifier_block *nb)
 int bus_for_each_dev(struct bus_type *bus, struct device *start, void *data,
 		     int (*fn)(struct device *dev, void *data))
 {
+	struct subsys_private *sp = bus_to_subsys(bus);
 	struct device *dev, *n;
-	if (!bus || !bus->p)
+	if (!sp)
 		return -EINVAL;
-	list_for_each_entry_safe(dev, n, &bus->p->devices, bus_node) {
+	list_for_each_entry_safe(dev, n, &sp->devices, bus_node) {
 		if (start) {
 			if (dev == start)
 				start = NULL;
@@ -69,10 +110,11 @@ int bus_for_each_dev(struct bus_type *bus, struct device *start, void *data,
 int bus_for_each_drv(struct bus_type *bus, struct device_driver *start, void *data,
 		     int (*fn)(struct device_driver *drv, void *data))
 {
+	struct subsys_private *sp = bus_to_subsys(bus);
 	struct driver_private *p, *n;
-	if (!bus || !bus->p)
+	if (!sp)
 		return -EINVAL;
-	list_for_each_entry_safe(p, n, &bus->p->drivers, bus_node) {
+	list_for_each_entry_safe(p, n, &sp->drivers, bus_node) {
 		if (start) {
 			if (p->driver == start)
 				start = NULL;
@@ -87,10 +129,11 @@ int bus_for_each_drv(struct bus_type *bus, struct device_driver *start, void *da
 
 struct device *bus_find_device_by_name(struct bus_type *bus, const char *name)
 {
+	struct subsys_private *sp = bus_to_subsys(bus);
 	struct device *dev;
-	if (!bus || !bus->p)
+	if (!sp)
 		return NULL;
-	list_for_each_entry(dev, &bus->p->devices, bus_node)
+	list_for_each_entry(dev, &sp->devices, bus_node)
 		if (sysfs_streq(dev_name(dev), name))
 			return dev;
 	return NULL;
@@ -98,10 +141,11 @@ struct device *bus_find_device_by_name(struct bus_type *bus, const char *name)
 
 struct device *bus_find_device_by_of_node(struct bus_type *bus, const struct device_node *np)
 {
+	struct subsys_private *sp = bus_to_subsys(bus);
 	struct device *dev;
-	if (!bus || !bus->p || !np)
+	if (!sp || !np)
 		return NULL;
-	list_for_each_entry(dev, &bus->p->devices, bus_node)
+	list_for_each_entry(dev, &sp->devices, bus_node)
 		if (dev->of_node == np)
 			return dev;
 	return NULL;
@@ -109,10 +153,11 @@ struct device *bus_find_device_by_of_node(struct bus_type *bus, const struct dev
 
 struct device_driver *driver_find(const char *name, struct bus_type *bus)
 {
+	struct subsys_private *sp = bus_to_subsys(bus);
 	struct driver_private *p;
-	if (!bus || !bus->p)
+	if (!sp)
 		return NULL;
-	list_for_each_entry(p, &bus->p->drivers, bus_node)
+	list_for_each_entry(p, &sp->drivers, bus_node)
 		if (!strcmp(p->driver->name, name))
 			return p->driver;
 	return NULL;
@@ -123,14 +168,14 @@ struct device_driver *driver_find(const char *name, struct bus_type *bus)
 static ssize_t autoprobe_show(void *owner, const struct sysfs_attr *attr, char *buf)
 {
 	struct bus_type *bus = owner;
-	return snprintf(buf, PAGE_SIZE, "%d\n", bus->p->drivers_autoprobe);
+	return snprintf(buf, PAGE_SIZE, "%d\n", bus_to_subsys(bus)->drivers_autoprobe);
 }
 
 static ssize_t autoprobe_store(void *owner, const struct sysfs_attr *attr, const char *buf,
 			       size_t len)
 {
 	struct bus_type *bus = owner;
-	bus->p->drivers_autoprobe = buf[0] != '0';
+	bus_to_subsys(bus)->drivers_autoprobe = buf[0] != '0';
 	return (ssize_t)len;
 }
 
@@ -183,8 +228,7 @@ int bus_register(struct bus_type *bus)
 	    (ret = sysfs_create_file(sp->dir, &bus_attr_probe, bus, NULL)) ||
 	    (ret = sysfs_create_file(sp->dir, &bus_attr_autoprobe, bus, NULL)))
 		goto fail_dir;
-	bus->p = sp;
-	list_add_tail(&sp->entry, &all_buses);
+	list_add_tail(&sp->entry, &kstate->bus.all_buses);
 	return 0;
 fail_dir:
 	sysfs_remove(sp->dir);
@@ -195,19 +239,20 @@ fail:
 
 void bus_unregister(struct bus_type *bus)
 {
-	struct subsys_private *sp = bus->p;
+	struct subsys_private *sp = bus_to_subsys(bus);
 	if (!sp)
 		return;
 	list_del_init(&sp->entry);
 	sysfs_remove(sp->dir);
-	bus->p = NULL;
 	kfree(sp);
 }
 
 void buses_exit(void)
 {
-	while (!list_empty(&all_buses))
-		bus_unregister(list_first_entry(&all_buses, struct subsys_private, entry)->bus);
+	struct list_head *all = &kstate->bus.all_buses;
+
+	while (!list_empty(all))
+		bus_unregister(list_first_entry(all, struct subsys_private, entry)->bus);
 }
 
 /* ---- devices on the bus ---------------------------------------------- */
@@ -215,39 +260,43 @@ void buses_exit(void)
 int bus_add_device(struct device *dev)
 {
 	struct bus_type *bus = dev->bus;
+	struct subsys_private *sp;
 	int ret;
 	if (!bus)
 		return 0;
-	if (!bus->p)
+	sp = bus_to_subsys(bus);
+	if (!sp)
 		return -EINVAL;
 	if (bus->add_dev_files && (ret = bus->add_dev_files(dev)))
 		return ret;
-	ret = sysfs_create_link(bus->p->devices_dir, dev_name(dev), dev->kobj);
+	ret = sysfs_create_link(sp->devices_dir, dev_name(dev), dev->kobj);
 	if (ret)
 		return ret;
-	ret = sysfs_create_link(dev->kobj, "subsystem", bus->p->dir);
+	ret = sysfs_create_link(dev->kobj, "subsystem", sp->dir);
 	if (ret) {
-		sysfs_remove_name(bus->p->devices_dir, dev_name(dev));
+		sysfs_remove_name(sp->devices_dir, dev_name(dev));
 		return ret;
 	}
-	list_add_tail(&dev->bus_node, &bus->p->devices);
+	list_add_tail(&dev->bus_node, &sp->devices);
 	return 0;
 }
 
 void bus_remove_device(struct device *dev)
 {
-	struct bus_type *bus = dev->bus;
-	if (!bus || !bus->p)
+	struct subsys_private *sp = bus_to_subsys(dev->bus);
+	if (!sp)
 		return;
 	sysfs_remove_name(dev->kobj, "subsystem");
-	sysfs_remove_name(bus->p->devices_dir, dev_name(dev));
+	sysfs_remove_name(sp->devices_dir, dev_name(dev));
 	device_release_driver(dev);
 	list_del_init(&dev->bus_node);
 }
 
 void bus_probe_device(struct device *dev)
 {
-	if (dev->bus && dev->bus->p && dev->bus->p->drivers_autoprobe)
+	struct subsys_private *sp = bus_to_subsys(dev->bus);
+
+	if (sp && sp->drivers_autoprobe)
 		device_initial_probe(dev);
 }
 
@@ -292,24 +341,24 @@ static const struct sysfs_attr driver_attr_uevent = {
 int bus_add_driver(struct device_driver *drv)
 {
 	struct bus_type *bus = drv->bus;
+	struct subsys_private *sp = bus_to_subsys(bus);
 	struct driver_private *p;
 	int ret;
 
-	if (!bus || !bus->p)
+	if (!sp)
 		return -EINVAL;
 	p = kzalloc(sizeof(*p));
 	if (!p)
 		return -ENOMEM;
 	p->driver = drv;
 	INIT_LIST_HEAD(&p->devices);
-	ret = sysfs_create_dir(bus->p->drivers_dir, drv->name, &p->dir);
+	ret = sysfs_create_dir(sp->drivers_dir, drv->name, &p->dir);
 	if (ret) {
 		kfree(p);
 		return ret;
 	}
-	drv->p = p;
-	list_add_tail(&p->bus_node, &bus->p->drivers);
-	if (bus->p->drivers_autoprobe)
+	list_add_tail(&p->bus_node, &sp->drivers);
+	if (sp->drivers_autoprobe)
 		driver_attach(drv);
 	if ((ret = module_add_driver(drv->owner, drv)) ||
 	    (ret = sysfs_create_file(p->dir, &driver_attr_uevent, drv, NULL)) ||
@@ -327,7 +376,7 @@ fail:
 
 void bus_remove_driver(struct device_driver *drv)
 {
-	struct driver_private *p = drv->p;
+	struct driver_private *p = driver_to_private(drv);
 	if (!p)
 		return;
 	sysfs_remove_name(p->dir, "bind");
@@ -337,6 +386,5 @@ void bus_remove_driver(struct device_driver *drv)
 	module_remove_driver(drv);
 	list_del_init(&p->bus_node);
 	sysfs_remove(p->dir);
-	drv->p = NULL;
 	kfree(p);
 }

@@ -20,22 +20,15 @@
 #include "kernel/base/kalloc_internal.h"
 #include "kernel/base/module.h"
 #include "kernel/base/printk.h"
+#include "kernel/kernel_state.h"
 
-static LIST_HEAD(deferred_probe_pending_list);
-static LIST_HEAD(deferred_probe_active_list);
-static unsigned deferred_trigger_count;
-static bool driver_deferred_probe_enable;
-static bool initcalls_done;
-static bool defer_all_probes;
-static int driver_deferred_probe_timeout;
-static int probe_count;
-
-static bool work_queued, work_running;
-static u64 work_event;
-static bool timeout_queued;
-static u64 timeout_event;
-
-static const struct dma_configure_ops *dma_ops_hooks;
+/* The state (struct dd_state, base.h) lives in kstate->dd. */
+void dd_state_init(struct dd_state *dd)
+{
+	memset(dd, 0, sizeof(*dd));
+	INIT_LIST_HEAD(&dd->deferred_probe_pending_list);
+	INIT_LIST_HEAD(&dd->deferred_probe_active_list);
+}
 
 /* ---- the deferred lists ---------------------------------------------- */
 
@@ -45,7 +38,7 @@ void driver_deferred_probe_add(struct device *dev)
 		return;
 	if (list_empty(&dev->deferred_probe)) {
 		dev_dbg(dev, "Added to deferred list\n");
-		list_add_tail(&dev->deferred_probe, &deferred_probe_pending_list);
+		list_add_tail(&dev->deferred_probe, &kstate->dd.deferred_probe_pending_list);
 	}
 }
 
@@ -61,17 +54,17 @@ void driver_deferred_probe_del(struct device *dev)
 
 size_t deferred_probe_pending_count(void)
 {
-	return list_count(&deferred_probe_pending_list);
+	return list_count(&kstate->dd.deferred_probe_pending_list);
 }
 
 static void deferred_probe_work_func(void)
 {
-	work_queued = false;
-	if (work_running)
+	kstate->dd.work_queued = false;
+	if (kstate->dd.work_running)
 		return;
-	work_running = true;
-	while (!list_empty(&deferred_probe_active_list)) {
-		struct device *dev = list_first_entry(&deferred_probe_active_list,
+	kstate->dd.work_running = true;
+	while (!list_empty(&kstate->dd.deferred_probe_active_list)) {
+		struct device *dev = list_first_entry(&kstate->dd.deferred_probe_active_list,
 						      struct device, deferred_probe);
 		list_del_init(&dev->deferred_probe);
 		get_device(dev);
@@ -81,47 +74,48 @@ static void deferred_probe_work_func(void)
 		bus_probe_device(dev);
 		put_device(dev);
 	}
-	work_running = false;
+	kstate->dd.work_running = false;
 }
 
 static void deferred_probe_work_event(void *arg)
 {
-	work_event = 0;
+	kstate->dd.work_event = 0;
 	deferred_probe_work_func();
 }
 
 static void queue_deferred_work(void)
 {
 	struct machine *m = kernel_machine();
-	if (work_queued)
+	if (kstate->dd.work_queued)
 		return;
-	work_queued = true;
+	kstate->dd.work_queued = true;
 	if (m)
-		work_event = hw_event_schedule(m, 0, deferred_probe_work_event, NULL);
+		kstate->dd.work_event = hw_event_schedule(m, 0, deferred_probe_work_event, NULL);
 }
 
 void deferred_probe_flush(void)
 {
 	struct machine *m = kernel_machine();
-	while (work_queued && !work_running) {
-		if (m && work_event)
-			hw_event_cancel(m, work_event);
-		work_event = 0;
+	while (kstate->dd.work_queued && !kstate->dd.work_running) {
+		if (m && kstate->dd.work_event)
+			hw_event_cancel(m, kstate->dd.work_event);
+		kstate->dd.work_event = 0;
 		deferred_probe_work_func();
 	}
 }
 
 void driver_deferred_probe_trigger(void)
 {
-	if (!driver_deferred_probe_enable)
+	if (!kstate->dd.driver_deferred_probe_enable)
 		return;
 	/*
 	 * A successful probe means a dependency may now be met: give every
 	 * pending device one more chance, counting triggers so a probe that
 	 * deferred while one happened can ask again.
 	 */
-	deferred_trigger_count++;
-	list_splice_tail_init(&deferred_probe_pending_list, &deferred_probe_active_list);
+	kstate->dd.deferred_trigger_count++;
+	list_splice_tail_init(&kstate->dd.deferred_probe_pending_list,
+			      &kstate->dd.deferred_probe_active_list);
 	queue_deferred_work();
 }
 
@@ -161,12 +155,12 @@ int dev_err_probe(const struct device *dev, int err, const char *fmt, ...)
 
 void deferred_probe_set_timeout(int seconds)
 {
-	driver_deferred_probe_timeout = seconds;
+	kstate->dd.driver_deferred_probe_timeout = seconds;
 }
 
 int deferred_probe_get_timeout(void)
 {
-	return driver_deferred_probe_timeout;
+	return kstate->dd.driver_deferred_probe_timeout;
 }
 
 /* The supplier's device is itself waiting on the deferred list: it may still bind. */
@@ -175,10 +169,10 @@ static bool supplier_pending(const struct device_node *supplier)
 	struct device *d;
 	if (!supplier)
 		return false;
-	list_for_each_entry(d, &deferred_probe_pending_list, deferred_probe)
+	list_for_each_entry(d, &kstate->dd.deferred_probe_pending_list, deferred_probe)
 		if (d->of_node == supplier)
 			return true;
-	list_for_each_entry(d, &deferred_probe_active_list, deferred_probe)
+	list_for_each_entry(d, &kstate->dd.deferred_probe_active_list, deferred_probe)
 		if (d->of_node == supplier)
 			return true;
 	return false;
@@ -192,11 +186,11 @@ int driver_deferred_probe_check_supplier(struct device *dev, const struct device
 	 * provide, directly or through a supplier that is itself deferred,
 	 * is given up at the end of boot, as a built-in-only kernel would.
 	 */
-	if (initcalls_done && !module_could_provide(supplier) && !supplier_pending(supplier)) {
+	if (kstate->dd.initcalls_done && !module_could_provide(supplier) && !supplier_pending(supplier)) {
 		dev_warn(dev, "ignoring dependency for device, assuming no driver\n");
 		return -ENODEV;
 	}
-	if (!driver_deferred_probe_timeout && initcalls_done) {
+	if (!kstate->dd.driver_deferred_probe_timeout && kstate->dd.initcalls_done) {
 		dev_warn(dev, "deferred probe timeout, ignoring dependency\n");
 		return -ETIMEDOUT;
 	}
@@ -211,12 +205,12 @@ int driver_deferred_probe_check_state(struct device *dev)
 static void deferred_probe_timeout_work_func(void *arg)
 {
 	struct device *dev;
-	timeout_queued = false;
-	timeout_event = 0;
-	driver_deferred_probe_timeout = 0;
+	kstate->dd.timeout_queued = false;
+	kstate->dd.timeout_event = 0;
+	kstate->dd.driver_deferred_probe_timeout = 0;
 	driver_deferred_probe_trigger();
 	deferred_probe_flush();
-	list_for_each_entry(dev, &deferred_probe_pending_list, deferred_probe) {
+	list_for_each_entry(dev, &kstate->dd.deferred_probe_pending_list, deferred_probe) {
 		const char *r = dev->deferred_probe_reason;
 		char reason[512];
 		snprintf(reason, sizeof(reason), "%s", r ? r : "(reason unknown)");
@@ -232,32 +226,34 @@ static void schedule_timeout_work(void)
 	struct machine *m = kernel_machine();
 	if (!m)
 		return;
-	timeout_event = hw_event_schedule(m, (u64)driver_deferred_probe_timeout * 1000000000ull,
-					  deferred_probe_timeout_work_func, NULL);
-	timeout_queued = true;
+	kstate->dd.timeout_event =
+		hw_event_schedule(m, (u64)kstate->dd.driver_deferred_probe_timeout * 1000000000ull,
+				  deferred_probe_timeout_work_func, NULL);
+	kstate->dd.timeout_queued = true;
 }
 
 void deferred_probe_extend_timeout(void)
 {
 	/* Only a still-queued timeout is pushed back; an expired one stays expired. */
-	if (!timeout_queued)
+	if (!kstate->dd.timeout_queued)
 		return;
-	hw_event_cancel(kernel_machine(), timeout_event);
+	hw_event_cancel(kernel_machine(), kstate->dd.timeout_event);
 	schedule_timeout_work();
-	pr_debug("Extended deferred probe timeout by %d secs\n", driver_deferred_probe_timeout);
+	pr_debug("Extended deferred probe timeout by %d secs\n",
+		 kstate->dd.driver_deferred_probe_timeout);
 }
 
 void deferred_probe_initcall(void)
 {
-	driver_deferred_probe_enable = true;
+	kstate->dd.driver_deferred_probe_enable = true;
 	driver_deferred_probe_trigger();
 	/* Sort out as many dependencies as possible before initcalls end. */
 	deferred_probe_flush();
-	initcalls_done = true;
+	kstate->dd.initcalls_done = true;
 	/* Again: this time optional dependencies are not waited for. */
 	driver_deferred_probe_trigger();
 	deferred_probe_flush();
-	if (driver_deferred_probe_timeout > 0)
+	if (kstate->dd.driver_deferred_probe_timeout > 0)
 		schedule_timeout_work();
 }
 
@@ -266,7 +262,7 @@ static ssize_t devices_deferred_show(void *owner, const struct sysfs_attr *attr,
 {
 	struct device *dev;
 	size_t off = 0;
-	list_for_each_entry(dev, &deferred_probe_pending_list, deferred_probe) {
+	list_for_each_entry(dev, &kstate->dd.deferred_probe_pending_list, deferred_probe) {
 		int n = snprintf(buf + off, PAGE_SIZE - off, "%s\t%s", dev_name(dev),
 				 dev->deferred_probe_reason ? dev->deferred_probe_reason : "\n");
 		if (n < 0 || (size_t)n >= PAGE_SIZE - off) {
@@ -290,42 +286,35 @@ int deferred_probe_debugfs_init(void)
 void deferred_probe_exit(void)
 {
 	struct machine *m = kernel_machine();
-	if (m && work_event)
-		hw_event_cancel(m, work_event);
-	if (m && timeout_queued)
-		hw_event_cancel(m, timeout_event);
-	work_event = timeout_event = 0;
-	work_queued = work_running = timeout_queued = false;
-	while (!list_empty(&deferred_probe_pending_list))
-		driver_deferred_probe_del(list_first_entry(&deferred_probe_pending_list,
+	if (m && kstate->dd.work_event)
+		hw_event_cancel(m, kstate->dd.work_event);
+	if (m && kstate->dd.timeout_queued)
+		hw_event_cancel(m, kstate->dd.timeout_event);
+	while (!list_empty(&kstate->dd.deferred_probe_pending_list))
+		driver_deferred_probe_del(list_first_entry(&kstate->dd.deferred_probe_pending_list,
 							   struct device, deferred_probe));
-	while (!list_empty(&deferred_probe_active_list))
-		driver_deferred_probe_del(list_first_entry(&deferred_probe_active_list,
+	while (!list_empty(&kstate->dd.deferred_probe_active_list))
+		driver_deferred_probe_del(list_first_entry(&kstate->dd.deferred_probe_active_list,
 							   struct device, deferred_probe));
-	deferred_trigger_count = 0;
-	driver_deferred_probe_enable = false;
-	initcalls_done = false;
-	defer_all_probes = false;
-	driver_deferred_probe_timeout = 0;
-	probe_count = 0;
-	dma_ops_hooks = NULL;
+	/* Back to boot values: a test may init the driver core again. */
+	dd_state_init(&kstate->dd);
 }
 
 int driver_probe_done(void)
 {
-	return probe_count ? -EBUSY : 0;
+	return kstate->dd.probe_count ? -EBUSY : 0;
 }
 
 /* ---- DMA configuration seam ------------------------------------------ */
 
 void dma_configure_set_ops(const struct dma_configure_ops *ops)
 {
-	dma_ops_hooks = ops;
+	kstate->dd.dma_ops_hooks = ops;
 }
 
 int generic_dma_configure(struct device *dev)
 {
-	const struct dma_configure_ops *ops = dma_ops_hooks;
+	const struct dma_configure_ops *ops = kstate->dd.dma_ops_hooks;
 	int ret = 0;
 	if (ops && ops->fw_configure)
 		ret = ops->fw_configure(dev);
@@ -341,7 +330,7 @@ int generic_dma_configure(struct device *dev)
 
 void generic_dma_cleanup(struct device *dev)
 {
-	const struct dma_configure_ops *ops = dma_ops_hooks;
+	const struct dma_configure_ops *ops = kstate->dd.dma_ops_hooks;
 	if (dev->driver && !dev->driver->driver_managed_dma && ops && ops->unuse_default_domain)
 		ops->unuse_default_domain(dev);
 }
@@ -354,7 +343,7 @@ static void driver_bound(struct device *dev)
 		dev_warn(dev, "driver_bound: device already bound\n");
 		return;
 	}
-	list_add_tail(&dev->driver_node, &dev->driver->p->devices);
+	list_add_tail(&dev->driver_node, &driver_to_private(dev->driver)->devices);
 	/* No longer deferred; and every pending device gets another go. */
 	driver_deferred_probe_del(dev);
 	driver_deferred_probe_trigger();
@@ -363,21 +352,24 @@ static void driver_bound(struct device *dev)
 
 static int driver_sysfs_add(struct device *dev)
 {
+	struct driver_private *p = driver_to_private(dev->driver);
 	int ret;
 	bus_notify(dev, BUS_NOTIFY_BIND_DRIVER);
-	ret = sysfs_create_link(dev->driver->p->dir, dev_name(dev), dev->kobj);
+	ret = sysfs_create_link(p->dir, dev_name(dev), dev->kobj);
 	if (ret)
 		return ret;
-	ret = sysfs_create_link(dev->kobj, "driver", dev->driver->p->dir);
+	ret = sysfs_create_link(dev->kobj, "driver", p->dir);
 	if (ret)
-		sysfs_remove_name(dev->driver->p->dir, dev_name(dev));
+		sysfs_remove_name(p->dir, dev_name(dev));
 	return ret;
 }
 
 static void driver_sysfs_remove(struct device *dev)
 {
-	if (dev->driver && dev->driver->p) {
-		sysfs_remove_name(dev->driver->p->dir, dev_name(dev));
+	struct driver_private *p = driver_to_private(dev->driver);
+
+	if (p) {
+		sysfs_remove_name(p->dir, dev_name(dev));
 		sysfs_remove_name(dev->kobj, "driver");
 	}
 }
@@ -427,7 +419,7 @@ static int really_probe(struct device *dev, struct device_driver *drv)
 {
 	int ret;
 
-	if (defer_all_probes) {
+	if (kstate->dd.defer_all_probes) {
 		dev_dbg(dev, "Driver %s force probe deferral\n", drv->name);
 		return -EPROBE_DEFER;
 	}
@@ -480,18 +472,18 @@ static int __driver_probe_device(struct device_driver *drv, struct device *dev)
 
 static int driver_probe_device(struct device_driver *drv, struct device *dev)
 {
-	unsigned trigger_count = deferred_trigger_count;
+	unsigned trigger_count = kstate->dd.deferred_trigger_count;
 	int ret;
 
-	probe_count++;
+	kstate->dd.probe_count++;
 	ret = __driver_probe_device(drv, dev);
 	if (ret == -EPROBE_DEFER || ret == EPROBE_DEFER) {
 		driver_deferred_probe_add(dev);
 		/* A dependency bound while we were probing: look again. */
-		if (trigger_count != deferred_trigger_count && !defer_all_probes)
+		if (trigger_count != kstate->dd.deferred_trigger_count && !kstate->dd.defer_all_probes)
 			driver_deferred_probe_trigger();
 	}
-	probe_count--;
+	kstate->dd.probe_count--;
 	return ret;
 }
 
@@ -595,9 +587,11 @@ void device_driver_detach(struct device *dev)
 
 void driver_detach(struct device_driver *drv)
 {
+	struct driver_private *p = driver_to_private(drv);
+
 	/* Last bound first. */
-	while (drv->p && !list_empty(&drv->p->devices)) {
-		struct device *dev = list_last_entry(&drv->p->devices, struct device, driver_node);
+	while (p && !list_empty(&p->devices)) {
+		struct device *dev = list_last_entry(&p->devices, struct device, driver_node);
 		get_device(dev);
 		__device_release_driver(dev);
 		put_device(dev);
@@ -607,10 +601,11 @@ void driver_detach(struct device_driver *drv)
 int driver_for_each_device(struct device_driver *drv, void *data,
 			   int (*fn)(struct device *dev, void *data))
 {
+	struct driver_private *p = driver_to_private(drv);
 	struct device *dev, *n;
-	if (!drv->p)
+	if (!p)
 		return -EINVAL;
-	list_for_each_entry_safe(dev, n, &drv->p->devices, driver_node) {
+	list_for_each_entry_safe(dev, n, &p->devices, driver_node) {
 		int ret = fn(dev, data);
 		if (ret)
 			return ret;

@@ -70,7 +70,7 @@ struct bus_type {
 	 * segment and requester ID of a PCI function. May be NULL: none.
 	 */
 	struct master_id (*master_id)(const struct device *dev);
-	struct subsys_private *p;	/* driver core private */
+	/* Constant once defined: the driver core's half is bus_to_subsys(). */
 };
 
 int bus_register(struct bus_type *bus);
@@ -103,7 +103,7 @@ struct device_driver {
 	struct module *owner;		/* NULL: built in */
 	bool suppress_bind_attrs;	/* no bind/unbind files */
 	bool driver_managed_dma;	/* vfio & co: not a kernel DMA user */
-	struct driver_private *p;	/* driver core private */
+	/* The driver core's half is driver_to_private(): nothing here is written. */
 };
 
 int driver_register(struct device_driver *drv);
@@ -145,8 +145,8 @@ struct device {
 	bool can_match;			/* a driver matched once: deferral allowed */
 	bool parent_held;		/* device_add took a reference on the parent */
 	struct list_head devres_head;
-	struct list_head bus_node;	/* bus->p->devices */
-	struct list_head driver_node;	/* driver->p->devices */
+	struct list_head bus_node;	/* bus_to_subsys(bus)->devices */
+	struct list_head driver_node;	/* driver_to_private(driver)->devices */
 	struct list_head child_node;	/* parent->children */
 	struct list_head children;
 	struct list_head deferred_probe;	/* pending or active list */

@@ -11,7 +11,7 @@ int driver_register(struct device_driver *drv)
 {
 	int ret;
 
-	if (!drv->bus || !drv->bus->p) {
+	if (!drv->bus || !bus_to_subsys(drv->bus)) {
 		pr_err("Driver '%s' was unable to register with bus_type '%s' because the bus was not initialized.\n",
 		       drv->name, drv->bus ? drv->bus->name : "(null)");
 		return -EINVAL;
@@ -33,7 +33,7 @@ int driver_register(struct device_driver *drv)
 
 void driver_unregister(struct device_driver *drv)
 {
-	if (!drv->p)
+	if (!driver_to_private(drv))
 		return;
 	bus_remove_driver(drv);
 	drv->owner = NULL;

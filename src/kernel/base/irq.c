@@ -7,6 +7,7 @@
 #include "kernel/base/interrupt.h"
 #include "kernel/base/kalloc.h"
 #include "kernel/base/printk.h"
+#include "kernel/kernel_state.h"
 
 #define NR_IRQS 1024
 /* Handler runs for one assertion before the line is declared stuck. */
@@ -27,19 +28,22 @@ struct irq_desc {
 	unsigned depth;		/* disable_irq nesting: handlers run at 0 */
 };
 
-static struct irq_desc *irq_descs;
-static struct machine *irq_machine;
+/* The descriptors of the running kernel; NULL before irq_init and with no kernel. */
+static struct irq_desc *irq_descs(void)
+{
+	return kstate ? kstate->irq.descs : NULL;
+}
 
 static void handle_irq(u32 intid)
 {
-	struct irq_desc *desc = &irq_descs[intid];
+	struct irq_desc *desc = &irq_descs()[intid];
 	unsigned rounds = 0;
 
 	if (desc->in_handler || desc->disabled || desc->depth)
 		return;
 	desc->in_handler = true;
 	/* A handler may mask its own line (an automasking handler): stop then. */
-	while (desc->action && !desc->depth && hw_irq_level(irq_machine, intid)) {
+	while (desc->action && !desc->depth && hw_irq_level(kstate->irq.machine, intid)) {
 		irqreturn_t ret = IRQ_NONE;
 		for (struct irqaction *a = desc->action; a; a = a->next)
 			ret |= a->handler((int)intid, a->dev_id);
@@ -55,39 +59,43 @@ static void handle_irq(u32 intid)
 
 static void irq_sink(void *opaque, u32 intid, bool level)
 {
-	if (!irq_descs || intid >= NR_IRQS || !level)
+	if (!irq_descs() || intid >= NR_IRQS || !level)
 		return;
 	handle_irq(intid);
 }
 
 int irq_init(struct machine *m)
 {
-	irq_descs = kcalloc(NR_IRQS, sizeof(*irq_descs));
-	if (!irq_descs)
+	struct irq_state *is = &kstate->irq;
+
+	is->descs = kcalloc(NR_IRQS, sizeof(*is->descs));
+	if (!is->descs)
 		return -ENOMEM;
-	irq_machine = m;
+	is->machine = m;
 	hw_irq_set_sink(m, irq_sink, NULL);
 	return 0;
 }
 
 void irq_exit(void)
 {
-	if (!irq_descs)
+	struct irq_state *is = kstate ? &kstate->irq : NULL;
+
+	if (!is || !is->descs)
 		return;
 	for (u32 i = 0; i < NR_IRQS; i++) {
-		while (irq_descs[i].action) {
-			struct irqaction *a = irq_descs[i].action;
+		while (is->descs[i].action) {
+			struct irqaction *a = is->descs[i].action;
 			pr_warn("irq %u: %s still requested at shutdown\n", i, a->name);
-			irq_descs[i].action = a->next;
+			is->descs[i].action = a->next;
 			kfree(a->name);
 			kfree(a);
 		}
 	}
-	if (irq_machine)
-		hw_irq_set_sink(irq_machine, NULL, NULL);
-	kfree(irq_descs);
-	irq_descs = NULL;
-	irq_machine = NULL;
+	if (is->machine)
+		hw_irq_set_sink(is->machine, NULL, NULL);
+	kfree(is->descs);
+	is->descs = NULL;
+	is->machine = NULL;
 }
 
 int request_irq_flags(u32 intid, irq_handler_t handler, unsigned long flags,
@@ -96,14 +104,14 @@ int request_irq_flags(u32 intid, irq_handler_t handler, unsigned long flags,
 	struct irq_desc *desc;
 	struct irqaction *a, **pp;
 
-	if (!irq_descs || intid >= NR_IRQS || !handler)
+	if (!irq_descs() || intid >= NR_IRQS || !handler)
 		return -EINVAL;
 	if ((flags & IRQF_SHARED) && !dev_id)
 		return -EINVAL;
 	/* As Linux: a shared line cannot start disabled. */
 	if ((flags & IRQF_SHARED) && (flags & IRQF_NO_AUTOEN))
 		return -EINVAL;
-	desc = &irq_descs[intid];
+	desc = &irq_descs()[intid];
 	if (desc->action && !(flags & IRQF_SHARED && desc->action->flags & IRQF_SHARED)) {
 		pr_err("genirq: Flags mismatch irq %u. %08lx (%s) vs. %08lx (%s)\n", intid,
 		       flags, name ? name : "", desc->action->flags, desc->action->name);
@@ -139,9 +147,9 @@ int request_irq(u32 intid, irq_handler_t handler, const char *name, void *dev_id
 
 void free_irq(u32 intid, void *dev_id)
 {
-	if (!irq_descs || intid >= NR_IRQS)
+	if (!irq_descs() || intid >= NR_IRQS)
 		return;
-	for (struct irqaction **pp = &irq_descs[intid].action; *pp; pp = &(*pp)->next) {
+	for (struct irqaction **pp = &irq_descs()[intid].action; *pp; pp = &(*pp)->next) {
 		if ((*pp)->dev_id == dev_id) {
 			struct irqaction *a = *pp;
 			*pp = a->next;
@@ -155,9 +163,9 @@ void free_irq(u32 intid, void *dev_id)
 
 void disable_irq_nosync(u32 intid)
 {
-	if (!irq_descs || intid >= NR_IRQS || !irq_descs[intid].action)
+	if (!irq_descs() || intid >= NR_IRQS || !irq_descs()[intid].action)
 		return;
-	irq_descs[intid].depth++;
+	irq_descs()[intid].depth++;
 }
 
 void disable_irq(u32 intid)
@@ -169,9 +177,9 @@ void enable_irq(u32 intid)
 {
 	struct irq_desc *desc;
 
-	if (!irq_descs || intid >= NR_IRQS || !irq_descs[intid].action)
+	if (!irq_descs() || intid >= NR_IRQS || !irq_descs()[intid].action)
 		return;
-	desc = &irq_descs[intid];
+	desc = &irq_descs()[intid];
 	if (!desc->depth) {
 		pr_warn("Unbalanced enable for IRQ %u\n", intid);
 		return;

@@ -27,9 +27,43 @@
 #include "kernel/base/printk.h"
 #include "kernel/of/of.h"
 #include "kernel/iommu/iommu.h"
+#include "kernel/kernel_state.h"
 
-static struct machine *kmachine;
-static bool booted;
+/*
+ * The running kernel's state: the only mutable file-scope variable of the
+ * kernel (see kernel_state.h for the exceptions kept by the harness).
+ */
+struct kernel *kstate;
+
+int kernel_state_create(struct machine *m)
+{
+	struct kernel *k;
+
+	if (kstate)
+		return -EBUSY;
+	k = kzalloc(sizeof(*k));
+	if (!k)
+		return -ENOMEM;
+	k->machine = m;
+	/* Each subsystem's first values; everything else starts at zero. */
+	printk_state_init(&k->printk);
+	bus_state_init(&k->bus);
+	dd_state_init(&k->dd);
+	iommu_group_state_init(&k->iommu_group);
+	kstate = k;
+	return 0;
+}
+
+void kernel_state_destroy(void)
+{
+	if (!kstate)
+		return;
+	/* The log and the dyndbg queries are libc memory (printk.c). */
+	dynamic_debug_exit();
+	dmesg_clear();
+	kfree(kstate);
+	kstate = NULL;
+}
 
 /*
  * Subsystem initcalls (subsys_initcall level): between the driver core
@@ -49,7 +83,7 @@ static const struct subsys_initcall subsys_initcalls[] = {
 
 struct machine *kernel_machine(void)
 {
-	return kmachine;
+	return kstate ? kstate->machine : NULL;
 }
 
 static void subsys_exit_all(void)
@@ -81,13 +115,13 @@ int kernel_boot(struct machine *m, const char *cmdline)
 	const char *model = NULL;
 	int ret;
 
-	if (booted)
+	if (kstate)
 		return -EBUSY;
 	if (!m)
 		return -EINVAL;
-	dmesg_clear();
-	kmachine = m;
-	booted = true;
+	ret = kernel_state_create(m);
+	if (ret)
+		return ret;
 
 	ret = cmdline_init(cmdline);
 	if (ret)
@@ -96,7 +130,7 @@ int kernel_boot(struct machine *m, const char *cmdline)
 	if ((ret = page_alloc_init(m)) || (ret = irq_init(m)) || (ret = driver_core_init()) ||
 	    (ret = of_unflatten(machine_fdt(m))))
 		goto fail;
-	if (!of_property_read_string(of_root, "model", &model))
+	if (!of_property_read_string(of_root_node(), "model", &model))
 		pr_info("Machine model: %s\n", model);
 	pr_notice("Kernel command line: %s\n", kernel_cmdline());
 	dynamic_debug_init();	/* dynamic_debug_init: an early initcall */
@@ -123,7 +157,7 @@ fail:
 
 void kernel_shutdown(void)
 {
-	if (!booted)
+	if (!kstate)
 		return;
 	modules_exit();
 	/* Devices leave first (bus notifiers see them go), then the subsystems. */
@@ -136,19 +170,18 @@ void kernel_shutdown(void)
 	irq_exit();
 	page_alloc_exit();
 	cmdline_exit();
-	dynamic_debug_exit();
-	dmesg_clear();
-	kmachine = NULL;
-	booted = false;
+	kernel_state_destroy();
 }
 
 void kernel_run_pending(void)
 {
-	if (!kmachine)
+	struct machine *m = kernel_machine();
+
+	if (!m)
 		return;
 	/* Work due now: zero-delay events (deferred probing) and what they queue. */
 	for (int i = 0; i < 1000000; i++) {
-		size_t n = hw_run_until(kmachine, hw_now(kmachine));
+		size_t n = hw_run_until(m, hw_now(m));
 		deferred_probe_flush();
 		if (!n)
 			break;
@@ -157,25 +190,27 @@ void kernel_run_pending(void)
 
 void kernel_sleep(u64 ns)
 {
-	if (!kmachine)
+	struct machine *m = kernel_machine();
+
+	if (!m)
 		return;
-	hw_run_until(kmachine, hw_now(kmachine) + ns);
+	hw_run_until(m, hw_now(m) + ns);
 	kernel_run_pending();
 }
 
 bool kernel_idle_until(u64 deadline, bool (*done)(void *arg), void *arg)
 {
-	if (!kmachine)
+	if (!kernel_machine())
 		return done(arg);
 	kernel_run_pending();
 	while (!done(arg)) {
-		u64 t = hw_next_event(kmachine);
+		u64 t = hw_next_event(kernel_machine());
 		if (t == UINT64_MAX || t > deadline) {
-			if (deadline != UINT64_MAX && deadline > hw_now(kmachine))
-				kernel_sleep(deadline - hw_now(kmachine));
+			if (deadline != UINT64_MAX && deadline > hw_now(kernel_machine()))
+				kernel_sleep(deadline - hw_now(kernel_machine()));
 			return done(arg);
 		}
-		hw_run_until(kmachine, t);
+		hw_run_until(kernel_machine(), t);
 		kernel_run_pending();
 	}
 	return true;
@@ -185,28 +220,32 @@ bool kernel_idle_until(u64 deadline, bool (*done)(void *arg), void *arg)
 
 u32 readl(u64 addr)
 {
+	struct machine *m = kernel_machine();
 	u64 v = ~0ull;
-	if (kmachine)
-		hw_mmio_read(kmachine, addr, 4, &v);
+	if (m)
+		hw_mmio_read(m, addr, 4, &v);
 	return (u32)v;
 }
 
 void writel(u32 val, u64 addr)
 {
-	if (kmachine)
-		hw_mmio_write(kmachine, addr, 4, val);
+	struct machine *m = kernel_machine();
+	if (m)
+		hw_mmio_write(m, addr, 4, val);
 }
 
 u64 readq(u64 addr)
 {
+	struct machine *m = kernel_machine();
 	u64 v = ~0ull;
-	if (kmachine)
-		hw_mmio_read(kmachine, addr, 8, &v);
+	if (m)
+		hw_mmio_read(m, addr, 8, &v);
 	return v;
 }
 
 void writeq(u64 val, u64 addr)
 {
-	if (kmachine)
-		hw_mmio_write(kmachine, addr, 8, val);
+	struct machine *m = kernel_machine();
+	if (m)
+		hw_mmio_write(m, addr, 8, val);
 }

@@ -22,6 +22,7 @@
 #include "kernel/base/printk.h"
 #include "kernel/drivers/drivers.h"
 #include "kernel/of/of.h"
+#include "kernel/kernel_state.h"
 
 static const struct kernel_param no_params[] = { { NULL } };
 
@@ -56,9 +57,11 @@ struct module {
 	struct sysfs_node *dir, *holders_dir, *params_dir, *drivers_dir;
 };
 
-static struct module modules[NR_MODULES];
-static struct module *current_module;
-static bool modules_ready;
+/* The running kernel's modules (NR_MODULES of them), or NULL when none are set up. */
+static struct module *kernel_modules(void)
+{
+	return kstate && kstate->module.ready ? kstate->module.modules : NULL;
+}
 
 static void normalize(char *dst, const char *src, size_t size)
 {
@@ -70,9 +73,10 @@ static void normalize(char *dst, const char *src, size_t size)
 
 struct module *find_module(const char *name)
 {
+	struct module *modules = kernel_modules();
 	char n[64];
 	normalize(n, name, sizeof(n));
-	for (size_t i = 0; modules_ready && i < NR_MODULES; i++)
+	for (size_t i = 0; modules && i < NR_MODULES; i++)
 		if (!strcmp(modules[i].name, n))
 			return &modules[i];
 	return NULL;
@@ -98,7 +102,8 @@ enum module_state module_get_state(const char *name)
 
 bool modules_possible(void)
 {
-	for (size_t i = 0; modules_ready && i < NR_MODULES; i++)
+	struct module *modules = kernel_modules();
+	for (size_t i = 0; modules && i < NR_MODULES; i++)
 		if (modules[i].loadable && modules[i].state == MODULE_STATE_UNLOADED)
 			return true;
 	return false;
@@ -106,9 +111,10 @@ bool modules_possible(void)
 
 bool module_could_provide(const struct device_node *np)
 {
+	struct module *modules = kernel_modules();
 	if (!np)
 		return modules_possible();
-	for (size_t i = 0; modules_ready && i < NR_MODULES; i++)
+	for (size_t i = 0; modules && i < NR_MODULES; i++)
 		if (modules[i].loadable && modules[i].state == MODULE_STATE_UNLOADED &&
 		    module_table[i].of_match && of_match_node(module_table[i].of_match, np))
 			return true;
@@ -117,7 +123,7 @@ bool module_could_provide(const struct device_node *np)
 
 struct module *module_current(void)
 {
-	return current_module;
+	return kstate ? kstate->module.current : NULL;
 }
 
 bool try_module_get(struct module *mod)
@@ -465,31 +471,33 @@ fail:
 /* Links between a loadable module's directory and its drivers. */
 int module_add_driver(struct module *mod, struct device_driver *drv)
 {
+	struct driver_private *p = driver_to_private(drv);
 	char name[160];
 	int ret;
-	if (!mod || !mod->dir || !drv->p)
+	if (!mod || !mod->dir || !p)
 		return 0;
-	ret = sysfs_create_link(drv->p->dir, "module", mod->dir);
+	ret = sysfs_create_link(p->dir, "module", mod->dir);
 	if (ret)
 		return ret;
 	if (!mod->drivers_dir && (ret = sysfs_create_dir(mod->dir, "drivers", &mod->drivers_dir)))
 		goto fail;
 	snprintf(name, sizeof(name), "%s:%s", drv->bus->name, drv->name);
-	ret = sysfs_create_link(mod->drivers_dir, name, drv->p->dir);
+	ret = sysfs_create_link(mod->drivers_dir, name, p->dir);
 	if (!ret)
 		return 0;
 fail:
-	sysfs_remove_name(drv->p->dir, "module");
+	sysfs_remove_name(p->dir, "module");
 	return ret;
 }
 
 void module_remove_driver(struct device_driver *drv)
 {
+	struct driver_private *p = driver_to_private(drv);
 	struct module *mod = drv->owner;
 	char name[160];
-	if (!mod || !drv->p)
+	if (!mod || !p)
 		return;
-	sysfs_remove_name(drv->p->dir, "module");
+	sysfs_remove_name(p->dir, "module");
 	if (mod->drivers_dir) {
 		snprintf(name, sizeof(name), "%s:%s", drv->bus->name, drv->name);
 		sysfs_remove_name(mod->drivers_dir, name);
@@ -564,10 +572,10 @@ static int load_one(struct module *mod, const char *args, int depth)
 	if (!ret)
 		ret = params_from_string(mod, args);
 	if (!ret && mod->def->init) {
-		struct module *saved = current_module;
-		current_module = mod;
+		struct module *saved = kstate->module.current;
+		kstate->module.current = mod;
 		ret = mod->def->init();
-		current_module = saved;
+		kstate->module.current = saved;
 	}
 	if (ret) {
 		mod->state = MODULE_STATE_GOING;
@@ -643,8 +651,14 @@ int modules_init(const char *unused)
 {
 	const char *as_module = cmdline_get("lab.module");
 	const char *as_builtin = cmdline_get("lab.builtin");
+	struct modules_state *ms = &kstate->module;
+	struct module *modules;
 
-	memset(modules, 0, sizeof(modules));
+	if (ms->modules)
+		return -EBUSY;
+	modules = ms->modules = kcalloc(NR_MODULES, sizeof(*modules));
+	if (!modules)
+		return -ENOMEM;
 	for (size_t i = 0; i < NR_MODULES; i++) {
 		struct module *mod = &modules[i];
 		size_t n = 0;
@@ -660,12 +674,12 @@ int modules_init(const char *unused)
 			n++;
 		mod->charp = kcalloc(n ? n : 1, sizeof(char *));
 		if (!mod->charp) {
-			modules_ready = true;
+			ms->ready = true;
 			modules_exit();
 			return -ENOMEM;
 		}
 	}
-	modules_ready = true;
+	ms->ready = true;
 	for (size_t i = 0; i < NR_MODULES; i++) {
 		struct module *mod = &modules[i];
 		params_reset(mod);
@@ -686,7 +700,8 @@ int modules_init(const char *unused)
 /* do_initcalls for the built-ins: table order; a failure is logged, not fatal. */
 int modules_init_builtin(void)
 {
-	for (size_t i = 0; i < NR_MODULES; i++) {
+	struct module *modules = kernel_modules();
+	for (size_t i = 0; modules && i < NR_MODULES; i++) {
 		struct module *mod = &modules[i];
 		if (mod->loadable || !mod->def->init)
 			continue;
@@ -699,7 +714,9 @@ int modules_init_builtin(void)
 
 void modules_exit(void)
 {
-	if (!modules_ready)
+	struct module *modules = kernel_modules();
+
+	if (!modules)
 		return;
 	/* Loadable ones first (newest table entry first), then built-ins. */
 	for (size_t i = NR_MODULES; i-- > 0;)
@@ -716,5 +733,7 @@ void modules_exit(void)
 		mod->charp = NULL;
 		mod->state = MODULE_STATE_UNLOADED;
 	}
-	modules_ready = false;
+	kstate->module.ready = false;
+	kstate->module.modules = NULL;
+	kfree(modules);
 }

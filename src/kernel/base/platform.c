@@ -13,6 +13,7 @@
 #include "kernel/base/platform_device.h"
 #include "kernel/base/printk.h"
 #include "kernel/of/of.h"
+#include "kernel/kernel_state.h"
 
 /* ---- matching -------------------------------------------------------- */
 
@@ -163,7 +164,10 @@ struct bus_type amba_bustype = {
 
 /* ---- devices and drivers --------------------------------------------- */
 
-struct device platform_bus;
+struct device *platform_bus(void)
+{
+	return kstate ? &kstate->platform.bus : NULL;
+}
 
 static void platform_bus_release(struct device *dev)
 {
@@ -171,13 +175,14 @@ static void platform_bus_release(struct device *dev)
 
 int platform_bus_init(void)
 {
+	struct device *pbus = platform_bus();
 	int ret;
-	memset(&platform_bus, 0, sizeof(platform_bus));
-	device_initialize(&platform_bus);
-	platform_bus.release = platform_bus_release;
-	ret = dev_set_name(&platform_bus, "platform");
+	memset(pbus, 0, sizeof(*pbus));
+	device_initialize(pbus);
+	pbus->release = platform_bus_release;
+	ret = dev_set_name(pbus, "platform");
 	if (!ret)
-		ret = device_add(&platform_bus);
+		ret = device_add(pbus);
 	if (!ret)
 		ret = bus_register(&platform_bus_type);
 	if (!ret)
@@ -187,13 +192,15 @@ int platform_bus_init(void)
 
 void platform_bus_exit(void)
 {
+	struct device *pbus = platform_bus();
+
 	bus_unregister(&amba_bustype);
 	bus_unregister(&platform_bus_type);
-	if (platform_bus.registered)
-		device_del(&platform_bus);
-	if (platform_bus.refcount)
-		put_device(&platform_bus);
-	memset(&platform_bus, 0, sizeof(platform_bus));
+	if (pbus->registered)
+		device_del(pbus);
+	if (pbus->refcount)
+		put_device(pbus);
+	memset(pbus, 0, sizeof(*pbus));
 }
 
 static void platform_device_release(struct device *dev)
@@ -223,7 +230,7 @@ struct platform_device *platform_device_alloc(const char *name)
 int platform_device_add(struct platform_device *pdev)
 {
 	if (!pdev->dev.parent)
-		pdev->dev.parent = &platform_bus;
+		pdev->dev.parent = platform_bus();
 	if (!pdev->dev.bus)
 		pdev->dev.bus = &platform_bus_type;
 	if (!pdev->dev.name) {

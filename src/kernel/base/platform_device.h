@@ -38,7 +38,7 @@ struct platform_driver {
 extern struct bus_type platform_bus_type;
 extern struct bus_type amba_bustype;
 /* /sys/devices/platform, the default parent. */
-extern struct device platform_bus;
+struct device *platform_bus(void);
 
 int platform_bus_init(void);
 void platform_bus_exit(void);

@@ -17,12 +17,20 @@
 #include "kernel/base/cmdline.h"
 #include "kernel/base/device.h"
 #include "kernel/base/printk.h"
+#include "kernel/kernel_state.h"
 
-static char *log_buf;
-static size_t log_len, log_cap;
+/*
+ * The console sink is the harness's, not the kernel's: the shell or a test
+ * installs it once per process, before or after boot, and it outlives
+ * kernel_shutdown. The log itself is kernel state (kstate->printk).
+ */
 static printk_sink_fn sink_fn;
 static void *sink_opaque;
-static int console_level = LOGLEVEL_INFO;
+
+void printk_state_init(struct printk_state *ps)
+{
+	ps->console_level = LOGLEVEL_INFO;
+}
 
 static const char *kbasename_(const char *path)
 {
@@ -30,21 +38,26 @@ static const char *kbasename_(const char *path)
 	return tail ? tail + 1 : path;
 }
 
+/* No kernel, no log: a line printed then only reaches the sink. */
 static void log_append(const char *s, size_t n)
 {
-	if (log_len + n + 1 > log_cap) {
-		size_t cap = log_cap ? log_cap : 4096;
-		while (cap < log_len + n + 1)
+	struct printk_state *ps = kstate ? &kstate->printk : NULL;
+
+	if (!ps)
+		return;
+	if (ps->log_len + n + 1 > ps->log_cap) {
+		size_t cap = ps->log_cap ? ps->log_cap : 4096;
+		while (cap < ps->log_len + n + 1)
 			cap *= 2;
-		char *nb = realloc(log_buf, cap);
+		char *nb = realloc(ps->log_buf, cap);
 		if (!nb)
 			return;
-		log_buf = nb;
-		log_cap = cap;
+		ps->log_buf = nb;
+		ps->log_cap = cap;
 	}
-	memcpy(log_buf + log_len, s, n);
-	log_len += n;
-	log_buf[log_len] = '\0';
+	memcpy(ps->log_buf + ps->log_len, s, n);
+	ps->log_len += n;
+	ps->log_buf[ps->log_len] = '\0';
 }
 
 static void vprintk_prefixed(int level, const char *prefix, const char *fmt, va_list ap)
@@ -70,7 +83,7 @@ static void vprintk_prefixed(int level, const char *prefix, const char *fmt, va_
 			len = sizeof(out) - 1;
 		log_append(out, (size_t)len);
 		log_append("\n", 1);
-		if (sink_fn && level <= console_level)
+		if (sink_fn && level <= (kstate ? kstate->printk.console_level : LOGLEVEL_INFO))
 			sink_fn(sink_opaque, level, out);
 		line += n;
 		if (*line == '\n')
@@ -127,9 +140,6 @@ struct ddebug_rule {
 	bool print;				/* the p flag */
 };
 
-static struct ddebug_rule *rules;
-static size_t nr_rules;
-
 static void rule_free(struct ddebug_rule *r)
 {
 	free(r->file);
@@ -140,11 +150,15 @@ static void rule_free(struct ddebug_rule *r)
 
 void dynamic_debug_exit(void)
 {
-	for (size_t i = 0; i < nr_rules; i++)
-		rule_free(&rules[i]);
-	free(rules);
-	rules = NULL;
-	nr_rules = 0;
+	struct printk_state *ps = kstate ? &kstate->printk : NULL;
+
+	if (!ps)
+		return;
+	for (size_t i = 0; i < ps->nr_rules; i++)
+		rule_free(&ps->rules[i]);
+	free(ps->rules);
+	ps->rules = NULL;
+	ps->nr_rules = 0;
 }
 
 /* "../src/kernel/base/dd.c" -> "kernel/base/dd.c": the path under the source tree. */
@@ -191,10 +205,11 @@ static bool rule_selects(const struct ddebug_rule *r, const char *file, const ch
 
 static bool ddebug_enabled(const char *file, const char *func, const char *fmt)
 {
+	const struct printk_state *ps = &kstate->printk;
 	bool on = false;
 
-	for (size_t i = 0; i < nr_rules; i++) {
-		const struct ddebug_rule *r = &rules[i];
+	for (size_t i = 0; i < ps->nr_rules; i++) {
+		const struct ddebug_rule *r = &ps->rules[i];
 		if (!rule_selects(r, file, func, fmt))
 			continue;
 		if (r->op == '=')
@@ -223,14 +238,21 @@ static int parse_flags(const char *s, struct ddebug_rule *r)
 
 static int rule_add(struct ddebug_rule *r)
 {
-	struct ddebug_rule *nr = realloc(rules, (nr_rules + 1) * sizeof(*rules));
+	struct printk_state *ps = kstate ? &kstate->printk : NULL;
+	struct ddebug_rule *nr;
 
+	/* Queries configure a running kernel; there is none to keep them. */
+	if (!ps) {
+		rule_free(r);
+		return -ENODEV;
+	}
+	nr = realloc(ps->rules, (ps->nr_rules + 1) * sizeof(*ps->rules));
 	if (!nr) {
 		rule_free(r);
 		return -ENOMEM;
 	}
-	rules = nr;
-	rules[nr_rules++] = *r;
+	ps->rules = nr;
+	ps->rules[ps->nr_rules++] = *r;
 	return 0;
 }
 
@@ -362,7 +384,7 @@ void __pr_debug(const char *file, const char *func, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (!nr_rules || !ddebug_enabled(file, func, fmt))
+	if (!kstate || !kstate->printk.nr_rules || !ddebug_enabled(file, func, fmt))
 		return;
 	va_start(ap, fmt);
 	vprintk_prefixed(LOGLEVEL_DEBUG, "", fmt, ap);
@@ -373,7 +395,7 @@ void __dev_dbg(const char *file, const char *func, const struct device *dev, con
 {
 	va_list ap;
 
-	if (!nr_rules || !ddebug_enabled(file, func, fmt))
+	if (!kstate || !kstate->printk.nr_rules || !ddebug_enabled(file, func, fmt))
 		return;
 	va_start(ap, fmt);
 	vdev_printk(LOGLEVEL_DEBUG, dev, fmt, ap);
@@ -382,16 +404,22 @@ void __dev_dbg(const char *file, const char *func, const struct device *dev, con
 
 const char *dmesg_text(size_t *len)
 {
+	struct printk_state *ps = kstate ? &kstate->printk : NULL;
+
 	if (len)
-		*len = log_len;
-	return log_buf ? log_buf : "";
+		*len = ps ? ps->log_len : 0;
+	return ps && ps->log_buf ? ps->log_buf : "";
 }
 
 void dmesg_clear(void)
 {
-	free(log_buf);
-	log_buf = NULL;
-	log_len = log_cap = 0;
+	struct printk_state *ps = kstate ? &kstate->printk : NULL;
+
+	if (!ps)
+		return;
+	free(ps->log_buf);
+	ps->log_buf = NULL;
+	ps->log_len = ps->log_cap = 0;
 }
 
 void printk_set_sink(printk_sink_fn fn, void *opaque)
@@ -402,5 +430,6 @@ void printk_set_sink(printk_sink_fn fn, void *opaque)
 
 void printk_set_console_level(int level)
 {
-	console_level = level;
+	if (kstate)
+		kstate->printk.console_level = level;
 }

@@ -14,6 +14,7 @@
 #include "kernel/base/kalloc.h"
 #include "kernel/base/printk.h"
 #include "kernel/base/sysfs.h"
+#include "kernel/kernel_state.h"
 
 #define SYSFS_PREFIX "/sys"
 #define SYSFS_MAX_DEPTH 64
@@ -41,15 +42,21 @@ struct sysfs_node {
 	struct sysfs_node *target;	/* links */
 };
 
-static struct sysfs_node *root;
+/* /sys of the running kernel; NULL before sysfs_init and with no kernel. */
+static struct sysfs_node *sysfs_root_node(void)
+{
+	return kstate ? kstate->sysfs.root : NULL;
+}
 
 static void node_put(struct sysfs_node *n);
 
-/* Treap priorities: a fixed pseudo-random sequence, so runs repeat exactly. */
+/*
+ * Treap priorities: a fixed pseudo-random sequence, restarted with each
+ * kernel, so runs repeat exactly.
+ */
 static u32 next_prio(void)
 {
-	static u64 seq;
-	u64 z = (seq += 0x9e3779b97f4a7c15ull);
+	u64 z = (kstate->sysfs.prio_seq += 0x9e3779b97f4a7c15ull);
 
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
 	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
@@ -145,24 +152,26 @@ static void node_put(struct sysfs_node *n)
 
 int sysfs_init(void)
 {
-	if (root)
+	struct sysfs_state *ss = &kstate->sysfs;
+
+	if (ss->root)
 		return 0;
-	root = node_new("sys", SYSFS_DIR, 0755);
-	return root ? 0 : -ENOMEM;
+	ss->root = node_new("sys", SYSFS_DIR, 0755);
+	return ss->root ? 0 : -ENOMEM;
 }
 
 void sysfs_exit(void)
 {
-	struct sysfs_node *r = root;
+	struct sysfs_node *r = sysfs_root_node();
 	if (!r)
 		return;
 	sysfs_remove(r);
-	root = NULL;
+	kstate->sysfs.root = NULL;
 }
 
 struct sysfs_node *sysfs_root(void)
 {
-	return root;
+	return sysfs_root_node();
 }
 
 const char *sysfs_node_name(const struct sysfs_node *node)
@@ -295,7 +304,7 @@ int sysfs_rename(struct sysfs_node *n, const char *name)
 
 int sysfs_node_path(const struct sysfs_node *n, char *buf, size_t size)
 {
-	const struct sysfs_node *chain[SYSFS_MAX_DEPTH];
+	const struct sysfs_node *chain[SYSFS_MAX_DEPTH], *root = sysfs_root_node();
 	size_t depth = 0, off;
 	if (!size)
 		return -EINVAL;
@@ -320,6 +329,8 @@ static int resolve(const char *path, bool follow_last, struct sysfs_node **out)
 	/* getname(): a path of PATH_MAX bytes or more never reaches a lookup */
 	if (path && strnlen(path, SYSFS_PATH_MAX) == SYSFS_PATH_MAX)
 		return -ENAMETOOLONG;
+	struct sysfs_node *root = sysfs_root_node();
+
 	if (!root || !path || strncmp(path, SYSFS_PREFIX, plen) || (path[plen] && path[plen] != '/'))
 		return -ENOENT;
 	const char *p = path + plen;

@@ -18,37 +18,43 @@
 #include "kernel/base/sysfs.h"
 #include "kernel/iommu/iommu-priv.h"
 #include "kernel/iommu/observer.h"
+#include "kernel/kernel_state.h"
 
-static LIST_HEAD(groups);
-static u8 *id_used;          /* ida: one byte per id */
-static int id_cap;
-static struct sysfs_node *groups_kset;   /* /sys/kernel/iommu_groups */
+/* The state (struct iommu_group_state, iommu-priv.h) lives in kstate->iommu_group. */
+void iommu_group_state_init(struct iommu_group_state *gs)
+{
+	INIT_LIST_HEAD(&gs->groups);
+}
 
 /* ---- ids ------------------------------------------------------------- */
 
 static int ida_alloc_lowest(void)
 {
-	for (int i = 0; i < id_cap; i++)
-		if (!id_used[i]) {
-			id_used[i] = 1;
+	struct iommu_group_state *gs = &kstate->iommu_group;
+
+	for (int i = 0; i < gs->id_cap; i++)
+		if (!gs->id_used[i]) {
+			gs->id_used[i] = 1;
 			return i;
 		}
-	int cap = id_cap ? id_cap * 2 : 64;
-	u8 *n = krealloc(id_used, (size_t)cap);
+	int cap = gs->id_cap ? gs->id_cap * 2 : 64;
+	u8 *n = krealloc(gs->id_used, (size_t)cap);
 	if (!n)
 		return -ENOMEM;
-	memset(n + id_cap, 0, (size_t)(cap - id_cap));
-	id_used = n;
-	int id = id_cap;
-	id_cap = cap;
-	id_used[id] = 1;
+	memset(n + gs->id_cap, 0, (size_t)(cap - gs->id_cap));
+	gs->id_used = n;
+	int id = gs->id_cap;
+	gs->id_cap = cap;
+	gs->id_used[id] = 1;
 	return id;
 }
 
 static void ida_free_id(int id)
 {
-	if (id >= 0 && id < id_cap)
-		id_used[id] = 0;
+	struct iommu_group_state *gs = &kstate->iommu_group;
+
+	if (id >= 0 && id < gs->id_cap)
+		gs->id_used[id] = 0;
 }
 
 /* ---- sysfs attributes ------------------------------------------------- */
@@ -151,7 +157,7 @@ int iommu_group_sysfs_init(void)
 	struct sysfs_node *kernel;
 	int ret;
 
-	if (groups_kset)
+	if (kstate->iommu_group.groups_kset)
 		return 0;
 	kernel = sysfs_get_child(sysfs_root(), "kernel");
 	if (!kernel) {
@@ -159,9 +165,9 @@ int iommu_group_sysfs_init(void)
 		if (ret)
 			return ret;
 	}
-	groups_kset = sysfs_get_child(kernel, "iommu_groups");
-	if (!groups_kset)
-		return sysfs_create_dir(kernel, "iommu_groups", &groups_kset);
+	kstate->iommu_group.groups_kset = sysfs_get_child(kernel, "iommu_groups");
+	if (!kstate->iommu_group.groups_kset)
+		return sysfs_create_dir(kernel, "iommu_groups", &kstate->iommu_group.groups_kset);
 	return 0;
 }
 
@@ -172,7 +178,7 @@ struct iommu_group *iommu_group_alloc(void)
 	struct iommu_group *group;
 	char name[16];
 
-	if (!groups_kset && iommu_group_sysfs_init())
+	if (!kstate->iommu_group.groups_kset && iommu_group_sysfs_init())
 		return NULL;
 	group = kzalloc(sizeof(*group));
 	if (!group)
@@ -183,13 +189,13 @@ struct iommu_group *iommu_group_alloc(void)
 	group->refcount = 1;
 	INIT_LIST_HEAD(&group->devices);
 	snprintf(name, sizeof(name), "%d", group->id);
-	if (sysfs_create_dir(groups_kset, name, &group->dir))
+	if (sysfs_create_dir(kstate->iommu_group.groups_kset, name, &group->dir))
 		goto free_id;
 	if (sysfs_create_dir(group->dir, "devices", &group->devices_dir) ||
 	    sysfs_create_file(group->dir, &group_attr_resv, group, NULL) ||
 	    sysfs_create_file(group->dir, &group_attr_type, group, NULL))
 		goto remove;
-	list_add_tail(&group->entry, &groups);
+	list_add_tail(&group->entry, &kstate->iommu_group.groups);
 	return group;
 
 remove:
@@ -213,7 +219,7 @@ static void iommu_group_release(struct iommu_group *group)
 	if (group->iommu_data_release)
 		group->iommu_data_release(group->iommu_data);
 	/* Domains went with the last device (iommu_release_device). */
-	if (groups_kset)
+	if (kstate->iommu_group.groups_kset)
 		sysfs_remove(group->dir);
 	list_del(&group->entry);
 	ida_free_id(group->id);
@@ -240,7 +246,9 @@ struct iommu_group *iommu_group_get_by_id(int id)
 {
 	struct iommu_group *g;
 
-	list_for_each_entry(g, &groups, entry)
+	if (!kstate)
+		return NULL;
+	list_for_each_entry(g, &kstate->iommu_group.groups, entry)
 		if (g->id == id)
 			return iommu_group_ref_get(g);
 	return NULL;
@@ -255,7 +263,7 @@ void iommu_groups_setup_pending(void)
 {
 	struct iommu_group *g, *n;
 
-	list_for_each_entry_safe(g, n, &groups, entry) {
+	list_for_each_entry_safe(g, n, &kstate->iommu_group.groups, entry) {
 		if (g->default_domain || list_empty(&g->devices))
 			continue;
 		int ret = iommu_setup_default_domain(g, 0);
@@ -316,7 +324,7 @@ int generic_single_device_group(struct device *dev, struct iommu_group **out)
 
 	if (!param || !param->iommu_dev)
 		return -EINVAL;
-	list_for_each_entry(g, &groups, entry) {
+	list_for_each_entry(g, &kstate->iommu_group.groups, entry) {
 		struct group_device *gd;
 		for_each_group_device(g, gd) {
 			struct dev_iommu *p = gd->dev->iommu;
@@ -387,7 +395,7 @@ void iommu_group_remove_device_entry(struct iommu_group *group, struct device *d
 	list_for_each_entry_safe(gd, n, &group->devices, list) {
 		if (gd->dev != dev)
 			continue;
-		if (groups_kset && dev->kobj) {
+		if (kstate->iommu_group.groups_kset && dev->kobj) {
 			sysfs_remove_name(group->devices_dir, gd->name);
 			sysfs_remove_name(dev->kobj, "iommu_group");
 		}
@@ -404,7 +412,7 @@ void iommu_groups_forget_all(void)
 {
 	struct iommu_group *g, *n;
 
-	list_for_each_entry_safe(g, n, &groups, entry) {
+	list_for_each_entry_safe(g, n, &kstate->iommu_group.groups, entry) {
 		struct group_device *gd, *gn;
 		list_for_each_entry_safe(gd, gn, &g->devices, list) {
 			kfree(gd->name);
@@ -413,8 +421,8 @@ void iommu_groups_forget_all(void)
 		list_del(&g->entry);
 		kfree(g);
 	}
-	kfree(id_used);
-	id_used = NULL;
-	id_cap = 0;
-	groups_kset = NULL;
+	kfree(kstate->iommu_group.id_used);
+	kstate->iommu_group.id_used = NULL;
+	kstate->iommu_group.id_cap = 0;
+	kstate->iommu_group.groups_kset = NULL;
 }

@@ -17,6 +17,7 @@
 #include "kernel/base/page_alloc.h"
 #include "kernel/iommu/io-pgtable.h"
 #include "kernel/iommu/observer.h"
+#include "kernel/kernel_state.h"
 
 /* A multi-page table's host buffer (kmalloc gives no page alignment). */
 struct big_table {
@@ -25,7 +26,6 @@ struct big_table {
 	void *raw;
 };
 
-static struct big_table *big_tables;
 
 static unsigned int order_of(size_t size)
 {
@@ -66,14 +66,14 @@ static void *alias_big_table(u64 pa, unsigned int order)
 		}
 	}
 	bt->pa = pa;
-	bt->next = big_tables;
-	big_tables = bt;
+	bt->next = kstate->io_pgtable_mem.big_tables;
+	kstate->io_pgtable_mem.big_tables = bt;
 	return buf;
 }
 
 static void free_big_table(u64 pa, unsigned int order)
 {
-	for (struct big_table **p = &big_tables; *p; p = &(*p)->next) {
+	for (struct big_table **p = &kstate->io_pgtable_mem.big_tables; *p; p = &(*p)->next) {
 		struct big_table *bt = *p;
 
 		if (bt->pa != pa)

@@ -45,6 +45,27 @@ struct iommu_group {
 #define for_each_group_device(group, gd) \
 	list_for_each_entry(gd, &(group)->devices, list)
 
+/* group.c's kernel state (struct kernel.iommu_group). */
+struct iommu_group_state {
+	struct list_head groups;		/* struct iommu_group.entry, by creation */
+	u8 *id_used;				/* ida: one byte per id */
+	int id_cap;
+	struct sysfs_node *groups_kset;		/* /sys/kernel/iommu_groups */
+};
+void iommu_group_state_init(struct iommu_group_state *gs);
+
+/* iommu-sysfs.c's kernel state (struct kernel.iommu_sysfs). */
+struct iommu_sysfs_state {
+	struct sysfs_node *class_iommu;		/* /sys/class/iommu */
+	struct sysfs_node *virtual_iommu;	/* /sys/devices/virtual/iommu */
+};
+
+/* io-pgtable-mem.c's kernel state (struct kernel.io_pgtable_mem). */
+struct big_table;
+struct io_pgtable_mem_state {
+	struct big_table *big_tables;		/* multi-page tables' host buffers */
+};
+
 /* iommu.c */
 struct dev_iommu *dev_iommu_get(struct device *dev);   /* allocates */
 int iommu_setup_default_domain(struct iommu_group *group, unsigned req_type);

@@ -12,9 +12,8 @@
 #include "kernel/base/device.h"
 #include "kernel/base/sysfs.h"
 #include "kernel/iommu/iommu-priv.h"
+#include "kernel/kernel_state.h"
 
-static struct sysfs_node *class_iommu;  /* /sys/class/iommu */
-static struct sysfs_node *virtual_iommu;  /* /sys/devices/virtual/iommu */
 
 static struct sysfs_node *get_or_create(struct sysfs_node *parent, const char *name)
 {
@@ -27,11 +26,11 @@ static struct sysfs_node *get_or_create(struct sysfs_node *parent, const char *n
 
 static struct sysfs_node *class_dir(void)
 {
-	if (!class_iommu) {
+	if (!kstate->iommu_sysfs.class_iommu) {
 		struct sysfs_node *c = get_or_create(sysfs_root(), "class");
-		class_iommu = c ? get_or_create(c, "iommu") : NULL;
+		kstate->iommu_sysfs.class_iommu = c ? get_or_create(c, "iommu") : NULL;
 	}
-	return class_iommu;
+	return kstate->iommu_sysfs.class_iommu;
 }
 
 int iommu_device_sysfs_add(struct iommu_device *iommu, struct device *hwdev,
@@ -49,15 +48,15 @@ int iommu_device_sysfs_add(struct iommu_device *iommu, struct device *hwdev,
 	if (hwdev && hwdev->kobj) {
 		parent = get_or_create(hwdev->kobj, "iommu");
 	} else {
-		if (!virtual_iommu) {
+		if (!kstate->iommu_sysfs.virtual_iommu) {
 			struct sysfs_node *v = sysfs_find("/sys/devices/virtual");
 			if (!v) {
 				struct sysfs_node *d = get_or_create(sysfs_root(), "devices");
 				v = d ? get_or_create(d, "virtual") : NULL;
 			}
-			virtual_iommu = v ? get_or_create(v, "iommu") : NULL;
+			kstate->iommu_sysfs.virtual_iommu = v ? get_or_create(v, "iommu") : NULL;
 		}
-		parent = virtual_iommu;
+		parent = kstate->iommu_sysfs.virtual_iommu;
 	}
 	if (!parent)
 		return -ENOMEM;
@@ -80,8 +79,8 @@ void iommu_device_sysfs_remove(struct iommu_device *iommu)
 {
 	if (!iommu->sysfs_dir)
 		return;
-	if (class_iommu)
-		sysfs_remove_name(class_iommu, iommu->name);
+	if (kstate->iommu_sysfs.class_iommu)
+		sysfs_remove_name(kstate->iommu_sysfs.class_iommu, iommu->name);
 	sysfs_remove(iommu->sysfs_dir);
 	iommu->sysfs_dir = NULL;
 }
@@ -112,6 +111,6 @@ void iommu_device_unlink(struct iommu_device *iommu, struct device *dev)
 
 void iommu_class_forget(void)
 {
-	class_iommu = NULL;
-	virtual_iommu = NULL;
+	kstate->iommu_sysfs.class_iommu = NULL;
+	kstate->iommu_sysfs.virtual_iommu = NULL;
 }

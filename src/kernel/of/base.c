@@ -15,13 +15,16 @@
 #include "kernel/base/kalloc.h"
 #include "kernel/base/printk.h"
 #include "kernel/of/of.h"
+#include "kernel/kernel_state.h"
 
-struct device_node *of_root;
-static const void *of_blob;
+struct device_node *of_root_node(void)
+{
+	return kstate ? kstate->of.root : NULL;
+}
 
 const void *of_fdt(void)
 {
-	return of_blob;
+	return kstate ? kstate->of.blob : NULL;
 }
 
 /* ---- building -------------------------------------------------------- */
@@ -144,8 +147,6 @@ struct phandle_ent {
 	u32 phandle;
 	struct device_node *np;
 };
-static struct phandle_ent *phandles;
-static size_t nr_phandles;
 
 static struct device_node *next_node(struct device_node *np);
 
@@ -158,16 +159,16 @@ static int phandle_cmp(const void *a, const void *b)
 static int phandles_build(void)
 {
 	size_t n = 0, i = 0;
-	for (struct device_node *np = of_root; np; np = next_node(np))
+	for (struct device_node *np = kstate->of.root; np; np = next_node(np))
 		n += np->phandle != 0;
-	phandles = kcalloc(n ? n : 1, sizeof(*phandles));
-	if (!phandles)
+	kstate->of.phandles = kcalloc(n ? n : 1, sizeof(*kstate->of.phandles));
+	if (!kstate->of.phandles)
 		return -ENOMEM;
-	for (struct device_node *np = of_root; np; np = next_node(np))
+	for (struct device_node *np = kstate->of.root; np; np = next_node(np))
 		if (np->phandle)
-			phandles[i++] = (struct phandle_ent){ np->phandle, np };
-	qsort(phandles, n, sizeof(*phandles), phandle_cmp);
-	nr_phandles = n;
+			kstate->of.phandles[i++] = (struct phandle_ent){ np->phandle, np };
+	qsort(kstate->of.phandles, n, sizeof(*kstate->of.phandles), phandle_cmp);
+	kstate->of.nr_phandles = n;
 	return 0;
 }
 
@@ -175,28 +176,28 @@ int of_unflatten(const void *fdt)
 {
 	int ret;
 	of_free_tree();
-	of_root = node_new(fdt, 0, NULL);
-	if (!of_root)
+	kstate->of.root = node_new(fdt, 0, NULL);
+	if (!kstate->of.root)
 		return -ENOMEM;
-	ret = unflatten_children(fdt, 0, of_root, 0);
+	ret = unflatten_children(fdt, 0, kstate->of.root, 0);
 	if (!ret)
 		ret = phandles_build();
 	if (ret) {
 		of_free_tree();
 		return ret;
 	}
-	of_blob = fdt;
+	kstate->of.blob = fdt;
 	return 0;
 }
 
 void of_free_tree(void)
 {
-	kfree(phandles);
-	phandles = NULL;
-	nr_phandles = 0;
-	node_free(of_root);
-	of_root = NULL;
-	of_blob = NULL;
+	kfree(kstate->of.phandles);
+	kstate->of.phandles = NULL;
+	kstate->of.nr_phandles = 0;
+	node_free(kstate->of.root);
+	kstate->of.root = NULL;
+	kstate->of.blob = NULL;
 }
 
 /* ---- lookups --------------------------------------------------------- */
@@ -215,7 +216,7 @@ static struct device_node *next_node(struct device_node *np)
 
 struct device_node *of_find_node_by_path(const char *path)
 {
-	struct device_node *np = of_root, *c;
+	struct device_node *np = of_root_node(), *c;
 	if (!np || !path || path[0] != '/')
 		return NULL;
 	const char *p = path;
@@ -246,14 +247,14 @@ struct device_node *of_find_node_by_path(const char *path)
 
 struct device_node *of_find_node_by_phandle(u32 phandle)
 {
-	size_t lo = 0, hi = nr_phandles;
+	size_t lo = 0, hi = kstate ? kstate->of.nr_phandles : 0;
 	if (!phandle || phandle == 0xffffffffu)
 		return NULL;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		if (phandles[mid].phandle == phandle)
-			return phandles[mid].np;
-		if (phandles[mid].phandle < phandle)
+		if (kstate->of.phandles[mid].phandle == phandle)
+			return kstate->of.phandles[mid].np;
+		if (kstate->of.phandles[mid].phandle < phandle)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -263,7 +264,7 @@ struct device_node *of_find_node_by_phandle(u32 phandle)
 
 struct device_node *of_find_compatible_node(struct device_node *from, const char *compat)
 {
-	struct device_node *np = from ? next_node(from) : of_root;
+	struct device_node *np = from ? next_node(from) : of_root_node();
 	for (; np; np = next_node(np))
 		if (of_device_is_compatible(np, compat))
 			return np;
@@ -494,7 +495,6 @@ size_t of_device_uevent(const struct device *dev, char *buf, size_t size)
 
 /* ---- /sys/firmware/devicetree/base --------------------------------- */
 
-static struct sysfs_node *dt_dir;
 
 static ssize_t prop_read(void *owner, const struct sysfs_attr *attr, char *buf, size_t size)
 {
@@ -537,16 +537,16 @@ static int node_sysfs_add(struct device_node *np, struct sysfs_node *parent_dir)
 
 int of_sysfs_init(void)
 {
-	int ret = sysfs_create_dir(sysfs_dir_firmware(), "devicetree", &dt_dir);
+	int ret = sysfs_create_dir(sysfs_dir_firmware(), "devicetree", &kstate->of.dt_dir);
 	if (ret)
 		return ret;
-	return of_root ? node_sysfs_add(of_root, dt_dir) : 0;
+	return kstate->of.root ? node_sysfs_add(kstate->of.root, kstate->of.dt_dir) : 0;
 }
 
 void of_sysfs_exit(void)
 {
-	sysfs_remove(dt_dir);
-	dt_dir = NULL;
-	for (struct device_node *np = of_root; np; np = next_node(np))
+	sysfs_remove(kstate->of.dt_dir);
+	kstate->of.dt_dir = NULL;
+	for (struct device_node *np = kstate->of.root; np; np = next_node(np))
 		np->kobj = NULL;
 }

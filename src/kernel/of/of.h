@@ -31,8 +31,8 @@ struct device_node {
 	struct sysfs_node *kobj;	/* /sys/firmware/devicetree/base/... */
 };
 
-/* The tree built at boot from machine_fdt(); NULL before. */
-extern struct device_node *of_root;
+/* The root of the tree built at boot from machine_fdt() (of_root); NULL before. */
+struct device_node *of_root_node(void);
 
 int of_unflatten(const void *fdt);
 void of_free_tree(void);

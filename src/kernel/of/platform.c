@@ -50,7 +50,7 @@ static const struct of_device_id clk_of_table[] = {
 static void mark_early_populated(void)
 {
 	/* depth-first walk */
-	struct device_node *np = of_root;
+	struct device_node *np = of_root_node();
 	while (np) {
 		if (of_device_is_available(np) &&
 		    ((of_property_read_bool(np, "interrupt-controller") &&
@@ -146,7 +146,7 @@ static struct platform_device *of_device_create(struct device_node *np, struct d
 	if (fill_resources(pdev, np))
 		goto fail_put;
 	pdev->dev.of_node = np;
-	pdev->dev.parent = parent ? parent : &platform_bus;
+	pdev->dev.parent = parent ? parent : platform_bus();
 	pdev->dev.bus = bus;
 	name = make_bus_id(np);
 	if (!name)
@@ -208,14 +208,14 @@ static int of_platform_populate(struct device_node *root, const struct of_device
 
 int of_platform_default_populate(void)
 {
-	struct device_node *fw;
-	if (!of_root)
+	struct device_node *fw, *root = of_root_node();
+	if (!root)
 		return -ENODEV;
 	mark_early_populated();
 	fw = of_find_node_by_path("/firmware");
 	if (fw)
 		of_platform_populate(fw, NULL);
-	return of_platform_populate(of_root, of_default_bus_match_table);
+	return of_platform_populate(root, of_default_bus_match_table);
 }
 
 static int destroy_one(struct device *dev, void *data)
@@ -237,11 +237,11 @@ static int destroy_one(struct device *dev, void *data)
 /* Children before parents, last created first. */
 void of_platform_depopulate_all(void)
 {
-	struct device *dev;
-	if (!platform_bus.children.next)
+	struct device *dev, *pbus = platform_bus();
+	if (!pbus || !pbus->children.next)
 		return;		/* the platform bus never came up */
-	while (!list_empty(&platform_bus.children)) {
-		dev = list_last_entry(&platform_bus.children, struct device, child_node);
+	while (!list_empty(&pbus->children)) {
+		dev = list_last_entry(&pbus->children, struct device, child_node);
 		if (dev->of_node && (dev->of_node->flags & OF_POPULATED))
 			destroy_one(dev, NULL);
 		else

@@ -1,0 +1,59 @@
+/*
+ * All of the kernel's mutable state, in one structure: kernel_boot creates
+ * it, kernel_shutdown frees it, and `kstate` points at it in between (NULL
+ * when no kernel runs). Two labs in one process therefore start from the
+ * same zeroed structure, and a booted lab is one object a fork can copy.
+ *
+ * Each subsystem keeps its fields in its own struct type, declared in that
+ * subsystem's private header next to its code, and embedded here. Its
+ * `<sub>_state_init()` (called by kernel_state_create, before any
+ * initcall) gives the fields that are not zero their first value, list
+ * heads included. The only other file-scope variables of the kernel are
+ * constant tables, and the harness state documented in docs/hacking.md
+ * (kalloc's fail-the-Nth countdown and leak count, printk's console sink).
+ *
+ * Adding a subsystem's state: see docs/hacking.md "Kernel state".
+ */
+#ifndef LAB_KERNEL_KERNEL_STATE_H
+#define LAB_KERNEL_KERNEL_STATE_H
+
+#include "kernel/base/base.h"
+#include "kernel/base/irq_internal.h"
+#include "kernel/base/module_internal.h"
+#include "kernel/base/page_alloc_internal.h"
+#include "kernel/base/platform_internal.h"
+#include "kernel/base/printk_internal.h"
+#include "kernel/base/sysfs_internal.h"
+#include "kernel/of/of_internal.h"
+#include "kernel/iommu/iommu-priv.h"
+
+struct machine;
+
+struct kernel {
+	struct machine *machine;		/* what it booted on */
+	struct printk_state printk;		/* base/printk.c: dmesg, dyndbg */
+	struct page_alloc_state page_alloc;	/* base/page_alloc.c */
+	struct irq_state irq;			/* base/irq.c */
+	struct sysfs_state sysfs;		/* base/sysfs.c */
+	struct bus_state bus;			/* base/bus.c */
+	struct dd_state dd;			/* base/dd.c: binding, deferral */
+	struct modules_state module;		/* base/module.c */
+	struct platform_state platform;		/* base/platform.c */
+	struct of_state of;			/* of/base.c */
+	struct iommu_group_state iommu_group;	/* iommu/group.c */
+	struct iommu_sysfs_state iommu_sysfs;	/* iommu/iommu-sysfs.c */
+	struct io_pgtable_mem_state io_pgtable_mem; /* iommu/io-pgtable-mem.c */
+};
+
+/* The running kernel; NULL before kernel_boot and after kernel_shutdown. */
+extern struct kernel *kstate;
+
+/*
+ * kernel_boot's first and kernel_shutdown's last step. Unit tests that
+ * drive a subsystem without booting (test_sysfs, test_iommu) call them
+ * around it. Create: 0, -EBUSY (one exists) or -ENOMEM.
+ */
+int kernel_state_create(struct machine *m);
+void kernel_state_destroy(void);
+
+#endif
