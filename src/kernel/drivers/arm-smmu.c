@@ -10,7 +10,8 @@
  * - free S2CRs and unmatched streams bypass, or fault with
  *   arm-smmu.disable_bypass=1;
  * - a paging domain gets a stage-1 context bank at its first attach
- *   (ASID = bank index); identity = S2CR bypass, blocked = S2CR fault;
+ *   (ASID = bank index, offset by an implementation such as Cavium's);
+ *   identity = S2CR bypass, blocked = S2CR fault;
  * - the legacy "mmu-masters" binding works only with the driver built in
  *   (as a module the SMMU probes but serves no master), its masters default
  *   to identity, and legacy and generic SMMUs do not mix.
