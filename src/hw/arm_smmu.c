@@ -1,8 +1,9 @@
 /*
  * ARM SMMUv1/v2 (MMU-400/401/500) model: registers, stream matching, fault
- * records, interrupts and the translate op of the DMA path. The table
- * walker is in arm_smmu_walk.c and the IOTLB in arm_smmu_tlb.c; the
- * register map is documented in docs/devices.md.
+ * records, interrupts and the translate op of the DMA path. A context
+ * bank's registers become a translation config in arm_smmu_ctx.c; the
+ * table walker and the IOTLB are the SMMU models' common ones
+ * (smmu_common.h); the register map is documented in docs/devices.md.
  *
  * The model never trusts what the driver writes: indexes beyond the
  * implemented registers are ignored, unimplemented bits read as zero, and
@@ -31,7 +32,7 @@ static void update_global_irq(struct arm_smmu *s)
 		return;
 	s->global_level = level;
 	if (s->global_irq)
-		hw_irq_set(s->m, s->global_irq, level);
+		hw_irq_set(s->common.m, s->global_irq, level);
 }
 
 /* v2 gives each bank its own line; v1 routes a bank by CBAR.IRPTNDX. */
@@ -59,7 +60,7 @@ static void update_ctx_irqs(struct arm_smmu *s)
 			level = want[j] && s->ctx_irq[j] == s->ctx_irq[i];
 		if (level != s->ctx_level[i]) {
 			s->ctx_level[i] = level;
-			hw_irq_set(s->m, s->ctx_irq[i], level);
+			hw_irq_set(s->common.m, s->ctx_irq[i], level);
 		}
 	}
 }
@@ -92,6 +93,18 @@ static int global_fault(struct arm_smmu *s, u32 bit, u32 sid, u64 addr, enum hw_
 	return -EFAULT;
 }
 
+/* The FSR bit that records a walk's fault kind. */
+static u32 ptw_fsr(u8 err)
+{
+	switch (err) {
+	case SMMU_PTW_ERR_ACCESS: return FSR_AFF;
+	case SMMU_PTW_ERR_ADDR_SIZE: return FSR_ASF;
+	case SMMU_PTW_ERR_WALK_EABT: return FSR_EF;
+	case SMMU_PTW_ERR_PERMISSION: return FSR_PF;
+	}
+	return FSR_TF;
+}
+
 static int ctx_fault(struct arm_smmu *s, unsigned cbi, const struct smmu_walk_result *r,
 		     u32 sid, u64 addr, enum hw_access acc, bool priv, struct hw_xlate *out)
 {
@@ -100,7 +113,7 @@ static int ctx_fault(struct arm_smmu *s, unsigned cbi, const struct smmu_walk_re
 	if (cb->fsr & FSR_FAULTS) {
 		cb->fsr |= FSR_MULTI;
 	} else {
-		cb->fsr |= r->fault;
+		cb->fsr |= ptw_fsr(r->err);
 		cb->far = addr;
 		cb->fsynr0 = (r->level & FSYNR0_PLVL) | (acc == HW_WRITE ? FSYNR0_WNR : 0) |
 			     (priv ? FSYNR0_PNU : 0) | (r->ptw ? FSYNR0_PTWF : 0);
@@ -183,26 +196,27 @@ static int s1_translate(struct arm_smmu *s, unsigned cbi, u32 sid, u64 addr, enu
 			bool priv, struct hw_xlate *out)
 {
 	const struct smmu_ctx_cfg *cfg = ctx_cfg(s, cbi);
-	const struct smmu_tlb_entry *e;
+	const struct smmu_iotlb_entry *e;
 	struct smmu_walk_result r;
 
 	if (cfg->kind == CTX_BYPASS)
 		return bypass(out, addr);
-	e = smmu_tlb_lookup(&s->tlb, cbi, cfg->asid, addr);
+	e = smmu_iotlb_lookup(&s->common.tlb, cbi, cfg->tc.asid, addr);
 	if (e) {
 		if (unlikely(perm_fault(e->ro, e->priv_only, acc, priv))) {
-			r = (struct smmu_walk_result){ .fault = FSR_PF, .level = e->level };
+			r = (struct smmu_walk_result){ .err = SMMU_PTW_ERR_PERMISSION,
+						       .level = e->level };
 			return ctx_fault(s, cbi, &r, sid, addr, acc, priv, out);
 		}
 		translated(out, e->pa, e->shift, addr, cbi, true);
 		return 0;
 	}
-	smmu_walk(s, cfg, addr, &r);
-	if (r.fault)
+	smmu_ptw(s->common.m, &cfg->tc, addr, &r);
+	if (r.err)
 		return ctx_fault(s, cbi, &r, sid, addr, acc, priv, out);
-	smmu_tlb_insert(&s->tlb, cbi, cfg->asid, addr, &r);
+	smmu_iotlb_insert(&s->common.tlb, cbi, cfg->tc.asid, addr, &r);
 	if (perm_fault(r.ro, r.priv_only, acc, priv)) {
-		r.fault = FSR_PF;
+		r.err = SMMU_PTW_ERR_PERMISSION;
 		return ctx_fault(s, cbi, &r, sid, addr, acc, priv, out);
 	}
 	translated(out, r.pa, r.shift, addr, cbi, false);
@@ -212,7 +226,7 @@ static int s1_translate(struct arm_smmu *s, unsigned cbi, u32 sid, u64 addr, enu
 static int smmu_translate(struct hw_iommu *iommu, u32 sid, u64 addr, enum hw_access acc,
 			  struct hw_xlate *out)
 {
-	struct arm_smmu *s = container_of(iommu, struct arm_smmu, iommu);
+	struct arm_smmu *s = container_of(iommu, struct arm_smmu, common.iommu);
 	unsigned cbi;
 	bool priv;
 	u32 s2cr;
@@ -264,11 +278,11 @@ static void ats_op(struct arm_smmu *s, unsigned cbi, u64 va, enum hw_access acc,
 		cb->par = cfg->kind == CTX_BYPASS ? (va & GENMASK_ULL(47, 12)) : (PAR_F | FSR_TF);
 		return;
 	}
-	smmu_walk(s, cfg, va, &r);
-	if (!r.fault && perm_fault(r.ro, r.priv_only, acc, priv))
-		r.fault = FSR_PF;
-	if (r.fault)
-		cb->par = PAR_F | r.fault;
+	smmu_ptw(s->common.m, &cfg->tc, va, &r);
+	if (!r.err && perm_fault(r.ro, r.priv_only, acc, priv))
+		r.err = SMMU_PTW_ERR_PERMISSION;
+	if (r.err)
+		cb->par = PAR_F | ptw_fsr(r.err);
 	else
 		cb->par = (r.pa | (va & ((1ull << r.shift) - 1))) & GENMASK_ULL(47, 12);
 }
@@ -311,7 +325,7 @@ static void tlbi_vmid(struct arm_smmu *s, u32 vmid)
 {
 	for (unsigned i = 0; i < s->num_cb; i++)
 		if ((s->cb[i].cbar & CBAR_VMID) == (vmid & CBAR_VMID))
-			smmu_tlb_inv_cb(&s->tlb, i);
+			smmu_iotlb_inv_ctx(&s->common.tlb, i);
 }
 
 static void gr0_write(struct arm_smmu *s, u32 off, u32 val)
@@ -334,11 +348,19 @@ static void gr0_write(struct arm_smmu *s, u32 off, u32 val)
 		s->sgfsr = val & sGFSR_FAULTS;
 		update_global_irq(s);
 		return;
-	case GR0_TLBIVMID: tlbi_vmid(s, val); return;
-	case GR0_TLBIALLNSNH: smmu_tlb_inv_all(&s->tlb); return;
+	case GR0_TLBIVMID:
+		s->stats.tlbivmid++;
+		tlbi_vmid(s, val);
+		return;
+	case GR0_TLBIALLNSNH:
+		s->stats.tlbiallnsnh++;
+		smmu_iotlb_inv_all(&s->common.tlb);
+		return;
+	case GR0_sTLBGSYNC:     /* completes at once */
+		s->stats.tlbgsync++;
+		return;
 	case GR0_TLBIALLH:      /* no hypervisor contexts: nothing to drop */
 	case GR0_STLBIALL:      /* no secure contexts */
-	case GR0_sTLBGSYNC:     /* completes at once */
 		return;
 	}
 	if (off >= GR0_SMR(0) && off < GR0_SMR(s->num_smr)) {
@@ -464,13 +486,18 @@ static void cb_write32(struct arm_smmu *s, struct smmu_cb *cb, u32 off, u32 val)
 	case CB_FSYNR0: cb->fsynr0 = val; return;
 	case CB_FSYNR1: cb->fsynr1 = val; return;
 	case CB_TLBIASID:
-		smmu_tlb_inv_asid(&s->tlb, (unsigned)(cb - s->cb),
+		s->stats.tlbiasid++;
+		smmu_iotlb_inv_asid(&s->common.tlb, (unsigned)(cb - s->cb),
 				  val & (cb->tcr2 & TCR2_AS ? 0xffff : 0xff));
 		return;
 	case CB_TLBIALL:
-		smmu_tlb_inv_cb(&s->tlb, (unsigned)(cb - s->cb));
+		s->stats.tlbiall++;
+		smmu_iotlb_inv_ctx(&s->common.tlb, (unsigned)(cb - s->cb));
 		return;
-	/* RESUME: nothing stalls (CFCFG=1 terminates too); TLBSYNC completes at once. */
+	case CB_TLBSYNC:        /* completes at once */
+		s->stats.tlbsync++;
+		return;
+	/* RESUME: nothing stalls (CFCFG=1 terminates too). */
 	}
 }
 
@@ -491,16 +518,22 @@ static void cb_tlbi_va(struct arm_smmu *s, unsigned cbi, u64 val, bool all_asid)
 		va = val & GENMASK_ULL(31, 12);
 		asid = val & 0xff;
 	}
-	smmu_tlb_inv_va(&s->tlb, cbi, va, asid, all_asid);
+	smmu_iotlb_inv_va(&s->common.tlb, cbi, va, asid, all_asid);
 }
 
 static void cb_action64(struct arm_smmu *s, unsigned cbi, u32 off, u64 val)
 {
 	switch (off) {
-	case CB_TLBIVA: case CB_TLBIVAL:
+	case CB_TLBIVA:
+		s->stats.tlbiva++;
+		cb_tlbi_va(s, cbi, val, false);
+		return;
+	case CB_TLBIVAL:
+		s->stats.tlbival++;
 		cb_tlbi_va(s, cbi, val, false);
 		return;
 	case CB_TLBIVAA: case CB_TLBIVAAL:
+		s->stats.tlbivaa++;
 		cb_tlbi_va(s, cbi, val, true);
 		return;
 	case CB_ATS1PR: ats_op(s, cbi, val & ~0xfffull, HW_READ, true); return;
@@ -669,33 +702,42 @@ static void smmu_set_ids(struct arm_smmu *s, bool coherent)
 	}
 }
 
+/*
+ * The interrupt lines: the first #global-interrupts entries are global
+ * (the model raises the first of them), the rest one per context bank.
+ * The node's count is trusted for nothing: it is clamped to the entries
+ * listed before it decides anything, so #global-interrupts = <0x80000000>
+ * makes every listed line global and leaves the banks without one (the
+ * driver's probe is what refuses such a tree).
+ */
 static int smmu_irqs(struct arm_smmu *s, const void *fdt, int node, char *why, size_t whylen)
 {
-	u32 nglobal = 1, intid;
-	unsigned i;
+	u32 nglobal = 1, intid, nr = 0, limit;
+	int ret = 0;
 
 	dt_prop_u32(fdt, node, "#global-interrupts", &nglobal);
-	for (i = 0; i < nglobal + SMMU_MAX_CTX_IRQ; i++) {
-		int ret = dt_irq(fdt, node, (int)i, &intid);
-
-		if (ret == -ENOENT)
-			break;
-		if (ret) {
-			hw_why(why, whylen, "%s: bad interrupts entry %u", s->name, i);
-			return -EINVAL;
-		}
-		if (i == 0 && nglobal)
-			s->global_irq = intid;
-		else if (i >= nglobal)
-			s->ctx_irq[s->nr_ctx_irq++] = intid;
+	/* Entries past every bank's line are never used: not even read. */
+	limit = MIN(nglobal, (u32)SMMU_MAX_CTX_IRQ) + SMMU_MAX_CTX_IRQ;
+	while (nr < limit && !(ret = dt_irq(fdt, node, (int)nr, &intid)))
+		nr++;
+	if (nr < limit && ret != -ENOENT) {
+		hw_why(why, whylen, "%s: bad interrupts entry %u", s->common.name, nr);
+		return -EINVAL;
 	}
+	nglobal = MIN(nglobal, nr);
+	if (nglobal && !dt_irq(fdt, node, 0, &intid))
+		s->global_irq = intid;
+	for (u32 i = nglobal; i < nr && s->nr_ctx_irq < SMMU_MAX_CTX_IRQ; i++)
+		if (!dt_irq(fdt, node, (int)i, &intid))
+			s->ctx_irq[s->nr_ctx_irq++] = intid;
 	return 0;
 }
 
 static bool is_v2(const void *fdt, int node)
 {
 	return dt_node_is_compatible(fdt, node, "arm,mmu-500") ||
-	       dt_node_is_compatible(fdt, node, "arm,smmu-v2");
+	       dt_node_is_compatible(fdt, node, "arm,smmu-v2") ||
+	       dt_node_is_compatible(fdt, node, "cavium,smmu-v2");
 }
 
 static bool is_v1(const void *fdt, int node)
@@ -717,11 +759,11 @@ static int smmu_geometry(struct arm_smmu *s, const void *fdt, int node, u64 size
 	dt_prop_u32(fdt, node, "iommulab,page-size", &pgsize);
 	if (num_smr < 1 || num_smr > SMMU_MAX_SMR || num_cb < 1 || num_cb > SMMU_MAX_CB) {
 		hw_why(why, whylen, "%s: iommulab,num-smr must be 1..%d and iommulab,num-cb 1..%d",
-		       s->name, SMMU_MAX_SMR, SMMU_MAX_CB);
+		       s->common.name, SMMU_MAX_SMR, SMMU_MAX_CB);
 		return -EINVAL;
 	}
 	if (pgsize != 4096 && pgsize != 65536) {
-		hw_why(why, whylen, "%s: iommulab,page-size must be 4096 or 65536", s->name);
+		hw_why(why, whylen, "%s: iommulab,page-size must be 4096 or 65536", s->common.name);
 		return -EINVAL;
 	}
 	s->num_smr = num_smr;
@@ -734,7 +776,7 @@ static int smmu_geometry(struct arm_smmu *s, const void *fdt, int node, u64 size
 	numpage = numpage ? 1ull << log2_floor(numpage) : 0;
 	if (numpage < 2 || numpage < num_cb) {
 		hw_why(why, whylen, "%s: reg size %#llx too small for %u context banks of %u bytes",
-		       s->name, (unsigned long long)size, num_cb, pgsize);
+		       s->common.name, (unsigned long long)size, num_cb, pgsize);
 		return -EINVAL;
 	}
 	s->numpage = (unsigned)numpage;
@@ -745,7 +787,6 @@ int arm_smmu_v2_create(struct machine *m, const void *fdt, int node, char *why, 
 {
 	struct arm_smmu *s;
 	u64 base, size;
-	const char *nm;
 	int ret;
 
 	if (!is_v2(fdt, node) && !is_v1(fdt, node)) {
@@ -756,20 +797,12 @@ int arm_smmu_v2_create(struct machine *m, const void *fdt, int node, char *why, 
 		hw_why(why, whylen, "%s: missing or untranslatable reg", fdt_get_name(fdt, node, NULL));
 		return -EINVAL;
 	}
-	s = calloc(1, sizeof(*s));
+	s = smmu_state_new(m, fdt, node, sizeof(*s));
 	if (!s) {
 		hw_why(why, whylen, "out of memory");
 		return -ENOMEM;
 	}
-	if (hw_on_destroy(m, free, s)) {
-		free(s);
-		hw_why(why, whylen, "out of memory");
-		return -ENOMEM;
-	}
-	s->m = m;
 	s->v2 = is_v2(fdt, node);
-	nm = fdt_get_name(fdt, node, NULL);
-	snprintf(s->name, sizeof(s->name), "%s", nm ? nm : "smmu");
 	ret = smmu_geometry(s, fdt, node, size, why, whylen);
 	if (!ret)
 		ret = smmu_irqs(s, fdt, node, why, whylen);
@@ -777,15 +810,19 @@ int arm_smmu_v2_create(struct machine *m, const void *fdt, int node, char *why, 
 		return ret;
 	smmu_reset(s);
 	smmu_set_ids(s, dt_prop_bool(fdt, node, "dma-coherent"));
-	ret = hw_mmio_map(m, base, size, &smmu_mmio_ops, s, s->name);
-	if (ret) {
-		hw_why(why, whylen, "%s: registers at %#llx overlap another device", s->name,
-		       (unsigned long long)base);
-		return ret;
+	return smmu_state_register(&s->common, node, base, size, &smmu_mmio_ops, &smmu_iommu_ops,
+				   why, whylen);
+}
+
+int arm_smmu_v2_tlbi_stats(struct machine *m, u64 base, struct arm_smmu_tlbi_stats *out)
+{
+	for (size_t i = 0; i < m->nr_mmio; i++) {
+		const struct hw_mmio_region *r = &m->mmio[i];
+
+		if (r->base == base && r->ops == &smmu_mmio_ops) {
+			*out = ((const struct arm_smmu *)r->opaque)->stats;
+			return 0;
+		}
 	}
-	s->iommu.ops = &smmu_iommu_ops;
-	s->iommu.fdt_node = node;
-	s->iommu.name = s->name;
-	hw_iommu_register(m, &s->iommu);
-	return 0;
+	return -ENODEV;
 }

@@ -17,4 +17,28 @@ struct machine;
  */
 int arm_smmu_v2_create(struct machine *m, const void *fdt, int node, char *why, size_t whylen);
 
+/*
+ * TLB maintenance the SMMU received: writes to each invalidation and sync
+ * register, counted by the model from the register file (what a driver
+ * really did, not what it meant to do). Context-bank registers are
+ * summed over the banks.
+ */
+struct arm_smmu_tlbi_stats {
+	u64 tlbiall;       /* CB TLBIALL */
+	u64 tlbiasid;      /* CB TLBIASID */
+	u64 tlbiva;        /* CB TLBIVA */
+	u64 tlbival;       /* CB TLBIVAL (leaf only) */
+	u64 tlbivaa;       /* CB TLBIVAA, TLBIVAAL (every ASID) */
+	u64 tlbsync;       /* CB TLBSYNC */
+	u64 tlbiallnsnh;   /* GR0 TLBIALLNSNH */
+	u64 tlbivmid;      /* GR0 TLBIVMID */
+	u64 tlbgsync;      /* GR0 sTLBGSYNC */
+};
+
+/*
+ * The counts of the SMMUv1/v2 model whose registers start at @base, since
+ * the machine was created. 0, or -ENODEV when no such model is there.
+ */
+int arm_smmu_v2_tlbi_stats(struct machine *m, u64 base, struct arm_smmu_tlbi_stats *out);
+
 #endif

@@ -1,13 +1,16 @@
 /*
  * Inside the SMMUv2 model: register constants (from the architecture as
- * docs/devices.md describes it), the model's state, and the interfaces
- * between its three parts: registers and stream matching (arm_smmu.c), the
- * stage-1 table walker (arm_smmu_walk.c) and the IOTLB (arm_smmu_tlb.c).
+ * docs/devices.md describes it), the model's state, and the interface
+ * between its two parts: registers and stream matching (arm_smmu.c) and
+ * the decoding of a context bank into the common translation config
+ * (arm_smmu_ctx.c). The walker and the IOTLB are the common ones
+ * (smmu_common.h).
  */
 #ifndef LAB_HW_ARM_SMMU_PRIV_H
 #define LAB_HW_ARM_SMMU_PRIV_H
 
-#include "hw/machine.h"
+#include "hw/arm_smmu.h"
+#include "hw/smmu_common.h"
 
 /* ---- limits of the model ------------------------------------------ */
 
@@ -214,22 +217,10 @@ enum smmu_ctx_kind {
 	CTX_S1,
 };
 
-/* One translation table of a context: what TTBRn and the TCR say. */
-struct smmu_tt {
-	bool enabled;
-	u8 gshift;        /* 12 or 16 */
-	u8 start_level;   /* 0..3 */
-	u8 va_bits;       /* size of this table's input range */
-	u64 base;         /* physical address of the top-level table */
-};
-
 /* What the registers of a context bank mean, recomputed after a write. */
 struct smmu_ctx_cfg {
 	u8 kind;
-	bool aarch64;
-	u8 oas;           /* output address bits */
-	u16 asid;
-	struct smmu_tt tt[2];   /* TTBR0 (low addresses), TTBR1 (high) */
+	struct smmu_trans_cfg tc;   /* for CTX_S1 */
 };
 
 struct smmu_cb {
@@ -239,28 +230,6 @@ struct smmu_cb {
 	u32 cbar, cba2r, cbfrsynra;   /* global register space 1 */
 	bool dirty;                   /* cfg must be recomputed */
 	struct smmu_ctx_cfg cfg;
-};
-
-/* One IOTLB entry: a leaf translation of @1 << shift bytes. */
-struct smmu_tlb_entry {
-	u64 tag;          /* va >> shift */
-	u64 pa;           /* output address of the page or block */
-	u16 asid;
-	u8 cb;
-	u8 shift;
-	bool valid, global;
-	bool ro;          /* AP[2]: writes fault */
-	bool priv_only;   /* AP[1] = 0: unprivileged accesses fault */
-	u8 level;
-};
-
-#define SMMU_TLB_WAYS 4
-#define SMMU_TLB_SETS 1024
-
-struct smmu_tlb {
-	struct smmu_tlb_entry e[SMMU_TLB_SETS][SMMU_TLB_WAYS];
-	u8 victim[SMMU_TLB_SETS];
-	u64 hits, misses;
 };
 
 /* A small cache of stream ID -> SMR index resolutions. */
@@ -273,9 +242,7 @@ struct smmu_sid_cache_entry {
 };
 
 struct arm_smmu {
-	struct hw_iommu iommu;
-	struct machine *m;
-	char name[64];
+	struct smmu_state common;   /* first: the common code's view */
 	bool v2;
 	unsigned pgshift, numpage, num_smr, num_cb;
 
@@ -295,35 +262,12 @@ struct arm_smmu {
 	bool ctx_level[SMMU_MAX_CTX_IRQ];
 	unsigned nr_ctx_irq;
 
-	struct smmu_tlb tlb;
+	struct arm_smmu_tlbi_stats stats;
 };
 
-/* ---- the walker (arm_smmu_walk.c) ---------------------------------- */
+/* ---- arm_smmu_ctx.c ------------------------------------------------- */
 
-struct smmu_walk_result {
-	u32 fault;        /* an FSR bit, 0 on success */
-	u8 level;         /* level of the leaf, or of the fault */
-	bool ptw;         /* the fault came from reading a table */
-	u64 pa;           /* output address of the leaf page or block */
-	u8 shift;         /* log2 of the leaf size */
-	bool ro, priv_only, global;
-};
-
-/* Walks @cfg's tables for @va. Reads tables only from RAM, never trusts them. */
-void smmu_walk(struct arm_smmu *s, const struct smmu_ctx_cfg *cfg, u64 va,
-	       struct smmu_walk_result *r);
 /* Decodes the context bank's registers into cb->cfg. */
 void smmu_ctx_decode(const struct arm_smmu *s, struct smmu_cb *cb);
-
-/* ---- the IOTLB (arm_smmu_tlb.c) ------------------------------------ */
-
-const struct smmu_tlb_entry *smmu_tlb_lookup(struct smmu_tlb *t, unsigned cb, u16 asid, u64 va);
-void smmu_tlb_insert(struct smmu_tlb *t, unsigned cb, u16 asid, u64 va,
-		     const struct smmu_walk_result *r);
-void smmu_tlb_inv_all(struct smmu_tlb *t);
-void smmu_tlb_inv_cb(struct smmu_tlb *t, unsigned cb);
-void smmu_tlb_inv_asid(struct smmu_tlb *t, unsigned cb, u16 asid);
-/* By VA in @cb: every ASID if @all_asid, else @asid's entries and global ones. */
-void smmu_tlb_inv_va(struct smmu_tlb *t, unsigned cb, u64 va, u16 asid, bool all_asid);
 
 #endif

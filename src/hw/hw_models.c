@@ -11,6 +11,7 @@ const struct hw_model hw_models[] = {
 	/* IOMMUs: created first, so masters can be routed to them. */
 	{ "arm,mmu-500", arm_smmu_v2_create, true },
 	{ "arm,smmu-v2", arm_smmu_v2_create, true },
+	{ "cavium,smmu-v2", arm_smmu_v2_create, true },
 	{ "arm,mmu-401", arm_smmu_v2_create, true },
 	{ "arm,smmu-v1", arm_smmu_v2_create, true },
 	{ "arm,mmu-400", arm_smmu_v2_create, true },

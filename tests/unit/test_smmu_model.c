@@ -9,6 +9,7 @@
 #include "hw_test_fdt.h"
 #include "common/dt.h"
 #include "hw/hw_internal.h"
+#include "hw/arm_smmu.h"
 
 /* ---- the machine ---------------------------------------------------- */
 
@@ -956,6 +957,95 @@ static void builtin_platform(void **state)
 	free(blob);
 }
 
+/*
+ * Each invalidation and sync register counts its writes, whichever width
+ * or half carries them; nothing else counts, not even a write to a bank
+ * the model does not implement.
+ */
+static void tlbi_stats_count_register_writes(void **state)
+{
+	struct t *t = *state;
+	struct arm_smmu_tlbi_stats st;
+
+	assert_int_equal(arm_smmu_v2_tlbi_stats(t->m, SMMU2, &st), 0);
+	assert_int_equal(st.tlbiall + st.tlbiasid + st.tlbiva + st.tlbival + st.tlbivaa +
+			 st.tlbsync + st.tlbiallnsnh + st.tlbivmid + st.tlbgsync, 0);
+	w32(t, SMMU2, CB(0) + TLBIALL, 0);
+	w32(t, SMMU2, CB(1) + TLBIASID, 3);
+	w32(t, SMMU2, CB(1) + TLBIASID, 4);
+	w64(t, SMMU2, CB(0) + TLBIVA, 5);
+	w32(t, SMMU2, CB(0) + TLBIVA, 5);                  /* low half: the operation */
+	w32(t, SMMU2, CB(0) + TLBIVA + 4, 0);              /* high half alone: none */
+	w64(t, SMMU2, CB(2) + TLBIVAL, 5);
+	w64(t, SMMU2, CB(3) + TLBIVAA, 5);
+	w32(t, SMMU2, CB(0) + TLBSYNC, 0);
+	w32(t, SMMU2, TLBIALLNSNH, 0);
+	w32(t, SMMU2, TLBIVMID, 1);
+	w32(t, SMMU2, sTLBGSYNC, 0);
+	w32(t, SMMU2, sTLBGSYNC, 0);
+	w32(t, SMMU2, CB(4) + TLBIALL, 0);                 /* bank 4 of 4 does not exist */
+	w32(t, SMMU2, CB(0) + TLBSTATUS, 0);               /* read-only */
+	assert_int_equal(arm_smmu_v2_tlbi_stats(t->m, SMMU2, &st), 0);
+	assert_int_equal(st.tlbiall, 1);
+	assert_int_equal(st.tlbiasid, 2);
+	assert_int_equal(st.tlbiva, 2);
+	assert_int_equal(st.tlbival, 1);
+	assert_int_equal(st.tlbivaa, 1);
+	assert_int_equal(st.tlbsync, 1);
+	assert_int_equal(st.tlbiallnsnh, 1);
+	assert_int_equal(st.tlbivmid, 1);
+	assert_int_equal(st.tlbgsync, 2);
+	/* Per SMMU: the v1 instance saw none of it. */
+	assert_int_equal(arm_smmu_v2_tlbi_stats(t->m, SMMU1, &st), 0);
+	assert_int_equal(st.tlbiall + st.tlbiasid + st.tlbiva + st.tlbsync, 0);
+	/* Only an SMMU answers. */
+	assert_int_equal(arm_smmu_v2_tlbi_stats(t->m, SMMU2 + 0x1000, &st), -ENODEV);
+	assert_int_equal(arm_smmu_v2_tlbi_stats(t->m, RAM_BASE, &st), -ENODEV);
+}
+
+/*
+ * #global-interrupts beyond the interrupts listed (the built-in platform
+ * with <0x80000000>, and other extremes): the model reads only what is
+ * listed, makes those lines global and gives the banks none; it is the
+ * driver that refuses the tree. No count from the tree sizes anything.
+ */
+static void global_interrupts_beyond_listed(void **state)
+{
+	static const u32 counts[] = { 0x80000000u, 0xffffffffu, 0xffffff90u, 9, 10 };
+	char why[200] = "";
+	void *blob;
+	size_t size;
+
+	assert_int_equal(dt_load_file(LAB_SRCDIR "/tests/scenarios/platforms/smmu-global-irqs-huge.dts",
+				      &blob, &size, why, sizeof(why)), 0);
+	for (size_t i = 0; i < ARRAY_SIZE(counts); i++) {
+		int node = fdt_path_offset(blob, "/iommu@9050000");
+		struct machine *m = NULL;
+		u64 v;
+
+		assert_true(node >= 0);
+		assert_int_equal(fdt_setprop_inplace_u32(blob, node, "#global-interrupts",
+							 counts[i]), 0);
+		assert_int_equal(machine_create(blob, size, 1, &m, why, sizeof(why)), 0);
+		assert_int_equal(hw_mmio_read(m, SMMU2 + ID0, 4, &v), 0);
+		assert_int_equal((v >> 16) & 0xff, 0);   /* NUMIRPT: no context line */
+		/* A global fault still raises the first listed line (SPI 40). */
+		assert_int_equal(hw_mmio_write(m, SMMU2 + sCR0, 4, GFIE | USFCFG), 0);
+		assert_false(hw_irq_level(m, GIRQ2));
+		{
+			struct hw_dma_master *d = hw_master_by_name(m, "/soc/dma@0");
+			u8 buf[4];
+
+			assert_non_null(d);
+			assert_int_equal(hw_dma(m, d, RAM_BASE, buf, sizeof(buf), HW_READ),
+					 -EFAULT);
+		}
+		assert_true(hw_irq_level(m, GIRQ2));
+		machine_destroy(m);
+	}
+	free(blob);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -979,6 +1069,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(registers_64bit_halves, setup, teardown),
 		cmocka_unit_test_setup_teardown(ats1pr_translates, setup, teardown),
 		cmocka_unit_test(builtin_platform),
+		cmocka_unit_test_setup_teardown(tlbi_stats_count_register_writes, setup, teardown),
+		cmocka_unit_test(global_interrupts_beyond_listed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,6 +7,7 @@
 
 #include "kernel/base/interrupt.h"
 #include "kernel/base/platform_device.h"
+#include "kernel/drivers/arm-smmu.h"
 #include "kernel/drivers/arm-smmu-glue.h"
 #include "kernel/iommu/iommu.h"
 #include "kernel/of/of.h"
@@ -33,6 +34,7 @@ static struct platform_driver arm_smmu_driver = {
 
 int arm_smmu_module_init(void)
 {
+	arm_smmu_impl_module_init();
 	return platform_driver_register(&arm_smmu_driver);
 }
 

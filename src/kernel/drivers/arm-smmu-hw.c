@@ -12,59 +12,80 @@
 
 bool arm_smmu_lab_skip_tlbi;
 
-static u64 gr0_addr(struct arm_smmu_device *smmu, u32 off)
+/* The physical address of @offset in register page @page. */
+static u64 page_addr(struct arm_smmu_device *smmu, int page, int offset)
 {
-	return smmu->base + off;
+	return smmu->base + ((u64)(unsigned)page << smmu->pgshift) + (u64)(unsigned)offset;
 }
 
-static u64 gr1_addr(struct arm_smmu_device *smmu, u32 off)
+u32 arm_smmu_readl(struct arm_smmu_device *smmu, int page, int offset)
 {
-	return smmu->base + (1ull << smmu->pgshift) + off;
+	if (smmu->impl && smmu->impl->read_reg)
+		return smmu->impl->read_reg(smmu, page, offset);
+	return readl(page_addr(smmu, page, offset));
 }
 
-static u64 cb_addr(struct arm_smmu_device *smmu, unsigned cb, u32 off)
+void arm_smmu_writel(struct arm_smmu_device *smmu, int page, int offset, u32 val)
 {
-	return smmu->base + ((u64)(smmu->numpage + cb) << smmu->pgshift) + off;
+	if (smmu->impl && smmu->impl->write_reg)
+		smmu->impl->write_reg(smmu, page, offset, val);
+	else
+		writel(val, page_addr(smmu, page, offset));
+}
+
+u64 arm_smmu_readq(struct arm_smmu_device *smmu, int page, int offset)
+{
+	if (smmu->impl && smmu->impl->read_reg64)
+		return smmu->impl->read_reg64(smmu, page, offset);
+	return readq(page_addr(smmu, page, offset));
+}
+
+void arm_smmu_writeq(struct arm_smmu_device *smmu, int page, int offset, u64 val)
+{
+	if (smmu->impl && smmu->impl->write_reg64)
+		smmu->impl->write_reg64(smmu, page, offset, val);
+	else
+		writeq(val, page_addr(smmu, page, offset));
 }
 
 u32 arm_smmu_gr0_read(struct arm_smmu_device *smmu, u32 off)
 {
-	return readl(gr0_addr(smmu, off));
+	return arm_smmu_readl(smmu, ARM_SMMU_GR0, (int)off);
 }
 
 void arm_smmu_gr0_write(struct arm_smmu_device *smmu, u32 off, u32 val)
 {
-	writel(val, gr0_addr(smmu, off));
+	arm_smmu_writel(smmu, ARM_SMMU_GR0, (int)off, val);
 }
 
 u32 arm_smmu_gr1_read(struct arm_smmu_device *smmu, u32 off)
 {
-	return readl(gr1_addr(smmu, off));
+	return arm_smmu_readl(smmu, ARM_SMMU_GR1, (int)off);
 }
 
 void arm_smmu_gr1_write(struct arm_smmu_device *smmu, u32 off, u32 val)
 {
-	writel(val, gr1_addr(smmu, off));
+	arm_smmu_writel(smmu, ARM_SMMU_GR1, (int)off, val);
 }
 
 u32 arm_smmu_cb_read(struct arm_smmu_device *smmu, unsigned cb, u32 off)
 {
-	return readl(cb_addr(smmu, cb, off));
+	return arm_smmu_readl(smmu, ARM_SMMU_CB(smmu, cb), (int)off);
 }
 
 void arm_smmu_cb_write(struct arm_smmu_device *smmu, unsigned cb, u32 off, u32 val)
 {
-	writel(val, cb_addr(smmu, cb, off));
+	arm_smmu_writel(smmu, ARM_SMMU_CB(smmu, cb), (int)off, val);
 }
 
 u64 arm_smmu_cb_readq(struct arm_smmu_device *smmu, unsigned cb, u32 off)
 {
-	return readq(cb_addr(smmu, cb, off));
+	return arm_smmu_readq(smmu, ARM_SMMU_CB(smmu, cb), (int)off);
 }
 
 void arm_smmu_cb_writeq(struct arm_smmu_device *smmu, unsigned cb, u32 off, u64 val)
 {
-	writeq(val, cb_addr(smmu, cb, off));
+	arm_smmu_writeq(smmu, ARM_SMMU_CB(smmu, cb), (int)off, val);
 }
 
 /* ID2 address-size encodings to bits. */
@@ -242,28 +263,46 @@ int arm_smmu_device_cfg_probe(struct arm_smmu_device *smmu, int force_stage,
 	if (smmu->features & ARM_SMMU_FEAT_TRANS_S2)
 		dev_notice(smmu->dev, "\tStage-2: %u-bit IPA -> %u-bit PA",
 			   smmu->ipa_size, smmu->pa_size);
+	if (smmu->impl && smmu->impl->cfg_probe) {
+		ret = smmu->impl->cfg_probe(smmu);
+		if (ret)
+			goto fail;
+	}
 	return 0;
 fail:
 	arm_smmu_sme_destroy(smmu);
 	return ret;
 }
 
-void arm_smmu_write_sme(struct arm_smmu_device *smmu, int idx)
+void arm_smmu_write_s2cr(struct arm_smmu_device *smmu, int idx)
 {
 	const struct arm_smmu_s2cr *s2cr = &smmu->s2crs[idx];
 	u32 reg;
 
-	/* The S2CR first, so a newly valid SMR never points at a stale one. */
+	if (smmu->impl && smmu->impl->write_s2cr) {
+		smmu->impl->write_s2cr(smmu, idx);
+		return;
+	}
 	reg = ((u32)s2cr->type << S2CR_TYPE_SHIFT) | (s2cr->cbndx & S2CR_CBNDX_MASK);
 	arm_smmu_gr0_write(smmu, ARM_SMMU_GR0_S2CR(idx), reg);
-	if (smmu->smrs) {
-		const struct arm_smmu_smr *smr = &smmu->smrs[idx];
+}
 
-		reg = smr->id | ((u32)smr->mask << SMR_MASK_SHIFT);
-		if (smr->valid)
-			reg |= SMR_VALID;
-		arm_smmu_gr0_write(smmu, ARM_SMMU_GR0_SMR(idx), reg);
-	}
+static void arm_smmu_write_smr(struct arm_smmu_device *smmu, int idx)
+{
+	const struct arm_smmu_smr *smr = &smmu->smrs[idx];
+	u32 reg = smr->id | ((u32)smr->mask << SMR_MASK_SHIFT);
+
+	if (smr->valid)
+		reg |= SMR_VALID;
+	arm_smmu_gr0_write(smmu, ARM_SMMU_GR0_SMR(idx), reg);
+}
+
+void arm_smmu_write_sme(struct arm_smmu_device *smmu, int idx)
+{
+	/* The S2CR first, so a newly valid SMR never points at a stale one. */
+	arm_smmu_write_s2cr(smmu, idx);
+	if (smmu->smrs)
+		arm_smmu_write_smr(smmu, idx);
 }
 
 void arm_smmu_test_smr_masks(struct arm_smmu_device *smmu)
@@ -323,35 +362,39 @@ void arm_smmu_write_context_bank(struct arm_smmu_device *smmu, unsigned idx)
 	arm_smmu_cb_write(smmu, idx, ARM_SMMU_CB_S1_MAIR1, cb->mair1);
 
 	reg = SCTLR_CFIE | SCTLR_CFRE | SCTLR_AFE | SCTLR_TRE | SCTLR_M | SCTLR_ASIDPNE;
-	arm_smmu_cb_write(smmu, idx, ARM_SMMU_CB_SCTLR, reg);
+	if (smmu->impl && smmu->impl->write_sctlr)
+		smmu->impl->write_sctlr(smmu, (int)idx, reg);
+	else
+		arm_smmu_cb_write(smmu, idx, ARM_SMMU_CB_SCTLR, reg);
 }
 
-static bool tlb_sync(struct arm_smmu_device *smmu, u64 sync, u64 status, u32 active)
+/* Linux's __arm_smmu_tlb_sync: the impl's, or write the sync register and poll. */
+static void __arm_smmu_tlb_sync(struct arm_smmu_device *smmu, int page, int sync, int status)
 {
-	writel(0, sync);
+	if (smmu->impl && smmu->impl->tlb_sync) {
+		smmu->impl->tlb_sync(smmu, page, sync, status);
+		return;
+	}
+	arm_smmu_writel(smmu, page, sync, 0);
 	for (unsigned i = 0; i < ARM_SMMU_TLB_SYNC_POLLS; i++) {
-		if (!(readl(status) & active))
-			return true;
+		if (!(arm_smmu_readl(smmu, page, status) & sTLBGSTATUS_GSACTIVE))
+			return;
 		kernel_sleep(1000);
 	}
-	return false;
+	dev_err(smmu->dev, "TLB sync timed out -- SMMU may be deadlocked");
 }
 
 void arm_smmu_tlb_sync_global(struct arm_smmu_device *smmu)
 {
-	if (!tlb_sync(smmu, gr0_addr(smmu, ARM_SMMU_GR0_sTLBGSYNC),
-		      gr0_addr(smmu, ARM_SMMU_GR0_sTLBGSTATUS), sTLBGSTATUS_GSACTIVE))
-		dev_err(smmu->dev, "TLB sync timed out -- SMMU may be deadlocked");
+	__arm_smmu_tlb_sync(smmu, ARM_SMMU_GR0, ARM_SMMU_GR0_sTLBGSYNC, ARM_SMMU_GR0_sTLBGSTATUS);
 }
 
 void arm_smmu_tlb_sync_context(struct arm_smmu_device *smmu, unsigned cb)
 {
 	if (arm_smmu_lab_skip_tlbi)
 		return;
-	smmu->tlb_stats.sync++;
-	if (!tlb_sync(smmu, cb_addr(smmu, cb, ARM_SMMU_CB_TLBSYNC),
-		      cb_addr(smmu, cb, ARM_SMMU_CB_TLBSTATUS), TLBSTATUS_SACTIVE))
-		dev_err(smmu->dev, "TLB sync timed out -- SMMU may be deadlocked");
+	__arm_smmu_tlb_sync(smmu, ARM_SMMU_CB(smmu, cb), ARM_SMMU_CB_TLBSYNC,
+			    ARM_SMMU_CB_TLBSTATUS);
 }
 
 void arm_smmu_tlb_inv_context(struct arm_smmu_device *smmu, unsigned cb)
@@ -359,7 +402,6 @@ void arm_smmu_tlb_inv_context(struct arm_smmu_device *smmu, unsigned cb)
 	if (arm_smmu_lab_skip_tlbi)
 		return;
 	arm_smmu_cb_write(smmu, cb, ARM_SMMU_CB_S1_TLBIASID, smmu->cbs[cb].asid);
-	smmu->tlb_stats.tlbiasid++;
 	arm_smmu_tlb_sync_context(smmu, cb);
 }
 
@@ -372,10 +414,6 @@ void arm_smmu_tlb_inv_range(struct arm_smmu_device *smmu, unsigned cb, u64 iova,
 	if (arm_smmu_lab_skip_tlbi || !granule)
 		return;
 	/* One invalidation per granule: a 2 MiB block leaf is one write. */
-	if (leaf)
-		smmu->tlb_stats.tlbival += (size + granule - 1) / granule;
-	else
-		smmu->tlb_stats.tlbiva += (size + granule - 1) / granule;
 	if (c->fmt == ARM_SMMU_CTX_FMT_AARCH64) {
 		u64 val = (iova >> 12) | ((u64)c->asid << 48);
 
@@ -426,6 +464,10 @@ void arm_smmu_device_reset(struct arm_smmu_device *smmu, bool disable_bypass)
 	if (smmu->features & ARM_SMMU_FEAT_EXIDS)
 		reg |= sCR0_EXIDENABLE;
 
+	if (smmu->impl && smmu->impl->reset)
+		smmu->impl->reset(smmu);
+
+	/* Push the button. */
 	arm_smmu_tlb_sync_global(smmu);
 	arm_smmu_gr0_write(smmu, ARM_SMMU_GR0_sCR0, reg);
 }

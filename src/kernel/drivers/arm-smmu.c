@@ -10,7 +10,8 @@
  * - free S2CRs and unmatched streams bypass, or fault with
  *   arm-smmu.disable_bypass=1;
  * - a paging domain gets a stage-1 context bank at its first attach
- *   (ASID = bank index); identity = S2CR bypass, blocked = S2CR fault;
+ *   (ASID = bank index, offset by an implementation such as Cavium's);
+ *   identity = S2CR bypass, blocked = S2CR fault;
  * - the legacy "mmu-masters" binding works only with the driver built in
  *   (as a module the SMMU probes but serves no master), its masters default
  *   to identity, and legacy and generic SMMUs do not mix.
@@ -22,13 +23,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <libfdt.h>
-
-#include "common/dt.h"
 #include "kernel/kernel.h"
 #include "kernel/base/device.h"
 #include "kernel/base/kalloc.h"
 #include "kernel/base/module.h"
+#include "kernel/base/platform_device.h"
 #include "kernel/base/printk.h"
 #include "kernel/drivers/arm-smmu.h"
 #include "kernel/drivers/arm-smmu-glue.h"
@@ -48,7 +47,7 @@ static bool using_legacy_binding, using_generic_binding;
 
 struct arm_smmu_instance {
 	struct list_head link;
-	struct arm_smmu_device smmu;
+	struct arm_smmu_device *smmu;	/* its own allocation: an impl may wrap it */
 	struct iommu_device iommu;
 	struct arm_smmu_domain *cb_domain[ARM_SMMU_MAX_CBS];
 	unsigned irqs_requested;
@@ -64,17 +63,9 @@ struct arm_smmu_master_cfg {
 	int smendx[];
 };
 
-struct arm_smmu_domain {
-	struct iommu_domain domain;
-	struct arm_smmu_device *smmu;   /* bound at the first attach */
-	struct io_pgtable_ops *pgtbl_ops;
-	int cbndx;
-	enum arm_smmu_context_fmt fmt;
-};
-
 static struct arm_smmu_instance *to_instance(struct arm_smmu_device *smmu)
 {
-	return container_of(smmu, struct arm_smmu_instance, smmu);
+	return smmu->priv;
 }
 
 static struct arm_smmu_domain *to_smmu_domain(struct iommu_domain *dom)
@@ -140,15 +131,26 @@ static const struct iommu_flush_ops arm_smmu_flush_ops = {
 
 /* ---- context banks ----------------------------------------------------- */
 
-static int arm_smmu_alloc_cb(struct arm_smmu_device *smmu)
+/* The first free bank from @start (Linux's __arm_smmu_alloc_bitmap). */
+static int arm_smmu_alloc_cb(struct arm_smmu_device *smmu, unsigned start)
 {
-	for (unsigned i = smmu->num_s2_context_banks; i < smmu->num_context_banks; i++) {
+	for (unsigned i = start; i < smmu->num_context_banks; i++) {
 		if (!smmu->context_map[i]) {
 			smmu->context_map[i] = true;
 			return (int)i;
 		}
 	}
 	return -ENOSPC;
+}
+
+static int arm_smmu_alloc_context_bank(struct arm_smmu_domain *d, struct arm_smmu_device *smmu,
+				       struct device *dev)
+{
+	int start = (int)smmu->num_s2_context_banks;
+
+	if (smmu->impl && smmu->impl->alloc_context_bank)
+		return smmu->impl->alloc_context_bank(d, smmu, dev, start);
+	return arm_smmu_alloc_cb(smmu, (unsigned)start);
 }
 
 static u32 arm_smmu_lpae_tcr(const struct io_pgtable_cfg *cfg)
@@ -163,53 +165,94 @@ static u32 arm_smmu_lpae_tcr(const struct io_pgtable_cfg *cfg)
 	return tcr | BIT(23);
 }
 
-static int arm_smmu_init_domain_context(struct arm_smmu_domain *d,
-					struct arm_smmu_device *smmu)
+/* The table format a stage-1 context uses on @smmu, or NONE. */
+static enum arm_smmu_context_fmt arm_smmu_s1_fmt(const struct arm_smmu_device *smmu)
 {
-	struct arm_smmu_instance *inst = to_instance(smmu);
-	struct io_pgtable_cfg pgtbl_cfg;
-	enum io_pgtable_fmt fmt;
-	struct arm_smmu_cb *cb;
-	unsigned ias, oas;
-	int cbndx;
+	enum arm_smmu_context_fmt fmt = ARM_SMMU_CTX_FMT_NONE;
 
-	if (!(smmu->features & ARM_SMMU_FEAT_TRANS_S1)) {
-		/* Stage-2-only SMMUs would need an S2 table format the lab lacks. */
-		dev_err(smmu->dev, "no stage-1 translation: paging domains unsupported");
-		return -EINVAL;
-	}
-
-	d->fmt = ARM_SMMU_CTX_FMT_NONE;
 	if (smmu->features & ARM_SMMU_FEAT_FMT_AARCH32_L)
-		d->fmt = ARM_SMMU_CTX_FMT_AARCH32_L;
+		fmt = ARM_SMMU_CTX_FMT_AARCH32_L;
 	/*
 	 * Linux prefers AArch64 whenever a granule is advertised, which on an
 	 * MMU-401 (v1 with the 64K supplement) means AArch64/64K tables. SMMUv1
 	 * has no CBA2R.VA64 to say so, and the lab's v1 model (docs/devices.md)
 	 * walks the AArch32 long-descriptor format only: v1 keeps AArch32-L.
 	 */
-	if ((smmu->version == ARM_SMMU_V2 || d->fmt == ARM_SMMU_CTX_FMT_NONE) &&
+	if ((smmu->version == ARM_SMMU_V2 || fmt == ARM_SMMU_CTX_FMT_NONE) &&
 	    (smmu->features & (ARM_SMMU_FEAT_FMT_AARCH64_4K | ARM_SMMU_FEAT_FMT_AARCH64_16K |
 			       ARM_SMMU_FEAT_FMT_AARCH64_64K)))
-		d->fmt = ARM_SMMU_CTX_FMT_AARCH64;
-	if (d->fmt == ARM_SMMU_CTX_FMT_NONE)
-		return -EINVAL;
+		fmt = ARM_SMMU_CTX_FMT_AARCH64;
+	return fmt;
+}
 
-	if (d->fmt == ARM_SMMU_CTX_FMT_AARCH64) {
-		fmt = ARM_64_LPAE_S1;
+static void arm_smmu_domain_unbind(struct arm_smmu_domain *d)
+{
+	d->smmu->context_map[d->cbndx] = false;
+	d->smmu = NULL;
+	d->cbndx = -1;
+}
+
+/* The shadow of the bank (replayed on reset) from the domain's cfg and tables. */
+static void arm_smmu_init_context_bank(struct arm_smmu_domain *d,
+				       const struct io_pgtable_cfg *pgtbl_cfg)
+{
+	struct arm_smmu_cb *cb = &d->smmu->cbs[d->cbndx];
+
+	*cb = (struct arm_smmu_cb){
+		.in_use = true,
+		.fmt = d->cfg.fmt,
+		.asid = d->cfg.asid,
+		.irptndx = d->cfg.irptndx,
+		.tcr = arm_smmu_lpae_tcr(pgtbl_cfg),
+		.mair0 = (u32)pgtbl_cfg->arm_lpae_s1_cfg.mair,
+		.mair1 = (u32)(pgtbl_cfg->arm_lpae_s1_cfg.mair >> 32),
+	};
+	if (d->cfg.fmt == ARM_SMMU_CTX_FMT_AARCH64)
+		cb->tcr2 = pgtbl_cfg->arm_lpae_s1_cfg.tcr.ips | TCR2_SEP_UPSTREAM | TCR2_AS;
+	else
+		cb->tcr |= TCR_EAE;
+	cb->ttbr0 = pgtbl_cfg->arm_lpae_s1_cfg.ttbr | ((u64)cb->asid << TTBRn_ASID_SHIFT);
+}
+
+static int arm_smmu_init_domain_context(struct arm_smmu_domain *d,
+					struct arm_smmu_device *smmu, struct device *dev)
+{
+	struct arm_smmu_instance *inst = to_instance(smmu);
+	enum arm_smmu_context_fmt fmt = arm_smmu_s1_fmt(smmu);
+	struct io_pgtable_cfg pgtbl_cfg;
+	enum io_pgtable_fmt pgtbl_fmt;
+	unsigned ias, oas;
+	int cbndx, ret;
+
+	if (!(smmu->features & ARM_SMMU_FEAT_TRANS_S1)) {
+		/* Stage-2-only SMMUs would need an S2 table format the lab lacks. */
+		dev_err(smmu->dev, "no stage-1 translation: paging domains unsupported");
+		return -EINVAL;
+	}
+	if (fmt == ARM_SMMU_CTX_FMT_NONE)
+		return -EINVAL;
+	if (fmt == ARM_SMMU_CTX_FMT_AARCH64) {
+		pgtbl_fmt = ARM_64_LPAE_S1;
 		ias = smmu->va_size;
 		oas = smmu->ipa_size;
 	} else {
-		fmt = ARM_32_LPAE_S1;
+		pgtbl_fmt = ARM_32_LPAE_S1;
 		ias = MIN(smmu->va_size, 32u);
 		oas = MIN(smmu->ipa_size, 40u);
 	}
 
-	cbndx = arm_smmu_alloc_cb(smmu);
+	cbndx = arm_smmu_alloc_context_bank(d, smmu, dev);
 	if (cbndx < 0)
 		return cbndx;
+	if (cbndx >= (int)smmu->num_context_banks)
+		return -ENOSPC;   /* an implementation's bank must exist */
 	d->smmu = smmu;
 	d->cbndx = cbndx;
+	d->cfg = (struct arm_smmu_cfg){ .cbndx = (u8)cbndx, .asid = (u16)cbndx, .fmt = fmt };
+	if (smmu->version == ARM_SMMU_V2)
+		d->cfg.irptndx = (u8)cbndx;
+	else
+		d->cfg.irptndx = (u8)(inst->next_v1_irq++ % MAX(smmu->num_context_irqs, 1u));
 
 	pgtbl_cfg = (struct io_pgtable_cfg){
 		.pgsize_bitmap = smmu->pgsize_bitmap,
@@ -220,11 +263,16 @@ static int arm_smmu_init_domain_context(struct arm_smmu_domain *d,
 		.alloc_table = io_pgtable_kernel_alloc_table,
 		.free_table = io_pgtable_kernel_free_table,
 	};
-	d->pgtbl_ops = alloc_io_pgtable_ops(fmt, &pgtbl_cfg, d);
+	if (smmu->impl && smmu->impl->init_context) {
+		ret = smmu->impl->init_context(d, &pgtbl_cfg, dev);
+		if (ret) {
+			arm_smmu_domain_unbind(d);
+			return ret;
+		}
+	}
+	d->pgtbl_ops = alloc_io_pgtable_ops(pgtbl_fmt, &pgtbl_cfg, d);
 	if (!d->pgtbl_ops) {
-		smmu->context_map[cbndx] = false;
-		d->smmu = NULL;
-		d->cbndx = -1;
+		arm_smmu_domain_unbind(d);
 		return -ENOMEM;
 	}
 
@@ -233,25 +281,7 @@ static int arm_smmu_init_domain_context(struct arm_smmu_domain *d,
 	d->domain.geometry.aperture_end = (ias >= 64 ? ~0ull : (1ull << ias) - 1);
 	d->domain.geometry.force_aperture = true;
 
-	cb = &smmu->cbs[cbndx];
-	*cb = (struct arm_smmu_cb){
-		.in_use = true,
-		.fmt = d->fmt,
-		.asid = (u16)cbndx,
-		.tcr = arm_smmu_lpae_tcr(&pgtbl_cfg),
-		.mair0 = (u32)pgtbl_cfg.arm_lpae_s1_cfg.mair,
-		.mair1 = (u32)(pgtbl_cfg.arm_lpae_s1_cfg.mair >> 32),
-	};
-	if (d->fmt == ARM_SMMU_CTX_FMT_AARCH64)
-		cb->tcr2 = pgtbl_cfg.arm_lpae_s1_cfg.tcr.ips | TCR2_SEP_UPSTREAM | TCR2_AS;
-	else
-		cb->tcr |= TCR_EAE;
-	cb->ttbr0 = pgtbl_cfg.arm_lpae_s1_cfg.ttbr | ((u64)cb->asid << TTBRn_ASID_SHIFT);
-	if (smmu->version == ARM_SMMU_V2) {
-		cb->irptndx = (u8)cbndx;
-	} else {
-		cb->irptndx = (u8)(inst->next_v1_irq++ % MAX(smmu->num_context_irqs, 1u));
-	}
+	arm_smmu_init_context_bank(d, &pgtbl_cfg);
 	inst->cb_domain[cbndx] = d;
 	arm_smmu_write_context_bank(smmu, (unsigned)cbndx);
 	return 0;
@@ -267,10 +297,8 @@ static void arm_smmu_destroy_domain_context(struct arm_smmu_domain *d)
 	arm_smmu_write_context_bank(smmu, (unsigned)d->cbndx);
 	to_instance(smmu)->cb_domain[d->cbndx] = NULL;
 	free_io_pgtable_ops(d->pgtbl_ops);
-	smmu->context_map[d->cbndx] = false;
 	d->pgtbl_ops = NULL;
-	d->smmu = NULL;
-	d->cbndx = -1;
+	arm_smmu_domain_unbind(d);
 }
 
 /* ---- domain ops -------------------------------------------------------- */
@@ -284,7 +312,7 @@ static int arm_smmu_attach_dev(struct iommu_domain *domain, struct device *dev)
 	if (!cfg)
 		return -ENODEV;
 	if (!d->smmu) {
-		ret = arm_smmu_init_domain_context(d, cfg->smmu);
+		ret = arm_smmu_init_domain_context(d, cfg->smmu, dev);
 		if (ret)
 			return ret;
 	} else if (d->smmu != cfg->smmu) {
@@ -416,9 +444,48 @@ static struct arm_smmu_device *arm_smmu_find_by_node(int node)
 	struct arm_smmu_instance *inst;
 
 	list_for_each_entry(inst, &arm_smmu_instances, link)
-		if (inst->smmu.fdt_node == node)
-			return &inst->smmu;
+		if (inst->smmu->fdt_node == node)
+			return inst->smmu;
 	return NULL;
+}
+
+/* Stream IDs one mmu-masters entry may carry (Linux's MAX_PHANDLE_ARGS). */
+#define ARM_SMMU_LEGACY_MAX_SIDS	16
+
+/*
+ * Finds @master in @smmu_np's mmu-masters list (<phandle sid...>, as many
+ * sids as the target's #stream-id-cells) and copies its stream IDs into
+ * @sids. Returns how many, 0 when it is not listed (or the list breaks
+ * before it), -EINVAL when its entry has more than the driver takes.
+ * Every count is checked against the cells left before it moves the
+ * cursor or sizes a copy.
+ */
+static int arm_smmu_legacy_sids(const struct device_node *smmu_np,
+				const struct device_node *master, u32 *sids)
+{
+	int n = of_property_count_u32_elems(smmu_np, "mmu-masters");
+	u32 i = 0;
+
+	while (n > 0 && i < (u32)n) {
+		struct device_node *target;
+		u32 ph, cells;
+
+		if (of_property_read_u32_index(smmu_np, "mmu-masters", i, &ph))
+			return 0;
+		target = of_find_node_by_phandle(ph);
+		if (!target || of_property_read_u32(target, "#stream-id-cells", &cells) ||
+		    cells > (u32)n - i - 1)
+			return 0;
+		if (target == master) {
+			if (cells > ARM_SMMU_LEGACY_MAX_SIDS)
+				return -EINVAL;
+			for (u32 k = 0; k < cells; k++)
+				of_property_read_u32_index(smmu_np, "mmu-masters", i + 1 + k, &sids[k]);
+			return (int)cells;
+		}
+		i += 1 + cells;
+	}
+	return 0;
 }
 
 /*
@@ -428,52 +495,33 @@ static struct arm_smmu_device *arm_smmu_find_by_node(int node)
 static int arm_smmu_register_legacy_master(struct device *dev,
 					   struct arm_smmu_device **out)
 {
-	const void *fdt = of_fdt();
-	int np = smmu_glue_dev_fdt_node(dev);
+	const struct device_node *np = dev->of_node;
 	struct arm_smmu_instance *inst;
 	u32 cells;
 
 	/* Without the legacy-binding support (a module), no master joins. */
 	if (!smmu_glue_built_in())
 		return -ENODEV;
-	if (np < 0 || dt_prop_u32(fdt, np, "#stream-id-cells", &cells))
+	if (!np || of_property_read_u32(np, "#stream-id-cells", &cells))
 		return -ENODEV;
 
 	list_for_each_entry(inst, &arm_smmu_instances, link) {
-		const fdt32_t *prop;
-		int len, n, i = 0;
+		u32 sids[ARM_SMMU_LEGACY_MAX_SIDS];
+		int n, ret;
 
-		prop = fdt_getprop(fdt, inst->smmu.fdt_node, "mmu-masters", &len);
-		if (!prop || len < 0)
+		n = arm_smmu_legacy_sids(inst->smmu->dev->of_node, np, sids);
+		if (n < 0)
+			return n;
+		if (!n)
 			continue;
-		n = len / 4;
-		while (i < n) {
-			u32 ph = fdt32_to_cpu(prop[i]);
-			int target = dt_node_by_phandle(fdt, ph);
-			u32 tcells;
-
-			if (target < 0 || dt_prop_u32(fdt, target, "#stream-id-cells", &tcells) ||
-			    i + 1 + (int)tcells > n)
-				break;
-			if (target == np) {
-				u32 sids[16];
-				int ret;
-
-				if (tcells > ARRAY_SIZE(sids))
-					return -EINVAL;
-				for (u32 k = 0; k < tcells; k++)
-					sids[k] = fdt32_to_cpu(prop[i + 1 + k]);
-				ret = iommu_fwspec_init(dev, inst->smmu.fdt_node, &arm_smmu_ops);
-				if (ret)
-					return ret;
-				ret = iommu_fwspec_add_ids(dev, sids, (int)tcells);
-				if (ret)
-					return ret;
-				*out = &inst->smmu;
-				return 0;
-			}
-			i += 1 + (int)tcells;
-		}
+		ret = iommu_fwspec_init(dev, inst->smmu->fdt_node, &arm_smmu_ops);
+		if (ret)
+			return ret;
+		ret = iommu_fwspec_add_ids(dev, sids, n);
+		if (ret)
+			return ret;
+		*out = inst->smmu;
+		return 0;
 	}
 	return -ENODEV;
 }
@@ -596,22 +644,37 @@ static void arm_smmu_get_resv_regions(struct device *dev, struct list_head *list
 
 static int arm_smmu_of_xlate(struct device *dev, const struct of_phandle_args *args)
 {
-	const void *fdt = of_fdt();
-	u32 fwid = 0, mask;
+	struct arm_smmu_device *smmu = arm_smmu_find_by_node(args->np);
+	u32 fwid = 0;
 
 	if (args->args_count > 0)
 		fwid |= args->args[0] & SMR_ID_MASK;
 	if (args->args_count > 1)
 		fwid |= (args->args[1] & SMR_MASK_MASK) << SMR_MASK_SHIFT;
-	else if (!dt_prop_u32(fdt, args->np, "stream-match-mask", &mask))
-		fwid |= (mask & SMR_MASK_MASK) << SMR_MASK_SHIFT;
+	else if (smmu)   /* its stream-match-mask, read at probe (0: none) */
+		fwid |= (smmu->stream_match_mask & SMR_MASK_MASK) << SMR_MASK_SHIFT;
 	return iommu_fwspec_add_ids(dev, &fwid, 1);
 }
 
 static int arm_smmu_def_domain_type(struct device *dev)
 {
+	struct arm_smmu_master_cfg *cfg = dev_iommu_priv_get(dev);
+	const struct arm_smmu_impl *impl = cfg ? cfg->smmu->impl : NULL;
+
 	/* Legacy masters get no DMA-API translation, as in Linux. */
-	return using_legacy_binding ? (int)IOMMU_DOMAIN_IDENTITY : 0;
+	if (using_legacy_binding)
+		return (int)IOMMU_DOMAIN_IDENTITY;
+	if (impl && impl->def_domain_type)
+		return impl->def_domain_type(dev);
+	return 0;
+}
+
+static void arm_smmu_probe_finalize(struct device *dev)
+{
+	struct arm_smmu_master_cfg *cfg = dev_iommu_priv_get(dev);
+
+	if (cfg && cfg->smmu->impl && cfg->smmu->impl->probe_finalize)
+		cfg->smmu->impl->probe_finalize(cfg->smmu, dev);
 }
 
 static bool arm_smmu_capable(struct device *dev, enum iommu_cap cap)
@@ -633,6 +696,7 @@ static struct iommu_ops arm_smmu_ops = {
 	.domain_alloc_paging = arm_smmu_domain_alloc_paging,
 	.probe_device = arm_smmu_probe_device,
 	.release_device = arm_smmu_release_device,
+	.probe_finalize = arm_smmu_probe_finalize,
 	.device_group = arm_smmu_device_group,
 	.get_resv_regions = arm_smmu_get_resv_regions,
 	.of_xlate = arm_smmu_of_xlate,
@@ -645,49 +709,59 @@ static struct iommu_ops arm_smmu_ops = {
 
 /* ---- interrupts --------------------------------------------------------- */
 
-static int arm_smmu_context_fault(u32 irq, void *data)
+/* One domain's context bank (Linux's context_fault: dev is the domain). */
+static irqreturn_t arm_smmu_context_fault(int irq, void *dev)
 {
-	struct arm_smmu_instance *inst = data;
-	struct arm_smmu_device *smmu = &inst->smmu;
-	int handled = 0;
+	struct arm_smmu_domain *d = dev;
+	struct arm_smmu_device *smmu = d->smmu;
+	unsigned cb = (unsigned)d->cbndx;
+	u32 fsr, fsynr, cbfrsynra;
+	u64 far;
+	int ret;
 
-	/* Context IRQs may be shared (v1, or one line listed several times). */
+	fsr = arm_smmu_cb_read(smmu, cb, ARM_SMMU_CB_FSR);
+	if (!(fsr & FSR_FAULT))
+		return IRQ_NONE;
+	far = arm_smmu_cb_readq(smmu, cb, ARM_SMMU_CB_FAR);
+	fsynr = arm_smmu_cb_read(smmu, cb, ARM_SMMU_CB_FSYNR0);
+	cbfrsynra = arm_smmu_gr1_read(smmu, ARM_SMMU_GR1_CBFRSYNRA(cb));
+	ret = report_iommu_fault(&d->domain, NULL, far,
+				 (fsynr & FSYNR0_WNR) ? IOMMU_FAULT_WRITE : IOMMU_FAULT_READ);
+	if (ret == -ENOSYS)
+		dev_err(smmu->dev,
+			"Unhandled context fault: fsr=0x%x, iova=0x%08llx, fsynr=0x%x, cbfrsynra=0x%x, cb=%u",
+			fsr, (unsigned long long)far, fsynr, cbfrsynra, cb);
+	arm_smmu_cb_write(smmu, cb, ARM_SMMU_CB_FSR, fsr);
+	return IRQ_HANDLED;
+}
+
+/* Context IRQs may be shared (v1, or one line listed several times). */
+static int arm_smmu_context_faults(struct arm_smmu_instance *inst, u32 irq)
+{
+	struct arm_smmu_device *smmu = inst->smmu;
+	irqreturn_t (*handler)(int irq, void *dev) = arm_smmu_context_fault;
+	int handled = IRQ_NONE;
+
+	if (smmu->impl && smmu->impl->context_fault)
+		handler = smmu->impl->context_fault;
 	for (unsigned cb = 0; cb < smmu->num_context_banks; cb++) {
 		struct arm_smmu_domain *d = inst->cb_domain[cb];
-		u32 fsr, fsynr, cbfrsynra;
-		u64 far;
-		int ret;
 
-		if (!d || smmu->irqs[smmu->num_global_irqs + smmu->cbs[cb].irptndx] != irq)
-			continue;
-		fsr = arm_smmu_cb_read(smmu, cb, ARM_SMMU_CB_FSR);
-		if (!(fsr & FSR_FAULT))
-			continue;
-		far = arm_smmu_cb_readq(smmu, cb, ARM_SMMU_CB_FAR);
-		fsynr = arm_smmu_cb_read(smmu, cb, ARM_SMMU_CB_FSYNR0);
-		cbfrsynra = arm_smmu_gr1_read(smmu, ARM_SMMU_GR1_CBFRSYNRA(cb));
-		ret = report_iommu_fault(&d->domain, NULL, far,
-					 (fsynr & FSYNR0_WNR) ? IOMMU_FAULT_WRITE :
-								IOMMU_FAULT_READ);
-		if (ret == -ENOSYS)
-			dev_err(smmu->dev,
-				"Unhandled context fault: fsr=0x%x, iova=0x%08llx, fsynr=0x%x, cbfrsynra=0x%x, cb=%u",
-				fsr, (unsigned long long)far, fsynr, cbfrsynra, cb);
-		arm_smmu_cb_write(smmu, cb, ARM_SMMU_CB_FSR, fsr);
-		handled = 1;
+		if (d && smmu->irqs[smmu->num_global_irqs + smmu->cbs[cb].irptndx] == irq)
+			handled |= handler((int)irq, d);
 	}
 	return handled;
 }
 
-static int arm_smmu_global_fault(u32 irq, void *data)
+/* Linux's global_fault: dev is the smmu. */
+static irqreturn_t arm_smmu_global_fault(int irq, void *dev)
 {
-	struct arm_smmu_instance *inst = data;
-	struct arm_smmu_device *smmu = &inst->smmu;
+	struct arm_smmu_device *smmu = dev;
 	u32 gfsr, gfsynr0, gfsynr1, gfsynr2;
 
 	gfsr = arm_smmu_gr0_read(smmu, ARM_SMMU_GR0_sGFSR);
 	if (!gfsr)
-		return 0;
+		return IRQ_NONE;
 	gfsynr0 = arm_smmu_gr0_read(smmu, ARM_SMMU_GR0_sGFSYNR0);
 	gfsynr1 = arm_smmu_gr0_read(smmu, ARM_SMMU_GR0_sGFSYNR1);
 	gfsynr2 = arm_smmu_gr0_read(smmu, ARM_SMMU_GR0_sGFSYNR2);
@@ -702,12 +776,12 @@ static int arm_smmu_global_fault(u32 irq, void *data)
 			gfsr, gfsynr0, gfsynr1, gfsynr2);
 	}
 	arm_smmu_gr0_write(smmu, ARM_SMMU_GR0_sGFSR, gfsr);
-	return 1;
+	return IRQ_HANDLED;
 }
 
 static void arm_smmu_free_irqs(struct arm_smmu_instance *inst)
 {
-	struct arm_smmu_device *smmu = &inst->smmu;
+	struct arm_smmu_device *smmu = inst->smmu;
 
 	while (inst->irqs_requested) {
 		unsigned i = --inst->irqs_requested;
@@ -723,7 +797,7 @@ static void arm_smmu_free_irqs(struct arm_smmu_instance *inst)
 
 static int arm_smmu_request_irqs(struct arm_smmu_instance *inst)
 {
-	struct arm_smmu_device *smmu = &inst->smmu;
+	struct arm_smmu_device *smmu = inst->smmu;
 	unsigned total = smmu->num_global_irqs + smmu->num_context_irqs;
 
 	for (unsigned i = 0; i < total; i++) {
@@ -754,15 +828,18 @@ static int arm_smmu_request_irqs(struct arm_smmu_instance *inst)
 int arm_smmu_irq_handler(u32 irq, void *data)
 {
 	struct arm_smmu_instance *inst = data;
-	struct arm_smmu_device *smmu = &inst->smmu;
-	int handled = 0;
+	struct arm_smmu_device *smmu = inst->smmu;
+	irqreturn_t (*global_fault)(int irq, void *dev) = arm_smmu_global_fault;
+	int handled = IRQ_NONE;
 
+	if (smmu->impl && smmu->impl->global_fault)
+		global_fault = smmu->impl->global_fault;
 	for (unsigned i = 0; i < smmu->num_global_irqs; i++)
 		if (smmu->irqs[i] == irq) {
-			handled |= arm_smmu_global_fault(irq, data);
+			handled |= global_fault((int)irq, smmu);
 			break;
 		}
-	handled |= arm_smmu_context_fault(irq, data);
+	handled |= arm_smmu_context_faults(inst, irq);
 	return handled;
 }
 
@@ -778,19 +855,22 @@ static const struct arm_smmu_match_data smmu_generic_v2 = { ARM_SMMU_V2, GENERIC
 static const struct arm_smmu_match_data arm_mmu401 = { ARM_SMMU_V1_64K, GENERIC_SMMU };
 static const struct arm_smmu_match_data arm_mmu500 = { ARM_SMMU_V2, ARM_MMU500 };
 
+static const struct arm_smmu_match_data cavium_smmuv2 = { ARM_SMMU_V2, CAVIUM_SMMUV2 };
+
 const struct of_device_id arm_smmu_of_match[] = {
 	{ .compatible = "arm,smmu-v1", .data = &smmu_generic_v1 },
 	{ .compatible = "arm,smmu-v2", .data = &smmu_generic_v2 },
 	{ .compatible = "arm,mmu-400", .data = &smmu_generic_v1 },
 	{ .compatible = "arm,mmu-401", .data = &arm_mmu401 },
 	{ .compatible = "arm,mmu-500", .data = &arm_mmu500 },
+	{ .compatible = "cavium,smmu-v2", .data = &cavium_smmuv2 },
 	{ NULL, NULL },
 };
 
 /* Decides legacy vs generic for this SMMU, as the first SMMU decides for all. */
-static int arm_smmu_check_binding(struct device *dev, const void *fdt, int np)
+static int arm_smmu_check_binding(struct device *dev)
 {
-	bool legacy = fdt_getprop(fdt, np, "mmu-masters", NULL) != NULL;
+	bool legacy = of_property_read_bool(dev->of_node, "mmu-masters");
 
 	if (legacy && !using_generic_binding) {
 		/*
@@ -813,75 +893,82 @@ static int arm_smmu_check_binding(struct device *dev, const void *fdt, int np)
 	return -ENODEV;
 }
 
-static int arm_smmu_dt_probe(struct arm_smmu_instance *inst, struct device *dev,
-			     const void *fdt, int np)
+static int arm_smmu_dt_probe(struct arm_smmu_device *smmu, struct device *dev)
 {
-	struct arm_smmu_device *smmu = &inst->smmu;
-	const struct arm_smmu_match_data *data = NULL;
+	const struct device_node *np = dev->of_node;
+	const struct of_device_id *match;
+	const struct arm_smmu_match_data *data;
 	u32 global_irqs;
 	int ret;
 
 	/*
 	 * The best match is the node's most specific compatible the table
-	 * knows (Linux's of_match_node scores by position in the node's
-	 * list): "arm,mmu-401", "arm,smmu-v1" is an MMU-401, not a generic v1.
+	 * knows (of_match_node scores by position in the node's list):
+	 * "arm,mmu-401", "arm,smmu-v1" is an MMU-401, not a generic v1.
 	 */
-	for (int i = 0; !data; i++) {
-		const char *compat = fdt_stringlist_get(fdt, np, "compatible", i, NULL);
-
-		if (!compat)
-			return -ENODEV;
-		for (const struct of_device_id *id = arm_smmu_of_match; id->compatible; id++)
-			if (!strcmp(compat, id->compatible)) {
-				data = id->data;
-				break;
-			}
-	}
+	match = of_match_node(arm_smmu_of_match, np);
+	if (!match)
+		return -ENODEV;
+	data = match->data;
 	smmu->version = data->version;
 	smmu->model = data->model;
 
-	if (dt_prop_u32(fdt, np, "#global-interrupts", &global_irqs)) {
-		dev_err(dev, "missing #global-interrupts property");
-		return -ENODEV;
-	}
+	if (of_property_read_u32(np, "#global-interrupts", &global_irqs))
+		return dev_err_probe(dev, -ENODEV, "missing #global-interrupts property\n");
 	smmu->num_global_irqs = global_irqs;
-	ret = arm_smmu_check_binding(dev, fdt, np);
+	ret = arm_smmu_check_binding(dev);
 	if (ret)
 		return ret;
 	smmu->legacy = using_legacy_binding;
-	if (dt_prop_bool(fdt, np, "dma-coherent"))
+	if (of_property_read_bool(np, "dma-coherent"))
 		smmu->features |= ARM_SMMU_FEAT_COHERENT_WALK;
-	if (dt_prop_u32(fdt, np, "stream-match-mask", &smmu->stream_match_mask))
+	if (of_property_read_u32(np, "stream-match-mask", &smmu->stream_match_mask))
 		smmu->stream_match_mask = 0;
 	return 0;
 }
 
-static int arm_smmu_get_irqs(struct arm_smmu_device *smmu, struct device *dev,
-			     const void *fdt, int np)
+/*
+ * The node's interrupts: #global-interrupts global ones, then at least one
+ * context interrupt. The count from the tree is checked before it sizes
+ * or indexes anything: Linux computes the context count as an int from
+ * its u32 #global-interrupts, and refuses any count that leaves none,
+ * with that int in the message ("expected at least -2147483647" for
+ * 0x80000000); a count past the listed interrupts is refused the same way
+ * here whatever its sign as an int.
+ */
+static int arm_smmu_get_irqs(struct arm_smmu_device *smmu, struct device *dev)
 {
-	int n = 0;
-	u32 intid;
+	const struct device_node *np = dev->of_node;
+	u32 global_irqs = smmu->num_global_irqs;
+	int num_irqs = of_irq_count(np);
 
-	while (dt_irq(fdt, np, n, &intid) == 0)
-		n++;
-	if (n <= (int)smmu->num_global_irqs) {
-		dev_err(dev, "found %d interrupts but expected at least %u", n,
-			smmu->num_global_irqs + 1);
-		return -ENODEV;
-	}
-	smmu->irqs = kcalloc((size_t)n, sizeof(*smmu->irqs));
+	if (num_irqs > ARM_SMMU_MAX_IRQS)
+		num_irqs = ARM_SMMU_MAX_IRQS;   /* more than any bank can use */
+	if (global_irqs >= (u32)num_irqs)
+		return dev_err_probe(dev, -ENODEV,
+				     "found %d interrupts but expected at least %d\n",
+				     num_irqs, (int)(global_irqs + 1));
+	smmu->irqs = kcalloc((size_t)num_irqs, sizeof(*smmu->irqs));
 	if (!smmu->irqs)
 		return -ENOMEM;
-	for (int i = 0; i < n; i++)
-		dt_irq(fdt, np, i, &smmu->irqs[i]);
-	smmu->num_context_irqs = (unsigned)n - smmu->num_global_irqs;
+	for (int i = 0; i < num_irqs; i++) {
+		int irq = of_irq_get(np, i);
+
+		if (irq < 0)
+			return irq;
+		smmu->irqs[i] = (u32)irq;
+	}
+	smmu->num_context_irqs = (unsigned)num_irqs - global_irqs;
 	return 0;
 }
 
 static void arm_smmu_instance_free(struct arm_smmu_instance *inst)
 {
-	arm_smmu_sme_destroy(&inst->smmu);
-	kfree(inst->smmu.irqs);
+	if (inst->smmu) {
+		arm_smmu_sme_destroy(inst->smmu);
+		kfree(inst->smmu->irqs);
+		kfree(inst->smmu);
+	}
 	kfree(inst);
 }
 
@@ -891,50 +978,79 @@ static void arm_smmu_forget_binding(void)
 		using_legacy_binding = using_generic_binding = false;
 }
 
-int arm_smmu_device_probe(struct device *dev)
+/* The instance and its smmu, each its own allocation (an impl may wrap the smmu). */
+static struct arm_smmu_instance *arm_smmu_instance_alloc(struct device *dev)
 {
-	const void *fdt = of_fdt();
-	int np = smmu_glue_dev_fdt_node(dev);
-	struct arm_smmu_instance *inst;
-	struct arm_smmu_device *smmu;
+	struct arm_smmu_instance *inst = kzalloc(sizeof(*inst));
+
+	if (!inst)
+		return NULL;
+	inst->smmu = kzalloc(sizeof(*inst->smmu));
+	if (!inst->smmu) {
+		kfree(inst);
+		return NULL;
+	}
+	INIT_LIST_HEAD(&inst->link);
+	inst->smmu->dev = dev;
+	inst->smmu->fdt_node = smmu_glue_dev_fdt_node(dev);
+	inst->smmu->priv = inst;
+	return inst;
+}
+
+/* Resources, the ID registers and the interrupt count: everything before the IRQs. */
+static int arm_smmu_probe_hw(struct arm_smmu_device *smmu, struct device *dev)
+{
+	struct resource res;
 	int ret;
 
-	if (np < 0)
-		return -ENODEV;
-	inst = kzalloc(sizeof(*inst));
-	if (!inst)
-		return -ENOMEM;
-	smmu = &inst->smmu;
-	smmu->dev = dev;
-	smmu->fdt_node = np;
-	INIT_LIST_HEAD(&inst->link);
-
-	ret = arm_smmu_dt_probe(inst, dev, fdt, np);
-	if (ret)
-		goto out_free;
-	ret = dt_reg(fdt, np, 0, &smmu->base, &smmu->size);
-	if (ret) {
+	if (of_address_to_resource(dev->of_node, 0, &res)) {
 		dev_err(dev, "no register window");
-		ret = -ENODEV;
-		goto out_free;
+		return -ENODEV;
 	}
-	ret = arm_smmu_get_irqs(smmu, dev, fdt, np);
+	smmu->base = res.start;
+	smmu->size = resource_size(&res);
+	ret = arm_smmu_get_irqs(smmu, dev);
 	if (ret)
-		goto out_free;
-
+		return ret;
 	ret = arm_smmu_device_cfg_probe(smmu, force_stage, disable_bypass);
 	if (ret)
-		goto out_free;
+		return ret;
 	if (smmu->version == ARM_SMMU_V2) {
 		if (smmu->num_context_banks > smmu->num_context_irqs) {
 			dev_err(dev, "found only %u context irq(s) but %u required",
 				smmu->num_context_irqs, smmu->num_context_banks);
-			ret = -ENODEV;
-			goto out_free;
+			return -ENODEV;
 		}
 		/* Superfluous context interrupts are ignored. */
 		smmu->num_context_irqs = smmu->num_context_banks;
 	}
+	return 0;
+}
+
+int arm_smmu_device_probe(struct device *dev)
+{
+	struct arm_smmu_instance *inst;
+	struct arm_smmu_device *smmu;
+	int ret;
+
+	if (!dev->of_node || smmu_glue_dev_fdt_node(dev) < 0)
+		return -ENODEV;
+	inst = arm_smmu_instance_alloc(dev);
+	if (!inst)
+		return -ENOMEM;
+
+	ret = arm_smmu_dt_probe(inst->smmu, dev);
+	if (ret)
+		goto out_free;
+	smmu = arm_smmu_impl_init(inst->smmu);
+	if (!smmu) {
+		ret = -ENOMEM;
+		goto out_free;
+	}
+	inst->smmu = smmu;
+	ret = arm_smmu_probe_hw(smmu, dev);
+	if (ret)
+		goto out_free;
 
 	if (arm_smmu_ops.pgsize_bitmap == ~0ull)
 		arm_smmu_ops.pgsize_bitmap = smmu->pgsize_bitmap;
@@ -988,7 +1104,7 @@ void arm_smmu_device_remove(struct device *dev)
 	iommu_device_sysfs_remove(&inst->iommu);
 	list_del(&inst->link);
 	/* Turn the SMMU off: every stream bypasses, as Linux leaves it. */
-	arm_smmu_device_disable(&inst->smmu);
+	arm_smmu_device_disable(inst->smmu);
 	arm_smmu_free_irqs(inst);
 	dev_set_drvdata(dev, NULL);
 	arm_smmu_instance_free(inst);
@@ -1000,8 +1116,8 @@ struct arm_smmu_device *arm_smmu_from_dev(struct device *dev)
 	struct arm_smmu_instance *inst;
 
 	list_for_each_entry(inst, &arm_smmu_instances, link)
-		if (inst->smmu.dev == dev)
-			return &inst->smmu;
+		if (inst->smmu->dev == dev)
+			return inst->smmu;
 	return NULL;
 }
 

@@ -9,12 +9,17 @@
  * Split as Linux splits it: arm-smmu-sme.c holds the software shadow of the
  * stream-map entries (pure, no MMIO, unit-tested directly), arm-smmu-hw.c the
  * register side (ID probe, reset, SME/context-bank writes, TLB maintenance),
- * arm-smmu.c the platform driver and the IOMMU ops.
+ * arm-smmu.c the platform driver and the IOMMU ops, and arm-smmu-impl.c the
+ * implementation quirks (struct arm_smmu_impl: MMU-500, Cavium ThunderX)
+ * chosen by arm_smmu_impl_init. The generic code never tests for a vendor:
+ * it calls a hook where Linux does, and an implementation fills the hooks.
  */
 #ifndef LAB_KERNEL_DRIVERS_ARM_SMMU_H
 #define LAB_KERNEL_DRIVERS_ARM_SMMU_H
 
 #include "common/types.h"
+#include "kernel/base/interrupt.h"
+#include "kernel/iommu/iommu.h"
 
 /* ---- global register space 0 (page 0) ------------------------------- */
 #define ARM_SMMU_GR0_sCR0		0x0
@@ -65,7 +70,10 @@
 #define  ID2_IAS_SHIFT			0
 #define  ID2_SIZE_MASK			0xf
 
+#define ARM_SMMU_GR0_sACR		0x10
 #define ARM_SMMU_GR0_ID7		0x3c
+#define  ID7_MAJOR_SHIFT		4
+#define  ID7_MAJOR_MASK			0xf
 
 #define ARM_SMMU_GR0_sGFSR		0x48
 #define  sGFSR_USF			BIT(1)
@@ -168,7 +176,7 @@ enum arm_smmu_s2cr_type {
 #define MSI_IOVA_LENGTH			0x100000ull
 
 enum arm_smmu_version { ARM_SMMU_V1, ARM_SMMU_V1_64K, ARM_SMMU_V2 };
-enum arm_smmu_model { GENERIC_SMMU, ARM_MMU500 };
+enum arm_smmu_model { GENERIC_SMMU, ARM_MMU500, CAVIUM_SMMUV2 };
 
 /* features */
 #define ARM_SMMU_FEAT_COHERENT_WALK	BIT(0)
@@ -186,6 +194,8 @@ enum arm_smmu_model { GENERIC_SMMU, ARM_MMU500 };
 #define ARM_SMMU_FEAT_EXIDS		BIT(12)
 
 #define ARM_SMMU_MAX_CBS		128
+/* Interrupts a node may list: global, then context (v2: one per bank). */
+#define ARM_SMMU_MAX_IRQS		(2 * ARM_SMMU_MAX_CBS)
 #define INVALID_SMENDX			-1
 
 struct arm_smmu_smr {
@@ -230,6 +240,7 @@ struct arm_smmu_device {
 	unsigned numpage;		/* pages of global space before the CBs */
 	enum arm_smmu_version version;
 	enum arm_smmu_model model;
+	const struct arm_smmu_impl *impl;	/* NULL: the generic behaviour */
 	u32 features;
 
 	unsigned num_context_banks;
@@ -251,23 +262,85 @@ struct arm_smmu_device {
 	unsigned num_context_irqs;
 	u32 *irqs;			/* global IRQs first, then one per CB */
 
-	/*
-	 * TLB maintenance the driver issued (lab instrumentation, not Linux):
-	 * lets tests check that strict unmaps invalidate per page and that a
-	 * flush-all is one ASID invalidation.
-	 */
-	struct {
-		u64 tlbiva;		/* TLBIVA writes (non-leaf, walk flushes) */
-		u64 tlbival;		/* TLBIVAL writes (one per unmapped leaf) */
-		u64 tlbiasid;		/* TLBIASID writes */
-		u64 sync;		/* context TLBSYNCs */
-	} tlb_stats;
-
 	u32 stream_match_mask;		/* the node's stream-match-mask, or 0 */
 	bool legacy;			/* this SMMU uses mmu-masters */
 	int fdt_node;
 	void *priv;			/* arm-smmu.c's per-instance data */
 };
+
+/* The register pages (Linux's ARM_SMMU_GR0, _GR1, ARM_SMMU_CB(smmu, n)). */
+#define ARM_SMMU_GR0			0
+#define ARM_SMMU_GR1			1
+#define ARM_SMMU_CB(smmu, n)		((int)((smmu)->numpage + (n)))
+
+struct device;
+struct io_pgtable_ops;
+struct io_pgtable_cfg;
+
+/* What a paging domain's context bank is (Linux's struct arm_smmu_cfg). */
+struct arm_smmu_cfg {
+	u8 cbndx;
+	u8 irptndx;
+	u16 asid;
+	enum arm_smmu_context_fmt fmt;
+};
+
+struct arm_smmu_domain {
+	struct iommu_domain domain;
+	struct arm_smmu_device *smmu;		/* bound at the first attach */
+	struct io_pgtable_ops *pgtbl_ops;
+	int cbndx;				/* -1 until bound */
+	struct arm_smmu_cfg cfg;
+};
+
+/*
+ * Implementation quirks (Linux's struct arm_smmu_impl): each hook, when set,
+ * replaces or extends the generic step at the point Linux calls it.
+ * page is ARM_SMMU_GR0, ARM_SMMU_GR1 or ARM_SMMU_CB(smmu, n).
+ */
+struct arm_smmu_impl {
+	u32 (*read_reg)(struct arm_smmu_device *smmu, int page, int offset);
+	void (*write_reg)(struct arm_smmu_device *smmu, int page, int offset, u32 val);
+	u64 (*read_reg64)(struct arm_smmu_device *smmu, int page, int offset);
+	void (*write_reg64)(struct arm_smmu_device *smmu, int page, int offset, u64 val);
+	/* End of the ID-register probe; an error fails the SMMU's probe. */
+	int (*cfg_probe)(struct arm_smmu_device *smmu);
+	/* Before the global TLB sync and the sCR0 write that enables the SMMU. */
+	int (*reset)(struct arm_smmu_device *smmu);
+	/* A paging domain's context set up, before its page tables exist. */
+	int (*init_context)(struct arm_smmu_domain *smmu_domain, struct io_pgtable_cfg *cfg,
+			    struct device *dev);
+	/* Replaces the write-then-poll of a TLB sync. */
+	void (*tlb_sync)(struct arm_smmu_device *smmu, int page, int sync, int status);
+	/* Asked after the legacy-binding rule (which always wins). */
+	int (*def_domain_type)(struct device *dev);
+	/* Replace the fault handlers: dev is the smmu, or the arm_smmu_domain. */
+	irqreturn_t (*global_fault)(int irq, void *dev);
+	irqreturn_t (*context_fault)(int irq, void *dev);
+	/* Picks the bank for a domain: an index >= start, or -errno. */
+	int (*alloc_context_bank)(struct arm_smmu_domain *smmu_domain,
+				  struct arm_smmu_device *smmu, struct device *dev, int start);
+	void (*write_s2cr)(struct arm_smmu_device *smmu, int idx);
+	void (*write_sctlr)(struct arm_smmu_device *smmu, int idx, u32 reg);
+	/* A master's probe is complete (iommu_ops.probe_finalize). */
+	void (*probe_finalize)(struct arm_smmu_device *smmu, struct device *dev);
+};
+
+/* ---- arm-smmu-impl.c ---------------------------------------------------- */
+
+/*
+ * Picks @smmu's implementation by model and compatible, as Linux's
+ * arm_smmu_impl_init. May return a different pointer: an implementation
+ * that needs per-instance state reallocates the structure inside its own
+ * (arm_smmu_impl_realloc; struct arm_smmu_device first), and @smmu is then
+ * gone. NULL on allocation failure, @smmu itself untouched then.
+ */
+struct arm_smmu_device *arm_smmu_impl_init(struct arm_smmu_device *smmu);
+/* Grows @smmu into a zeroed wrapper of @size bytes that starts with it. */
+struct arm_smmu_device *arm_smmu_impl_realloc(struct arm_smmu_device *smmu, size_t size);
+/* Module load: per-module implementation state starts over, as in Linux. */
+void arm_smmu_impl_module_init(void);
+int arm_mmu500_reset(struct arm_smmu_device *smmu);
 
 /* ---- arm-smmu-sme.c: the stream-map shadow (no MMIO) ------------------ */
 
@@ -301,6 +374,11 @@ unsigned arm_smmu_sme_put(struct arm_smmu_device *smmu, int *smendx, unsigned n)
 
 /* ---- arm-smmu-hw.c: registers ---------------------------------------- */
 
+/* Every register access, through the impl's accessors when it has them. */
+u32 arm_smmu_readl(struct arm_smmu_device *smmu, int page, int offset);
+void arm_smmu_writel(struct arm_smmu_device *smmu, int page, int offset, u32 val);
+u64 arm_smmu_readq(struct arm_smmu_device *smmu, int page, int offset);
+void arm_smmu_writeq(struct arm_smmu_device *smmu, int page, int offset, u64 val);
 u32 arm_smmu_gr0_read(struct arm_smmu_device *smmu, u32 off);
 void arm_smmu_gr0_write(struct arm_smmu_device *smmu, u32 off, u32 val);
 u32 arm_smmu_gr1_read(struct arm_smmu_device *smmu, u32 off);
@@ -319,6 +397,7 @@ void arm_smmu_test_smr_masks(struct arm_smmu_device *smmu);
 void arm_smmu_device_reset(struct arm_smmu_device *smmu, bool disable_bypass);
 /* Puts the SMMU into client bypass (sCR0.CLIENTPD), as on shutdown. */
 void arm_smmu_device_disable(struct arm_smmu_device *smmu);
+void arm_smmu_write_s2cr(struct arm_smmu_device *smmu, int idx);
 void arm_smmu_write_sme(struct arm_smmu_device *smmu, int idx);
 void arm_smmu_write_context_bank(struct arm_smmu_device *smmu, unsigned idx);
 /* Context-bank TLB maintenance (stage 1). Each honours lab_skip_tlbi. */

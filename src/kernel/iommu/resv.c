@@ -6,16 +6,15 @@
  * DIRECT regions require in DMA domains.
  */
 #include <errno.h>
-#include <libfdt.h>
 #include <string.h>
 
-#include "common/dt.h"
-#include "hw/machine.h"
 #include "kernel/base/device.h"
 #include "kernel/base/kalloc.h"
 #include "kernel/base/printk.h"
+#include "kernel/base/platform_device.h"
 #include "kernel/iommu/iommu-priv.h"
 #include "kernel/iommu/observer.h"
+#include "kernel/of/of.h"
 #include "kernel/kernel.h"
 
 struct iommu_resv_region *iommu_alloc_resv_region(u64 start, u64 length, int prot,
@@ -124,71 +123,75 @@ int iommu_get_group_resv_regions(struct iommu_group *group, struct list_head *he
 
 /* ---- regions from the device tree ------------------------------------------- */
 
-static u64 read_cells(const fdt32_t *p, int n)
+static void resv_add(struct device *dev, const struct resource *phys, bool has_phys, u64 iova,
+		     u64 size, struct list_head *list)
 {
-	u64 v = 0;
+	enum iommu_resv_type type = IOMMU_RESV_RESERVED;
+	struct iommu_resv_region *r;
+	int prot = 0;
 
-	for (int i = 0; i < n; i++)
-		v = (v << 32) | fdt32_to_cpu(p[i]);
-	return v;
+	if (!size)
+		return;
+	if (has_phys && iova == phys->start && size == resource_size(phys)) {
+		type = IOMMU_RESV_DIRECT;
+		prot = IOMMU_READ | IOMMU_WRITE;
+	} else if (has_phys) {
+		dev_warn(dev, "treating non-direct mapping [0x%llx-0x%llx] -> [0x%llx-0x%llx] as reservation",
+			 (unsigned long long)iova, (unsigned long long)(iova + size - 1),
+			 (unsigned long long)phys->start, (unsigned long long)phys->end);
+	}
+	r = iommu_alloc_resv_region(iova, size, prot, type);
+	if (r)
+		list_add_tail(&r->list, list);
 }
 
-/* One memory-region target: add its iommu-addresses entries that name @dev_node. */
-static void resv_from_region(const void *fdt, struct device *dev, int dev_node, int region,
-			     struct list_head *list)
+/* @n cells (1 or 2) of @region's iommu-addresses from cell @at, as one number. */
+static u64 read_cells(const struct device_node *region, int at, int n)
 {
-	int len, ac, sc, parent = dt_parent(fdt, dev_node);
-	const fdt32_t *p = fdt_getprop(fdt, region, "iommu-addresses", &len);
-	u64 phys = 0, phys_len = 0;
+	u32 c[2] = { 0, 0 };
 
-	if (!p || len <= 0)
+	for (int k = 0; k < n; k++)
+		of_property_read_u32_index(region, "iommu-addresses", (u32)(at + k), &c[k]);
+	return of_read_number(c, n);
+}
+
+/* One memory-region target: add its iommu-addresses entries that name @dev_np. */
+static void resv_from_region(struct device *dev, const struct device_node *dev_np,
+			     const struct device_node *region, struct list_head *list)
+{
+	int na = of_n_addr_cells(dev_np), ns = of_n_size_cells(dev_np), per = 1 + na + ns;
+	int count = of_property_count_u32_elems(region, "iommu-addresses");
+	struct resource phys;
+	bool has_phys;
+
+	if (count <= 0 || na < 1 || na > 2 || ns < 1 || ns > 2)
 		return;
 	/* A region with `reg` is memory that may need a 1:1 mapping. */
-	if (dt_reg(fdt, region, 0, &phys, &phys_len))
-		phys = phys_len = 0;
-	ac = parent >= 0 ? dt_addr_cells(fdt, parent) : 2;
-	sc = parent >= 0 ? dt_size_cells(fdt, parent) : 1;
-	int per = 1 + ac + sc, cells = len / 4;
-	if (ac < 1 || ac > 2 || sc < 1 || sc > 2)
-		return;
-	for (int i = 0; i + per <= cells; i += per) {
-		int target = dt_node_by_phandle(fdt, fdt32_to_cpu(p[i]));
-		if (target != dev_node)
+	has_phys = !of_address_to_resource(region, 0, &phys);
+	for (int i = 0; i + per <= count; i += per) {
+		u32 ph;
+
+		if (of_property_read_u32_index(region, "iommu-addresses", (u32)i, &ph) ||
+		    of_find_node_by_phandle(ph) != dev_np)
 			continue;
-		u64 iova = read_cells(p + i + 1, ac), size = read_cells(p + i + 1 + ac, sc);
-		enum iommu_resv_type type = IOMMU_RESV_RESERVED;
-		int prot = 0;
-		if (!size)
-			continue;
-		if (phys_len && iova == phys && size == phys_len) {
-			type = IOMMU_RESV_DIRECT;
-			prot = IOMMU_READ | IOMMU_WRITE;
-		} else if (phys_len) {
-			dev_warn(dev, "treating non-direct mapping [0x%llx-0x%llx] -> [0x%llx-0x%llx] as reservation",
-				 (unsigned long long)iova, (unsigned long long)(iova + size - 1),
-				 (unsigned long long)phys,
-				 (unsigned long long)(phys + phys_len - 1));
-		}
-		struct iommu_resv_region *r = iommu_alloc_resv_region(iova, size, prot, type);
-		if (r)
-			list_add_tail(&r->list, list);
+		resv_add(dev, &phys, has_phys, read_cells(region, i + 1, na),
+			 read_cells(region, i + 1 + na, ns), list);
 	}
 }
 
 void iommu_dma_get_resv_regions(struct device *dev, struct list_head *list)
 {
-	struct machine *m = kernel_machine();
-	const void *fdt = m ? machine_fdt(m) : NULL;
-	int node = iommu_dev_fdt_node(dev), len;
-	const fdt32_t *p;
+	const struct device_node *np = dev->of_node;
+	int n;
 
-	if (!fdt || node < 0)
+	if (!np)
 		return;
-	p = fdt_getprop(fdt, node, "memory-region", &len);
-	for (int i = 0; p && i < len / 4; i++) {
-		int region = dt_node_by_phandle(fdt, fdt32_to_cpu(p[i]));
-		if (region >= 0 && dt_node_enabled(fdt, region))
-			resv_from_region(fdt, dev, node, region, list);
+	n = of_property_count_u32_elems(np, "memory-region");
+	for (int i = 0; i < n; i++) {
+		struct device_node *region = of_parse_phandle(np, "memory-region", i);
+
+		if (region && of_device_is_available(region))
+			resv_from_region(dev, np, region, list);
 	}
 }
 

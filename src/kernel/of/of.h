@@ -63,6 +63,26 @@ int of_property_read_string(const struct device_node *np, const char *name, cons
 int of_property_read_string_index(const struct device_node *np, const char *name, int index,
 				  const char **out);
 int of_property_count_strings(const struct device_node *np, const char *name);
+/* property.c: u32 arrays, bus cell counts, reg and interrupts of a node. */
+struct resource;
+/* Elements of @elem_size bytes in @name; -EINVAL (absent or ragged), -ENODATA. */
+int of_property_count_elems_of_size(const struct device_node *np, const char *name,
+				    int elem_size);
+int of_property_count_u32_elems(const struct device_node *np, const char *name);
+/* The first @sz cells of @name; -EINVAL, -ENODATA, -EOVERFLOW (shorter). */
+int of_property_read_u32_array(const struct device_node *np, const char *name, u32 *out,
+			       size_t sz);
+/* #address-cells / #size-cells of the bus @np sits on (defaults 2 and 1). */
+int of_n_addr_cells(const struct device_node *np);
+int of_n_size_cells(const struct device_node *np);
+/* @size cells (0..2) as one number. */
+u64 of_read_number(const u32 *cells, int size);
+/* The @index-th `reg` entry translated to a CPU address; 0 or -EINVAL. */
+int of_address_to_resource(const struct device_node *np, int index, struct resource *r);
+/* The @index-th interrupt as a GIC INTID; -ENXIO (no such entry), -EINVAL. */
+int of_irq_get(const struct device_node *np, int index);
+/* How many interrupts the node lists (up to the first bad one). */
+int of_irq_count(const struct device_node *np);
 /* Node named by the @index-th phandle cell of @name, or NULL. */
 struct device_node *of_parse_phandle(const struct device_node *np, const char *name, int index);
 /* Score > 0 when compatible (higher for an earlier entry), 0 otherwise. */

@@ -1,0 +1,129 @@
+/*
+ * What every ARM SMMU model shares (the SMMUv2 model now, SMMUv3 next):
+ * the stage-1 page-table walker over the VMSAv8-64 and VMSAv7 LPAE formats,
+ * driven by a translation config (granule, input size, levels, table base,
+ * format) that each model decodes from its own registers or tables; the
+ * IOTLB, keyed by a context tag (SMMUv2: the context bank; SMMUv3: what its
+ * config names) plus ASID and IOVA, invalidated by all, context, ASID or
+ * VA; and the hookup of a model to the machine (registers, DMA path).
+ *
+ * A model keeps only its register file and stream matching; whatever a
+ * descriptor says, a walk here ends in a translation or one of the
+ * architected fault kinds below, which the model reports its own way.
+ */
+#ifndef LAB_HW_SMMU_COMMON_H
+#define LAB_HW_SMMU_COMMON_H
+
+#include "hw/machine.h"
+
+/* ---- translation config -------------------------------------------- */
+
+/* One translation table: what TTBRn and the TCR (or a CD) say. */
+struct smmu_tt {
+	bool enabled;
+	u8 gshift;        /* granule: 12 (4K) or 16 (64K) */
+	u8 start_level;   /* 0..3 */
+	u8 va_bits;       /* size of this table's input range */
+	u64 base;         /* physical address of the top-level table */
+};
+
+/* A stage-1 translation regime: two tables split by the top address bit. */
+struct smmu_trans_cfg {
+	bool aarch64;     /* VMSAv8-64; false: VMSAv7 long descriptors, 32-bit input */
+	u8 oas;           /* output address bits */
+	u16 asid;
+	struct smmu_tt tt[2];   /* TTBR0 (low addresses), TTBR1 (high) */
+};
+
+/* The 3-bit PA-size encoding (TCR2.PASIZE, IDR2.OAS, CD.IPS) in bits. */
+unsigned smmu_pasize_bits(unsigned enc);
+/*
+ * Fills @tt for a table of @va_bits input bits and granule 1 << @gshift,
+ * at TTBR value @ttbr of which bits @pa_top..(table alignment) are the base.
+ */
+void smmu_tt_setup(struct smmu_tt *tt, bool enabled, unsigned va_bits, unsigned gshift,
+		   u64 ttbr, unsigned pa_top);
+
+/* ---- the walker (smmu_common_ptw.c) --------------------------------- */
+
+enum smmu_ptw_err {
+	SMMU_PTW_OK,
+	SMMU_PTW_ERR_TRANSLATION,   /* no table for the address, invalid descriptor */
+	SMMU_PTW_ERR_ACCESS,        /* AF clear */
+	SMMU_PTW_ERR_ADDR_SIZE,     /* a table or output address beyond oas */
+	SMMU_PTW_ERR_WALK_EABT,     /* a table read that did not reach RAM */
+	SMMU_PTW_ERR_PERMISSION,    /* set by the model from ro / priv_only */
+};
+
+struct smmu_walk_result {
+	u8 err;           /* enum smmu_ptw_err */
+	u8 level;         /* level of the leaf, or of the fault */
+	bool ptw;         /* the fault came from reading a table */
+	u64 pa;           /* output address of the leaf page or block */
+	u8 shift;         /* log2 of the leaf size */
+	bool ro, priv_only, global;
+};
+
+/* Walks @cfg's tables for @va. Reads tables only from RAM, never trusts them. */
+void smmu_ptw(struct machine *m, const struct smmu_trans_cfg *cfg, u64 va,
+	      struct smmu_walk_result *r);
+
+/* ---- the IOTLB (smmu_common_iotlb.c) -------------------------------- */
+
+/* One entry: a leaf translation of 1 << shift bytes. */
+struct smmu_iotlb_entry {
+	u64 tag;          /* va >> shift */
+	u64 pa;           /* output address of the page or block */
+	u16 asid;
+	u16 ctx;          /* the model's context tag */
+	u8 shift;
+	bool valid, global;
+	bool ro;          /* AP[2]: writes fault */
+	bool priv_only;   /* AP[1] = 0: unprivileged accesses fault */
+	u8 level;
+};
+
+#define SMMU_TLB_WAYS 4
+#define SMMU_TLB_SETS 1024
+
+struct smmu_iotlb {
+	struct smmu_iotlb_entry e[SMMU_TLB_SETS][SMMU_TLB_WAYS];
+	u8 victim[SMMU_TLB_SETS];
+	u64 hits, misses;
+};
+
+const struct smmu_iotlb_entry *smmu_iotlb_lookup(struct smmu_iotlb *t, unsigned ctx, u16 asid,
+						 u64 va);
+void smmu_iotlb_insert(struct smmu_iotlb *t, unsigned ctx, u16 asid, u64 va,
+		       const struct smmu_walk_result *r);
+void smmu_iotlb_inv_all(struct smmu_iotlb *t);
+void smmu_iotlb_inv_ctx(struct smmu_iotlb *t, unsigned ctx);
+/* Non-global entries of @asid in @ctx. */
+void smmu_iotlb_inv_asid(struct smmu_iotlb *t, unsigned ctx, u16 asid);
+/* By VA in @ctx: every ASID if @all_asid, else @asid's entries and global ones. */
+void smmu_iotlb_inv_va(struct smmu_iotlb *t, unsigned ctx, u64 va, u16 asid, bool all_asid);
+
+/* ---- the model's place in the machine (smmu_common.c) --------------- */
+
+/* The part of every SMMU model's state the common code uses. */
+struct smmu_state {
+	struct hw_iommu iommu;
+	struct machine *m;
+	char name[64];
+	struct smmu_iotlb tlb;
+};
+
+/*
+ * Allocates a model's state of @size bytes (struct smmu_state first),
+ * freed with the machine, and names it after @node. NULL: out of memory.
+ */
+void *smmu_state_new(struct machine *m, const void *fdt, int node, size_t size);
+/*
+ * Maps the model's registers [@base, +@size) and puts it on the DMA path of
+ * the masters that name @node. 0, or -errno with the reason in @why.
+ */
+int smmu_state_register(struct smmu_state *s, int node, u64 base, u64 size,
+			const struct hw_mmio_ops *mmio, const struct hw_iommu_ops *ops,
+			char *why, size_t whylen);
+
+#endif

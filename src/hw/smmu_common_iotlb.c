@@ -1,0 +1,112 @@
+/*
+ * The SMMU models' IOTLB: a 4-way set-associative cache of leaf
+ * translations, tagged by the model's context tag, ASID (or global) and the
+ * page or block number. Entries stay until the model invalidates them on a
+ * driver's command or a newer entry evicts them (round robin within a set),
+ * as on hardware: a driver that forgets an invalidation keeps seeing the
+ * old translation.
+ */
+#include "hw/smmu_common.h"
+
+/* Every leaf size the walker produces: 4K, 64K, 2M, 512M, 1G. */
+static const u8 all_shifts[] = { 12, 16, 21, 29, 30 };
+
+static inline unsigned set_of(unsigned ctx, u64 tag, unsigned shift)
+{
+	u64 h = (tag ^ ((u64)ctx << 40) ^ ((u64)shift << 56)) * 0x9e3779b97f4a7c15ull;
+
+	return (unsigned)(h >> 54) & (SMMU_TLB_SETS - 1);
+}
+
+static inline const struct smmu_iotlb_entry *probe(struct smmu_iotlb *t, unsigned ctx,
+						   u16 asid, u64 va, unsigned shift)
+{
+	u64 tag = va >> shift;
+	struct smmu_iotlb_entry *e = t->e[set_of(ctx, tag, shift)];
+
+	for (unsigned w = 0; w < SMMU_TLB_WAYS; w++)
+		if (e[w].valid && e[w].tag == tag && e[w].ctx == ctx && e[w].shift == shift &&
+		    (e[w].global || e[w].asid == asid))
+			return &e[w];
+	return NULL;
+}
+
+/* Smallest size first: a 4K page hits on the first probe. */
+const struct smmu_iotlb_entry *smmu_iotlb_lookup(struct smmu_iotlb *t, unsigned ctx, u16 asid,
+						 u64 va)
+{
+	const struct smmu_iotlb_entry *e;
+
+	for (unsigned i = 0; i < ARRAY_SIZE(all_shifts); i++) {
+		e = probe(t, ctx, asid, va, all_shifts[i]);
+		if (e) {
+			t->hits++;
+			return e;
+		}
+	}
+	t->misses++;
+	return NULL;
+}
+
+void smmu_iotlb_insert(struct smmu_iotlb *t, unsigned ctx, u16 asid, u64 va,
+		       const struct smmu_walk_result *r)
+{
+	u64 tag = va >> r->shift;
+	unsigned set = set_of(ctx, tag, r->shift), w;
+	struct smmu_iotlb_entry *e = t->e[set];
+
+	for (w = 0; w < SMMU_TLB_WAYS; w++)
+		if (!e[w].valid)
+			break;
+	if (w == SMMU_TLB_WAYS) {
+		w = t->victim[set];
+		t->victim[set] = (w + 1) % SMMU_TLB_WAYS;
+	}
+	e[w] = (struct smmu_iotlb_entry){
+		.tag = tag, .pa = r->pa, .asid = asid, .ctx = (u16)ctx, .shift = r->shift,
+		.valid = true, .global = r->global, .ro = r->ro, .priv_only = r->priv_only,
+		.level = r->level,
+	};
+}
+
+void smmu_iotlb_inv_all(struct smmu_iotlb *t)
+{
+	for (unsigned s = 0; s < SMMU_TLB_SETS; s++)
+		for (unsigned w = 0; w < SMMU_TLB_WAYS; w++)
+			t->e[s][w].valid = false;
+}
+
+void smmu_iotlb_inv_ctx(struct smmu_iotlb *t, unsigned ctx)
+{
+	for (unsigned s = 0; s < SMMU_TLB_SETS; s++)
+		for (unsigned w = 0; w < SMMU_TLB_WAYS; w++)
+			if (t->e[s][w].ctx == ctx)
+				t->e[s][w].valid = false;
+}
+
+/* Global entries belong to no ASID and survive an invalidation by ASID. */
+void smmu_iotlb_inv_asid(struct smmu_iotlb *t, unsigned ctx, u16 asid)
+{
+	for (unsigned s = 0; s < SMMU_TLB_SETS; s++)
+		for (unsigned w = 0; w < SMMU_TLB_WAYS; w++) {
+			struct smmu_iotlb_entry *e = &t->e[s][w];
+
+			if (e->ctx == ctx && !e->global && e->asid == asid)
+				e->valid = false;
+		}
+}
+
+/* Any entry whose page or block holds @va, whatever its size. */
+void smmu_iotlb_inv_va(struct smmu_iotlb *t, unsigned ctx, u64 va, u16 asid, bool all_asid)
+{
+	for (unsigned i = 0; i < ARRAY_SIZE(all_shifts); i++) {
+		unsigned shift = all_shifts[i];
+		u64 tag = va >> shift;
+		struct smmu_iotlb_entry *e = t->e[set_of(ctx, tag, shift)];
+
+		for (unsigned w = 0; w < SMMU_TLB_WAYS; w++)
+			if (e[w].valid && e[w].ctx == ctx && e[w].shift == shift && e[w].tag == tag &&
+			    (all_asid || e[w].global || e[w].asid == asid))
+				e[w].valid = false;
+	}
+}
