@@ -6,6 +6,8 @@
 #include "hw_internal.h"
 #include "hw_models.h"
 #include "arm_smmu.h"
+#include "gic_its.h"
+#include "gicv2m.h"
 
 const struct hw_model hw_models[] = {
 	/* IOMMUs: created first, so masters can be routed to them. */
@@ -16,6 +18,8 @@ const struct hw_model hw_models[] = {
 	{ "arm,smmu-v1", arm_smmu_v2_create, true },
 	{ "arm,mmu-400", arm_smmu_v2_create, true },
 	/* Bus masters and other devices. */
+	{ "arm,gic-v2m-frame", gicv2m_create, false },
+	{ "arm,gic-v3-its", gic_its_create, false },
 	{ "iommulab,dma-copy", dma_copy_create, false },
 	{ NULL, NULL, false },
 };
