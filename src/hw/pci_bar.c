@@ -36,8 +36,9 @@ static int check_bar(const struct pci_func *f, int bar, u64 size, unsigned flags
 		return -EINVAL;
 	if (!is_pow2(size))
 		return -EINVAL;
-	if (io ? size < 4 || size > 256 : size < 16 || (!is64 && size > 1ull << 32) ||
-					  size > 1ull << 63)
+	if (io && (size < 4 || size > 256))
+		return -EINVAL;
+	if (!io && (size < 16 || (!is64 && size > 1ull << 32) || size > 1ull << 63))
 		return -EINVAL;
 	if (f->bars[bar].flags || f->bars[bar].size ||
 	    (is64 && (f->bars[bar + 1].flags || f->bars[bar + 1].size)))
