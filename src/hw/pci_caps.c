@@ -77,7 +77,7 @@ unsigned pci_func_find_ext_cap(const struct pci_func *f, u16 id)
 			break;
 		if ((hdr & 0xffff) == id)
 			return pos;
-		pos = hdr >> 20;
+		pos = (hdr >> 20) & ~3u;     /* dword aligned: the walk stays inside */
 		if (pos < PCI_CFG_SIZE)
 			break;
 	}

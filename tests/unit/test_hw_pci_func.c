@@ -729,6 +729,13 @@ static void acs_and_walks(void **state)
 	f->acs = 0;
 	assert_int_equal(pci_cap_add_acs(f, PCI_ACS_SV), 0x108);
 	assert_int_equal(pci_cfg_read(f, 0x100, 4) >> 20, 0x108);
+	/* A corrupt next pointer at the very end of the space: the walk stays inside. */
+	f->cfg[0x10b] = 0xff;
+	f->cfg[0x10a] |= 0xf0;
+	f->cfg[0xffc] = 0x01;   /* ID 1, next 0x020: ends the walk */
+	f->cfg[0xfff] = 0x02;
+	assert_int_equal(pci_func_find_ext_cap(f, 0x1), 0xffc);
+	assert_int_equal(pci_func_find_ext_cap(f, 0x2), 0);
 	/* Walks: the endpoint's standard chain in order; a loop ends the walk. */
 	put_func(f);
 	f = endpoint(&w);
