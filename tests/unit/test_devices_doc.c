@@ -16,6 +16,7 @@
 
 #include "hw_test_fdt.h"
 #include "hw/machine.h"
+#include "hw/pci_func.h"
 
 #define RAM 0x40000000ull
 #define SMMU 0x09050000ull
@@ -26,7 +27,12 @@
 #define V2M 0x08020000ull
 #define ITS 0x08080000ull
 
-enum space { NONE, DMA_REGS, GR0, GR1, CB, V2M_REGS, ITS_REGS, NR_SPACES };
+enum space {
+	NONE, DMA_REGS, GR0, GR1, CB, V2M_REGS, ITS_REGS,
+	/* docs/devices.md "PCI function": config space of an endpoint or a bridge */
+	PCI_T0, PCI_T1, PCI_PM, PCI_MSI, PCI_MSIX, PCI_MSIX_ENTRY, PCI_EXP, PCI_ACS,
+	NR_SPACES
+};
 
 static struct machine *make_machine(void)
 {
@@ -120,8 +126,10 @@ struct reg_row {
 	char *reset, *writes;
 };
 
-static const char *space_name[] = { "", "dma-copy", "GR0", "GR1", "context bank", "v2m",
-				     "ITS" };
+static const char *space_name[] = {
+	"", "dma-copy", "GR0", "GR1", "context bank", "v2m", "ITS", "PCI type 0", "PCI type 1",
+	"PCI PM", "PCI MSI", "PCI MSI-X", "PCI MSI-X entry", "PCI Express", "PCI ACS",
+};
 
 static u64 width_mask(unsigned width)
 {
@@ -234,6 +242,117 @@ static void check_reg(const struct reg_row *r, const char *name, u64 pa)
 	machine_destroy(m);
 }
 
+/* ---- the PCI function tables ---------------------------------------------- */
+
+static const struct pci_func_ops pci_ops;   /* no owner callbacks needed */
+
+/* The documented instances: an endpoint and a downstream switch port. */
+static struct pci_func *pci_instance(enum space sp, unsigned *base)
+{
+	static const struct pci_func_id id = {
+		.vendor = 0x1de5, .device = 0x2, .class = 0x088000, .intx_pin = 1,
+	};
+	struct pci_func *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	if (sp == PCI_T1 || sp == PCI_ACS) {
+		assert_int_equal(pci_func_init(f, 1, &id, &pci_ops, NULL), 0);
+		assert_true(pci_cap_add_pcie(f, PCIE_TYPE_DOWNSTREAM, 0) > 0);
+		assert_true(pci_cap_add_acs(f, PCI_ACS_ALL) > 0);
+	} else {
+		assert_int_equal(pci_func_init(f, 0, &id, &pci_ops, NULL), 0);
+		assert_int_equal(pci_func_add_bar(f, 0, 0x4000, PCI_BAR_MEM64), 0);
+		assert_true(pci_cap_add_pm(f, false) > 0);
+		assert_true(pci_cap_add_msi(f, 4, PCI_MSI_64BIT | PCI_MSI_MASKBIT) > 0);
+		assert_true(pci_cap_add_msix(f, 8, 0, 0x2000, 0x3000) > 0);
+		assert_true(pci_cap_add_pcie(f, PCIE_TYPE_ENDPOINT, 0) > 0);
+	}
+	switch (sp) {
+	case PCI_PM: *base = pci_func_find_cap(f, PCI_CAP_ID_PM); break;
+	case PCI_MSI: *base = pci_func_find_cap(f, PCI_CAP_ID_MSI); break;
+	case PCI_MSIX: *base = pci_func_find_cap(f, PCI_CAP_ID_MSIX); break;
+	case PCI_MSIX_ENTRY: *base = 0x2000 + 7 * 16; break;     /* the last entry */
+	case PCI_EXP: *base = pci_func_find_cap(f, PCI_CAP_ID_EXP); break;
+	case PCI_ACS: *base = pci_func_find_ext_cap(f, PCI_EXT_CAP_ID_ACS); break;
+	default: *base = 0; break;
+	}
+	return f;
+}
+
+static u32 pci_rd(struct pci_func *f, enum space sp, unsigned off, unsigned w)
+{
+	u64 v = 0xdead;
+
+	if (sp != PCI_MSIX_ENTRY)
+		return pci_cfg_read(f, off, w);
+	assert_true(pci_msix_mmio_read(f, 0, off, w, &v));
+	return v;
+}
+
+static void pci_wr(struct pci_func *f, enum space sp, unsigned off, unsigned w, u32 v)
+{
+	if (sp != PCI_MSIX_ENTRY)
+		pci_cfg_write(f, off, w, v);
+	else
+		assert_true(pci_msix_mmio_write(f, 0, off, w, v));
+}
+
+/* Checks a row of a PCI table; its RO bits keep their value under writes. */
+static void check_pci_reg(const struct reg_row *r, const char *name, unsigned off)
+{
+	unsigned base, w = r->width;
+	struct pci_func *f = pci_instance(r->space, &base);
+	u32 ones = w == 4 ? 0xffffffff : (1u << (8 * w)) - 1, v, mask;
+	char *end;
+
+	off += base;
+	if (strcmp(r->reset, "-") != 0) {
+		u32 want = strtoul(r->reset, &end, 0);
+
+		assert_true(*end == 0 && end != r->reset);
+		v = pci_rd(f, r->space, off, w);
+		CHECK(v == want, "%s at %#x: reset %#x, the model reads %#x", name, off, want, v);
+	}
+	v = pci_rd(f, r->space, off, w);
+	if (!strcmp(r->writes, "RO")) {
+		pci_wr(f, r->space, off, w, ones);
+		CHECK(pci_rd(f, r->space, off, w) == v, "%s: RO, but a write of ones changed it to %#x",
+		      name, pci_rd(f, r->space, off, w));
+	} else if (!strncmp(r->writes, "W1C ", 4)) {
+		mask = strtoul(r->writes + 4, &end, 0);
+		assert_true(*end == 0);
+		/* Set them as the model does (it owns the bytes). */
+		for (unsigned i = 0; i < w; i++)
+			f->cfg[off + i] |= mask >> (8 * i);
+		v = pci_rd(f, r->space, off, w);
+		pci_wr(f, r->space, off, w, 0);
+		CHECK(pci_rd(f, r->space, off, w) == v, "%s: W1C, but a write of 0 changed it", name);
+		pci_wr(f, r->space, off, w, ones);
+		CHECK(pci_rd(f, r->space, off, w) == (v & ~mask),
+		      "%s: W1C %#x, but a write of ones left %#x", name, mask,
+		      pci_rd(f, r->space, off, w));
+	} else {
+		mask = strtoul(r->writes, &end, 0);
+		if (*end || end == r->writes)
+			goto out;       /* a mask in words ("the capability bits") */
+		pci_wr(f, r->space, off, w, ones);
+		CHECK(pci_rd(f, r->space, off, w) == ((v & ~mask) | mask),
+		      "%s: a write of ones should read back %#x, the model reads %#x", name,
+		      (v & ~mask) | mask, pci_rd(f, r->space, off, w));
+		pci_wr(f, r->space, off, w, 0);
+		CHECK(pci_rd(f, r->space, off, w) == (v & ~mask),
+		      "%s: a write of 0 reads back %#x", name, pci_rd(f, r->space, off, w));
+	}
+out:
+	pci_func_exit(f);
+	free(f);
+}
+
+static bool is_pci(enum space sp)
+{
+	return sp >= PCI_T0;
+}
+
 /* Where register @off (element @n of an indexed row) of @sp is; bank @bank for CB. */
 static u64 reg_pa(enum space sp, u64 off, unsigned bank)
 {
@@ -260,7 +379,10 @@ static void check_row(struct reg_row *r, char *offsets, char *names)
 		unsigned count = r->space == GR0 ? SMMU_NUM_SMR : SMMU_NUM_CB;
 
 		snprintf(name, sizeof(name), "%s %s (offset %u)", space_name[r->space], names, i);
-		if (r->space == CB) {
+		if (is_pci(r->space)) {
+			if (strcmp(r->writes, "-") != 0 && !indexed)
+				check_pci_reg(r, name, off);
+		} else if (r->space == CB) {
 			check_reg(r, name, reg_pa(CB, off, 0));
 			check_reg(r, name, reg_pa(CB, off, SMMU_NUM_CB - 1));
 		} else if (indexed) {
@@ -272,11 +394,27 @@ static void check_row(struct reg_row *r, char *offsets, char *names)
 	}
 }
 
+/* The PCI function section's table headings. */
+static enum space pci_space(const char *line)
+{
+	static const struct { const char *heading; enum space sp; } h[] = {
+		{ "**Type 0 header**", PCI_T0 }, { "**Type 1 header**", PCI_T1 },
+		{ "**Power Management**", PCI_PM }, { "**MSI** ", PCI_MSI },
+		{ "**MSI-X**", PCI_MSIX }, { "**PCI Express**", PCI_EXP }, { "**ACS**", PCI_ACS },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(h); i++)
+		if (!strncmp(line, h[i].heading, strlen(h[i].heading)))
+			return h[i].sp;
+	return NONE;
+}
+
 static void test_register_tables(void **state)
 {
 	char path[512], line[2048], at[16];
 	enum space sp = NONE;
 	int rows[NR_SPACES] = { 0 }, lineno = 0;
+	bool pci = false;
 	FILE *f;
 
 	(void)state;
@@ -296,6 +434,10 @@ static void test_register_tables(void **state)
 			sp = ITS_REGS;
 		else if (!strncmp(line, "## ", 3))
 			sp = NONE;
+		if (!strncmp(line, "## ", 3))
+			pci = !strncmp(line, "## PCI function", 15);
+		if (pci && !strncmp(line, "**", 2))
+			sp = pci_space(line);
 		else if (!strncmp(line, "**GR0**", 7))
 			sp = GR0;
 		else if (!strncmp(line, "**GR1**", 7))
@@ -305,7 +447,9 @@ static void test_register_tables(void **state)
 		if (sp == NONE || line[0] != '|')
 			continue;
 		n = cells(line, c, 8);
-		if (n >= 4 && !strcmp(c[0], "offset")) {
+		if (n >= 4 && pci && !strcmp(c[0], "entry offset"))
+			sp = PCI_MSIX_ENTRY;
+		if (n >= 4 && (!strcmp(c[0], "offset") || !strcmp(c[0], "entry offset"))) {
 			/* Every register table has these columns, in this order. */
 			assert_string_equal(c[2], "reset");
 			assert_string_equal(c[3], "writes");
@@ -317,7 +461,8 @@ static void test_register_tables(void **state)
 		snprintf(at, sizeof(at), "%d", lineno);
 		struct reg_row r = {
 			.doc_line = at, .space = sp,
-			.width = strstr(c[1], "(64-bit)") ? 8 : 4,
+			.width = strstr(c[1], "(64-bit)") ? 8 : strstr(c[1], "(16-bit)") ? 2 :
+				 strstr(c[1], "(8-bit)") ? 1 : 4,
 			.reset = c[2], .writes = c[3],
 		};
 		check_row(&r, c[0], c[1]);
@@ -331,6 +476,14 @@ static void test_register_tables(void **state)
 	assert_true(rows[CB] >= 20);
 	assert_int_equal(rows[V2M_REGS], 3);
 	assert_int_equal(rows[ITS_REGS], 14);
+	assert_true(rows[PCI_T0] >= 17);
+	assert_true(rows[PCI_T1] >= 11);
+	assert_int_equal(rows[PCI_PM], 2);
+	assert_int_equal(rows[PCI_MSI], 6);
+	assert_int_equal(rows[PCI_MSIX], 3);
+	assert_int_equal(rows[PCI_MSIX_ENTRY], 4);
+	assert_true(rows[PCI_EXP] >= 13);
+	assert_int_equal(rows[PCI_ACS], 4);
 	assert_int_equal(failures, 0);
 }
 
