@@ -18,6 +18,7 @@
 #define LAB_KERNEL_KERNEL_STATE_H
 
 #include "kernel/base/base.h"
+#include "kernel/base/cmdline_internal.h"
 #include "kernel/base/irq_internal.h"
 #include "kernel/base/module_internal.h"
 #include "kernel/base/page_alloc_internal.h"
@@ -31,15 +32,19 @@ struct machine;
 
 struct kernel {
 	struct machine *machine;		/* what it booted on */
+	struct cmdline_state cmdline;		/* base/cmdline.c */
 	struct printk_state printk;		/* base/printk.c: dmesg, dyndbg */
 	struct page_alloc_state page_alloc;	/* base/page_alloc.c */
 	struct irq_state irq;			/* base/irq.c */
 	struct sysfs_state sysfs;		/* base/sysfs.c */
+	struct core_state core;			/* base/core.c: /sys skeleton */
 	struct bus_state bus;			/* base/bus.c */
 	struct dd_state dd;			/* base/dd.c: binding, deferral */
 	struct modules_state module;		/* base/module.c */
 	struct platform_state platform;		/* base/platform.c */
 	struct of_state of;			/* of/base.c */
+	struct iommu_core_state iommu;		/* iommu/iommu.c: policy, instances */
+	struct iommu_dma_state iommu_dma;	/* iommu/dma-iommu.c */
 	struct iommu_group_state iommu_group;	/* iommu/group.c */
 	struct iommu_sysfs_state iommu_sysfs;	/* iommu/iommu-sysfs.c */
 	struct io_pgtable_mem_state io_pgtable_mem; /* iommu/io-pgtable-mem.c */

@@ -44,6 +44,12 @@ struct dd_state {
 	const struct dma_configure_ops *dma_ops_hooks;
 };
 
+/* core.c's kernel state (struct kernel.core): the well-known /sys directories. */
+struct core_state {
+	struct sysfs_node *dir_devices, *dir_bus, *dir_class, *dir_kernel, *dir_debug,
+		*dir_firmware, *dir_module;
+};
+
 void bus_state_init(struct bus_state *bs);
 void dd_state_init(struct dd_state *dd);
 
@@ -81,8 +87,11 @@ bool sysfs_streq(const char *a, const char *b);
 /* The store of every uevent file (device, bus, driver): an action name or -EINVAL. */
 ssize_t kobject_uevent_store(void *owner, const struct sysfs_attr *attr, const char *buf,
 			     size_t len);
-/* "EPROBE_DEFER" for -EPROBE_DEFER, "1234" for -1234: %pe without its sign. */
-const char *errname(int err);
+/*
+ * "EPROBE_DEFER" for -EPROBE_DEFER, "1234" for -1234: %pe without its sign.
+ * A number is written to @buf (16 bytes are enough), a name is not.
+ */
+const char *errname(int err, char *buf, size_t size);
 
 /* module.c: driver <-> module links */
 int module_add_driver(struct module *mod, struct device_driver *drv);
