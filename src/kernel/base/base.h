@@ -20,6 +20,7 @@ struct driver_private {
 	struct list_head bus_node;
 	struct list_head devices;	/* struct device.driver_node, bind order */
 	struct sysfs_node *dir;
+	struct module *owner;		/* THIS_MODULE at registration; NULL: built in */
 };
 
 /* bus.c's kernel state (struct kernel.bus). */
@@ -72,7 +73,7 @@ void bus_notify(struct device *dev, unsigned long action);
 int bus_add_device(struct device *dev);
 void bus_remove_device(struct device *dev);
 void bus_probe_device(struct device *dev);
-int bus_add_driver(struct device_driver *drv);
+int bus_add_driver(struct device_driver *drv, struct module *owner);
 void bus_remove_driver(struct device_driver *drv);
 void buses_exit(void);
 

@@ -493,7 +493,7 @@ fail:
 void module_remove_driver(struct device_driver *drv)
 {
 	struct driver_private *p = driver_to_private(drv);
-	struct module *mod = drv->owner;
+	struct module *mod = p ? p->owner : NULL;
 	char name[160];
 	if (!mod || !p)
 		return;

@@ -316,7 +316,7 @@ int iommu_device_register(struct iommu_device *iommu, const struct iommu_ops *op
 	if (!iommu || !ops)
 		return -EINVAL;
 	/* A module's ops must say so, or the core could not pin the module. */
-	if (hwdev && hwdev->driver && hwdev->driver->owner && !ops->owner)
+	if (hwdev && hwdev->driver && driver_owner(hwdev->driver) && !ops->owner)
 		return -EINVAL;
 	iommu->ops = ops;
 	iommu->hwdev = hwdev;
