@@ -27,6 +27,8 @@
 #include "kernel/base/sysfs_internal.h"
 #include "kernel/of/of_internal.h"
 #include "kernel/iommu/iommu-priv.h"
+#include "kernel/drivers/arm-smmu.h"
+#include "kernel/drivers/defer_test.h"
 
 struct machine;
 
@@ -48,6 +50,8 @@ struct kernel {
 	struct iommu_group_state iommu_group;	/* iommu/group.c */
 	struct iommu_sysfs_state iommu_sysfs;	/* iommu/iommu-sysfs.c */
 	struct io_pgtable_mem_state io_pgtable_mem; /* iommu/io-pgtable-mem.c */
+	struct arm_smmu_state arm_smmu;		/* drivers/arm-smmu*.c: module data, params */
+	struct defer_test_state defer_test;	/* drivers/defer_test.c: params */
 };
 
 /* The running kernel; NULL before kernel_boot and after kernel_shutdown. */
