@@ -10,7 +10,8 @@
  * initcall) gives the fields that are not zero their first value, list
  * heads included. The only other file-scope variables of the kernel are
  * constant tables, and the harness state documented in docs/hacking.md
- * (kalloc's fail-the-Nth countdown and leak count, printk's console sink).
+ * (kalloc's fail-the-Nth countdown and leak count, printk's console sink,
+ * the checker's observer); tools/kernel-state-symbols.sh checks it.
  *
  * Adding a subsystem's state: see docs/hacking.md "Kernel state".
  */
