@@ -229,7 +229,7 @@ static void read_file(const char *path, char *buf, size_t size)
 
 struct params_ctx {
 	FILE *f;
-	char dir[512];
+	const char *dir;
 	int depth;	/* 0: /sys/module, 1: a module */
 };
 
@@ -258,9 +258,8 @@ static int params_entry(void *opaque, const char *name, unsigned char d_type)
 /* Every module parameter sysfs shows, "path = value" lines (listing order). */
 static void list_params(FILE *f, const char *dir, int depth)
 {
-	struct params_ctx c = { f, "", depth };
+	struct params_ctx c = { f, dir, depth };
 
-	snprintf(c.dir, sizeof(c.dir), "%s", dir);
 	assert_int_equal(lab_listdir(dir, params_entry, &c), 0);
 }
 
