@@ -10,7 +10,8 @@
  * initcall) gives the fields that are not zero their first value, list
  * heads included. The only other file-scope variables of the kernel are
  * constant tables, and the harness state documented in docs/hacking.md
- * (kalloc's fail-the-Nth countdown and leak count, printk's console sink).
+ * (kalloc's fail-the-Nth countdown and leak count, printk's console sink,
+ * the checker's observer); tools/kernel-state-symbols.sh checks it.
  *
  * Adding a subsystem's state: see docs/hacking.md "Kernel state".
  */
@@ -18,6 +19,7 @@
 #define LAB_KERNEL_KERNEL_STATE_H
 
 #include "kernel/base/base.h"
+#include "kernel/base/cmdline_internal.h"
 #include "kernel/base/irq_internal.h"
 #include "kernel/base/module_internal.h"
 #include "kernel/base/page_alloc_internal.h"
@@ -26,23 +28,31 @@
 #include "kernel/base/sysfs_internal.h"
 #include "kernel/of/of_internal.h"
 #include "kernel/iommu/iommu-priv.h"
+#include "kernel/drivers/arm-smmu.h"
+#include "kernel/drivers/defer_test.h"
 
 struct machine;
 
 struct kernel {
 	struct machine *machine;		/* what it booted on */
+	struct cmdline_state cmdline;		/* base/cmdline.c */
 	struct printk_state printk;		/* base/printk.c: dmesg, dyndbg */
 	struct page_alloc_state page_alloc;	/* base/page_alloc.c */
 	struct irq_state irq;			/* base/irq.c */
 	struct sysfs_state sysfs;		/* base/sysfs.c */
+	struct core_state core;			/* base/core.c: /sys skeleton */
 	struct bus_state bus;			/* base/bus.c */
 	struct dd_state dd;			/* base/dd.c: binding, deferral */
 	struct modules_state module;		/* base/module.c */
 	struct platform_state platform;		/* base/platform.c */
 	struct of_state of;			/* of/base.c */
+	struct iommu_core_state iommu;		/* iommu/iommu.c: policy, instances */
+	struct iommu_dma_state iommu_dma;	/* iommu/dma-iommu.c */
 	struct iommu_group_state iommu_group;	/* iommu/group.c */
 	struct iommu_sysfs_state iommu_sysfs;	/* iommu/iommu-sysfs.c */
 	struct io_pgtable_mem_state io_pgtable_mem; /* iommu/io-pgtable-mem.c */
+	struct arm_smmu_state arm_smmu;		/* drivers/arm-smmu*.c: module data, params */
+	struct defer_test_state defer_test;	/* drivers/defer_test.c: params */
 };
 
 /* The running kernel; NULL before kernel_boot and after kernel_shutdown. */

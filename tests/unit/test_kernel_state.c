@@ -11,6 +11,13 @@
  *   readable files of /sys/kernel/iommu_groups) are byte-identical, and so
  *   is state no listing shows (the sysfs treap's priority sequence).
  * - nothing_after_shutdown: after the shutdown no kernel state remains.
+ * - defaults_after_options: a boot with command-line options (the IOMMU
+ *   core's iommu.passthrough/iommu.strict, module parameters) and sysfs
+ *   writes to every writable module parameter, then a boot without them:
+ *   the second sees the defaults, every /sys/module/.../parameters file
+ *   reading as in a first plain boot.
+ * - same_ids_across_boots: domain ids (paging and the SMMU driver's static
+ *   identity domain) and the Cavium ASID bases are the same at each boot.
  * KSTATE_DUMP=1 prints the first boot's transcript on stderr.
  */
 #include <setjmp.h>
@@ -28,6 +35,7 @@
 #include "iommulab/fd.h"
 #include "iommulab/lab.h"
 #include "kernel/base/device.h"
+#include "kernel/base/cmdline.h"
 #include "kernel/base/kalloc.h"
 #include "kernel/base/page_alloc.h"
 #include "kernel/base/platform_device.h"
@@ -204,6 +212,188 @@ static void identical_boots(void **state)
 		free(l[i].buf);
 }
 
+/* The whole of @path (a sysfs file) into @buf. */
+static void read_file(const char *path, char *buf, size_t size)
+{
+	int fd = lab_open(path, O_RDONLY, 0);
+	ssize_t n;
+
+	if (fd < 0)
+		print_error("open %s\n", path);
+	assert_true(fd >= 0);
+	n = lab_read(fd, buf, size - 1);
+	assert_true(n >= 0);
+	buf[n] = '\0';
+	lab_close(fd);
+}
+
+struct params_ctx {
+	FILE *f;
+	const char *dir;
+	int depth;	/* 0: /sys/module, 1: a module */
+};
+
+static void list_params(FILE *f, const char *dir, int depth);
+
+static int params_entry(void *opaque, const char *name, unsigned char d_type)
+{
+	struct params_ctx *c = opaque;
+	char path[1024], val[4096];
+	struct stat st;
+
+	if (name[0] == '.')
+		return 0;
+	if (c->depth == 0) {
+		snprintf(path, sizeof(path), "%s/%s/parameters", c->dir, name);
+		if (!lab_lstat(path, &st))
+			list_params(c->f, path, 1);
+		return 0;
+	}
+	snprintf(path, sizeof(path), "%s/%s", c->dir, name);
+	read_file(path, val, sizeof(val));
+	fprintf(c->f, "%s = %s", path, val);
+	return 0;
+}
+
+/* Every module parameter sysfs shows, "path = value" lines (listing order). */
+static void list_params(FILE *f, const char *dir, int depth)
+{
+	struct params_ctx c = { f, dir, depth };
+
+	assert_int_equal(lab_listdir(dir, params_entry, &c), 0);
+}
+
+static char *all_params(void)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_non_null(f);
+	list_params(f, "/sys/module", 0);
+	fclose(f);
+	return buf;
+}
+
+/* Every parameter a user can write, and a value that is not its default. */
+static const char *const param_writes[][2] = {
+	{ "arm_smmu/parameters/lab_skip_tlbi", "Y" },
+	{ "defer_test/parameters/ignore_supplier", "Y" },
+	{ "defer_test/parameters/probe_result", "-5" },
+	{ "vfio_iommu_type1/parameters/allow_unsafe_interrupts", "N" },
+	{ "vfio_iommu_type1/parameters/disable_hugepages", "Y" },
+	{ "vfio_iommu_type1/parameters/dma_entry_limit", "7" },
+};
+
+static void defaults_after_options(void **state)
+{
+	char *plain, *changed, *again, type[64], path[256];
+
+	/* A plain boot: the defaults. */
+	assert_int_equal(tu_lab_boot(NULL, NULL), LAB_OK);
+	plain = all_params();
+	read_file("/sys/kernel/iommu_groups/0/type", type, sizeof(type));
+	assert_string_equal(type, "DMA\n");
+	assert_non_null(strstr(plain, "/sys/module/arm_smmu/parameters/disable_bypass = N\n"));
+	assert_non_null(strstr(plain, "/sys/module/defer_test/parameters/supplier_prop = iommulab,supplier\n"));
+	assert_non_null(strstr(plain, "/sys/module/vfio_iommu_type1/parameters/dma_entry_limit = 65535\n"));
+	assert_int_equal(tu_lab_shutdown(), 0);
+
+	/* Options on the command line and written through sysfs. */
+	assert_int_equal(tu_lab_boot(NULL, "iommu.passthrough=1 iommu.strict=0 "
+				     "arm-smmu.disable_bypass=1 arm-smmu.force_stage=1 "
+				     "vfio_iommu_type1.allow_unsafe_interrupts=1"), LAB_OK);
+	assert_string_equal(kernel_cmdline(), "iommu.passthrough=1 iommu.strict=0 "
+			    "arm-smmu.disable_bypass=1 arm-smmu.force_stage=1 "
+			    "vfio_iommu_type1.allow_unsafe_interrupts=1");
+	assert_int_equal(tu_sh("expect dmesg 'iommu: Default domain type: Passthrough (set via kernel command line)'"), 0);
+	read_file("/sys/kernel/iommu_groups/0/type", type, sizeof(type));
+	assert_string_equal(type, "identity\n");
+	assert_int_equal(iommu_default_domain_type(), IOMMU_DOMAIN_IDENTITY);
+	assert_false(iommu_dma_strict());
+	for (size_t i = 0; i < sizeof(param_writes) / sizeof(param_writes[0]); i++) {
+		snprintf(path, sizeof(path), "/sys/module/%s", param_writes[i][0]);
+		assert_int_equal(tu_sh("echo %s > %s", param_writes[i][1], path), 0);
+	}
+	changed = all_params();
+	assert_non_null(strstr(changed, "/sys/module/arm_smmu/parameters/disable_bypass = Y\n"));
+	assert_non_null(strstr(changed, "/sys/module/arm_smmu/parameters/force_stage = 1\n"));
+	assert_non_null(strstr(changed, "/sys/module/arm_smmu/parameters/lab_skip_tlbi = Y\n"));
+	assert_non_null(strstr(changed, "/sys/module/defer_test/parameters/probe_result = -5\n"));
+	assert_non_null(strstr(changed, "/sys/module/vfio_iommu_type1/parameters/dma_entry_limit = 7\n"));
+	assert_int_equal(tu_lab_shutdown(), 0);
+
+	/* Without them: every default is back. */
+	assert_int_equal(tu_lab_boot(NULL, NULL), LAB_OK);
+	assert_string_equal(kernel_cmdline(), "");
+	assert_int_equal(tu_sh("expect dmesg 'iommu: Default domain type: Translated'"), 0);
+	assert_int_equal(tu_sh("expect dmesg 'iommu: DMA domain TLB invalidation policy: strict mode'"), 0);
+	read_file("/sys/kernel/iommu_groups/0/type", type, sizeof(type));
+	assert_string_equal(type, "DMA\n");
+	assert_int_equal(iommu_default_domain_type(), IOMMU_DOMAIN_DMA);
+	assert_true(iommu_dma_strict());
+	again = all_params();
+	assert_string_equal(again, plain);
+	assert_int_equal(tu_lab_shutdown(), 0);
+	free(plain);
+	free(changed);
+	free(again);
+}
+
+#define PLAT(name) LAB_SRCDIR "/tests/scenarios/platforms/" name
+#define CB_TTBR0(smmu, n) ((smmu) + ((u64)(16 + (n)) << 12) + 0x20)
+
+struct ids {
+	u32 dma_domain, identity_domain;
+	u64 asid[2];
+	u32 cavium_count;
+};
+
+static u32 domain_id_of(const char *devname)
+{
+	struct device *dev = bus_find_device_by_name(&platform_bus_type, devname);
+	struct iommu_domain *d = dev ? iommu_get_domain_for_dev(dev) : NULL;
+
+	assert_non_null(d);
+	return d->id;
+}
+
+static void boot_ids(struct ids *ids)
+{
+	/* A paging domain, and the driver's static identity domain. */
+	assert_int_equal(tu_lab_boot(NULL, NULL), LAB_OK);
+	ids->dma_domain = domain_id_of(DEV);
+	assert_int_equal(tu_lab_shutdown(), 0);
+	assert_int_equal(tu_lab_boot(NULL, "iommu.passthrough=1"), LAB_OK);
+	ids->identity_domain = domain_id_of(DEV);
+	assert_int_equal(tu_lab_shutdown(), 0);
+	/* Cavium's erratum 27704: each SMMU's ASIDs start after the previous one's. */
+	assert_int_equal(tu_lab_boot(PLAT("smmu-cavium.dts"), NULL), LAB_OK);
+	assert_int_equal(tu_sh("dmatest a000000.dma 4096"), 0);
+	assert_int_equal(tu_sh("dmatest a001000.dma 4096"), 0);
+	ids->asid[0] = readq(CB_TTBR0(0x09050000ull, 0)) >> 48;
+	ids->asid[1] = readq(CB_TTBR0(0x09070000ull, 0)) >> 48;
+	ids->cavium_count = kstate->arm_smmu.cavium_context_count;
+	assert_int_equal(tu_lab_shutdown(), 0);
+}
+
+static void same_ids_across_boots(void **state)
+{
+	struct ids a, b;
+
+	/* Compared as bytes: the padding too must be equal. */
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	boot_ids(&a);
+	boot_ids(&b);
+	assert_true(a.dma_domain > 0);
+	assert_true(a.identity_domain > 0);
+	assert_int_equal(a.asid[0], 0);
+	assert_int_equal(a.asid[1], 4);
+	assert_int_equal(a.cavium_count, 8);
+	assert_memory_equal(&a, &b, sizeof(a));
+}
+
 static void nothing_after_shutdown(void **state)
 {
 	assert_int_equal(tu_lab_boot(NULL, NULL), LAB_OK);
@@ -237,6 +427,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(identical_boots),
 		cmocka_unit_test(nothing_after_shutdown),
+		cmocka_unit_test(defaults_after_options),
+		cmocka_unit_test(same_ids_across_boots),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

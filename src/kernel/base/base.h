@@ -20,6 +20,7 @@ struct driver_private {
 	struct list_head bus_node;
 	struct list_head devices;	/* struct device.driver_node, bind order */
 	struct sysfs_node *dir;
+	struct module *owner;		/* THIS_MODULE at registration; NULL: built in */
 };
 
 /* bus.c's kernel state (struct kernel.bus). */
@@ -44,6 +45,12 @@ struct dd_state {
 	const struct dma_configure_ops *dma_ops_hooks;
 };
 
+/* core.c's kernel state (struct kernel.core): the well-known /sys directories. */
+struct core_state {
+	struct sysfs_node *dir_devices, *dir_bus, *dir_class, *dir_kernel, *dir_debug,
+		*dir_firmware, *dir_module;
+};
+
 void bus_state_init(struct bus_state *bs);
 void dd_state_init(struct dd_state *dd);
 
@@ -66,7 +73,7 @@ void bus_notify(struct device *dev, unsigned long action);
 int bus_add_device(struct device *dev);
 void bus_remove_device(struct device *dev);
 void bus_probe_device(struct device *dev);
-int bus_add_driver(struct device_driver *drv);
+int bus_add_driver(struct device_driver *drv, struct module *owner);
 void bus_remove_driver(struct device_driver *drv);
 void buses_exit(void);
 
@@ -81,8 +88,11 @@ bool sysfs_streq(const char *a, const char *b);
 /* The store of every uevent file (device, bus, driver): an action name or -EINVAL. */
 ssize_t kobject_uevent_store(void *owner, const struct sysfs_attr *attr, const char *buf,
 			     size_t len);
-/* "EPROBE_DEFER" for -EPROBE_DEFER, "1234" for -1234: %pe without its sign. */
-const char *errname(int err);
+/*
+ * "EPROBE_DEFER" for -EPROBE_DEFER, "1234" for -1234: %pe without its sign.
+ * A number is written to @buf (16 bytes are enough), a name is not.
+ */
+const char *errname(int err, char *buf, size_t size);
 
 /* module.c: driver <-> module links */
 int module_add_driver(struct module *mod, struct device_driver *drv);

@@ -49,6 +49,13 @@ struct driver_private *driver_to_private(const struct device_driver *drv)
 	return NULL;
 }
 
+struct module *driver_owner(const struct device_driver *drv)
+{
+	struct driver_private *p = driver_to_private(drv);
+
+	return p ? p->owner : NULL;
+}
+
 struct bus_type *bus_find(const char *name)
 {
 	struct subsys_private *sp;
@@ -338,7 +345,7 @@ static const struct sysfs_attr driver_attr_uevent = {
 	.name = "uevent", .mode = 0200, .store = kobject_uevent_store,
 };
 
-int bus_add_driver(struct device_driver *drv)
+int bus_add_driver(struct device_driver *drv, struct module *owner)
 {
 	struct bus_type *bus = drv->bus;
 	struct subsys_private *sp = bus_to_subsys(bus);
@@ -351,6 +358,7 @@ int bus_add_driver(struct device_driver *drv)
 	if (!p)
 		return -ENOMEM;
 	p->driver = drv;
+	p->owner = owner;
 	INIT_LIST_HEAD(&p->devices);
 	ret = sysfs_create_dir(sp->drivers_dir, drv->name, &p->dir);
 	if (ret) {
@@ -360,7 +368,7 @@ int bus_add_driver(struct device_driver *drv)
 	list_add_tail(&p->bus_node, &sp->drivers);
 	if (sp->drivers_autoprobe)
 		driver_attach(drv);
-	if ((ret = module_add_driver(drv->owner, drv)) ||
+	if ((ret = module_add_driver(owner, drv)) ||
 	    (ret = sysfs_create_file(p->dir, &driver_attr_uevent, drv, NULL)) ||
 	    (bus->add_drv_files && (ret = bus->add_drv_files(drv))))
 		goto fail;

@@ -8,16 +8,13 @@
 #include "kernel/base/cmdline.h"
 #include "kernel/base/kalloc.h"
 #include "kernel/base/printk.h"
+#include "kernel/kernel_state.h"
 
 struct cmd_param {
 	char *name;
 	char *value;	/* NULL for a bare name */
 	bool known;	/* an early_param took it */
 };
-
-static char *saved_line;
-static struct cmd_param *params;
-static size_t nr_params;
 
 /* Parameters the lab consumes itself, or that Linux knows and the lab ignores. */
 static const char *const known_params[] = {
@@ -67,12 +64,13 @@ static char *next_arg(char *p, char **name, char **value)
 
 int cmdline_init(const char *cmdline)
 {
+	struct cmdline_state *cs = &kstate->cmdline;
 	char *work, *p;
 
 	cmdline_exit();
-	saved_line = kstrdup(cmdline ? cmdline : "");
-	work = kstrdup(saved_line ? saved_line : "");
-	if (!saved_line || !work) {
+	cs->saved_line = kstrdup(cmdline ? cmdline : "");
+	work = kstrdup(cs->saved_line ? cs->saved_line : "");
+	if (!cs->saved_line || !work) {
 		kfree(work);
 		cmdline_exit();
 		return -ENOMEM;
@@ -85,15 +83,15 @@ int cmdline_init(const char *cmdline)
 		p = next_arg(p, &name, &value);
 		if (!*name)
 			continue;
-		struct cmd_param *np = krealloc(params, (nr_params + 1) * sizeof(*params));
+		struct cmd_param *np = krealloc(cs->params, (cs->nr_params + 1) * sizeof(*np));
 		if (!np)
 			goto nomem;
-		params = np;
-		params[nr_params].name = kstrdup(name);
-		params[nr_params].value = value ? kstrdup(value) : NULL;
-		params[nr_params].known = false;
-		nr_params++;
-		if (!params[nr_params - 1].name || (value && !params[nr_params - 1].value))
+		cs->params = np;
+		np += cs->nr_params++;
+		np->name = kstrdup(name);
+		np->value = value ? kstrdup(value) : NULL;
+		np->known = false;
+		if (!np->name || (value && !np->value))
 			goto nomem;
 	}
 	kfree(work);
@@ -106,20 +104,31 @@ nomem:
 
 void cmdline_exit(void)
 {
-	for (size_t i = 0; i < nr_params; i++) {
-		kfree(params[i].name);
-		kfree(params[i].value);
+	struct cmdline_state *cs = kstate ? &kstate->cmdline : NULL;
+
+	if (!cs)
+		return;
+	for (size_t i = 0; i < cs->nr_params; i++) {
+		kfree(cs->params[i].name);
+		kfree(cs->params[i].value);
 	}
-	kfree(params);
-	params = NULL;
-	nr_params = 0;
-	kfree(saved_line);
-	saved_line = NULL;
+	kfree(cs->params);
+	cs->params = NULL;
+	cs->nr_params = 0;
+	kfree(cs->saved_line);
+	cs->saved_line = NULL;
 }
 
 const char *kernel_cmdline(void)
 {
-	return saved_line ? saved_line : "";
+	return kstate && kstate->cmdline.saved_line ? kstate->cmdline.saved_line : "";
+}
+
+/* The parameters so far (none with no kernel): *nr of them. */
+static struct cmd_param *cmdline_params(size_t *nr)
+{
+	*nr = kstate ? kstate->cmdline.nr_params : 0;
+	return kstate ? kstate->cmdline.params : NULL;
 }
 
 /* Linux treats '-' and '_' alike in parameter names. */
@@ -135,6 +144,9 @@ static bool param_eq(const char *a, const char *b)
 
 const char *cmdline_get(const char *name)
 {
+	size_t nr_params;
+	struct cmd_param *params = cmdline_params(&nr_params);
+
 	for (size_t i = nr_params; i-- > 0;)
 		if (param_eq(params[i].name, name))
 			return params[i].value ? params[i].value : "";
@@ -143,6 +155,9 @@ const char *cmdline_get(const char *name)
 
 void parse_early_param(const char *name, int (*setup_func)(const char *val))
 {
+	size_t nr_params;
+	struct cmd_param *params = cmdline_params(&nr_params);
+
 	for (size_t i = 0; i < nr_params; i++) {
 		if (!param_eq(params[i].name, name))
 			continue;
@@ -154,17 +169,25 @@ void parse_early_param(const char *name, int (*setup_func)(const char *val))
 
 size_t cmdline_count(void)
 {
+	size_t nr_params;
+
+	cmdline_params(&nr_params);
 	return nr_params;
 }
 
 void cmdline_param(size_t i, const char **name, const char **value)
 {
+	size_t nr_params;
+	struct cmd_param *params = cmdline_params(&nr_params);
+
 	*name = i < nr_params ? params[i].name : NULL;
 	*value = i < nr_params ? params[i].value : NULL;
 }
 
 void cmdline_report_unknown(void)
 {
+	size_t nr_params;
+	struct cmd_param *params = cmdline_params(&nr_params);
 	char buf[1024];
 	size_t off = 0;
 	buf[0] = '\0';

@@ -13,14 +13,12 @@
 #include "kernel/base/kalloc_internal.h"
 #include "kernel/base/printk.h"
 #include "kernel/of/of.h"
+#include "kernel/kernel_state.h"
 
-static struct sysfs_node *dir_devices, *dir_bus, *dir_class, *dir_kernel, *dir_debug,
-	*dir_firmware, *dir_module;
-
-struct sysfs_node *sysfs_dir_bus(void) { return dir_bus; }
-struct sysfs_node *sysfs_dir_debug(void) { return dir_debug; }
-struct sysfs_node *sysfs_dir_firmware(void) { return dir_firmware; }
-struct sysfs_node *sysfs_dir_module(void) { return dir_module; }
+struct sysfs_node *sysfs_dir_bus(void) { return kstate ? kstate->core.dir_bus : NULL; }
+struct sysfs_node *sysfs_dir_debug(void) { return kstate ? kstate->core.dir_debug : NULL; }
+struct sysfs_node *sysfs_dir_firmware(void) { return kstate ? kstate->core.dir_firmware : NULL; }
+struct sysfs_node *sysfs_dir_module(void) { return kstate ? kstate->core.dir_module : NULL; }
 
 bool sysfs_streq(const char *a, const char *b)
 {
@@ -37,15 +35,14 @@ bool sysfs_streq(const char *a, const char *b)
 	return false;
 }
 
-/* %pe: the name, or the number when it has none (the caller adds the sign). */
-const char *errname(int err)
+/* %pe: the name, or the number in @buf when it has none (the caller adds the sign). */
+const char *errname(int err, char *buf, size_t size)
 {
-	static char buf[16];
 	const char *name = errno_name(err);
 
 	if (name)
 		return name;
-	snprintf(buf, sizeof(buf), "%d", err < 0 ? -err : err);
+	snprintf(buf, size, "%d", err < 0 ? -err : err);
 	return buf;
 }
 
@@ -164,7 +161,7 @@ int device_add(struct device *dev)
 
 	if (!dev->name || !*dev->name)
 		return -EINVAL;
-	pdir = dev->parent ? dev->parent->kobj : dir_devices;
+	pdir = dev->parent ? dev->parent->kobj : kstate->core.dir_devices;
 	if (!pdir)
 		return -ENODEV;
 	ret = sysfs_create_dir(pdir, dev->name, &dev->kobj);
@@ -224,18 +221,19 @@ void device_unregister(struct device *dev)
 
 int driver_core_init(void)
 {
+	struct core_state *cs = &kstate->core;
 	struct sysfs_node *root;
 	int ret = sysfs_init();
 	if (ret)
 		return ret;
 	root = sysfs_root();
-	if ((ret = sysfs_create_dir(root, "devices", &dir_devices)) ||
-	    (ret = sysfs_create_dir(root, "bus", &dir_bus)) ||
-	    (ret = sysfs_create_dir(root, "class", &dir_class)) ||
-	    (ret = sysfs_create_dir(root, "kernel", &dir_kernel)) ||
-	    (ret = sysfs_create_dir(dir_kernel, "debug", &dir_debug)) ||
-	    (ret = sysfs_create_dir(root, "firmware", &dir_firmware)) ||
-	    (ret = sysfs_create_dir(root, "module", &dir_module)) ||
+	if ((ret = sysfs_create_dir(root, "devices", &cs->dir_devices)) ||
+	    (ret = sysfs_create_dir(root, "bus", &cs->dir_bus)) ||
+	    (ret = sysfs_create_dir(root, "class", &cs->dir_class)) ||
+	    (ret = sysfs_create_dir(root, "kernel", &cs->dir_kernel)) ||
+	    (ret = sysfs_create_dir(cs->dir_kernel, "debug", &cs->dir_debug)) ||
+	    (ret = sysfs_create_dir(root, "firmware", &cs->dir_firmware)) ||
+	    (ret = sysfs_create_dir(root, "module", &cs->dir_module)) ||
 	    (ret = deferred_probe_debugfs_init()))
 		return ret;
 	return 0;
@@ -246,6 +244,6 @@ void driver_core_exit(void)
 	deferred_probe_exit();
 	buses_exit();
 	sysfs_exit();
-	dir_devices = dir_bus = dir_class = dir_kernel = dir_debug = NULL;
-	dir_firmware = dir_module = NULL;
+	/* The nodes went with the tree. */
+	memset(&kstate->core, 0, sizeof(kstate->core));
 }

@@ -146,7 +146,9 @@ int dev_err_probe(const struct device *dev, int err, const char *fmt, ...)
 	} else if (err == -ENOMEM) {
 		dev_dbg(dev, "error -ENOMEM: %s\n", msg);
 	} else {
-		dev_err(dev, "error -%s: %s\n", errname(err), msg);
+		char num[16];
+
+		dev_err(dev, "error -%s: %s\n", errname(err, num, sizeof(num)), msg);
 	}
 	return err;
 }

@@ -100,13 +100,17 @@ struct device_driver {
 	const struct of_device_id *of_match_table;	/* ends with a NULL compatible */
 	int (*probe)(struct device *dev);
 	void (*remove)(struct device *dev);
-	struct module *owner;		/* NULL: built in */
 	bool suppress_bind_attrs;	/* no bind/unbind files */
 	bool driver_managed_dma;	/* vfio & co: not a kernel DMA user */
-	/* The driver core's half is driver_to_private(): nothing here is written. */
+	/*
+	 * The driver core's half is driver_to_private(): nothing here is
+	 * written. Its module (Linux's .owner) is driver_owner().
+	 */
 };
 
 int driver_register(struct device_driver *drv);
+/* The module that registered @drv (its init was running), NULL when built in or not registered. */
+struct module *driver_owner(const struct device_driver *drv);
 void driver_unregister(struct device_driver *drv);
 /* Binds every unbound matching device (bus_add_driver, new_id). */
 int driver_attach(struct device_driver *drv);

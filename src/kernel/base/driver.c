@@ -20,13 +20,13 @@ int driver_register(struct device_driver *drv)
 		pr_err("Error: Driver '%s' is already registered, aborting...\n", drv->name);
 		return -EBUSY;
 	}
-	/* THIS_MODULE: the module whose init is running (NULL when built in). */
-	drv->owner = module_current();
-	ret = bus_add_driver(drv);
-	if (ret) {
-		drv->owner = NULL;
+	/*
+	 * THIS_MODULE: the module whose init is running (NULL when built in),
+	 * kept in the driver core's half (driver_owner), not in @drv.
+	 */
+	ret = bus_add_driver(drv, module_current());
+	if (ret)
 		return ret;
-	}
 	deferred_probe_extend_timeout();
 	return 0;
 }
@@ -36,7 +36,6 @@ void driver_unregister(struct device_driver *drv)
 	if (!driver_to_private(drv))
 		return;
 	bus_remove_driver(drv);
-	drv->owner = NULL;
 }
 
 int driver_set_override(struct device *dev, char **override, const char *s, size_t len)

@@ -49,7 +49,10 @@ int kernel_state_create(struct machine *m)
 	printk_state_init(&k->printk);
 	bus_state_init(&k->bus);
 	dd_state_init(&k->dd);
+	iommu_core_state_init(&k->iommu);
+	iommu_dma_state_init(&k->iommu_dma);
 	iommu_group_state_init(&k->iommu_group);
+	arm_smmu_state_init(&k->arm_smmu);
 	kstate = k;
 	return 0;
 }

@@ -144,6 +144,12 @@ void module_put(struct module *mod)
 
 /* ---- parameters ------------------------------------------------------ */
 
+/* The parameter's value in the running kernel (see struct kernel_param). */
+static void *param_ptr(const struct kernel_param *kp)
+{
+	return kp->arg ? kp->arg : (char *)kstate + kp->offset;
+}
+
 static size_t param_index(const struct module *mod, const struct kernel_param *kp)
 {
 	return (size_t)(kp - mod->def->params);
@@ -240,7 +246,7 @@ static int param_set(struct module *mod, const struct kernel_param *kp, const ch
 			val = "1";
 		if (kstrtobool(val, &b))
 			return -EINVAL;
-		*(bool *)kp->arg = b;
+		*(bool *)param_ptr(kp) = b;
 		return 0;
 	}
 	case PARAM_INT:
@@ -249,9 +255,9 @@ static int param_set(struct module *mod, const struct kernel_param *kp, const ch
 		if (ret)
 			return ret;
 		if (kp->type == PARAM_INT)
-			*(int *)kp->arg = (int)v;
+			*(int *)param_ptr(kp) = (int)v;
 		else
-			*(unsigned *)kp->arg = (unsigned)v;
+			*(unsigned *)param_ptr(kp) = (unsigned)v;
 		return 0;
 	case PARAM_CHARP: {
 		size_t i = param_index(mod, kp);
@@ -264,7 +270,7 @@ static int param_set(struct module *mod, const struct kernel_param *kp, const ch
 			return -ENOMEM;
 		kfree(mod->charp[i]);
 		mod->charp[i] = s;
-		*(char **)kp->arg = s;
+		*(char **)param_ptr(kp) = s;
 		return 0;
 	}
 	}
@@ -280,7 +286,7 @@ static void params_reset(struct module *mod)
 			size_t i = param_index(mod, kp);
 			kfree(mod->charp[i]);
 			mod->charp[i] = NULL;
-			*(char **)kp->arg = (char *)kp->def;
+			*(char **)param_ptr(kp) = (char *)kp->def;
 		} else {
 			param_set(mod, kp, kp->def ? kp->def : "0");
 		}
@@ -364,13 +370,13 @@ static ssize_t param_show(void *owner, const struct sysfs_attr *attr, char *buf)
 	const struct kernel_param *kp = container_of(attr, struct param_attr, attr)->kp;
 	switch (kp->type) {
 	case PARAM_BOOL:
-		return snprintf(buf, PAGE_SIZE, "%c\n", *(bool *)kp->arg ? 'Y' : 'N');
+		return snprintf(buf, PAGE_SIZE, "%c\n", *(bool *)param_ptr(kp) ? 'Y' : 'N');
 	case PARAM_INT:
-		return snprintf(buf, PAGE_SIZE, "%d\n", *(int *)kp->arg);
+		return snprintf(buf, PAGE_SIZE, "%d\n", *(int *)param_ptr(kp));
 	case PARAM_UINT:
-		return snprintf(buf, PAGE_SIZE, "%u\n", *(unsigned *)kp->arg);
+		return snprintf(buf, PAGE_SIZE, "%u\n", *(unsigned *)param_ptr(kp));
 	case PARAM_CHARP: {
-		const char *s = *(char **)kp->arg;
+		const char *s = *(char **)param_ptr(kp);
 		return snprintf(buf, PAGE_SIZE, "%s\n", s ? s : "(null)");
 	}
 	}
@@ -493,7 +499,7 @@ fail:
 void module_remove_driver(struct device_driver *drv)
 {
 	struct driver_private *p = driver_to_private(drv);
-	struct module *mod = drv->owner;
+	struct module *mod = p ? p->owner : NULL;
 	char name[160];
 	if (!mod || !p)
 		return;

@@ -11,6 +11,7 @@
 #include "kernel/drivers/arm-smmu-glue.h"
 #include "kernel/iommu/iommu.h"
 #include "kernel/of/of.h"
+#include "kernel/kernel_state.h"
 
 static int arm_smmu_plat_probe(struct platform_device *pdev)
 {
@@ -34,7 +35,7 @@ static struct platform_driver arm_smmu_driver = {
 
 int arm_smmu_module_init(void)
 {
-	arm_smmu_impl_module_init();
+	arm_smmu_state_load(&kstate->arm_smmu);
 	return platform_driver_register(&arm_smmu_driver);
 }
 

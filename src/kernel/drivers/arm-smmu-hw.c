@@ -9,8 +9,12 @@
 #include "kernel/kernel.h"
 #include "kernel/base/printk.h"
 #include "kernel/drivers/arm-smmu.h"
+#include "kernel/kernel_state.h"
 
-bool arm_smmu_lab_skip_tlbi;
+static bool skip_tlbi(void)
+{
+	return kstate->arm_smmu.param.lab_skip_tlbi;
+}
 
 /* The physical address of @offset in register page @page. */
 static u64 page_addr(struct arm_smmu_device *smmu, int page, int offset)
@@ -391,7 +395,7 @@ void arm_smmu_tlb_sync_global(struct arm_smmu_device *smmu)
 
 void arm_smmu_tlb_sync_context(struct arm_smmu_device *smmu, unsigned cb)
 {
-	if (arm_smmu_lab_skip_tlbi)
+	if (skip_tlbi())
 		return;
 	__arm_smmu_tlb_sync(smmu, ARM_SMMU_CB(smmu, cb), ARM_SMMU_CB_TLBSYNC,
 			    ARM_SMMU_CB_TLBSTATUS);
@@ -399,7 +403,7 @@ void arm_smmu_tlb_sync_context(struct arm_smmu_device *smmu, unsigned cb)
 
 void arm_smmu_tlb_inv_context(struct arm_smmu_device *smmu, unsigned cb)
 {
-	if (arm_smmu_lab_skip_tlbi)
+	if (skip_tlbi())
 		return;
 	arm_smmu_cb_write(smmu, cb, ARM_SMMU_CB_S1_TLBIASID, smmu->cbs[cb].asid);
 	arm_smmu_tlb_sync_context(smmu, cb);
@@ -411,7 +415,7 @@ void arm_smmu_tlb_inv_range(struct arm_smmu_device *smmu, unsigned cb, u64 iova,
 	const struct arm_smmu_cb *c = &smmu->cbs[cb];
 	u32 reg = leaf ? ARM_SMMU_CB_S1_TLBIVAL : ARM_SMMU_CB_S1_TLBIVA;
 
-	if (arm_smmu_lab_skip_tlbi || !granule)
+	if (skip_tlbi() || !granule)
 		return;
 	/* One invalidation per granule: a 2 MiB block leaf is one write. */
 	if (c->fmt == ARM_SMMU_CTX_FMT_AARCH64) {

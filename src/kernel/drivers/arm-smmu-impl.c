@@ -21,6 +21,7 @@
 #include "kernel/base/kalloc.h"
 #include "kernel/base/printk.h"
 #include "kernel/drivers/arm-smmu.h"
+#include "kernel/kernel_state.h"
 #include "kernel/of/of.h"
 
 struct arm_smmu_device *arm_smmu_impl_realloc(struct arm_smmu_device *smmu, size_t size)
@@ -82,15 +83,14 @@ struct cavium_smmu {
 
 _Static_assert(offsetof(struct cavium_smmu, smmu) == 0, "the smmu must come first");
 
-/* ASIDs handed out so far to the SMMUs of this module's lifetime. */
-static u32 cavium_context_count;
-
 static int cavium_cfg_probe(struct arm_smmu_device *smmu)
 {
 	struct cavium_smmu *cs = container_of(smmu, struct cavium_smmu, smmu);
+	/* ASIDs handed out so far to the SMMUs of this module load. */
+	u32 *context_count = &kstate->arm_smmu.cavium_context_count;
 
-	cs->id_base = cavium_context_count;
-	cavium_context_count += smmu->num_context_banks;
+	cs->id_base = *context_count;
+	*context_count += smmu->num_context_banks;
 	dev_notice(smmu->dev, "\tenabling workaround for Cavium erratum 27704");
 	return 0;
 }
@@ -121,9 +121,9 @@ static struct arm_smmu_device *cavium_smmu_impl_init(struct arm_smmu_device *smm
 
 /* ---- selection ------------------------------------------------------------ */
 
-void arm_smmu_impl_module_init(void)
+void arm_smmu_impl_module_init(struct arm_smmu_state *st)
 {
-	cavium_context_count = 0;
+	st->cavium_context_count = 0;
 }
 
 struct arm_smmu_device *arm_smmu_impl_init(struct arm_smmu_device *smmu)

@@ -34,14 +34,22 @@
 #include "kernel/iommu/io-pgtable.h"
 #include "kernel/iommu/iommu.h"
 #include "kernel/of/of.h"
+#include "kernel/kernel_state.h"
 
-/* ---- module parameters ------------------------------------------------ */
+/*
+ * The module's data (parameters, binding, instances, ops, static domains)
+ * is kernel state: struct arm_smmu_state, kstate->arm_smmu.
+ */
+static struct arm_smmu_state *smmu_state(void)
+{
+	return &kstate->arm_smmu;
+}
 
-static bool disable_bypass;
-static int force_stage;
-
-/* Which binding the SMMUs of this boot use: the first one probed decides. */
-static bool using_legacy_binding, using_generic_binding;
+/* The ops this kernel registers (fwspec->ops of every master). */
+static struct iommu_ops *smmu_ops(void)
+{
+	return &kstate->arm_smmu.ops;
+}
 
 /* ---- per-instance and per-master state -------------------------------- */
 
@@ -54,8 +62,6 @@ struct arm_smmu_instance {
 	unsigned next_v1_irq;           /* round-robin context IRQ on v1 */
 	bool registered;
 };
-
-static LIST_HEAD(arm_smmu_instances);
 
 struct arm_smmu_master_cfg {
 	struct arm_smmu_device *smmu;
@@ -72,8 +78,6 @@ static struct arm_smmu_domain *to_smmu_domain(struct iommu_domain *dom)
 {
 	return container_of(dom, struct arm_smmu_domain, domain);
 }
-
-static struct iommu_ops arm_smmu_ops;
 
 /* ---- stream-map entries ----------------------------------------------- */
 
@@ -427,15 +431,6 @@ static const struct iommu_domain_ops arm_smmu_blocked_ops = {
 	.attach_dev = arm_smmu_attach_blocked,
 };
 
-static struct iommu_domain arm_smmu_identity_domain = {
-	.type = IOMMU_DOMAIN_IDENTITY,
-	.ops = &arm_smmu_identity_ops,
-};
-
-static struct iommu_domain arm_smmu_blocked_domain = {
-	.type = IOMMU_DOMAIN_BLOCKED,
-	.ops = &arm_smmu_blocked_ops,
-};
 
 /* ---- masters ----------------------------------------------------------- */
 
@@ -443,7 +438,7 @@ static struct arm_smmu_device *arm_smmu_find_by_node(int node)
 {
 	struct arm_smmu_instance *inst;
 
-	list_for_each_entry(inst, &arm_smmu_instances, link)
+	list_for_each_entry(inst, &smmu_state()->instances, link)
 		if (inst->smmu->fdt_node == node)
 			return inst->smmu;
 	return NULL;
@@ -505,7 +500,7 @@ static int arm_smmu_register_legacy_master(struct device *dev,
 	if (!np || of_property_read_u32(np, "#stream-id-cells", &cells))
 		return -ENODEV;
 
-	list_for_each_entry(inst, &arm_smmu_instances, link) {
+	list_for_each_entry(inst, &smmu_state()->instances, link) {
 		u32 sids[ARM_SMMU_LEGACY_MAX_SIDS];
 		int n, ret;
 
@@ -514,7 +509,7 @@ static int arm_smmu_register_legacy_master(struct device *dev,
 			return n;
 		if (!n)
 			continue;
-		ret = iommu_fwspec_init(dev, inst->smmu->fdt_node, &arm_smmu_ops);
+		ret = iommu_fwspec_init(dev, inst->smmu->fdt_node, smmu_ops());
 		if (ret)
 			return ret;
 		ret = iommu_fwspec_add_ids(dev, sids, n);
@@ -533,14 +528,14 @@ static int arm_smmu_probe_device(struct device *dev, struct iommu_device **out)
 	struct iommu_fwspec *fwspec;
 	int ret;
 
-	if (using_legacy_binding) {
+	if (smmu_state()->using_legacy_binding) {
 		ret = arm_smmu_register_legacy_master(dev, &smmu);
 		if (ret)
 			return ret;
 		fwspec = dev_iommu_fwspec_get(dev);
 	} else {
 		fwspec = dev_iommu_fwspec_get(dev);
-		if (!fwspec || fwspec->ops != &arm_smmu_ops)
+		if (!fwspec || fwspec->ops != smmu_ops())
 			return -ENODEV;
 		smmu = arm_smmu_find_by_node(fwspec->iommu_fwnode);
 		if (!smmu)
@@ -662,7 +657,7 @@ static int arm_smmu_def_domain_type(struct device *dev)
 	const struct arm_smmu_impl *impl = cfg ? cfg->smmu->impl : NULL;
 
 	/* Legacy masters get no DMA-API translation, as in Linux. */
-	if (using_legacy_binding)
+	if (smmu_state()->using_legacy_binding)
 		return (int)IOMMU_DOMAIN_IDENTITY;
 	if (impl && impl->def_domain_type)
 		return impl->def_domain_type(dev);
@@ -691,7 +686,8 @@ static bool arm_smmu_capable(struct device *dev, enum iommu_cap cap)
 	return false;
 }
 
-static struct iommu_ops arm_smmu_ops = {
+/* The constant part of the ops: arm_smmu_state_load copies it into the kernel state. */
+static const struct iommu_ops arm_smmu_ops = {
 	.capable = arm_smmu_capable,
 	.domain_alloc_paging = arm_smmu_domain_alloc_paging,
 	.probe_device = arm_smmu_probe_device,
@@ -701,11 +697,32 @@ static struct iommu_ops arm_smmu_ops = {
 	.get_resv_regions = arm_smmu_get_resv_regions,
 	.of_xlate = arm_smmu_of_xlate,
 	.def_domain_type = arm_smmu_def_domain_type,
-	.identity_domain = &arm_smmu_identity_domain,
-	.blocked_domain = &arm_smmu_blocked_domain,
 	.default_domain_ops = &arm_smmu_domain_ops,
 	.pgsize_bitmap = ~0ull,   /* narrowed when the first SMMU probes */
 };
+
+void arm_smmu_state_init(struct arm_smmu_state *st)
+{
+	INIT_LIST_HEAD(&st->instances);
+}
+
+void arm_smmu_state_load(struct arm_smmu_state *st)
+{
+	st->using_legacy_binding = st->using_generic_binding = false;
+	INIT_LIST_HEAD(&st->instances);
+	st->identity_domain = (struct iommu_domain){
+		.type = IOMMU_DOMAIN_IDENTITY, .ops = &arm_smmu_identity_ops,
+	};
+	st->blocked_domain = (struct iommu_domain){
+		.type = IOMMU_DOMAIN_BLOCKED, .ops = &arm_smmu_blocked_ops,
+	};
+	st->ops = arm_smmu_ops;
+	st->ops.identity_domain = &st->identity_domain;
+	st->ops.blocked_domain = &st->blocked_domain;
+	/* THIS_MODULE: pinned while masters use the ops (NULL when built in). */
+	st->ops.owner = smmu_glue_module();
+	arm_smmu_impl_module_init(st);
+}
 
 /* ---- interrupts --------------------------------------------------------- */
 
@@ -766,7 +783,7 @@ static irqreturn_t arm_smmu_global_fault(int irq, void *dev)
 	gfsynr1 = arm_smmu_gr0_read(smmu, ARM_SMMU_GR0_sGFSYNR1);
 	gfsynr2 = arm_smmu_gr0_read(smmu, ARM_SMMU_GR0_sGFSYNR2);
 
-	if (disable_bypass && (gfsr & sGFSR_USF)) {
+	if (smmu_state()->param.disable_bypass && (gfsr & sGFSR_USF)) {
 		dev_err(smmu->dev,
 			"Blocked unknown Stream ID 0x%hx; boot with \"arm-smmu.disable_bypass=0\" to allow, but this may have security implications",
 			(unsigned short)(gfsynr1 & sGFSYNR1_SID_MASK));
@@ -870,23 +887,24 @@ const struct of_device_id arm_smmu_of_match[] = {
 /* Decides legacy vs generic for this SMMU, as the first SMMU decides for all. */
 static int arm_smmu_check_binding(struct device *dev)
 {
+	struct arm_smmu_state *st = smmu_state();
 	bool legacy = of_property_read_bool(dev->of_node, "mmu-masters");
 
-	if (legacy && !using_generic_binding) {
+	if (legacy && !st->using_generic_binding) {
 		/*
 		 * Linux supports the legacy binding only with the driver built
 		 * in (ARM_SMMU_LEGACY_DT_BINDINGS depends on ARM_SMMU=y). As a
 		 * module the SMMU still probes and resets, but no master is
 		 * registered with it: "SMMU support unavailable".
 		 */
-		if (!using_legacy_binding)
+		if (!st->using_legacy_binding)
 			pr_notice("arm-smmu: deprecated \"mmu-masters\" DT property in use; %s support unavailable",
 				  smmu_glue_built_in() ? "DMA API" : "SMMU");
-		using_legacy_binding = true;
+		st->using_legacy_binding = true;
 		return 0;
 	}
-	if (!legacy && !using_legacy_binding) {
-		using_generic_binding = true;
+	if (!legacy && !st->using_legacy_binding) {
+		st->using_generic_binding = true;
 		return 0;
 	}
 	dev_err(dev, "not probing due to mismatched DT properties");
@@ -919,7 +937,7 @@ static int arm_smmu_dt_probe(struct arm_smmu_device *smmu, struct device *dev)
 	ret = arm_smmu_check_binding(dev);
 	if (ret)
 		return ret;
-	smmu->legacy = using_legacy_binding;
+	smmu->legacy = smmu_state()->using_legacy_binding;
 	if (of_property_read_bool(np, "dma-coherent"))
 		smmu->features |= ARM_SMMU_FEAT_COHERENT_WALK;
 	if (of_property_read_u32(np, "stream-match-mask", &smmu->stream_match_mask))
@@ -974,8 +992,10 @@ static void arm_smmu_instance_free(struct arm_smmu_instance *inst)
 
 static void arm_smmu_forget_binding(void)
 {
-	if (list_empty(&arm_smmu_instances))
-		using_legacy_binding = using_generic_binding = false;
+	struct arm_smmu_state *st = smmu_state();
+
+	if (list_empty(&st->instances))
+		st->using_legacy_binding = st->using_generic_binding = false;
 }
 
 /* The instance and its smmu, each its own allocation (an impl may wrap the smmu). */
@@ -1012,7 +1032,8 @@ static int arm_smmu_probe_hw(struct arm_smmu_device *smmu, struct device *dev)
 	ret = arm_smmu_get_irqs(smmu, dev);
 	if (ret)
 		return ret;
-	ret = arm_smmu_device_cfg_probe(smmu, force_stage, disable_bypass);
+	ret = arm_smmu_device_cfg_probe(smmu, smmu_state()->param.force_stage,
+					smmu_state()->param.disable_bypass);
 	if (ret)
 		return ret;
 	if (smmu->version == ARM_SMMU_V2) {
@@ -1052,17 +1073,17 @@ int arm_smmu_device_probe(struct device *dev)
 	if (ret)
 		goto out_free;
 
-	if (arm_smmu_ops.pgsize_bitmap == ~0ull)
-		arm_smmu_ops.pgsize_bitmap = smmu->pgsize_bitmap;
+	if (smmu_ops()->pgsize_bitmap == ~0ull)
+		smmu_ops()->pgsize_bitmap = smmu->pgsize_bitmap;
 	else
-		arm_smmu_ops.pgsize_bitmap |= smmu->pgsize_bitmap;
+		smmu_ops()->pgsize_bitmap |= smmu->pgsize_bitmap;
 
 	ret = arm_smmu_request_irqs(inst);
 	if (ret)
 		goto out_free;
 
 	/* The hardware is reset before masters are attached. */
-	arm_smmu_device_reset(smmu, disable_bypass);
+	arm_smmu_device_reset(smmu, smmu_state()->param.disable_bypass);
 	arm_smmu_test_smr_masks(smmu);
 
 	ret = iommu_device_sysfs_add(&inst->iommu, dev, "smmu.0x%016llx",
@@ -1070,10 +1091,9 @@ int arm_smmu_device_probe(struct device *dev)
 	if (ret)
 		goto out_irqs;
 	dev_set_drvdata(dev, inst);
-	list_add_tail(&inst->link, &arm_smmu_instances);
-	arm_smmu_ops.owner = smmu_glue_module();
-	ret = iommu_device_register(&inst->iommu, &arm_smmu_ops,
-				    using_legacy_binding ? NULL : dev);
+	list_add_tail(&inst->link, &smmu_state()->instances);
+	ret = iommu_device_register(&inst->iommu, smmu_ops(),
+				    smmu_state()->using_legacy_binding ? NULL : dev);
 	if (ret) {
 		dev_err(dev, "Failed to register iommu");
 		list_del(&inst->link);
@@ -1115,7 +1135,7 @@ struct arm_smmu_device *arm_smmu_from_dev(struct device *dev)
 {
 	struct arm_smmu_instance *inst;
 
-	list_for_each_entry(inst, &arm_smmu_instances, link)
+	list_for_each_entry(inst, &smmu_state()->instances, link)
 		if (inst->smmu->dev == dev)
 			return inst->smmu;
 	return NULL;
@@ -1123,12 +1143,12 @@ struct arm_smmu_device *arm_smmu_from_dev(struct device *dev)
 
 /* Module parameters (module_param in Linux; read-only after load). */
 const struct kernel_param arm_smmu_params[] = {
-	{ .name = "disable_bypass", .type = PARAM_BOOL, .arg = &disable_bypass,
-	  .perm = 0444, .def = "N" },
-	{ .name = "force_stage", .type = PARAM_INT, .arg = &force_stage,
-	  .perm = 0444, .def = "0" },
+	{ .name = "disable_bypass", .type = PARAM_BOOL,
+	  KPARAM_STATE(arm_smmu.param.disable_bypass), .perm = 0444, .def = "N" },
+	{ .name = "force_stage", .type = PARAM_INT,
+	  KPARAM_STATE(arm_smmu.param.force_stage), .perm = 0444, .def = "0" },
 	/* Test hook, not Linux: skip every TLB invalidation (stale-IOTLB tests). */
-	{ .name = "lab_skip_tlbi", .type = PARAM_BOOL, .arg = &arm_smmu_lab_skip_tlbi,
-	  .perm = 0644, .def = "N" },
+	{ .name = "lab_skip_tlbi", .type = PARAM_BOOL,
+	  KPARAM_STATE(arm_smmu.param.lab_skip_tlbi), .perm = 0644, .def = "N" },
 	{ .name = NULL },
 };

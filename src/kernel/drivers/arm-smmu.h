@@ -339,7 +339,8 @@ struct arm_smmu_device *arm_smmu_impl_init(struct arm_smmu_device *smmu);
 /* Grows @smmu into a zeroed wrapper of @size bytes that starts with it. */
 struct arm_smmu_device *arm_smmu_impl_realloc(struct arm_smmu_device *smmu, size_t size);
 /* Module load: per-module implementation state starts over, as in Linux. */
-void arm_smmu_impl_module_init(void);
+struct arm_smmu_state;
+void arm_smmu_impl_module_init(struct arm_smmu_state *st);
 int arm_mmu500_reset(struct arm_smmu_device *smmu);
 
 /* ---- arm-smmu-sme.c: the stream-map shadow (no MMIO) ------------------ */
@@ -411,7 +412,39 @@ void arm_smmu_tlb_sync_global(struct arm_smmu_device *smmu);
 struct device;
 struct arm_smmu_device *arm_smmu_from_dev(struct device *dev);
 
-/* The test hook: when set, TLB invalidations are silently skipped. */
-extern bool arm_smmu_lab_skip_tlbi;
+/* ---- kernel state (struct kernel.arm_smmu) ------------------------------ */
+
+/* The module parameters (arm_smmu_params): module.c sets them before init. */
+struct arm_smmu_params {
+	bool disable_bypass;
+	int force_stage;
+	bool lab_skip_tlbi;	/* test hook, not Linux: TLB invalidations are skipped */
+};
+
+/*
+ * What Linux keeps in the module's static data: everything but the
+ * parameters starts over at each module init (arm_smmu_state_load), as a
+ * module's data does at each load, and with every boot.
+ */
+struct arm_smmu_state {
+	struct arm_smmu_params param;
+	/* Which binding the SMMUs of this load use: the first one probed decides. */
+	bool using_legacy_binding, using_generic_binding;
+	struct list_head instances;	/* struct arm_smmu_instance.link */
+	/*
+	 * The IOMMU ops, a copy of a constant table: the driver fills in its
+	 * module and widens pgsize_bitmap as SMMUs probe (Linux writes its
+	 * static arm_smmu_ops the same way), and the core numbers the static
+	 * domains they point at.
+	 */
+	struct iommu_ops ops;
+	struct iommu_domain identity_domain, blocked_domain;
+	u32 cavium_context_count;	/* arm-smmu-impl.c: ASIDs handed out so far */
+};
+
+/* Before any module init: an empty instance list (arm_smmu_from_dev may look). */
+void arm_smmu_state_init(struct arm_smmu_state *st);
+/* arm_smmu_module_init's first step: the module's data as a fresh load has it. */
+void arm_smmu_state_load(struct arm_smmu_state *st);
 
 #endif

@@ -18,19 +18,18 @@
 #include "kernel/base/printk.h"
 #include "kernel/drivers/drivers.h"
 #include "kernel/of/of.h"
+#include "kernel/kernel_state.h"
 
-static bool ignore_supplier;
-static int probe_result;
-static char *supplier_prop;
-static unsigned defer_count;
-
+#define P(field) KPARAM_STATE(defer_test.field)
 const struct kernel_param defer_test_params[] = {
-	{ "ignore_supplier", PARAM_BOOL, &ignore_supplier, 0644, "N" },
-	{ "probe_result", PARAM_INT, &probe_result, 0644, "0" },
-	{ "supplier_prop", PARAM_CHARP, &supplier_prop, 0444, "iommulab,supplier" },
-	{ "defer_count", PARAM_UINT, &defer_count, 0444, "0" },
-	{ NULL }
+	{ .name = "ignore_supplier", .type = PARAM_BOOL, P(ignore_supplier), .perm = 0644, .def = "N" },
+	{ .name = "probe_result", .type = PARAM_INT, P(probe_result), .perm = 0644, .def = "0" },
+	{ .name = "supplier_prop", .type = PARAM_CHARP, P(supplier_prop), .perm = 0444,
+	  .def = "iommulab,supplier" },
+	{ .name = "defer_count", .type = PARAM_UINT, P(defer_count), .perm = 0444, .def = "0" },
+	{ .name = NULL }
 };
+#undef P
 
 static struct device *find_supplier(struct device_node *np)
 {
@@ -40,31 +39,32 @@ static struct device *find_supplier(struct device_node *np)
 
 static int defer_test_probe(struct platform_device *pdev)
 {
+	struct defer_test_state *st = &kstate->defer_test;
 	struct device *dev = &pdev->dev;
-	const char *prop = supplier_prop ? supplier_prop : "iommulab,supplier";
+	const char *prop = st->supplier_prop ? st->supplier_prop : "iommulab,supplier";
 	struct device_node *snp = of_parse_phandle(dev->of_node, prop, 0);
 	struct device *sup;
 	int ret;
 
-	if (ignore_supplier) {
+	if (st->ignore_supplier) {
 		dev_info(dev, "not waiting for a supplier\n");
-		return probe_result;
+		return st->probe_result;
 	}
 	if (!snp)
 		return dev_err_probe(dev, -EINVAL, "no %s\n", prop);
 	sup = find_supplier(snp);
 	if (sup && device_is_bound(sup)) {
 		dev_info(dev, "supplier %s ready (driver %s)\n", dev_name(sup), sup->driver->name);
-		return probe_result;
+		return st->probe_result;
 	}
 	ret = driver_deferred_probe_check_supplier(dev, snp);
 	if (ret == -EPROBE_DEFER) {
-		defer_count++;
+		st->defer_count++;
 		return dev_err_probe(dev, ret, "supplier %s not ready\n",
 				     sup ? dev_name(sup) : snp->full_name);
 	}
 	dev_info(dev, "continuing without supplier %s\n", sup ? dev_name(sup) : snp->full_name);
-	return probe_result;
+	return st->probe_result;
 }
 
 const struct of_device_id defer_test_of_match[] = {

@@ -23,6 +23,7 @@
 #include "kernel/iommu/iova.h"
 #include "kernel/iommu/observer.h"
 #include "kernel/kernel.h"
+#include "kernel/kernel_state.h"
 
 #define IOVA_FQ_SIZE 256
 #define IOVA_FQ_TIMEOUT_NS (10ull * 1000 * 1000)
@@ -41,7 +42,10 @@ struct iommu_dma_cookie {
 	u64 fq_timer;                    /* hw event id, 0 when not armed */
 };
 
-static LIST_HEAD(cookies);
+void iommu_dma_state_init(struct iommu_dma_state *ds)
+{
+	INIT_LIST_HEAD(&ds->cookies);
+}
 
 int iommu_get_dma_cookie(struct iommu_domain *domain)
 {
@@ -53,7 +57,7 @@ int iommu_get_dma_cookie(struct iommu_domain *domain)
 	if (!c)
 		return -ENOMEM;
 	c->domain = domain;
-	list_add_tail(&c->link, &cookies);
+	list_add_tail(&c->link, &kstate->iommu_dma.cookies);
 	domain->iova_cookie = c;
 	return 0;
 }
@@ -113,7 +117,9 @@ void iommu_dma_flush_all_queues(void)
 {
 	struct iommu_dma_cookie *c;
 
-	list_for_each_entry(c, &cookies, link) {
+	if (!kstate)
+		return;
+	list_for_each_entry(c, &kstate->iommu_dma.cookies, link) {
 		fq_cancel_timer(c);
 		fq_flush(c);
 	}

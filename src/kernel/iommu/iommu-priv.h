@@ -7,6 +7,7 @@
 #define LAB_KERNEL_IOMMU_PRIV_H
 
 #include "common/list.h"
+#include "kernel/base/device.h"
 #include "kernel/iommu/iommu.h"
 
 struct sysfs_node;
@@ -44,6 +45,34 @@ struct iommu_group {
 
 #define for_each_group_device(group, gd) \
 	list_for_each_entry(gd, &(group)->devices, list)
+
+/* iommu.c's kernel state (struct kernel.iommu): policy, instances, domain ids. */
+#define MAX_IOMMU_BUSES 8
+#define MAX_STATIC_DOMAINS 16
+struct iommu_core_state {
+	unsigned def_domain_type;
+	bool dma_strict;			/* arm64: CONFIG_IOMMU_DEFAULT_DMA_STRICT */
+	bool passthrough_from_cmdline, strict_from_cmdline;
+	u32 next_domain_id;
+	/*
+	 * Drivers' static identity/blocked domains the core has numbered: a
+	 * driver that keeps them outside the kernel state (a test's fake
+	 * driver) gets their ids cleared at exit, so the next boot numbers
+	 * them afresh.
+	 */
+	struct iommu_domain *static_domains[MAX_STATIC_DOMAINS];
+	struct list_head iommu_device_list;	/* struct iommu_device.list */
+	struct notifier_block bus_nbs[MAX_IOMMU_BUSES];
+	struct bus_type *nb_buses[MAX_IOMMU_BUSES];
+	bool bus_probing;			/* iommu_device_register's bus walk */
+};
+void iommu_core_state_init(struct iommu_core_state *is);
+
+/* dma-iommu.c's kernel state (struct kernel.iommu_dma). */
+struct iommu_dma_state {
+	struct list_head cookies;		/* struct iommu_dma_cookie.link */
+};
+void iommu_dma_state_init(struct iommu_dma_state *ds);
 
 /* group.c's kernel state (struct kernel.iommu_group). */
 struct iommu_group_state {

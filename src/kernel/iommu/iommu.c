@@ -19,19 +19,18 @@
 #include "kernel/base/printk.h"
 #include "kernel/iommu/iommu-priv.h"
 #include "kernel/iommu/observer.h"
+#include "kernel/kernel_state.h"
 
 /* ---- policy ---------------------------------------------------------------- */
 
-static unsigned def_domain_type = IOMMU_DOMAIN_DMA;
-static bool dma_strict = true;          /* arm64: CONFIG_IOMMU_DEFAULT_DMA_STRICT */
-static bool passthrough_from_cmdline, strict_from_cmdline;
-static u32 next_domain_id = 1;
-/*
- * Drivers' static identity/blocked domains outlive a boot: remember them so
- * that their ids restart with the rest at the next boot (deterministic logs).
- */
-static struct iommu_domain *static_domains[16];
-static LIST_HEAD(iommu_device_list);
+void iommu_core_state_init(struct iommu_core_state *is)
+{
+	is->def_domain_type = IOMMU_DOMAIN_DMA;
+	is->dma_strict = true;
+	is->next_domain_id = 1;
+	INIT_LIST_HEAD(&is->iommu_device_list);
+}
+
 /* The buses whose devices can sit behind an IOMMU. */
 static const char *const iommu_bus_names[] = { "platform", "amba", "pci" };
 
@@ -43,18 +42,18 @@ static int iommu_set_def_domain_type(const char *str)
 
 	if (ret)
 		return ret;
-	def_domain_type = pt ? IOMMU_DOMAIN_IDENTITY : IOMMU_DOMAIN_DMA;
-	passthrough_from_cmdline = true;
+	kstate->iommu.def_domain_type = pt ? IOMMU_DOMAIN_IDENTITY : IOMMU_DOMAIN_DMA;
+	kstate->iommu.passthrough_from_cmdline = true;
 	return 0;
 }
 
 /* early_param("iommu.strict"): a bad value leaves the policy as it was. */
 static int iommu_dma_setup(const char *str)
 {
-	int ret = kstrtobool(str, &dma_strict);
+	int ret = kstrtobool(str, &kstate->iommu.dma_strict);
 
 	if (!ret)
-		strict_from_cmdline = true;
+		kstate->iommu.strict_from_cmdline = true;
 	return ret;
 }
 
@@ -71,21 +70,19 @@ static int iommu_bus_notifier(struct notifier_block *nb, unsigned long action, v
 	return 0;
 }
 
-#define MAX_IOMMU_BUSES 8
-static struct notifier_block bus_nbs[MAX_IOMMU_BUSES];
-static struct bus_type *nb_buses[MAX_IOMMU_BUSES];
-
 int iommu_bus_init(struct bus_type *bus)
 {
+	struct iommu_core_state *is = &kstate->iommu;
+
 	for (int i = 0; i < MAX_IOMMU_BUSES; i++) {
-		if (nb_buses[i] == bus)
+		if (is->nb_buses[i] == bus)
 			return 0;
-		if (!nb_buses[i]) {
-			bus_nbs[i].notifier_call = iommu_bus_notifier;
-			INIT_LIST_HEAD(&bus_nbs[i].link);
-			int ret = bus_register_notifier(bus, &bus_nbs[i]);
+		if (!is->nb_buses[i]) {
+			is->bus_nbs[i].notifier_call = iommu_bus_notifier;
+			INIT_LIST_HEAD(&is->bus_nbs[i].link);
+			int ret = bus_register_notifier(bus, &is->bus_nbs[i]);
 			if (!ret)
-				nb_buses[i] = bus;
+				is->nb_buses[i] = bus;
 			return ret;
 		}
 	}
@@ -94,22 +91,24 @@ int iommu_bus_init(struct bus_type *bus)
 
 void iommu_subsys_init(void)
 {
+	struct iommu_core_state *is = &kstate->iommu;
+
 	/* The defaults of a fresh boot, then the command line's early params. */
-	def_domain_type = IOMMU_DOMAIN_DMA;
-	dma_strict = true;
-	passthrough_from_cmdline = strict_from_cmdline = false;
+	is->def_domain_type = IOMMU_DOMAIN_DMA;
+	is->dma_strict = true;
+	is->passthrough_from_cmdline = is->strict_from_cmdline = false;
 	parse_early_param("iommu.passthrough", iommu_set_def_domain_type);
 	parse_early_param("iommu.strict", iommu_dma_setup);
-	if (def_domain_type == IOMMU_DOMAIN_DMA && !dma_strict)
-		def_domain_type = IOMMU_DOMAIN_DMA_FQ;
+	if (is->def_domain_type == IOMMU_DOMAIN_DMA && !is->dma_strict)
+		is->def_domain_type = IOMMU_DOMAIN_DMA_FQ;
 
 	pr_info("iommu: Default domain type: %s%s",
-		def_domain_type == IOMMU_DOMAIN_IDENTITY ? "Passthrough" : "Translated",
-		passthrough_from_cmdline ? " (set via kernel command line)" : "");
-	if (def_domain_type != IOMMU_DOMAIN_IDENTITY)
+		is->def_domain_type == IOMMU_DOMAIN_IDENTITY ? "Passthrough" : "Translated",
+		is->passthrough_from_cmdline ? " (set via kernel command line)" : "");
+	if (is->def_domain_type != IOMMU_DOMAIN_IDENTITY)
 		pr_info("iommu: DMA domain TLB invalidation policy: %s mode%s",
-			dma_strict ? "strict" : "lazy",
-			strict_from_cmdline ? " (set via kernel command line)" : "");
+			is->dma_strict ? "strict" : "lazy",
+			is->strict_from_cmdline ? " (set via kernel command line)" : "");
 	iommu_group_sysfs_init();
 	iommu_install_dma_configure();
 	for (size_t i = 0; i < ARRAY_SIZE(iommu_bus_names); i++) {
@@ -121,20 +120,22 @@ void iommu_subsys_init(void)
 
 void iommu_subsys_exit(void)
 {
+	struct iommu_core_state *is = &kstate->iommu;
+
 	for (int i = 0; i < MAX_IOMMU_BUSES; i++) {
-		if (nb_buses[i] && bus_find(nb_buses[i]->name) == nb_buses[i])
-			bus_unregister_notifier(nb_buses[i], &bus_nbs[i]);
-		nb_buses[i] = NULL;
+		if (is->nb_buses[i] && bus_find(is->nb_buses[i]->name) == is->nb_buses[i])
+			bus_unregister_notifier(is->nb_buses[i], &is->bus_nbs[i]);
+		is->nb_buses[i] = NULL;
 	}
 	iommu_groups_forget_all();
 	iommu_class_forget();
-	INIT_LIST_HEAD(&iommu_device_list);
-	for (size_t i = 0; i < ARRAY_SIZE(static_domains); i++) {
-		if (static_domains[i])
-			static_domains[i]->id = 0;
-		static_domains[i] = NULL;
+	INIT_LIST_HEAD(&is->iommu_device_list);
+	for (size_t i = 0; i < ARRAY_SIZE(is->static_domains); i++) {
+		if (is->static_domains[i])
+			is->static_domains[i]->id = 0;
+		is->static_domains[i] = NULL;
 	}
-	next_domain_id = 1;
+	is->next_domain_id = 1;
 }
 
 static int release_any(struct device *dev, void *data)
@@ -164,12 +165,12 @@ void iommu_exit(void)
 
 unsigned iommu_default_domain_type(void)
 {
-	return def_domain_type;
+	return kstate ? kstate->iommu.def_domain_type : IOMMU_DOMAIN_DMA;
 }
 
 bool iommu_dma_strict(void)
 {
-	return dma_strict;
+	return kstate ? kstate->iommu.dma_strict : true;
 }
 
 const char *iommu_domain_type_name(unsigned type)
@@ -293,7 +294,7 @@ const struct iommu_ops *iommu_ops_from_fwnode(int fwnode)
 {
 	struct iommu_device *iommu;
 
-	list_for_each_entry(iommu, &iommu_device_list, list)
+	list_for_each_entry(iommu, &kstate->iommu.iommu_device_list, list)
 		if (iommu->fwnode == fwnode)
 			return iommu->ops;
 	return NULL;
@@ -309,33 +310,31 @@ static int probe_one(struct device *dev, void *data)
 	return 0;
 }
 
-static bool bus_probing;
-
 int iommu_device_register(struct iommu_device *iommu, const struct iommu_ops *ops,
 			  struct device *hwdev)
 {
 	if (!iommu || !ops)
 		return -EINVAL;
 	/* A module's ops must say so, or the core could not pin the module. */
-	if (hwdev && hwdev->driver && hwdev->driver->owner && !ops->owner)
+	if (hwdev && hwdev->driver && driver_owner(hwdev->driver) && !ops->owner)
 		return -EINVAL;
 	iommu->ops = ops;
 	iommu->hwdev = hwdev;
 	iommu->fwnode = hwdev ? iommu_dev_fdt_node(hwdev) : IOMMU_FWNODE_NONE;
-	list_add_tail(&iommu->list, &iommu_device_list);
+	list_add_tail(&iommu->list, &kstate->iommu.iommu_device_list);
 
 	/*
 	 * Probe every device now: each joins its group, and the new groups get
 	 * their default domains once every device has been seen, so that the
 	 * group-wide type decision sees all members.
 	 */
-	bus_probing = true;
+	kstate->iommu.bus_probing = true;
 	for (size_t i = 0; i < ARRAY_SIZE(iommu_bus_names); i++) {
 		struct bus_type *bus = bus_find(iommu_bus_names[i]);
 		if (bus)
 			bus_for_each_dev(bus, NULL, NULL, probe_one);
 	}
-	bus_probing = false;
+	kstate->iommu.bus_probing = false;
 	iommu_groups_setup_pending();
 	return 0;
 }
@@ -362,7 +361,7 @@ void iommu_device_unregister(struct iommu_device *iommu)
 void iommu_domain_assign_id(struct iommu_domain *domain)
 {
 	if (!domain->id)
-		domain->id = next_domain_id++;
+		domain->id = kstate->iommu.next_domain_id++;
 }
 
 static const struct iommu_ops *dev_iommu_ops(struct device *dev)
@@ -378,11 +377,13 @@ static const struct iommu_ops *dev_iommu_ops(struct device *dev)
 
 static void note_static_domain(struct iommu_domain *d)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(static_domains); i++) {
-		if (static_domains[i] == d)
+	struct iommu_domain **sd = kstate->iommu.static_domains;
+
+	for (size_t i = 0; i < MAX_STATIC_DOMAINS; i++) {
+		if (sd[i] == d)
 			return;
-		if (!static_domains[i]) {
-			static_domains[i] = d;
+		if (!sd[i]) {
+			sd[i] = d;
 			return;
 		}
 	}
@@ -637,9 +638,9 @@ static int default_domain_type(struct iommu_group *group, unsigned req)
 			return -EINVAL;
 		return (int)req;
 	}
-	if (drv_type == IOMMU_DOMAIN_DMA && !dma_strict)
+	if (drv_type == IOMMU_DOMAIN_DMA && !kstate->iommu.dma_strict)
 		drv_type = IOMMU_DOMAIN_DMA_FQ;
-	return (int)(drv_type ? drv_type : def_domain_type);
+	return (int)(drv_type ? drv_type : kstate->iommu.def_domain_type);
 }
 
 static struct device *group_first_dev(struct iommu_group *group)
@@ -812,7 +813,7 @@ int iommu_probe_device(struct device *dev)
 			goto err_remove;
 		if (iommu_is_dma_domain(group->domain))
 			iommu_dma_device_joined(group->domain, dev);
-	} else if (!bus_probing) {
+	} else if (!kstate->iommu.bus_probing) {
 		ret = iommu_setup_default_domain(group, 0);
 		if (ret)
 			goto err_remove;

@@ -2,6 +2,12 @@
 /* The kernel's end of the checker seam: forwards to the installed observer. */
 #include "kernel/iommu/observer.h"
 
+/*
+ * Harness state, not kernel state (docs/hacking.md "Kernel state"): the
+ * checker installs its tap before kernel_boot and removes it after
+ * kernel_shutdown (tools/lab.c), so it must outlive struct kernel; the
+ * kernel only reads it to forward.
+ */
 static const struct iommu_observer *obs;
 static void *obs_opaque;
 
