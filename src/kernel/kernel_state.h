@@ -26,6 +26,7 @@
 #include "kernel/base/sysfs_internal.h"
 #include "kernel/of/of_internal.h"
 #include "kernel/iommu/iommu-priv.h"
+#include "kernel/irqchip/msi_internal.h"
 
 struct machine;
 
@@ -43,6 +44,7 @@ struct kernel {
 	struct iommu_group_state iommu_group;	/* iommu/group.c */
 	struct iommu_sysfs_state iommu_sysfs;	/* iommu/iommu-sysfs.c */
 	struct io_pgtable_mem_state io_pgtable_mem; /* iommu/io-pgtable-mem.c */
+	struct msi_state msi;			/* irqchip/: MSI domains, GICv2m, ITS */
 };
 
 /* The running kernel; NULL before kernel_boot and after kernel_shutdown. */

@@ -27,6 +27,7 @@
 #include "kernel/base/printk.h"
 #include "kernel/of/of.h"
 #include "kernel/iommu/iommu.h"
+#include "kernel/irqchip/msi.h"
 #include "kernel/kernel_state.h"
 
 /*
@@ -50,6 +51,7 @@ int kernel_state_create(struct machine *m)
 	bus_state_init(&k->bus);
 	dd_state_init(&k->dd);
 	iommu_group_state_init(&k->iommu_group);
+	msi_state_init(&k->msi);
 	kstate = k;
 	return 0;
 }
@@ -77,6 +79,7 @@ struct subsys_initcall {
 };
 
 static const struct subsys_initcall subsys_initcalls[] = {
+	{ "irqchip", irqchip_init, irqchip_exit },
 	{ "iommu", iommu_init, iommu_exit },
 	{ NULL, NULL, NULL }	/* end */
 };
