@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "kernel/base/device.h"
 #include "kernel/base/interrupt.h"
@@ -80,6 +81,24 @@ static struct msi_device_data *msi_data(struct device *dev)
 	return NULL;
 }
 
+static void msi_free_all(struct msi_device_data *md);
+
+/* The driver that allocated the vectors unbinds: they go with it (Linux's devres). */
+static void msi_device_data_release(struct device *dev, void *res)
+{
+	struct msi_device_data *md = res;
+
+	(void)dev;
+	msi_free_all(md);
+	list_del(&md->link);
+}
+
+static bool msi_device_data_match(struct device *dev, void *res, void *data)
+{
+	(void)dev;
+	return res == data;
+}
+
 int msi_setup_device_data(struct device *dev, struct irq_domain *domain, u32 dev_id,
 			  msi_write_msg_t write_msg)
 {
@@ -92,12 +111,14 @@ int msi_setup_device_data(struct device *dev, struct irq_domain *domain, u32 dev
 		if (md->nvec)
 			return -EBUSY;
 	} else {
-		md = kzalloc(sizeof(*md));
+		md = devres_alloc(msi_device_data_release, sizeof(*md));
 		if (!md)
 			return -ENOMEM;
+		memset(md, 0, sizeof(*md));
 		INIT_LIST_HEAD(&md->descs);
 		md->dev = dev;
 		list_add_tail(&md->link, &kstate->msi.devices);
+		devres_add(dev, md);
 	}
 	md->domain = domain;
 	md->dev_id = dev_id;
@@ -107,8 +128,10 @@ int msi_setup_device_data(struct device *dev, struct irq_domain *domain, u32 dev
 
 static void msi_free_device_data(struct msi_device_data *md)
 {
+	struct device *dev = md->dev;
+
 	list_del(&md->link);
-	kfree(md);
+	devres_destroy(dev, msi_device_data_release, msi_device_data_match, md);
 }
 
 struct msi_desc *msi_get_desc(struct device *dev, unsigned index)
@@ -176,7 +199,7 @@ static void msi_free_desc(struct msi_device_data *md, struct msi_desc *desc)
 
 	if (desc->irq) {
 		if (irq_has_action(desc->irq))
-			dev_warn(md->dev, "MSI %u freed while requested\n", desc->irq);
+			pr_warn("MSI %u freed while requested\n", desc->irq);
 		irq_set_chip_and_data(desc->irq, NULL, NULL);
 		if (desc->activated && d->ops->deactivate)
 			d->ops->deactivate(d, md, desc);
@@ -338,11 +361,12 @@ void irqchip_exit(void)
 
 	if (!kstate)
 		return;
+	/* Only a device that went without unbinding a driver leaves its MSIs here. */
 	list_for_each_entry_safe(md, n, &kstate->msi.devices, link) {
 		if (md->nvec)
-			dev_warn(md->dev, "%u MSIs still allocated at shutdown\n", md->nvec);
+			pr_warn("%u MSIs still allocated at shutdown\n", md->nvec);
 		msi_free_all(md);
-		msi_free_device_data(md);
+		list_del(&md->link);
 	}
 	its_exit();
 	gicv2m_exit();
