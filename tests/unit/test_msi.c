@@ -430,6 +430,23 @@ static void unbind_frees_msis(void **state)
 	kt_shutdown();
 }
 
+/* An ITS that stops consuming commands: Linux's "ITS queue timeout", nothing allocated. */
+static void its_queue_timeout(void **state)
+{
+	struct device *dev;
+
+	(void)state;
+	boot(NULL);
+	dev = platform_dev("a000000.dma");
+	/* Something else disables the ITS behind the driver's back: the queue stops. */
+	assert_int_equal(hw_mmio_write(kt_machine, ITS_BASE, 4, 0), 0);
+	assert_int_equal(platform_msi_domain_alloc_irqs(dev, 1, write_msg), -ENOMEM);
+	assert_true(kt_dmesg_has("ITS queue timeout ("));
+	assert_int_equal(msi_get_virq(dev, 0), 0);
+	assert_null(msi_get_desc(dev, 0));
+	kt_shutdown();
+}
+
 /* The sparse interrupt table: INTIDs between the SPIs and the LPIs do not exist. */
 static void lpi_range_irqs(void **state)
 {
@@ -457,6 +474,7 @@ int main(void)
 		cmocka_unit_test(bad_msi_parent),
 		cmocka_unit_test(msi_map_translation),
 		cmocka_unit_test(unbind_frees_msis),
+		cmocka_unit_test(its_queue_timeout),
 		cmocka_unit_test(lpi_range_irqs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
