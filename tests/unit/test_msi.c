@@ -447,6 +447,43 @@ static void its_queue_timeout(void **state)
 	kt_shutdown();
 }
 
+/* One MSI round trip; 0 when it worked, else the first error (nothing may leak either way). */
+static int msi_workload(void *arg)
+{
+	struct device *dev = bus_find_device_by_name(&platform_bus_type, arg);
+	int ret;
+
+	memset(fired, 0, sizeof(fired));
+	if (!dev)
+		return -ENODEV;
+	ret = platform_msi_domain_alloc_irqs(dev, 2, write_msg);
+	if (ret)
+		return ret;
+	ret = request_irq(msi_get_virq(dev, 1), msi_handler, "msi-test", &fired[1]);
+	if (!ret) {
+		play(dev, &msgs[1]);
+		ret = fired[1] == 1 ? 0 : -EIO;
+		free_irq(msi_get_virq(dev, 1), &fired[1]);
+	}
+	platform_msi_domain_free_irqs(dev);
+	return ret;
+}
+
+/* Every allocation of a boot and an MSI round trip failing in turn: no leak, no escape. */
+static void msi_fail_nth(void **state)
+{
+	void *blob;
+	size_t size;
+	unsigned long runs;
+
+	(void)state;
+	assert_int_equal(kt_compile_dts_text(msi_dts, &blob, &size), 0);
+	assert_int_equal(kt_fail_nth_boots(blob, size, NULL, msi_workload, "a000000.dma", &runs), 0);
+	assert_int_equal(kt_fail_nth_boots(blob, size, NULL, msi_workload, "a002000.dma", &runs), 0);
+	assert_true(runs > 10);
+	free(blob);
+}
+
 /* The sparse interrupt table: INTIDs between the SPIs and the LPIs do not exist. */
 static void lpi_range_irqs(void **state)
 {
@@ -476,6 +513,7 @@ int main(void)
 		cmocka_unit_test(unbind_frees_msis),
 		cmocka_unit_test(its_queue_timeout),
 		cmocka_unit_test(lpi_range_irqs),
+		cmocka_unit_test(msi_fail_nth),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
