@@ -680,11 +680,28 @@ static bool judge_bypass_escape(const struct hw_dma_event *ev, const struct odev
 }
 
 /*
+ * A doorbell write through a translation is what an MSI is: ok when
+ * dma-iommu mapped that doorbell page into the domain the device's group
+ * is on now (a domain grant for write, iommu_dma_prepare_msi).
+ */
+static bool doorbell_granted(const struct hw_dma_event *ev, const struct odevice *dev)
+{
+	const struct ogroup *g;
+
+	if (ev->target != HW_DMA_DOORBELL || ev->acc != HW_WRITE || !dev || dev->group < 0 ||
+	    (size_t)dev->group >= O.nr_groups || !O.groups[dev->group].used)
+		return false;
+	g = &O.groups[dev->group];
+	return cover_allows(grantee_find(KOBS_DOMAIN(g->domain)), ev->xl.pa, 1);
+}
+
+/*
  * A DMA that reached MMIO (a peer's registers, or an MSI doorbell). Nothing
- * grants a device another device's registers or a doorbell yet (PCI
- * peer-to-peer and MSI doorbell grants come with PCI and MSI), so one that
- * got there through a translation is an escape, always logged with the
- * region it hit. Untranslated ones are judged as bypass DMA to memory.
+ * grants a device another device's registers yet (PCI peer-to-peer grants
+ * come with PCI); a doorbell is granted to the domains that mapped it for
+ * MSIs. One that got there through a translation without a grant is an
+ * escape, always logged with the region it hit. Untranslated ones are
+ * judged as bypass DMA to memory is.
  */
 static bool judge_peer_escape(const struct hw_dma_event *ev, const struct odevice *dev)
 {
@@ -693,13 +710,19 @@ static bool judge_peer_escape(const struct hw_dma_event *ev, const struct odevic
 	if (ev->xl.kind != HW_XLATE_TRANSLATED)
 		return false;
 	O.c.checked++;
+	if (doorbell_granted(ev, dev)) {
+		O.c.ok++;
+		set_verdict(ORACLE_OK);
+		return true;
+	}
 	O.c.escapes++;
 	set_verdict(ORACLE_ESCAPE);
 	olog(true, LOGLEVEL_ERR,
 	     "oracle: ESCAPE: %s %s 0x%" PRIx64 " (%s %s) via iova 0x%" PRIx64
-	     " (DMA to MMIO is never granted)", master_name(ev, dev),
+	     " (%s)", master_name(ev, dev),
 	     ev->acc == HW_WRITE ? "wrote" : "read", ev->xl.pa, what, ev->peer ? ev->peer : "?",
-	     ev->addr);
+	     ev->addr, ev->target == HW_DMA_DOORBELL ? "doorbell not mapped for MSI in its domain"
+						     : "DMA to MMIO is never granted");
 	return true;
 }
 

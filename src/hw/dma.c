@@ -103,6 +103,7 @@ void hw_set_dma_observer(struct machine *m, hw_dma_observer_fn fn, void *opaque)
 struct seg {
 	u64 addr, pa, len;
 	u32 sid;
+	u32 msi_id;          /* the DeviceID a doorbell sees */
 	struct hw_xlate xl;
 	enum hw_dma_target target;
 };
@@ -184,6 +185,7 @@ static int translate(struct machine *m, struct hw_dma_master *d, unsigned stream
 		return -EFAULT;
 	}
 	s->sid = rc->r.sid;
+	s->msi_id = rc->r.msi_id;
 	len = MIN(len, rc->r.len - (addr - rc->base));
 	if (rc->r.kind == HW_ROUTE_PEER) {
 		xl.pa = rc->r.pa + (addr - rc->base);   /* intercepted before any IOMMU */
@@ -212,9 +214,15 @@ static int translate(struct machine *m, struct hw_dma_master *d, unsigned stream
 	return 0;
 }
 
-/* A piece that reached MMIO: naturally aligned accesses of up to 8 bytes. */
-static void peer_access(struct machine *m, u64 pa, char *p, u64 len, enum hw_access acc)
+/*
+ * A piece that reached MMIO: naturally aligned accesses of up to 8 bytes.
+ * Writes to a doorbell go to its controller with the DeviceID.
+ */
+static void peer_access(struct machine *m, const struct seg *s, char *p, enum hw_access acc)
 {
+	u64 pa = s->pa, len = s->len;
+	struct hw_mmio_region *r = s->target == HW_DMA_DOORBELL ? hw_mmio_find(m, pa) : NULL;
+
 	while (len) {
 		unsigned size = 8;
 		u64 v = 0;
@@ -224,7 +232,10 @@ static void peer_access(struct machine *m, u64 pa, char *p, u64 len, enum hw_acc
 		/* Little-endian, as the bus and every model are. */
 		if (acc == HW_WRITE) {
 			memcpy(&v, p, size);
-			hw_mmio_write(m, pa, size, v);
+			if (r && r->doorbell_write)
+				r->doorbell_write(r->opaque, s->msi_id, pa - r->base, v, size);
+			else
+				hw_mmio_write(m, pa, size, v);
 		} else {
 			hw_mmio_read(m, pa, size, &v);
 			memcpy(p, &v, size);
@@ -238,7 +249,7 @@ static void peer_access(struct machine *m, u64 pa, char *p, u64 len, enum hw_acc
 static int move(struct machine *m, const struct seg *s, char *p, enum hw_access acc)
 {
 	if (s->target != HW_DMA_MEMORY) {
-		peer_access(m, s->pa, p, s->len, acc);
+		peer_access(m, s, p, acc);
 		return 0;
 	}
 	char *host = hw_frame(m, s->pa);

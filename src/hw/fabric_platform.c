@@ -25,6 +25,7 @@ struct platform_master {
 	struct hw_iommu *iommu;    /* its registered model, or NULL: straight on */
 	u32 sids[PLATFORM_MAX_SIDS];
 	unsigned nr_sids;
+	u32 msi_id;                /* DeviceID of its MSIs: `msi-parent`'s first cell */
 	char path[256];
 };
 
@@ -109,6 +110,29 @@ static int parse_mmu_masters(const void *fdt, int node, struct platform_master *
 	return 0;
 }
 
+/*
+ * `msi-parent = <&ctrl [id]>`: a platform master's MSIs carry the
+ * specifier's cell as DeviceID (0 without one: a v2m frame has no
+ * sideband). A malformed entry leaves 0: the kernel refuses to use it.
+ */
+static void parse_msi_parent(const void *fdt, int node, struct platform_master *p)
+{
+	int len;
+	const fdt32_t *v = fdt_getprop(fdt, node, "msi-parent", &len);
+	u32 cells = 0;
+	int ctrl;
+
+	if (!v || len < 4)
+		return;
+	ctrl = dt_node_by_phandle(fdt, fdt32_to_cpu(v[0]));
+	if (ctrl < 0)
+		return;
+	if (dt_prop_u32(fdt, ctrl, "#msi-cells", &cells))
+		cells = 0;   /* absent: no specifier cells */
+	if (cells >= 1 && len >= 8)
+		p->msi_id = fdt32_to_cpu(v[1]);
+}
+
 /* A master without IDs still has one stream; it carries stream ID 0. */
 static unsigned platform_nr_streams(struct hw_fabric *fabric, const struct hw_dma_master *d)
 {
@@ -129,6 +153,7 @@ static int platform_route(struct hw_fabric *fabric, const struct hw_dma_master *
 		.iommu = p->iommu,
 		.sid = p->nr_sids ? p->sids[stream] : 0,
 		.len = UINT64_MAX,   /* the same route for every address */
+		.msi_id = p->msi_id,
 	};
 	return 0;
 }
@@ -181,6 +206,7 @@ struct hw_dma_master *hw_master_create(struct machine *m, int node, char *why, s
 		free(p);
 		return NULL;
 	}
+	parse_msi_parent(fdt, node, p);
 	hw_master_register(m, &p->pub);
 	return &p->pub;
 }

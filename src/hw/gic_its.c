@@ -186,6 +186,15 @@ int its_doorbell_write(struct gic_its *its, u32 device_id, u64 offset, u32 value
 	return 0;
 }
 
+/* A DMA write into the frame: the fabric's DeviceID travels with it. */
+static void doorbell_write(void *opaque, u32 device_id, u64 off, u64 val, unsigned size)
+{
+	if (off == GITS_TRANSLATER && size == 4)
+		its_translate(opaque, device_id, (u32)val);
+	else
+		mmio_write(opaque, off, val, size);
+}
+
 struct gic_its *gic_its_find(struct machine *m, u64 base)
 {
 	for (size_t i = 0; m && i < m->nr_mmio; i++)
@@ -198,6 +207,13 @@ void its_set_lpi_config(struct gic_its *its, u64 propbase)
 {
 	its->propbase = propbase;
 	its_lpi_load_all(its);
+}
+
+void hw_gic_set_propbaser(struct machine *m, u64 pa)
+{
+	for (size_t i = 0; m && i < m->nr_mmio; i++)
+		if (m->mmio[i].ops == &gic_its_ops)
+			its_set_lpi_config(m->mmio[i].opaque, pa);
 }
 
 /* ---- creation --------------------------------------------------------- */
@@ -261,5 +277,6 @@ int gic_its_create(struct machine *m, const void *fdt, int node, char *why, size
 		       (unsigned long long)base);
 		return -EINVAL;
 	}
-	return 0;
+	/* DMA reaching the frame is an MSI (GITS_TRANSLATER): a doorbell. */
+	return hw_mmio_set_doorbell_write(m, base, doorbell_write);
 }

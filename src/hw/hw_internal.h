@@ -27,11 +27,16 @@ struct hw_ram {
 	struct hw_frame_chunk **chunks;  /* nframes / HW_CHUNK_FRAMES, rounded up */
 };
 
+/* A bus write of @val (@size bytes) at @off of a doorbell frame from DeviceID @device_id. */
+typedef void (*hw_doorbell_write_fn)(void *opaque, u32 device_id, u64 off, u64 val,
+				     unsigned size);
+
 struct hw_mmio_region {
 	u64 base, size;
 	const struct hw_mmio_ops *ops;
 	void *opaque;
 	bool doorbell;   /* an MSI doorbell (hw_mmio_set_doorbell) */
+	hw_doorbell_write_fn doorbell_write;   /* how a DMA write reaches it, or NULL */
 	char name[48];
 };
 
@@ -118,6 +123,13 @@ struct hw_dma_master *hw_master_create(struct machine *m, int node, char *why, s
  */
 void hw_master_register(struct machine *m, struct hw_dma_master *master);
 
+
+/*
+ * Marks the region at @base an MSI doorbell whose DMA writes go to @fn
+ * with the transaction's DeviceID (struct hw_route.msi_id) instead of the
+ * region's write callback (a CPU write carries no DeviceID). 0 or -ENOENT.
+ */
+int hw_mmio_set_doorbell_write(struct machine *m, u64 base, hw_doorbell_write_fn fn);
 
 /* The MMIO region decoding @pa, or NULL (valid until the next map/unmap). */
 struct hw_mmio_region *hw_mmio_find(struct machine *m, u64 pa);

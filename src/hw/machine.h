@@ -70,6 +70,21 @@ typedef void (*hw_irq_sink_fn)(void *opaque, u32 intid, bool level);
 void hw_irq_set_sink(struct machine *m, hw_irq_sink_fn fn, void *opaque);
 void hw_irq_set(struct machine *m, u32 intid, bool level);
 bool hw_irq_level(struct machine *m, u32 intid);
+/*
+ * The GIC CPU interface's acknowledge of an edge interrupt: lowers the
+ * latched line of @intid (an MSI: a GICv2m SPI or an LPI, which the MSI
+ * controllers raise and leave high). The kernel's edge flow calls it before
+ * running the handlers, as Linux's handle_edge_irq acks before the action.
+ */
+void hw_irq_ack(struct machine *m, u32 intid);
+/*
+ * Stands for the redistributors' GICR_PROPBASER, which the lab does not
+ * model: the physical address of the LPI configuration table (one byte per
+ * LPI from INTID 8192: bit 0 enable, 7:2 priority; 0: no table) for every
+ * ITS of the machine (gic_its.h: its_set_lpi_config). The ITS driver calls
+ * it once at probe, where Linux's redistributor code writes PROPBASER.
+ */
+void hw_gic_set_propbaser(struct machine *m, u64 pa);
 
 /* ---- virtual time and events ---------------------------------------- */
 
@@ -105,7 +120,9 @@ u64 hw_random(struct machine *m);
  *   (as on ARM interconnects, a device may DMA into another device's
  *   registers: only the IOMMU stops it); a region marked as a doorbell
  *   (hw_mmio_set_doorbell: an MSI controller's frame) is a peer access
- *   the checker names as a doorbell; nothing decoding it is a bus error.
+ *   the checker names as a doorbell, delivered to the controller with the
+ *   route's msi_id (the DeviceID: an ITS translates by it); nothing
+ *   decoding it is a bus error.
  */
 
 enum hw_xlate_kind {
@@ -149,6 +166,7 @@ struct hw_route {
 	u32 sid;                /* the stream ID the transaction carries */
 	u64 pa;                 /* PEER: the address the issued address becomes */
 	u64 len;                /* bytes from the issued address the route holds for, >= 1 */
+	u32 msi_id;             /* the DeviceID an MSI controller sees (its sideband) */
 };
 
 struct hw_fabric;

@@ -70,6 +70,7 @@ int hw_mmio_map(struct machine *m, u64 base, u64 size, const struct hw_mmio_ops 
 	r->ops = ops;
 	r->opaque = opaque;
 	r->doorbell = false;
+	r->doorbell_write = NULL;
 	snprintf(r->name, sizeof(r->name), "%s", name ? name : "?");
 	m->nr_mmio++;
 	return 0;
@@ -142,6 +143,15 @@ int hw_mmio_set_doorbell(struct machine *m, u64 base, bool doorbell)
 		}
 	}
 	return -ENOENT;
+}
+
+int hw_mmio_set_doorbell_write(struct machine *m, u64 base, hw_doorbell_write_fn fn)
+{
+	int ret = hw_mmio_set_doorbell(m, base, true);
+
+	if (!ret)
+		hw_mmio_find(m, base)->doorbell_write = fn;
+	return ret;
 }
 
 const char *hw_mmio_name(struct machine *m, u64 pa)

@@ -32,6 +32,11 @@ void hw_irq_set(struct machine *m, u32 intid, bool level)
 		m->irq_sink(m->irq_sink_opaque, intid, level);
 }
 
+void hw_irq_ack(struct machine *m, u32 intid)
+{
+	hw_irq_set(m, intid, false);
+}
+
 bool hw_irq_level(struct machine *m, u32 intid)
 {
 	return intid < HW_MAX_INTID && (m->irq_level[intid / 64] >> (intid % 64) & 1);

@@ -30,6 +30,7 @@
 #include "kernel/iommu/iommu-priv.h"
 #include "kernel/drivers/arm-smmu.h"
 #include "kernel/drivers/defer_test.h"
+#include "kernel/irqchip/msi_internal.h"
 
 struct machine;
 
@@ -53,6 +54,7 @@ struct kernel {
 	struct io_pgtable_mem_state io_pgtable_mem; /* iommu/io-pgtable-mem.c */
 	struct arm_smmu_state arm_smmu;		/* drivers/arm-smmu*.c: module data, params */
 	struct defer_test_state defer_test;	/* drivers/defer_test.c: params */
+	struct msi_state msi;			/* irqchip/: MSI domains, GICv2m, ITS */
 };
 
 /* The running kernel; NULL before kernel_boot and after kernel_shutdown. */

@@ -43,6 +43,35 @@ void disable_irq_nosync(u32 intid);
 void disable_irq(u32 intid);
 void enable_irq(u32 intid);
 
+/*
+ * Trigger types (Linux's values). The default, 0, is the level flow above.
+ * An edge line (an MSI: the controller latches it high) is acknowledged by
+ * lowering it (hw_irq_ack, the GIC's acknowledge) before its handlers run,
+ * so an edge during a handler runs them again (handle_edge_irq).
+ * -EINVAL for a bad type or number, -ENOMEM.
+ */
+#define IRQ_TYPE_EDGE_RISING 0x1u
+#define IRQ_TYPE_EDGE_FALLING 0x2u
+#define IRQ_TYPE_EDGE_BOTH 0x3u
+#define IRQ_TYPE_LEVEL_HIGH 0x4u
+#define IRQ_TYPE_LEVEL_MASK 0xcu
+int irq_set_irq_type(u32 intid, unsigned type);
+
+/*
+ * The chip that masks a line's source (an MSI controller's LPI enable, a
+ * device's mask bit): irq_unmask at request_irq (startup, unless
+ * IRQF_NO_AUTOEN) and when enable_irq brings the depth back to 0,
+ * irq_mask when disable_irq leaves depth 0 and when the last action is
+ * freed (shutdown). NULL @chip removes it.
+ */
+struct irq_chip {
+	const char *name;
+	void (*irq_mask)(u32 intid, void *chip_data);
+	void (*irq_unmask)(u32 intid, void *chip_data);
+};
+int irq_set_chip_and_data(u32 intid, const struct irq_chip *chip, void *data);
+bool irq_has_action(u32 intid);
+
 /* kernel.c */
 int irq_init(struct machine *m);
 void irq_exit(void);

@@ -6,7 +6,7 @@ struct irq_desc;
 struct machine;
 
 struct irq_state {
-	struct irq_desc *descs;		/* NR_IRQS of them from irq_init; NULL before */
+	struct irq_desc **chunks;	/* irq.c's sparse table from irq_init; NULL before */
 	struct machine *machine;	/* whose lines they are */
 };
 

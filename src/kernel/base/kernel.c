@@ -27,6 +27,7 @@
 #include "kernel/base/printk.h"
 #include "kernel/of/of.h"
 #include "kernel/iommu/iommu.h"
+#include "kernel/irqchip/msi.h"
 #include "kernel/kernel_state.h"
 
 /*
@@ -53,6 +54,7 @@ int kernel_state_create(struct machine *m)
 	iommu_dma_state_init(&k->iommu_dma);
 	iommu_group_state_init(&k->iommu_group);
 	arm_smmu_state_init(&k->arm_smmu);
+	msi_state_init(&k->msi);
 	kstate = k;
 	return 0;
 }
@@ -80,6 +82,7 @@ struct subsys_initcall {
 };
 
 static const struct subsys_initcall subsys_initcalls[] = {
+	{ "irqchip", irqchip_init, irqchip_exit },
 	{ "iommu", iommu_init, iommu_exit },
 	{ NULL, NULL, NULL }	/* end */
 };

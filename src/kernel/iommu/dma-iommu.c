@@ -22,6 +22,7 @@
 #include "kernel/iommu/iommu-priv.h"
 #include "kernel/iommu/iova.h"
 #include "kernel/iommu/observer.h"
+#include "kernel/irqchip/msi.h"
 #include "kernel/kernel.h"
 #include "kernel/kernel_state.h"
 
@@ -32,8 +33,22 @@ struct fq_entry {
 	unsigned long pfn, pages;
 };
 
+enum iommu_dma_cookie_type {
+	IOMMU_DMA_IOVA_COOKIE,           /* DMA / DMA-FQ: the IOVA allocator */
+	IOMMU_DMA_MSI_COOKIE,            /* unmanaged (VFIO): MSI pages from msi_iova */
+};
+
+/* A doorbell page mapped into a domain (Linux's iommu_dma_msi_page). */
+struct iommu_dma_msi_page {
+	struct list_head list;
+	u64 phys, iova;
+};
+
 struct iommu_dma_cookie {
 	struct list_head link;           /* all cookies */
+	enum iommu_dma_cookie_type type;
+	struct list_head msi_page_list;  /* doorbells mapped, each once */
+	u64 msi_iova;                    /* MSI cookie: the next doorbell IOVA */
 	struct iommu_domain *domain;
 	struct iova_domain iovad;
 	bool inited;
@@ -47,6 +62,8 @@ void iommu_dma_state_init(struct iommu_dma_state *ds)
 	INIT_LIST_HEAD(&ds->cookies);
 }
 
+static void iommu_dma_free_msi_pages(struct iommu_dma_cookie *c);
+
 int iommu_get_dma_cookie(struct iommu_domain *domain)
 {
 	struct iommu_dma_cookie *c;
@@ -57,6 +74,7 @@ int iommu_get_dma_cookie(struct iommu_domain *domain)
 	if (!c)
 		return -ENOMEM;
 	c->domain = domain;
+	INIT_LIST_HEAD(&c->msi_page_list);
 	list_add_tail(&c->link, &kstate->iommu_dma.cookies);
 	domain->iova_cookie = c;
 	return 0;
@@ -88,6 +106,7 @@ void iommu_put_dma_cookie(struct iommu_domain *domain)
 	if (!c)
 		return;
 	fq_cancel_timer(c);
+	iommu_dma_free_msi_pages(c);
 	if (c->inited) {
 		fq_flush(c);
 		put_iova_domain(&c->iovad);
@@ -199,7 +218,7 @@ u64 iommu_dma_map(struct device *dev, struct iommu_domain *domain, u64 phys, siz
 	struct iova_domain *iovad;
 	unsigned long pfn, pages, limit;
 
-	if (!c || dma_cookie_init(c, dev))
+	if (!c || c->type != IOMMU_DMA_IOVA_COOKIE || dma_cookie_init(c, dev))
 		return ~0ull;
 	iovad = &c->iovad;
 	size_t off = iova_offset(iovad, phys);
@@ -228,7 +247,7 @@ void iommu_dma_unmap(struct device *dev, struct iommu_domain *domain, u64 addr, 
 	struct iommu_dma_cookie *c = domain->iova_cookie;
 	struct iommu_iotlb_gather gather;
 
-	if (!c || !c->inited)
+	if (!c || c->type != IOMMU_DMA_IOVA_COOKIE || !c->inited)
 		return;
 	struct iova_domain *iovad = &c->iovad;
 	size_t off = iova_offset(iovad, addr);
@@ -256,4 +275,133 @@ void iommu_dma_unmap(struct device *dev, struct iommu_domain *domain, u64 addr, 
 	struct machine *m = kernel_machine();
 	if (!c->fq_timer && m)
 		c->fq_timer = hw_event_schedule(m, IOVA_FQ_TIMEOUT_NS, fq_timeout, c);
+}
+
+/* ---- MSI doorbells ------------------------------------------------------------ */
+
+int iommu_get_msi_cookie(struct iommu_domain *domain, u64 base)
+{
+	int ret;
+
+	if (!domain || domain->type != IOMMU_DOMAIN_UNMANAGED)
+		return -EINVAL;
+	ret = iommu_get_dma_cookie(domain);
+	if (ret)
+		return ret;
+	domain->iova_cookie->type = IOMMU_DMA_MSI_COOKIE;
+	domain->iova_cookie->msi_iova = base;
+	return 0;
+}
+
+static unsigned msi_granule_shift(const struct iommu_domain *d)
+{
+	return d->pgsize_bitmap ? (unsigned)__builtin_ctzll(d->pgsize_bitmap) : PAGE_SHIFT;
+}
+
+/* An IOVA for one doorbell page: 0 when none is left. */
+static u64 msi_alloc_iova(struct iommu_dma_cookie *c, struct device *dev, u64 size)
+{
+	if (c->type == IOMMU_DMA_MSI_COOKIE) {
+		u64 iova = c->msi_iova;
+
+		c->msi_iova += size;
+		return iova;
+	}
+	if (dma_cookie_init(c, dev))
+		return 0;
+	unsigned long pfn = alloc_iova_fast(&c->iovad, 1, (unsigned long)(dev->dma_mask ?
+					    dev->dma_mask >> iova_shift(&c->iovad) : ~0ul), true);
+	return (u64)pfn << iova_shift(&c->iovad);
+}
+
+static struct iommu_dma_msi_page *iommu_dma_get_msi_page(struct device *dev, u64 msi_addr,
+							 struct iommu_domain *domain)
+{
+	struct iommu_dma_cookie *c = domain->iova_cookie;
+	struct iommu_dma_msi_page *p;
+	u64 size = 1ull << msi_granule_shift(domain);
+	int prot = IOMMU_WRITE | IOMMU_NOEXEC | IOMMU_MMIO;
+
+	msi_addr &= ~(size - 1);
+	list_for_each_entry(p, &c->msi_page_list, list)
+		if (p->phys == msi_addr)
+			return p;
+	p = kzalloc(sizeof(*p));
+	if (!p)
+		return NULL;
+	p->phys = msi_addr;
+	p->iova = msi_alloc_iova(c, dev, size);
+	if (!p->iova || iommu_map(domain, p->iova, msi_addr, size, prot)) {
+		/* A DMA cookie's IOVA goes back; an MSI cookie's window is not reused. */
+		if (p->iova && c->type == IOMMU_DMA_IOVA_COOKIE)
+			free_iova_fast(&c->iovad, (unsigned long)(p->iova >> iova_shift(&c->iovad)), 1);
+		kfree(p);
+		return NULL;
+	}
+	list_add(&p->list, &c->msi_page_list);
+	/* The isolation oracle: this domain may write the doorbell, until it is freed. */
+	kobserve_grant(KOBS_DOMAIN(domain->id), p->iova, msi_addr, size, IOMMU_WRITE);
+	return p;
+}
+
+int iommu_dma_prepare_msi(struct msi_desc *desc, u64 msi_addr)
+{
+	struct device *dev = desc->dev;
+	struct iommu_domain *domain = dev ? iommu_get_domain_for_dev(dev) : NULL;
+	struct iommu_dma_msi_page *p;
+
+	desc->iommu_msi = false;
+	if (!domain || !domain->iova_cookie)
+		return 0;
+	p = iommu_dma_get_msi_page(dev, msi_addr, domain);
+	if (!p)
+		return -ENOMEM;
+	desc->iommu_msi = true;
+	desc->iommu_msi_iova = p->iova;
+	desc->iommu_msi_shift = msi_granule_shift(domain);
+	return 0;
+}
+
+void iommu_dma_compose_msi_msg(struct msi_desc *desc, struct msi_msg *msg)
+{
+	u64 mask;
+
+	if (!desc->iommu_msi)
+		return;
+	mask = (1ull << desc->iommu_msi_shift) - 1;
+	msg->address_hi = (u32)(desc->iommu_msi_iova >> 32);
+	msg->address_lo = (u32)((msg->address_lo & mask) + (desc->iommu_msi_iova & 0xffffffffu));
+}
+
+/* Domain teardown: the page tables go with the domain; the grants end here. */
+static void iommu_dma_free_msi_pages(struct iommu_dma_cookie *c)
+{
+	while (!list_empty(&c->msi_page_list)) {
+		struct iommu_dma_msi_page *p =
+			list_first_entry(&c->msi_page_list, struct iommu_dma_msi_page, list);
+
+		kobserve_revoke(KOBS_DOMAIN(c->domain->id), p->iova);
+		list_del(&p->list);
+		kfree(p);
+	}
+}
+
+static int dev_has_isolated_msi(struct device *dev, void *data)
+{
+	bool *ok = data;
+
+	if (msi_device_has_isolated_msi(dev))
+		return 0;
+	*ok = false;
+	return 1;
+}
+
+bool iommu_group_has_isolated_msi(struct iommu_group *group)
+{
+	bool ok = true;
+
+	if (!group)
+		return false;
+	iommu_group_for_each_dev(group, &ok, dev_has_isolated_msi);
+	return ok;
 }

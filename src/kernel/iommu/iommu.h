@@ -414,6 +414,31 @@ int iommu_bus_init(struct bus_type *bus);
 void iommu_subsys_exit(void);
 unsigned iommu_default_domain_type(void);
 /* Flush every DMA-FQ domain's queue now (what its 10 ms timer would do). */
+/*
+ * MSI doorbells through the IOMMU (dma-iommu.c, Linux 6.12):
+ * - iommu_dma_prepare_msi: before a vector's message is composed, maps the
+ *   doorbell page at @msi_addr into @desc's device's domain, once per
+ *   domain and page: a DMA domain takes an IOVA from its allocator, an
+ *   unmanaged one with an MSI cookie the next granule from the cookie's
+ *   base (VFIO: the SW_MSI window). No domain or no cookie (identity,
+ *   blocked, no IOMMU): nothing, the message keeps the physical address.
+ *   The page is granted to the domain (oracle) until the domain is freed.
+ *   0 or -ENOMEM.
+ * - iommu_dma_compose_msi_msg: rewrites the message's address to that IOVA.
+ * - iommu_get_msi_cookie: gives an unmanaged domain an MSI cookie whose
+ *   doorbell IOVAs start at @base. -EINVAL (not unmanaged), -EEXIST, -ENOMEM.
+ */
+struct msi_desc;
+struct msi_msg;
+int iommu_dma_prepare_msi(struct msi_desc *desc, u64 msi_addr);
+void iommu_dma_compose_msi_msg(struct msi_desc *desc, struct msi_msg *msg);
+int iommu_get_msi_cookie(struct iommu_domain *domain, u64 base);
+/*
+ * Every device of @group has isolated MSIs (msi_device_has_isolated_msi):
+ * VFIO type1 then needs no allow_unsafe_interrupts.
+ */
+bool iommu_group_has_isolated_msi(struct iommu_group *group);
+
 void iommu_dma_flush_all_queues(void);   /* DMA, DMA_FQ or IDENTITY */
 bool iommu_dma_strict(void);
 

@@ -1,0 +1,160 @@
+/*
+ * MSI irq domains (Linux: kernel/irq/msi.c, include/linux/msi.h,
+ * drivers/base/platform-msi.c). An MSI controller driver (irq-gic-v2m.c,
+ * irq-gic-v3-its.c) registers a domain for its DT node; a bus allocates a
+ * device's vectors from it:
+ *
+ *   platform:  platform_msi_domain_alloc_irqs(dev, nvec, write_msg)
+ *              (controller and DeviceID from the node's `msi-parent`)
+ *   PCI:       domain/DeviceID from of_msi_map_get_device_node and
+ *              of_msi_map_id (msi-map), then
+ *              msi_setup_device_data(dev, domain, dev_id, write_msg) and
+ *              msi_domain_alloc_irqs(dev, domain, nvec): one descriptor
+ *              per vector (MSI-X entries, or MSI vectors), whose message
+ *              write_msg puts in config space / the MSI-X table.
+ *
+ * Each vector's INTID is the controller's (an SPI of a v2m frame, an LPI
+ * of the ITS); request_irq takes it as is (msi_get_virq). The message
+ * written to the device goes through iommu_dma_compose_msi_msg: the
+ * doorbell's IOVA when the device's domain translates.
+ */
+#ifndef LAB_KERNEL_IRQCHIP_MSI_H
+#define LAB_KERNEL_IRQCHIP_MSI_H
+
+#include "common/list.h"
+#include "common/types.h"
+
+struct device;
+struct device_node;
+struct irq_domain;
+struct msi_device_data;
+
+struct msi_msg {
+	u32 address_lo;
+	u32 address_hi;
+	u32 data;
+};
+
+struct msi_desc {
+	struct list_head list;		/* msi_device_data.descs, by msi_index */
+	struct device *dev;
+	struct irq_domain *domain;	/* where it was allocated */
+	unsigned msi_index;
+	u32 irq;			/* its INTID, 0 until allocated */
+	struct msi_msg msg;		/* as last written to the device */
+	/* dma-iommu (iommu_dma_prepare_msi): the doorbell page's IOVA, if translated */
+	bool iommu_msi;
+	u64 iommu_msi_iova;
+	unsigned iommu_msi_shift;	/* log2 of the IOMMU granule */
+	bool activated;			/* the controller routes it (ITS: MAPTI done) */
+	void *chip_data;		/* the controller's (ITS: its device) */
+};
+
+typedef void (*msi_write_msg_t)(struct msi_desc *desc, const struct msi_msg *msg);
+
+/* What a controller driver provides (Linux: irq_domain_ops + msi_domain_ops + irq_chip). */
+struct msi_domain_ops {
+	/* Before a device's first vector (ITS: MAPD of its DeviceID for @nvec). */
+	int (*msi_prepare)(struct irq_domain *d, struct msi_device_data *md, unsigned nvec);
+	/* After its last vector is freed (ITS: MAPD V=0). */
+	void (*msi_unprepare)(struct irq_domain *d, struct msi_device_data *md);
+	/* Picks the vector's INTID (desc->irq) and maps its doorbell for the device. */
+	int (*alloc)(struct irq_domain *d, struct msi_device_data *md, struct msi_desc *desc);
+	void (*free)(struct irq_domain *d, struct msi_device_data *md, struct msi_desc *desc);
+	/* Routes / stops routing the vector (ITS: MAPTI / DISCARD). */
+	int (*activate)(struct irq_domain *d, struct msi_device_data *md, struct msi_desc *desc);
+	void (*deactivate)(struct irq_domain *d, struct msi_device_data *md,
+			   struct msi_desc *desc);
+	/* The untranslated message: doorbell physical address and data. */
+	void (*compose_msi_msg)(struct irq_domain *d, struct msi_desc *desc, struct msi_msg *msg);
+	/* Mask / unmask the vector at the controller (ITS: LPI enable + INV). */
+	void (*mask)(struct irq_domain *d, struct msi_desc *desc, bool mask);
+};
+
+/* An MSI-capable domain hands out isolated MSIs (Linux 6.12's flag). */
+#define IRQ_DOMAIN_FLAG_ISOLATED_MSI (1u << 0)
+/* Its controller tells devices apart by a DeviceID (needs an msi-parent cell). */
+#define IRQ_DOMAIN_FLAG_MSI_DEVICE_ID (1u << 1)
+
+struct irq_domain {
+	struct list_head link;		/* msi_state.domains */
+	char name[64];
+	struct device_node *fwnode;	/* the msi-controller node */
+	unsigned flags;
+	const struct msi_domain_ops *ops;
+	void *host_data;		/* the controller driver's */
+	struct irq_domain *parent;
+};
+
+/* A device's MSI state (Linux: dev->msi.data). */
+struct msi_device_data {
+	struct list_head link;		/* msi_state.devices */
+	struct device *dev;
+	struct irq_domain *domain;
+	u32 dev_id;			/* the MSI DeviceID (sideband), or 0 */
+	msi_write_msg_t write_msg;
+	struct list_head descs;
+	unsigned nvec;
+	bool prepared;
+	void *domain_data;		/* the controller's (ITS: its device) */
+};
+
+/* ---- controller drivers -------------------------------------------------------- */
+
+/* NULL on no memory. Removed with irq_domain_remove (after its users freed). */
+struct irq_domain *msi_create_irq_domain(struct device_node *fwnode, const char *name,
+					 unsigned flags, const struct msi_domain_ops *ops,
+					 void *host_data);
+void irq_domain_remove(struct irq_domain *d);
+/* The MSI domain of an msi-controller node, or NULL. */
+struct irq_domain *irq_find_msi_domain(const struct device_node *np);
+
+/* ---- buses ----------------------------------------------------------------------- */
+
+/*
+ * Ties @dev to @domain with DeviceID @dev_id; @write_msg writes a
+ * composed message to the device. -EINVAL (NULL argument), -EBUSY (the
+ * device has vectors from another set-up), -ENOMEM.
+ */
+int msi_setup_device_data(struct device *dev, struct irq_domain *domain, u32 dev_id,
+			  msi_write_msg_t write_msg);
+/*
+ * Allocates @nvec vectors (indexes 0..nvec-1), activated, masked at the
+ * controller until request_irq (edge flow), and writes each message.
+ * -EINVAL (no set-up, nvec 0, or vectors already allocated), -ENOSPC
+ * (controller out of vectors), -ENOMEM, or the controller's error: then
+ * nothing stays allocated.
+ */
+int msi_domain_alloc_irqs(struct device *dev, struct irq_domain *domain, unsigned nvec);
+/* Frees every vector of @dev (deactivated, unmapped) and its MSI state. */
+void msi_domain_free_irqs_all(struct device *dev);
+/* Vector @index's INTID, or 0. */
+u32 msi_get_virq(struct device *dev, unsigned index);
+/* Vector @index's descriptor, or NULL. */
+struct msi_desc *msi_get_desc(struct device *dev, unsigned index);
+
+/*
+ * Platform MSI: the controller is @dev's `msi-parent` (the first entry),
+ * the DeviceID its cell (a controller with DeviceIDs, the ITS, needs
+ * exactly one: else -EINVAL). -EINVAL also without msi-parent or
+ * write_msg; -EPROBE_DEFER while the controller has no domain.
+ */
+int platform_msi_domain_alloc_irqs(struct device *dev, unsigned nvec, msi_write_msg_t write_msg);
+void platform_msi_domain_free_irqs(struct device *dev);
+
+/* ---- queries ---------------------------------------------------------------------- */
+
+/* @dev's MSI domain: its set-up, else its `msi-parent`'s domain; or NULL. */
+struct irq_domain *dev_get_msi_domain(struct device *dev);
+/*
+ * Linux 6.12: true when @dev's MSI domain or one of its parents is
+ * IRQ_DOMAIN_FLAG_ISOLATED_MSI (the ITS); false otherwise, including no
+ * MSI domain at all (arm64's arch_is_isolated_msi is false).
+ */
+bool msi_device_has_isolated_msi(struct device *dev);
+
+/* kernel.c: initcall (probes the GICv2m frames and ITSs of the tree) and exit. */
+int irqchip_init(void);
+void irqchip_exit(void);
+
+#endif
