@@ -103,6 +103,8 @@ void hw_set_dma_observer(struct machine *m, hw_dma_observer_fn fn, void *opaque)
 struct seg {
 	u64 addr, pa, len;
 	u32 sid;
+	bool has_devid;      /* the route's MSI DeviceID sideband */
+	u32 devid;
 	struct hw_xlate xl;
 	enum hw_dma_target target;
 };
@@ -184,6 +186,8 @@ static int translate(struct machine *m, struct hw_dma_master *d, unsigned stream
 		return -EFAULT;
 	}
 	s->sid = rc->r.sid;
+	s->has_devid = rc->r.has_devid;
+	s->devid = rc->r.devid;
 	len = MIN(len, rc->r.len - (addr - rc->base));
 	if (rc->r.kind == HW_ROUTE_PEER) {
 		xl.pa = rc->r.pa + (addr - rc->base);   /* intercepted before any IOMMU */
@@ -213,8 +217,10 @@ static int translate(struct machine *m, struct hw_dma_master *d, unsigned stream
 }
 
 /* A piece that reached MMIO: naturally aligned accesses of up to 8 bytes. */
-static void peer_access(struct machine *m, u64 pa, char *p, u64 len, enum hw_access acc)
+static void peer_access(struct machine *m, const struct seg *s, char *p, enum hw_access acc)
 {
+	u64 pa = s->pa, len = s->len;
+
 	while (len) {
 		unsigned size = 8;
 		u64 v = 0;
@@ -224,7 +230,7 @@ static void peer_access(struct machine *m, u64 pa, char *p, u64 len, enum hw_acc
 		/* Little-endian, as the bus and every model are. */
 		if (acc == HW_WRITE) {
 			memcpy(&v, p, size);
-			hw_mmio_write(m, pa, size, v);
+			hw_mmio_dma_write(m, pa, size, v, s->has_devid, s->devid);
 		} else {
 			hw_mmio_read(m, pa, size, &v);
 			memcpy(p, &v, size);
@@ -238,7 +244,7 @@ static void peer_access(struct machine *m, u64 pa, char *p, u64 len, enum hw_acc
 static int move(struct machine *m, const struct seg *s, char *p, enum hw_access acc)
 {
 	if (s->target != HW_DMA_MEMORY) {
-		peer_access(m, s->pa, p, s->len, acc);
+		peer_access(m, s, p, acc);
 		return 0;
 	}
 	char *host = hw_frame(m, s->pa);

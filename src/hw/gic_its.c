@@ -170,9 +170,21 @@ static void mmio_write(void *opaque, u64 off, u64 val, unsigned size)
 	/* narrower or unaligned writes are ignored */
 }
 
+int its_doorbell_write(struct gic_its *its, u32 device_id, u64 offset, u32 value);
+
+/* A DMA write carrying its requester's DeviceID (the fabric's msi-map). */
+static void mmio_msi_write(void *opaque, u64 off, u64 val, unsigned size, u32 devid)
+{
+	if (size == 4 && !(off & 3))
+		its_doorbell_write(opaque, devid, off, (u32)val);
+	else if (off != GITS_TRANSLATER)
+		mmio_write(opaque, off, val, size);
+}
+
 static const struct hw_mmio_ops gic_its_ops = {
 	.read = mmio_read,
 	.write = mmio_write,
+	.msi_write = mmio_msi_write,
 };
 
 int its_doorbell_write(struct gic_its *its, u32 device_id, u64 offset, u32 value)

@@ -82,6 +82,7 @@ struct machine {
 	void *dma_observer_opaque;
 
 	struct hw_cleanup *cleanups;      /* run in reverse order of adding */
+	struct pci_machine *pci;          /* PCI host bridges (pci_host.c), or NULL */
 };
 
 /* ---- for models --------------------------------------------------- */
@@ -121,6 +122,14 @@ void hw_master_register(struct machine *m, struct hw_dma_master *master);
 
 /* The MMIO region decoding @pa, or NULL (valid until the next map/unmap). */
 struct hw_mmio_region *hw_mmio_find(struct machine *m, u64 pa);
+
+/*
+ * A DMA write of @size bytes reaching the MMIO region at @pa, carrying the
+ * requester's MSI DeviceID when @has_devid (the region's msi_write gets
+ * it); otherwise hw_mmio_write.
+ */
+int hw_mmio_dma_write(struct machine *m, u64 pa, unsigned size, u64 val, bool has_devid,
+		      u32 devid);
 
 /* Internal to machine.c/mem.c. */
 int hw_mem_init(struct machine *m, char *why, size_t whylen);

@@ -128,6 +128,18 @@ int hw_mmio_write(struct machine *m, u64 pa, unsigned size, u64 val)
 	return 0;
 }
 
+int hw_mmio_dma_write(struct machine *m, u64 pa, unsigned size, u64 val, bool has_devid,
+		      u32 devid)
+{
+	struct hw_mmio_region *r = region_of(m, pa);
+
+	if (!has_devid || !r || !r->ops->msi_write || !size_ok(size) ||
+	    r->size - (pa - r->base) < size)
+		return hw_mmio_write(m, pa, size, val);
+	r->ops->msi_write(r->opaque, pa - r->base, val & ones(size), size, devid);
+	return 0;
+}
+
 struct hw_mmio_region *hw_mmio_find(struct machine *m, u64 pa)
 {
 	return region_of(m, pa);
