@@ -299,7 +299,8 @@ static int parse_host(struct pci_host *h, const void *fdt, char *why, size_t why
 	} else {
 		h->segment = (u16)h->m->pci->next_segment;
 	}
-	if (pci_host_by_segment(h->m, h->segment)) {
+	struct pci_host *other = pci_host_by_segment(h->m, h->segment);
+	if (other && other != h) {
 		hw_why(why, whylen, "%s: PCI domain %u already taken", h->name, h->segment);
 		return -EINVAL;
 	}
