@@ -16,6 +16,7 @@
 #include "test_util.h"
 #include "hw/hw_internal.h"
 #include "hw/gic_its.h"
+#include "common/dt.h"
 
 #define RAM 0x40000000ull
 #define RAM_SIZE 0x1000000ull
@@ -984,6 +985,30 @@ static void test_fuzz(void **state)
 	hw_run_until_idle(f->m);
 }
 
+/* The test platform with the full topology builds, and firmware finds it all. */
+static void test_platform(void **state)
+{
+	const char *path = LAB_SRCDIR "/tests/scenarios/platforms/pci-topology.dts";
+	struct fx *f = calloc(1, sizeof(*f));
+	char why[200] = "";
+	void *blob;
+	size_t size;
+
+	(void)state;
+	assert_non_null(f);
+	if (dt_load_file(path, &blob, &size, why, sizeof(why)))
+		fail_msg("%s: %s", path, why);
+	if (machine_create(blob, size, 1, &f->m, why, sizeof(why)))
+		fail_msg("machine_create: %s", why);
+	free(blob);
+	firmware(f);
+	assert_int_equal(cfg_rd(f, RID_EPC, 0, 4), 0x00101de5);
+	assert_int_equal(cfg_rd(f, RID_EPB, 0x0e, 1), 0x80);
+	assert_int_equal(cfg_rd(f, RID_RPC, 2, 2), 0x0100);
+	assert_int_equal(hw_mmio_read(f->m, bar0(f, RID_EPB1), 4, &(u64){ 0 }), 0);
+	destroy(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1001,6 +1026,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_hotplug, setup, teardown),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test_setup_teardown(test_fuzz, setup, teardown),
+		cmocka_unit_test(test_platform),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
