@@ -170,8 +170,6 @@ static void mmio_write(void *opaque, u64 off, u64 val, unsigned size)
 	/* narrower or unaligned writes are ignored */
 }
 
-int its_doorbell_write(struct gic_its *its, u32 device_id, u64 offset, u32 value);
-
 /* A DMA write carrying its requester's DeviceID (the fabric's msi-map). */
 static void mmio_msi_write(void *opaque, u64 off, u64 val, unsigned size, u32 devid)
 {
