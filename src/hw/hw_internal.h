@@ -87,6 +87,7 @@ struct machine {
 	void *dma_observer_opaque;
 
 	struct hw_cleanup *cleanups;      /* run in reverse order of adding */
+	struct pci_machine *pci;          /* PCI host bridges (pci_host.c), or NULL */
 };
 
 /* ---- for models --------------------------------------------------- */

@@ -8,6 +8,7 @@
 #include "arm_smmu.h"
 #include "gic_its.h"
 #include "gicv2m.h"
+#include "pci_host.h"
 
 const struct hw_model hw_models[] = {
 	/* IOMMUs: created first, so masters can be routed to them. */
@@ -21,5 +22,6 @@ const struct hw_model hw_models[] = {
 	{ "arm,gic-v2m-frame", gicv2m_create, false },
 	{ "arm,gic-v3-its", gic_its_create, false },
 	{ "iommulab,dma-copy", dma_copy_create, false },
+	{ "pci-host-ecam-generic", pci_host_create, false },
 	{ NULL, NULL, false },
 };

@@ -268,4 +268,42 @@ struct hw_dma_event {
 typedef void (*hw_dma_observer_fn)(void *opaque, const struct hw_dma_event *ev);
 void hw_set_dma_observer(struct machine *m, hw_dma_observer_fn fn, void *opaque);
 
+/* ---- PCI (src/hw/pci_host*.c) --------------------------------------- */
+
+/*
+ * Hot add: builds the function @desc_node of the blob @desc describes (a
+ * node as a PCI endpoint's DT child would be: `compatible` from the PCI
+ * endpoint models, `reg` is ignored, the model's own properties) at
+ * @devfn on bus number @bus of PCI segment @segment, as the bridges are
+ * programmed now. The bus must be the secondary bus of a root port or a
+ * switch downstream port (a PCIe link: device 0 only, functions 0-7), and
+ * @devfn free. The machine keeps a copy of @desc. The new function is
+ * powered on at reset values; the slot's presence is all the hardware
+ * signals (no hotplug interrupt is modelled). Returns 0; -EINVAL (bad
+ * arguments or description, devfn not device 0, the model refused: reason in
+ * @why), -ENODEV (no such segment, or no port has that secondary bus),
+ * -EBUSY (devfn taken), -ENOMEM.
+ */
+int hw_pci_hot_add(struct machine *m, u16 segment, u8 bus, u8 devfn, const void *desc,
+		   int desc_node, char *why, size_t whylen);
+
+/*
+ * Surprise removal of the function whose requester ID is @rid on @segment
+ * (bus numbers as programmed now): from the return on, its configuration
+ * reads return all ones and writes are dropped, its BARs decode nothing,
+ * its master is no longer found by identity and every transaction it (or
+ * a holder of its old master pointer) issues aborts; events its model had
+ * scheduled are dropped, so a DMA not yet issued never happens (a DMA is
+ * atomic in the machine, none is half done). Returns 0, -EINVAL (NULL
+ * machine), -ENODEV (no such function), -EBUSY (a bridge: remove what is
+ * below it first is not modelled; only endpoints are removable).
+ */
+int hw_pci_surprise_remove(struct machine *m, u16 segment, u16 rid);
+
+/*
+ * The last thing the PCI host bridges refused (a BAR that could not be
+ * mapped, a DT child skipped), for tests and logs; "" when none.
+ */
+const char *hw_pci_last_log(struct machine *m);
+
 #endif

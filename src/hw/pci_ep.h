@@ -60,6 +60,13 @@ struct pci_ep_model {
 	int (*create)(struct pci_ep_ctx *ctx, void **state, char *why, size_t whylen);
 	/* Frees the state (after the bus unmapped the BARs); pci_func_exit is the bus's. */
 	void (*destroy)(void *state);
+	/*
+	 * Optional: the function was reset (FLR, a conventional reset from a
+	 * bridge's Secondary Bus Reset, D3hot->D0): config space is already
+	 * back to its reset values; the model drops its internal state
+	 * (transfers in flight, queues) as the reset @kind requires.
+	 */
+	void (*reset)(void *state, enum pci_reset_kind kind);
 };
 
 /* NULL-terminated, in pci_ep_models.c. */
