@@ -101,6 +101,17 @@ static int host_copy(void *kbuf, unsigned long ubuf, size_t n, bool to_user)
 	return -EFAULT;
 }
 
+/*
+ * Page copies for moving memory: a system call, not memcpy, since the
+ * pages around a pin may be memory a sanitizer's allocator has poisoned.
+ */
+static void raw_copy(void *dst, const void *src, size_t n)
+{
+	struct iovec l = { dst, n }, r = { (void *)src, n };
+	if (syscall(SYS_process_vm_readv, getpid(), &l, 1, &r, 1, 0) != (long)n)
+		memcpy(dst, src, n);
+}
+
 /* ---- the program's mappings ------------------------------------------------ */
 
 struct vma {
@@ -358,7 +369,7 @@ static void copy_present(const u8 *src, u8 *dst, size_t len, bool anon)
 			/* Present (bit 63) or swapped (bit 62): it has contents. */
 			if (have && !(ent[j] >> 62))
 				continue;
-			memcpy(dst + (i + j) * PAGE_SIZE, src + (i + j) * PAGE_SIZE, PAGE_SIZE);
+			raw_copy(dst + (i + j) * PAGE_SIZE, src + (i + j) * PAGE_SIZE, PAGE_SIZE);
 		}
 		i += n;
 	}
@@ -551,7 +562,7 @@ static void privatize(u64 s, u64 e, int prot)
 		/* Resident in the memfd's cache: it has contents (holes read as zero). */
 		for (size_t i = 0; i < chunk / PAGE_SIZE; i++)
 			if (!have || (vec[i] & 1))
-				memcpy(tmp + off + i * PAGE_SIZE,
+				raw_copy(tmp + off + i * PAGE_SIZE,
 				       (const u8 *)(uintptr_t)s + off + i * PAGE_SIZE, PAGE_SIZE);
 	}
 	syscall(SYS_mprotect, tmp, len, prot);
