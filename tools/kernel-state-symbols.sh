@@ -21,6 +21,10 @@ base_printk sink_fn
 base_printk sink_opaque
 iommu_observer obs
 iommu_observer obs_opaque
+# Host state: how this process reaches user memory and eventfds
+# (uaccess_ops), installed once by the uapi layer for the process, before
+# any boot and independent of it.
+base_uaccess uops
 # Written with the same constant at every registration, never anything else
 # (platform_driver_register sets .bus); constant in value, not in type,
 # because the driver core takes struct device_driver * and struct bus_type *

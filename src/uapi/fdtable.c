@@ -30,7 +30,8 @@
 #include "kernel/vfio/vfio.h"
 #include "kernel/vfio/vfio_platform.h"
 #include "hw/machine.h"
-#include "kernel/vfio/uaccess.h"
+#include "kernel/base/uaccess.h"
+#include "uaccess_host.h"
 
 /* Character device numbers the lab reports (misc vfio is 10:196 in Linux). */
 #define VFIO_MISC_MAJOR 10
@@ -76,6 +77,7 @@ static void lab_mutex_create(void)
 static void lab_mutex_init(void)
 {
 	lab_mutex_create();
+	uaccess_host_install();
 	/*
 	 * fork(): taken around it, so the child's copy of the lab is consistent;
 	 * the child gets a fresh lock (its thread is not the one that held it).

@@ -19,6 +19,7 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <linux/vfio.h>
 #include <cmocka.h>
 
@@ -1353,6 +1354,220 @@ static void test_bad_pointers(void **state)
 	shutdown_checked();
 }
 
+/* ---- MAP_DMA pins: the device reaches the pages that were mapped ---------- */
+
+#define PIN_IOVA 0x400000ull
+#define PIN_KEEP 0x800000ull
+#define PIN_SZ 0x4000ull
+
+struct pin_ctx {
+	struct ctx c;
+	int dev;
+	uint8_t *buf;    /* PIN_SZ, mapped at PIN_IOVA: its first page holds the pattern */
+	uint8_t *keep;   /* PIN_SZ at PIN_KEEP: the program keeps it, to read the pages back */
+};
+
+static void pin_setup(struct pin_ctx *p)
+{
+	boot(UNSAFE);
+	setup_ctx(&p->c, DEV0);
+	p->buf = buffer(PIN_SZ);
+	p->keep = buffer(PIN_SZ);
+	for (size_t i = 0; i < 0x1000; i++)
+		p->buf[i] = (uint8_t)(i * 7 + 3);
+	assert_int_equal(map(p->c.container, p->buf, PIN_IOVA, PIN_SZ, RW), 0);
+	assert_int_equal(map(p->c.container, p->keep, PIN_KEEP, PIN_SZ, RW), 0);
+	p->dev = lab_ioctl(p->c.group, VFIO_GROUP_GET_DEVICE_FD, DEV0);
+	assert_true(p->dev >= 0);
+}
+
+/* One device copy; its STATUS (DONE 2, ERROR 4), cleared after. */
+static uint32_t pin_copy(struct pin_ctx *p, uint64_t src, uint64_t dst, uint32_t len)
+{
+	start_copy(p->dev, src, dst, len);
+	uint32_t st = wait_idle(p->dev) & 6;
+	reg_write(p->dev, REG_STATUS, 6);
+	return st;
+}
+
+static void assert_pattern(const uint8_t *b)
+{
+	for (size_t i = 0; i < 0x1000; i++)
+		if (b[i] != (uint8_t)(i * 7 + 3))
+			fail_msg("byte %zu is %#x", i, b[i]);
+}
+
+/*
+ * The device writes the pattern into the pinned buffer's second page (which
+ * the program may no longer reach), then copies it into @keep, where the
+ * program reads what the pinned pages hold.
+ */
+static void pin_dma_roundtrip(struct pin_ctx *p)
+{
+	assert_int_equal(pin_copy(p, PIN_IOVA, PIN_IOVA + 0x1000, 0x1000), 2);
+	assert_int_equal(pin_copy(p, PIN_IOVA + 0x1000, PIN_KEEP, 0x1000), 2);
+	assert_pattern(p->keep);
+}
+
+static void pin_teardown(struct pin_ctx *p)
+{
+	assert_int_equal(lab_close(p->dev), 0);
+	assert_int_equal(unmap(p->c.container, 0, 0, VFIO_DMA_UNMAP_FLAG_ALL, NULL), 0);
+	munmap(p->keep, PIN_SZ);
+	shutdown_checked();
+}
+
+/* mprotect(PROT_READ) after MAP_DMA: the device still writes, the program reads it. */
+static void test_pin_mprotect_ro(void **state)
+{
+	struct pin_ctx p;
+	pin_setup(&p);
+	assert_int_equal(mprotect(p.buf, PIN_SZ, PROT_READ), 0);
+	pin_dma_roundtrip(&p);
+	assert_pattern(p.buf + 0x1000);
+	munmap(p.buf, PIN_SZ);
+	pin_teardown(&p);
+}
+
+static void test_pin_prot_none(void **state)
+{
+	struct pin_ctx p;
+	pin_setup(&p);
+	assert_int_equal(mprotect(p.buf, PIN_SZ, PROT_NONE), 0);
+	pin_dma_roundtrip(&p);
+	assert_int_equal(mprotect(p.buf, PIN_SZ, PROT_READ | PROT_WRITE), 0);
+	assert_pattern(p.buf + 0x1000);
+	munmap(p.buf, PIN_SZ);
+	pin_teardown(&p);
+}
+
+/* munmap: the pages stay pinned until UNMAP_DMA; the device reaches them. */
+static void test_pin_munmap(void **state)
+{
+	struct pin_ctx p;
+	pin_setup(&p);
+	assert_int_equal(munmap(p.buf, PIN_SZ), 0);
+	pin_dma_roundtrip(&p);
+	pin_teardown(&p);
+}
+
+/* A new, unrelated mapping at the same address is never touched by the device. */
+static void test_pin_munmap_remap(void **state)
+{
+	struct pin_ctx p;
+	pin_setup(&p);
+	assert_int_equal(munmap(p.buf, PIN_SZ), 0);
+	uint8_t *n = mmap(p.buf, PIN_SZ, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	assert_ptr_equal(n, p.buf);
+	memset(n, 0x77, PIN_SZ);
+	pin_dma_roundtrip(&p);
+	for (size_t i = 0; i < PIN_SZ; i++)
+		if (n[i] != 0x77)
+			fail_msg("the new mapping changed at %zu", i);
+	munmap(n, PIN_SZ);
+	pin_teardown(&p);
+}
+
+/*
+ * fork: the child gets copies of the pinned pages. Its writes do not reach
+ * the device, and the parent's device DMA does not reach the child.
+ */
+static void test_pin_fork(void **state)
+{
+	struct pin_ctx p;
+	int to_parent[2], to_child[2];
+	char c = 0;
+	pin_setup(&p);
+	assert_int_equal(pipe(to_parent), 0);
+	assert_int_equal(pipe(to_child), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		memset(p.buf, 0xcc, 0x1000);
+		bool ok = write(to_parent[1], "x", 1) == 1 && read(to_child[0], &c, 1) == 1;
+		for (size_t i = 0; ok && i < 0x1000; i++)
+			ok = p.buf[0x1000 + i] == 0;
+		_exit(ok ? 0 : 1);
+	}
+	assert_int_equal(read(to_parent[0], &c, 1), 1);
+	pin_dma_roundtrip(&p);
+	assert_pattern(p.buf + 0x1000);
+	assert_int_equal(write(to_child[1], "x", 1), 1);
+	int status = -1;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	/* After UNMAP_DMA too, a child's memory is its own (private, as before MAP_DMA). */
+	assert_int_equal(unmap(p.c.container, PIN_IOVA, PIN_SZ, 0, NULL), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		p.buf[0] = 0x55;
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_int_equal(p.buf[0], 3);
+	for (int i = 0; i < 2; i++) {
+		close(to_parent[i]);
+		close(to_child[i]);
+	}
+	munmap(p.buf, PIN_SZ);
+	pin_teardown(&p);
+}
+
+/*
+ * Shared memory, as a VMM's guest RAM (a memfd): the pin is the memfd's
+ * pages, so a program that unmaps and maps the memfd again sees the
+ * device's writes there.
+ */
+static void test_pin_memfd(void **state)
+{
+	boot(UNSAFE);
+	struct pin_ctx p;
+	setup_ctx(&p.c, DEV0);
+	int mfd = memfd_create("guest-ram", MFD_CLOEXEC);
+	assert_true(mfd >= 0);
+	assert_int_equal(ftruncate(mfd, PIN_SZ), 0);
+	p.buf = mmap(NULL, PIN_SZ, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+	assert_true(p.buf != MAP_FAILED);
+	p.keep = buffer(PIN_SZ);
+	for (size_t i = 0; i < 0x1000; i++)
+		p.buf[i] = (uint8_t)(i * 7 + 3);
+	assert_int_equal(map(p.c.container, p.buf, PIN_IOVA, PIN_SZ, RW), 0);
+	/* A second IOVA for the same pages: one view serves both. */
+	assert_int_equal(map(p.c.container, p.buf, PIN_IOVA + 0x100000, PIN_SZ, RW), 0);
+	assert_int_equal(map(p.c.container, p.keep, PIN_KEEP, PIN_SZ, RW), 0);
+	p.dev = lab_ioctl(p.c.group, VFIO_GROUP_GET_DEVICE_FD, DEV0);
+	assert_true(p.dev >= 0);
+	assert_int_equal(munmap(p.buf, PIN_SZ), 0);
+	assert_int_equal(pin_copy(&p, PIN_IOVA, PIN_IOVA + 0x100000 + 0x2000, 0x1000), 2);
+	uint8_t *again = mmap(NULL, PIN_SZ, PROT_READ, MAP_SHARED, mfd, 0);
+	assert_true(again != MAP_FAILED);
+	assert_pattern(again + 0x2000);
+	munmap(again, PIN_SZ);
+	close(mfd);
+	pin_teardown(&p);
+}
+
+/* A NULL buffer: -EFAULT, and no pointer arithmetic on it (UBSan watches). */
+static void test_region_null_buffer(void **state)
+{
+	boot(UNSAFE);
+	struct ctx c;
+	setup_ctx(&c, DEV0);
+	int d = lab_ioctl(c.group, VFIO_GROUP_GET_DEVICE_FD, DEV0);
+	assert_true(d >= 0);
+	assert_int_equal(lab_pread(d, NULL, 4, REG_STATUS), -1);
+	assert_int_equal(errno, EFAULT);
+	assert_int_equal(lab_pwrite(d, NULL, 4, REG_LEN), -1);
+	assert_int_equal(errno, EFAULT);
+	assert_int_equal(lab_pread(d, NULL, 8, (1ull << 40) * 0 + 0x10), -1);
+	assert_int_equal(errno, EFAULT);
+	assert_int_equal(lab_close(d), 0);
+	shutdown_checked();
+}
+
 static int teardown(void **state)
 {
 	lab_close_all();
@@ -1399,6 +1614,13 @@ int main(void)
 		cmocka_unit_test_teardown(test_dirty_pages, teardown),
 		cmocka_unit_test_teardown(test_two_groups, teardown),
 		cmocka_unit_test_teardown(test_bad_pointers, teardown),
+		cmocka_unit_test_teardown(test_pin_mprotect_ro, teardown),
+		cmocka_unit_test_teardown(test_pin_prot_none, teardown),
+		cmocka_unit_test_teardown(test_pin_munmap, teardown),
+		cmocka_unit_test_teardown(test_pin_munmap_remap, teardown),
+		cmocka_unit_test_teardown(test_pin_fork, teardown),
+		cmocka_unit_test_teardown(test_pin_memfd, teardown),
+		cmocka_unit_test_teardown(test_region_null_buffer, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,18 +3,15 @@
  * may use, and one IOMMU domain shared by its groups (Linux's
  * drivers/vfio/vfio_iommu_type1.c is the behavioural reference).
  *
- * Pinning: MAP_DMA of a user buffer takes emulated frames from the page
- * allocator and makes each alias the caller's page (hw_frame_alias), so a
- * device DMA through the IOMMU lands in the program's memory. The oracle
+ * Pinning: MAP_DMA of a user buffer pins its pages (pin_user_pages,
+ * kernel/base/uaccess.h: the lab's own reference to them), takes emulated
+ * frames from the page allocator and makes each alias a pinned page
+ * (hw_frame_alias), so a device DMA through the IOMMU lands in the pages
+ * the program mapped, whatever it does to its address space afterwards. The oracle
  * is told the frames belong to this container (KOBS_VFIO).
  */
 #include <errno.h>
 #include <string.h>
-#include <fcntl.h>
-#include <stdio.h>
-#include <unistd.h>
-#include <sys/mman.h>
-#include <sys/syscall.h>
 #include <linux/vfio.h>
 #include <libfdt.h>
 
@@ -29,7 +26,7 @@
 #include "hw/machine.h"
 #include "common/dt.h"
 #include "vfio.h"
-#include "uaccess.h"
+#include "kernel/base/uaccess.h"
 
 struct vfio_type1_params vfio_type1_params = {
 	.dma_entry_limit = 65535,
@@ -50,7 +47,8 @@ struct vfio_dma {
 	int height;
 	u64 iova, size, vaddr;
 	int prot;
-	bool vaddr_invalid;     /* UNMAP_DMA with VADDR: frames hold the data themselves */
+	bool vaddr_invalid;     /* UNMAP_DMA with VADDR: the pin stays, the vaddr is gone */
+	struct user_pages *pages;   /* the pinned user pages the frames alias */
 	struct frame_run *runs;
 	size_t nr_runs;
 };
@@ -199,116 +197,30 @@ static struct vfio_dma *vfio_find_dma(struct vfio_iommu *iommu, u64 start, u64 s
 	return NULL;
 }
 
-/* ---- pinning: frames that alias the user's pages ---------------------- */
+/* ---- pinning: frames that alias the pinned pages ------------------------ */
 
+/* The frames stop aliasing the pinned pages and go back to the allocator. */
 static void unpin_runs(struct vfio_dma *dma, size_t nr)
 {
 	struct machine *m = kernel_machine();
 	for (size_t i = 0; i < nr; i++) {
 		u64 pa = dma->runs[i].pa, len = PAGE_SIZE << dma->runs[i].order;
-		for (u64 off = 0; off < len && !dma->vaddr_invalid; off += PAGE_SIZE)
+		for (u64 off = 0; off < len; off += PAGE_SIZE)
 			hw_frame_unalias(m, pa + off);
 		kobserve_frames(pa, len, KOBS_KERNEL, 0);
 		free_pages_phys(pa, dma->runs[i].order);
 	}
 }
 
-/* Is every page of [vaddr, vaddr + size) mapped in this process? */
-static bool user_range_mapped(u64 vaddr, u64 size)
+/* Frames and the pin both go (unmap, or a failed map). */
+static void unpin_dma(struct vfio_dma *dma)
 {
-	unsigned char vec[4096];   /* 16 MiB per mincore call */
-	for (u64 off = 0; off < size;) {
-		u64 chunk = MIN(size - off, (u64)sizeof(vec) * PAGE_SIZE);
-		if (mincore((void *)(uintptr_t)(vaddr + off), chunk, vec) != 0)
-			return false;
-		off += chunk;
-	}
-	return true;
-}
-
-#ifndef MADV_POPULATE_READ
-#define MADV_POPULATE_READ 22
-#define MADV_POPULATE_WRITE 23
-#endif
-
-/* Does the host kernel have MADV_POPULATE_{READ,WRITE} (Linux >= 5.14)? */
-static bool populate_works(void)
-{
-	static int works = -1;
-	static char probe[1];
-	if (works < 0) {
-		uintptr_t page = (uintptr_t)probe & ~(uintptr_t)(PAGE_SIZE - 1);
-		works = madvise((void *)page, PAGE_SIZE, MADV_POPULATE_READ) == 0;
-	}
-	return works;
-}
-
-/* The mapping of /proc/self/maps's @line covers @addr: its end and permissions. */
-static bool maps_line_covers(const char *line, u64 addr, u64 *end, char perms[5])
-{
-	unsigned long long s, e;
-	if (sscanf(line, "%llx-%llx %4s", &s, &e, perms) != 3 || addr < s || addr >= e)
-		return false;
-	*end = e;
-	return true;
-}
-
-/* The mappings under [vaddr, vaddr + size) from /proc/self/maps (raw calls, unseen by the shim). */
-static int maps_allow(u64 vaddr, u64 size, bool write)
-{
-	long fd = syscall(SYS_openat, AT_FDCWD, "/proc/self/maps", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return user_range_mapped(vaddr, size) ? 0 : -EFAULT;
-	char buf[4096], perms[5];
-	size_t have = 0;
-	u64 next = vaddr, end;
-	int ret = -EFAULT;
-	long n;
-	while ((n = syscall(SYS_read, fd, buf + have, sizeof(buf) - 1 - have)) > 0) {
-		have += (size_t)n;
-		buf[have] = 0;
-		char *line = buf, *nl;
-		while ((nl = memchr(line, '\n', (size_t)(buf + have - line)))) {
-			*nl = 0;
-			if (maps_line_covers(line, next, &end, perms)) {
-				if (perms[write ? 1 : 0] == '-')
-					goto out;
-				next = end;
-				if (next - vaddr >= size) {
-					ret = 0;
-					goto out;
-				}
-			}
-			line = nl + 1;
-		}
-		have = (size_t)(buf + have - line);
-		memmove(buf, line, have);
-		if (have == sizeof(buf) - 1)
-			have = 0;   /* a line longer than the buffer (a long path): skipped */
-	}
-out:
-	syscall(SYS_close, fd);
-	return ret;
-}
-
-/*
- * Would Linux's pin_user_pages take [vaddr, vaddr + size)? Every page
- * mapped, in mappings that allow writing when the device may write
- * (FOLL_WRITE), reading otherwise; else -EFAULT. Small ranges ask the host
- * kernel's MADV_POPULATE_* (which faults them in, as a pin does); large
- * ones read /proc/self/maps once, a cost that does not grow with the size.
- */
-#define POPULATE_MAX (128 * PAGE_SIZE)
-static int user_range_pinnable(u64 vaddr, u64 size, bool write)
-{
-	if (size > POPULATE_MAX || !populate_works())
-		return maps_allow(vaddr, size, write);
-	int ret;
-	do
-		ret = madvise((void *)(uintptr_t)vaddr, size,
-			      write ? MADV_POPULATE_WRITE : MADV_POPULATE_READ);
-	while (ret && errno == EINTR);
-	return ret ? -EFAULT : 0;
+	unpin_runs(dma, dma->nr_runs);
+	kfree(dma->runs);
+	dma->runs = NULL;
+	dma->nr_runs = 0;
+	unpin_user_pages(dma->pages);
+	dma->pages = NULL;
 }
 
 static unsigned run_order(u64 iova, u64 remaining)
@@ -321,13 +233,23 @@ static unsigned run_order(u64 iova, u64 remaining)
 	return order;
 }
 
+static unsigned int dma_gup_flags(const struct vfio_dma *dma)
+{
+	return dma->prot & IOMMU_WRITE ? FOLL_WRITE : 0;
+}
+
+/*
+ * Pins the user's pages (pin_user_pages: the lab's own reference, which
+ * what the program later does to its address space cannot touch), then
+ * takes emulated frames that alias them.
+ */
 static int pin_dma(struct vfio_iommu *iommu, struct vfio_dma *dma)
 {
 	struct machine *m = kernel_machine();
 	size_t cap = 0;
 	int ret = 0;
 
-	ret = user_range_pinnable(dma->vaddr, dma->size, dma->prot & IOMMU_WRITE);
+	ret = pin_user_pages(dma->vaddr, dma->size, dma_gup_flags(dma), &dma->pages);
 	if (ret)
 		return ret;
 	for (u64 off = 0; off < dma->size;) {
@@ -353,8 +275,7 @@ static int pin_dma(struct vfio_iommu *iommu, struct vfio_dma *dma)
 		u64 len = PAGE_SIZE << order;
 		u64 done;
 		for (done = 0; done < len; done += PAGE_SIZE) {
-			ret = hw_frame_alias(m, pa + done,
-					     (void *)(uintptr_t)(dma->vaddr + off + done));
+			ret = hw_frame_alias(m, pa + done, user_pages_address(dma->pages, off + done));
 			if (ret)
 				break;
 		}
@@ -368,53 +289,43 @@ static int pin_dma(struct vfio_iommu *iommu, struct vfio_dma *dma)
 		dma->runs[dma->nr_runs++] = (struct frame_run){ pa, order };
 		off += len;
 	}
-	if (ret) {
-		unpin_runs(dma, dma->nr_runs);
-		kfree(dma->runs);
-		dma->runs = NULL;
-		dma->nr_runs = 0;
-	}
+	if (ret)
+		unpin_dma(dma);
 	return ret;
 }
 
 /*
  * UPDATE_VADDR. Linux keeps the pinned pages while the vaddr is invalid (the
- * program may unmap it, e.g. across exec); here the frames stop aliasing
- * the program's memory and keep a copy of it, so device DMA in the window
- * lands in the frames. A new vaddr gets the frames' data and the aliases.
+ * program may unmap it, e.g. across exec): so does the lab, whose frames
+ * alias its own reference to them. A new vaddr is pinned in turn, gets the
+ * pages' data and the frames' aliases; the old pin goes.
  */
 static void dma_detach_user(struct vfio_dma *dma)
 {
-	struct machine *m = kernel_machine();
-	u64 off = 0;
-	for (size_t i = 0; i < dma->nr_runs; i++) {
-		u64 pa = dma->runs[i].pa, len = PAGE_SIZE << dma->runs[i].order;
-		for (u64 o = 0; o < len; o += PAGE_SIZE, off += PAGE_SIZE) {
-			hw_frame_unalias(m, pa + o);
-			void *own = hw_frame(m, pa + o);
-			if (own)
-				memcpy(own, (void *)(uintptr_t)(dma->vaddr + off), PAGE_SIZE);
-		}
-	}
+	(void)dma;
 }
 
 static int dma_attach_user(struct vfio_dma *dma, u64 vaddr)
 {
 	struct machine *m = kernel_machine();
-	int ret = user_range_pinnable(vaddr, dma->size, dma->prot & IOMMU_WRITE);
+	struct user_pages *np;
+	int ret = pin_user_pages(vaddr, dma->size, dma_gup_flags(dma), &np);
 	if (ret)
 		return ret;
 	u64 off = 0;
 	for (size_t i = 0; i < dma->nr_runs; i++) {
 		u64 pa = dma->runs[i].pa, len = PAGE_SIZE << dma->runs[i].order;
 		for (u64 o = 0; o < len; o += PAGE_SIZE, off += PAGE_SIZE) {
-			void *user = (void *)(uintptr_t)(vaddr + off);
-			void *own = hw_frame(m, pa + o);
-			if (own)
-				memcpy(user, own, PAGE_SIZE);
+			void *user = user_pages_address(np, off);
+			/* A read-only mapping: the device only reads, its data is the user's. */
+			if (dma->prot & IOMMU_WRITE)
+				memcpy(user, user_pages_address(dma->pages, off), PAGE_SIZE);
+			hw_frame_unalias(m, pa + o);
 			hw_frame_alias(m, pa + o, user);
 		}
 	}
+	unpin_user_pages(dma->pages);
+	dma->pages = np;
 	return 0;
 }
 
@@ -471,8 +382,7 @@ static void remove_dma(struct vfio_iommu *iommu, struct vfio_dma *dma)
 	list_for_each_entry(d, &iommu->domains, next)
 		iommu_unmap(d->domain, dma->iova, dma->size);
 	iommu->root = tree_remove(iommu->root, dma->iova);
-	unpin_runs(dma, dma->nr_runs);
-	kfree(dma->runs);
+	unpin_dma(dma);
 	kfree(dma);
 	iommu->dma_avail++;
 }
@@ -565,8 +475,7 @@ static int do_map(struct vfio_iommu *iommu, const struct vfio_iommu_type1_dma_ma
 				break;
 			iommu_unmap(d->domain, iova, size);
 		}
-		unpin_runs(dma, dma->nr_runs);
-		kfree(dma->runs);
+		unpin_dma(dma);
 		kfree(dma);
 		return ret;
 	}

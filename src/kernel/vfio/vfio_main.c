@@ -13,7 +13,7 @@
 #include "kernel/base/printk.h"
 #include "kernel/iommu/iommu.h"
 #include "vfio.h"
-#include "uaccess.h"
+#include "kernel/base/uaccess.h"
 
 struct vfio_group {
 	struct list_head next;             /* vfio_groups */

@@ -3,11 +3,8 @@
  * registry (see vfio_platform.h).
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
-#include <sys/syscall.h>
 #include <linux/vfio.h>
 
 #include "hw/machine.h"
@@ -20,7 +17,7 @@
 #include "kernel/iommu/iommu.h"
 #include "kernel/of/of.h"
 #include "vfio_platform.h"
-#include "uaccess.h"
+#include "kernel/base/uaccess.h"
 
 bool vfio_platform_reset_required = true;
 
@@ -118,12 +115,12 @@ static ssize_t vp_rw(struct vfio_device *vdev, void *buf, size_t count, u64 pos,
 		unsigned w = access_width(off + done, count - done);
 		u64 v = 0;
 		if (write) {
-			if (copy_from_user(&v, (u8 *)buf + done, w))
+			if (copy_from_user(&v, (void *)((uintptr_t)buf + done), w))
 				break;
 			hw_mmio_write(m, r->addr + off + done, w, v);
 		} else {
 			hw_mmio_read(m, r->addr + off + done, w, &v);
-			if (copy_to_user((u8 *)buf + done, &v, w))
+			if (copy_to_user((void *)((uintptr_t)buf + done), &v, w))
 				break;
 		}
 		done += w;
@@ -166,18 +163,10 @@ static ssize_t vp_write(struct vfio_device *vdev, const void *buf, size_t count,
 /* Interrupt eventfds registered with SET_IRQS, for vfio_platform_is_trigger. */
 static LIST_HEAD(trigger_list);
 
-static void signal_fd(int fd)
-{
-	u64 one = 1;
-	/* The eventfd is the user's: a raw syscall, never through an interposer. */
-	if (syscall(SYS_write, fd, &one, sizeof(one)) < 0)
-		pr_debug("vfio-platform: eventfd signal failed\n");
-}
-
 static void vp_send_eventfd(struct vfio_platform_irq *irq)
 {
-	if (irq->trigger_fd >= 0)
-		signal_fd(irq->trigger_fd);
+	if (irq->trigger)
+		eventfd_signal(irq->trigger);
 }
 
 static irqreturn_t vp_automasked_handler(int intid, void *dev_id)
@@ -219,28 +208,13 @@ static void vp_unmask(struct vfio_platform_irq *irq)
 	enable_irq(irq->intid);
 }
 
-/* Is @fd an eventfd? -EBADF when not an open fd, -EINVAL otherwise (Linux). */
-static int check_eventfd(int fd)
-{
-	char path[64], link[64];
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	if (fd < 0 || syscall(SYS_fcntl, fd, F_GETFD) < 0)
-		return -EBADF;
-	long n = syscall(SYS_readlinkat, AT_FDCWD, path, link, sizeof(link) - 1);
-	if (n < 0)
-		return 0;   /* no /proc to tell: take the caller's word, as the write will */
-	link[n] = 0;
-	return strcmp(link, "anon_inode:[eventfd]") ? -EINVAL : 0;
-}
-
 static void drop_trigger(struct vfio_platform_irq *irq)
 {
-	if (irq->trigger_fd < 0)
+	if (!irq->trigger)
 		return;
 	disable_irq(irq->intid);
-	syscall(SYS_close, irq->trigger_fd);
-	irq->trigger_fd = -1;
-	irq->user_fd = -1;
+	eventfd_ctx_put(irq->trigger);
+	irq->trigger = NULL;
 	list_del(&irq->trigger_link);
 }
 
@@ -249,35 +223,22 @@ static int set_trigger(struct vfio_platform_irq *irq, int fd)
 	drop_trigger(irq);
 	if (fd < 0)
 		return 0;
-	int ret = check_eventfd(fd);
-	if (ret)
+	int ret = eventfd_ctx_fdget(fd, &irq->trigger);
+	if (ret) {
+		irq->trigger = NULL;
 		return ret;
-	long dup = syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, 0);
-	if (dup < 0)
-		return -errno;
-	irq->trigger_fd = (int)dup;
-	irq->user_fd = fd;
+	}
 	list_add_tail(&irq->trigger_link, &trigger_list);
 	/* Requested disabled: this enable is the trigger's; MASK nests inside it. */
 	enable_irq(irq->intid);
 	return 0;
 }
 
-/* Does @fd refer to the same open file as @trigger? */
-static bool same_file(int fd, int trigger, int user_fd)
-{
-	pid_t pid = getpid();
-	long r = syscall(SYS_kcmp, pid, pid, 0 /* KCMP_FILE */, fd, trigger);
-	if (r >= 0)
-		return r == 0;
-	return fd == user_fd;   /* no kcmp: the number the program registered */
-}
-
 bool vfio_platform_is_trigger(int fd)
 {
 	struct vfio_platform_irq *irq;
 	list_for_each_entry(irq, &trigger_list, trigger_link)
-		if (same_file(fd, irq->trigger_fd, irq->user_fd))
+		if (eventfd_ctx_is_fd(irq->trigger, fd))
 			return true;
 	return false;
 }
@@ -518,8 +479,6 @@ static int vp_init_resources(struct vfio_platform_device *vp, struct platform_de
 		/* The lab's GIC interrupts are level: maskable and automasked. */
 		vp->irqs[i].flags = VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_MASKABLE |
 				    VFIO_IRQ_INFO_AUTOMASKED;
-		vp->irqs[i].trigger_fd = -1;
-		vp->irqs[i].user_fd = -1;
 		vp->irqs[i].request_err = -EINVAL;   /* until open requests it */
 		vp->irqs[i].vpdev = vp;
 	}

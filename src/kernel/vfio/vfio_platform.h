@@ -26,8 +26,7 @@ struct vfio_platform_region {
 struct vfio_platform_irq {
 	u32 intid;
 	u32 flags;          /* VFIO_IRQ_INFO_* */
-	int trigger_fd;     /* our dup of the user's eventfd, or -1 */
-	int user_fd;        /* the number the user registered (no kcmp) */
+	struct eventfd_ctx *trigger;   /* the user's eventfd (SET_IRQS), or NULL */
 	int request_err;    /* request_irq's answer at open (0: requested) */
 	bool masked;        /* MASK or automasked: one disable_irq held */
 	struct list_head trigger_link;
