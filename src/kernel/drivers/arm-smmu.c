@@ -1141,10 +1141,21 @@ struct arm_smmu_device *arm_smmu_from_dev(struct device *dev)
 	return NULL;
 }
 
+/*
+ * The kernel configuration the lab's arm-smmu is built with, where Linux
+ * has a choice: CONFIG_ARM_SMMU_DISABLE_BYPASS_BY_DEFAULT is "default y"
+ * in drivers/iommu/Kconfig and y in Debian's arm64 kernel, so a stream
+ * the kernel knows nothing about faults ("Blocked unknown Stream ID")
+ * unless the command line says arm-smmu.disable_bypass=0.
+ */
+#define CONFIG_ARM_SMMU_DISABLE_BYPASS_BY_DEFAULT	1
+#define ARM_SMMU_BOOL_DEFAULT(c)			((c) ? "Y" : "N")
+
 /* Module parameters (module_param in Linux; read-only after load). */
 const struct kernel_param arm_smmu_params[] = {
 	{ .name = "disable_bypass", .type = PARAM_BOOL,
-	  KPARAM_STATE(arm_smmu.param.disable_bypass), .perm = 0444, .def = "N" },
+	  KPARAM_STATE(arm_smmu.param.disable_bypass), .perm = 0444,
+	  .def = ARM_SMMU_BOOL_DEFAULT(CONFIG_ARM_SMMU_DISABLE_BYPASS_BY_DEFAULT) },
 	{ .name = "force_stage", .type = PARAM_INT,
 	  KPARAM_STATE(arm_smmu.param.force_stage), .perm = 0444, .def = "0" },
 	/* Test hook, not Linux: skip every TLB invalidation (stale-IOTLB tests). */
