@@ -747,33 +747,47 @@ static bool is_v1(const void *fdt, int node)
 	       dt_node_is_compatible(fdt, node, "arm,mmu-400");
 }
 
+/*
+ * The geometry a real SMMU of this @size of window has: the global space
+ * is the lower half of the window and the context banks the upper half,
+ * one page each (NUMPAGENDXB: 2..256 pages; PAGESIZE: 4 KiB, or 64 KiB
+ * when 4 KiB pages cannot fill the half), as many banks as pages up to
+ * the architecture's 128 (NUMCB), and the architecture's 128 stream-match
+ * groups (NUMSMRG). So a board's SMMU is never short of what its silicon
+ * has: a Qualcomm application SMMU (1 MiB window) gets 128 banks, a
+ * Tegra194 MMU-500 (8 MiB) 64 of 64 KiB. iommulab,num-smr, iommulab,num-cb
+ * and iommulab,page-size override it (tests of exhaustion).
+ */
+static u32 smmu_default_page_size(u64 size)
+{
+	return ((size / 2) >> 12) > 256 ? 65536 : 4096;
+}
+
 /* Reads the knobs and sizes the register space; 0 or -EINVAL. */
 static int smmu_geometry(struct arm_smmu *s, const void *fdt, int node, u64 size,
 			 char *why, size_t whylen)
 {
-	u32 num_smr = s->v2 ? 48 : 16, num_cb = 8, pgsize = 4096;
+	u32 num_smr = SMMU_MAX_SMR, num_cb, pgsize = smmu_default_page_size(size);
 	u64 numpage;
 
+	dt_prop_u32(fdt, node, "iommulab,page-size", &pgsize);
+	if (pgsize != 4096 && pgsize != 65536) {
+		hw_why(why, whylen, "%s: iommulab,page-size must be 4096 or 65536", s->common.name);
+		return -EINVAL;
+	}
+	numpage = (size / 2) / pgsize;
+	numpage = numpage ? 1ull << log2_floor(MIN(numpage, 256ull)) : 0;
+	num_cb = (u32)MAX(MIN(numpage, (u64)SMMU_MAX_CB), 1ull);
 	dt_prop_u32(fdt, node, "iommulab,num-smr", &num_smr);
 	dt_prop_u32(fdt, node, "iommulab,num-cb", &num_cb);
-	dt_prop_u32(fdt, node, "iommulab,page-size", &pgsize);
 	if (num_smr < 1 || num_smr > SMMU_MAX_SMR || num_cb < 1 || num_cb > SMMU_MAX_CB) {
 		hw_why(why, whylen, "%s: iommulab,num-smr must be 1..%d and iommulab,num-cb 1..%d",
 		       s->common.name, SMMU_MAX_SMR, SMMU_MAX_CB);
 		return -EINVAL;
 	}
-	if (pgsize != 4096 && pgsize != 65536) {
-		hw_why(why, whylen, "%s: iommulab,page-size must be 4096 or 65536", s->common.name);
-		return -EINVAL;
-	}
 	s->num_smr = num_smr;
 	s->num_cb = num_cb;
 	s->pgshift = pgsize == 65536 ? 16 : 12;
-	/* The upper half of the window holds the context banks, one page each. */
-	numpage = (size / 2) >> s->pgshift;
-	if (numpage > 256)
-		numpage = 256;
-	numpage = numpage ? 1ull << log2_floor(numpage) : 0;
 	if (numpage < 2 || numpage < num_cb) {
 		hw_why(why, whylen, "%s: reg size %#llx too small for %u context banks of %u bytes",
 		       s->common.name, (unsigned long long)size, num_cb, pgsize);
