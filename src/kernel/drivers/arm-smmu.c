@@ -873,6 +873,7 @@ static const struct arm_smmu_match_data arm_mmu401 = { ARM_SMMU_V1_64K, GENERIC_
 static const struct arm_smmu_match_data arm_mmu500 = { ARM_SMMU_V2, ARM_MMU500 };
 
 static const struct arm_smmu_match_data cavium_smmuv2 = { ARM_SMMU_V2, CAVIUM_SMMUV2 };
+static const struct arm_smmu_match_data qcom_smmuv2 = { ARM_SMMU_V2, QCOM_SMMUV2 };
 
 const struct of_device_id arm_smmu_of_match[] = {
 	{ .compatible = "arm,smmu-v1", .data = &smmu_generic_v1 },
@@ -881,6 +882,8 @@ const struct of_device_id arm_smmu_of_match[] = {
 	{ .compatible = "arm,mmu-401", .data = &arm_mmu401 },
 	{ .compatible = "arm,mmu-500", .data = &arm_mmu500 },
 	{ .compatible = "cavium,smmu-v2", .data = &cavium_smmuv2 },
+	{ .compatible = "nvidia,smmu-500", .data = &arm_mmu500 },
+	{ .compatible = "qcom,smmu-v2", .data = &qcom_smmuv2 },
 	{ NULL, NULL },
 };
 
