@@ -17,6 +17,7 @@ void lab_vfio_reset(void);
 
 #include "check/oracle.h"
 #include "common/dt.h"
+#include "common/memparse.h"
 #include "hw/machine.h"
 #include "kernel/base/platform_device.h"
 #include "kernel/base/printk.h"
@@ -257,8 +258,42 @@ static void last_oracle_clear(void)
 	lab.last_escapes = 0;
 }
 
+/*
+ * The bootloader's reading of the command line: the last `mem=` (as the
+ * kernel's early_param takes the last) sizes RAM where the tree leaves it
+ * open. The machine is built before the kernel runs, so this is the only
+ * way the value reaches it; the kernel reads `mem=` again as its limit.
+ */
+static u64 cmdline_mem(const char *cmdline)
+{
+	u64 mem = 0;
+
+	for (const char *p = cmdline; p && *p;) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!strncmp(p, "mem=", 4))
+			mem = memparse(p + 4, NULL);
+		while (*p && *p != ' ' && *p != '\t')
+			p++;
+	}
+	return mem;
+}
+
+/* The kernel's first error line during a boot: why a failed boot failed. */
+static void boot_err_sink(void *opaque, int level, const char *line)
+{
+	char *last = opaque;
+
+	const char *text = line[0] == '[' && strstr(line, "] ") ? strstr(line, "] ") + 2 : line;
+
+	if (level <= LOGLEVEL_ERR && !last[0])
+		snprintf(last, 200, "%s", text);
+}
+
 int lab_boot_blob(const void *fdt, size_t size, const char *cmdline, char *msg, size_t msglen)
 {
+	struct machine_firmware fw = { .mem_size = cmdline_mem(cmdline) };
+	char last_err[200] = "";
 	char why[256] = "";
 	int ret;
 
@@ -271,7 +306,7 @@ int lab_boot_blob(const void *fdt, size_t size, const char *cmdline, char *msg, 
 		return LAB_ERR_USAGE;
 	}
 	last_oracle_clear();
-	ret = machine_create(fdt, size, LAB_SEED, &lab.m, why, sizeof(why));
+	ret = machine_create_fw(fdt, size, LAB_SEED, &fw, &lab.m, why, sizeof(why));
 	if (ret == -ENOMEM) {
 		set_msg(msg, msglen, "out of memory");
 		return LAB_ERR_NOMEM;
@@ -281,10 +316,19 @@ int lab_boot_blob(const void *fdt, size_t size, const char *cmdline, char *msg, 
 		return LAB_ERR_BADPLATFORM;
 	}
 	ret = oracle_attach(lab.m);
+	printk_set_sink(boot_err_sink, last_err);
 	if (!ret)
 		ret = kernel_boot(lab.m, cmdline);
+	printk_set_sink(NULL, NULL);
 	if (ret) {
-		set_msg(msg, msglen, "kernel boot failed: %s", strerror(-ret));
+		size_t l = strlen(last_err);
+
+		while (l && last_err[l - 1] == '\n')
+			last_err[--l] = 0;
+		if (last_err[0])
+			set_msg(msg, msglen, "kernel boot failed: %s", last_err);
+		else
+			set_msg(msg, msglen, "kernel boot failed: %s", strerror(-ret));
 		kernel_shutdown();
 		oracle_detach();
 		machine_destroy(lab.m);

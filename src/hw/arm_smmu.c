@@ -223,10 +223,9 @@ static int s1_translate(struct arm_smmu *s, unsigned cbi, u32 sid, u64 addr, enu
 	return 0;
 }
 
-static int smmu_translate(struct hw_iommu *iommu, u32 sid, u64 addr, enum hw_access acc,
-			  struct hw_xlate *out)
+static int smmu_translate_one(struct arm_smmu *s, u32 sid, u64 addr, enum hw_access acc,
+			      struct hw_xlate *out)
 {
-	struct arm_smmu *s = container_of(iommu, struct arm_smmu, common.iommu);
 	unsigned cbi;
 	bool priv;
 	u32 s2cr;
@@ -259,6 +258,23 @@ static int smmu_translate(struct hw_iommu *iommu, u32 sid, u64 addr, enum hw_acc
 	if (ctx_cfg(s, cbi)->kind == CTX_INVALID)
 		return global_fault(s, sGFSR_ICF, sid, addr, acc, priv, out);
 	return s1_translate(s, cbi, sid, addr, acc, priv, out);
+}
+
+/*
+ * One node may hold several instances that serve the same masters (NVIDIA
+ * Tegra194/234: two MMU-500s, one `reg` window each, behind which the
+ * memory controller interleaves the clients' traffic). The model sends a
+ * transaction to the instance its IOVA page selects, so an instance the
+ * driver left unprogrammed is seen by every other page of a buffer.
+ */
+static int smmu_translate(struct hw_iommu *iommu, u32 sid, u64 addr, enum hw_access acc,
+			  struct hw_xlate *out)
+{
+	struct arm_smmu *s = container_of(iommu, struct arm_smmu, common.iommu);
+
+	if (s->nr_inst > 1)
+		s = s->inst[(addr >> 12) % s->nr_inst];
+	return smmu_translate_one(s, sid, addr, acc, out);
 }
 
 static const struct hw_iommu_ops smmu_iommu_ops = {
@@ -710,7 +726,8 @@ static void smmu_set_ids(struct arm_smmu *s, bool coherent)
  * makes every listed line global and leaves the banks without one (the
  * driver's probe is what refuses such a tree).
  */
-static int smmu_irqs(struct arm_smmu *s, const void *fdt, int node, char *why, size_t whylen)
+static int smmu_irqs(struct arm_smmu *s, const void *fdt, int node, unsigned inst, char *why,
+		     size_t whylen)
 {
 	u32 nglobal = 1, intid, nr = 0, limit;
 	int ret = 0;
@@ -725,7 +742,8 @@ static int smmu_irqs(struct arm_smmu *s, const void *fdt, int node, char *why, s
 		return -EINVAL;
 	}
 	nglobal = MIN(nglobal, nr);
-	if (nglobal && !dt_irq(fdt, node, 0, &intid))
+	/* Instance k of a multi-instance node raises the k-th global line. */
+	if (inst < nglobal && !dt_irq(fdt, node, (int)inst, &intid))
 		s->global_irq = intid;
 	for (u32 i = nglobal; i < nr && s->nr_ctx_irq < SMMU_MAX_CTX_IRQ; i++)
 		if (!dt_irq(fdt, node, (int)i, &intid))
@@ -737,7 +755,23 @@ static bool is_v2(const void *fdt, int node)
 {
 	return dt_node_is_compatible(fdt, node, "arm,mmu-500") ||
 	       dt_node_is_compatible(fdt, node, "arm,smmu-v2") ||
-	       dt_node_is_compatible(fdt, node, "cavium,smmu-v2");
+	       dt_node_is_compatible(fdt, node, "cavium,smmu-v2") ||
+	       dt_node_is_compatible(fdt, node, "qcom,smmu-v2") ||
+	       dt_node_is_compatible(fdt, node, "qcom,smmu-500") ||
+	       dt_node_is_compatible(fdt, node, "nvidia,smmu-500");
+}
+
+/* How many instances the node holds: one per reg window on NVIDIA's. */
+static unsigned nr_instances(const void *fdt, int node)
+{
+	u64 b, sz;
+	unsigned n = 1;
+
+	if (!dt_node_is_compatible(fdt, node, "nvidia,smmu-500"))
+		return 1;
+	while (n < SMMU_MAX_INST && !dt_reg(fdt, node, (int)n, &b, &sz) && sz)
+		n++;
+	return n;
 }
 
 static bool is_v1(const void *fdt, int node)
@@ -747,33 +781,47 @@ static bool is_v1(const void *fdt, int node)
 	       dt_node_is_compatible(fdt, node, "arm,mmu-400");
 }
 
+/*
+ * The geometry a real SMMU of this @size of window has: the global space
+ * is the lower half of the window and the context banks the upper half,
+ * one page each (NUMPAGENDXB: 2..256 pages; PAGESIZE: 4 KiB, or 64 KiB
+ * when 4 KiB pages cannot fill the half), as many banks as pages up to
+ * the architecture's 128 (NUMCB), and the architecture's 128 stream-match
+ * groups (NUMSMRG). So a board's SMMU is never short of what its silicon
+ * has: a Qualcomm application SMMU (1 MiB window) gets 128 banks, a
+ * Tegra194 MMU-500 (8 MiB) 64 of 64 KiB. iommulab,num-smr, iommulab,num-cb
+ * and iommulab,page-size override it (tests of exhaustion).
+ */
+static u32 smmu_default_page_size(u64 size)
+{
+	return ((size / 2) >> 12) > 256 ? 65536 : 4096;
+}
+
 /* Reads the knobs and sizes the register space; 0 or -EINVAL. */
 static int smmu_geometry(struct arm_smmu *s, const void *fdt, int node, u64 size,
 			 char *why, size_t whylen)
 {
-	u32 num_smr = s->v2 ? 48 : 16, num_cb = 8, pgsize = 4096;
+	u32 num_smr = SMMU_MAX_SMR, num_cb, pgsize = smmu_default_page_size(size);
 	u64 numpage;
 
+	dt_prop_u32(fdt, node, "iommulab,page-size", &pgsize);
+	if (pgsize != 4096 && pgsize != 65536) {
+		hw_why(why, whylen, "%s: iommulab,page-size must be 4096 or 65536", s->common.name);
+		return -EINVAL;
+	}
+	numpage = (size / 2) / pgsize;
+	numpage = numpage ? 1ull << log2_floor(MIN(numpage, 256ull)) : 0;
+	num_cb = (u32)MAX(MIN(numpage, (u64)SMMU_MAX_CB), 1ull);
 	dt_prop_u32(fdt, node, "iommulab,num-smr", &num_smr);
 	dt_prop_u32(fdt, node, "iommulab,num-cb", &num_cb);
-	dt_prop_u32(fdt, node, "iommulab,page-size", &pgsize);
 	if (num_smr < 1 || num_smr > SMMU_MAX_SMR || num_cb < 1 || num_cb > SMMU_MAX_CB) {
 		hw_why(why, whylen, "%s: iommulab,num-smr must be 1..%d and iommulab,num-cb 1..%d",
 		       s->common.name, SMMU_MAX_SMR, SMMU_MAX_CB);
 		return -EINVAL;
 	}
-	if (pgsize != 4096 && pgsize != 65536) {
-		hw_why(why, whylen, "%s: iommulab,page-size must be 4096 or 65536", s->common.name);
-		return -EINVAL;
-	}
 	s->num_smr = num_smr;
 	s->num_cb = num_cb;
 	s->pgshift = pgsize == 65536 ? 16 : 12;
-	/* The upper half of the window holds the context banks, one page each. */
-	numpage = (size / 2) >> s->pgshift;
-	if (numpage > 256)
-		numpage = 256;
-	numpage = numpage ? 1ull << log2_floor(numpage) : 0;
 	if (numpage < 2 || numpage < num_cb) {
 		hw_why(why, whylen, "%s: reg size %#llx too small for %u context banks of %u bytes",
 		       s->common.name, (unsigned long long)size, num_cb, pgsize);
@@ -783,35 +831,79 @@ static int smmu_geometry(struct arm_smmu *s, const void *fdt, int node, u64 size
 	return 0;
 }
 
+/* One instance: its state, geometry, lines and registers at @base. */
+static struct arm_smmu *instance_create(struct machine *m, const void *fdt, int node, unsigned k,
+					u64 base, u64 size, char *why, size_t whylen)
+{
+	struct arm_smmu *s = smmu_state_new(m, fdt, node, sizeof(*s));
+	int ret;
+
+	if (!s) {
+		hw_why(why, whylen, "out of memory");
+		return NULL;
+	}
+	if (k)
+		snprintf(s->common.name + strnlen(s->common.name, sizeof(s->common.name) - 4),
+			 4, "#%u", k);
+	s->v2 = is_v2(fdt, node);
+	ret = smmu_geometry(s, fdt, node, size, why, whylen);
+	if (!ret)
+		ret = smmu_irqs(s, fdt, node, k, why, whylen);
+	if (ret)
+		return NULL;
+	/*
+	 * A v2 SMMU's tree lists one interrupt per context bank (Linux refuses
+	 * fewer), so without a knob the silicon has as many banks as lines:
+	 * MSM8996's small SMMUs list 2, Tegra194's 64.
+	 */
+	if (s->v2 && s->nr_ctx_irq && s->nr_ctx_irq < s->num_cb &&
+	    !fdt_getprop(fdt, node, "iommulab,num-cb", NULL))
+		s->num_cb = s->nr_ctx_irq;
+	smmu_reset(s);
+	smmu_set_ids(s, dt_prop_bool(fdt, node, "dma-coherent"));
+	return s;
+}
+
 int arm_smmu_v2_create(struct machine *m, const void *fdt, int node, char *why, size_t whylen)
 {
-	struct arm_smmu *s;
-	u64 base, size;
-	int ret;
+	struct arm_smmu *first = NULL;
+	unsigned n;
 
 	if (!is_v2(fdt, node) && !is_v1(fdt, node)) {
 		hw_why(why, whylen, "node %d is not an ARM SMMUv1/v2", node);
 		return -EINVAL;
 	}
-	if (dt_reg(fdt, node, 0, &base, &size) || !size) {
-		hw_why(why, whylen, "%s: missing or untranslatable reg", fdt_get_name(fdt, node, NULL));
-		return -EINVAL;
+	n = nr_instances(fdt, node);
+	for (unsigned k = 0; k < n; k++) {
+		struct arm_smmu *s;
+		u64 base, size;
+		int ret;
+
+		if (dt_reg(fdt, node, (int)k, &base, &size) || !size) {
+			hw_why(why, whylen, "%s: missing or untranslatable reg",
+			       fdt_get_name(fdt, node, NULL));
+			return -EINVAL;
+		}
+		s = instance_create(m, fdt, node, k, base, size, why, whylen);
+		if (!s)
+			return strstr(why, "out of memory") ? -ENOMEM : -EINVAL;
+		if (!k) {
+			/* The first is the node's IOMMU on the DMA path; it spreads the rest. */
+			first = s;
+			ret = smmu_state_register(&s->common, node, base, size, &smmu_mmio_ops,
+						  &smmu_iommu_ops, why, whylen);
+		} else {
+			ret = hw_mmio_map(m, base, size, &smmu_mmio_ops, s, s->common.name);
+			if (ret)
+				hw_why(why, whylen, "%s: registers at %#llx overlap another device",
+				       s->common.name, (unsigned long long)base);
+		}
+		if (ret)
+			return ret;
+		first->inst[k] = s;
+		first->nr_inst = k + 1;
 	}
-	s = smmu_state_new(m, fdt, node, sizeof(*s));
-	if (!s) {
-		hw_why(why, whylen, "out of memory");
-		return -ENOMEM;
-	}
-	s->v2 = is_v2(fdt, node);
-	ret = smmu_geometry(s, fdt, node, size, why, whylen);
-	if (!ret)
-		ret = smmu_irqs(s, fdt, node, why, whylen);
-	if (ret)
-		return ret;
-	smmu_reset(s);
-	smmu_set_ids(s, dt_prop_bool(fdt, node, "dma-coherent"));
-	return smmu_state_register(&s->common, node, base, size, &smmu_mmio_ops, &smmu_iommu_ops,
-				   why, whylen);
+	return 0;
 }
 
 int arm_smmu_v2_tlbi_stats(struct machine *m, u64 base, struct arm_smmu_tlbi_stats *out)

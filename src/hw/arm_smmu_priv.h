@@ -17,6 +17,7 @@
 #define SMMU_MAX_SMR 128
 #define SMMU_MAX_CB 128
 #define SMMU_MAX_CTX_IRQ 128
+#define SMMU_MAX_INST 3                 /* instances in one node (NVIDIA) */
 #define SMMU_NUMSIDB 15                 /* stream ID bits the model decodes */
 #define SMMU_SID_MASK ((1u << SMMU_NUMSIDB) - 1)
 
@@ -263,6 +264,10 @@ struct arm_smmu {
 	unsigned nr_ctx_irq;
 
 	struct arm_smmu_tlbi_stats stats;
+
+	/* The first instance of a node: every instance, itself first (NVIDIA). */
+	struct arm_smmu *inst[SMMU_MAX_INST];
+	unsigned nr_inst;
 };
 
 /* ---- arm_smmu_ctx.c ------------------------------------------------- */

@@ -88,6 +88,7 @@ struct machine {
 
 	struct hw_cleanup *cleanups;      /* run in reverse order of adding */
 	struct pci_machine *pci;          /* PCI host bridges (pci_host.c), or NULL */
+	char boot_note[256];              /* what the bootloader did (machine_boot_note) */
 };
 
 /* ---- for models --------------------------------------------------- */
@@ -137,6 +138,16 @@ struct hw_mmio_region *hw_mmio_find(struct machine *m, u64 pa);
 
 /* Internal to machine.c/mem.c. */
 int hw_mem_init(struct machine *m, char *why, size_t whylen);
+/*
+ * Where a bootloader puts RAM when the tree has no memory node: the DRAM
+ * base of the Arm Base System Architecture memory map, which most arm64
+ * boards follow (Qualcomm, NVIDIA Tegra, NXP i.MX8, Juno, FVP).
+ */
+#define HW_DRAM_BASE 0x80000000ull
+/* RAM the bootloader reports when not told (mem=): 2 GiB, frames are lazy. */
+#define HW_DEFAULT_MEM (2ull << 30)
+/* Sizes the first unsized memory node (or adds one) with @mem_size (0: default). */
+int hw_bootloader_fixup(struct machine *m, u64 mem_size, char *why, size_t whylen);
 void hw_mem_fini(struct machine *m);
 void hw_events_fini(struct machine *m);
 void hw_mmio_fini(struct machine *m);

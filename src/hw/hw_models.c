@@ -18,6 +18,10 @@ const struct hw_model hw_models[] = {
 	{ "arm,mmu-401", arm_smmu_v2_create, true },
 	{ "arm,smmu-v1", arm_smmu_v2_create, true },
 	{ "arm,mmu-400", arm_smmu_v2_create, true },
+	/* Vendor integrations of SMMUv2 / MMU-500 without an "arm," fallback. */
+	{ "qcom,smmu-v2", arm_smmu_v2_create, true },
+	{ "qcom,smmu-500", arm_smmu_v2_create, true },
+	{ "nvidia,smmu-500", arm_smmu_v2_create, true },
 	/* Bus masters and other devices. */
 	{ "arm,gic-v2m-frame", gicv2m_create, false },
 	{ "arm,gic-v3-its", gic_its_create, false },

@@ -66,8 +66,19 @@ static int create_models(struct machine *m, bool iommus, char *why, size_t whyle
 	return 0;
 }
 
+const char *machine_boot_note(const struct machine *m)
+{
+	return m ? m->boot_note : "";
+}
+
 int machine_create(const void *fdt, size_t size, u64 seed, struct machine **out,
 		   char *why, size_t whylen)
+{
+	return machine_create_fw(fdt, size, seed, NULL, out, why, whylen);
+}
+
+int machine_create_fw(const void *fdt, size_t size, u64 seed, const struct machine_firmware *fw,
+		      struct machine **out, char *why, size_t whylen)
 {
 	struct machine *m;
 	int ret;
@@ -92,6 +103,13 @@ int machine_create(const void *fdt, size_t size, u64 seed, struct machine **out,
 		return -ENOMEM;
 	}
 	memcpy(m->fdt, fdt, m->fdt_size);
+	/* The bootloader edits the blob before anything indexes it. */
+	ret = hw_bootloader_fixup(m, fw ? fw->mem_size : 0, why, whylen);
+	if (ret) {
+		free(m->fdt);
+		free(m);
+		return ret;
+	}
 	/* Without the index every per-device lookup walks the blob: quadratic boots. */
 	if (dt_index_attach(m->fdt)) {
 		free(m->fdt);

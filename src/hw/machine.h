@@ -24,6 +24,25 @@ struct hw_dma_master;
  */
 int machine_create(const void *fdt, size_t size, u64 seed, struct machine **out,
 		   char *why, size_t whylen);
+/*
+ * What the firmware and bootloader contribute before the kernel runs. The
+ * machine is built before the kernel parses its command line, so iommulab
+ * reads `mem=` itself and hands it over here, as U-Boot or UEFI fills the
+ * memory node before jumping to the kernel.
+ */
+struct machine_firmware {
+	/*
+	 * The size of RAM the bootloader reports where the tree leaves it
+	 * open (a memory node whose reg sizes are all 0, or no memory node:
+	 * one is added at 0x80000000). 0: the default, 2 GiB.
+	 */
+	u64 mem_size;
+};
+/* machine_create with @fw (NULL: machine_create's defaults). */
+int machine_create_fw(const void *fdt, size_t size, u64 seed, const struct machine_firmware *fw,
+		      struct machine **out, char *why, size_t whylen);
+/* What the bootloader did to the tree, one line each ("" when nothing). */
+const char *machine_boot_note(const struct machine *m);
 void machine_destroy(struct machine *m);
 const void *machine_fdt(const struct machine *m);
 

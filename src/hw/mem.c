@@ -3,8 +3,17 @@
  * flat table of host pages filled on first touch. Banks may be huge and
  * sparse (Juno declares 8 GiB), so the table itself is allocated in chunks
  * of 512 frames; a frame lookup is a bank match plus two array indexes.
+ *
+ * Before that, the bootloader's part (hw_bootloader_fixup): most arm64
+ * trees leave the size of RAM to the bootloader (`reg = <0 0x80000000 0
+ * 0>`) or have no memory node at all, and U-Boot or UEFI fills it in
+ * before the kernel starts. The machine does the same to its copy of the
+ * blob, with the size the machine was given (struct machine_firmware;
+ * iommulab takes it from `mem=`), so the kernel, /sys/firmware/devicetree
+ * and the model all see the same filled node.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +58,178 @@ static bool is_memory_node(const void *fdt, int node)
 
 	return type && len >= 7 && strncmp(type, "memory", (size_t)len) == 0 &&
 	       strnlen(type, (size_t)len) == 6;
+}
+
+/* ---- the bootloader's fix-up of the memory nodes --------------------- */
+
+/* A memory node whose every reg entry has size 0 (or that has no reg at all). */
+static bool node_needs_size(const void *fdt, int node, u64 *base)
+{
+	u64 b, sz;
+	int i;
+
+	*base = HW_DRAM_BASE;
+	for (i = 0; !dt_reg(fdt, node, i, &b, &sz); i++) {
+		if (sz)
+			return false;
+		if (i == 0)
+			*base = b;
+	}
+	return true;
+}
+
+static void note(struct machine *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void note(struct machine *m, const char *fmt, ...)
+{
+	size_t used = strlen(m->boot_note);
+	va_list ap;
+
+	if (used >= sizeof(m->boot_note) - 1)
+		return;
+	if (used)
+		m->boot_note[used++] = '\n';
+	va_start(ap, fmt);
+	vsnprintf(m->boot_note + used, sizeof(m->boot_note) - used, fmt, ap);
+	va_end(ap);
+}
+
+/* Writes <base size> in the root's cell counts into @node's reg. */
+static int set_reg(void *fdt, int node, u64 base, u64 size)
+{
+	int ac = dt_addr_cells(fdt, 0), sc = dt_size_cells(fdt, 0), n = 0;
+	fdt32_t cells[4];
+
+	if (ac < 1 || ac > 2 || sc < 1 || sc > 2)
+		return -EINVAL;
+	if ((ac == 1 && base + size - 1 > 0xffffffffull) || (sc == 1 && size > 0xffffffffull))
+		return -ERANGE;
+	if (ac == 2)
+		cells[n++] = cpu_to_fdt32((u32)(base >> 32));
+	cells[n++] = cpu_to_fdt32((u32)base);
+	if (sc == 2)
+		cells[n++] = cpu_to_fdt32((u32)(size >> 32));
+	cells[n++] = cpu_to_fdt32((u32)size);
+	return fdt_setprop(fdt, node, "reg", cells, n * (int)sizeof(cells[0])) ? -ENOMEM : 0;
+}
+
+static int add_memory_node(void *fdt, u64 base, u64 size)
+{
+	char name[32];
+	int node;
+
+	snprintf(name, sizeof(name), "memory@%llx", (unsigned long long)base);
+	node = fdt_add_subnode(fdt, 0, name);
+	if (node < 0)
+		return node == -FDT_ERR_EXISTS ? -EEXIST : -ENOMEM;
+	if (fdt_setprop_string(fdt, node, "device_type", "memory"))
+		return -ENOMEM;
+	return set_reg(fdt, node, base, size);
+}
+
+/* The next memory node at or after @from that the bootloader must size, or < 0. */
+static int next_unsized(const void *fdt, int from, u64 *base)
+{
+	for (int node = fdt_next_node(fdt, from, NULL); node >= 0;
+	     node = fdt_next_node(fdt, node, NULL))
+		if (is_memory_node(fdt, node) && dt_node_enabled(fdt, node) &&
+		    node_needs_size(fdt, node, base))
+			return node;
+	return -1;
+}
+
+static bool has_memory_node(const void *fdt)
+{
+	for (int node = fdt_next_node(fdt, -1, NULL); node >= 0;
+	     node = fdt_next_node(fdt, node, NULL))
+		if (is_memory_node(fdt, node) && dt_node_enabled(fdt, node))
+			return true;
+	return false;
+}
+
+static bool under_reserved_memory(const void *fdt, int node)
+{
+	int parent = dt_parent(fdt, node);
+	const char *name = parent > 0 ? fdt_get_name(fdt, parent, NULL) : NULL;
+
+	return name && !strcmp(name, "reserved-memory");
+}
+
+/*
+ * Where a bootloader that must add the memory node puts RAM: the usual
+ * DRAM base when no device decodes addresses in [base, base + size);
+ * else the first 1 GiB boundary above every device's registers (AMD
+ * Seattle decodes its devices at 0xe0000000 and has its DRAM at 512 GiB).
+ */
+static u64 pick_dram_base(const void *fdt, u64 size)
+{
+	u64 base = HW_DRAM_BASE, top = 0;
+	bool clash = false;
+
+	for (int node = fdt_next_node(fdt, -1, NULL); node >= 0;
+	     node = fdt_next_node(fdt, node, NULL)) {
+		u64 b, sz;
+
+		if (is_memory_node(fdt, node) || under_reserved_memory(fdt, node))
+			continue;
+		for (int i = 0; !dt_reg(fdt, node, i, &b, &sz); i++) {
+			if (!sz || b + sz < b)
+				continue;
+			clash |= b < base + size && base < b + sz;
+			top = MAX(top, b + sz);
+		}
+	}
+	return clash ? ALIGN_UP(top, 1ull << 30) : base;
+}
+
+int hw_bootloader_fixup(struct machine *m, u64 mem_size, char *why, size_t whylen)
+{
+	size_t room = m->fdt_size + 4096;
+	void *fdt = malloc(room);
+	int node = -1, ret = 0;
+	u64 base;
+
+	if (!mem_size)
+		mem_size = HW_DEFAULT_MEM;
+	if (!fdt)
+		return -ENOMEM;
+	if (fdt_open_into(m->fdt, fdt, (int)room)) {
+		free(fdt);
+		hw_why(why, whylen, "device tree cannot be opened for the memory fix-up");
+		return -EINVAL;
+	}
+	/* Only the first unsized node gets the RAM, as a bootloader with one bank. */
+	node = next_unsized(fdt, -1, &base);
+	if (node >= 0) {
+		char path[128] = "";
+
+		dt_node_path(fdt, node, path, sizeof(path));
+		ret = set_reg(fdt, node, base, mem_size);
+		if (!ret)
+			note(m, "bootloader: %s: RAM 0x%llx-0x%llx (%llu MiB)", path,
+			     (unsigned long long)base, (unsigned long long)(base + mem_size - 1),
+			     (unsigned long long)(mem_size >> 20));
+	} else if (!has_memory_node(fdt)) {
+		base = pick_dram_base(fdt, mem_size);
+		ret = add_memory_node(fdt, base, mem_size);
+		if (!ret)
+			note(m, "bootloader: no memory node: added /memory@%llx, RAM 0x%llx-0x%llx (%llu MiB)",
+			     (unsigned long long)base, (unsigned long long)base,
+			     (unsigned long long)(base + mem_size - 1),
+			     (unsigned long long)(mem_size >> 20));
+	}
+	if (ret) {
+		free(fdt);
+		if (ret == -ENOMEM)
+			return ret;
+		hw_why(why, whylen, "the bootloader cannot place %llu MiB of RAM at 0x%llx in this tree",
+		       (unsigned long long)(mem_size >> 20), (unsigned long long)base);
+		return -EINVAL;
+	}
+	fdt_pack(fdt);
+	free(m->fdt);
+	m->fdt = fdt;
+	m->fdt_size = fdt_totalsize(fdt);
+	return 0;
 }
 
 int hw_mem_init(struct machine *m, char *why, size_t whylen)

@@ -136,6 +136,9 @@ static void dma_node(void *b, const char *name, u32 addr, u32 spi, u32 smmu, u32
 	tfdt_end_node(b);
 }
 
+/* The register window of build_fdt's third SMMU (sizing tests change it). */
+static u64 knob_window = 0x20000;
+
 static void *build_fdt(size_t *size, const char *extra_prop, u32 extra_val)
 {
 	void *b = tfdt_begin();
@@ -156,7 +159,7 @@ static void *build_fdt(size_t *size, const char *extra_prop, u32 extra_val)
 		/* A third SMMU with one knob changed, for the creation tests. */
 		tfdt_node(b, "iommu@9090000");
 		tfdt_str(b, "compatible", "arm,mmu-500");
-		tfdt_cells(b, "reg", 4, 0, 0x09090000, 0, 0x20000);
+		tfdt_cells(b, "reg", 4, 0, 0x09090000, (u32)(knob_window >> 32), (u32)knob_window);
 		tfdt_u32(b, "#iommu-cells", 1);
 		tfdt_u32(b, "#global-interrupts", 1);
 		tfdt_cells(b, "interrupts", 3, 0, 60, 4);
@@ -386,22 +389,49 @@ static void bad_knobs_rejected(void **state)
 		assert_non_null(strstr(why, "iommu@9090000"));
 		free(b);
 	}
-	/* The defaults: 48 SMRs and 8 banks for an MMU-500 without knobs. */
-	{
-		struct machine *m = NULL;
-		char why[160] = "";
-		size_t size;
-		void *b = build_fdt(&size, "iommulab,unrelated", 1);
-		u64 v;
+}
 
-		assert_int_equal(machine_create(b, size, 1, &m, why, sizeof(why)), 0);
-		assert_int_equal(hw_mmio_read(m, 0x09090000 + ID0, 4, &v), 0);
-		assert_int_equal(v & 0xff, 48);
-		assert_int_equal(hw_mmio_read(m, 0x09090000 + ID1, 4, &v), 0);
-		assert_int_equal(v & 0xff, 8);
-		machine_destroy(m);
-		free(b);
-	}
+/* ID0.NUMSMRG, ID1.NUMCB, NUMPAGENDXB and PAGESIZE of the third SMMU. */
+static void sized(u64 window, const char *prop, u32 val, u32 smrs, u32 cbs, u32 ndxb, bool p64k)
+{
+	struct machine *m = NULL;
+	char why[160] = "";
+	size_t size;
+	void *b;
+	u64 id0, id1;
+
+	knob_window = window;
+	b = build_fdt(&size, prop, val);
+	knob_window = 0x20000;
+	assert_int_equal(machine_create(b, size, 1, &m, why, sizeof(why)), 0);
+	assert_int_equal(hw_mmio_read(m, 0x09090000 + ID0, 4, &id0), 0);
+	assert_int_equal(hw_mmio_read(m, 0x09090000 + ID1, 4, &id1), 0);
+	assert_int_equal(id0 & 0xff, smrs);
+	assert_int_equal(id1 & 0xff, cbs);
+	assert_int_equal((id1 >> 28) & 7, ndxb);
+	assert_int_equal(!!(id1 & BIT(31)), p64k);
+	machine_destroy(m);
+	free(b);
+}
+
+/*
+ * Without knobs an SMMU has what its window holds, to the architecture's
+ * limits: the upper half is the context banks, one page each.
+ */
+static void sized_from_window(void **state)
+{
+	/* 64 KiB of banks: 16 pages of 4 KiB, 16 banks; 128 SMRs. */
+	sized(0x20000, "iommulab,unrelated", 1, 128, 16, 3, false);
+	/* A Qualcomm application SMMU (1 MiB): 128 pages, 128 banks (NUMCB's limit). */
+	sized(0x100000, "iommulab,unrelated", 1, 128, 128, 6, false);
+	/* 2 MiB: 256 pages of 4 KiB (NUMPAGENDXB's limit), still 128 banks. */
+	sized(0x200000, "iommulab,unrelated", 1, 128, 128, 7, false);
+	/* Tegra194's MMU-500 (8 MiB): 4 KiB pages cannot fill the half: 64 of 64 KiB. */
+	sized(0x800000, "iommulab,unrelated", 1, 128, 64, 5, true);
+	/* The knobs still win, for tests of exhaustion. */
+	sized(0x100000, "iommulab,num-cb", 8, 128, 8, 6, false);
+	sized(0x100000, "iommulab,num-smr", 2, 2, 128, 6, false);
+	sized(0x100000, "iommulab,page-size", 65536, 128, 8, 2, true);
 }
 
 /* ---- stream matching ------------------------------------------------ */
@@ -1051,6 +1081,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(id_registers, setup, teardown),
 		cmocka_unit_test(bad_knobs_rejected),
+		cmocka_unit_test(sized_from_window),
 		cmocka_unit_test_setup_teardown(clientpd_bypasses, setup, teardown),
 		cmocka_unit_test_setup_teardown(unmatched_stream_bypass_or_fault, setup, teardown),
 		cmocka_unit_test_setup_teardown(smr_mask_and_conflict, setup, teardown),

@@ -18,6 +18,7 @@ struct page_alloc_state {
 	u32 *next_free, *prev_free;
 	u32 free_head[MAX_ORDER + 1];
 	u64 outstanding_pages;
+	u64 memory_limit;	/* mem=, 0: none */
 };
 
 int page_alloc_init(struct machine *m);

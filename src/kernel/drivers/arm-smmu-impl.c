@@ -119,6 +119,41 @@ static struct arm_smmu_device *cavium_smmu_impl_init(struct arm_smmu_device *smm
 	return wrapped;
 }
 
+/* ---- Marvell Armada AP806 ------------------------------------------------- */
+
+/*
+ * Erratum #582743: 64-bit accesses to the SMMU fail, so each is split in
+ * two 32-bit ones (high word first on reads), and the AArch64 table
+ * formats are hidden so that contexts use the AArch32 long-descriptor
+ * format, whose registers 32-bit accesses can program.
+ */
+static u64 mrvl_mmu500_readq(struct arm_smmu_device *smmu, int page, int off)
+{
+	u64 hi = arm_smmu_readl(smmu, page, off + 4);
+
+	return (hi << 32) | arm_smmu_readl(smmu, page, off);
+}
+
+static void mrvl_mmu500_writeq(struct arm_smmu_device *smmu, int page, int off, u64 val)
+{
+	arm_smmu_writel(smmu, page, off + 4, (u32)(val >> 32));
+	arm_smmu_writel(smmu, page, off, (u32)val);
+}
+
+static int mrvl_mmu500_cfg_probe(struct arm_smmu_device *smmu)
+{
+	smmu->features &= ~(ARM_SMMU_FEAT_FMT_AARCH64_4K | ARM_SMMU_FEAT_FMT_AARCH64_16K |
+			    ARM_SMMU_FEAT_FMT_AARCH64_64K);
+	return 0;
+}
+
+static const struct arm_smmu_impl mrvl_mmu500_impl = {
+	.read_reg64 = mrvl_mmu500_readq,
+	.write_reg64 = mrvl_mmu500_writeq,
+	.cfg_probe = mrvl_mmu500_cfg_probe,
+	.reset = arm_mmu500_reset,
+};
+
 /* ---- selection ------------------------------------------------------------ */
 
 void arm_smmu_impl_module_init(struct arm_smmu_state *st)
@@ -138,8 +173,15 @@ struct arm_smmu_device *arm_smmu_impl_init(struct arm_smmu_device *smmu)
 		break;
 	case CAVIUM_SMMUV2:
 		return cavium_smmu_impl_init(smmu);
-	case GENERIC_SMMU:
+	default:
 		break;
 	}
+	if (of_device_is_compatible(smmu->dev->of_node, "nvidia,tegra234-smmu") ||
+	    of_device_is_compatible(smmu->dev->of_node, "nvidia,tegra194-smmu") ||
+	    of_device_is_compatible(smmu->dev->of_node, "nvidia,tegra186-smmu"))
+		return nvidia_smmu_impl_init(smmu);
+	smmu = qcom_smmu_impl_init(smmu);
+	if (of_device_is_compatible(smmu->dev->of_node, "marvell,ap806-smmu-500"))
+		smmu->impl = &mrvl_mmu500_impl;
 	return smmu;
 }

@@ -873,6 +873,7 @@ static const struct arm_smmu_match_data arm_mmu401 = { ARM_SMMU_V1_64K, GENERIC_
 static const struct arm_smmu_match_data arm_mmu500 = { ARM_SMMU_V2, ARM_MMU500 };
 
 static const struct arm_smmu_match_data cavium_smmuv2 = { ARM_SMMU_V2, CAVIUM_SMMUV2 };
+static const struct arm_smmu_match_data qcom_smmuv2 = { ARM_SMMU_V2, QCOM_SMMUV2 };
 
 const struct of_device_id arm_smmu_of_match[] = {
 	{ .compatible = "arm,smmu-v1", .data = &smmu_generic_v1 },
@@ -881,6 +882,8 @@ const struct of_device_id arm_smmu_of_match[] = {
 	{ .compatible = "arm,mmu-401", .data = &arm_mmu401 },
 	{ .compatible = "arm,mmu-500", .data = &arm_mmu500 },
 	{ .compatible = "cavium,smmu-v2", .data = &cavium_smmuv2 },
+	{ .compatible = "nvidia,smmu-500", .data = &arm_mmu500 },
+	{ .compatible = "qcom,smmu-v2", .data = &qcom_smmuv2 },
 	{ NULL, NULL },
 };
 
@@ -1141,10 +1144,21 @@ struct arm_smmu_device *arm_smmu_from_dev(struct device *dev)
 	return NULL;
 }
 
+/*
+ * The kernel configuration the lab's arm-smmu is built with, where Linux
+ * has a choice: CONFIG_ARM_SMMU_DISABLE_BYPASS_BY_DEFAULT is "default y"
+ * in drivers/iommu/Kconfig and y in Debian's arm64 kernel, so a stream
+ * the kernel knows nothing about faults ("Blocked unknown Stream ID")
+ * unless the command line says arm-smmu.disable_bypass=0.
+ */
+#define CONFIG_ARM_SMMU_DISABLE_BYPASS_BY_DEFAULT	1
+#define ARM_SMMU_BOOL_DEFAULT(c)			((c) ? "Y" : "N")
+
 /* Module parameters (module_param in Linux; read-only after load). */
 const struct kernel_param arm_smmu_params[] = {
 	{ .name = "disable_bypass", .type = PARAM_BOOL,
-	  KPARAM_STATE(arm_smmu.param.disable_bypass), .perm = 0444, .def = "N" },
+	  KPARAM_STATE(arm_smmu.param.disable_bypass), .perm = 0444,
+	  .def = ARM_SMMU_BOOL_DEFAULT(CONFIG_ARM_SMMU_DISABLE_BYPASS_BY_DEFAULT) },
 	{ .name = "force_stage", .type = PARAM_INT,
 	  KPARAM_STATE(arm_smmu.param.force_stage), .perm = 0444, .def = "0" },
 	/* Test hook, not Linux: skip every TLB invalidation (stale-IOTLB tests). */

@@ -176,7 +176,7 @@ enum arm_smmu_s2cr_type {
 #define MSI_IOVA_LENGTH			0x100000ull
 
 enum arm_smmu_version { ARM_SMMU_V1, ARM_SMMU_V1_64K, ARM_SMMU_V2 };
-enum arm_smmu_model { GENERIC_SMMU, ARM_MMU500, CAVIUM_SMMUV2 };
+enum arm_smmu_model { GENERIC_SMMU, ARM_MMU500, CAVIUM_SMMUV2, QCOM_SMMUV2 };
 
 /* features */
 #define ARM_SMMU_FEAT_COHERENT_WALK	BIT(0)
@@ -342,6 +342,9 @@ struct arm_smmu_device *arm_smmu_impl_realloc(struct arm_smmu_device *smmu, size
 struct arm_smmu_state;
 void arm_smmu_impl_module_init(struct arm_smmu_state *st);
 int arm_mmu500_reset(struct arm_smmu_device *smmu);
+/* arm-smmu-qcom.c, arm-smmu-nvidia.c: platform integrations, by compatible. */
+struct arm_smmu_device *qcom_smmu_impl_init(struct arm_smmu_device *smmu);
+struct arm_smmu_device *nvidia_smmu_impl_init(struct arm_smmu_device *smmu);
 
 /* ---- arm-smmu-sme.c: the stream-map shadow (no MMIO) ------------------ */
 
