@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "hw/pci_ep.h"
+#include "hw/nvme.h"
 
 int pci_dma_copy_create(struct pci_ep_ctx *ctx, void **state, char *why, size_t whylen);
 void pci_dma_copy_destroy(void *state);
@@ -13,6 +14,7 @@ void pci_dma_copy_reset(void *state, enum pci_reset_kind kind);
 const struct pci_ep_model pci_ep_models[] = {
 	{ "iommulab,pci-dma-copy", pci_dma_copy_create, pci_dma_copy_destroy,
 	  pci_dma_copy_reset },
+	{ "iommulab,nvme", nvme_create, nvme_destroy, nvme_reset },
 	{ NULL, NULL, NULL, NULL },
 };
 

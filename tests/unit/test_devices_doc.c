@@ -2,7 +2,8 @@
  * docs/devices.md is the datasheet drivers are written from: its register
  * tables' `reset` and `writes` columns are checked here against the models
  * (the dma-copy engine, a v2 SMMU with the default knobs, a GICv2m frame
- * without SPI properties and a GICv3 ITS), through
+ * without SPI properties, a GICv3 ITS and an iommulab,nvme controller
+ * whose BAR0 is mapped as the PCI bus would), through
  * hw_mmio_read/hw_mmio_write only, so the tables cannot drift.
  *
  * Columns: offset (`0xOFF`, several joined by ` / `, or `0xOFF + 4n` for an
@@ -17,6 +18,7 @@
 #include "hw_test_fdt.h"
 #include "hw/machine.h"
 #include "hw/pci_func.h"
+#include "hw/nvme.h"
 
 #define RAM 0x40000000ull
 #define SMMU 0x09050000ull
@@ -26,9 +28,10 @@
 #define DMA 0x0a000000ull
 #define V2M 0x08020000ull
 #define ITS 0x08080000ull
+#define NVME 0x10000000ull
 
 enum space {
-	NONE, DMA_REGS, GR0, GR1, CB, V2M_REGS, ITS_REGS,
+	NONE, DMA_REGS, GR0, GR1, CB, V2M_REGS, ITS_REGS, NVME_REGS,
 	/* docs/devices.md "PCI function": config space of an endpoint or a bridge */
 	PCI_T0, PCI_T1, PCI_PM, PCI_MSI, PCI_MSIX, PCI_MSIX_ENTRY, PCI_EXP, PCI_ACS,
 	NR_SPACES
@@ -81,10 +84,50 @@ static struct machine *make_machine(void)
 	tfdt_str(b, "compatible", "arm,gic-v3-its");
 	tfdt_cells(b, "reg", 4, 0, (u32)ITS, 0, 0x20000);
 	tfdt_end_node(b);
+	tfdt_node(b, "nvme@0");
+	tfdt_str(b, "compatible", "iommulab,nvme");
+	tfdt_end_node(b);
 	b = tfdt_finish(b, &size);
 	assert_int_equal(machine_create(b, size, 1, &m, why, sizeof(why)), 0);
 	free(b);
 	return m;
+}
+
+/* ---- an iommulab,nvme endpoint, its BAR0 at NVME ------------------------ */
+
+static struct pci_func nvme_func;
+static void *nvme_state;
+
+static int nvme_no_dma(void *bus, u64 addr, void *buf, size_t len, enum hw_access acc)
+{
+	(void)bus, (void)addr, (void)buf, (void)len, (void)acc;
+	return -EFAULT;
+}
+
+static const struct pci_func_ops nvme_bus_ops;   /* the bus's callbacks: none needed */
+
+/* Creates the model on @m and maps its BAR0 (the bus's job). */
+static void nvme_attach(struct machine *m)
+{
+	struct pci_ep_ctx ctx = {
+		.m = m, .fdt = machine_fdt(m), .func = &nvme_func, .func_ops = &nvme_bus_ops,
+		.dma = nvme_no_dma,
+	};
+	char why[160] = "";
+
+	ctx.node = fdt_path_offset(ctx.fdt, "/nvme@0");
+	memset(&nvme_func, 0, sizeof(nvme_func));
+	assert_int_equal(nvme_model.create(&ctx, &nvme_state, why, sizeof(why)), 0);
+	assert_int_equal(hw_mmio_map(m, NVME, 0x4000, ctx.bar_ops[0], ctx.bar_opaque[0], "nvme"),
+			 0);
+}
+
+static void nvme_detach(struct machine *m)
+{
+	hw_mmio_unmap(m, NVME);
+	nvme_model.destroy(nvme_state);
+	pci_func_exit(&nvme_func);
+	nvme_state = NULL;
 }
 
 /* ---- the markdown -------------------------------------------------- */
@@ -127,8 +170,9 @@ struct reg_row {
 };
 
 static const char *space_name[] = {
-	"", "dma-copy", "GR0", "GR1", "context bank", "v2m", "ITS", "PCI type 0", "PCI type 1",
-	"PCI PM", "PCI MSI", "PCI MSI-X", "PCI MSI-X entry", "PCI Express", "PCI ACS",
+	"", "dma-copy", "GR0", "GR1", "context bank", "v2m", "ITS", "nvme", "PCI type 0",
+	"PCI type 1", "PCI PM", "PCI MSI", "PCI MSI-X", "PCI MSI-X entry", "PCI Express",
+	"PCI ACS",
 };
 
 static u64 width_mask(unsigned width)
@@ -185,6 +229,9 @@ static void check_reg(const struct reg_row *r, const char *name, u64 pa)
 {
 	struct machine *m = make_machine();
 	unsigned w = r->width;
+
+	if (r->space == NVME_REGS)
+		nvme_attach(m);
 	u64 ones = width_mask(w), v, mask, reset = 0;
 	char *end;
 
@@ -239,6 +286,8 @@ static void check_reg(const struct reg_row *r, const char *name, u64 pa)
 		CHECK(rd(m, pa, w) == (reset & ~mask), "%s: a write of 0 reads back %#llx", name,
 		      (unsigned long long)rd(m, pa, w));
 	}
+	if (r->space == NVME_REGS)
+		nvme_detach(m);
 	machine_destroy(m);
 }
 
@@ -363,6 +412,7 @@ static u64 reg_pa(enum space sp, u64 off, unsigned bank)
 	case CB: return SMMU + ((u64)(SMMU_NUMPAGE + bank) << 12) + off;
 	case V2M_REGS: return V2M + off;
 	case ITS_REGS: return ITS + off;
+	case NVME_REGS: return NVME + off;
 	default: fail(); return 0;
 	}
 }
@@ -414,7 +464,7 @@ static void test_register_tables(void **state)
 	char path[512], line[2048], at[16];
 	enum space sp = NONE;
 	int rows[NR_SPACES] = { 0 }, lineno = 0;
-	bool pci = false;
+	bool pci = false, nvme = false;
 	FILE *f;
 
 	(void)state;
@@ -434,8 +484,13 @@ static void test_register_tables(void **state)
 			sp = ITS_REGS;
 		else if (!strncmp(line, "## ", 3))
 			sp = NONE;
-		if (!strncmp(line, "## ", 3))
+		if (!strncmp(line, "## ", 3)) {
 			pci = !strncmp(line, "## PCI function", 15);
+			nvme = !strncmp(line, "## iommulab,nvme", 16);
+		}
+		/* Only the nvme section's register table: its others list opcodes. */
+		if (nvme && !strncmp(line, "### ", 4))
+			sp = !strncmp(line, "### Registers", 13) ? NVME_REGS : NONE;
 		if (pci && !strncmp(line, "**", 2))
 			sp = pci_space(line);
 		else if (!strncmp(line, "**GR0**", 7))
@@ -476,6 +531,7 @@ static void test_register_tables(void **state)
 	assert_true(rows[CB] >= 20);
 	assert_int_equal(rows[V2M_REGS], 3);
 	assert_int_equal(rows[ITS_REGS], 14);
+	assert_int_equal(rows[NVME_REGS], 12);
 	assert_true(rows[PCI_T0] >= 17);
 	assert_true(rows[PCI_T1] >= 11);
 	assert_int_equal(rows[PCI_PM], 2);
