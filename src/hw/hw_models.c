@@ -6,6 +6,7 @@
 #include "hw_internal.h"
 #include "hw_models.h"
 #include "arm_smmu.h"
+#include "arm_smmu_v3.h"
 #include "gic_its.h"
 #include "gicv2m.h"
 
@@ -17,6 +18,7 @@ const struct hw_model hw_models[] = {
 	{ "arm,mmu-401", arm_smmu_v2_create, true },
 	{ "arm,smmu-v1", arm_smmu_v2_create, true },
 	{ "arm,mmu-400", arm_smmu_v2_create, true },
+	{ "arm,smmu-v3", arm_smmu_v3_create, true },
 	/* Bus masters and other devices. */
 	{ "arm,gic-v2m-frame", gicv2m_create, false },
 	{ "arm,gic-v3-its", gic_its_create, false },

@@ -53,6 +53,7 @@ int kernel_state_create(struct machine *m)
 	iommu_dma_state_init(&k->iommu_dma);
 	iommu_group_state_init(&k->iommu_group);
 	arm_smmu_state_init(&k->arm_smmu);
+	arm_smmu_v3_state_init(&k->arm_smmu_v3);
 	kstate = k;
 	return 0;
 }
