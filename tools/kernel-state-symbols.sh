@@ -32,6 +32,7 @@ base_uaccess uops
 base_platform platform_bus_type
 base_platform amba_bustype
 drivers_arm-smmu-glue arm_smmu_driver
+drivers_arm-smmu-v3 arm_smmu_v3_driver
 drivers_defer_test defer_test_driver
 drivers_dma_copy dma_copy_driver
 # NEXT PASS (issue 7): src/kernel/vfio is converted after its rewrite

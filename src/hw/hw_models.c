@@ -6,6 +6,7 @@
 #include "hw_internal.h"
 #include "hw_models.h"
 #include "arm_smmu.h"
+#include "arm_smmu_v3.h"
 #include "gic_its.h"
 #include "gicv2m.h"
 #include "pci_host.h"
@@ -22,6 +23,7 @@ const struct hw_model hw_models[] = {
 	{ "qcom,smmu-v2", arm_smmu_v2_create, true },
 	{ "qcom,smmu-500", arm_smmu_v2_create, true },
 	{ "nvidia,smmu-500", arm_smmu_v2_create, true },
+	{ "arm,smmu-v3", arm_smmu_v3_create, true },
 	/* Bus masters and other devices. */
 	{ "arm,gic-v2m-frame", gicv2m_create, false },
 	{ "arm,gic-v3-its", gic_its_create, false },

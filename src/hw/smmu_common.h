@@ -1,5 +1,5 @@
 /*
- * What every ARM SMMU model shares (the SMMUv2 model now, SMMUv3 next):
+ * What every ARM SMMU model shares (the SMMUv2 and SMMUv3 models):
  * the stage-1 page-table walker over the VMSAv8-64 and VMSAv7 LPAE formats,
  * driven by a translation config (granule, input size, levels, table base,
  * format) that each model decodes from its own registers or tables; the
@@ -21,7 +21,7 @@
 /* One translation table: what TTBRn and the TCR (or a CD) say. */
 struct smmu_tt {
 	bool enabled;
-	u8 gshift;        /* granule: 12 (4K) or 16 (64K) */
+	u8 gshift;        /* granule: 12 (4K), 14 (16K) or 16 (64K) */
 	u8 start_level;   /* 0..3 */
 	u8 va_bits;       /* size of this table's input range */
 	u64 base;         /* physical address of the top-level table */

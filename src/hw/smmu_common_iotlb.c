@@ -8,8 +8,8 @@
  */
 #include "hw/smmu_common.h"
 
-/* Every leaf size the walker produces: 4K, 64K, 2M, 512M, 1G. */
-static const u8 all_shifts[] = { 12, 16, 21, 29, 30 };
+/* Every leaf size the walker produces: 4K, 16K, 64K, 2M, 32M, 512M, 1G. */
+static const u8 all_shifts[] = { 12, 14, 16, 21, 25, 29, 30 };
 
 static inline unsigned set_of(unsigned ctx, u64 tag, unsigned shift)
 {

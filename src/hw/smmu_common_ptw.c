@@ -1,6 +1,6 @@
 /*
- * The SMMU models' stage-1 table walker: the VMSAv8-64 format (4 KiB and
- * 64 KiB granules) and the VMSAv7 long-descriptor (LPAE) format, as a
+ * The SMMU models' stage-1 table walker: the VMSAv8-64 format (4 KiB,
+ * 16 KiB and 64 KiB granules) and the VMSAv7 long-descriptor (LPAE) format, as a
  * translation config describes them. Tables are read from emulated RAM
  * only; whatever a descriptor says, the walk ends in a result or a fault.
  */
@@ -68,11 +68,14 @@ static const struct smmu_tt *select_tt(const struct smmu_trans_cfg *c, u64 va)
 	return NULL;
 }
 
-/* Level 0 never holds a block; with 64K pages only level 2 (512 MiB) does. */
+/*
+ * Level 0 never holds a block; with 16K or 64K pages only level 2 (32 MiB,
+ * 512 MiB) does: their level-1 blocks need 52-bit output addresses.
+ */
 static bool block_allowed(unsigned gshift, unsigned level)
 {
-	if (gshift == 16)
-		return level == 2;          /* 4 TiB level-1 blocks need 52-bit PAs */
+	if (gshift != 12)
+		return level == 2;
 	return level == 1 || level == 2;    /* 1 GiB, 2 MiB */
 }
 

@@ -29,6 +29,7 @@
 #include "kernel/of/of_internal.h"
 #include "kernel/iommu/iommu-priv.h"
 #include "kernel/drivers/arm-smmu.h"
+#include "kernel/drivers/arm-smmu-v3-state.h"
 #include "kernel/drivers/defer_test.h"
 #include "kernel/irqchip/msi_internal.h"
 
@@ -53,6 +54,7 @@ struct kernel {
 	struct iommu_sysfs_state iommu_sysfs;	/* iommu/iommu-sysfs.c */
 	struct io_pgtable_mem_state io_pgtable_mem; /* iommu/io-pgtable-mem.c */
 	struct arm_smmu_state arm_smmu;		/* drivers/arm-smmu*.c: module data, params */
+	struct arm_smmu_v3_state arm_smmu_v3;	/* drivers/arm-smmu-v3*.c: module data, params */
 	struct defer_test_state defer_test;	/* drivers/defer_test.c: params */
 	struct msi_state msi;			/* irqchip/: MSI domains, GICv2m, ITS */
 };

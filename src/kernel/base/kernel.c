@@ -55,6 +55,7 @@ int kernel_state_create(struct machine *m)
 	iommu_group_state_init(&k->iommu_group);
 	arm_smmu_state_init(&k->arm_smmu);
 	msi_state_init(&k->msi);
+	arm_smmu_v3_state_init(&k->arm_smmu_v3);
 	kstate = k;
 	return 0;
 }

@@ -10,6 +10,7 @@
 #include "kernel/base/module.h"
 #include "kernel/vfio/vfio_modules.h"
 #include "kernel/drivers/arm-smmu-glue.h"
+#include "kernel/drivers/arm-smmu-v3-state.h"
 
 int dma_copy_init(void);
 void dma_copy_exit(void);

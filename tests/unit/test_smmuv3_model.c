@@ -1,0 +1,434 @@
+/*
+ * The SMMUv3 model ("arm,smmu-v3") on a bare machine: programmed only
+ * through its registers and the structures in emulated RAM (stream table,
+ * STEs, CDs, page tables, queues), observed through the translate op, its
+ * registers, its event queue, its interrupt lines and its command counts.
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "hw_test_fdt.h"
+#include "common/dt.h"
+#include "hw/hw_internal.h"
+#include "hw/arm_smmu_v3.h"
+
+#define RAM_BASE 0x40000000ull
+#define RAM_SIZE 0x10000000ull
+#define SMMU 0x09050000ull
+#define EVTQ_IRQ (32 + 40)
+#define GERR_IRQ (32 + 41)
+#define SID 0x100
+
+/* Registers (docs/devices.md "arm,smmu-v3 (model)"). */
+#define IDR0 0x0
+#define IDR1 0x4
+#define IDR5 0x14
+#define CR0 0x20
+#define CR0ACK 0x24
+#define GBPA 0x44
+#define IRQ_CTRL 0x50
+#define GERROR 0x60
+#define GERRORN 0x64
+#define STRTAB_BASE 0x80
+#define STRTAB_BASE_CFG 0x88
+#define CMDQ_BASE 0x90
+#define CMDQ_PROD 0x98
+#define CMDQ_CONS 0x9c
+#define EVTQ_BASE 0xa0
+#define EVTQ_PROD 0x100a8
+#define EVTQ_CONS 0x100ac
+#define SMMUEN 1u
+#define EVTQEN 4u
+#define CMDQEN 8u
+
+/* Memory layout of the test's structures. */
+#define STRTAB (RAM_BASE + 0x100000)
+#define L2 (RAM_BASE + 0x110000)
+#define CDTAB (RAM_BASE + 0x120000)
+#define CMDQ (RAM_BASE + 0x130000)
+#define EVTQ (RAM_BASE + 0x140000)
+#define TABLES (RAM_BASE + 0x200000)
+#define CMDQ_SHIFT 4     /* 16 entries */
+#define EVTQ_SHIFT 2     /* 4 entries: overflow is easy to reach */
+
+#define D_TABLE 3ull
+#define D_PAGE 3ull
+#define D_RW ((1ull << 10) | (1ull << 6) | (1ull << 11))
+
+struct t {
+	struct machine *m;
+	struct hw_iommu *iommu;
+	u32 cmd_prod;
+	u64 next_table;
+};
+
+static void *build_fdt(size_t *size, u32 sid_bits)
+{
+	void *b = tfdt_begin();
+
+	tfdt_u32(b, "#address-cells", 2);
+	tfdt_u32(b, "#size-cells", 2);
+	tfdt_u32(b, "interrupt-parent", 1);
+	tfdt_memory(b, "memory@40000000", RAM_BASE, RAM_SIZE);
+	tfdt_node(b, "interrupt-controller@8000000");
+	tfdt_str(b, "compatible", "arm,gic-400");
+	tfdt_u32(b, "#interrupt-cells", 3);
+	tfdt_empty(b, "interrupt-controller");
+	tfdt_cells(b, "reg", 4, 0, 0x08000000, 0, 0x10000);
+	tfdt_u32(b, "phandle", 1);
+	tfdt_end_node(b);
+	tfdt_node(b, "iommu@9050000");
+	tfdt_str(b, "compatible", "arm,smmu-v3");
+	tfdt_cells(b, "reg", 4, 0, (u32)SMMU, 0, 0x20000);
+	tfdt_u32(b, "#iommu-cells", 1);
+	tfdt_cells(b, "interrupts", 6, 0, 40, 1, 0, 41, 1);
+	assert_int_equal(fdt_property(b, "interrupt-names", "eventq\0gerror", 14), 0);
+	tfdt_u32(b, "iommulab,sid-bits", sid_bits);
+	tfdt_u32(b, "iommulab,evtq-shift", 7);
+	tfdt_u32(b, "phandle", 2);
+	tfdt_end_node(b);
+	tfdt_node(b, "dma@a000000");
+	tfdt_str(b, "compatible", "iommulab,dma-copy");
+	tfdt_cells(b, "reg", 4, 0, 0x0a000000, 0, 0x1000);
+	tfdt_cells(b, "interrupts", 3, 0, 16, 4);
+	tfdt_cells(b, "iommus", 2, 2, SID);
+	tfdt_end_node(b);
+	return tfdt_finish(b, size);
+}
+
+static void w32(struct t *t, u64 off, u32 v)
+{
+	assert_int_equal(hw_mmio_write(t->m, SMMU + off, 4, v), 0);
+}
+
+static void w64(struct t *t, u64 off, u64 v)
+{
+	assert_int_equal(hw_mmio_write(t->m, SMMU + off, 8, v), 0);
+}
+
+static u32 r32(struct t *t, u64 off)
+{
+	u64 v;
+
+	assert_int_equal(hw_mmio_read(t->m, SMMU + off, 4, &v), 0);
+	return (u32)v;
+}
+
+static void mem64(struct t *t, u64 pa, u64 v)
+{
+	assert_int_equal(hw_mem_write(t->m, pa, &v, 8), 0);
+}
+
+static void ste(struct t *t, u64 addr, u64 q0, u64 q1)
+{
+	u64 e[8] = { q0, q1 };
+
+	assert_int_equal(hw_mem_write(t->m, addr, e, sizeof(e)), 0);
+}
+
+static void cmd(struct t *t, u64 c0, u64 c1)
+{
+	u64 c[2] = { c0, c1 };
+	u32 idx = t->cmd_prod & ((1u << CMDQ_SHIFT) - 1);
+
+	assert_int_equal(hw_mem_write(t->m, CMDQ + idx * 16ull, c, 16), 0);
+	t->cmd_prod = (t->cmd_prod + 1) & ((2u << CMDQ_SHIFT) - 1);
+	w32(t, CMDQ_PROD, t->cmd_prod);
+}
+
+static struct arm_smmu_v3_stats stats(struct t *t)
+{
+	struct arm_smmu_v3_stats st;
+
+	assert_int_equal(arm_smmu_v3_stats(t->m, SMMU, &st), 0);
+	return st;
+}
+
+/* Linear table of 2^8 STEs, both queues, enabled with interrupts on. */
+static void enable(struct t *t, bool two_level)
+{
+	w64(t, STRTAB_BASE, STRTAB);
+	w32(t, STRTAB_BASE_CFG, two_level ? (1u << 16) | (8u << 6) | 16 : 8);
+	w64(t, CMDQ_BASE, CMDQ | CMDQ_SHIFT);
+	w64(t, EVTQ_BASE, EVTQ | EVTQ_SHIFT);
+	w32(t, IRQ_CTRL, 5);
+	w32(t, CR0, CMDQEN | EVTQEN | SMMUEN);
+	assert_int_equal(r32(t, CR0ACK), CMDQEN | EVTQEN | SMMUEN);
+}
+
+static int setup_sid(void **state, u32 sid_bits)
+{
+	struct t *t = calloc(1, sizeof(*t));
+	struct hw_dma_master *d;
+	struct hw_route r;
+	char why[160] = "";
+	size_t size;
+	void *b = build_fdt(&size, sid_bits);
+
+	assert_int_equal(machine_create(b, size, 1, &t->m, why, sizeof(why)), 0);
+	free(b);
+	d = hw_master_by_name(t->m, "/dma@a000000");
+	assert_int_equal(hw_master_route(d, 0, 0, HW_READ, &r), 0);
+	t->iommu = r.iommu;
+	assert_non_null(t->iommu);
+	t->next_table = TABLES;
+	*state = t;
+	return 0;
+}
+
+static int setup(void **state)
+{
+	return setup_sid(state, 16);
+}
+
+static int teardown(void **state)
+{
+	struct t *t = *state;
+
+	machine_destroy(t->m);
+	free(t);
+	return 0;
+}
+
+static int xl(struct t *t, u32 sid, u64 va, enum hw_access acc, struct hw_xlate *out)
+{
+	return t->iommu->ops->translate(t->iommu, sid, va, acc, out);
+}
+
+/* A 4K, 48-bit, four-level table mapping @va to @pa; returns TTB0. */
+static u64 map4k(struct t *t, u64 va, u64 pa)
+{
+	u64 ttb = t->next_table, table = ttb;
+
+	for (unsigned lvl = 0; lvl < 3; lvl++) {
+		u64 next = table + 0x1000;
+		unsigned shift = 39 - 9 * lvl;
+
+		mem64(t, table + ((va >> shift) & 511) * 8, next | D_TABLE);
+		table = next;
+	}
+	mem64(t, table + ((va >> 12) & 511) * 8, pa | D_PAGE | D_RW);
+	t->next_table = table + 0x1000;
+	return ttb;
+}
+
+#define CD0(asid) (16ull | (1ull << 30) | (1ull << 31) | (5ull << 32) | (1ull << 41) | \
+		   (1ull << 45) | ((u64)(asid) << 48))
+#define STE_S1 (1ull | (5ull << 1) | CDTAB)
+#define STE_BYPASS (1ull | (4ull << 1))
+#define STE_ABORT 1ull
+
+static void install_cd(struct t *t, u64 q0, u64 ttb)
+{
+	u64 cd[8] = { q0, ttb };
+
+	assert_int_equal(hw_mem_write(t->m, CDTAB, cd, sizeof(cd)), 0);
+}
+
+static u64 event(struct t *t, unsigned n, unsigned q)
+{
+	u64 v;
+
+	assert_int_equal(hw_mem_read(t->m, EVTQ + n * 32ull + q * 8, &v, 8), 0);
+	return v;
+}
+
+/* ---- tests ------------------------------------------------------------ */
+
+static void test_ids_and_gbpa(void **state)
+{
+	struct t *t = *state;
+	struct hw_xlate x;
+
+	assert_int_equal(r32(t, IDR1) & 0x3f, 16);
+	assert_true(r32(t, IDR0) & (1u << 1));      /* S1P */
+	assert_int_equal(r32(t, IDR5) & 7, 5);      /* OAS 48 */
+	/* Disabled: GBPA decides; its reset value bypasses. */
+	assert_int_equal(xl(t, SID, 0x1000, HW_READ, &x), 0);
+	assert_int_equal(x.kind, HW_XLATE_BYPASS);
+	/* A write without UPDATE changes nothing; with UPDATE it applies at once. */
+	w32(t, GBPA, 1u << 20);
+	assert_int_equal(r32(t, GBPA) & (1u << 20), 0);
+	w32(t, GBPA, (1u << 31) | (1u << 20));
+	assert_int_equal(r32(t, GBPA), 1u << 20);
+	assert_int_equal(xl(t, SID, 0x1000, HW_READ, &x), -EFAULT);
+}
+
+static void test_linear_ste_kinds(void **state)
+{
+	struct t *t = *state;
+	struct hw_xlate x;
+
+	setup_sid((void **)&t, 8);
+	ste(t, STRTAB + SID * 0 + 0x10 * 64, STE_BYPASS, 0);
+	ste(t, STRTAB + 0x11 * 64, STE_ABORT, 0);
+	enable(t, false);
+	assert_int_equal(xl(t, 0x10, 0x5000, HW_WRITE, &x), 0);
+	assert_int_equal(x.kind, HW_XLATE_BYPASS);
+	/* Abort: silent. */
+	assert_int_equal(xl(t, 0x11, 0x5000, HW_WRITE, &x), -EFAULT);
+	assert_int_equal(stats(t).events, 0);
+	/* V = 0: C_BAD_STE; a SID past the table: C_BAD_STREAMID. */
+	assert_int_equal(xl(t, 0x12, 0x5000, HW_WRITE, &x), -EFAULT);
+	assert_int_equal(event(t, 0, 0), 0x04 | (0x12ull << 32));
+	assert_int_equal(xl(t, 0x100, 0x5000, HW_WRITE, &x), -EFAULT);
+	assert_int_equal(event(t, 1, 0) & 0xff, 0x02);
+	assert_int_equal(r32(t, EVTQ_PROD), 2);
+	assert_true(hw_irq_level(t->m, EVTQ_IRQ));
+	w32(t, EVTQ_CONS, 2);
+	assert_false(hw_irq_level(t->m, EVTQ_IRQ));
+	teardown((void **)&t);
+}
+
+static void test_s1_translate_and_cache(void **state)
+{
+	struct t *t = *state;
+	struct hw_xlate x;
+	u64 ttb = map4k(t, 0x100000, 0x48000000);
+	struct arm_smmu_v3_stats st;
+
+	ste(t, L2 + (SID & 0xff) * 64, STE_S1, 0);
+	mem64(t, STRTAB + (SID >> 8) * 8, L2 | 9);
+	install_cd(t, CD0(7), ttb);
+	enable(t, true);
+	assert_int_equal(xl(t, SID, 0x100123, HW_WRITE, &x), 0);
+	assert_int_equal(x.kind, HW_XLATE_TRANSLATED);
+	assert_int_equal(x.pa, 0x48000123);
+	assert_int_equal(xl(t, SID, 0x100000, HW_READ, &x), 0);
+	assert_true(x.from_tlb);
+	/* Unmapped: F_TRANSLATION with the stream and address. */
+	assert_int_equal(xl(t, SID, 0x200000, HW_READ, &x), -EFAULT);
+	assert_int_equal(event(t, 0, 0), 0x10 | ((u64)SID << 32));
+	assert_int_equal(event(t, 0, 2), 0x200000);
+	/* A forgotten CFGI_STE: the cached STE stays in force. */
+	ste(t, L2 + (SID & 0xff) * 64, STE_BYPASS, 0);
+	assert_int_equal(xl(t, SID, 0x100000, HW_READ, &x), 0);
+	assert_int_equal(x.kind, HW_XLATE_TRANSLATED);
+	cmd(t, 0x03 | ((u64)SID << 32), 1);         /* CFGI_STE */
+	cmd(t, 0x46, 0);                            /* SYNC */
+	assert_int_equal(r32(t, CMDQ_CONS), t->cmd_prod);
+	assert_int_equal(xl(t, SID, 0x100000, HW_READ, &x), 0);
+	assert_int_equal(x.kind, HW_XLATE_BYPASS);
+	/* Back to stage 1: a stale IOTLB entry until TLBI_NH_VA. */
+	ste(t, L2 + (SID & 0xff) * 64, STE_S1, 0);
+	cmd(t, 0x04, 31);                           /* CFGI_ALL */
+	mem64(t, t->next_table - 0x1000 + (0x100 & 511) * 8, 0);
+	assert_int_equal(xl(t, SID, 0x100000, HW_READ, &x), 0);
+	assert_true(x.from_tlb);
+	cmd(t, 0x12 | (7ull << 48), 0x100000);      /* TLBI_NH_VA */
+	cmd(t, 0x46, 0);
+	assert_int_equal(xl(t, SID, 0x100000, HW_READ, &x), -EFAULT);
+	st = stats(t);
+	assert_int_equal(st.cfgi_ste, 1);
+	assert_int_equal(st.cfgi_all, 1);
+	assert_int_equal(st.tlbi_nh_va, 1);
+	assert_int_equal(st.sync, 2);
+}
+
+static void test_bad_cd_and_l1(void **state)
+{
+	struct t *t = *state;
+	struct hw_xlate x;
+
+	ste(t, L2 + (SID & 0xff) * 64, STE_S1, 0);
+	mem64(t, STRTAB + (SID >> 8) * 8, L2 | 9);
+	install_cd(t, CD0(1) & ~(1ull << 31), 0);   /* V = 0 */
+	enable(t, true);
+	assert_int_equal(xl(t, SID, 0, HW_READ, &x), -EFAULT);
+	assert_int_equal(event(t, 0, 0) & 0xff, 0x0a);
+	/* L1 descriptor with SPAN 0: C_BAD_STREAMID. */
+	assert_int_equal(xl(t, 0x300, 0, HW_READ, &x), -EFAULT);
+	assert_int_equal(event(t, 1, 0) & 0xff, 0x02);
+	/* Stage 2 (not implemented): C_BAD_STE. */
+	ste(t, L2 + 1 * 64, 1ull | (6ull << 1), 0);
+	assert_int_equal(xl(t, SID + 1, 0, HW_READ, &x), -EFAULT);
+	assert_int_equal(event(t, 2, 0) & 0xff, 0x04);
+	/* CD outside RAM: F_CD_FETCH. */
+	ste(t, L2 + 2 * 64, 1ull | (5ull << 1) | 0x1000000000ull, 0);
+	assert_int_equal(xl(t, SID + 2, 0, HW_READ, &x), -EFAULT);
+	assert_int_equal(event(t, 3, 0) & 0xff, 0x09);
+	/* The 4-entry queue is full now: the next event is lost, OVFLG set. */
+	assert_int_equal(xl(t, SID + 1, 0, HW_READ, &x), -EFAULT);
+	assert_int_equal(r32(t, EVTQ_PROD), 4u | (1u << 31));
+	assert_int_equal(stats(t).events_lost, 1);
+}
+
+static void test_cmd_error(void **state)
+{
+	struct t *t = *state;
+
+	enable(t, true);
+	cmd(t, 0x7f, 0);            /* no such opcode */
+	cmd(t, 0x46, 0);
+	assert_int_equal(r32(t, CMDQ_CONS), 0u | (1u << 24));    /* CERROR_ILL at 0 */
+	assert_int_equal(r32(t, GERROR) & 1, 1);
+	assert_true(hw_irq_level(t->m, GERR_IRQ));
+	/* Turn it into a SYNC and acknowledge: the queue restarts. */
+	mem64(t, CMDQ, 0x46);
+	w32(t, GERRORN, r32(t, GERROR));
+	assert_false(hw_irq_level(t->m, GERR_IRQ));
+	assert_int_equal(r32(t, CMDQ_CONS), 2);
+	assert_int_equal(stats(t).cmd_errors, 1);
+}
+
+/* Queue wrap: more commands than entries, consumed as PROD moves. */
+static void test_cmdq_wrap(void **state)
+{
+	struct t *t = *state;
+
+	enable(t, true);
+	for (unsigned i = 0; i < 40; i++)
+		cmd(t, 0x46, 0);
+	assert_int_equal(r32(t, CMDQ_CONS), t->cmd_prod);
+	assert_int_equal(stats(t).sync, 40);
+}
+
+/* Random STEs, CDs, L1 descriptors and commands never crash the model. */
+static void test_fuzz(void **state)
+{
+	struct t *t = *state;
+	u64 seed = 0x5eed5eedull;
+	const char *env = getenv("LAB_FUZZ_SEED");
+	struct hw_xlate x;
+
+	if (env && strtoull(env, NULL, 0))
+		seed = strtoull(env, NULL, 0);
+	print_message("seed %#llx\n", (unsigned long long)seed);
+	enable(t, (seed & 1) != 0);
+	for (unsigned i = 0; i < 20000; i++) {
+		u64 r1, r2;
+
+		seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+		r1 = seed;
+		seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+		r2 = seed;
+		switch (r1 % 5) {
+		case 0: ste(t, L2 + (r2 & 0xff) * 64, r1 ^ (r2 << 7), r2); break;
+		case 1: install_cd(t, r2 | (1ull << 31), r1); break;
+		case 2: mem64(t, STRTAB + (r2 & 0xff) * 8, (r1 & 0x3fc0) + RAM_BASE + (r2 & 31)); break;
+		case 3:
+			cmd(t, r1, r2);
+			if (r32(t, GERROR) != r32(t, GERRORN))
+				w32(t, GERRORN, r32(t, GERROR));
+			break;
+		case 4: xl(t, (u32)(r2 & 0x1ffff), r1, (r1 >> 63) ? HW_WRITE : HW_READ, &x); break;
+		}
+		if ((i & 63) == 0)
+			w32(t, EVTQ_CONS, r32(t, EVTQ_PROD));
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_ids_and_gbpa, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_linear_ste_kinds, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_s1_translate_and_cache, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_cd_and_l1, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cmd_error, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cmdq_wrap, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fuzz, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
