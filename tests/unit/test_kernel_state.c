@@ -57,7 +57,7 @@
  * in struct kernel: issue 7's second pass moves it, and sets this to 1.
  * Until then the second boot's container is number 2, the third's 3.
  */
-#define KSTATE_VFIO_CONVERTED 0
+#define KSTATE_VFIO_CONVERTED 1
 
 static const char *const ops[] = {
 	"modprobe vfio-platform",

@@ -17,6 +17,7 @@
 #include "hw/machine.h"
 #include "kernel/kernel.h"
 #include "kernel/base/base.h"
+#include "kernel/base/cdev.h"
 #include "kernel/base/cmdline.h"
 #include "kernel/base/interrupt.h"
 #include "kernel/base/kalloc.h"
@@ -55,6 +56,9 @@ int kernel_state_create(struct machine *m)
 	iommu_group_state_init(&k->iommu_group);
 	arm_smmu_state_init(&k->arm_smmu);
 	msi_state_init(&k->msi);
+	fs_state_init(&k->fs);
+	vfio_state_init(&k->vfio);
+	vfio_platform_state_init(&k->vfio_platform);
 	kstate = k;
 	return 0;
 }
@@ -82,6 +86,7 @@ struct subsys_initcall {
 };
 
 static const struct subsys_initcall subsys_initcalls[] = {
+	{ "misc", misc_init, misc_exit },
 	{ "irqchip", irqchip_init, irqchip_exit },
 	{ "iommu", iommu_init, iommu_exit },
 	{ NULL, NULL, NULL }	/* end */
