@@ -18,12 +18,9 @@
 #include <string.h>
 #include <unistd.h>
 #include <dirent.h>
-#include <sys/eventfd.h>
-#include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <linux/kcmp.h>
 #include <sys/sysmacros.h>
-#include <linux/vfio.h>
 
 #include "iommulab/fd.h"
 #include "fdtable.h"
