@@ -23,8 +23,10 @@ iommu_observer obs
 iommu_observer obs_opaque
 # Host state: how this process reaches user memory and eventfds
 # (uaccess_ops), installed once by the uapi layer for the process, before
-# any boot and independent of it.
+# any boot and independent of it; likewise how it reaches the program
+# descriptor table (files_host_ops: get_unused_fd_flags, fd_install, fdget).
 base_uaccess uops
+base_file fops_host
 # Written with the same constant at every registration, never anything else
 # (platform_driver_register sets .bus); constant in value, not in type,
 # because the driver core takes struct device_driver * and struct bus_type *
@@ -35,18 +37,7 @@ drivers_arm-smmu-glue arm_smmu_driver
 drivers_arm-smmu-v3 arm_smmu_v3_driver
 drivers_defer_test defer_test_driver
 drivers_dma_copy dma_copy_driver
-# NEXT PASS (issue 7): src/kernel/vfio is converted after its rewrite
-# merges; remove these entries then.
-vfio_vfio_iommu_type1 probe
-vfio_vfio_iommu_type1 works
-vfio_vfio_iommu_type1 vfio_type1_params
-vfio_vfio_main next_container_id
-vfio_vfio_main next_device_index
-vfio_vfio_main vfio_groups
-vfio_vfio_platform reset_list
-vfio_vfio_platform trigger_list
 vfio_vfio_platform vfio_platform_driver
-vfio_vfio_platform vfio_platform_reset_required
 '
 
 NM=${1:?usage: $0 NM BUILDDIR}

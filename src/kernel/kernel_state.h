@@ -20,6 +20,7 @@
 
 #include "kernel/base/base.h"
 #include "kernel/base/cmdline_internal.h"
+#include "kernel/base/fs_internal.h"
 #include "kernel/base/irq_internal.h"
 #include "kernel/base/module_internal.h"
 #include "kernel/base/page_alloc_internal.h"
@@ -32,6 +33,8 @@
 #include "kernel/drivers/arm-smmu-v3-state.h"
 #include "kernel/drivers/defer_test.h"
 #include "kernel/irqchip/msi_internal.h"
+#include "kernel/vfio/vfio.h"
+#include "kernel/vfio/vfio_platform.h"
 
 struct machine;
 
@@ -57,6 +60,10 @@ struct kernel {
 	struct arm_smmu_v3_state arm_smmu_v3;	/* drivers/arm-smmu-v3*.c: module data, params */
 	struct defer_test_state defer_test;	/* drivers/defer_test.c: params */
 	struct msi_state msi;			/* irqchip/: MSI domains, GICv2m, ITS */
+	struct fs_state fs;			/* base/char_dev.c, misc.c, devtmpfs.c */
+	struct vfio_state vfio;			/* vfio/vfio_main.c: groups, numbering, /dev/vfio */
+	struct vfio_type1_params vfio_type1;	/* vfio/vfio_iommu_type1.c: params */
+	struct vfio_platform_state vfio_platform; /* vfio/vfio_platform.c */
 };
 
 /* The running kernel; NULL before kernel_boot and after kernel_shutdown. */

@@ -1,10 +1,12 @@
 /*
- * The user-space surface: real file descriptors for the lab's /dev/vfio
- * nodes and /sys files, and the dispatch of open/ioctl/read/write/stat on
- * them (include/iommulab/fd.h). Each lab descriptor is a real one the lab
- * opened (on /dev/null), so the number is the kernel's own and cannot
- * collide with the program's other files; a table maps it to a refcounted
- * lab file.
+ * The user-space surface: real file descriptors for the lab's /dev nodes
+ * and /sys files (include/iommulab/fd.h). Each lab descriptor is a real
+ * one the lab opened (on /dev/null), so the number is the host's own and
+ * cannot collide with the program's other files; a table maps it to the
+ * lab kernel's struct file, and every call goes through the file's
+ * file_operations (kernel/base/fs.h): this file knows no kind of file.
+ * It is also the host side of the kernel's descriptor calls
+ * (get_unused_fd_flags, fd_install, fdget: struct files_host_ops).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,49 +18,18 @@
 #include <string.h>
 #include <unistd.h>
 #include <dirent.h>
-#include <sys/eventfd.h>
-#include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <linux/kcmp.h>
 #include <sys/sysmacros.h>
-#include <linux/vfio.h>
 
 #include "iommulab/fd.h"
 #include "fdtable.h"
+#include "kernel/base/fs.h"
 #include "kernel/base/sysfs.h"
 #include "kernel/kernel.h"
-#include "kernel/vfio/vfio.h"
 #include "kernel/vfio/vfio_platform.h"
 #include "hw/machine.h"
-#include "kernel/base/uaccess.h"
 #include "uaccess_host.h"
-
-/* Character device numbers the lab reports (misc vfio is 10:196 in Linux). */
-#define VFIO_MISC_MAJOR 10
-#define VFIO_MISC_MINOR 196
-#define VFIO_GROUP_MAJOR 243
-
-enum lab_file_type { LF_CONTAINER, LF_GROUP, LF_DEVICE, LF_SYSFS, LF_DIR };
-
-struct lab_file {
-	enum lab_file_type type;
-	unsigned refs;            /* descriptors sharing it */
-	int flags;                /* open flags */
-	off_t pos;
-	union {
-		struct vfio_container *container;
-		struct vfio_group *group;
-		struct {
-			struct vfio_device *vdev;
-			struct lab_file *group_file;   /* held: the group stays open */
-		} dev;
-		struct {
-			char *path;
-			char *buf;        /* the snapshot of the last read at offset 0 */
-			size_t len;
-		} sys;
-	};
-};
 
 /* ---- the lock and the table -------------------------------------------- */
 
@@ -74,10 +45,13 @@ static void lab_mutex_create(void)
 	pthread_mutexattr_destroy(&a);
 }
 
+static const struct files_host_ops files_host;
+
 static void lab_mutex_init(void)
 {
 	lab_mutex_create();
 	uaccess_host_install();
+	files_set_host_ops(&files_host);
 	/*
 	 * fork(): taken around it, so the child's copy of the lab is consistent;
 	 * the child gets a fresh lock (its thread is not the one that held it).
@@ -100,10 +74,10 @@ void lab_unlock(void)
 #define NCHUNKS 1024   /* descriptors up to 1M */
 
 /* Read without the lock (the shim asks "is this fd ours?" on every call). */
-typedef _Atomic(struct lab_file *) fd_slot;
+typedef _Atomic(struct file *) fd_slot;
 static _Atomic(fd_slot *) fdtab[NCHUNKS];
 
-static struct lab_file *fd_get(int fd)
+static struct file *fd_get(int fd)
 {
 	if (fd < 0 || fd >= CHUNK * NCHUNKS)
 		return NULL;
@@ -112,7 +86,7 @@ static struct lab_file *fd_get(int fd)
 }
 
 /* Under the lab lock. Chunks stay until exit: lock-free readers may hold them. */
-static int fd_store(int fd, struct lab_file *f)
+static int fd_store(int fd, struct file *f)
 {
 	if (fd < 0 || fd >= CHUNK * NCHUNKS)
 		return -EMFILE;
@@ -138,51 +112,67 @@ static int ret_err(int e)
 	return -1;
 }
 
-/* ---- files ------------------------------------------------------------- */
+/* ---- descriptors ------------------------------------------------------- */
 
-static void file_put(struct lab_file *f)
+/*
+ * A free descriptor number: /dev/null, opened with a raw system call
+ * (never through the shim): a real descriptor that polls as Linux's VFIO
+ * files do (they have no poll method: always readable and writable) and
+ * is no eventfd, so SET_IRQS tells it from one as Linux does.
+ */
+static int host_get_unused_fd_flags(unsigned int flags)
 {
-	if (--f->refs)
-		return;
-	switch (f->type) {
-	case LF_CONTAINER:
-		vfio_container_release(f->container);
-		break;
-	case LF_GROUP:
-		vfio_group_release(f->group);
-		break;
-	case LF_DEVICE:
-		vfio_device_release(f->dev.vdev);
-		file_put(f->dev.group_file);
-		break;
-	case LF_SYSFS:
-	case LF_DIR:
-		free(f->sys.path);
-		free(f->sys.buf);
-		break;
-	}
-	free(f);
-}
-
-/* A new real descriptor for @f (which it then holds). */
-static int install(struct lab_file *f, int oflags)
-{
-	/*
-	 * /dev/null, opened with a raw system call (never through the shim): a
-	 * real descriptor that polls as Linux's VFIO files do (they have no
-	 * poll method: always readable and writable) and is no eventfd, so
-	 * SET_IRQS tells it from one as Linux does.
-	 */
 	long fd = syscall(SYS_openat, AT_FDCWD, "/dev/null",
-			  O_RDWR | ((oflags & O_CLOEXEC) ? O_CLOEXEC : 0));
+			  O_RDWR | ((flags & O_CLOEXEC) ? O_CLOEXEC : 0));
 	if (fd < 0)
 		return -errno;
-	int ret = fd_store((int)fd, f);
-	if (ret) {
+	/* The table must be able to hold it before the kernel installs a file. */
+	if (fd_store((int)fd, NULL)) {
 		syscall(SYS_close, fd);
-		return ret;
+		return -EMFILE;
 	}
 	return (int)fd;
+}
+
+static void host_put_unused_fd(int fd)
+{
+	syscall(SYS_close, fd);
+}
+
+static void host_fd_install(int fd, struct file *file)
+{
+	fd_store(fd, file);
+}
+
+/* A lab file (referenced), an open host descriptor that is none (NULL), or -EBADF. */
+static int host_fdget(int fd, struct file **out)
+{
+	struct file *f = fd_get(fd);
+
+	*out = f ? get_file(f) : NULL;
+	if (!f && (fd < 0 || syscall(SYS_fcntl, fd, F_GETFD) < 0))
+		return -EBADF;
+	return 0;
+}
+
+static const struct files_host_ops files_host = {
+	.get_unused_fd_flags = host_get_unused_fd_flags,
+	.put_unused_fd = host_put_unused_fd,
+	.fd_install = host_fd_install,
+	.fdget = host_fdget,
+};
+
+/* A new descriptor for @f (which it then holds), or -errno (@f is then put). */
+static int install(struct file *f, int oflags)
+{
+	int fd = get_unused_fd_flags((unsigned int)oflags);
+
+	if (fd < 0) {
+		fput(f);
+		return fd;
+	}
+	fd_install(fd, f);
+	return fd;
 }
 
 /* ---- paths ------------------------------------------------------------- */
@@ -205,87 +195,18 @@ bool lab_path_is_lab(const char *path)
 	       !has_prefix(path, "/sys/kernel/mm");
 }
 
-/* /dev/vfio/<N>: the group id, or -1. */
-static int devvfio_group(const char *path)
-{
-	const char *p = path + strlen("/dev/vfio/");
-	if (strncmp(path, "/dev/vfio/", 10) || !*p)
-		return -1;
-	char *end;
-	long id = strtol(p, &end, 10);
-	if (*end || id < 0 || id > 1 << 20 || (p[0] == '0' && p[1]))
-		return -1;
-	return (int)id;
-}
-
-static bool is_devvfio_dir(const char *path)
-{
-	return !strcmp(path, "/dev/vfio") || !strcmp(path, "/dev/vfio/");
-}
-
 /* ---- open / close ---------------------------------------------------------- */
 
+/* The file system the path lies in: devtmpfs under /dev, sysfs under /sys. */
 static int do_open(const char *path, int flags)
 {
-	struct lab_file *f = calloc(1, sizeof(*f));
-	if (!f)
-		return -ENOMEM;
-	f->refs = 1;
-	f->flags = flags;
-	int ret = 0;
+	struct file *f = NULL;
+	int ret = has_prefix(path, "/dev") ? devtmpfs_open(path, (unsigned int)flags, &f)
+					   : sysfs_file_open(path, (unsigned int)flags, &f);
 
-	if (!strcmp(path, "/dev/vfio/vfio")) {
-		f->type = LF_CONTAINER;
-		f->container = vfio_container_open();
-		if (!f->container)
-			ret = -ENOMEM;
-	} else if (is_devvfio_dir(path)) {
-		f->type = LF_DIR;
-		f->sys.path = strdup("/dev/vfio");
-		if ((flags & O_ACCMODE) != O_RDONLY)
-			ret = -EISDIR;
-	} else if (has_prefix(path, "/dev/vfio")) {
-		int id = devvfio_group(path);
-		f->type = LF_GROUP;
-		ret = id < 0 ? -ENOENT : vfio_group_open(id, &f->group);
-	} else {
-		struct sysfs_stat st;
-		ret = sysfs_stat(path, &st);
-		if (!ret && st.type == SYSFS_DIR) {
-			f->type = LF_DIR;
-			if ((flags & O_ACCMODE) != O_RDONLY)
-				ret = -EISDIR;
-		} else if (!ret) {
-			f->type = LF_SYSFS;
-			if (flags & O_DIRECTORY)
-				ret = -ENOTDIR;
-			/* As Linux's kernfs: the mode decides who may open how. */
-			else if ((flags & O_ACCMODE) != O_WRONLY && !(st.mode & 0444))
-				ret = -EACCES;
-			else if ((flags & O_ACCMODE) != O_RDONLY && !(st.mode & 0222))
-				ret = -EACCES;
-		}
-		if (!ret) {
-			f->sys.path = strdup(path);
-			if (!f->sys.path)
-				ret = -ENOMEM;
-		}
-	}
-	if (!ret && f->type == LF_DIR && !f->sys.path)
-		ret = -ENOMEM;
-	if (ret) {
-		if (f->type == LF_CONTAINER && f->container)
-			vfio_container_release(f->container);
-		free(f->sys.path);
-		free(f);
+	if (ret)
 		return ret;
-	}
-	ret = install(f, flags);
-	if (ret < 0) {
-		f->refs = 1;
-		file_put(f);
-	}
-	return ret;
+	return install(f, flags);
 }
 
 int lab_open(const char *path, int flags, mode_t mode)
@@ -311,14 +232,14 @@ int lab_open(const char *path, int flags, mode_t mode)
 int lab_close(int fd)
 {
 	lab_lock();
-	struct lab_file *f = fd_get(fd);
+	struct file *f = fd_get(fd);
 	if (!f) {
 		lab_unlock();
 		return ret_err(EBADF);
 	}
 	fd_store(fd, NULL);
 	syscall(SYS_close, fd);
-	file_put(f);
+	fput(f);
 	lab_unlock();
 	return 0;
 }
@@ -331,12 +252,12 @@ void lab_close_all(void)
 		if (!chunk)
 			continue;
 		for (int i = 0; i < CHUNK; i++) {
-			struct lab_file *f = atomic_load(&chunk[i]);
+			struct file *f = atomic_load(&chunk[i]);
 			if (!f)
 				continue;
 			atomic_store(&chunk[i], NULL);
 			syscall(SYS_close, c * CHUNK + i);
-			file_put(f);
+			fput(f);
 		}
 	}
 	lab_unlock();
@@ -346,7 +267,7 @@ void lab_close_all(void)
 static int dup_file(int fd, int newfd, int minfd, int flags)
 {
 	lab_lock();
-	struct lab_file *f = fd_get(fd);
+	struct file *f = fd_get(fd);
 	long n;
 	if (!f) {
 		lab_unlock();
@@ -361,11 +282,10 @@ static int dup_file(int fd, int newfd, int minfd, int flags)
 		lab_unlock();
 		return ret_err(e);
 	}
-	struct lab_file *old = fd_get((int)n);
-	f->refs++;
-	fd_store((int)n, f);
+	struct file *old = fd_get((int)n);
+	fd_store((int)n, get_file(f));
 	if (old)
-		file_put(old);
+		fput(old);
 	lab_unlock();
 	return (int)n;
 }
@@ -398,12 +318,11 @@ bool lab_adopt(int fd)
 	for (int c = 0; c < NCHUNKS && !adopted; c++) {
 		fd_slot *chunk = atomic_load(&fdtab[c]);
 		for (int i = 0; chunk && i < CHUNK; i++) {
-			struct lab_file *f = atomic_load(&chunk[i]);
+			struct file *f = atomic_load(&chunk[i]);
 			if (f && syscall(SYS_kcmp, pid, pid, KCMP_FILE, fd, c * CHUNK + i) == 0) {
-				f->refs++;
-				adopted = fd_store(fd, f) == 0;
+				adopted = fd_store(fd, get_file(f)) == 0;
 				if (!adopted)
-					f->refs--;
+					fput(f);
 				break;
 			}
 		}
@@ -412,153 +331,36 @@ bool lab_adopt(int fd)
 	return adopted;
 }
 
-/* ---- ioctl ----------------------------------------------------------------- */
-
-static long group_ioctl(struct lab_file *f, unsigned long req, void *arg)
-{
-	switch (req) {
-	case VFIO_GROUP_SET_CONTAINER: {
-		int cfd;
-		if (copy_from_user(&cfd, arg, sizeof(cfd)))
-			return -EFAULT;
-		struct lab_file *c = fd_get(cfd);
-		if (!c && (cfd < 0 || syscall(SYS_fcntl, cfd, F_GETFD) < 0))
-			return -EBADF;
-		return vfio_group_set_container(f->group,
-						c && c->type == LF_CONTAINER ? c->container : NULL);
-	}
-	case VFIO_GROUP_GET_DEVICE_FD: {
-		struct vfio_device *vdev;
-		int ret = vfio_group_get_device(f->group, (unsigned long)arg, &vdev);
-		if (ret)
-			return ret;
-		struct lab_file *d = calloc(1, sizeof(*d));
-		if (!d) {
-			vfio_device_release(vdev);
-			return -ENOMEM;
-		}
-		d->type = LF_DEVICE;
-		d->refs = 1;
-		d->flags = O_RDWR;
-		d->dev.vdev = vdev;
-		d->dev.group_file = f;
-		f->refs++;
-		ret = install(d, O_CLOEXEC);
-		if (ret < 0)
-			file_put(d);
-		return ret;
-	}
-	default:
-		return vfio_group_ioctl(f->group, req, (unsigned long)arg);
-	}
-}
+/* ---- ioctl, read, write, lseek ----------------------------------------------- */
 
 int lab_ioctl(int fd, unsigned long req, void *arg)
 {
 	lab_lock();
-	struct lab_file *f = fd_get(fd);
+	struct file *f = fd_get(fd);
 	long ret;
 	if (!f) {
 		lab_unlock();
 		return ret_err(EBADF);
 	}
-	switch (f->type) {
-	case LF_CONTAINER:
-		ret = vfio_container_ioctl(f->container, req, (unsigned long)arg);
-		break;
-	case LF_GROUP:
-		ret = group_ioctl(f, req, arg);
-		break;
-	case LF_DEVICE:
-		ret = vfio_device_ioctl(f->dev.vdev, req, (unsigned long)arg);
-		break;
-	default:
-		ret = -ENOTTY;
-		break;
-	}
+	ret = vfs_ioctl(f, (unsigned int)req, (unsigned long)arg);
 	lab_unlock();
 	return ret < 0 ? ret_err((int)-ret) : (int)ret;
 }
 
-/* ---- read / write ------------------------------------------------------------ */
-
-static ssize_t sys_read(struct lab_file *f, void *buf, size_t count, off_t off)
-{
-	if (f->type == LF_DIR)
-		return -EISDIR;
-	if ((f->flags & O_ACCMODE) == O_WRONLY)
-		return -EBADF;
-	if (off == 0 || !f->sys.buf) {
-		char *page = malloc(PAGE_SIZE + 1);
-		if (!page)
-			return -ENOMEM;
-		ssize_t n = sysfs_read(f->sys.path, page, PAGE_SIZE + 1);
-		if (n < 0) {
-			free(page);
-			return n;
-		}
-		free(f->sys.buf);
-		f->sys.buf = page;
-		f->sys.len = (size_t)n;
-	}
-	if ((size_t)off >= f->sys.len)
-		return 0;
-	size_t n = MIN(count, f->sys.len - (size_t)off);
-	if (copy_to_user(buf, f->sys.buf + off, n))
-		return -EFAULT;
-	return (ssize_t)n;
-}
-
-/* One write(2) to an attribute: the store sees the whole buffer (at most a page, as kernfs). */
-static ssize_t sys_write(struct lab_file *f, const void *ubuf, size_t count)
-{
-	size_t n = MIN(count, (size_t)PAGE_SIZE);
-	char *kbuf = malloc(n + 1);
-	if (!kbuf)
-		return -ENOMEM;
-	if (copy_from_user(kbuf, ubuf, n)) {
-		free(kbuf);
-		return -EFAULT;
-	}
-	kbuf[n] = 0;
-	ssize_t ret = sysfs_write(f->sys.path, kbuf, n);
-	free(kbuf);
-	return ret;
-}
-
-static ssize_t file_rw(struct lab_file *f, void *buf, size_t count, off_t off, bool write)
-{
-	if (off < 0)
-		return -EINVAL;
-	switch (f->type) {
-	case LF_DEVICE:
-		return write ? vfio_device_write(f->dev.vdev, buf, count, (u64)off)
-			     : vfio_device_read(f->dev.vdev, buf, count, (u64)off);
-	case LF_SYSFS:
-		if (!write)
-			return sys_read(f, buf, count, off);
-		if ((f->flags & O_ACCMODE) == O_RDONLY)
-			return -EBADF;
-		return sys_write(f, buf, count);
-	case LF_DIR:
-		return -EISDIR;
-	default:
-		return -EINVAL;
-	}
-}
-
+/* read(2)/write(2) at the file position, which they advance; pread/pwrite at @off. */
 static ssize_t rw(int fd, void *buf, size_t count, off_t off, bool write, bool use_pos)
 {
 	lab_lock();
-	struct lab_file *f = fd_get(fd);
+	struct file *f = fd_get(fd);
 	ssize_t ret;
 	if (!f) {
 		lab_unlock();
 		return ret_err(EBADF);
 	}
-	ret = file_rw(f, buf, count, use_pos ? f->pos : off, write);
-	if (ret > 0 && use_pos && !(write && f->type == LF_SYSFS))
-		f->pos += ret;
+	loff_t pos = use_pos ? f->f_pos : off;
+	ret = write ? vfs_write(f, buf, count, &pos) : vfs_read(f, buf, count, &pos);
+	if (ret >= 0 && use_pos)
+		f->f_pos = pos;
 	lab_unlock();
 	return ret < 0 ? ret_err((int)-ret) : ret;
 }
@@ -586,65 +388,37 @@ ssize_t lab_pwrite(int fd, const void *buf, size_t count, off_t offset)
 off_t lab_lseek(int fd, off_t offset, int whence)
 {
 	lab_lock();
-	struct lab_file *f = fd_get(fd);
+	struct file *f = fd_get(fd);
 	off_t ret;
 	if (!f) {
 		lab_unlock();
 		return ret_err(EBADF);
 	}
-	switch (whence) {
-	case SEEK_SET: ret = offset; break;
-	case SEEK_CUR: ret = f->pos + offset; break;
-	default: ret = -1; break;
-	}
-	if (ret < 0 || f->type == LF_CONTAINER || f->type == LF_GROUP) {
-		lab_unlock();
-		return ret_err(f->type == LF_CONTAINER || f->type == LF_GROUP ? ESPIPE : EINVAL);
-	}
-	f->pos = ret;
+	ret = vfs_llseek(f, offset, whence);
 	lab_unlock();
-	return ret;
+	return ret < 0 ? ret_err((int)-ret) : ret;
 }
 
 /* ---- stat / readlink / listing ------------------------------------------------- */
 
-static void fill_stat(struct stat *st, mode_t mode, dev_t rdev, off_t size)
+static void fill_stat(struct stat *st, const struct kstat *ks)
 {
 	memset(st, 0, sizeof(*st));
-	st->st_mode = mode;
+	st->st_mode = ks->mode;
 	st->st_nlink = 1;
-	st->st_rdev = rdev;
-	st->st_size = size;
+	st->st_rdev = makedev(MAJOR(ks->rdev), MINOR(ks->rdev));
+	st->st_size = ks->size;
 	st->st_blksize = 4096;
 }
 
 static int path_stat(const char *path, struct stat *st, bool follow)
 {
-	if (is_devvfio_dir(path)) {
-		fill_stat(st, S_IFDIR | 0755, 0, 0);
-		return 0;
-	}
-	if (!strcmp(path, "/dev/vfio/vfio")) {
-		fill_stat(st, S_IFCHR | 0666, makedev(VFIO_MISC_MAJOR, VFIO_MISC_MINOR), 0);
-		return 0;
-	}
-	if (has_prefix(path, "/dev/vfio")) {
-		int id = devvfio_group(path);
-		if (id < 0 || !vfio_group_exists(id))
-			return -ENOENT;
-		fill_stat(st, S_IFCHR | 0600, makedev(VFIO_GROUP_MAJOR, id), 0);
-		return 0;
-	}
-	struct sysfs_stat ss;
-	int ret = follow ? sysfs_stat(path, &ss) : sysfs_lstat(path, &ss);
-	if (ret)
-		return ret;
-	switch (ss.type) {
-	case SYSFS_DIR: fill_stat(st, S_IFDIR | (ss.mode ? ss.mode : 0755), 0, 0); break;
-	case SYSFS_LINK: fill_stat(st, S_IFLNK | 0777, 0, 0); break;
-	default: fill_stat(st, S_IFREG | ss.mode, 0, 4096); break;
-	}
-	return 0;
+	struct kstat ks;
+	int ret = has_prefix(path, "/dev") ? devtmpfs_stat(path, &ks)
+					   : sysfs_getattr(path, follow, &ks);
+	if (!ret)
+		fill_stat(st, &ks);
+	return ret;
 }
 
 int lab_stat(const char *path, struct stat *st)
@@ -670,18 +444,11 @@ int lab_lstat(const char *path, struct stat *st)
 int lab_fstat(int fd, struct stat *st)
 {
 	lab_lock();
-	struct lab_file *f = fd_get(fd);
-	int ret = 0;
-	if (!f)
-		ret = -EBADF;
-	else if (f->type == LF_CONTAINER)
-		fill_stat(st, S_IFCHR | 0666, makedev(VFIO_MISC_MAJOR, VFIO_MISC_MINOR), 0);
-	else if (f->type == LF_GROUP)
-		fill_stat(st, S_IFCHR | 0600, makedev(VFIO_GROUP_MAJOR, vfio_group_id(f->group)), 0);
-	else if (f->type == LF_DEVICE)
-		fill_stat(st, 0600, 0, 0);   /* an anonymous inode, as Linux's [vfio-device] */
-	else
-		ret = path_stat(f->sys.path, st, true);
+	struct file *f = fd_get(fd);
+	struct kstat ks;
+	int ret = f ? vfs_getattr(f, &ks) : -EBADF;
+	if (!ret)
+		fill_stat(st, &ks);
 	lab_unlock();
 	return ret ? ret_err(-ret) : 0;
 }
@@ -702,8 +469,13 @@ ssize_t lab_readlink(const char *path, char *buf, size_t size)
 {
 	if (!path || !buf)
 		return ret_err(EFAULT);
-	if (has_prefix(path, "/dev/vfio"))
-		return ret_err(path_stat(path, &(struct stat){ 0 }, false) ? ENOENT : EINVAL);
+	if (has_prefix(path, "/dev")) {
+		struct stat st;
+		lab_lock();
+		int ret = path_stat(path, &st, false);
+		lab_unlock();
+		return ret_err(ret ? -ret : EINVAL);   /* devtmpfs has no links */
+	}
 	lab_lock();
 	char tmp[4096];
 	ssize_t n = sysfs_readlink(path, tmp, sizeof(tmp));
@@ -726,11 +498,16 @@ char *lab_realpath(const char *path, char *buf)
 	char tmp[4096];
 	int ret;
 	lab_lock();
-	if (has_prefix(path, "/dev/vfio")) {
+	if (has_prefix(path, "/dev")) {
 		struct stat st;
 		ret = path_stat(path, &st, true);
-		if (!ret)
-			snprintf(tmp, sizeof(tmp), "%s", is_devvfio_dir(path) ? "/dev/vfio" : path);
+		if (!ret) {
+			/* No links under /dev: the path without its trailing slashes. */
+			size_t n = strlen(path);
+			while (n > 1 && path[n - 1] == '/')
+				n--;
+			snprintf(tmp, sizeof(tmp), "%.*s", (int)n, path);
+		}
 	} else {
 		ret = sysfs_realpath(path, tmp, sizeof(tmp));
 	}
@@ -750,35 +527,30 @@ struct listdir_ctx {
 	void *opaque;
 };
 
-static int listdir_cb(void *opaque, const char *name, const struct sysfs_stat *st)
+static int listdir_sysfs(void *opaque, const char *name, const struct sysfs_stat *st)
 {
 	struct listdir_ctx *c = opaque;
 	unsigned char t = st->type == SYSFS_DIR ? DT_DIR : st->type == SYSFS_LINK ? DT_LNK : DT_REG;
 	return c->fn(c->opaque, name, t);
 }
 
+static int listdir_dev(void *opaque, const char *name, mode_t type)
+{
+	struct listdir_ctx *c = opaque;
+	return c->fn(c->opaque, name, IFTODT(type));
+}
+
 int lab_listdir(const char *path, int (*fn)(void *opaque, const char *name, unsigned char d_type),
 		void *opaque)
 {
+	struct listdir_ctx c = { fn, opaque };
 	int ret = 0;
 	lab_lock();
-	if (is_devvfio_dir(path)) {
-		int ids[256];
-		size_t n = vfio_group_ids(ids, 256);
-		char name[16];
-		ret = fn(opaque, ".", DT_DIR);
-		if (!ret)
-			ret = fn(opaque, "..", DT_DIR);
-		for (size_t i = 0; !ret && i < MIN(n, (size_t)256); i++) {
-			snprintf(name, sizeof(name), "%d", ids[i]);
-			ret = fn(opaque, name, DT_CHR);
-		}
-		if (!ret)
-			ret = fn(opaque, "vfio", DT_CHR);
+	if (has_prefix(path, "/dev")) {
+		ret = devtmpfs_readdir(path, listdir_dev, &c);
 		lab_unlock();
-		return ret > 0 ? 0 : ret;
+		return ret < 0 ? ret_err(-ret) : 0;
 	}
-	struct listdir_ctx c = { fn, opaque };
 	struct sysfs_stat st;
 	ret = sysfs_stat(path, &st);
 	if (!ret && st.type != SYSFS_DIR)
@@ -788,7 +560,7 @@ int lab_listdir(const char *path, int (*fn)(void *opaque, const char *name, unsi
 		if (!ret)
 			ret = fn(opaque, "..", DT_DIR);
 		if (!ret)
-			ret = sysfs_readdir(path, listdir_cb, &c);
+			ret = sysfs_readdir(path, listdir_sysfs, &c);
 	}
 	lab_unlock();
 	if (ret < 0)

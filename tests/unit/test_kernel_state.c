@@ -53,11 +53,12 @@
 #define CMDLINE "vfio_iommu_type1.allow_unsafe_interrupts=1"
 
 /*
- * VFIO's state (vfio_main.c's container and device numbering) is not yet
- * in struct kernel: issue 7's second pass moves it, and sets this to 1.
- * Until then the second boot's container is number 2, the third's 3.
+ * VFIO's state (vfio_main.c's container and device numbering) lives in
+ * struct kernel since issue 7's second pass: every boot's first container
+ * is number 1. (Before, the second boot's was 2, the third's 3: the bug
+ * as filed, which 0 here would expect.)
  */
-#define KSTATE_VFIO_CONVERTED 0
+#define KSTATE_VFIO_CONVERTED 1
 
 static const char *const ops[] = {
 	"modprobe vfio-platform",

@@ -20,6 +20,8 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
+#include <sys/sysmacros.h>
+#include <sys/stat.h>
 #include <linux/vfio.h>
 #include <cmocka.h>
 
@@ -986,6 +988,188 @@ static void test_unbind_while_open(void **state)
 	assert_int_equal(kalloc_outstanding(), 0);
 }
 
+/* /sys/module/NAME/refcnt as a number (-1: no such file). */
+static int refcnt(const char *mod)
+{
+	char path[128], buf[32] = "";
+	snprintf(path, sizeof(path), "/sys/module/%s/refcnt", mod);
+	int fd = lab_open(path, O_RDONLY, 0);
+	if (fd < 0)
+		return -1;
+	assert_true(lab_read(fd, buf, sizeof(buf) - 1) > 0);
+	lab_close(fd);
+	return atoi(buf);
+}
+
+/*
+ * The character-device registry: vfio built as a module (lab.module=vfio)
+ * registers /dev/vfio/vfio at modprobe and removes it at rmmod; an open
+ * file pins the module (rmmod: EBUSY, as Linux's module refcount), and
+ * so does vfio-platform, which depends on it.
+ */
+static void test_chrdev_registry(void **state)
+{
+	struct stat st;
+
+	assert_int_equal(tu_lab_boot(NULL, UNSAFE " lab.module=vfio"), LAB_OK);
+	assert_int_equal(lab_stat("/dev/vfio/vfio", &st), -1);
+	assert_int_equal(errno, ENOENT);
+	assert_int_equal(lab_open("/dev/vfio/vfio", O_RDWR, 0), -1);
+	assert_int_equal(errno, ENOENT);
+	assert_int_equal(lab_stat("/dev/vfio", &st), -1);   /* devtmpfs drops empty directories */
+	assert_int_equal(errno, ENOENT);
+
+	assert_int_equal(tu_sh("modprobe vfio"), 0);
+	assert_int_equal(lab_stat("/dev/vfio/vfio", &st), 0);
+	assert_true(S_ISCHR(st.st_mode));
+	assert_int_equal(st.st_mode & 0777, 0666);
+	assert_int_equal(major(st.st_rdev), 10);   /* misc */
+	assert_int_equal(minor(st.st_rdev), 196);  /* VFIO_MINOR */
+	assert_int_equal(lab_stat("/dev/vfio", &st), 0);
+	assert_true(S_ISDIR(st.st_mode));
+	int c = lab_open("/dev/vfio/vfio", O_RDWR, 0);
+	assert_true(c >= 0);
+	assert_int_equal(lab_fstat(c, &st), 0);
+	assert_int_equal(minor(st.st_rdev), 196);
+	assert_int_equal(refcnt("vfio"), 1);
+	int c2 = lab_dup(c, -1, 0);
+	assert_true(c2 >= 0);
+	assert_int_equal(refcnt("vfio"), 1);   /* one open file, two descriptors */
+	assert_int_equal(tu_sh("expect errno EBUSY rmmod vfio"), 0);
+	assert_int_equal(lab_close(c), 0);
+	assert_int_equal(tu_sh("expect errno EBUSY rmmod vfio"), 0);
+	assert_int_equal(lab_close(c2), 0);
+	assert_int_equal(refcnt("vfio"), 0);
+	assert_int_equal(tu_sh("rmmod vfio"), 0);
+	assert_int_equal(lab_open("/dev/vfio/vfio", O_RDWR, 0), -1);
+	assert_int_equal(errno, ENOENT);
+	assert_int_equal(lab_stat("/dev/vfio/vfio", &st), -1);
+	assert_int_equal(errno, ENOENT);
+
+	/* vfio-platform depends on vfio: loading it loads vfio, which it holds. */
+	assert_int_equal(tu_sh("modprobe vfio-platform"), 0);
+	assert_int_equal(lab_stat("/dev/vfio/vfio", &st), 0);
+	assert_int_equal(refcnt("vfio"), 1);
+	assert_int_equal(tu_sh("expect errno EBUSY rmmod vfio"), 0);
+	/* A group file pins vfio too. */
+	assert_int_equal(tu_to_vfio(DEV0, "dma-copy"), 0);
+	int g = open_group(group_of(DEV0));
+	assert_true(g >= 0);
+	assert_int_equal(refcnt("vfio"), 2);
+	assert_int_equal(lab_close(g), 0);
+	assert_int_equal(tu_sh("rmmod vfio-platform"), 0);
+	assert_int_equal(tu_sh("rmmod vfio"), 0);
+	assert_int_equal(lab_stat("/dev/vfio", &st), -1);
+	shutdown_checked();
+	assert_int_equal(kalloc_outstanding(), 0);
+}
+
+/* Built in (the default), vfio cannot be removed: rmmod says EPERM, as kmod's "builtin". */
+static void test_vfio_builtin(void **state)
+{
+	boot(UNSAFE);
+	assert_int_equal(tu_sh("expect errno EPERM rmmod vfio"), 0);
+	struct stat st;
+	assert_int_equal(lab_stat("/dev/vfio/vfio", &st), 0);
+	shutdown_checked();
+}
+
+/*
+ * An open device fd pins its bus driver's module (Linux's vfio_df_open
+ * takes the driver's owner): rmmod vfio-platform is refused until it
+ * closes. The group's node goes with its last VFIO device, while its open
+ * file answers ENODEV.
+ */
+static void test_rmmod_while_open(void **state)
+{
+	boot(UNSAFE);
+	struct ctx c;
+	struct stat st;
+	char path[64];
+	setup_ctx(&c, DEV0);
+	snprintf(path, sizeof(path), "/dev/vfio/%d", c.gid);
+	assert_int_equal(refcnt("vfio_platform"), 0);
+	int d = lab_ioctl(c.group, VFIO_GROUP_GET_DEVICE_FD, DEV0);
+	assert_true(d >= 0);
+	assert_int_equal(refcnt("vfio_platform"), 1);
+	/* A second fd of the same device: the module is pinned once, by the first open. */
+	int d2 = lab_ioctl(c.group, VFIO_GROUP_GET_DEVICE_FD, DEV0);
+	assert_true(d2 >= 0 && d2 != d);
+	assert_int_equal(refcnt("vfio_platform"), 1);
+	assert_int_equal(tu_sh("expect errno EBUSY rmmod vfio-platform"), 0);
+	assert_int_equal(lab_close(d), 0);
+	assert_int_equal(tu_sh("expect errno EBUSY rmmod vfio-platform"), 0);
+	assert_int_equal(lab_close(d2), 0);
+	assert_int_equal(refcnt("vfio_platform"), 0);
+	assert_int_equal(lab_stat(path, &st), 0);
+	/* Nothing pins it now: rmmod unbinds the device and the node goes. */
+	assert_int_equal(tu_sh("rmmod vfio-platform"), 0);
+	assert_int_equal(lab_stat(path, &st), -1);
+	assert_int_equal(errno, ENOENT);
+	assert_int_equal(lab_open(path, O_RDWR, 0), -1);
+	assert_int_equal(errno, ENOENT);
+	struct vfio_group_status gs = { .argsz = sizeof(gs) };
+	assert_int_equal(lab_ioctl(c.group, VFIO_GROUP_GET_STATUS, &gs), -1);
+	assert_int_equal(errno, ENODEV);
+	assert_int_equal(lab_close(c.group), 0);
+	assert_int_equal(lab_close(c.container), 0);
+	shutdown_checked();
+	assert_int_equal(kalloc_outstanding(), 0);
+}
+
+/*
+ * The files the VFIO core hands out, as Linux's: the group node is a
+ * character device whose minor is the group id; the device fd is an
+ * anonymous file (mode 0600, no type), close-on-exec, that holds the group
+ * file: the group stays open (EBUSY for a new opener) until it closes.
+ */
+static void test_device_fd_files(void **state)
+{
+	boot(UNSAFE);
+	struct ctx c;
+	struct stat st;
+	setup_ctx(&c, DEV0);
+	assert_int_equal(lab_fstat(c.group, &st), 0);
+	assert_true(S_ISCHR(st.st_mode));
+	assert_int_equal(minor(st.st_rdev), (unsigned)c.gid);
+	int d = lab_ioctl(c.group, VFIO_GROUP_GET_DEVICE_FD, DEV0);
+	assert_true(d >= 0);
+	assert_int_equal(fcntl(d, F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
+	assert_int_equal(lab_fstat(d, &st), 0);
+	assert_int_equal(st.st_mode, 0600);
+	assert_int_equal(lab_close(c.group), 0);
+	assert_int_equal(open_group(c.gid), -1);
+	assert_int_equal(errno, EBUSY);
+	/* The held group keeps its container: the device still works. */
+	struct vfio_device_info di = { .argsz = sizeof(di) };
+	assert_int_equal(lab_ioctl(d, VFIO_DEVICE_GET_INFO, &di), 0);
+	assert_int_equal(lab_close(d), 0);
+	int g = open_group(c.gid);
+	assert_true(g >= 0);
+	struct vfio_group_status gs = { .argsz = sizeof(gs) };
+	assert_int_equal(lab_ioctl(g, VFIO_GROUP_GET_STATUS, &gs), 0);
+	assert_int_equal(gs.flags, VFIO_GROUP_FLAGS_VIABLE);   /* the last close detached it */
+	/* A descriptor that is no VFIO file, or a directory: not a container. */
+	int dir = lab_open("/dev/vfio", O_RDONLY, 0);
+	assert_true(dir >= 0);
+	assert_int_equal(lab_ioctl(g, VFIO_GROUP_SET_CONTAINER, &dir), -1);
+	assert_int_equal(errno, EBADFD);
+	assert_int_equal(lab_read(dir, &gs, 4), -1);
+	assert_int_equal(errno, EISDIR);
+	assert_int_equal(lab_ioctl(dir, VFIO_GET_API_VERSION, NULL), -1);
+	assert_int_equal(errno, ENOTTY);
+	assert_int_equal(lab_open("/dev/vfio", O_RDWR, 0), -1);
+	assert_int_equal(errno, EISDIR);
+	assert_int_equal(lab_open("/dev/vfio/vfio/", O_RDWR, 0), -1);
+	assert_int_equal(errno, ENOTDIR);
+	assert_int_equal(lab_lseek(c.container, 0, SEEK_SET), -1);
+	assert_int_equal(errno, ESPIPE);
+	assert_int_equal(lab_close(dir), 0);
+	assert_int_equal(lab_close(g), 0);
+	shutdown_checked();
+	assert_int_equal(kalloc_outstanding(), 0);
+}
+
 static void test_sysfs_fds(void **state)
 {
 	boot(UNSAFE);
@@ -1607,6 +1791,10 @@ int main(void)
 		cmocka_unit_test_teardown(test_reset_required, teardown),
 		cmocka_unit_test_teardown(test_unbind_while_open, teardown),
 		cmocka_unit_test_teardown(test_sysfs_fds, teardown),
+		cmocka_unit_test_teardown(test_chrdev_registry, teardown),
+		cmocka_unit_test_teardown(test_vfio_builtin, teardown),
+		cmocka_unit_test_teardown(test_rmmod_while_open, teardown),
+		cmocka_unit_test_teardown(test_device_fd_files, teardown),
 		cmocka_unit_test_teardown(test_last_group_drops_mappings, teardown),
 		cmocka_unit_test_teardown(test_threads, teardown),
 		cmocka_unit_test_teardown(test_fail_nth, teardown),

@@ -17,6 +17,7 @@
 #include "hw/machine.h"
 #include "kernel/kernel.h"
 #include "kernel/base/base.h"
+#include "kernel/base/cdev.h"
 #include "kernel/base/cmdline.h"
 #include "kernel/base/interrupt.h"
 #include "kernel/base/kalloc.h"
@@ -56,6 +57,9 @@ int kernel_state_create(struct machine *m)
 	arm_smmu_state_init(&k->arm_smmu);
 	msi_state_init(&k->msi);
 	arm_smmu_v3_state_init(&k->arm_smmu_v3);
+	fs_state_init(&k->fs);
+	vfio_state_init(&k->vfio);
+	vfio_platform_state_init(&k->vfio_platform);
 	kstate = k;
 	return 0;
 }
@@ -83,6 +87,7 @@ struct subsys_initcall {
 };
 
 static const struct subsys_initcall subsys_initcalls[] = {
+	{ "misc", misc_init, misc_exit },
 	{ "irqchip", irqchip_init, irqchip_exit },
 	{ "iommu", iommu_init, iommu_exit },
 	{ NULL, NULL, NULL }	/* end */

@@ -147,7 +147,7 @@ void module_put(struct module *mod)
 /* The parameter's value in the running kernel (see struct kernel_param). */
 static void *param_ptr(const struct kernel_param *kp)
 {
-	return kp->arg ? kp->arg : (char *)kstate + kp->offset;
+	return (char *)kstate + kp->offset;
 }
 
 static size_t param_index(const struct module *mod, const struct kernel_param *kp)

@@ -26,19 +26,13 @@ enum param_type { PARAM_BOOL, PARAM_INT, PARAM_UINT, PARAM_CHARP };
 struct kernel_param {
 	const char *name;
 	enum param_type type;
-	/*
-	 * A variable outside struct kernel (bool *, int *, unsigned *,
-	 * char **): only the vfio modules' parameters still have one, until
-	 * issue 7's next pass converts src/kernel/vfio. NULL: @offset.
-	 */
-	void *arg;
 	unsigned perm;		/* sysfs mode; 0: not in sysfs */
 	const char *def;	/* the default as text ("0", "Y", NULL for charp) */
-	size_t offset;		/* of the value in struct kernel (with @arg NULL) */
+	size_t offset;		/* of the value in struct kernel (bool, int, unsigned, char *) */
 };
 
 /* .offset of a parameter kept at kstate->MEMBER (the file includes kernel_state.h). */
-#define KPARAM_STATE(member) .arg = NULL, .offset = offsetof(struct kernel, member)
+#define KPARAM_STATE(member) .offset = offsetof(struct kernel, member)
 
 /* One line of the module table. */
 struct of_device_id;

@@ -3,24 +3,26 @@
  * container}.c are the behavioural reference), the type1 IOMMU backend and
  * the bus drivers' interface.
  *
- * The uapi (src/uapi) owns the file descriptors; it holds the objects below
- * and calls these functions for open, ioctl, read/write and release. Ioctl
- * arguments are the caller's memory in this process (the "user pointer");
- * the kernel side copies what it reads into locals first, as copy_from_user
- * does, and writes back only the fields Linux writes. Every call returns 0
- * (or a count) or a negative errno, and changes nothing on error.
+ * The files: the VFIO module registers /dev/vfio/vfio (a misc device,
+ * vfio_fops: the container) when it loads, and a character device per
+ * group, /dev/vfio/<group id> (vfio_group_fops), while a device of the
+ * group is registered with a VFIO bus driver. VFIO_GROUP_GET_DEVICE_FD
+ * gives an anonymous file (vfio_device_fops) on a new descriptor. Ioctl
+ * arguments are user memory (kernel/base/uaccess.h); every call returns 0
+ * (or a count, or a descriptor) or a negative errno, and changes nothing
+ * on error.
  *
- * Lifetimes: a container lives while its fd or any group holds it; a group
- * object (/dev/vfio/N) lives while a registered vfio device of its IOMMU
- * group exists or a file holds it; a device fd holds its group's file (the
- * uapi's job: the group fd's release waits for the device fds, as Linux's
- * group file reference does).
+ * Lifetimes: a container lives while its file or any group holds it; a
+ * group object lives while a registered vfio device of its IOMMU group
+ * exists or its file is open; a device file holds its group's file (the
+ * group file's release waits for the device files, as in Linux).
  */
 #ifndef LAB_KERNEL_VFIO_VFIO_H
 #define LAB_KERNEL_VFIO_VFIO_H
 
 #include "common/types.h"
 #include "common/list.h"
+#include "kernel/base/cdev.h"
 
 struct device;
 struct iommu_group;
@@ -47,6 +49,7 @@ struct vfio_device_ops {
 
 struct vfio_device {
 	struct device *dev;
+	struct module *driver_module;  /* the bus driver's, pinned while open */
 	const struct vfio_device_ops *ops;
 	struct vfio_group *group;
 	struct list_head group_next;
@@ -71,35 +74,6 @@ int vfio_register_group_dev(struct vfio_device *vdev);
  */
 void vfio_unregister_group_dev(struct vfio_device *vdev);
 
-/* ---- the uapi's side ------------------------------------------------- */
-
-/* /dev/vfio/vfio: a new container, or NULL on -ENOMEM. */
-struct vfio_container *vfio_container_open(void);
-/* The fd closed (the container lives on while groups hold it). */
-void vfio_container_release(struct vfio_container *c);
-long vfio_container_ioctl(struct vfio_container *c, unsigned int cmd, unsigned long arg);
-/* Ids of /dev/vfio/N nodes, ascending; returns how many (may exceed @max). */
-size_t vfio_group_ids(int *ids, size_t max);
-bool vfio_group_exists(int id);
-
-/* /dev/vfio/N: -ENOENT (no such node), -EBUSY (already open), -ENODEV. */
-int vfio_group_open(int id, struct vfio_group **out);
-void vfio_group_release(struct vfio_group *g);
-int vfio_group_id(const struct vfio_group *g);
-/* VFIO_GROUP_GET_STATUS, UNSET_CONTAINER; -ENOTTY for the rest. */
-long vfio_group_ioctl(struct vfio_group *g, unsigned int cmd, unsigned long arg);
-/* VFIO_GROUP_SET_CONTAINER with the container the uapi found behind the fd (NULL: none, -EBADFD). */
-int vfio_group_set_container(struct vfio_group *g, struct vfio_container *c);
-/* VFIO_GROUP_GET_DEVICE_FD: the named device, opened (-ENODEV, -EINVAL...). */
-int vfio_group_get_device(struct vfio_group *g, unsigned long arg, struct vfio_device **out);
-
-/* The device fd. */
-void vfio_device_release(struct vfio_device *vdev);
-long vfio_device_ioctl(struct vfio_device *vdev, unsigned int cmd, unsigned long arg);
-ssize_t vfio_device_read(struct vfio_device *vdev, void *buf, size_t count, u64 off);
-ssize_t vfio_device_write(struct vfio_device *vdev, const void *buf, size_t count, u64 off);
-const char *vfio_device_name(const struct vfio_device *vdev);
-
 /* ---- type1 (vfio_iommu_type1.c) -------------------------------------- */
 
 struct vfio_iommu_driver_ops {
@@ -121,7 +95,6 @@ struct vfio_type1_params {
 	bool disable_hugepages;           /* map every 4 KiB page on its own */
 	bool allow_unsafe_interrupts;     /* attach without MSI isolation */
 };
-extern struct vfio_type1_params vfio_type1_params;
 
 /* ---- user-memory checks the kernel side makes on ioctl arguments ----- */
 
@@ -138,7 +111,21 @@ static inline bool vfio_access_ok(unsigned long p, unsigned long long size)
 /* Linux's offsetofend(). */
 #define offsetofend(T, m) (offsetof(T, m) + sizeof(((T *)0)->m))
 
-/* Tears down every VFIO object (kernel shutdown). */
+/* ---- the VFIO core's kernel state (struct kernel.vfio) ------------- */
+
+struct vfio_state {
+	struct list_head groups;       /* every struct vfio_group */
+	u32 next_container_id;         /* from 1, per boot */
+	int next_device_index;         /* vfioN, from 0 */
+	u32 group_devt;                /* the groups' character region (minor: group id) */
+	struct miscdevice misc;        /* /dev/vfio/vfio */
+	bool ready;                    /* the vfio module is loaded */
+};
+
+void vfio_state_init(struct vfio_state *vs);
+
+/* The vfio module's init and exit (Linux's vfio_init, vfio_cleanup). */
+int vfio_init(void);
 void vfio_exit(void);
 
 #endif

@@ -27,10 +27,7 @@
 #include "common/dt.h"
 #include "vfio.h"
 #include "kernel/base/uaccess.h"
-
-struct vfio_type1_params vfio_type1_params = {
-	.dma_entry_limit = 65535,
-};
+#include "kernel/kernel_state.h"
 
 /* Linux: DIRTY_BITMAP_BYTES(INT_MAX pages). */
 #define DIRTY_BITMAP_SIZE_MAX 268435456ull
@@ -225,7 +222,7 @@ static void unpin_dma(struct vfio_dma *dma)
 
 static unsigned run_order(u64 iova, u64 remaining)
 {
-	if (vfio_type1_params.disable_hugepages)
+	if (kstate->vfio_type1.disable_hugepages)
 		return 0;
 	unsigned order = MAX_RUN_ORDER;
 	while (order && ((iova & ((PAGE_SIZE << order) - 1)) || remaining < (PAGE_SIZE << order)))
@@ -817,7 +814,7 @@ static int type1_open(unsigned long type, u32 container_id, void **out)
 	iommu->container_id = container_id;
 	INIT_LIST_HEAD(&iommu->domains);
 	INIT_LIST_HEAD(&iommu->groups);
-	iommu->dma_avail = vfio_type1_params.dma_entry_limit;
+	iommu->dma_avail = kstate->vfio_type1.dma_entry_limit;
 	iommu->pgsize_bitmap = PAGE_MASK_U64;
 	*out = iommu;
 	return 0;
@@ -852,7 +849,7 @@ static int type1_attach_group(void *data, struct iommu_group *grp)
 	iommu_group_for_each_dev(grp, &dev, first_dev);
 	if (!dev)
 		return -ENODEV;
-	if (!vfio_type1_params.allow_unsafe_interrupts && !msi_isolated(grp)) {
+	if (!kstate->vfio_type1.allow_unsafe_interrupts && !msi_isolated(grp)) {
 		pr_warn("vfio_iommu_type1_attach_group: No interrupt remapping support.  "
 			"Use the module param \"allow_unsafe_interrupts\" to enable VFIO IOMMU support on this platform\n");
 		return -EPERM;

@@ -1,19 +1,25 @@
 /* Module glue for VFIO: parameters as Linux names them (see vfio_modules.h). */
+#include <stddef.h>
+
+#include "kernel/kernel_state.h"
 #include "vfio.h"
 #include "vfio_modules.h"
 #include "vfio_platform.h"
 
 const struct kernel_param vfio_iommu_type1_params[] = {
-	{ "allow_unsafe_interrupts", PARAM_BOOL, &vfio_type1_params.allow_unsafe_interrupts,
-	  0644, "N" },
-	{ "disable_hugepages", PARAM_BOOL, &vfio_type1_params.disable_hugepages, 0644, "N" },
-	{ "dma_entry_limit", PARAM_UINT, &vfio_type1_params.dma_entry_limit, 0644, "65535" },
-	{ NULL },
+	{ .name = "allow_unsafe_interrupts", .type = PARAM_BOOL,
+	  KPARAM_STATE(vfio_type1.allow_unsafe_interrupts), .perm = 0644, .def = "N" },
+	{ .name = "disable_hugepages", .type = PARAM_BOOL,
+	  KPARAM_STATE(vfio_type1.disable_hugepages), .perm = 0644, .def = "N" },
+	{ .name = "dma_entry_limit", .type = PARAM_UINT,
+	  KPARAM_STATE(vfio_type1.dma_entry_limit), .perm = 0644, .def = "65535" },
+	{ .name = NULL },
 };
 
 const struct kernel_param vfio_platform_params[] = {
-	{ "reset_required", PARAM_BOOL, &vfio_platform_reset_required, 0444, "Y" },
-	{ NULL },
+	{ .name = "reset_required", .type = PARAM_BOOL,
+	  KPARAM_STATE(vfio_platform.param.reset_required), .perm = 0444, .def = "Y" },
+	{ .name = NULL },
 };
 
 int vfio_type1_mod_init(void)

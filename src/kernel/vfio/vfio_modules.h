@@ -1,12 +1,16 @@
 /*
- * The VFIO entries of the module table (kernel/base/modules.def):
+ * The VFIO entries of the module table (kernel/base/modules.def): vfio
+ * (the core: /dev/vfio; built in, lab.module=vfio makes it loadable),
  * vfio_iommu_type1 (built in, with Linux's parameters) and vfio-platform
- * (loadable, reset_required).
+ * (loadable, reset_required). The last two depend on vfio.
  */
 #ifndef LAB_KERNEL_VFIO_VFIO_MODULES_H
 #define LAB_KERNEL_VFIO_VFIO_MODULES_H
 
 #include "kernel/base/module.h"
+
+int vfio_init(void);
+void vfio_exit(void);
 
 int vfio_type1_mod_init(void);
 void vfio_type1_mod_exit(void);

@@ -18,8 +18,13 @@
 #include "kernel/of/of.h"
 #include "vfio_platform.h"
 #include "kernel/base/uaccess.h"
+#include "kernel/kernel_state.h"
 
-bool vfio_platform_reset_required = true;
+void vfio_platform_state_init(struct vfio_platform_state *vps)
+{
+	INIT_LIST_HEAD(&vps->reset_list);
+	INIT_LIST_HEAD(&vps->trigger_list);
+}
 
 /* ---- reset registry ---------------------------------------------------- */
 
@@ -29,12 +34,10 @@ struct reset_node {
 	vfio_platform_reset_fn_t fn;
 };
 
-static LIST_HEAD(reset_list);
-
 static struct reset_node *reset_find(const char *compat)
 {
 	struct reset_node *n;
-	list_for_each_entry(n, &reset_list, link)
+	list_for_each_entry(n, &kstate->vfio_platform.reset_list, link)
 		if (!strcmp(n->compat, compat))
 			return n;
 	return NULL;
@@ -53,7 +56,7 @@ int vfio_platform_register_reset(const char *compat, vfio_platform_reset_fn_t fn
 		return -ENOMEM;
 	}
 	n->fn = fn;
-	list_add_tail(&n->link, &reset_list);
+	list_add_tail(&n->link, &kstate->vfio_platform.reset_list);
 	return 0;
 }
 
@@ -160,9 +163,6 @@ static ssize_t vp_write(struct vfio_device *vdev, const void *buf, size_t count,
  * itself: only the IRQ core calls these handlers.
  */
 
-/* Interrupt eventfds registered with SET_IRQS, for vfio_platform_is_trigger. */
-static LIST_HEAD(trigger_list);
-
 static void vp_send_eventfd(struct vfio_platform_irq *irq)
 {
 	if (irq->trigger)
@@ -228,7 +228,7 @@ static int set_trigger(struct vfio_platform_irq *irq, int fd)
 		irq->trigger = NULL;
 		return ret;
 	}
-	list_add_tail(&irq->trigger_link, &trigger_list);
+	list_add_tail(&irq->trigger_link, &kstate->vfio_platform.trigger_list);
 	/* Requested disabled: this enable is the trigger's; MASK nests inside it. */
 	enable_irq(irq->intid);
 	return 0;
@@ -237,7 +237,7 @@ static int set_trigger(struct vfio_platform_irq *irq, int fd)
 bool vfio_platform_is_trigger(int fd)
 {
 	struct vfio_platform_irq *irq;
-	list_for_each_entry(irq, &trigger_list, trigger_link)
+	list_for_each_entry(irq, &kstate->vfio_platform.trigger_list, trigger_link)
 		if (eventfd_ctx_is_fd(irq->trigger, fd))
 			return true;
 	return false;
@@ -245,7 +245,7 @@ bool vfio_platform_is_trigger(int fd)
 
 bool vfio_platform_any_trigger(void)
 {
-	return !list_empty(&trigger_list);
+	return !list_empty(&kstate->vfio_platform.trigger_list);
 }
 
 static int set_irqs(struct vfio_platform_device *vp, const struct vfio_irq_set *hdr,
@@ -408,7 +408,7 @@ static int vp_open(struct vfio_device *vdev)
 	irqs_request(vp);
 	if (vp->reset) {
 		int ret = vp->reset(vp);
-		if (ret && vfio_platform_reset_required) {
+		if (ret && kstate->vfio_platform.param.reset_required) {
 			dev_warn(vdev->dev, "reset driver is required and reset call failed in open (%d)\n",
 				 ret);
 			irqs_cleanup(vp);
@@ -498,7 +498,7 @@ static int vp_probe(struct platform_device *pdev)
 	of_property_read_string(dev->of_node, "compatible", &compat);
 	vp->compat = compat ? compat : "";
 	struct reset_node *rn = reset_find(vp->compat);
-	if (!rn && vfio_platform_reset_required) {
+	if (!rn && kstate->vfio_platform.param.reset_required) {
 		dev_err(dev, "No reset function found for device %s\n", vp->compat);
 		kfree(vp);
 		return -ENOENT;

@@ -49,8 +49,16 @@ typedef int (*vfio_platform_reset_fn_t)(struct vfio_platform_device *vpdev);
 int vfio_platform_register_reset(const char *compat, vfio_platform_reset_fn_t fn);
 void vfio_platform_unregister_reset(const char *compat);
 
-/* Module parameter reset_required (default true). */
-extern bool vfio_platform_reset_required;
+/* The module's kernel state (struct kernel.vfio_platform). */
+struct vfio_platform_state {
+	struct list_head reset_list;     /* reset handlers by compatible */
+	struct list_head trigger_list;   /* interrupt eventfds registered with SET_IRQS */
+	struct {
+		bool reset_required;     /* reset_required= (default Y) */
+	} param;
+};
+
+void vfio_platform_state_init(struct vfio_platform_state *vps);
 
 /* Registers / unregisters the platform driver (the module's init/exit). */
 int vfio_platform_init(void);
