@@ -21,7 +21,6 @@
 #include "common/dt.h"
 #include "kernel/base/base.h"
 #include "kernel/base/device.h"
-#include "kernel/base/printk.h"
 #include "kernel/base/sysfs.h"
 #include "kernel/iommu/iommu.h"
 #include "kernel/of/of.h"
@@ -266,33 +265,6 @@ static int legacy_iommu_of(const struct graph *g, const struct device_node *np)
 	return -1;
 }
 
-/* The kernel's last log line naming @name (its own words on why). */
-static bool last_log_line(const char *name, char *out, size_t size)
-{
-	size_t len, nlen = strlen(name);
-	const char *log = dmesg_text(&len), *best = NULL, *best_end = NULL;
-
-	for (const char *p = log; p && p < log + len;) {
-		const char *end = memchr(p, '\n', (size_t)(log + len - p));
-		if (!end)
-			end = log + len;
-		for (const char *q = p; q + nlen <= end; q++) {
-			if (!memcmp(q, name, nlen) && (q[nlen] == ':' || q[nlen] == ' ')) {
-				best = p;
-				best_end = end;
-				break;
-			}
-		}
-		p = end + 1;
-	}
-	if (!best)
-		return false;
-	const char *text = best[0] == '[' && memchr(best, ']', (size_t)(best_end - best)) ?
-			   (const char *)memchr(best, ']', (size_t)(best_end - best)) + 2 : best;
-	snprintf(out, size, "%.*s", (int)(best_end - text), text);
-	return true;
-}
-
 static void why_no_group(struct graph *g, struct g_master *m, struct device *dev)
 {
 	struct g_iommu *u = m->iommu >= 0 ? &g->iommus[m->iommu] : NULL;
@@ -312,8 +284,10 @@ static void why_no_group(struct graph *g, struct g_master *m, struct device *dev
 		snprintf(m->reason, sizeof(m->reason), "no device: its parent does not populate it");
 	} else if (dev->deferred_probe_reason) {
 		snprintf(m->reason, sizeof(m->reason), "deferred: %s", dev->deferred_probe_reason);
-	} else if (!last_log_line(m->name, m->reason, sizeof(m->reason))) {
-		snprintf(m->reason, sizeof(m->reason), "%s did not take it", u->driver);
+	} else {
+		/* Linux says why only at debug level ("Adding to IOMMU failed"). */
+		snprintf(m->reason, sizeof(m->reason),
+			 "%s refused its stream IDs (probe_device failed)", u->driver);
 	}
 }
 
