@@ -24,6 +24,7 @@ void lab_vfio_reset(void);
 #include "kernel/base/sysfs.h"
 #include "kernel/drivers/drivers.h"
 #include "kernel/kernel.h"
+#include "graph.h"
 #include "scenario.h"
 #include "shell.h"
 
@@ -501,6 +502,45 @@ int lab_run_script(const char *path, const char *platform, const char *cmdline,
 	}
 	scenario_free(&s);
 	return failed || escapes ? LAB_EXIT_FAILED : LAB_EXIT_OK;
+}
+
+/* ---- the graph ---------------------------------------------------------------- */
+
+int lab_graph(const char *format, const char *title, FILE *out)
+{
+	static const struct { const char *name; enum graph_format fmt; } formats[] = {
+		{ "summary", GRAPH_SUMMARY }, { "dot", GRAPH_DOT }, { "json", GRAPH_JSON },
+	};
+
+	if (!lab.booted)
+		return LAB_ERR_STATE;
+	if (!format || !out)
+		return LAB_ERR_USAGE;
+	for (size_t i = 0; i < ARRAY_SIZE(formats); i++)
+		if (!strcmp(format, formats[i].name))
+			return graph_print(formats[i].fmt, title ? title : "iommulab-virt", out) ?
+			       LAB_ERR_NOMEM : LAB_OK;
+	return LAB_ERR_USAGE;
+}
+
+int lab_platform_uses_iommu(const char *platform, char *msg, size_t msglen)
+{
+	char why[256] = "";
+	void *blob = NULL;
+	size_t size;
+	int ret;
+
+	if (!platform)
+		return graph_fdt_uses_iommu(lab_platform_virt_start);
+	ret = dt_load_file(platform, &blob, &size, why, sizeof(why));
+	if (ret) {
+		set_msg(msg, msglen, "%s: %s", platform, why[0] ? why : strerror(-ret));
+		return ret == -ENOENT ? LAB_ERR_NOTFOUND :
+		       ret == -ENOMEM ? LAB_ERR_NOMEM : LAB_ERR_BADPLATFORM;
+	}
+	ret = graph_fdt_uses_iommu(blob);
+	free(blob);
+	return ret;
 }
 
 /* ---- completion ------------------------------------------------------------ */

@@ -4,6 +4,7 @@
  *   iommulab boot [PLATFORM] [--cmdline ARGS]
  *   iommulab run [--platform PLATFORM] [--cmdline ARGS] [--echo] SCRIPT|-
  *   iommulab preload [--platform PLATFORM] [--cmdline ARGS] [--setup SCRIPT] -- PROGRAM [ARGS...]
+ *   iommulab graph [PLATFORM] [--cmdline ARGS] [--format summary|dot|svg|json] [--output FILE]
  *   iommulab --help | --version
  *
  * Exit status: 0 success, 1 a failed expectation or an isolation escape,
@@ -14,6 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <editline/readline.h>
 
@@ -30,6 +34,7 @@ static const char synopsis[] =
 	"usage: iommulab boot [PLATFORM] [--cmdline ARGS]\n"
 	"       iommulab run [--platform PLATFORM] [--cmdline ARGS] [--echo] SCRIPT|-\n"
 	"       iommulab preload [--platform PLATFORM] [--cmdline ARGS] [--setup SCRIPT] -- PROGRAM [ARGS...]\n"
+	"       iommulab graph [PLATFORM] [--cmdline ARGS] [--format summary|dot|svg|json] [--output FILE]\n"
 	"       iommulab --help | --version\n";
 
 static void help(void)
@@ -41,6 +46,7 @@ static void help(void)
 	      "  run      boot, run a scenario or plain script (- reads standard input),\n"
 	      "           print every command's output and every failed check\n"
 	      "  preload  run an unmodified VFIO program against the lab (LD_PRELOAD shim)\n"
+	      "  graph    boot and draw the machine: IOMMUs, masters, groups, what is unisolated\n"
 	      "\n"
 	      "  PLATFORM            a .dts or .dtb file (default: the built-in iommulab-virt)\n"
 	      "  --cmdline ARGS      the kernel command line, one quoted string\n"
@@ -74,6 +80,28 @@ static const char run_help[] =
 	"  --platform PLATFORM a .dts or .dtb file (default: the built-in iommulab-virt)\n"
 	"  --cmdline ARGS      the kernel command line (replaces a '#! cmdline' header)\n"
 	"  --echo              print the comments and each command (\"$ CMD\") before its output\n";
+
+static const char graph_help[] =
+	"usage: iommulab graph [PLATFORM] [--cmdline ARGS] [--format summary|dot|svg|json]\n"
+	"                      [--output FILE] [--if-iommu] [--time]\n"
+	"\n"
+	"Boot PLATFORM and draw the machine as its kernel sees it: the IOMMUs, every\n"
+	"DMA master with its stream IDs, the IOMMU groups with their default domain\n"
+	"type and DMA owner (kernel drivers, or a user such as a VFIO container),\n"
+	"the PCI hosts' iommu-map, and what is unisolated (identity, an IOMMU left\n"
+	"in bypass, no IOMMU). A master left without a group carries the reason.\n"
+	"\n"
+	"  PLATFORM            a .dts or .dtb file (default: the built-in iommulab-virt)\n"
+	"  --cmdline ARGS      the kernel command line, one quoted string\n"
+	"  --format FORMAT     dot (default): Graphviz; svg: dot through 'dot -Tsvg'\n"
+	"                      (Debian's graphviz); json: for tools; summary: one line\n"
+	"  --output FILE       write there instead of standard output\n"
+	"  --if-iommu          print nothing and exit 0 when no enabled node uses an\n"
+	"                      enabled IOMMU (iommus, iommu-map, mmu-masters)\n"
+	"  --time              add the boot's wall-clock time to the summary\n"
+	"\n"
+	"Exit status: 0 success, 2 bad usage, or a platform the lab cannot boot\n"
+	"(the reason on standard error, and on the summary line).\n";
 
 static bool is_help(const char *arg)
 {
@@ -246,6 +274,143 @@ static int cmd_run(int argc, char **argv)
 	return lab_run_script(script, platform, cmdline, flags, stdout, stderr);
 }
 
+/* The title of a graph: PLATFORM's file name without directory and extension. */
+static void graph_title(const char *platform, char *buf, size_t size)
+{
+	const char *base = platform ? strrchr(platform, '/') : NULL;
+
+	base = base ? base + 1 : platform ? platform : "iommulab-virt";
+	snprintf(buf, size, "%s", base);
+	char *dot = strrchr(buf, '.');
+	if (dot && (!strcmp(dot, ".dtb") || !strcmp(dot, ".dts")))
+		*dot = 0;
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* DOT through Graphviz's dot into @out_path (NULL: standard output). */
+static FILE *open_svg_pipe(const char *out_path)
+{
+	char cmd[4200];
+
+	if (out_path && strlen(out_path) > 4000)
+		return NULL;
+	/* The path goes to dot as an argument, quoted for the shell. */
+	if (out_path) {
+		size_t n = (size_t)snprintf(cmd, sizeof(cmd), "dot -Tsvg -o '");
+		for (const char *p = out_path; *p && n < sizeof(cmd) - 8; p++)
+			n += (size_t)(*p == '\'' ? snprintf(cmd + n, sizeof(cmd) - n, "'\\''") :
+				      snprintf(cmd + n, sizeof(cmd) - n, "%c", *p));
+		snprintf(cmd + n, sizeof(cmd) - n, "'");
+	} else {
+		snprintf(cmd, sizeof(cmd), "dot -Tsvg");
+	}
+	return popen(cmd, "w");
+}
+
+static int graph_output(const char *format, const char *title, const char *out_path)
+{
+	bool svg = !strcmp(format, "svg");
+	FILE *out = stdout;
+	int ret;
+
+	if (svg) {
+		out = open_svg_pipe(out_path);
+	} else if (out_path) {
+		out = fopen(out_path, "w");
+	}
+	if (!out) {
+		fprintf(stderr, "iommulab: %s: %s\n", out_path ? out_path : "dot", strerror(errno));
+		return 2;
+	}
+	ret = lab_graph(svg ? "dot" : format, title, out);
+	if (svg) {
+		int st = pclose(out);
+		if (!ret && st) {
+			fprintf(stderr, "iommulab: 'dot -Tsvg' failed (status %d; Debian's graphviz "
+				"provides dot)\n", WIFEXITED(st) ? WEXITSTATUS(st) : st);
+			return 2;
+		}
+	} else if (out != stdout && fclose(out)) {
+		fprintf(stderr, "iommulab: %s: %s\n", out_path, strerror(errno));
+		return 2;
+	} else {
+		fflush(stdout);
+	}
+	if (ret) {
+		fprintf(stderr, "iommulab: graph: %s\n", lab_strerror(ret));
+		return 2;
+	}
+	return 0;
+}
+
+static int cmd_graph(int argc, char **argv)
+{
+	const char *platform = NULL, *cmdline = NULL, *format = "dot", *out_path = NULL, *v;
+	bool if_iommu = false, timed = false;
+	char msg[512], title[256];
+	int ret, missing = 0;
+
+	for (int i = 0; i < argc; i++) {
+		if (is_help(argv[i]))
+			return command_help(graph_help);
+		if ((v = option_value(argc, argv, &i, "--cmdline", &missing)))
+			cmdline = v;
+		else if (!missing && (v = option_value(argc, argv, &i, "--format", &missing)))
+			format = v;
+		else if (!missing && (v = option_value(argc, argv, &i, "--output", &missing)))
+			out_path = v;
+		else if (missing)
+			return usage_error("graph: option '%s' needs an argument", argv[i]);
+		else if (!strcmp(argv[i], "--if-iommu"))
+			if_iommu = true;
+		else if (!strcmp(argv[i], "--time"))
+			timed = true;
+		else if (argv[i][0] == '-')
+			return usage_error("graph: unknown option '%s'", argv[i]);
+		else if (platform)
+			return usage_error("graph: one PLATFORM only ('%s' after '%s')", argv[i], platform);
+		else
+			platform = argv[i];
+	}
+	if (strcmp(format, "summary") && strcmp(format, "dot") && strcmp(format, "svg") &&
+	    strcmp(format, "json"))
+		return usage_error("graph: unknown format '%s' (summary, dot, svg or json)", format);
+	graph_title(platform, title, sizeof(title));
+	if (if_iommu) {
+		ret = lab_platform_uses_iommu(platform, msg, sizeof(msg));
+		if (ret == 0)
+			return 0;
+		if (ret < 0) {
+			fprintf(stderr, "iommulab: %s\n", msg);
+			if (!strcmp(format, "summary"))
+				printf("%s: not booted: %s\n", title, msg);
+			return 2;
+		}
+	}
+	double t0 = now_ms();
+	ret = lab_boot(platform, cmdline, msg, sizeof(msg));
+	double t1 = now_ms();
+	if (ret) {
+		fprintf(stderr, "iommulab: %s\n", msg);
+		if (!strcmp(format, "summary"))
+			printf("%s: not booted: %s\n", title, msg);
+		return 2;
+	}
+	if (timed && !strcmp(format, "summary"))
+		snprintf(title + strlen(title), sizeof(title) - strlen(title), " [boot %.1f ms]",
+			 t1 - t0);
+	ret = graph_output(format, title, out_path);
+	lab_shutdown();
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2)
@@ -254,6 +419,8 @@ int main(int argc, char **argv)
 		return cmd_boot(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "run"))
 		return cmd_run(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "graph"))
+		return cmd_graph(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "preload"))
 		return lab_preload_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {

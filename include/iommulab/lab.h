@@ -102,6 +102,22 @@ LAB_API const char *lab_cwd(void);
 LAB_API int lab_exit_requested(void);
 
 /*
+ * The booted machine as its kernel sees it (`iommulab graph`): its IOMMUs,
+ * DMA masters with their stream IDs, groups with their default domain and
+ * DMA owner, and what is unisolated. @format is "summary" (one line, as
+ * make boards prints), "dot" (Graphviz) or "json"; @title names the
+ * machine. Returns LAB_OK, LAB_ERR_STATE (not booted), LAB_ERR_USAGE (an
+ * unknown format) or LAB_ERR_NOMEM.
+ */
+LAB_API int lab_graph(const char *format, const char *title, FILE *out);
+/*
+ * 1 when the platform file (.dts or .dtb) has an enabled master of an
+ * enabled IOMMU (`iommus`, `iommu-map`, `mmu-masters`), 0 when not, or an
+ * LAB_ERR_* code with a one-line reason in @msg.
+ */
+LAB_API int lab_platform_uses_iommu(const char *platform, char *msg, size_t msglen);
+
+/*
  * Completion for an interactive shell: candidates for the word @text (a
  * path or a verb when @first_word), as a NULL-terminated malloc'ed array
  * of malloc'ed strings (NULL when none). Directories end in "/".

@@ -164,6 +164,8 @@ static u64 pick_dram_base(const void *fdt, u64 size)
 {
 	u64 base = HW_DRAM_BASE, top = 0;
 	bool clash = false;
+	/* Without an index, dt_reg and dt_parent walk from the root: O(n^2). */
+	bool indexed = !dt_index_attach(fdt);
 
 	for (int node = fdt_next_node(fdt, -1, NULL); node >= 0;
 	     node = fdt_next_node(fdt, node, NULL)) {
@@ -178,6 +180,8 @@ static u64 pick_dram_base(const void *fdt, u64 size)
 			top = MAX(top, b + sz);
 		}
 	}
+	if (indexed)
+		dt_index_detach(fdt);
 	return clash ? ALIGN_UP(top, 1ull << 30) : base;
 }
 

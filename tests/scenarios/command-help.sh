@@ -18,7 +18,7 @@ check() {
 	[ $st -eq 0 ] || { echo "iommulab $*: exit status $st, wanted 0"; fail=1; }
 	[ -s "$err" ] && { echo "iommulab $*: wrote to stderr:"; cat "$err"; fail=1; }
 }
-for cmd in boot run preload; do
+for cmd in boot run preload graph; do
 	check "usage: iommulab $cmd " $cmd --help
 	check "usage: iommulab $cmd " $cmd -h
 done

@@ -1165,3 +1165,8 @@ unsigned iommu_group_owner_cnt(struct iommu_group *group)
 {
 	return group ? group->owner_cnt : 0;
 }
+
+void *iommu_group_dma_owner(struct iommu_group *group)
+{
+	return group ? group->owner : NULL;
+}

@@ -394,6 +394,8 @@ void iommu_device_release_dma_owner(struct device *dev);
 /* Non-zero while kernel drivers use the group or an owner holds it. */
 bool iommu_group_dma_owner_claimed(struct iommu_group *group);
 unsigned iommu_group_owner_cnt(struct iommu_group *group);
+/* The user that claimed the group (VFIO), NULL while only kernel drivers use it. */
+void *iommu_group_dma_owner(struct iommu_group *group);
 
 /* ---- policy and lifetime -------------------------------------------- */
 
