@@ -4,6 +4,7 @@
  *   iommulab boot [PLATFORM] [--cmdline ARGS]
  *   iommulab run [--platform PLATFORM] [--cmdline ARGS] [--echo] SCRIPT|-
  *   iommulab preload [--platform PLATFORM] [--cmdline ARGS] [--setup SCRIPT] -- PROGRAM [ARGS...]
+ *   iommulab attacks [--platform PLATFORM] [--json] [--scenario ATTACK CONFIG]
  *   iommulab --help | --version
  *
  * Exit status: 0 success, 1 a failed expectation or an isolation escape,
@@ -18,6 +19,7 @@
 #include <editline/readline.h>
 
 #include "iommulab/lab.h"
+#include "attacks.h"
 
 /* `iommulab preload`: src/uapi/preload_cmd.c (argv[0] is "preload"). */
 int lab_preload_main(int argc, char **argv);
@@ -30,6 +32,7 @@ static const char synopsis[] =
 	"usage: iommulab boot [PLATFORM] [--cmdline ARGS]\n"
 	"       iommulab run [--platform PLATFORM] [--cmdline ARGS] [--echo] SCRIPT|-\n"
 	"       iommulab preload [--platform PLATFORM] [--cmdline ARGS] [--setup SCRIPT] -- PROGRAM [ARGS...]\n"
+	"       iommulab attacks [--platform PLATFORM] [--json] [--scenario ATTACK CONFIG]\n"
 	"       iommulab --help | --version\n";
 
 static void help(void)
@@ -41,6 +44,7 @@ static void help(void)
 	      "  run      boot, run a scenario or plain script (- reads standard input),\n"
 	      "           print every command's output and every failed check\n"
 	      "  preload  run an unmodified VFIO program against the lab (LD_PRELOAD shim)\n"
+	      "  attacks  the DMA attacks against each configuration, judged by the oracle\n"
 	      "\n"
 	      "  PLATFORM            a .dts or .dtb file (default: the built-in iommulab-virt)\n"
 	      "  --cmdline ARGS      the kernel command line, one quoted string\n"
@@ -256,6 +260,8 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "preload"))
 		return lab_preload_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "attacks"))
+		return attacks_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
 		help();
 		return 0;
