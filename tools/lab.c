@@ -211,7 +211,7 @@ static struct hw_dma_master *master_of(const char *dev, char *msg, size_t msglen
 	return master;
 }
 
-static int k_dma(const char *dev, bool write, u64 addr, size_t len, u8 byte,
+static int k_dma(const char *dev, bool write, u64 addr, size_t len, u32 fill, unsigned width,
 		 char *msg, size_t msglen)
 {
 	int err;
@@ -224,7 +224,9 @@ static int k_dma(const char *dev, bool write, u64 addr, size_t len, u8 byte,
 	buf = malloc(len);
 	if (!buf)
 		return -ENOMEM;
-	memset(buf, write ? byte : 0, len);
+	memset(buf, 0, len);
+	for (size_t i = 0; write && i < len; i++)
+		buf[i] = (u8)(fill >> (8 * (i % width)));
 	/* The stream ID its fabric gives the master's first stream, for the output. */
 	hw_master_route(master, 0, addr, write ? HW_WRITE : HW_READ, &route);
 	int ret = hw_dma(lab.m, master, addr, buf, len, write ? HW_WRITE : HW_READ);

@@ -5,6 +5,7 @@
  *   iommulab run [--platform PLATFORM] [--cmdline ARGS] [--echo] SCRIPT|-
  *   iommulab preload [--platform PLATFORM] [--cmdline ARGS] [--setup SCRIPT] -- PROGRAM [ARGS...]
  *   iommulab graph [PLATFORM] [--cmdline ARGS] [--format summary|dot|svg|json] [--output FILE]
+ *   iommulab attacks [--platform PLATFORM] [--json] [--scenario ATTACK CONFIG]
  *   iommulab --help | --version
  *
  * Exit status: 0 success, 1 a failed expectation or an isolation escape,
@@ -22,6 +23,7 @@
 #include <editline/readline.h>
 
 #include "iommulab/lab.h"
+#include "attacks.h"
 
 /* `iommulab preload`: src/uapi/preload_cmd.c (argv[0] is "preload"). */
 int lab_preload_main(int argc, char **argv);
@@ -35,6 +37,7 @@ static const char synopsis[] =
 	"       iommulab run [--platform PLATFORM] [--cmdline ARGS] [--echo] SCRIPT|-\n"
 	"       iommulab preload [--platform PLATFORM] [--cmdline ARGS] [--setup SCRIPT] -- PROGRAM [ARGS...]\n"
 	"       iommulab graph [PLATFORM] [--cmdline ARGS] [--format summary|dot|svg|json] [--output FILE]\n"
+	"       iommulab attacks [--platform PLATFORM] [--json] [--scenario ATTACK CONFIG]\n"
 	"       iommulab --help | --version\n";
 
 static void help(void)
@@ -47,6 +50,7 @@ static void help(void)
 	      "           print every command's output and every failed check\n"
 	      "  preload  run an unmodified VFIO program against the lab (LD_PRELOAD shim)\n"
 	      "  graph    boot and draw the machine: IOMMUs, masters, groups, what is unisolated\n"
+	      "  attacks  the DMA attacks against each configuration, judged by the oracle\n"
 	      "\n"
 	      "  PLATFORM            a .dts or .dtb file (default: the built-in iommulab-virt)\n"
 	      "  --cmdline ARGS      the kernel command line, one quoted string\n"
@@ -423,6 +427,8 @@ int main(int argc, char **argv)
 		return cmd_graph(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "preload"))
 		return lab_preload_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "attacks"))
+		return attacks_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
 		help();
 		return 0;

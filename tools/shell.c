@@ -764,22 +764,30 @@ static int verb_dmatest(struct shell *sh, int argc, char **argv, FILE *o)
 	return 0;
 }
 
+/*
+ * dma DEV read|write ADDR LEN [BYTE], or dma DEV write32 ADDR VALUE: one
+ * 32-bit little-endian write, what an MSI is (a doorbell takes only those).
+ */
 static int verb_dma(struct shell *sh, int argc, char **argv, FILE *o)
 {
-	u64 addr, len, byte = 0xa5;
+	u64 addr, len, fill = 0xa5;
+	unsigned width = 1;
 	char msg[512] = "";
-	bool write;
+	bool write, word = argc == 5 && !strcmp(argv[2], "write32");
 	int ret;
 
-	if (argc < 5 || argc > 6 || (strcmp(argv[2], "read") && strcmp(argv[2], "write")) ||
-	    !parse_u64(argv[3], &addr) || !parse_u64(argv[4], &len) || len == 0 ||
-	    len > (16u << 20) || (argc == 6 && (!parse_u64(argv[5], &byte) || byte > 0xff))) {
-		shell_error(sh, EINVAL, "usage: dma DEVICE read|write ADDRESS LENGTH [BYTE]"
-			    " (1 <= LENGTH <= 16 MiB)");
-		return 2;
+	if (word) {
+		len = 4;
+		width = 4;
+		if (!parse_u64(argv[3], &addr) || !parse_u64(argv[4], &fill) || fill > 0xffffffffu)
+			goto usage;
+	} else if (argc < 5 || argc > 6 || (strcmp(argv[2], "read") && strcmp(argv[2], "write")) ||
+		   !parse_u64(argv[3], &addr) || !parse_u64(argv[4], &len) || len == 0 ||
+		   len > (16u << 20) || (argc == 6 && (!parse_u64(argv[5], &fill) || fill > 0xff))) {
+		goto usage;
 	}
-	write = !strcmp(argv[2], "write");
-	ret = sh->ops->dma(argv[1], write, addr, len, (u8)byte, msg, sizeof(msg));
+	write = word || !strcmp(argv[2], "write");
+	ret = sh->ops->dma(argv[1], write, addr, len, (u32)fill, width, msg, sizeof(msg));
 	if (ret < 0) {
 		shell_error(sh, -ret, "dma: %s: %s", argv[1], msg[0] ? msg : strerror(-ret));
 		return 1;
@@ -787,6 +795,10 @@ static int verb_dma(struct shell *sh, int argc, char **argv, FILE *o)
 	/* The same "dma: DEV:" prefix as a fault, so both outcomes read alike. */
 	fprintf(o, "dma: %s: %s\n", argv[1], msg);
 	return 0;
+usage:
+	shell_error(sh, EINVAL, "usage: dma DEVICE read|write ADDRESS LENGTH [BYTE]"
+		    " (1 <= LENGTH <= 16 MiB)");
+	return 2;
 }
 
 /* ---- expect ----------------------------------------------------------- */
@@ -947,7 +959,7 @@ static const struct verb {
 } verbs[] = {
 	{ "cat", verb_cat, "cat PATH...                  print files" },
 	{ "cd", verb_cd, "cd [PATH]                    change directory (default /sys)" },
-	{ "dma", verb_dma, "dma DEV read|write ADDR LEN [BYTE]  raw DMA from DEV's bus master" },
+	{ "dma", verb_dma, "dma DEV read|write ADDR LEN [BYTE]  raw DMA from DEV's bus master (write32 ADDR VALUE: one word)" },
 	{ "dmatest", verb_dmatest, "dmatest DEV [LEN]            a dma-copy test transfer" },
 	{ "dmesg", verb_dmesg, "dmesg [-c|-C]                the kernel log (-c: then clear)" },
 	{ "echo", verb_echo, "echo [-n] VALUE... [> PATH]  print, or write to a file" },

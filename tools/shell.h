@@ -29,8 +29,12 @@ struct shell_ops {
 	void (*sleep)(u64 ns);
 	/* dmatest DEV LEN: 0 and a result line in @msg, or -errno (reason in @msg, may be empty). */
 	int (*dmatest)(const char *dev, size_t len, char *msg, size_t msglen);
-	/* dma DEV read|write: 0 when the DMA completed, -EFAULT when it faulted, other -errno. */
-	int (*dma)(const char *dev, bool write, u64 addr, size_t len, u8 byte,
+	/*
+	 * dma DEV read|write: 0 when the DMA completed, -EFAULT when it faulted,
+	 * other -errno. A write fills with @fill, @width bytes (1 or 4, little
+	 * endian) repeated.
+	 */
+	int (*dma)(const char *dev, bool write, u64 addr, size_t len, u32 fill, unsigned width,
 		   char *msg, size_t msglen);
 };
 

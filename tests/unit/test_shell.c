@@ -253,7 +253,7 @@ static int f_dmatest(const char *dev, size_t len, char *msg, size_t msglen)
 	return 0;
 }
 
-static int f_dma(const char *dev, bool write, u64 addr, size_t len, u8 byte,
+static int f_dma(const char *dev, bool write, u64 addr, size_t len, u32 byte, unsigned width,
 		 char *msg, size_t msglen)
 {
 	if (addr == 0) {
@@ -261,8 +261,8 @@ static int f_dma(const char *dev, bool write, u64 addr, size_t len, u8 byte,
 			 len, (unsigned long long)addr);
 		return -EFAULT;
 	}
-	snprintf(msg, msglen, "%s %zu bytes at 0x%llx: ok (byte 0x%02x)", write ? "write" : "read",
-		 len, (unsigned long long)addr, byte);
+	snprintf(msg, msglen, "%s %zu bytes at 0x%llx: ok (%s 0x%02x)", write ? "write" : "read",
+		 len, (unsigned long long)addr, width == 4 ? "word" : "byte", byte);
 	return 0;
 }
 
@@ -525,6 +525,12 @@ static void test_device_verbs(void **state)
 	assert_int_equal(run("dma a000000.dma poke 0 16"), 2);
 	assert_int_equal(run("dma a000000.dma read 0 0"), 2);
 	assert_int_equal(run("dma a000000.dma write 0x1000 16 256"), 2);
+	/* write32: one little-endian word, any 32-bit value; nothing else after it. */
+	assert_int_equal(run("dma a000000.dma write32 0x8020040 0x60"), 0);
+	assert_string_equal(output, "dma: a000000.dma: write 4 bytes at 0x8020040: ok (word 0x60)\n");
+	assert_int_equal(run("dma a000000.dma write32 0x8020040 0x100000000"), 2);
+	assert_int_equal(run("dma a000000.dma write32 0x8020040"), 2);
+	assert_int_equal(run("dma a000000.dma write32 0x8020040 1 2"), 2);
 }
 
 static void test_expect(void **state)

@@ -144,7 +144,7 @@ static void write_entry(struct entry_writer *w, const u64 *target)
 {
 	u64 cur[NUM_ENTRY_QWORDS], cur_used[NUM_ENTRY_QWORDS], target_used[NUM_ENTRY_QWORDS];
 	u64 unused_update[NUM_ENTRY_QWORDS];
-	unsigned diff = 0, ndiff = 0, critical = 0;
+	unsigned ndiff = 0, critical = 0;
 
 	for (unsigned i = 0; i < NUM_ENTRY_QWORDS; i++)
 		cur[i] = arm_smmu_read_qword(w->entry + i * 8);
@@ -154,7 +154,6 @@ static void write_entry(struct entry_writer *w, const u64 *target)
 		/* Bits the SMMU ignores now may take their new value at once. */
 		unused_update[i] = (cur[i] & cur_used[i]) | (target[i] & ~cur_used[i]);
 		if ((unused_update[i] ^ target[i]) & target_used[i]) {
-			diff |= 1u << i;
 			ndiff++;
 			critical = i;
 		}
