@@ -4,6 +4,10 @@
  *   iommulab boot [PLATFORM] [--cmdline ARGS]
  *   iommulab run [--platform PLATFORM] [--cmdline ARGS] [--echo] SCRIPT|-
  *   iommulab preload [--platform PLATFORM] [--cmdline ARGS] [--setup SCRIPT] -- PROGRAM [ARGS...]
+ *   iommulab up [--name NAME] [--platform PLATFORM] [--cmdline ARGS]
+ *   iommulab exec [--name NAME] [--] PROGRAM [ARGS...]
+ *   iommulab shell [--name NAME]
+ *   iommulab down [--name NAME]
  *   iommulab --help | --version
  *
  * Exit status: 0 success, 1 a failed expectation or an isolation escape,
@@ -18,6 +22,7 @@
 #include <editline/readline.h>
 
 #include "iommulab/lab.h"
+#include "session_cmd.h"
 
 /* `iommulab preload`: src/uapi/preload_cmd.c (argv[0] is "preload"). */
 int lab_preload_main(int argc, char **argv);
@@ -30,6 +35,10 @@ static const char synopsis[] =
 	"usage: iommulab boot [PLATFORM] [--cmdline ARGS]\n"
 	"       iommulab run [--platform PLATFORM] [--cmdline ARGS] [--echo] SCRIPT|-\n"
 	"       iommulab preload [--platform PLATFORM] [--cmdline ARGS] [--setup SCRIPT] -- PROGRAM [ARGS...]\n"
+	"       iommulab up [--name NAME] [--platform PLATFORM] [--cmdline ARGS]\n"
+	"       iommulab exec [--name NAME] [--] PROGRAM [ARGS...]\n"
+	"       iommulab shell [--name NAME]\n"
+	"       iommulab down [--name NAME]\n"
 	"       iommulab --help | --version\n";
 
 static void help(void)
@@ -41,6 +50,10 @@ static void help(void)
 	      "  run      boot, run a scenario or plain script (- reads standard input),\n"
 	      "           print every command's output and every failed check\n"
 	      "  preload  run an unmodified VFIO program against the lab (LD_PRELOAD shim)\n"
+	      "  up       boot a lab as a session that many programs share (docs/sessions.md)\n"
+	      "  exec     run a program in the session: the lab's /sys, modprobe, rmmod\n"
+	      "  shell    the lab's shell on the session's kernel\n"
+	      "  down     end the session, print the isolation oracle's report\n"
 	      "\n"
 	      "  PLATFORM            a .dts or .dtb file (default: the built-in iommulab-virt)\n"
 	      "  --cmdline ARGS      the kernel command line, one quoted string\n"
@@ -256,6 +269,16 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "preload"))
 		return lab_preload_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "up"))
+		return session_up_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "exec"))
+		return session_exec_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "shell"))
+		return session_shell_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "down"))
+		return session_down_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "kmod"))
+		return session_kmod_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
 		help();
 		return 0;

@@ -26,6 +26,7 @@ struct session_client {
 	uid_t uid;
 	enum session_kind kind;
 	bool hello;			/* SESSION_HELLO received */
+	bool released;			/* its files closed (gone, or the session is down) */
 	struct file **files;		/* handle -> file (NULL: free) */
 	unsigned int nr_files;
 	void *priv;			/* the forwarding's per-client state */
@@ -60,6 +61,13 @@ typedef void (*session_handler_t)(struct session_client *c, struct session_req *
  */
 int session_register_op(uint32_t op, session_handler_t fn);
 
+/*
+ * @fn runs when a client goes (its socket closed, or the session goes
+ * down), before the server closes the client's files: the forwarding
+ * drops its per-client state (c->priv). In the kernel thread.
+ */
+void session_register_release(void (*fn)(struct session_client *c));
+
 /* A file for a client: its handle (>= 0) or -EMFILE/-ENOMEM; the client holds @file's reference. */
 int session_client_install(struct session_client *c, struct file *file);
 /* The file behind @handle (not referenced), or NULL. */
@@ -69,18 +77,19 @@ int session_client_close(struct session_client *c, int handle);
 
 /*
  * Runs @fn(@arg) in the kernel thread and waits for it (from the FUSE
- * thread); in the kernel thread itself, calls it directly.
+ * thread); in the kernel thread itself, calls it directly. 0, or
+ * -ENOTCONN once the lab is down (@fn did not run).
  */
-void session_kernel_call(void (*fn)(void *arg), void *arg);
+int session_kernel_call(void (*fn)(void *arg), void *arg);
 
 /* ---- the FUSE filesystem (fuse_sysfs.c) -------------------------------- */
 
 /*
  * Mounts the lab's /sys over /sys and its /proc/bus/pci over
  * /proc/bus/pci in the current (private) mount namespace and starts the
- * FUSE thread. 0 or -errno (the message in @msg).
+ * FUSE thread (@dir: the session directory, for a staging mount point). 0 or -errno (the message in @msg).
  */
-int fuse_sysfs_start(char *msg, size_t msglen);
+int fuse_sysfs_start(const char *dir, char *msg, size_t msglen);
 /* Stops the FUSE thread (at shutdown; the namespace takes the mounts away). */
 void fuse_sysfs_stop(void);
 
