@@ -15,6 +15,7 @@ void lab_vfio_reset(void);
 #include <string.h>
 #include <libfdt.h>
 
+#include "check/invariants.h"
 #include "check/oracle.h"
 #include "common/dt.h"
 #include "common/memparse.h"
@@ -246,6 +247,7 @@ static const struct shell_ops kernel_ops = {
 	.readlink = k_readlink, .realpath = k_realpath, .readdir = k_readdir,
 	.modprobe = k_modprobe, .rmmod = k_rmmod, .dmesg = k_dmesg,
 	.dmesg_clear = k_dmesg_clear, .sleep = k_sleep, .dmatest = k_dmatest, .dma = k_dma,
+	.invariants = invariants_check,
 };
 
 /* ---- boot and shutdown ------------------------------------------------- */

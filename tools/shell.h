@@ -32,6 +32,8 @@ struct shell_ops {
 	/* dma DEV read|write: 0 when the DMA completed, -EFAULT when it faulted, other -errno. */
 	int (*dma)(const char *dev, bool write, u64 addr, size_t len, u8 byte,
 		   char *msg, size_t msglen);
+	/* invariants: the number broken, one line each in @buf (NULL: the verb is not offered). */
+	int (*invariants)(char *buf, size_t size);
 };
 
 /*

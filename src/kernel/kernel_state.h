@@ -21,6 +21,7 @@
 #include "kernel/base/base.h"
 #include "kernel/base/cmdline_internal.h"
 #include "kernel/base/irq_internal.h"
+#include "kernel/base/lab_bug.h"
 #include "kernel/base/module_internal.h"
 #include "kernel/base/page_alloc_internal.h"
 #include "kernel/base/platform_internal.h"
@@ -57,6 +58,7 @@ struct kernel {
 	struct arm_smmu_v3_state arm_smmu_v3;	/* drivers/arm-smmu-v3*.c: module data, params */
 	struct defer_test_state defer_test;	/* drivers/defer_test.c: params */
 	struct msi_state msi;			/* irqchip/: MSI domains, GICv2m, ITS */
+	struct lab_bug_state lab_bug;		/* base/lab_bug.c: the bug catalogue's switches */
 };
 
 /* The running kernel; NULL before kernel_boot and after kernel_shutdown. */
