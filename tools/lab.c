@@ -412,6 +412,12 @@ int lab_oracle_report(char *buf, size_t size)
 
 /* ---- commands ------------------------------------------------------------ */
 
+/* The errno of the last command's failure (0 if none): the explorer's errno check. */
+int lab_last_errno(void)
+{
+	return lab.booted ? lab.sh.err : 0;
+}
+
 int lab_exec(const char *line, FILE *out)
 {
 	if (!lab.booted)

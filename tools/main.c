@@ -21,6 +21,8 @@
 
 /* `iommulab preload`: src/uapi/preload_cmd.c (argv[0] is "preload"). */
 int lab_preload_main(int argc, char **argv);
+/* `iommulab explore`: tools/explore.c (argv[0] is "explore"). */
+int lab_explore_main(int argc, char **argv);
 
 #ifndef IOMMULAB_VERSION
 #define IOMMULAB_VERSION "unknown"
@@ -30,6 +32,8 @@ static const char synopsis[] =
 	"usage: iommulab boot [PLATFORM] [--cmdline ARGS]\n"
 	"       iommulab run [--platform PLATFORM] [--cmdline ARGS] [--echo] SCRIPT|-\n"
 	"       iommulab preload [--platform PLATFORM] [--cmdline ARGS] [--setup SCRIPT] -- PROGRAM [ARGS...]\n"
+	"       iommulab explore [--platform P] [--cmdline ARGS] [--seed S] [--time SECONDS | --ops N] [--jobs N]\n"
+	"                        [--shard I/N] [--bug NAME]... [--out DIR] [--json] [--list-bugs]\n"
 	"       iommulab --help | --version\n";
 
 static void help(void)
@@ -41,6 +45,7 @@ static void help(void)
 	      "  run      boot, run a scenario or plain script (- reads standard input),\n"
 	      "           print every command's output and every failed check\n"
 	      "  preload  run an unmodified VFIO program against the lab (LD_PRELOAD shim)\n"
+	      "  explore  search operation sequences for isolation escapes and broken invariants\n"
 	      "\n"
 	      "  PLATFORM            a .dts or .dtb file (default: the built-in iommulab-virt)\n"
 	      "  --cmdline ARGS      the kernel command line, one quoted string\n"
@@ -256,6 +261,8 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "preload"))
 		return lab_preload_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "explore"))
+		return lab_explore_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
 		help();
 		return 0;
