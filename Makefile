@@ -2,6 +2,8 @@
 #   make demo    install build dependencies (as root), build, boot the built-in platform, run the tour
 #   make check   build and run every test, then again under ASan+UBSan (and
 #                -fsanitize=float-cast-overflow, which meson.build adds)
+#   make explore long explorer runs: each catalogue bug on, and no bug on every
+#                built-in platform for longer (docs/explore.md)
 #   make bench   build optimised and print the benchmark figures (with valgrind,
 #                installed as root, instructions per operation beside the times)
 
@@ -12,7 +14,7 @@ BUILD ?= build
 ASAN ?= build-asan
 BENCHDIR ?= build-bench
 
-.PHONY: all deps bench-deps demo check check-plain check-asan bench clean
+.PHONY: all deps bench-deps demo check check-plain check-asan bench explore clean
 
 all: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -41,6 +43,18 @@ check: $(BUILD)/build.ninja $(ASAN)/build.ninja
 	ninja -C $(BUILD)
 	ninja -C $(ASAN)
 	@sh tools/run-tests.sh $(BUILD) $(ASAN)
+
+# Each reachable catalogue bug must be found within 60 s; with no bug on, ten
+# minutes on two cores over each platform the scenarios boot find nothing.
+EXPLORE_BUGS = group-ref sme-freed-on-unbind owner-while-kernel missed-tlbi fq-not-drained vfio-unmap-keeps-mapping
+EXPLORE_TIME ?= 120
+explore: all
+	@for b in $(EXPLORE_BUGS); do echo "== --bug $$b"; \
+		./$(BUILD)/iommulab explore --bug $$b --time 60 --jobs 2; s=$$?; \
+		[ $$s -eq 1 ] || { echo "make explore: --bug $$b: no break in 60 s"; exit 1; }; done
+	@for p in "" tests/scenarios/platforms/smmuv3-virt.dts tests/scenarios/platforms/smmu-smr2.dts \
+		tests/scenarios/platforms/smmu-cb2.dts; do echo "== no bug $${p:-built-in}"; \
+		./$(BUILD)/iommulab explore $${p:+--platform $$p} --time $(EXPLORE_TIME) --jobs 2 || exit 1; done
 
 bench: $(BENCHDIR)/build.ninja bench-deps
 	ninja -C $(BENCHDIR)

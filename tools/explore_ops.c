@@ -229,13 +229,14 @@ static void gen_sleep(struct ex_rng *r, const struct ex_vocab *v, char *l, size_
 /* Opening a sysfs path in bash: missing directory, missing file, read-only file. */
 #define OPEN_ERRS ENOENT, EACCES, ENOTDIR, EISDIR
 
-static const int bind_errs[] = { OPEN_ERRS, ENODEV, EBUSY, ENOMEM, EINVAL, ENXIO, 0 };
+static const int bind_errs[] = { OPEN_ERRS, ENODEV, EBUSY, ENOMEM, EINVAL, ENXIO, ENOSPC, 0 };
 static const int unbind_errs[] = { OPEN_ERRS, ENODEV, 0 };
 static const int override_errs[] = { OPEN_ERRS, EINVAL, ENOMEM, 0 };
 static const int probe_errs[] = { OPEN_ERRS, ENODEV, EINVAL, 0 };
 static const int modprobe_errs[] = { ENOENT, EEXIST, ENODEV, ENOMEM, EBUSY, EINVAL, ENOSPC, 0 };
 static const int rmmod_errs[] = { ENOENT, EBUSY, EPERM, EWOULDBLOCK, 0 };
-static const int type_errs[] = { OPEN_ERRS, EINVAL, EBUSY, ENOMEM, EPERM, ENODEV, 0 };
+/* An attach that finds no free context bank fails the write with ENOSPC, as in Linux. */
+static const int type_errs[] = { OPEN_ERRS, EINVAL, EBUSY, ENOMEM, EPERM, ENODEV, ENOSPC, 0 };
 /* The VFIO ioctls' values (docs/uapi.md), and the verb's "nothing open" ones. */
 static const int vfio_errs[] = { ENOENT, EBUSY, EPERM, EINVAL, ENODEV, EFAULT, ENOSPC, EEXIST,
 				 ENOMEM, ENOTTY, EBADFD, EBADF, ENXIO, ERANGE, EAGAIN, ENOTSUP, 0 };
