@@ -7,6 +7,8 @@
 #                tree, boot times, then again under ASan+UBSan (BOARDS_GRAPHS=DIR: DOT files)
 #   make fuzz    fuzz each libFuzzer harness of tests/fuzz for FUZZ_SECONDS (default
 #                600) in build-fuzz (clang); `make check` runs each over its corpus
+#   make explore long explorer runs: each catalogue bug on, and no bug on every
+#                built-in platform for longer (docs/explore.md)
 #   make bench   build optimised and print the benchmark figures (with valgrind,
 #                installed as root, instructions per operation beside the times)
 
@@ -25,7 +27,7 @@ FUZZDIR ?= build-fuzz
 FUZZ_SECONDS ?= 600
 FUZZERS = fuzz_dtb fuzz_shell fuzz_scenario fuzz_sysfs fuzz_vfio
 
-.PHONY: all deps bench-deps boards-deps demo check check-plain check-asan bench boards fuzz fuzz-build clean
+.PHONY: all deps bench-deps boards-deps demo check check-plain check-asan bench boards fuzz fuzz-build explore clean
 
 all: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -79,6 +81,18 @@ check: $(BUILD)/build.ninja $(ASAN)/build.ninja fuzz-build
 		{ echo "fuzz corpus regression failed: $(FUZZDIR)/meson-logs/testlog.txt"; exit 1; }
 	@echo "fuzz corpus regression: $(words $(FUZZERS)) harnesses over tests/fuzz/corpus ok"
 	@sh tools/run-tests.sh $(BUILD) $(ASAN)
+
+# Each reachable catalogue bug must be found within 60 s; with no bug on, ten
+# minutes on two cores over each platform the scenarios boot find nothing.
+EXPLORE_BUGS = group-ref sme-freed-on-unbind owner-while-kernel missed-tlbi fq-not-drained vfio-unmap-keeps-mapping
+EXPLORE_TIME ?= 120
+explore: all
+	@for b in $(EXPLORE_BUGS); do echo "== --bug $$b"; \
+		./$(BUILD)/iommulab explore --bug $$b --time 60 --jobs 2; s=$$?; \
+		[ $$s -eq 1 ] || { echo "make explore: --bug $$b: no break in 60 s"; exit 1; }; done
+	@for p in "" tests/scenarios/platforms/smmuv3-virt.dts tests/scenarios/platforms/smmu-smr2.dts \
+		tests/scenarios/platforms/smmu-cb2.dts; do echo "== no bug $${p:-built-in}"; \
+		./$(BUILD)/iommulab explore $${p:+--platform $$p} --time $(EXPLORE_TIME) --jobs 2 || exit 1; done
 
 bench: $(BENCHDIR)/build.ninja bench-deps
 	ninja -C $(BENCHDIR)

@@ -15,6 +15,7 @@ void lab_vfio_reset(void);
 #include <string.h>
 #include <libfdt.h>
 
+#include "check/invariants.h"
 #include "check/oracle.h"
 #include "common/dt.h"
 #include "common/memparse.h"
@@ -249,6 +250,7 @@ static const struct shell_ops kernel_ops = {
 	.readlink = k_readlink, .realpath = k_realpath, .readdir = k_readdir,
 	.modprobe = k_modprobe, .rmmod = k_rmmod, .dmesg = k_dmesg,
 	.dmesg_clear = k_dmesg_clear, .sleep = k_sleep, .dmatest = k_dmatest, .dma = k_dma,
+	.invariants = invariants_check,
 };
 
 /* ---- boot and shutdown ------------------------------------------------- */
@@ -412,6 +414,12 @@ int lab_oracle_report(char *buf, size_t size)
 }
 
 /* ---- commands ------------------------------------------------------------ */
+
+/* The errno of the last command's failure (0 if none): the explorer's errno check. */
+int lab_last_errno(void)
+{
+	return lab.booted ? lab.sh.err : 0;
+}
 
 int lab_exec(const char *line, FILE *out)
 {

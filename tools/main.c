@@ -32,6 +32,8 @@
 
 /* `iommulab preload`: src/uapi/preload_cmd.c (argv[0] is "preload"). */
 int lab_preload_main(int argc, char **argv);
+/* `iommulab explore`: tools/explore.c (argv[0] is "explore"). */
+int lab_explore_main(int argc, char **argv);
 
 #ifndef IOMMULAB_VERSION
 #define IOMMULAB_VERSION "unknown"
@@ -47,6 +49,8 @@ static const char synopsis[] =
 	"       iommulab exec [--name NAME] [--] PROGRAM [ARGS...]\n"
 	"       iommulab shell [--name NAME]\n"
 	"       iommulab down [--name NAME]\n"
+	"       iommulab explore [--platform P] [--cmdline ARGS] [--seed S] [--time SECONDS | --ops N] [--jobs N]\n"
+	"                        [--shard I/N] [--bug NAME]... [--out DIR] [--json] [--list-bugs]\n"
 	"       iommulab --help | --version\n";
 
 static void help(void)
@@ -64,6 +68,7 @@ static void help(void)
 	      "  exec     run a program in the session: the lab's /sys, modprobe, rmmod\n"
 	      "  shell    the lab's shell on the session's kernel\n"
 	      "  down     end the session, print the isolation oracle's report\n"
+	      "  explore  search operation sequences for isolation escapes and broken invariants\n"
 	      "\n"
 	      "  PLATFORM            a .dts or .dtb file (default: the built-in iommulab-virt)\n"
 	      "  --cmdline ARGS      the kernel command line, one quoted string\n"
@@ -452,6 +457,8 @@ int main(int argc, char **argv)
 		return session_down_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "kmod"))
 		return session_kmod_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "explore"))
+		return lab_explore_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
 		help();
 		return 0;

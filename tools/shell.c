@@ -801,6 +801,21 @@ usage:
 	return 2;
 }
 
+/* `invariants`: the checker's invariants of the running kernel (docs/explore.md). */
+static int verb_invariants(struct shell *sh, int argc, char **argv, FILE *o)
+{
+	char buf[4096];
+
+	if (!sh->ops->invariants) {
+		shell_error(sh, ENOSYS, "invariants: no kernel to check");
+		return 1;
+	}
+	if (!sh->ops->invariants(buf, sizeof(buf)))
+		return 0;
+	fputs(buf, o);
+	return 1;
+}
+
 /* ---- expect ----------------------------------------------------------- */
 
 /* Skips blanks and one word of @s; returns the word (in @buf) and advances. */
@@ -965,6 +980,7 @@ static const struct verb {
 	{ "echo", verb_echo, "echo [-n] VALUE... [> PATH]  print, or write to a file" },
 	{ "expect", NULL, "expect ok|errno NAME CMD... | expect dmesg|no-dmesg TEXT" },
 	{ "help", verb_help, "help                         this list" },
+	{ "invariants", verb_invariants, "invariants                   check the kernel's invariants (status 1: broken)" },
 	{ "ls", verb_ls, "ls [-l] [-d] [PATH...]       list directories" },
 	{ "lsmod", verb_lsmod, "lsmod                        loaded modules" },
 	{ "modprobe", verb_modprobe, "modprobe [-r] NAME [param=value...]  load a module" },
@@ -977,7 +993,7 @@ static const struct verb {
 };
 
 const char *const shell_verbs[] = {
-	"cat", "cd", "dma", "dmatest", "dmesg", "echo", "exit", "expect", "help", "ls",
+	"cat", "cd", "dma", "dmatest", "dmesg", "echo", "exit", "expect", "help", "invariants", "ls",
 	"lsmod", "modprobe", "pwd", "readlink", "rmmod", "sleep", "tree", "vfio", NULL,
 };
 

@@ -36,6 +36,8 @@ struct shell_ops {
 	 */
 	int (*dma)(const char *dev, bool write, u64 addr, size_t len, u32 fill, unsigned width,
 		   char *msg, size_t msglen);
+	/* invariants: the number broken, one line each in @buf (NULL: the verb is not offered). */
+	int (*invariants)(char *buf, size_t size);
 };
 
 /*

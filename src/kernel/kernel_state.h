@@ -22,6 +22,7 @@
 #include "kernel/base/cmdline_internal.h"
 #include "kernel/base/fs_internal.h"
 #include "kernel/base/irq_internal.h"
+#include "kernel/base/lab_bug.h"
 #include "kernel/base/module_internal.h"
 #include "kernel/base/page_alloc_internal.h"
 #include "kernel/base/platform_internal.h"
@@ -64,6 +65,7 @@ struct kernel {
 	struct vfio_state vfio;			/* vfio/vfio_main.c: groups, numbering, /dev/vfio */
 	struct vfio_type1_params vfio_type1;	/* vfio/vfio_iommu_type1.c: params */
 	struct vfio_platform_state vfio_platform; /* vfio/vfio_platform.c */
+	struct lab_bug_state lab_bug;		/* base/lab_bug.c: the bug catalogue's switches */
 };
 
 /* The running kernel; NULL before kernel_boot and after kernel_shutdown. */

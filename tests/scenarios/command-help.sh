@@ -18,7 +18,7 @@ check() {
 	[ $st -eq 0 ] || { echo "iommulab $*: exit status $st, wanted 0"; fail=1; }
 	[ -s "$err" ] && { echo "iommulab $*: wrote to stderr:"; cat "$err"; fail=1; }
 }
-for cmd in boot run preload graph; do
+for cmd in boot run preload graph explore; do
 	check "usage: iommulab $cmd " $cmd --help
 	check "usage: iommulab $cmd " $cmd -h
 done
@@ -26,6 +26,7 @@ done
 check "usage: iommulab run " run --echo --help
 check "usage: iommulab boot " boot --cmdline quiet --help
 check "usage: iommulab preload " preload --cmdline quiet --help
+check "usage: iommulab explore " explore --seed 3 --help
 check "usage: iommulab boot " --help
 [ $fail -eq 0 ] && echo "command-help: every command's --help on stdout, status 0"
 exit $fail

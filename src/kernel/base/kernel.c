@@ -21,6 +21,7 @@
 #include "kernel/base/cmdline.h"
 #include "kernel/base/interrupt.h"
 #include "kernel/base/kalloc.h"
+#include "kernel/base/lab_bug.h"
 #include "kernel/base/module.h"
 #include "kernel/base/page_alloc.h"
 #include "kernel/base/page_alloc_internal.h"
@@ -139,6 +140,7 @@ int kernel_boot(struct machine *m, const char *cmdline)
 	if (ret)
 		goto fail;
 	pr_info("Booting iommulab kernel\n");
+	lab_bug_init();
 	if ((ret = page_alloc_init(m)) || (ret = irq_init(m)) || (ret = driver_core_init()) ||
 	    (ret = of_unflatten(machine_fdt(m))))
 		goto fail;

@@ -26,6 +26,7 @@
 #include "kernel/kernel.h"
 #include "kernel/base/device.h"
 #include "kernel/base/kalloc.h"
+#include "kernel/base/lab_bug.h"
 #include "kernel/base/module.h"
 #include "kernel/base/platform_device.h"
 #include "kernel/base/printk.h"
@@ -612,7 +613,8 @@ static int arm_smmu_device_group(struct device *dev, struct iommu_group **out)
 			group = g;
 	}
 	if (group) {
-		*out = iommu_group_ref_get(group);
+		/* lab.bug=group-ref: 2016, the joining device took no group reference. */
+		*out = lab_bug(LAB_BUG_GROUP_REF) ? group : iommu_group_ref_get(group);
 	} else {
 		ret = smmu_glue_default_device_group(dev, out);
 		if (ret)

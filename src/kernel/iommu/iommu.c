@@ -15,6 +15,7 @@
 #include "kernel/base/cmdline.h"
 #include "kernel/base/device.h"
 #include "kernel/base/kalloc.h"
+#include "kernel/base/lab_bug.h"
 #include "kernel/base/module.h"
 #include "kernel/base/printk.h"
 #include "kernel/iommu/iommu-priv.h"
@@ -1064,6 +1065,9 @@ void iommu_device_unuse_default_domain(struct device *dev)
 		return;
 	}
 	group->owner_cnt--;
+	/* lab.bug=sme-freed-on-unbind: 2016, arm64's teardown detached the device; arm-smmu freed its SMEs. */
+	if (lab_bug(LAB_BUG_SME_FREED_ON_UNBIND) && dev_iommu_ops(dev) && dev_iommu_ops(dev)->release_device)
+		dev_iommu_ops(dev)->release_device(dev);
 }
 
 /* The group's blocking domain: the driver's blocked one, or an empty paging domain. */
@@ -1103,7 +1107,8 @@ int iommu_group_claim_dma_owner(struct iommu_group *group, void *owner)
 {
 	if (!group || !owner)
 		return -EINVAL;
-	if (group->owner_cnt)
+	/* lab.bug=owner-while-kernel: 2021, the claim did not look at kernel users. */
+	if (group->owner_cnt && !lab_bug(LAB_BUG_OWNER_WHILE_KERNEL))
 		return -EPERM;
 	return __iommu_take_dma_ownership(group, owner);
 }

@@ -17,6 +17,7 @@
 
 #include "kernel/kernel.h"
 #include "kernel/base/kalloc.h"
+#include "kernel/base/lab_bug.h"
 #include "kernel/base/page_alloc.h"
 #include "kernel/base/printk.h"
 #include "kernel/base/device.h"
@@ -377,7 +378,8 @@ static void remove_dma(struct vfio_iommu *iommu, struct vfio_dma *dma)
 	struct vfio_domain *d;
 	kobserve_revoke(KOBS_CONTAINER(iommu->container_id), dma->iova);
 	list_for_each_entry(d, &iommu->domains, next)
-		iommu_unmap(d->domain, dma->iova, dma->size);
+		if (!lab_bug(LAB_BUG_VFIO_UNMAP_KEEPS))	/* lab.bug=vfio-unmap-keeps-mapping */
+			iommu_unmap(d->domain, dma->iova, dma->size);
 	iommu->root = tree_remove(iommu->root, dma->iova);
 	unpin_dma(dma);
 	kfree(dma);

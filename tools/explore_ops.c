@@ -1,0 +1,286 @@
+/*
+ * The explorer's op table: each kind of operation a user, a driver or a
+ * device can perform, how to generate one from the platform's vocabulary,
+ * and the errno values Linux can return for it. A kind is one entry; the
+ * PCI core's operations (remove, rescan, hot add and remove, new_id and
+ * remove_id) are added the same way once it lands.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "explore.h"
+#include "kernel/base/sysfs.h"
+
+#pragma GCC diagnostic ignored "-Wformat-truncation"
+
+/* ---- vocabulary --------------------------------------------------------- */
+
+struct name_list {
+	char (*names)[EX_NAME];
+	unsigned *n;
+};
+
+static int add_name(void *opaque, const char *name, const struct sysfs_stat *st)
+{
+	struct name_list *l = opaque;
+
+	if (st->type != SYSFS_DIR && st->type != SYSFS_LINK)
+		return 0;
+	if (*l->n < EX_NAMES && strlen(name) < EX_NAME)
+		snprintf(l->names[(*l->n)++], EX_NAME, "%s", name);
+	return 0;
+}
+
+static int count_entry(void *opaque, const char *name, const struct sysfs_stat *st)
+{
+	(*(unsigned *)opaque)++;
+	return 0;
+}
+
+static void add_unique(char (*names)[EX_NAME], unsigned *n, const char *name)
+{
+	for (unsigned i = 0; i < *n; i++)
+		if (!strcmp(names[i], name))
+			return;
+	if (*n < EX_NAMES)
+		snprintf(names[(*n)++], EX_NAME, "%s", name);
+}
+
+/* The devices in an IOMMU group first, and the drivers they are bound to. */
+static void vocab_order(struct ex_vocab *v, char (*all)[EX_NAME], unsigned nall,
+			char (*drvs)[EX_NAME], unsigned ndrvs)
+{
+	char path[512], target[512];
+
+	for (int pass = 0; pass < 2; pass++) {
+		for (unsigned i = 0; i < nall; i++) {
+			snprintf(path, sizeof(path), "/sys/bus/platform/devices/%s/iommu_group", all[i]);
+			bool grouped = sysfs_readlink(path, target, sizeof(target)) >= 0;
+			if (grouped != (pass == 0))
+				continue;
+			add_unique(v->devs, &v->ndevs, all[i]);
+			v->dev_group[v->ndevs - 1] = -1;
+			if (!grouped)
+				continue;
+			ssize_t g = sysfs_readlink(path, target, sizeof(target) - 1);
+			target[g > 0 ? g : 0] = '\0';
+			v->dev_group[v->ndevs - 1] = g > 0 ? atoi(strrchr(target, '/') ? strrchr(target, '/') + 1 : target) : -1;
+			v->ngrouped = v->ndevs;
+			snprintf(path, sizeof(path), "/sys/bus/platform/devices/%s/driver", all[i]);
+			ssize_t n = sysfs_readlink(path, target, sizeof(target) - 1);
+			if (n > 0) {
+				target[n] = '\0';
+				add_unique(v->drvs, &v->ndrvs, strrchr(target, '/') ? strrchr(target, '/') + 1 : target);
+			}
+		}
+		if (pass == 0)
+			v->nhot = v->ndrvs;
+	}
+	for (unsigned i = 0; i < ndrvs; i++)
+		add_unique(v->drvs, &v->ndrvs, drvs[i]);
+}
+
+void ex_vocab_read(struct ex_vocab *v)
+{
+	static char all[EX_NAMES][EX_NAME], drv_all[EX_NAMES][EX_NAME];
+	unsigned nall = 0, ndrv = 0;
+	struct name_list devs = { all, &nall }, drvs = { drv_all, &ndrv };
+
+	memset(v, 0, sizeof(*v));
+	sysfs_readdir("/sys/bus/platform/devices", add_name, &devs);
+	sysfs_readdir("/sys/bus/platform/drivers", add_name, &drvs);
+	/* Loadable drivers are not registered before their module loads. */
+	add_unique(v->drvs, &v->ndrvs, "vfio-platform");
+	vocab_order(v, all, nall, drv_all, ndrv);
+#define LAB_MODULE(n, b, i, e, p, d, m) add_unique(v->mods, &v->nmods, n);
+#include "kernel/base/modules.def"
+#undef LAB_MODULE
+	sysfs_readdir("/sys/kernel/iommu_groups", count_entry, &v->ngroups);
+}
+
+/* ---- generators ------------------------------------------------------------ */
+
+static const char *pick(struct ex_rng *r, const char (*names)[EX_NAME], unsigned n)
+{
+	return n ? names[ex_below(r, n)] : "none";
+}
+
+/* Mostly among the first @hot names (the ones that matter for isolation), sometimes any. */
+static const char *pick_hot(struct ex_rng *r, const char (*names)[EX_NAME], unsigned hot, unsigned n)
+{
+	return hot && ex_below(r, 8) ? names[ex_below(r, hot)] : pick(r, names, n);
+}
+
+/*
+ * A run's new operations favour one device and its group (v->focus), so
+ * that the several steps of one story (override, unbind, bind to VFIO,
+ * open the group, attach it, map, DMA) come together often enough.
+ */
+static const char *dev_pick(struct ex_rng *r, const struct ex_vocab *v)
+{
+	if (v->focus >= 0 && ex_below(r, 4))
+		return v->devs[v->focus];
+	return pick_hot(r, v->devs, v->ngrouped, v->ndevs);
+}
+
+#define DEV(r, v) dev_pick(r, v)
+#define DRV(r, v) pick_hot(r, (v)->drvs, (v)->nhot, (v)->ndrvs)
+
+static unsigned group(struct ex_rng *r, const struct ex_vocab *v)
+{
+	if (v->focus >= 0 && v->dev_group[v->focus] >= 0 && ex_below(r, 4))
+		return (unsigned)v->dev_group[v->focus];
+	return ex_below(r, v->ngroups + 1);
+}
+
+static void gen_bind(struct ex_rng *r, const struct ex_vocab *v, char *l, size_t n)
+{
+	snprintf(l, n, "echo %s > /sys/bus/platform/drivers/%s/bind", DEV(r, v), DRV(r, v));
+}
+
+static void gen_unbind(struct ex_rng *r, const struct ex_vocab *v, char *l, size_t n)
+{
+	const char *d = DEV(r, v);
+
+	snprintf(l, n, "echo %s > /sys/bus/platform/devices/%s/driver/unbind", d, d);
+}
+
+static void gen_override(struct ex_rng *r, const struct ex_vocab *v, char *l, size_t n)
+{
+	const char *d = DEV(r, v);
+
+	if (ex_below(r, 3) == 0)
+		snprintf(l, n, "echo > /sys/bus/platform/devices/%s/driver_override", d);
+	else
+		snprintf(l, n, "echo %s > /sys/bus/platform/devices/%s/driver_override",
+			 ex_below(r, 2) ? "vfio-platform" : DRV(r, v), d);
+}
+
+static void gen_drivers_probe(struct ex_rng *r, const struct ex_vocab *v, char *l, size_t n)
+{
+	snprintf(l, n, "echo %s > /sys/bus/platform/drivers_probe", DEV(r, v));
+}
+
+static void gen_modprobe(struct ex_rng *r, const struct ex_vocab *v, char *l, size_t n)
+{
+	snprintf(l, n, "modprobe %s", pick(r, v->mods, v->nmods));
+}
+
+static void gen_rmmod(struct ex_rng *r, const struct ex_vocab *v, char *l, size_t n)
+{
+	snprintf(l, n, "rmmod %s", pick(r, v->mods, v->nmods));
+}
+
+static void gen_group_type(struct ex_rng *r, const struct ex_vocab *v, char *l, size_t n)
+{
+	static const char *const types[] = { "DMA", "DMA-FQ", "identity", "auto" };
+
+	snprintf(l, n, "echo %s > /sys/kernel/iommu_groups/%u/type", types[ex_below(r, 4)],
+		 group(r, v));
+}
+
+static const u64 iovas[] = { 0x100000, 0x200000, 0xfffff000, 0xffffe000 };
+
+static void gen_vfio(struct ex_rng *r, const struct ex_vocab *v, char *l, size_t n)
+{
+	switch (ex_below(r, 12)) {
+	case 0: snprintf(l, n, "vfio container"); break;
+	case 1: snprintf(l, n, "vfio group %u", group(r, v)); break;
+	case 2: snprintf(l, n, "vfio set-container %u", group(r, v)); break;
+	case 3: snprintf(l, n, "vfio unset-container %u", group(r, v)); break;
+	case 4: snprintf(l, n, "vfio set-iommu type1v2"); break;
+	case 5: snprintf(l, n, "vfio map 0x%llx 0x1000", (unsigned long long)iovas[ex_below(r, 4)]); break;
+	case 6: snprintf(l, n, "vfio unmap 0x%llx 0x1000", (unsigned long long)iovas[ex_below(r, 4)]); break;
+	case 7: snprintf(l, n, "vfio device %s", DEV(r, v)); break;
+	case 8: snprintf(l, n, "vfio close device %s", DEV(r, v)); break;
+	case 9: snprintf(l, n, "vfio close group %u", group(r, v)); break;
+	case 10: snprintf(l, n, "vfio close container"); break;
+	default: snprintf(l, n, "vfio reset %s", DEV(r, v)); break;
+	}
+}
+
+static void gen_dmatest(struct ex_rng *r, const struct ex_vocab *v, char *l, size_t n)
+{
+	snprintf(l, n, "dmatest %s", DEV(r, v));
+}
+
+/* Rogue DMA: any master, to an IOVA someone may have mapped, or straight at RAM. */
+static void gen_dma(struct ex_rng *r, const struct ex_vocab *v, char *l, size_t n)
+{
+	static const u64 ram[] = { 0x40000000, 0x40100000 };
+	u64 addr = ex_below(r, 4) ? iovas[ex_below(r, 4)] : ram[ex_below(r, 2)];
+
+	snprintf(l, n, "dma %s %s 0x%llx 16", DEV(r, v), ex_below(r, 3) ? "write" : "read",
+		 (unsigned long long)addr);
+}
+
+/* Virtual time: a flush-queue timeout (10 ms), a second, the deferred-probe timeout (10 s). */
+static void gen_sleep(struct ex_rng *r, const struct ex_vocab *v, char *l, size_t n)
+{
+	static const char *const t[] = { "0.02", "1", "11" };
+
+	snprintf(l, n, "sleep %s", t[ex_below(r, 3)]);
+}
+
+/* ---- errno tables (what Linux can return for each call) ------------------- */
+
+/* Opening a sysfs path in bash: missing directory, missing file, read-only file. */
+#define OPEN_ERRS ENOENT, EACCES, ENOTDIR, EISDIR
+
+static const int bind_errs[] = { OPEN_ERRS, ENODEV, EBUSY, ENOMEM, EINVAL, ENXIO, ENOSPC, 0 };
+static const int unbind_errs[] = { OPEN_ERRS, ENODEV, 0 };
+static const int override_errs[] = { OPEN_ERRS, EINVAL, ENOMEM, 0 };
+static const int probe_errs[] = { OPEN_ERRS, ENODEV, EINVAL, 0 };
+static const int modprobe_errs[] = { ENOENT, EEXIST, ENODEV, ENOMEM, EBUSY, EINVAL, ENOSPC, 0 };
+static const int rmmod_errs[] = { ENOENT, EBUSY, EPERM, EWOULDBLOCK, 0 };
+/* An attach that finds no free context bank fails the write with ENOSPC, as in Linux. */
+static const int type_errs[] = { OPEN_ERRS, EINVAL, EBUSY, ENOMEM, EPERM, ENODEV, ENOSPC, 0 };
+/* The VFIO ioctls' values (docs/uapi.md), and the verb's "nothing open" ones. */
+static const int vfio_errs[] = { ENOENT, EBUSY, EPERM, EINVAL, ENODEV, EFAULT, ENOSPC, EEXIST,
+				 ENOMEM, ENOTTY, EBADFD, EBADF, ENXIO, ERANGE, EAGAIN, ENOTSUP, 0 };
+static const int dmatest_errs[] = { ENODEV, EIO, ETIMEDOUT, ENOMEM, EFAULT, EBUSY, ENXIO, ENOSPC,
+				    EINVAL, 0 };
+static const int dma_errs[] = { EFAULT, ENODEV, 0 };
+static const int no_errs[] = { 0 };
+
+const struct ex_op_kind ex_op_kinds[] = {
+	{ "bind", 10, gen_bind, bind_errs },
+	{ "unbind", 10, gen_unbind, unbind_errs },
+	{ "driver_override", 8, gen_override, override_errs },
+	{ "drivers_probe", 4, gen_drivers_probe, probe_errs },
+	{ "modprobe", 4, gen_modprobe, modprobe_errs },
+	{ "rmmod", 3, gen_rmmod, rmmod_errs },
+	{ "group_type", 5, gen_group_type, type_errs },
+	{ "vfio", 28, gen_vfio, vfio_errs },
+	{ "dmatest", 6, gen_dmatest, dmatest_errs },
+	{ "dma", 10, gen_dma, dma_errs },
+	{ "sleep", 3, gen_sleep, no_errs },
+};
+const size_t ex_nr_op_kinds = ARRAY_SIZE(ex_op_kinds);
+
+void ex_op_gen(struct ex_rng *r, const struct ex_vocab *v, struct ex_op *op)
+{
+	unsigned total = 0, x;
+
+	for (size_t i = 0; i < ex_nr_op_kinds; i++)
+		total += ex_op_kinds[i].weight;
+	x = ex_below(r, total);
+	for (size_t i = 0; i < ex_nr_op_kinds; i++) {
+		if (x < ex_op_kinds[i].weight) {
+			op->kind = (unsigned short)i;
+			ex_op_kinds[i].gen(r, v, op->line, sizeof(op->line));
+			return;
+		}
+		x -= ex_op_kinds[i].weight;
+	}
+}
+
+bool ex_errno_allowed(const struct ex_op *op, int err)
+{
+	for (const int *e = ex_op_kinds[op->kind].errnos; *e; e++)
+		if (*e == err)
+			return true;
+	return false;
+}
