@@ -1,0 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Configuration space accessors (Linux: drivers/pci/access.c).
+ */
+#include "kernel/pci/pci.h"
