@@ -31,6 +31,7 @@
 #include "kernel/drivers/arm-smmu.h"
 #include "kernel/drivers/defer_test.h"
 #include "kernel/irqchip/msi_internal.h"
+#include "kernel/pci/pci_internal.h"
 
 struct machine;
 
@@ -55,6 +56,7 @@ struct kernel {
 	struct arm_smmu_state arm_smmu;		/* drivers/arm-smmu*.c: module data, params */
 	struct defer_test_state defer_test;	/* drivers/defer_test.c: params */
 	struct msi_state msi;			/* irqchip/: MSI domains, GICv2m, ITS */
+	struct pci_state pci;			/* pci/: root buses, dynamic IDs, ACS */
 };
 
 /* The running kernel; NULL before kernel_boot and after kernel_shutdown. */

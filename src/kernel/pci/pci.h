@@ -18,6 +18,7 @@
 #include "common/types.h"
 #include "kernel/base/device.h"
 #include "kernel/base/platform_device.h"	/* struct resource */
+#include "kernel/base/printk.h"
 #include "kernel/pci/pci_regs.h"
 
 /* ---- resources ------------------------------------------------------- */
@@ -139,9 +140,10 @@ struct resource_entry {
 struct pci_host_bridge {
 	struct device dev;		/* "pci%04x:%02x", parent the controller */
 	struct pci_bus *bus;		/* the root bus */
-	struct pci_ops *ops;
+	const struct pci_ops *ops;
 	void *sysdata;
 	int busnr;			/* first bus number */
+	int busnr_end;			/* last bus number (bus-range) */
 	int domain_nr;			/* the PCI segment */
 	struct list_head windows;	/* resource_entry: ranges (+ the bus range) */
 	struct list_head dma_ranges;	/* resource_entry: dma-ranges */
@@ -158,7 +160,7 @@ struct pci_bus {
 	struct list_head devices;	/* pci_dev on this bus, devfn order */
 	struct pci_dev *self;		/* the bridge above, NULL on the root bus */
 	struct resource *resource[PCI_BRIDGE_RESOURCE_NUM]; /* its windows */
-	struct pci_ops *ops;
+	const struct pci_ops *ops;
 	void *sysdata;
 	struct device *bridge;		/* the host bridge's or the bridge's device */
 	struct resource busn_res;	/* bus numbers behind this bus */
@@ -246,7 +248,8 @@ struct pci_dev {
 	unsigned msi_enabled:1;
 	unsigned msix_enabled:1;
 	unsigned no_msi:1;
-	unsigned is_added:1;		/* device_add done */
+	unsigned is_added:1;		/* pci_bus_add_device done */
+	unsigned match_driver:1;	/* drivers may bind (after pci_bus_add_device) */
 	unsigned state_saved:1;
 	unsigned untrusted:1;
 	u32 saved_config_space[16];	/* pci_save_state */
@@ -255,6 +258,12 @@ struct pci_dev {
 };
 
 #define to_pci_dev(n) container_of((n), struct pci_dev, dev)
+
+/* Log lines "pci 0000:00:01.0: ..." (dev_printk with the bus name when unbound). */
+#define pci_err(pdev, ...)	dev_err(&(pdev)->dev, __VA_ARGS__)
+#define pci_warn(pdev, ...)	dev_warn(&(pdev)->dev, __VA_ARGS__)
+#define pci_info(pdev, ...)	dev_info(&(pdev)->dev, __VA_ARGS__)
+#define pci_dbg(pdev, ...)	dev_dbg(&(pdev)->dev, __VA_ARGS__)
 #define for_each_pci_dev(d) while ((d = pci_get_device(PCI_ANY_ID, PCI_ANY_ID, d)) != NULL)
 
 extern struct bus_type pci_bus_type;
@@ -387,6 +396,15 @@ bool pci_acs_enabled(struct pci_dev *pdev, u16 acs_flags);
 bool pci_acs_path_enabled(struct pci_dev *start, struct pci_dev *end, u16 acs_flags);
 /* Lets the next enumerated devices get ACS enabled (of_iommu_configure calls it). */
 void pci_request_acs(void);
+/*
+ * Called once the IOMMU is configured for @dev (of_iommu_configure). With
+ * the lab option lab.pci_acs_after_iommu=1 it enables ACS there, as the
+ * later upstream fix "PCI: Enable ACS after configuring IOMMU for OF
+ * platforms" does; by default (Linux 6.12) ACS is only enabled at
+ * enumeration, so the first function enumerated (the first root port)
+ * never gets it on a device-tree system.
+ */
+void pci_acs_iommu_configured(struct pci_dev *dev);
 
 /* Hotplug and removal (drivers/pci/remove.c, probe.c). */
 void pci_stop_and_remove_bus_device(struct pci_dev *dev);
