@@ -32,6 +32,15 @@ struct shell_ops {
 	/* dma DEV read|write: 0 when the DMA completed, -EFAULT when it faulted, other -errno. */
 	int (*dma)(const char *dev, bool write, u64 addr, size_t len, u8 byte,
 		   char *msg, size_t msglen);
+	/* pwrite(2) of a sysfs binary file (setpci on `config`); may be NULL. */
+	ssize_t (*pwrite)(const char *path, const char *buf, size_t len, u64 off);
+	/*
+	 * pci hotadd / surprise-remove: the machine changes (hw_pci_hot_add
+	 * with a node of compatible @compat, or hw_pci_surprise_remove), then
+	 * the kernel reacts as pciehp would. 0 or -errno (reason in @msg). May be NULL.
+	 */
+	int (*pci_hotplug)(bool add, unsigned seg, unsigned bus, unsigned devfn,
+			   const char *compat, char *msg, size_t msglen);
 };
 
 /*

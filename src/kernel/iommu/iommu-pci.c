@@ -12,6 +12,8 @@
  *   multifunction device without ACS.
  */
 #include "kernel/iommu/iommu.h"
+#include "kernel/kernel_state.h"
+#include "kernel/of/of.h"
 #include "kernel/pci/pci.h"
 
 struct group_for_pci_data {
@@ -122,4 +124,28 @@ int pci_device_group(struct device *dev, struct iommu_group **out)
 		return -ENOMEM;
 	*out = group;
 	return 0;
+}
+
+void pci_host_bridge_resv_windows(struct device *dev, struct list_head *list)
+{
+	struct pci_host_bridge *hb;
+	struct device *host;
+	struct resource_entry *w;
+
+	if (!dev_is_pci(dev) || !kstate->pci.resv_windows)
+		return;
+	hb = pci_find_host_bridge(to_pci_dev(dev)->bus);
+	host = hb->dev.parent;
+	if (!host || !of_property_read_bool(host->of_node, "iommulab,intercept-p2p"))
+		return;
+	list_for_each_entry(w, &hb->windows, node) {
+		struct iommu_resv_region *r;
+
+		if (resource_type(w->res) != IORESOURCE_MEM)
+			continue;
+		r = iommu_alloc_resv_region(w->res->start - (u64)w->offset,
+					    resource_size(w->res), 0, IOMMU_RESV_RESERVED);
+		if (r)
+			list_add_tail(&r->list, list);
+	}
 }

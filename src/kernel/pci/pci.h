@@ -412,6 +412,14 @@ void pci_stop_and_remove_bus_device_locked(struct pci_dev *dev);
 /* Scans @bus for new functions and adds them; the number of the last bus. */
 unsigned pci_rescan_bus(struct pci_bus *bus);
 void pci_lock_rescan_remove(void);
+/*
+ * pciehp's reactions (hotplug.c), driven by the lab's `pci hotadd` /
+ * `pci surprise-remove` after they changed the machine: scan bus @busnr of
+ * segment @domain for new functions; or mark the function @rid and all
+ * below it disconnected, then remove them. 0 or -ENODEV.
+ */
+int pciehp_configure_device(int domain, unsigned busnr);
+int pciehp_unconfigure_device(int domain, u16 rid);
 void pci_unlock_rescan_remove(void);
 
 /* ---- drivers ---------------------------------------------------------- */
