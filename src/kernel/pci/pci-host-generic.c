@@ -105,7 +105,8 @@ static int parse_ranges(struct device *dev, struct pci_host_bridge *hb)
 			flags |= IORESOURCE_PREFETCH;
 		if (!size)
 			continue;
-		dev_info(dev, "  %6s %#012llx..%#012llx -> %#012llx\n",
+		/* Linux's %#012llx: "0x" and ten digits, zero included. */
+		dev_info(dev, "  %6s 0x%010llx..0x%010llx -> 0x%010llx\n",
 			 flags & IORESOURCE_IO ? "IO" : "MEM", (unsigned long long)cpu,
 			 (unsigned long long)(cpu + size - 1), (unsigned long long)pci);
 		if ((ret = add_window(hb, flags, cpu, pci, size)))

@@ -503,6 +503,40 @@ static void pci_release_host_bridge_dev(struct device *dev)
 	(void)dev;	/* embedded in the controller's data, freed with it */
 }
 
+/*
+ * "pci_bus 0000:00: root bus resource [...]" (%pR) for the bus range and
+ * each window; I/O as the logical port range Linux remaps it to.
+ */
+static void pci_log_root_resources(struct pci_host_bridge *bridge)
+{
+	struct pci_bus *b = bridge->bus;
+	struct resource_entry *e;
+
+	pr_info("pci_bus %04x:%02x: root bus resource [bus %02x-%02x]\n", b->domain_nr, b->number,
+		bridge->busnr, bridge->busnr_end);
+	list_for_each_entry(e, &bridge->windows, node) {
+		const struct resource *r = e->res;
+		u64 bus_start = r->start - (u64)e->offset;
+
+		if (resource_type(r) == IORESOURCE_IO) {
+			pr_info("pci_bus %04x:%02x: root bus resource [io  0x%04llx-0x%04llx]\n",
+				b->domain_nr, b->number, (unsigned long long)bus_start,
+				(unsigned long long)(bus_start + resource_size(r) - 1));
+			continue;
+		}
+		char busaddr[64] = "";
+
+		if (e->offset)
+			snprintf(busaddr, sizeof(busaddr), " (bus address [%#010llx-%#010llx])",
+				 (unsigned long long)bus_start,
+				 (unsigned long long)(bus_start + resource_size(r) - 1));
+		pr_info("pci_bus %04x:%02x: root bus resource [mem %#010llx-%#010llx%s%s]%s\n",
+			b->domain_nr, b->number, (unsigned long long)r->start,
+			(unsigned long long)r->end, r->flags & IORESOURCE_MEM_64 ? " 64bit" : "",
+			r->flags & IORESOURCE_PREFETCH ? " pref" : "", busaddr);
+	}
+}
+
 int pci_scan_root_bus_bridge(struct pci_host_bridge *bridge)
 {
 	struct pci_bus *b;
@@ -536,6 +570,7 @@ int pci_scan_root_bus_bridge(struct pci_host_bridge *bridge)
 	}
 	list_add_tail(&b->node, &kstate->pci.root_buses);
 	dev_info(bridge->dev.parent ? bridge->dev.parent : &bridge->dev, "PCI host bridge to bus %04x:%02x\n", b->domain_nr, b->number);
+	pci_log_root_resources(bridge);
 	pci_scan_child_bus(b);
 	return 0;
 put:
