@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "common/strtobool.h"
 #include "kernel/base/cmdline.h"
 #include "kernel/base/printk.h"
 #include "kernel/iommu/iommu.h"
@@ -20,16 +21,15 @@ void pci_state_init(struct pci_state *ps)
 	INIT_LIST_HEAD(&ps->dynids);
 }
 
+/* Early params: a BOOL each (kstrtobool); malformed values are logged by cmdline.c. */
 static int set_resv_windows(const char *val)
 {
-	kstate->pci.resv_windows = !val || !*val || strcmp(val, "0");
-	return 0;
+	return kstrtobool(val, &kstate->pci.resv_windows);
 }
 
 static int set_acs_after_iommu(const char *val)
 {
-	kstate->pci.acs_after_iommu = !val || !*val || strcmp(val, "0");
-	return 0;
+	return kstrtobool(val, &kstate->pci.acs_after_iommu);
 }
 
 int pci_subsys_init(void)
