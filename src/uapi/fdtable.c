@@ -507,8 +507,11 @@ static ssize_t sys_read(struct lab_file *f, void *buf, size_t count, off_t off)
 	return (ssize_t)n;
 }
 
-/* One write(2) to an attribute: the store sees the whole buffer (at most a page, as kernfs). */
-static ssize_t sys_write(struct lab_file *f, const void *ubuf, size_t count)
+/*
+ * One write(2) to an attribute: the store sees the whole buffer (at most a
+ * page, as kernfs); a binary file (PCI config) takes it at @off.
+ */
+static ssize_t sys_write(struct lab_file *f, const void *ubuf, size_t count, off_t off)
 {
 	size_t n = MIN(count, (size_t)PAGE_SIZE);
 	char *kbuf = malloc(n + 1);
@@ -519,7 +522,7 @@ static ssize_t sys_write(struct lab_file *f, const void *ubuf, size_t count)
 		return -EFAULT;
 	}
 	kbuf[n] = 0;
-	ssize_t ret = sysfs_write(f->sys.path, kbuf, n);
+	ssize_t ret = sysfs_pwrite(f->sys.path, kbuf, n, (u64)off);
 	free(kbuf);
 	return ret;
 }
@@ -537,7 +540,7 @@ static ssize_t file_rw(struct lab_file *f, void *buf, size_t count, off_t off, b
 			return sys_read(f, buf, count, off);
 		if ((f->flags & O_ACCMODE) == O_RDONLY)
 			return -EBADF;
-		return sys_write(f, buf, count);
+		return sys_write(f, buf, count, off);
 	case LF_DIR:
 		return -EISDIR;
 	default:

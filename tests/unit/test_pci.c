@@ -7,11 +7,13 @@
  * driver_override), remove/rescan, hot add and surprise removal, config
  * space through sysfs, DMA ownership, reserved regions, fail-the-Nth.
  */
+#include <fcntl.h>
 #include <libfdt.h>
 
 #include "kernel_test.h"
 #include "common/dt.h"
 #include "hw/machine.h"
+#include "iommulab/fd.h"
 #include "kernel/iommu/iommu.h"
 #include "kernel/kernel.h"
 #include "kernel/pci/pci.h"
@@ -589,6 +591,15 @@ static void config_read_write(void **state)
 	/* Past the end: nothing; across it: clamped. */
 	assert_int_equal(sysfs_pwrite(DEV("0000:06:03.0") "/config", (char *)&cmd, 2, 4096), 0);
 	assert_int_equal(sysfs_pwrite(DEV("0000:06:03.0") "/config", buf, 4, 4094), 2);
+	/* A program's pwrite(2)/pread(2) at an offset (setpci, lspci through the fd layer). */
+	int fd = lab_open(DEV("0000:04:00.0") "/config", O_RDWR, 0);
+	u16 back = 0;
+
+	assert_true(fd >= 0);
+	assert_int_equal(lab_pwrite(fd, &cmd, 2, 4), 2);
+	assert_int_equal(lab_pread(fd, &back, 2, 4), 2);
+	assert_int_equal(back, 0x0146);
+	assert_int_equal(lab_close(fd), 0);
 	/* reset: only "1"; the function comes back with its saved header. */
 	assert_int_equal(kt_echo(DEV("0000:03:00.0") "/reset", "2"), -EINVAL);
 	assert_int_equal(kt_echo(DEV("0000:03:00.0") "/reset", "1"), 1);
