@@ -14,6 +14,7 @@
 #include "common/dt.h"
 #include "hw/machine.h"
 #include "iommulab/fd.h"
+#include "kernel/iommu/dma-mapping.h"
 #include "kernel/iommu/iommu.h"
 #include "kernel/kernel.h"
 #include "kernel/pci/pci.h"
@@ -643,6 +644,27 @@ static void reserved_regions_windows_option(void **state)
 	kt_shutdown();
 }
 
+/* iova_reserve_pci_windows: the DMA API never hands out an IOVA inside a host window. */
+static void dma_api_avoids_host_windows(void **state)
+{
+	struct device *dev;
+	dma_addr_t handle;
+	u64 phys;
+
+	boot_with_drivers(NULL);
+	assert_int_equal(kt_echo(DEV("0000:03:00.0") "/driver_override", "pci-none"), 8);
+	assert_int_equal(kt_echo("/sys/bus/pci/drivers_probe", "0000:03:00.0"), 12);
+	dev = bus_find_device_by_name(&pci_bus_type, "0000:03:00.0");
+	assert_non_null(dev);
+	/* 29 bits: the allocator starts just below 0x20000000, the top of the window. */
+	assert_int_equal(dma_set_mask_and_coherent(dev, DMA_BIT_MASK(29)), 0);
+	phys = dma_alloc_coherent(dev, 4096, &handle);
+	assert_true(phys != 0);
+	assert_true(handle < 0x10000000);
+	dma_free_coherent(dev, 4096, phys, handle);
+	shutdown_with_drivers();
+}
+
 /* ---- fail-the-Nth ------------------------------------------------------------------ */
 
 static int failnth_workload(void *arg)
@@ -686,6 +708,7 @@ int main(void)
 		cmocka_unit_test(surprise_remove_reads_all_ones),
 		cmocka_unit_test(config_read_write),
 		cmocka_unit_test(reserved_regions_windows_option),
+		cmocka_unit_test(dma_api_avoids_host_windows),
 		cmocka_unit_test(pci_boot_fail_nth),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
