@@ -118,12 +118,12 @@ static void pci_device_remove(struct device *dev)
 
 	if (drv->remove)
 		drv->remove(pdev);
+	/*
+	 * A device the driver left enabled stays so, as in Linux (which only
+	 * wishes drivers called pci_disable_device); pcim_enable_device's
+	 * devres action disables it after remove.
+	 */
 	pdev->driver = NULL;
-	/* A driver that left the device enabled gets it disabled (pci_device_remove). */
-	if (pci_is_enabled(pdev) && !pci_dev_is_disconnected(pdev)) {
-		pdev->enable_cnt = 1;
-		pci_disable_device(pdev);
-	}
 }
 
 /*

@@ -436,13 +436,16 @@ static unsigned pci_scan_bridge(struct pci_bus *bus, struct pci_dev *dev, unsign
 	struct pci_bus *child = dev->subordinate;
 	u32 buses;
 
+	/* Within what the bus above was given (after boot: a rescan). */
+	if (!pci_is_root_bus(bus) && bus->busn_res.end < last)
+		last = (unsigned)bus->busn_res.end;
 	if (child) {	/* configured earlier (a rescan): look below it again */
 		pci_scan_child_bus(child);
 		return child->busn_res.end > max ? (unsigned)child->busn_res.end : max;
 	}
 	if (max + 1 > last) {
-		pci_info(dev, "can't assign a bus number: %02x-%02x exhausted\n",
-			 (unsigned)hb->bus->busn_res.start, last);
+		pci_info(dev, "can't assign a bus number: [bus %02x-%02x] exhausted\n",
+			 (unsigned)bus->number, last);
 		return max;
 	}
 	child = pci_alloc_child_bus(bus, dev, (int)(max + 1));
