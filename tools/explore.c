@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "iommulab/lab.h"
@@ -823,6 +824,11 @@ int lab_explore_main(int argc, char **argv)
 	}
 	if (have_time && c.ops)
 		return usage("--time and --ops exclude each other");
+	/* --out DIR: made if missing (its parent must exist), as a user expects. */
+	if (c.out && mkdir(c.out, 0777) && errno != EEXIST) {
+		fprintf(stderr, "iommulab: explore: --out %s: %s\n", c.out, strerror(errno));
+		return 2;
+	}
 	if (!have_time && !c.ops)
 		c.time_s = 10;
 	snprintf(c.cmdline, sizeof(c.cmdline), "%s%s%s%s", user_cmdline,

@@ -26,6 +26,7 @@ void lab_vfio_reset(void);
 #include "kernel/drivers/drivers.h"
 #include "kernel/kernel.h"
 #include "graph.h"
+#include "kernel/pci/pci.h"
 #include "scenario.h"
 #include "shell.h"
 
@@ -182,6 +183,7 @@ static struct hw_dma_master *master_of(const char *dev, char *msg, size_t msglen
 {
 	static const struct { const char *name; struct bus_type *bus; } buses[] = {
 		{ "platform", &platform_bus_type }, { "amba", &amba_bustype },
+		{ "pci", &pci_bus_type },
 	};
 	char path[512], name[256];
 	struct device *kdev = NULL;
@@ -245,12 +247,61 @@ static int k_dma(const char *dev, bool write, u64 addr, size_t len, u32 fill, un
 	return ret ? -EFAULT : 0;
 }
 
+static ssize_t k_pwrite(const char *path, const char *buf, size_t len, u64 off)
+{
+	ssize_t ret;
+
+	if (is_root(path))
+		return -EISDIR;
+	ret = sysfs_pwrite(path, buf, len, off);
+	kernel_run_pending();
+	return ret;
+}
+
+/* A one-node blob describing the function to hot add (as a DT child would). */
+static int hotadd_blob(const char *compat, char *blob, size_t size)
+{
+	int ret = fdt_create_empty_tree(blob, (int)size);
+	int node;
+
+	if (ret)
+		return -EINVAL;
+	node = fdt_add_subnode(blob, 0, "dev");
+	if (node < 0 || fdt_setprop_string(blob, node, "compatible", compat))
+		return -EINVAL;
+	return node;
+}
+
+static int k_pci_hotplug(bool add, unsigned seg, unsigned bus, unsigned devfn,
+			 const char *compat, char *msg, size_t msglen)
+{
+	char blob[1024];
+	int ret, node;
+
+	if (!add) {
+		ret = hw_pci_surprise_remove(lab.m, (u16)seg, (u16)(bus << 8 | devfn));
+		if (!ret)
+			ret = pciehp_unconfigure_device((int)seg, (u16)(bus << 8 | devfn));
+		kernel_run_pending();
+		return ret;
+	}
+	node = hotadd_blob(compat, blob, sizeof(blob));
+	if (node < 0)
+		return node;
+	ret = hw_pci_hot_add(lab.m, (u16)seg, (u8)bus, (u8)devfn, blob, node, msg, msglen);
+	if (!ret)
+		ret = pciehp_configure_device((int)seg, bus);
+	kernel_run_pending();
+	return ret;
+}
+
 static const struct shell_ops kernel_ops = {
 	.stat = k_stat, .lstat = k_lstat, .read = k_read, .write = k_write,
 	.readlink = k_readlink, .realpath = k_realpath, .readdir = k_readdir,
 	.modprobe = k_modprobe, .rmmod = k_rmmod, .dmesg = k_dmesg,
 	.dmesg_clear = k_dmesg_clear, .sleep = k_sleep, .dmatest = k_dmatest, .dma = k_dma,
 	.invariants = invariants_check,
+	.pwrite = k_pwrite, .pci_hotplug = k_pci_hotplug,
 };
 
 /* ---- boot and shutdown ------------------------------------------------- */

@@ -816,6 +816,129 @@ static int verb_invariants(struct shell *sh, int argc, char **argv, FILE *o)
 	return 1;
 }
 
+/* ---- verbs: PCI ------------------------------------------------------ */
+
+/* DDDD:BB:DD.F (the domain may be left out, as lspci -s allows). */
+static bool parse_bdf(const char *s, unsigned *seg, unsigned *bus, unsigned *devfn)
+{
+	unsigned a, b, d, f;
+	char tail;
+
+	if (sscanf(s, "%x:%x:%x.%x%c", &a, &b, &d, &f, &tail) == 4)
+		*seg = a;
+	else if (sscanf(s, "%x:%x.%x%c", &b, &d, &f, &tail) == 3)
+		*seg = 0;
+	else
+		return false;
+	if ((strchr(s, ':') == s) || *seg > 0xffff || b > 0xff || d > 31 || f > 7)
+		return false;
+	*bus = b;
+	*devfn = d << 3 | f;
+	return true;
+}
+
+static int verb_pci(struct shell *sh, int argc, char **argv, FILE *o)
+{
+	unsigned seg, bus, devfn;
+	char msg[512] = "";
+	bool add = argc == 4 && !strcmp(argv[1], "hotadd");
+	int ret;
+
+	if ((!add && !(argc == 3 && !strcmp(argv[1], "surprise-remove"))) ||
+	    !parse_bdf(argv[2], &seg, &bus, &devfn)) {
+		shell_error(sh, EINVAL, "usage: pci hotadd DDDD:BB:DD.F COMPATIBLE | "
+			    "pci surprise-remove DDDD:BB:DD.F");
+		return 2;
+	}
+	if (!sh->ops->pci_hotplug) {
+		shell_error(sh, ENOSYS, "pci: not supported here");
+		return 1;
+	}
+	ret = sh->ops->pci_hotplug(add, seg, bus, devfn, add ? argv[3] : NULL, msg, sizeof(msg));
+	if (ret < 0) {
+		shell_error(sh, -ret, "pci: %s: %s", argv[2], msg[0] ? msg : strerror(-ret));
+		return 1;
+	}
+	return 0;
+}
+
+/* setpci -s BDF REG.{B,W,L}[=VALUE]: through the device's sysfs `config`, as setpci does. */
+static int setpci_one(struct shell *sh, const char *cfg, const char *op, FILE *o)
+{
+	static char buf[4097];
+	unsigned long reg, val = 0;
+	unsigned width;
+	char *end, *eq;
+	ssize_t n;
+
+	reg = strtoul(op, &end, 16);
+	if (end == op || *end != '.' || !strchr("BbWwLl", end[1]) || !end[1] ||
+	    (end[2] && end[2] != '='))
+		return -EINVAL;
+	width = (end[1] | 0x20) == 'b' ? 1 : (end[1] | 0x20) == 'w' ? 2 : 4;
+	eq = end[2] == '=' ? end + 3 : NULL;
+	if (eq) {
+		char *vend;
+
+		if (!*eq)
+			return -EINVAL;
+		val = strtoul(eq, &vend, 16);
+		if (*vend || (width < 4 && val >> (8 * width)))
+			return -EINVAL;
+	}
+	if (reg % width || reg + width > 4096)
+		return -EINVAL;
+	if (eq) {
+		u8 b[4];
+
+		for (unsigned i = 0; i < width; i++)
+			b[i] = (u8)(val >> (8 * i));
+		if (!sh->ops->pwrite)
+			return -ENOSYS;
+		n = sh->ops->pwrite(cfg, (const char *)b, width, reg);
+		return n < 0 ? (int)n : 0;
+	}
+	n = sh->ops->read(cfg, buf, sizeof(buf));
+	if (n < 0)
+		return (int)n;
+	if ((size_t)n < reg + width) {
+		fprintf(o, "%s\n", width == 1 ? "ff" : width == 2 ? "ffff" : "ffffffff");
+		return 0;
+	}
+	val = 0;
+	for (unsigned i = 0; i < width; i++)
+		val |= (unsigned long)(u8)buf[reg + i] << (8 * i);
+	fprintf(o, "%0*lx\n", (int)(2 * width), val);
+	return 0;
+}
+
+static int verb_setpci(struct shell *sh, int argc, char **argv, FILE *o)
+{
+	unsigned seg, bus, devfn;
+	char cfg[SHELL_PATH_MAX];
+
+	if (argc < 4 || strcmp(argv[1], "-s") || !parse_bdf(argv[2], &seg, &bus, &devfn)) {
+		shell_error(sh, EINVAL, "usage: setpci -s DDDD:BB:DD.F REG.B|W|L[=VALUE]...");
+		return 2;
+	}
+	snprintf(cfg, sizeof(cfg), "/sys/bus/pci/devices/%04x:%02x:%02x.%d/config", seg, bus,
+		 devfn >> 3, devfn & 7);
+	for (int i = 3; i < argc; i++) {
+		int ret = setpci_one(sh, cfg, argv[i], o);
+
+		if (ret == -EINVAL) {
+			shell_error(sh, EINVAL, "setpci: %s: bad register or value", argv[i]);
+			return 2;
+		}
+		if (ret < 0) {
+			shell_error(sh, -ret, "setpci: %s: %s", argv[2],
+				    ret == -ENOENT ? "No devices selected" : strerror(-ret));
+			return 1;
+		}
+	}
+	return 0;
+}
+
 /* ---- expect ----------------------------------------------------------- */
 
 /* Skips blanks and one word of @s; returns the word (in @buf) and advances. */
@@ -984,9 +1107,11 @@ static const struct verb {
 	{ "ls", verb_ls, "ls [-l] [-d] [PATH...]       list directories" },
 	{ "lsmod", verb_lsmod, "lsmod                        loaded modules" },
 	{ "modprobe", verb_modprobe, "modprobe [-r] NAME [param=value...]  load a module" },
+	{ "pci", verb_pci, "pci hotadd BDF COMPATIBLE | pci surprise-remove BDF  PCI hotplug" },
 	{ "pwd", verb_pwd, "pwd                          print the current directory" },
 	{ "readlink", verb_readlink, "readlink [-f] PATH...        print link targets" },
 	{ "rmmod", verb_rmmod, "rmmod NAME...                unload modules" },
+	{ "setpci", verb_setpci, "setpci -s BDF REG.B|W|L[=VALUE]...  PCI config space" },
 	{ "sleep", verb_sleep, "sleep SECONDS                let virtual time pass" },
 	{ "tree", verb_tree, "tree [PATH]                  a directory tree" },
 	{ "vfio", verb_vfio, "vfio SUBCOMMAND...           a VFIO user program (docs/uapi.md)" },
@@ -995,6 +1120,9 @@ static const struct verb {
 const char *const shell_verbs[] = {
 	"cat", "cd", "dma", "dmatest", "dmesg", "echo", "exit", "expect", "help", "invariants", "ls",
 	"lsmod", "modprobe", "pwd", "readlink", "rmmod", "sleep", "tree", "vfio", NULL,
+	"cat", "cd", "dma", "dmatest", "dmesg", "echo", "exit", "expect", "help", "ls",
+	"lsmod", "modprobe", "pci", "pwd", "readlink", "rmmod", "setpci", "sleep", "tree", "vfio",
+	NULL,
 };
 
 static int verb_help(struct shell *sh, int argc, char **argv, FILE *o)

@@ -38,6 +38,15 @@ struct shell_ops {
 		   char *msg, size_t msglen);
 	/* invariants: the number broken, one line each in @buf (NULL: the verb is not offered). */
 	int (*invariants)(char *buf, size_t size);
+	/* pwrite(2) of a sysfs binary file (setpci on `config`); may be NULL. */
+	ssize_t (*pwrite)(const char *path, const char *buf, size_t len, u64 off);
+	/*
+	 * pci hotadd / surprise-remove: the machine changes (hw_pci_hot_add
+	 * with a node of compatible @compat, or hw_pci_surprise_remove), then
+	 * the kernel reacts as pciehp would. 0 or -errno (reason in @msg). May be NULL.
+	 */
+	int (*pci_hotplug)(bool add, unsigned seg, unsigned bus, unsigned devfn,
+			   const char *compat, char *msg, size_t msglen);
 };
 
 /*

@@ -36,6 +36,7 @@
 #include "kernel/irqchip/msi_internal.h"
 #include "kernel/vfio/vfio.h"
 #include "kernel/vfio/vfio_platform.h"
+#include "kernel/pci/pci_internal.h"
 
 struct machine;
 
@@ -66,6 +67,7 @@ struct kernel {
 	struct vfio_type1_params vfio_type1;	/* vfio/vfio_iommu_type1.c: params */
 	struct vfio_platform_state vfio_platform; /* vfio/vfio_platform.c */
 	struct lab_bug_state lab_bug;		/* base/lab_bug.c: the bug catalogue's switches */
+	struct pci_state pci;			/* pci/: root buses, dynamic IDs, ACS */
 };
 
 /* The running kernel; NULL before kernel_boot and after kernel_shutdown. */

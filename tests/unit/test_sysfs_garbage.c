@@ -31,11 +31,12 @@
 /* ---- the lab ------------------------------------------------------------- */
 
 static const char *cmdline;
+static const char *platform;	/* NULL: the built-in one */
 static struct buf golden;
 
 static void boot(void)
 {
-	assert_int_equal(tu_lab_boot(NULL, cmdline), LAB_OK);
+	assert_int_equal(tu_lab_boot(platform, cmdline), LAB_OK);
 }
 
 static void reboot(void)
@@ -199,7 +200,7 @@ static bool names_device(const struct input *in)
  * Digits are read whole first (overflow is ERANGE whatever follows), then
  * one newline may end them.
  */
-static int model_kstrtoint(const char *s, bool is_signed)
+static int model_kstrtox(const char *s, bool is_signed, bool is_long)
 {
 	bool neg = false;
 	if (is_signed && *s == '-') {
@@ -239,7 +240,40 @@ static int model_kstrtoint(const char *s, bool is_signed)
 		return EINVAL;
 	if (is_signed)
 		return (neg ? v > (unsigned __int128)INT32_MAX + 1 : v > INT32_MAX) ? ERANGE : 0;
-	return v > UINT32_MAX ? ERANGE : 0;
+	return !is_long && v > UINT32_MAX ? ERANGE : 0;
+}
+
+static int model_kstrtoint(const char *s, bool is_signed)
+{
+	return model_kstrtox(s, is_signed, false);
+}
+
+/*
+ * PCI reset_method_store: "default" and "" are accepted; otherwise every
+ * space-separated word must be a method name Linux knows (EINVAL), and may
+ * still be refused if the device does not support it.
+ */
+static int model_reset_method(const char *s)
+{
+	static const char *const names[] = { "device_specific", "acpi", "flr", "af_flr", "pm",
+					     "bus", "cxl_bus" };
+	char *copy = strdup(s), *save = NULL, *tok;
+	int ret = 0;
+
+	if (!strcmp(s, "default") || !strcmp(s, "default\n")) {
+		free(copy);
+		return 0;
+	}
+	for (tok = strtok_r(copy, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save)) {
+		bool known = false;
+
+		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			known |= !strcmp(tok, names[i]);
+		if (!known)
+			ret = EINVAL;
+	}
+	free(copy);
+	return ret;
 }
 
 /* kstrtobool: y/Y/t/T/1/n/N/f/F/0, on/off by their first two letters. */
@@ -276,6 +310,17 @@ static int linux_verdict(const char *path, const struct input *in, size_t len)
 	}
 	if (!strcmp(b, "drivers_autoprobe"))
 		return 0;                          /* '0' off, anything else on */
+	if (!strcmp(b, "rescan") || !strcmp(b, "remove") || !strcmp(b, "enable"))
+		return model_kstrtox(in->data, false, true) ? EINVAL : 0; /* PCI: kstrtoul */
+	if (!strcmp(b, "reset")) {	/* PCI: kstrtoul, and only 1 */
+		if (model_kstrtox(in->data, false, true))
+			return EINVAL;
+		return strtoul(in->data, NULL, 0) == 1 ? 0 : EINVAL;
+	}
+	if (!strcmp(b, "reset_method"))
+		return model_reset_method(in->data);
+	if (!strcmp(b, "config"))
+		return 0;	/* PCI config space: any bytes may be written */
 	if (strstr(path, "/parameters/")) {
 		static const char *const bools[] = { "lab_skip_tlbi", "ignore_supplier",
 			"allow_unsafe_interrupts", "disable_hugepages" };
@@ -407,6 +452,14 @@ static void test_garbage_default(void **state)
 static void test_garbage_unbound(void **state)
 {
 	run_garbage("lab.module=dma-copy");
+}
+
+/* The PCI topology: every function's files, the bus's rescan. */
+static void test_garbage_pci(void **state)
+{
+	platform = LAB_SRCDIR "/tests/scenarios/platforms/pci-topology.dts";
+	run_garbage(NULL);
+	platform = NULL;
 }
 
 /* ---- path limits and module parameters ---------------------------------- */
@@ -581,6 +634,7 @@ int main(void)
 		cmocka_unit_test(test_modprobe_params),
 		cmocka_unit_test(test_garbage_default),
 		cmocka_unit_test(test_garbage_unbound),
+		cmocka_unit_test(test_garbage_pci),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,7 +5,8 @@
  * file opened under /sys. A read at offset 0 takes a fresh snapshot of the
  * attribute (one show call, at most a page) and later reads continue in
  * it, as kernfs's seq_file does; each write(2) is one store of the whole
- * buffer (at most a page) and leaves the position where it was. Opening
+ * buffer (at most a page; a binary attribute gets it at the file position)
+ * and leaves the position where it was. Opening
  * obeys the attribute's mode (-EACCES), a directory opens read-only
  * (-EISDIR), O_DIRECTORY wants one (-ENOTDIR).
  */
@@ -107,7 +108,8 @@ static ssize_t sysfs_fop_write(struct file *file, const char *ubuf, size_t count
 		return -EFAULT;
 	}
 	kbuf[n] = 0;
-	ret = sysfs_write(of->path, kbuf, n);
+	/* A binary attribute (PCI config) takes the data at the offset; a store ignores it. */
+	ret = sysfs_pwrite(of->path, kbuf, n, (u64)*ppos);
 	kfree(kbuf);
 	return ret;
 }

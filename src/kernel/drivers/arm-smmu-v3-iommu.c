@@ -5,7 +5,8 @@
  *   claimed in the SMMU's stream list; a SID another master already owns
  *   fails the second master's probe ("stream %u already in tree",
  *   -EINVAL): unlike arm-smmu, v3 never merges masters into one group;
- * - every platform master gets its own group (generic_device_group);
+ * - every platform master gets its own group (generic_device_group), a PCI
+ *   function the group of its aliases and ACS path (pci_device_group);
  * - a paging domain is stage 1: an ASID (lowest free from 1) and an
  *   AArch64 io-pgtable at its first attach, a CD in the master's linear
  *   CD table and an STE of config S1 pointing at it; identity is a bypass
@@ -18,6 +19,7 @@
 #include <string.h>
 
 #include "kernel/kernel.h"
+#include "kernel/pci/pci.h"
 #include "kernel/base/device.h"
 #include "kernel/base/kalloc.h"
 #include "kernel/base/printk.h"
@@ -390,7 +392,9 @@ static void arm_smmu_release_device(struct device *dev)
 
 static int arm_smmu_device_group(struct device *dev, struct iommu_group **out)
 {
-	/* PCI masters would take pci_device_group (aliases, ACS) once PCI exists. */
+	/* As Linux's arm_smmu_device_group: PCI masters group by aliases and ACS. */
+	if (dev_is_pci(dev))
+		return pci_device_group(dev, out);
 	return generic_device_group(dev, out);
 }
 

@@ -31,6 +31,7 @@
 #include "kernel/base/platform_device.h"
 #include "kernel/base/printk.h"
 #include "kernel/drivers/arm-smmu.h"
+#include "kernel/pci/pci.h"
 #include "kernel/drivers/arm-smmu-glue.h"
 #include "kernel/iommu/io-pgtable.h"
 #include "kernel/iommu/iommu.h"
@@ -616,7 +617,9 @@ static int arm_smmu_device_group(struct device *dev, struct iommu_group **out)
 		/* lab.bug=group-ref: 2016, the joining device took no group reference. */
 		*out = lab_bug(LAB_BUG_GROUP_REF) ? group : iommu_group_ref_get(group);
 	} else {
-		ret = smmu_glue_default_device_group(dev, out);
+		/* arm_smmu_device_group: PCI masters group by aliases and ACS. */
+		ret = dev_is_pci(dev) ? pci_device_group(dev, out) :
+					smmu_glue_default_device_group(dev, out);
 		if (ret)
 			return ret;
 		group = *out;

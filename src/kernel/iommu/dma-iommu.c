@@ -26,6 +26,7 @@
 #include "kernel/irqchip/msi.h"
 #include "kernel/kernel.h"
 #include "kernel/kernel_state.h"
+#include "kernel/pci/pci.h"
 
 #define IOVA_FQ_SIZE 256
 #define IOVA_FQ_TIMEOUT_NS (10ull * 1000 * 1000)
@@ -157,12 +158,39 @@ static void fq_timeout(void *arg)
 
 /* ---- IOVA space --------------------------------------------------------------- */
 
+/*
+ * iova_reserve_pci_windows: a PCI function's DMA to a bus address inside
+ * its host bridge's memory windows may be taken as peer to peer before it
+ * reaches the IOMMU, so the DMA API never hands out such IOVAs. This is
+ * the kernel's own allocator only: the windows are not reserved regions
+ * (not in sysfs, not excluded by VFIO) unless lab.pci_resv_windows says
+ * so (iommu-pci.c).
+ */
+static void iova_reserve_pci_windows(struct iommu_dma_cookie *c, struct pci_dev *pdev)
+{
+	struct pci_host_bridge *hb = pci_find_host_bridge(pdev->bus);
+	unsigned shift = iova_shift(&c->iovad);
+	struct resource_entry *w;
+
+	list_for_each_entry(w, &hb->windows, node) {
+		u64 lo, hi;
+
+		if (resource_type(w->res) != IORESOURCE_MEM)
+			continue;
+		lo = w->res->start - (u64)w->offset;
+		hi = w->res->end - (u64)w->offset;
+		reserve_iova(&c->iovad, (unsigned long)(lo >> shift), (unsigned long)(hi >> shift));
+	}
+}
+
 static void reserve_dev_regions(struct iommu_dma_cookie *c, struct device *dev)
 {
 	struct iommu_resv_region *r;
 	unsigned shift = iova_shift(&c->iovad);
 	LIST_HEAD(regions);
 
+	if (dev_is_pci(dev))
+		iova_reserve_pci_windows(c, to_pci_dev(dev));
 	iommu_get_resv_regions(dev, &regions);
 	list_for_each_entry(r, &regions, list) {
 		if (r->type == IOMMU_RESV_SW_MSI || !r->length)

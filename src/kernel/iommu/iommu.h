@@ -319,6 +319,16 @@ void iommu_group_set_iommudata(struct iommu_group *group, void *data,
 /* device_group helpers: a new group per device, or one per IOMMU instance. */
 int generic_device_group(struct device *dev, struct iommu_group **out);
 int generic_single_device_group(struct device *dev, struct iommu_group **out);
+/* PCI functions (iommu-pci.c): DMA aliases, ACS to the root, multifunction. */
+int pci_device_group(struct device *dev, struct iommu_group **out);
+/*
+ * The lab's fix for the gap Linux leaves (lab.pci_resv_windows=1): a PCI
+ * function behind a host bridge that intercepts peer-to-peer addresses
+ * (`iommulab,intercept-p2p`) gets the bridge's memory windows (bus
+ * addresses) as IOMMU_RESV_RESERVED regions, so sysfs shows them and VFIO
+ * keeps them out of the IOVA ranges. Off by default: nothing is added.
+ */
+void pci_host_bridge_resv_windows(struct device *dev, struct list_head *list);
 
 /* ---- domains ---------------------------------------------------------- */
 

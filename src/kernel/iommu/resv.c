@@ -184,6 +184,7 @@ void iommu_dma_get_resv_regions(struct device *dev, struct list_head *list)
 	const struct device_node *np = dev->of_node;
 	int n;
 
+	pci_host_bridge_resv_windows(dev, list);
 	if (!np)
 		return;
 	n = of_property_count_u32_elems(np, "memory-region");
