@@ -48,7 +48,11 @@ int kernel_modprobe(const char *name, const char *params);
 int kernel_rmmod(const char *name);
 
 /* MMIO accessors drivers use: physical addresses of their `reg` windows. */
+u8 readb(u64 addr);
+u16 readw(u64 addr);
 u32 readl(u64 addr);
+void writeb(u8 val, u64 addr);
+void writew(u16 val, u64 addr);
 void writel(u32 val, u64 addr);
 u64 readq(u64 addr);
 void writeq(u64 val, u64 addr);

@@ -32,6 +32,7 @@
 #include "kernel/drivers/arm-smmu-v3-state.h"
 #include "kernel/drivers/defer_test.h"
 #include "kernel/irqchip/msi_internal.h"
+#include "kernel/pci/pci_internal.h"
 
 struct machine;
 
@@ -57,6 +58,7 @@ struct kernel {
 	struct arm_smmu_v3_state arm_smmu_v3;	/* drivers/arm-smmu-v3*.c: module data, params */
 	struct defer_test_state defer_test;	/* drivers/defer_test.c: params */
 	struct msi_state msi;			/* irqchip/: MSI domains, GICv2m, ITS */
+	struct pci_state pci;			/* pci/: root buses, dynamic IDs, ACS */
 };
 
 /* The running kernel; NULL before kernel_boot and after kernel_shutdown. */

@@ -199,7 +199,7 @@ static bool names_device(const struct input *in)
  * Digits are read whole first (overflow is ERANGE whatever follows), then
  * one newline may end them.
  */
-static int model_kstrtoint(const char *s, bool is_signed)
+static int model_kstrtox(const char *s, bool is_signed, bool is_long)
 {
 	bool neg = false;
 	if (is_signed && *s == '-') {
@@ -239,7 +239,12 @@ static int model_kstrtoint(const char *s, bool is_signed)
 		return EINVAL;
 	if (is_signed)
 		return (neg ? v > (unsigned __int128)INT32_MAX + 1 : v > INT32_MAX) ? ERANGE : 0;
-	return v > UINT32_MAX ? ERANGE : 0;
+	return !is_long && v > UINT32_MAX ? ERANGE : 0;
+}
+
+static int model_kstrtoint(const char *s, bool is_signed)
+{
+	return model_kstrtox(s, is_signed, false);
 }
 
 /* kstrtobool: y/Y/t/T/1/n/N/f/F/0, on/off by their first two letters. */
@@ -276,6 +281,8 @@ static int linux_verdict(const char *path, const struct input *in, size_t len)
 	}
 	if (!strcmp(b, "drivers_autoprobe"))
 		return 0;                          /* '0' off, anything else on */
+	if (!strcmp(b, "rescan") && strstr(path, "/bus/pci"))
+		return model_kstrtox(in->data, false, true) ? EINVAL : 0; /* kstrtoul */
 	if (strstr(path, "/parameters/")) {
 		static const char *const bools[] = { "lab_skip_tlbi", "ignore_supplier",
 			"allow_unsafe_interrupts", "disable_hugepages" };

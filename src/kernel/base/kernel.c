@@ -56,6 +56,7 @@ int kernel_state_create(struct machine *m)
 	arm_smmu_state_init(&k->arm_smmu);
 	msi_state_init(&k->msi);
 	arm_smmu_v3_state_init(&k->arm_smmu_v3);
+	pci_state_init(&k->pci);
 	kstate = k;
 	return 0;
 }
@@ -85,6 +86,7 @@ struct subsys_initcall {
 static const struct subsys_initcall subsys_initcalls[] = {
 	{ "irqchip", irqchip_init, irqchip_exit },
 	{ "iommu", iommu_init, iommu_exit },
+	{ "pci", pci_subsys_init, pci_subsys_exit },
 	{ NULL, NULL, NULL }	/* end */
 };
 
@@ -224,6 +226,39 @@ bool kernel_idle_until(u64 deadline, bool (*done)(void *arg), void *arg)
 }
 
 /* ---- MMIO ------------------------------------------------------------ */
+
+static u64 mmio_read(u64 addr, unsigned size)
+{
+	struct machine *m = kernel_machine();
+	u64 v = ~0ull;
+	if (m)
+		hw_mmio_read(m, addr, size, &v);
+	return v;
+}
+
+u8 readb(u64 addr)
+{
+	return (u8)mmio_read(addr, 1);
+}
+
+u16 readw(u64 addr)
+{
+	return (u16)mmio_read(addr, 2);
+}
+
+void writeb(u8 val, u64 addr)
+{
+	struct machine *m = kernel_machine();
+	if (m)
+		hw_mmio_write(m, addr, 1, val);
+}
+
+void writew(u16 val, u64 addr)
+{
+	struct machine *m = kernel_machine();
+	if (m)
+		hw_mmio_write(m, addr, 2, val);
+}
 
 u32 readl(u64 addr)
 {

@@ -432,7 +432,7 @@ static int open_attr(const char *path, bool write, struct sysfs_node **out)
 		return ret;
 	if (n->type == SYSFS_DIR)
 		return -EISDIR;
-	bool method = write ? n->attr->store != NULL : (n->attr->show || n->attr->read);
+	bool method = write ? (n->attr->store || n->attr->write) : (n->attr->show || n->attr->read);
 	if (!(n->mode & (write ? 0222 : 0444)) || !method)
 		return -EACCES;
 	*out = n;
@@ -471,10 +471,17 @@ ssize_t sysfs_read(const char *path, char *buf, size_t size)
 
 ssize_t sysfs_write(const char *path, const char *buf, size_t len)
 {
+	return sysfs_pwrite(path, buf, len, 0);
+}
+
+ssize_t sysfs_pwrite(const char *path, const char *buf, size_t len, u64 off)
+{
 	struct sysfs_node *n;
 	int ret = open_attr(path, true, &n);
 	if (ret)
 		return ret;
+	if (n->attr->write)
+		return n->attr->write(n->owner, n->attr, buf, len, off);
 	/* kernfs passes at most a page per write(2) */
 	if (len > PAGE_SIZE)
 		len = PAGE_SIZE;

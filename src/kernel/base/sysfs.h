@@ -26,6 +26,8 @@ int sysfs_lstat(const char *path, struct sysfs_stat *st);
 ssize_t sysfs_read(const char *path, char *buf, size_t size);
 /* One write(2) of @len bytes; returns @len or -errno (state unchanged on error). */
 ssize_t sysfs_write(const char *path, const char *buf, size_t len);
+/* One pwrite(2) at @off to a binary file (sysfs_attr.write); others as sysfs_write at 0. */
+ssize_t sysfs_pwrite(const char *path, const char *buf, size_t len, u64 off);
 /* The link's text, relative as Linux prints it ("../../../bus/platform/drivers/x"). */
 ssize_t sysfs_readlink(const char *path, char *buf, size_t size);
 /* Canonical absolute path with every link resolved (readlink -f). */
@@ -52,6 +54,9 @@ struct sysfs_attr {
 	ssize_t (*show)(void *owner, const struct sysfs_attr *attr, char *buf);
 	ssize_t (*store)(void *owner, const struct sysfs_attr *attr, const char *buf, size_t len);
 	ssize_t (*read)(void *owner, const struct sysfs_attr *attr, char *buf, size_t size);
+	/* Binary files written at an offset (Linux's bin_attribute write): PCI config. */
+	ssize_t (*write)(void *owner, const struct sysfs_attr *attr, const char *buf, size_t len,
+			 u64 off);
 };
 
 int sysfs_init(void);

@@ -30,6 +30,7 @@
 #include "kernel/base/platform_device.h"
 #include "kernel/base/printk.h"
 #include "kernel/drivers/arm-smmu.h"
+#include "kernel/pci/pci.h"
 #include "kernel/drivers/arm-smmu-glue.h"
 #include "kernel/iommu/io-pgtable.h"
 #include "kernel/iommu/iommu.h"
@@ -614,7 +615,9 @@ static int arm_smmu_device_group(struct device *dev, struct iommu_group **out)
 	if (group) {
 		*out = iommu_group_ref_get(group);
 	} else {
-		ret = smmu_glue_default_device_group(dev, out);
+		/* arm_smmu_device_group: PCI masters group by aliases and ACS. */
+		ret = dev_is_pci(dev) ? pci_device_group(dev, out) :
+					smmu_glue_default_device_group(dev, out);
 		if (ret)
 			return ret;
 		group = *out;

@@ -319,6 +319,8 @@ void iommu_group_set_iommudata(struct iommu_group *group, void *data,
 /* device_group helpers: a new group per device, or one per IOMMU instance. */
 int generic_device_group(struct device *dev, struct iommu_group **out);
 int generic_single_device_group(struct device *dev, struct iommu_group **out);
+/* PCI functions (iommu-pci.c): DMA aliases, ACS to the root, multifunction. */
+int pci_device_group(struct device *dev, struct iommu_group **out);
 
 /* ---- domains ---------------------------------------------------------- */
 

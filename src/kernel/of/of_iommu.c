@@ -12,6 +12,8 @@
 #include "kernel/iommu/iommu-priv.h"
 #include "kernel/of/of.h"
 #include "kernel/of/of_iommu.h"
+#include "kernel/of/of_msi.h"
+#include "kernel/pci/pci.h"
 
 int iommu_dev_fdt_node(struct device *dev)
 {
@@ -39,12 +41,52 @@ static int of_iommu_xlate(struct device *dev, const struct device_node *iommu_np
 	return ops->of_xlate(dev, args);
 }
 
+struct of_pci_iommu_alias_info {
+	struct device *dev;
+	const struct device_node *np;	/* the host bridge's */
+	bool from_probe;
+};
+
+/*
+ * One DMA alias of a PCI function: its RID through the host bridge's
+ * iommu-map. An RID no entry covers leaves the target NULL, and
+ * of_iommu_xlate's availability check then says -ENODEV: no IOMMU for
+ * the device, as Linux (docs/devices.md: the hardware aborts it).
+ */
+static int of_pci_iommu_init(struct pci_dev *pdev, u16 alias, void *data)
+{
+	struct of_pci_iommu_alias_info *info = data;
+	struct device_node *iommu_np = NULL;
+	struct of_phandle_args args = { .np = -1 };
+	u32 sid;
+	int ret;
+
+	ret = of_map_id(info->np, alias, "iommu-map", "iommu-map-mask", &iommu_np, &sid);
+	if (ret)
+		return ret;
+	if (!iommu_np || !of_device_is_available(iommu_np))
+		return -ENODEV;
+	args.np = iommu_np->fdt_offset;
+	args.args_count = 1;
+	args.args[0] = sid;
+	return of_iommu_xlate(info->dev, iommu_np, &args, info->from_probe);
+}
+
+static int of_iommu_configure_dev(struct device *dev, const struct device_node *np,
+				  bool from_probe);
+
 int of_iommu_configure(struct device *dev, bool from_probe)
 {
 	const struct device_node *np = dev->of_node;
 	struct iommu_fwspec *fw;
-	int len, ret = -ENODEV;
+	int ret;
 
+	/* A PCI function is described by its host bridge (pci_dma_configure). */
+	if (dev_is_pci(dev)) {
+		struct device *host = pci_get_host_bridge_device(to_pci_dev(dev));
+
+		np = host ? host->of_node : NULL;
+	}
 	if (!np)
 		return -ENODEV;
 	fw = dev_iommu_fwspec_get(dev);
@@ -54,7 +96,41 @@ int of_iommu_configure(struct device *dev, bool from_probe)
 	}
 	/* A spec left by an earlier deferral: parse again from scratch. */
 	iommu_fwspec_free(dev);
+	if (dev_is_pci(dev)) {
+		struct of_pci_iommu_alias_info info = {
+			.dev = dev, .np = np, .from_probe = from_probe,
+		};
 
+		/* On a DT system this is what lets ACS be enabled (pci_request_acs). */
+		pci_request_acs();
+		ret = pci_for_each_dma_alias(to_pci_dev(dev), of_pci_iommu_init, &info);
+		pci_acs_iommu_configured(to_pci_dev(dev));
+	} else {
+		ret = of_iommu_configure_dev(dev, np, from_probe);
+	}
+	if (ret == -EPROBE_DEFER)
+		return ret;
+	if (ret) {
+		iommu_fwspec_free(dev);
+		if (ret != -ENODEV)
+			dev_dbg(dev, "Adding to IOMMU failed: %d", ret);
+		return ret;
+	}
+probe:
+	/* The IOMMU driver may have missed this device: replay its probe. */
+	if (from_probe && !dev->iommu_group) {
+		ret = iommu_probe_device(dev);
+		if (ret == -ENODEV)
+			ret = 0;
+	}
+	return ret;
+}
+
+/* `iommus`: each specifier through the IOMMU driver's of_xlate. */
+static int of_iommu_configure_dev(struct device *dev, const struct device_node *np,
+				  bool from_probe)
+{
+	int len, ret = -ENODEV;
 	const fdt32_t *p = of_get_property(np, "iommus", &len);
 	int cells = p ? len / 4 : 0;
 	for (int i = 0; i < cells;) {
@@ -75,21 +151,6 @@ int of_iommu_configure(struct device *dev, bool from_probe)
 		if (ret)
 			break;
 		i += 1 + (int)n;
-	}
-	if (ret == -EPROBE_DEFER)
-		return ret;
-	if (ret) {
-		iommu_fwspec_free(dev);
-		if (ret != -ENODEV)
-			dev_dbg(dev, "Adding to IOMMU failed: %d", ret);
-		return ret;
-	}
-probe:
-	/* The IOMMU driver may have missed this device: replay its probe. */
-	if (from_probe && !dev->iommu_group) {
-		ret = iommu_probe_device(dev);
-		if (ret == -ENODEV)
-			ret = 0;
 	}
 	return ret;
 }
