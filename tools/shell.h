@@ -32,6 +32,12 @@ struct shell_ops {
 	/* dma DEV read|write: 0 when the DMA completed, -EFAULT when it faulted, other -errno. */
 	int (*dma)(const char *dev, bool write, u64 addr, size_t len, u8 byte,
 		   char *msg, size_t msglen);
+	/*
+	 * nvme id|read|write DEV ...: the kernel nvme driver's blocks
+	 * (argv[0] is "nvme"); output to @o, or -errno with the reason in
+	 * @msg; -EINVAL with an empty @msg is a usage error.
+	 */
+	int (*nvme)(int argc, char **argv, FILE *o, char *msg, size_t msglen);
 };
 
 /*
