@@ -19,6 +19,7 @@
 #include "kernel/kernel_state.h"
 #include "kernel/of/of.h"
 #include "kernel/of/of_msi.h"
+#include "kernel/pci/pci-msi.h"
 
 void msi_state_init(struct msi_state *s)
 {
@@ -427,6 +428,9 @@ struct irq_domain *dev_get_msi_domain(struct device *dev)
 
 	if (md)
 		return md->domain;
+	/* A PCI function's is its host bridge's (Linux sets it at device add). */
+	if (dev_is_pci(dev))
+		return pci_msi_get_device_domain(to_pci_dev(dev), NULL);
 	if (!dev || !dev->of_node || of_msi_parent(dev->of_node, 0, &ctrl, args, 1) < 0)
 		return NULL;
 	return irq_find_msi_domain(ctrl);
