@@ -30,6 +30,8 @@
 #define NS_BLOCKS 131072u
 
 static struct hw_dma_master *master;
+static struct pci_dev *msi_pdev;
+static int msi_irq;
 static u64 msg_addr;
 static u32 msg_data;
 static volatile unsigned long fired;
@@ -48,6 +50,16 @@ static void die(const char *what)
 {
 	fprintf(stderr, "bench_pcidrv: %s failed\n", what);
 	exit(2);
+}
+
+/* What a driver's unbind would do: the vector freed, the function disabled, dma-copy back. */
+static void teardown_msi(void)
+{
+	free_irq((u32)msi_irq, NULL);
+	pci_free_irq_vectors(msi_pdev);
+	pci_disable_device(msi_pdev);
+	if (lab_exec("echo " MSI_DEV " > /sys/bus/pci/drivers/dma-copy/bind", stderr))
+		die("bind");
 }
 
 /* The dma-copy function lets go; the bench takes its one MSI-X vector. */
@@ -71,6 +83,8 @@ static void setup_msi(void)
 	irq = pci_irq_vector(p, 0);
 	if (irq < 0 || request_irq((u32)irq, count_irq, "bench", NULL))
 		die("request_irq");
+	msi_pdev = p;
+	msi_irq = irq;
 	u32 table = 0;
 	pci_read_config_dword(p, p->msix_cap + PCI_MSIX_TABLE, &table);
 	u64 e = pci_resource_start(p, table & PCI_MSIX_TABLE_BIR) + (table & PCI_MSIX_TABLE_OFFSET);
@@ -233,6 +247,7 @@ int main(int argc, char **argv)
 		measure_nvme("phase_read128k", "128 KiB sequential read", 128 << 10, 1000, false);
 	}
 	free(buf);
+	teardown_msi();
 	lab_shutdown();
 	return 0;
 }
