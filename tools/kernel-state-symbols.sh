@@ -37,6 +37,8 @@ drivers_arm-smmu-glue arm_smmu_driver
 drivers_arm-smmu-v3 arm_smmu_v3_driver
 drivers_defer_test defer_test_driver
 drivers_dma_copy dma_copy_driver
+drivers_dma_copy_pci dma_copy_pci_driver
+drivers_nvme nvme_driver
 pci_pci-driver pci_bus_type
 pci_pci-host-generic gen_pci_driver
 vfio_vfio_platform vfio_platform_driver

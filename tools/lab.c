@@ -24,9 +24,10 @@ void lab_vfio_reset(void);
 #include "kernel/base/printk.h"
 #include "kernel/base/sysfs.h"
 #include "kernel/drivers/drivers.h"
+#include "kernel/drivers/nvme.h"
+#include "kernel/pci/pci.h"
 #include "kernel/kernel.h"
 #include "graph.h"
-#include "kernel/pci/pci.h"
 #include "scenario.h"
 #include "shell.h"
 
@@ -295,6 +296,102 @@ static int k_pci_hotplug(bool add, unsigned seg, unsigned bus, unsigned devfn,
 	return ret;
 }
 
+/* hexdump -C: 16 bytes a line, a run of equal lines as one '*'. */
+static void hexdump(FILE *o, const u8 *p, size_t len)
+{
+	bool starred = false;
+
+	for (size_t off = 0; off < len; off += 16) {
+		size_t n = MIN((size_t)16, len - off);
+
+		if (off && n == 16 && !memcmp(p + off, p + off - 16, 16)) {
+			if (!starred)
+				fprintf(o, "*\n");
+			starred = true;
+			continue;
+		}
+		starred = false;
+		fprintf(o, "%08zx ", off);
+		for (size_t i = 0; i < 16; i++) {
+			if (i == 8)
+				fputc(' ', o);
+			if (i < n)
+				fprintf(o, " %02x", p[off + i]);
+			else
+				fprintf(o, "   ");
+		}
+		fprintf(o, "  |");
+		for (size_t i = 0; i < n; i++)
+			fputc(p[off + i] >= 0x20 && p[off + i] < 0x7f ? p[off + i] : '.', o);
+		fprintf(o, "|\n");
+	}
+	fprintf(o, "%08zx\n", len);
+}
+
+static bool parse_num(const char *s, u64 *v)
+{
+	char *end;
+
+	if (!*s || *s == '-')
+		return false;
+	errno = 0;
+	*v = strtoull(s, &end, 0);
+	return !*end && !errno;
+}
+
+/*
+ * nvme id DEV | nvme read DEV LBA COUNT | nvme write DEV LBA COUNT PATTERN
+ * (PATTERN's bytes repeated over the blocks).
+ */
+static int k_nvme(int argc, char **argv, FILE *o, char *msg, size_t msglen)
+{
+	u64 lba, count;
+	u32 lba_size;
+	size_t len;
+	u8 *buf;
+	int ret;
+
+	if (argc < 3)
+		return -EINVAL;
+	if (!strcmp(argv[1], "id") && argc == 3) {
+		ret = nvme_lab_info(argv[2], NULL, msg, msglen);
+		if (!ret)
+			fprintf(o, "%s\n", msg);
+		return ret;
+	}
+	bool write = !strcmp(argv[1], "write");
+	if ((!write && strcmp(argv[1], "read")) || argc != (write ? 6 : 5) ||
+	    !parse_num(argv[3], &lba) || !parse_num(argv[4], &count) || count > 0xffffffffull ||
+	    (write && !argv[5][0]))
+		return -EINVAL;
+	ret = nvme_lab_info(argv[2], &lba_size, msg, msglen);
+	if (ret)
+		return ret;
+	if (!count || count > NVME_MAX_BYTES / lba_size) {
+		snprintf(msg, msglen, "%s: COUNT must be 1 to %u blocks", argv[2],
+			 NVME_MAX_BYTES / lba_size);
+		return -EINVAL;
+	}
+	len = (size_t)count * lba_size;
+	buf = calloc(1, len);
+	if (!buf)
+		return -ENOMEM;
+	for (size_t i = 0, n = write ? strlen(argv[5]) : 0; write && i < len; i++)
+		buf[i] = (u8)argv[5][i % n];
+	ret = nvme_lab_io(argv[2], write, lba, (u32)count, buf, &len, msg, msglen);
+	if (!ret) {
+		fprintf(o, "%s\n", msg);
+		/* The first 256 bytes, as `hexdump -C` shows them; then how many were left out. */
+		if (!write)
+			hexdump(o, buf, MIN(len, (size_t)256));
+		if (!write && len > 256)
+			fprintf(o, "(%zu more bytes)\n", len - 256);
+	}
+	free(buf);
+	kernel_run_pending();
+	return ret;
+}
+
 static const struct shell_ops kernel_ops = {
 	.stat = k_stat, .lstat = k_lstat, .read = k_read, .write = k_write,
 	.readlink = k_readlink, .realpath = k_realpath, .readdir = k_readdir,
@@ -302,6 +399,7 @@ static const struct shell_ops kernel_ops = {
 	.dmesg_clear = k_dmesg_clear, .sleep = k_sleep, .dmatest = k_dmatest, .dma = k_dma,
 	.invariants = invariants_check,
 	.pwrite = k_pwrite, .pci_hotplug = k_pci_hotplug,
+	.nvme = k_nvme,
 };
 
 /* ---- boot and shutdown ------------------------------------------------- */

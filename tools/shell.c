@@ -939,6 +939,23 @@ static int verb_setpci(struct shell *sh, int argc, char **argv, FILE *o)
 	return 0;
 }
 
+static int verb_nvme(struct shell *sh, int argc, char **argv, FILE *o)
+{
+	char msg[512] = "";
+	int ret = sh->ops->nvme ? sh->ops->nvme(argc, argv, o, msg, sizeof(msg)) : -ENOSYS;
+
+	if (ret == -EINVAL && !msg[0]) {
+		shell_error(sh, EINVAL, "usage: nvme id DEVICE | nvme read DEVICE LBA COUNT |"
+			    " nvme write DEVICE LBA COUNT PATTERN");
+		return 2;
+	}
+	if (ret < 0) {
+		shell_error(sh, -ret, "nvme: %s", msg[0] ? msg : strerror(-ret));
+		return 1;
+	}
+	return 0;
+}
+
 /* ---- expect ----------------------------------------------------------- */
 
 /* Skips blanks and one word of @s; returns the word (in @buf) and advances. */
@@ -1108,6 +1125,7 @@ static const struct verb {
 	{ "lsmod", verb_lsmod, "lsmod                        loaded modules" },
 	{ "modprobe", verb_modprobe, "modprobe [-r] NAME [param=value...]  load a module" },
 	{ "pci", verb_pci, "pci hotadd BDF COMPATIBLE | pci surprise-remove BDF  PCI hotplug" },
+	{ "nvme", verb_nvme, "nvme id|read|write DEV [LBA COUNT [PATTERN]]  the nvme driver's blocks" },
 	{ "pwd", verb_pwd, "pwd                          print the current directory" },
 	{ "readlink", verb_readlink, "readlink [-f] PATH...        print link targets" },
 	{ "rmmod", verb_rmmod, "rmmod NAME...                unload modules" },
@@ -1123,6 +1141,8 @@ const char *const shell_verbs[] = {
 	"cat", "cd", "dma", "dmatest", "dmesg", "echo", "exit", "expect", "help", "ls",
 	"lsmod", "modprobe", "pci", "pwd", "readlink", "rmmod", "setpci", "sleep", "tree", "vfio",
 	NULL,
+	"cat", "cd", "dma", "dmatest", "dmesg", "echo", "exit", "expect", "help", "ls",
+	"lsmod", "modprobe", "nvme", "pwd", "readlink", "rmmod", "sleep", "tree", "vfio", NULL,
 };
 
 static int verb_help(struct shell *sh, int argc, char **argv, FILE *o)

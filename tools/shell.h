@@ -47,6 +47,12 @@ struct shell_ops {
 	 */
 	int (*pci_hotplug)(bool add, unsigned seg, unsigned bus, unsigned devfn,
 			   const char *compat, char *msg, size_t msglen);
+	/*
+	 * nvme id|read|write DEV ...: the kernel nvme driver's blocks
+	 * (argv[0] is "nvme"); output to @o, or -errno with the reason in
+	 * @msg; -EINVAL with an empty @msg is a usage error.
+	 */
+	int (*nvme)(int argc, char **argv, FILE *o, char *msg, size_t msglen);
 };
 
 /*

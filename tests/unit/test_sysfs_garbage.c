@@ -286,6 +286,24 @@ static int model_kstrtobool(const char *s)
 	return EINVAL;
 }
 
+/* A PCI function's files (drivers/pci/pci-sysfs.c). */
+static int pci_dev_verdict(const char *b, const struct input *in)
+{
+	int bad = model_kstrtox(in->data, false, true);	/* kstrtoul */
+
+	if (!strcmp(b, "config"))
+		return 0;	/* pci_write_config: any bytes, written where writable */
+	if (!strcmp(b, "remove") || !strcmp(b, "rescan") || !strcmp(b, "enable"))
+		return bad ? EINVAL : 0;
+	if (!strcmp(b, "reset")) {
+		unsigned long v = strtoul(in->data, NULL, 0);
+		return bad || v != 1 ? EINVAL : 0;	/* only "1" resets */
+	}
+	if (!strcmp(b, "reset_method"))
+		return 0;	/* blank names are skipped: accepted or -EINVAL */
+	return -1;
+}
+
 /*
  * The errno Linux gives @in on @path when the input is garbage for it, 0
  * when Linux may accept it (checked then only for the tree coming back on
@@ -342,6 +360,8 @@ static int linux_verdict(const char *path, const struct input *in, size_t len)
 				return 0;
 		return EINVAL;
 	}
+	if (strstr(path, "/pci0000:"))
+		return pci_dev_verdict(b, in);
 	return -1;
 }
 

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Driver for the iommulab,dma-copy engine (docs/devices.md), and the
- * kernel side of the shell's dmatest verb.
+ * Driver for the iommulab,dma-copy engine (docs/devices.md): the engine's
+ * programming, shared by its two faces (the platform device here, the
+ * PCI function in dma_copy_pci.c, one module as the hardware is one
+ * engine), and the kernel side of the shell's dmatest verb.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,6 +18,7 @@
 #include "kernel/base/platform_device.h"
 #include "kernel/base/printk.h"
 #include "kernel/drivers/drivers.h"
+#include "kernel/drivers/dma_copy.h"
 #include "kernel/iommu/dma-mapping.h"
 #include "kernel/of/of.h"
 
@@ -41,20 +44,10 @@
 #define STATUS_ERROR	BIT(2)
 #define DMAC_MAX_LEN	(16u << 20)
 
-struct dma_copy {
-	struct device *dev;
-	u64 base;
-	u32 irq;
-	bool done;
-	u32 status;		/* STATUS as the last interrupt saw it */
-	u32 err_code;
-	u64 err_addr;
-	u64 irqs;
-};
 
 static struct platform_driver dma_copy_driver;
 
-static irqreturn_t dma_copy_irq(int irq, void *data)
+irqreturn_t dma_copy_irq(int irq, void *data)
 {
 	struct dma_copy *dc = data;
 	u32 status = readl(dc->base + DMAC_STATUS);
@@ -74,38 +67,58 @@ static irqreturn_t dma_copy_irq(int irq, void *data)
 	return IRQ_HANDLED;
 }
 
+int dma_copy_engine_setup(struct device *dev, u64 base, struct dma_copy **out)
+{
+	struct dma_copy *dc;
+	u32 id = readl(base + DMAC_ID);
+
+	if (id != DMAC_ID_VALUE) {
+		dev_err(dev, "unexpected ID register %#x\n", id);
+		return -ENODEV;
+	}
+	dc = devm_kzalloc(dev, sizeof(*dc));
+	if (!dc)
+		return -ENOMEM;
+	dc->dev = dev;
+	dc->base = base;
+	/* Quiesce before taking the interrupt: no stale DONE/ERROR, no IRQ enable. */
+	dma_copy_engine_stop(dc);
+	writel(STATUS_DONE | STATUS_ERROR, dc->base + DMAC_STATUS);
+	*out = dc;
+	return 0;
+}
+
+void dma_copy_engine_stop(struct dma_copy *dc)
+{
+	writel(0, dc->base + DMAC_CTRL);
+}
+
+u32 dma_copy_engine_version(struct dma_copy *dc)
+{
+	return readl(dc->base + DMAC_VERSION);
+}
+
 static int dma_copy_probe(struct platform_device *pdev)
 {
 	struct device *dev = &pdev->dev;
 	struct resource *res = platform_get_resource(pdev, IORESOURCE_MEM, 0);
 	struct dma_copy *dc;
 	int irq, ret;
-	u32 id;
 
 	if (!res)
 		return dev_err_probe(dev, -EINVAL, "no register window\n");
-	id = readl(res->start + DMAC_ID);
-	if (id != DMAC_ID_VALUE) {
-		dev_err(dev, "unexpected ID register %#x\n", id);
-		return -ENODEV;
-	}
+	ret = dma_copy_engine_setup(dev, res->start, &dc);
+	if (ret)
+		return ret;
 	irq = platform_get_irq(pdev, 0);
 	if (irq < 0)
 		return irq;
-	dc = devm_kzalloc(dev, sizeof(*dc));
-	if (!dc)
-		return -ENOMEM;
-	dc->dev = dev;
-	dc->base = res->start;
 	dc->irq = (u32)irq;
-	/* Quiesce before taking the line: no stale DONE/ERROR, no IRQ enable. */
-	writel(0, dc->base + DMAC_CTRL);
-	writel(STATUS_DONE | STATUS_ERROR, dc->base + DMAC_STATUS);
 	ret = devm_request_irq(dev, dc->irq, dma_copy_irq, "dma-copy", dc);
 	if (ret)
 		return dev_err_probe(dev, ret, "cannot request IRQ %d\n", irq);
 	platform_set_drvdata(pdev, dc);
-	dev_info(dev, "dma-copy engine v%u at %#llx, irq %u\n", readl(dc->base + DMAC_VERSION),
+	dev_info(dev, "dma-copy engine v%u at %#llx, irq %u\n", dma_copy_engine_version(dc),
 		 (unsigned long long)dc->base, dc->irq);
 	return 0;
 }
@@ -113,8 +126,9 @@ static int dma_copy_probe(struct platform_device *pdev)
 static void dma_copy_remove(struct platform_device *pdev)
 {
 	struct dma_copy *dc = platform_get_drvdata(pdev);
+
 	if (dc)
-		writel(0, dc->base + DMAC_CTRL);
+		dma_copy_engine_stop(dc);
 }
 
 const struct of_device_id dma_copy_of_match[] = {
@@ -133,11 +147,19 @@ static struct platform_driver dma_copy_driver = {
 
 int dma_copy_init(void)
 {
-	return platform_driver_register(&dma_copy_driver);
+	int ret = platform_driver_register(&dma_copy_driver);
+
+	if (ret)
+		return ret;
+	ret = dma_copy_pci_init();
+	if (ret)
+		platform_driver_unregister(&dma_copy_driver);
+	return ret;
 }
 
 void dma_copy_exit(void)
 {
+	dma_copy_pci_exit();
 	platform_driver_unregister(&dma_copy_driver);
 }
 
@@ -211,7 +233,10 @@ int dma_copy_test(const char *devname, size_t len, char *msg, size_t msglen)
 
 	if (msg && msglen)
 		msg[0] = '\0';
-	if (!dev || dev->driver != &dma_copy_driver.driver || !dev_get_drvdata(dev)) {
+	if (!dev && devname)
+		dev = dma_copy_pci_find(devname);
+	if (!dev || (dev->driver != &dma_copy_driver.driver && !dma_copy_pci_bound(dev)) ||
+	    !dev_get_drvdata(dev)) {
 		report(msg, msglen, LOGLEVEL_ERR, "dmatest: %s: no such device bound to dma-copy",
 		       devname ? devname : "(null)");
 		return -ENODEV;

@@ -14,6 +14,8 @@
 
 int dma_copy_init(void);
 void dma_copy_exit(void);
+int nvme_init(void);
+void nvme_exit(void);
 int defer_test_init(void);
 void defer_test_exit(void);
 extern const struct kernel_param defer_test_params[];

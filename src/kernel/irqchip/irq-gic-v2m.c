@@ -8,6 +8,7 @@
  * raise any of the frame's SPIs.
  */
 #include <errno.h>
+#include <string.h>
 
 #include "kernel/base/kalloc.h"
 #include "kernel/base/platform_device.h"
@@ -39,21 +40,37 @@ static u64 v2m_doorbell(const struct v2m_data *v)
 	return v->res.start + V2M_MSI_SETSPI_NS;
 }
 
+/* The power of two at or above a descriptor's vectors: its block's size and alignment. */
+static unsigned msi_block_size(const struct msi_desc *desc)
+{
+	unsigned n = 1;
+
+	while (n < desc->nvec_used)
+		n <<= 1;
+	return n;
+}
+
+/* A free, naturally aligned block (bitmap_find_free_region): the data's low bits pick the SPI. */
 static int v2m_alloc(struct irq_domain *d, struct msi_device_data *md, struct msi_desc *desc)
 {
 	struct v2m_data *v = d->host_data;
+	unsigned n = msi_block_size(desc), k;
 	int ret;
 	u32 i;
 
 	(void)md;
-	for (i = 0; i < v->nr_spis && v->used[i]; i++)
-		;
-	if (i == v->nr_spis)
+	for (i = 0; i + n <= v->nr_spis; i += n) {
+		for (k = 0; k < n && !v->used[i + k]; k++)
+			;
+		if (k == n)
+			break;
+	}
+	if (i + n > v->nr_spis)
 		return -ENOSPC;
 	ret = iommu_dma_prepare_msi(desc, v2m_doorbell(v));
 	if (ret)
 		return ret;
-	v->used[i] = true;
+	memset(&v->used[i], 1, n);
 	desc->irq = v->spi_start + i;
 	return 0;
 }
@@ -63,7 +80,7 @@ static void v2m_free(struct irq_domain *d, struct msi_device_data *md, struct ms
 	struct v2m_data *v = d->host_data;
 
 	(void)md;
-	v->used[desc->irq - v->spi_start] = false;
+	memset(&v->used[desc->irq - v->spi_start], 0, msi_block_size(desc));
 }
 
 static void v2m_compose(struct irq_domain *d, struct msi_desc *desc, struct msi_msg *msg)

@@ -331,25 +331,45 @@ static void its_msi_unprepare(struct irq_domain *dom, struct msi_device_data *md
 	its_free_device(d);
 }
 
+/* A descriptor's events: a naturally aligned block of the power of two at or above its vectors. */
+static unsigned its_block_size(const struct msi_desc *desc)
+{
+	unsigned n = 1;
+
+	while (n < desc->nvec_used)
+		n <<= 1;
+	return n;
+}
+
+static unsigned desc_vectors(const struct msi_desc *desc)
+{
+	return desc->nvec_used ? desc->nvec_used : 1;
+}
+
 static int its_irq_alloc(struct irq_domain *dom, struct msi_device_data *md,
 			 struct msi_desc *desc)
 {
 	struct its_node *its = dom->host_data;
 	struct its_device *d = md->domain_data;
-	unsigned ev;
+	unsigned n = its_block_size(desc), ev, k = 0;
 	int ret;
 
-	for (ev = 0; ev < d->nr_ites && d->event_used[ev]; ev++)
-		;
-	if (ev == d->nr_ites)
+	for (ev = 0; ev + n <= d->nr_ites; ev += n) {
+		for (k = 0; k < n && !d->event_used[ev + k]; k++)
+			;
+		if (k == n)
+			break;
+	}
+	if (ev + n > d->nr_ites)
 		return -ENOSPC;
 	ret = iommu_dma_prepare_msi(desc, its->res.start + GITS_TRANSLATER);
 	if (ret)
 		return ret;
-	d->event_used[ev] = true;
+	memset(&d->event_used[ev], 1, n);
 	desc->irq = d->lpi_base + ev;
 	desc->chip_data = d;
-	*lpi_prop(desc->irq) = LPI_PROP_DEFAULT_PRIO | LPI_PROP_GROUP1;   /* disabled */
+	for (k = 0; k < n; k++)		/* disabled */
+		*lpi_prop(desc->irq + k) = LPI_PROP_DEFAULT_PRIO | LPI_PROP_GROUP1;
 	return 0;
 }
 
@@ -357,22 +377,28 @@ static void its_irq_free(struct irq_domain *dom, struct msi_device_data *md,
 			 struct msi_desc *desc)
 {
 	struct its_device *d = desc->chip_data;
+	unsigned n = its_block_size(desc);
 
 	(void)dom;
 	(void)md;
-	*lpi_prop(desc->irq) = LPI_PROP_DEFAULT_PRIO | LPI_PROP_GROUP1;
-	d->event_used[desc->irq - d->lpi_base] = false;
+	for (unsigned k = 0; k < n; k++)
+		*lpi_prop(desc->irq + k) = LPI_PROP_DEFAULT_PRIO | LPI_PROP_GROUP1;
+	memset(&d->event_used[desc->irq - d->lpi_base], 0, n);
 }
 
 static int its_irq_activate(struct irq_domain *dom, struct msi_device_data *md,
 			    struct msi_desc *desc)
 {
 	struct its_device *d = desc->chip_data;
+	int ret = 0;
 
 	(void)dom;
 	(void)md;
 	/* MAPTI to collection 0 (every LPI goes to the one CPU interface). */
-	return its_send_event_cmd(d, GITS_CMD_MAPTI, desc->irq - d->lpi_base, desc->irq, 0);
+	for (unsigned k = 0; k < desc_vectors(desc) && !ret; k++)
+		ret = its_send_event_cmd(d, GITS_CMD_MAPTI, desc->irq + k - d->lpi_base,
+					 desc->irq + k, 0);
+	return ret;
 }
 
 static void its_irq_deactivate(struct irq_domain *dom, struct msi_device_data *md,
@@ -382,7 +408,8 @@ static void its_irq_deactivate(struct irq_domain *dom, struct msi_device_data *m
 
 	(void)dom;
 	(void)md;
-	its_send_event_cmd(d, GITS_CMD_DISCARD, desc->irq - d->lpi_base, 0, 0);
+	for (unsigned k = 0; k < desc_vectors(desc); k++)
+		its_send_event_cmd(d, GITS_CMD_DISCARD, desc->irq + k - d->lpi_base, 0, 0);
 }
 
 static void its_irq_compose(struct irq_domain *dom, struct msi_desc *desc, struct msi_msg *msg)
@@ -393,14 +420,14 @@ static void its_irq_compose(struct irq_domain *dom, struct msi_desc *desc, struc
 
 	msg->address_hi = (u32)(addr >> 32);
 	msg->address_lo = (u32)addr;
-	msg->data = desc->irq - d->lpi_base;   /* the EventID */
+	msg->data = desc->irq - d->lpi_base;   /* the (first) EventID */
 }
 
 /* lpi_update_config: the property byte, then an INV so the ITS reloads it. */
-static void its_irq_mask(struct irq_domain *dom, struct msi_desc *desc, bool mask)
+static void its_irq_mask(struct irq_domain *dom, struct msi_desc *desc, u32 irq, bool mask)
 {
 	struct its_device *d = desc->chip_data;
-	u8 *prop = lpi_prop(desc->irq);
+	u8 *prop = lpi_prop(irq);
 
 	(void)dom;
 	if (mask)
@@ -408,7 +435,7 @@ static void its_irq_mask(struct irq_domain *dom, struct msi_desc *desc, bool mas
 	else
 		*prop |= LPI_PROP_ENABLED;
 	if (desc->activated)
-		its_send_event_cmd(d, GITS_CMD_INV, desc->irq - d->lpi_base, 0, 0);
+		its_send_event_cmd(d, GITS_CMD_INV, irq - d->lpi_base, 0, 0);
 }
 
 static const struct msi_domain_ops its_msi_ops = {

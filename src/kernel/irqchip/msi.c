@@ -19,6 +19,7 @@
 #include "kernel/kernel_state.h"
 #include "kernel/of/of.h"
 #include "kernel/of/of_msi.h"
+#include "kernel/pci/pci-msi.h"
 
 void msi_state_init(struct msi_state *s)
 {
@@ -134,6 +135,11 @@ static void msi_free_device_data(struct msi_device_data *md)
 	devres_destroy(dev, msi_device_data_release, msi_device_data_match, md);
 }
 
+static unsigned desc_nvec(const struct msi_desc *desc)
+{
+	return desc->nvec_used ? desc->nvec_used : 1;
+}
+
 struct msi_desc *msi_get_desc(struct device *dev, unsigned index)
 {
 	struct msi_device_data *md = msi_data(dev);
@@ -142,7 +148,7 @@ struct msi_desc *msi_get_desc(struct device *dev, unsigned index)
 	if (!md)
 		return NULL;
 	list_for_each_entry(desc, &md->descs, list)
-		if (desc->msi_index == index)
+		if (index >= desc->msi_index && index - desc->msi_index < desc_nvec(desc))
 			return desc;
 	return NULL;
 }
@@ -151,27 +157,46 @@ u32 msi_get_virq(struct device *dev, unsigned index)
 {
 	struct msi_desc *desc = msi_get_desc(dev, index);
 
-	return desc ? desc->irq : 0;
+	return desc && desc->irq ? desc->irq + (index - desc->msi_index) : 0;
+}
+
+void msi_device_set_mask(struct device *dev, msi_mask_vec_t mask_vec)
+{
+	struct msi_device_data *md = msi_data(dev);
+
+	if (md)
+		md->mask_vec = mask_vec;
+}
+
+void msi_device_set_prepare_nvec(struct device *dev, unsigned nvec)
+{
+	struct msi_device_data *md = msi_data(dev);
+
+	if (md)
+		md->prepare_nvec = nvec;
 }
 
 /* ---- the irq chip of an MSI INTID ----------------------------------------------- */
 
+/* Masking: the device's bit (PCI's part of the chip) and the controller's, as Linux chains them. */
+static void msi_irq_set_mask(u32 intid, struct msi_desc *desc, bool mask)
+{
+	struct msi_device_data *md = msi_data(desc->dev);
+
+	if (md && md->mask_vec)
+		md->mask_vec(desc, intid - desc->irq, mask);
+	if (desc->domain->ops->mask)
+		desc->domain->ops->mask(desc->domain, desc, intid, mask);
+}
+
 static void msi_irq_mask(u32 intid, void *data)
 {
-	struct msi_desc *desc = data;
-
-	(void)intid;
-	if (desc->domain->ops->mask)
-		desc->domain->ops->mask(desc->domain, desc, true);
+	msi_irq_set_mask(intid, data, true);
 }
 
 static void msi_irq_unmask(u32 intid, void *data)
 {
-	struct msi_desc *desc = data;
-
-	(void)intid;
-	if (desc->domain->ops->mask)
-		desc->domain->ops->mask(desc->domain, desc, false);
+	msi_irq_set_mask(intid, data, false);
 }
 
 static const struct irq_chip msi_irq_chip = {
@@ -198,9 +223,11 @@ static void msi_free_desc(struct msi_device_data *md, struct msi_desc *desc)
 	struct irq_domain *d = md->domain;
 
 	if (desc->irq) {
-		if (irq_has_action(desc->irq))
-			pr_warn("MSI %u freed while requested\n", desc->irq);
-		irq_set_chip_and_data(desc->irq, NULL, NULL);
+		for (unsigned i = 0; i < desc_nvec(desc); i++) {
+			if (irq_has_action(desc->irq + i))
+				pr_warn("MSI %u freed while requested\n", desc->irq + i);
+			irq_set_chip_and_data(desc->irq + i, NULL, NULL);
+		}
 		if (desc->activated && d->ops->deactivate)
 			d->ops->deactivate(d, md, desc);
 		if (d->ops->free)
@@ -220,29 +247,48 @@ static void msi_free_all(struct msi_device_data *md)
 	md->nvec = 0;
 }
 
-static int msi_alloc_one(struct msi_device_data *md, unsigned index)
+/* Keeps md->descs in index order (dynamic allocation fills holes). */
+static void msi_insert_desc(struct msi_device_data *md, struct msi_desc *desc)
+{
+	struct msi_desc *pos;
+
+	list_for_each_entry(pos, &md->descs, list)
+		if (pos->msi_index > desc->msi_index) {
+			list_add_tail(&desc->list, &pos->list);
+			return;
+		}
+	list_add_tail(&desc->list, &md->descs);
+}
+
+static int msi_alloc_desc(struct msi_device_data *md, unsigned index, unsigned nvec_used,
+			  struct msi_desc **out)
 {
 	struct irq_domain *d = md->domain;
 	struct msi_desc *desc = kzalloc(sizeof(*desc));
-	int ret;
+	int ret = 0;
 
 	if (!desc)
 		return -ENOMEM;
 	desc->dev = md->dev;
 	desc->domain = d;
 	desc->msi_index = index;
-	list_add_tail(&desc->list, &md->descs);
+	desc->nvec_used = nvec_used;
+	msi_insert_desc(md, desc);
+	if (out)
+		*out = desc;
 	ret = d->ops->alloc(d, md, desc);
 	if (ret)
 		return ret;
 	/* Edge flow, masked at the controller until request_irq starts it. */
-	ret = irq_set_irq_type(desc->irq, IRQ_TYPE_EDGE_RISING);
-	if (!ret)
-		ret = irq_set_chip_and_data(desc->irq, &msi_irq_chip, desc);
+	for (unsigned i = 0; i < nvec_used && !ret; i++) {
+		ret = irq_set_irq_type(desc->irq + i, IRQ_TYPE_EDGE_RISING);
+		if (!ret)
+			ret = irq_set_chip_and_data(desc->irq + i, &msi_irq_chip, desc);
+		if (!ret && d->ops->mask)
+			d->ops->mask(d, desc, desc->irq + i, true);
+	}
 	if (ret)
 		return ret;
-	if (d->ops->mask)
-		d->ops->mask(d, desc, true);
 	if (d->ops->activate) {
 		ret = d->ops->activate(d, md, desc);
 		if (ret)
@@ -253,25 +299,76 @@ static int msi_alloc_one(struct msi_device_data *md, unsigned index)
 	return 0;
 }
 
-int msi_domain_alloc_irqs(struct device *dev, struct irq_domain *domain, unsigned nvec)
+/* @ndesc descriptors of @per vectors each. */
+static int msi_alloc_descs(struct device *dev, struct irq_domain *domain, unsigned ndesc,
+			   unsigned per)
 {
 	struct msi_device_data *md = msi_data(dev);
+	unsigned nvec = ndesc * per;
 	int ret = 0;
 
 	if (!md || md->domain != domain || !nvec || md->nvec || !list_empty(&md->descs))
 		return -EINVAL;
 	if (domain->ops->msi_prepare) {
-		ret = domain->ops->msi_prepare(domain, md, nvec);
+		ret = domain->ops->msi_prepare(domain, md, MAX(nvec, md->prepare_nvec));
 		if (ret)
 			return ret;
 	}
 	md->prepared = true;
 	md->nvec = nvec;
-	for (unsigned i = 0; i < nvec && !ret; i++)
-		ret = msi_alloc_one(md, i);
+	for (unsigned i = 0; i < ndesc && !ret; i++)
+		ret = msi_alloc_desc(md, i * per, per, NULL);
 	if (ret)
 		msi_free_all(md);
 	return ret;
+}
+
+int msi_domain_alloc_irqs(struct device *dev, struct irq_domain *domain, unsigned nvec)
+{
+	return msi_alloc_descs(dev, domain, nvec, 1);
+}
+
+int msi_domain_alloc_irqs_block(struct device *dev, struct irq_domain *domain, unsigned nvec)
+{
+	if (nvec > 32)
+		return -EINVAL;
+	return msi_alloc_descs(dev, domain, 1, nvec);
+}
+
+int msi_domain_alloc_irq_at(struct device *dev, unsigned index)
+{
+	struct msi_device_data *md = msi_data(dev);
+	struct msi_desc *desc = NULL;
+	int ret;
+
+	if (!md || !md->nvec || list_empty(&md->descs) ||
+	    desc_nvec(list_first_entry(&md->descs, struct msi_desc, list)) > 1)
+		return -EINVAL;
+	if (index == MSI_ANY_INDEX) {
+		for (index = 0; msi_get_desc(dev, index); index++)
+			;
+	} else if (msi_get_desc(dev, index)) {
+		return -EBUSY;
+	}
+	ret = msi_alloc_desc(md, index, 1, &desc);
+	if (ret) {
+		if (desc)
+			msi_free_desc(md, desc);
+		return ret;
+	}
+	md->nvec++;
+	return (int)index;
+}
+
+void msi_domain_free_irq_at(struct device *dev, unsigned index)
+{
+	struct msi_device_data *md = msi_data(dev);
+	struct msi_desc *desc = msi_get_desc(dev, index);
+
+	if (!md || !desc || desc_nvec(desc) > 1)
+		return;
+	msi_free_desc(md, desc);
+	md->nvec--;
 }
 
 void msi_domain_free_irqs_all(struct device *dev)
@@ -331,6 +428,9 @@ struct irq_domain *dev_get_msi_domain(struct device *dev)
 
 	if (md)
 		return md->domain;
+	/* A PCI function's is its host bridge's (Linux sets it at device add). */
+	if (dev_is_pci(dev))
+		return pci_msi_get_device_domain(to_pci_dev(dev), NULL);
 	if (!dev || !dev->of_node || of_msi_parent(dev->of_node, 0, &ctrl, args, 1) < 0)
 		return NULL;
 	return irq_find_msi_domain(ctrl);

@@ -10,8 +10,11 @@
  *              of_msi_map_id (msi-map), then
  *              msi_setup_device_data(dev, domain, dev_id, write_msg) and
  *              msi_domain_alloc_irqs(dev, domain, nvec): one descriptor
- *              per vector (MSI-X entries, or MSI vectors), whose message
- *              write_msg puts in config space / the MSI-X table.
+ *              per vector (MSI-X entries), whose message write_msg puts
+ *              in the MSI-X table; or msi_domain_alloc_irqs_block(dev,
+ *              domain, nvec): one descriptor for a multi-MSI block
+ *              (nvec_used vectors, the low bits of the data select one).
+ *              kernel/pci/msi.c is the PCI side.
  *
  * Each vector's INTID is the controller's (an SPI of a v2m frame, an LPI
  * of the ITS); request_irq takes it as is (msi_get_virq). The message
@@ -40,7 +43,15 @@ struct msi_desc {
 	struct device *dev;
 	struct irq_domain *domain;	/* where it was allocated */
 	unsigned msi_index;
-	u32 irq;			/* its INTID, 0 until allocated */
+	/*
+	 * Vectors in this descriptor: 1, or a multi-MSI block (PCI MSI) of
+	 * nvec_used vectors at indexes msi_index.., INTIDs irq..irq +
+	 * nvec_used - 1, allocated as a naturally aligned power-of-two block
+	 * so that vector i's message is the data with i in its low bits.
+	 */
+	unsigned nvec_used;
+	u32 irq;			/* its (first) INTID, 0 until allocated */
+	u32 masked;			/* the bus's per-vector mask bits (PCI: as written) */
 	struct msi_msg msg;		/* as last written to the device */
 	/* dma-iommu (iommu_dma_prepare_msi): the doorbell page's IOVA, if translated */
 	bool iommu_msi;
@@ -51,6 +62,8 @@ struct msi_desc {
 };
 
 typedef void (*msi_write_msg_t)(struct msi_desc *desc, const struct msi_msg *msg);
+/* The bus's per-vector mask (PCI: MSI Mask Bits, MSI-X Vector Control); @i from 0. */
+typedef void (*msi_mask_vec_t)(struct msi_desc *desc, unsigned i, bool mask);
 
 /* What a controller driver provides (Linux: irq_domain_ops + msi_domain_ops + irq_chip). */
 struct msi_domain_ops {
@@ -58,17 +71,20 @@ struct msi_domain_ops {
 	int (*msi_prepare)(struct irq_domain *d, struct msi_device_data *md, unsigned nvec);
 	/* After its last vector is freed (ITS: MAPD V=0). */
 	void (*msi_unprepare)(struct irq_domain *d, struct msi_device_data *md);
-	/* Picks the vector's INTID (desc->irq) and maps its doorbell for the device. */
+	/*
+	 * Picks the descriptor's INTIDs (desc->irq, a block aligned to the
+	 * power of two at or above desc->nvec_used) and maps its doorbell.
+	 */
 	int (*alloc)(struct irq_domain *d, struct msi_device_data *md, struct msi_desc *desc);
 	void (*free)(struct irq_domain *d, struct msi_device_data *md, struct msi_desc *desc);
-	/* Routes / stops routing the vector (ITS: MAPTI / DISCARD). */
+	/* Routes / stops routing the descriptor's vectors (ITS: MAPTI / DISCARD). */
 	int (*activate)(struct irq_domain *d, struct msi_device_data *md, struct msi_desc *desc);
 	void (*deactivate)(struct irq_domain *d, struct msi_device_data *md,
 			   struct msi_desc *desc);
 	/* The untranslated message: doorbell physical address and data. */
 	void (*compose_msi_msg)(struct irq_domain *d, struct msi_desc *desc, struct msi_msg *msg);
-	/* Mask / unmask the vector at the controller (ITS: LPI enable + INV). */
-	void (*mask)(struct irq_domain *d, struct msi_desc *desc, bool mask);
+	/* Mask / unmask vector @irq of @desc at the controller (ITS: LPI enable + INV). */
+	void (*mask)(struct irq_domain *d, struct msi_desc *desc, u32 irq, bool mask);
 };
 
 /* An MSI-capable domain hands out isolated MSIs (Linux 6.12's flag). */
@@ -93,8 +109,10 @@ struct msi_device_data {
 	struct irq_domain *domain;
 	u32 dev_id;			/* the MSI DeviceID (sideband), or 0 */
 	msi_write_msg_t write_msg;
+	msi_mask_vec_t mask_vec;	/* NULL: the controller masks alone */
 	struct list_head descs;
-	unsigned nvec;
+	unsigned nvec;			/* vectors allocated */
+	unsigned prepare_nvec;		/* at least this many at msi_prepare (dynamic MSI-X) */
 	bool prepared;
 	void *domain_data;		/* the controller's (ITS: its device) */
 };
@@ -126,11 +144,30 @@ int msi_setup_device_data(struct device *dev, struct irq_domain *domain, u32 dev
  * nothing stays allocated.
  */
 int msi_domain_alloc_irqs(struct device *dev, struct irq_domain *domain, unsigned nvec);
+/*
+ * Multi-MSI: one descriptor with @nvec vectors (1 to 32), INTIDs a
+ * naturally aligned block. Errors as msi_domain_alloc_irqs.
+ */
+int msi_domain_alloc_irqs_block(struct device *dev, struct irq_domain *domain, unsigned nvec);
+#define MSI_ANY_INDEX (~0u)
+/*
+ * Dynamic allocation (Linux's msi_domain_alloc_irq_at): one more vector at
+ * @index (MSI_ANY_INDEX: the first free one) once @dev has vectors. The
+ * index, -EINVAL (no vectors yet, a multi-MSI device), -EBUSY (index
+ * taken), -ENOSPC, -ENOMEM.
+ */
+int msi_domain_alloc_irq_at(struct device *dev, unsigned index);
+/* Frees the one vector at @index (dynamic MSI-X). */
+void msi_domain_free_irq_at(struct device *dev, unsigned index);
+/* The bus's per-vector mask, applied with the controller's at request_irq/disable_irq. */
+void msi_device_set_mask(struct device *dev, msi_mask_vec_t mask_vec);
+/* msi_prepare sizes for at least @nvec (PCI MSI-X: the table, for dynamic vectors). */
+void msi_device_set_prepare_nvec(struct device *dev, unsigned nvec);
 /* Frees every vector of @dev (deactivated, unmapped) and its MSI state. */
 void msi_domain_free_irqs_all(struct device *dev);
-/* Vector @index's INTID, or 0. */
+/* Vector @index's INTID (inside a block too), or 0. */
 u32 msi_get_virq(struct device *dev, unsigned index);
-/* Vector @index's descriptor, or NULL. */
+/* The descriptor holding vector @index, or NULL. */
 struct msi_desc *msi_get_desc(struct device *dev, unsigned index);
 
 /*
