@@ -8,7 +8,8 @@
 #   make bench   build optimised and print the benchmark figures (with valgrind,
 #                installed as root, instructions per operation beside the times)
 
-DEPS = meson ninja-build gcc libc6-dev cpp pkg-config libfdt-dev device-tree-compiler libcmocka-dev libedit-dev graphviz
+DEPS = meson ninja-build gcc libc6-dev cpp pkg-config libfdt-dev device-tree-compiler libcmocka-dev libedit-dev graphviz \
+	libfuse3-dev fuse3 kmod dash python3 pciutils driverctl dpdk
 # Only `make bench` needs these; without them it prints times only.
 BENCH_DEPS = valgrind
 # Only `make boards` needs the kernel's sources (its device trees).

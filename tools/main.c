@@ -5,6 +5,10 @@
  *   iommulab run [--platform PLATFORM] [--cmdline ARGS] [--echo] SCRIPT|-
  *   iommulab preload [--platform PLATFORM] [--cmdline ARGS] [--setup SCRIPT] -- PROGRAM [ARGS...]
  *   iommulab graph [PLATFORM] [--cmdline ARGS] [--format summary|dot|svg|json] [--output FILE]
+ *   iommulab up [--name NAME] [--platform PLATFORM] [--cmdline ARGS]
+ *   iommulab exec [--name NAME] [--] PROGRAM [ARGS...]
+ *   iommulab shell [--name NAME]
+ *   iommulab down [--name NAME]
  *   iommulab --help | --version
  *
  * Exit status: 0 success, 1 a failed expectation or an isolation escape,
@@ -22,6 +26,7 @@
 #include <editline/readline.h>
 
 #include "iommulab/lab.h"
+#include "session_cmd.h"
 
 /* `iommulab preload`: src/uapi/preload_cmd.c (argv[0] is "preload"). */
 int lab_preload_main(int argc, char **argv);
@@ -35,6 +40,10 @@ static const char synopsis[] =
 	"       iommulab run [--platform PLATFORM] [--cmdline ARGS] [--echo] SCRIPT|-\n"
 	"       iommulab preload [--platform PLATFORM] [--cmdline ARGS] [--setup SCRIPT] -- PROGRAM [ARGS...]\n"
 	"       iommulab graph [PLATFORM] [--cmdline ARGS] [--format summary|dot|svg|json] [--output FILE]\n"
+	"       iommulab up [--name NAME] [--platform PLATFORM] [--cmdline ARGS]\n"
+	"       iommulab exec [--name NAME] [--] PROGRAM [ARGS...]\n"
+	"       iommulab shell [--name NAME]\n"
+	"       iommulab down [--name NAME]\n"
 	"       iommulab --help | --version\n";
 
 static void help(void)
@@ -47,6 +56,10 @@ static void help(void)
 	      "           print every command's output and every failed check\n"
 	      "  preload  run an unmodified VFIO program against the lab (LD_PRELOAD shim)\n"
 	      "  graph    boot and draw the machine: IOMMUs, masters, groups, what is unisolated\n"
+	      "  up       boot a lab as a session that many programs share (docs/sessions.md)\n"
+	      "  exec     run a program in the session: the lab's /sys, modprobe, rmmod\n"
+	      "  shell    the lab's shell on the session's kernel\n"
+	      "  down     end the session, print the isolation oracle's report\n"
 	      "\n"
 	      "  PLATFORM            a .dts or .dtb file (default: the built-in iommulab-virt)\n"
 	      "  --cmdline ARGS      the kernel command line, one quoted string\n"
@@ -423,6 +436,16 @@ int main(int argc, char **argv)
 		return cmd_graph(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "preload"))
 		return lab_preload_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "up"))
+		return session_up_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "exec"))
+		return session_exec_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "shell"))
+		return session_shell_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "down"))
+		return session_down_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "kmod"))
+		return session_kmod_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
 		help();
 		return 0;

@@ -129,9 +129,23 @@ static void forget_preload(void)
 	unsetenv("IOMMULAB_SETUP");
 }
 
+/*
+ * Session-client mode: under `iommulab exec` (IOMMULAB_SESSION set, no
+ * platform) the lab is the session server's. Nothing boots here; /sys is
+ * the session's filesystem, so it passes through; the shim stays in
+ * LD_PRELOAD for the children. /dev/vfio goes to the server (session.h).
+ */
+static bool session_client;
+
 __attribute__((constructor)) static void preload_init(void)
 {
 	char *platform = getenv("IOMMULAB_PLATFORM");
+	const char *session = getenv("IOMMULAB_SESSION");
+
+	if (session && *session && !(platform && *platform)) {
+		session_client = true;
+		return;
+	}
 	char *cmdline = getenv("IOMMULAB_CMDLINE");
 	char *setup = getenv("IOMMULAB_SETUP");
 	char msg[256] = "";
