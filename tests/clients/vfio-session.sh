@@ -47,6 +47,13 @@ run "$dma_copy" a000000.dma
 run "$client" map ${VFIO_SESSION_MAP_MIB:-256} a000000.dma
 [ $status -eq 0 ] || fail "large MAP_DMA (status $status)"
 
+# The costs (printed, not asserted): through the session, then in-process.
+run "$client" bench a000000.dma
+[ $status -eq 0 ] || fail "bench in a session (status $status)"
+out=$(timeout 120 "$iommulab" preload --cmdline vfio_iommu_type1.allow_unsafe_interrupts=1 \
+	--setup "$setup" -- "$client" bench a000000.dma 2>&1) || fail "bench in-process"
+echo "$out" | sed 's/^bench:/bench (in-process):/'
+
 report=$("$iommulab" down --name $name)
 status=$?
 echo "$report"
