@@ -162,6 +162,11 @@ static const struct files_host_ops files_host = {
 	.fdget = host_fdget,
 };
 
+const struct files_host_ops *fdtable_files_ops(void)
+{
+	return &files_host;
+}
+
 /* A new descriptor for @f (which it then holds), or -errno (@f is then put). */
 static int install(struct file *f, int oflags)
 {

@@ -11,4 +11,11 @@ int lab_dup_from(int fd, int minfd, int flags);
 /* Is @fd (received over a UNIX socket) the same open file as a lab descriptor? Then it becomes one. */
 bool lab_adopt(int fd);
 
+/*
+ * This process's descriptor table as the kernel's files_host_ops: the
+ * session server puts it back after serving a client's op (session_vfio.c).
+ */
+struct files_host_ops;
+const struct files_host_ops *fdtable_files_ops(void);
+
 #endif

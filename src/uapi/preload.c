@@ -31,6 +31,7 @@
 #include "iommulab/fd.h"
 #include "iommulab/lab.h"
 #include "fdtable.h"
+#include "session_vfio.h"
 
 #define EXPORT __attribute__((visibility("default")))
 
@@ -215,6 +216,19 @@ static bool ours(const char *path)
 	return booted && path && lab_path_is_lab(path);
 }
 
+/* Session-client mode: a /dev/vfio path goes to the server. */
+static bool forwarded(const char *path)
+{
+	return session_client && path && !strncmp(path, "/dev/vfio", 9) &&
+	       (path[9] == '/' || !path[9]);
+}
+
+/* A descriptor the session forwards (session_client_vfio.c). */
+static bool fwd(int fd)
+{
+	return session_client && session_vfio_fd(fd);
+}
+
 EXPORT int open(const char *path, int flags, ...)
 {
 	va_list ap;
@@ -223,6 +237,8 @@ EXPORT int open(const char *path, int flags, ...)
 	va_end(ap);
 	if (ours(path))
 		return lab_open(path, flags, mode);
+	if (forwarded(path))
+		return session_vfio_open(path, flags, mode);
 	return get_open()(path, flags, mode);
 }
 
@@ -234,6 +250,8 @@ EXPORT int open64(const char *path, int flags, ...)
 	va_end(ap);
 	if (ours(path))
 		return lab_open(path, flags, mode);
+	if (forwarded(path))
+		return session_vfio_open(path, flags, mode);
 	return get_open64()(path, flags, mode);
 }
 
@@ -246,6 +264,8 @@ EXPORT int openat(int dirfd, const char *path, int flags, ...)
 	/* Absolute paths only: a relative path under a lab directory fd is not served. */
 	if (ours(path))
 		return lab_open(path, flags, mode);
+	if (forwarded(path))
+		return session_vfio_open(path, flags, mode);
 	return get_openat()(dirfd, path, flags, mode);
 }
 
@@ -257,11 +277,15 @@ EXPORT int openat64(int dirfd, const char *path, int flags, ...)
 	va_end(ap);
 	if (ours(path))
 		return lab_open(path, flags, mode);
+	if (forwarded(path))
+		return session_vfio_open(path, flags, mode);
 	return get_openat64()(dirfd, path, flags, mode);
 }
 
 EXPORT int close(int fd)
 {
+	if (fwd(fd))
+		return session_vfio_close(fd);
 	if (lab_fd_is_lab(fd))
 		return lab_close(fd);
 	return get_close()(fd);
@@ -270,9 +294,12 @@ EXPORT int close(int fd)
 /* Lab descriptors in [first, last] leave the lab's table before the real call. */
 static void close_lab_range(unsigned int first, unsigned int last)
 {
-	for (unsigned int fd = first; fd <= last && fd < (1u << 20); fd++)
+	for (unsigned int fd = first; fd <= last && fd < (1u << 20); fd++) {
+		if (fwd((int)fd))
+			session_vfio_forget((int)fd);
 		if (lab_fd_is_lab((int)fd))
 			lab_close((int)fd);
+	}
 }
 
 EXPORT int close_range(unsigned int first, unsigned int last, int flags)
@@ -297,6 +324,8 @@ EXPORT int ioctl(int fd, unsigned long req, ...)
 	va_start(ap, req);
 	void *arg = va_arg(ap, void *);
 	va_end(ap);
+	if (fwd(fd))
+		return session_vfio_ioctl(fd, req, arg);
 	if (lab_fd_is_lab(fd))
 		return lab_ioctl(fd, req, arg);
 	return get_ioctl()(fd, req, arg);
@@ -387,6 +416,8 @@ EXPORT int epoll_pwait(int epfd, struct epoll_event *ev, int max, int timeout,
 
 EXPORT ssize_t read(int fd, void *buf, size_t n)
 {
+	if (fwd(fd))
+		return session_vfio_rw(fd, buf, n, 0, false, true);
 	if (lab_fd_is_lab(fd))
 		return lab_read(fd, buf, n);
 	/* A read of an interrupt eventfd waits for it: blocking, without limit. */
@@ -400,6 +431,8 @@ EXPORT ssize_t read(int fd, void *buf, size_t n)
 
 EXPORT ssize_t write(int fd, const void *buf, size_t n)
 {
+	if (fwd(fd))
+		return session_vfio_rw(fd, (void *)buf, n, 0, true, true);
 	if (lab_fd_is_lab(fd))
 		return lab_write(fd, buf, n);
 	return get_write()(fd, buf, n);
@@ -407,6 +440,8 @@ EXPORT ssize_t write(int fd, const void *buf, size_t n)
 
 EXPORT ssize_t pread(int fd, void *buf, size_t n, off_t off)
 {
+	if (fwd(fd))
+		return session_vfio_rw(fd, buf, n, off, false, false);
 	if (lab_fd_is_lab(fd))
 		return lab_pread(fd, buf, n, off);
 	return get_pread()(fd, buf, n, off);
@@ -414,6 +449,8 @@ EXPORT ssize_t pread(int fd, void *buf, size_t n, off_t off)
 
 EXPORT ssize_t pread64(int fd, void *buf, size_t n, off_t off)
 {
+	if (fwd(fd))
+		return session_vfio_rw(fd, buf, n, off, false, false);
 	if (lab_fd_is_lab(fd))
 		return lab_pread(fd, buf, n, off);
 	return get_pread64()(fd, buf, n, off);
@@ -421,6 +458,8 @@ EXPORT ssize_t pread64(int fd, void *buf, size_t n, off_t off)
 
 EXPORT ssize_t pwrite(int fd, const void *buf, size_t n, off_t off)
 {
+	if (fwd(fd))
+		return session_vfio_rw(fd, (void *)buf, n, off, true, false);
 	if (lab_fd_is_lab(fd))
 		return lab_pwrite(fd, buf, n, off);
 	return get_pwrite()(fd, buf, n, off);
@@ -428,6 +467,8 @@ EXPORT ssize_t pwrite(int fd, const void *buf, size_t n, off_t off)
 
 EXPORT ssize_t pwrite64(int fd, const void *buf, size_t n, off_t off)
 {
+	if (fwd(fd))
+		return session_vfio_rw(fd, (void *)buf, n, off, true, false);
 	if (lab_fd_is_lab(fd))
 		return lab_pwrite(fd, buf, n, off);
 	return get_pwrite64()(fd, buf, n, off);
@@ -435,6 +476,8 @@ EXPORT ssize_t pwrite64(int fd, const void *buf, size_t n, off_t off)
 
 EXPORT off_t lseek(int fd, off_t off, int whence)
 {
+	if (fwd(fd))
+		return session_vfio_lseek(fd, off, whence);
 	if (lab_fd_is_lab(fd))
 		return lab_lseek(fd, off, whence);
 	return get_lseek()(fd, off, whence);
@@ -442,6 +485,8 @@ EXPORT off_t lseek(int fd, off_t off, int whence)
 
 EXPORT off_t lseek64(int fd, off_t off, int whence)
 {
+	if (fwd(fd))
+		return session_vfio_lseek(fd, off, whence);
 	if (lab_fd_is_lab(fd))
 		return lab_lseek(fd, off, whence);
 	return get_lseek64()(fd, off, whence);
@@ -450,7 +495,7 @@ EXPORT off_t lseek64(int fd, off_t off, int whence)
 /* Region mmap is not offered (no MMAP flag in region info): Linux's answer is -EINVAL. */
 EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
-	if (!(flags & MAP_ANONYMOUS) && lab_fd_is_lab(fd)) {
+	if (!(flags & MAP_ANONYMOUS) && (lab_fd_is_lab(fd) || fwd(fd))) {
 		errno = EINVAL;
 		return MAP_FAILED;
 	}
@@ -459,7 +504,7 @@ EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off
 
 EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
-	if (!(flags & MAP_ANONYMOUS) && lab_fd_is_lab(fd)) {
+	if (!(flags & MAP_ANONYMOUS) && (lab_fd_is_lab(fd) || fwd(fd))) {
 		errno = EINVAL;
 		return MAP_FAILED;
 	}
@@ -470,6 +515,8 @@ EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t o
 
 EXPORT int dup(int fd)
 {
+	if (fwd(fd))
+		return session_vfio_dup(fd, -1, 0, 0);
 	if (lab_fd_is_lab(fd))
 		return lab_dup(fd, -1, 0);
 	return get_dup()(fd);
@@ -477,6 +524,10 @@ EXPORT int dup(int fd)
 
 EXPORT int dup2(int fd, int newfd)
 {
+	if (fwd(fd))
+		return session_vfio_dup(fd, newfd, 0, 0);
+	if (fwd(newfd) && fd != newfd && fcntl(fd, F_GETFD) >= 0)
+		session_vfio_forget(newfd);
 	if (lab_fd_is_lab(fd))
 		return fd == newfd ? fd : lab_dup(fd, newfd, 0);
 	if (lab_fd_is_lab(newfd))
@@ -486,6 +537,10 @@ EXPORT int dup2(int fd, int newfd)
 
 EXPORT int dup3(int fd, int newfd, int flags)
 {
+	if (fwd(fd))
+		return fd == newfd ? (errno = EINVAL, -1) : session_vfio_dup(fd, newfd, 0, flags);
+	if (fwd(newfd) && fd != newfd && fcntl(fd, F_GETFD) >= 0)
+		session_vfio_forget(newfd);
 	if (lab_fd_is_lab(fd))
 		return lab_dup(fd, newfd, flags);
 	if (lab_fd_is_lab(newfd) && fd != newfd)
@@ -495,6 +550,8 @@ EXPORT int dup3(int fd, int newfd, int flags)
 
 static int do_fcntl(int (*real)(int, int, ...), int fd, int cmd, long arg)
 {
+	if ((cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC) && fwd(fd))
+		return session_vfio_dup(fd, -1, (int)arg, cmd == F_DUPFD_CLOEXEC ? O_CLOEXEC : 0);
 	if ((cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC) && lab_fd_is_lab(fd))
 		return lab_dup_from(fd, (int)arg, cmd == F_DUPFD_CLOEXEC ? O_CLOEXEC : 0);
 	return real(fd, cmd, arg);
@@ -554,6 +611,8 @@ EXPORT int lstat(const char *path, struct stat *st)
 
 EXPORT int fstat(int fd, struct stat *st)
 {
+	if (fwd(fd))
+		return session_vfio_fstat(fd, st);
 	return lab_fd_is_lab(fd) ? lab_fstat(fd, st) : get_fstat()(fd, st);
 }
 
@@ -573,6 +632,8 @@ EXPORT int lstat64(const char *path, struct stat64 *st)
 
 EXPORT int fstat64(int fd, struct stat64 *st)
 {
+	if (fwd(fd))
+		return session_vfio_fstat(fd, st);
 	return lab_fd_is_lab(fd) ? lab_fstat(fd, (struct stat *)st) : get_fstat64()(fd, st);
 }
 

@@ -185,6 +185,49 @@ struct session_stat {
 	int64_t size;
 };
 
+/*
+ * ---- /dev/vfio forwarding (session_client_vfio.c, session_vfio.c) ----
+ *
+ * The preload shim in session-client mode forwards every /dev/vfio open
+ * and every call on those descriptors. A forwarded descriptor is a real
+ * one in the client (/dev/null, as in-process lab descriptors) that the
+ * shim maps to the server's handle.
+ *
+ * SESSION_IOCTL, marshalled (session_vfio_marshal.c): the request is
+ * struct session_fileop, then fileop.count bytes of the argument (what
+ * the client's memory holds at fileop.arg: argsz-driven for the VFIO
+ * structs, the NUL-terminated name for GET_DEVICE_FD, nothing for a
+ * value), then fileop.off records struct session_share (the memory
+ * MAP_DMA and UPDATE_VADDR pin, each with its descriptor in SCM_RIGHTS).
+ * The server serves the kernel's copy_{from,to}_user inside
+ * [arg, arg + count) from those bytes, and anything outside them from
+ * the client's memory by pid (process_vm_readv/writev). The reply's
+ * payload is the argument's bytes as the ioctl left them, up to the last
+ * byte it wrote; the client copies them back to its memory.
+ *
+ * Descriptors inside an argument are rewritten by the client:
+ *  - an eventfd in VFIO_DEVICE_SET_IRQS's data: the index of the
+ *    descriptor in the message's SCM_RIGHTS (the server keeps its copy:
+ *    the program's own eventfd, signalled with no interposition);
+ *  - a lab descriptor (VFIO_GROUP_SET_CONTAINER's container): its handle;
+ *  - an open descriptor that is no lab one: SESSION_FD_FOREIGN; a
+ *    number that is not open: SESSION_FD_BAD (-1 and other negative
+ *    values pass as they are: "none" to SET_IRQS).
+ * A reply whose ret is a new handle (VFIO_GROUP_GET_DEVICE_FD) makes the
+ * client a new descriptor for it (O_CLOEXEC, as Linux's device fd).
+ */
+#define SESSION_FD_FOREIGN 0x7ffffffe
+#define SESSION_FD_BAD 0x7fffffff
+
+/* User memory the client shares with the server for a pin, no copy made. */
+struct session_share {
+	uint64_t start;		/* the client's address (page aligned) */
+	uint64_t len;		/* bytes (page aligned) */
+	uint64_t offset;	/* where @start lies in the descriptor's object */
+	int32_t fd;		/* index into the message's SCM_RIGHTS */
+	uint32_t writable;	/* the descriptor maps writable */
+};
+
 /* ---- both ends (session_proto.c) -------------------------------------- */
 
 /*

@@ -68,6 +68,14 @@ int session_register_op(uint32_t op, session_handler_t fn);
  */
 void session_register_release(void (*fn)(struct session_client *c));
 
+/*
+ * @fn runs in the kernel thread whenever the server is idle (no request
+ * waiting) and the last call said more was pending: the /dev/vfio
+ * forwarding lets virtual time pass there (session_vfio.c). It returns
+ * whether it has more to do (then the server polls without waiting).
+ */
+void session_register_idle(bool (*fn)(void));
+
 /* A file for a client: its handle (>= 0) or -EMFILE/-ENOMEM; the client holds @file's reference. */
 int session_client_install(struct session_client *c, struct file *file);
 /* The file behind @handle (not referenced), or NULL. */

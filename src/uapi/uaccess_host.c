@@ -49,7 +49,7 @@
 #include "kernel/base/uaccess.h"
 #include "uaccess_host.h"
 
-#define PIN_MEMFD_NAME "iommulab-pin"
+#define PIN_MEMFD_NAME UACCESS_PIN_MEMFD_NAME
 /* Private nameless memory moves by aligned chunks of this size around a pin. */
 #define CONVERT_CHUNK (2ull << 20)
 /* Ranges up to this size are faulted in by MADV_POPULATE_*, as a pin faults them. */
@@ -667,8 +667,42 @@ static const struct uaccess_ops host_uaccess_ops = {
 	.eventfd_is = host_eventfd_is,
 };
 
+static pthread_once_t fork_guard_once = PTHREAD_ONCE_INIT;
+
+static void fork_guard_register(void)
+{
+	pthread_atfork(NULL, NULL, host_atfork_child);
+}
+
+void uaccess_host_fork_guard(void)
+{
+	pthread_once(&fork_guard_once, fork_guard_register);
+}
+
 void uaccess_host_install(void)
 {
 	uaccess_set_ops(&host_uaccess_ops);
-	pthread_atfork(NULL, NULL, host_atfork_child);
+	uaccess_host_fork_guard();
+}
+
+const struct uaccess_ops *uaccess_host_ops(void)
+{
+	return &host_uaccess_ops;
+}
+
+_Static_assert(sizeof(struct uaccess_vma) == sizeof(struct vma), "vma layouts");
+
+int uaccess_host_vma(uint64_t addr, struct uaccess_vma *v)
+{
+	struct vma h;
+	int ret = vma_query(addr, &h);
+	if (!ret)
+		*v = (struct uaccess_vma){ h.start, h.end, h.pgoff, h.inode, h.dev_major,
+					   h.dev_minor, h.r, h.w, h.x, h.shared, h.named };
+	return ret;
+}
+
+void uaccess_host_copy_present(const void *src, void *dst, size_t len, bool anon)
+{
+	copy_present(src, dst, len, anon);
 }

@@ -63,8 +63,11 @@ sleeper=$!
 "$IOMMULAB" exec --name one -- bash -c "while :; do cat $D/uevent >/dev/null; done" &
 reader=$!
 sleep 0.3
+# The report's counts depend on how far the clients got: N for the numbers.
 got=$("$IOMMULAB" down --name one; echo "status $?")
+got=$(printf '%s\n' "$got" | sed -E 's/^oracle: [0-9]+ DMA pages checked: [0-9]+ ok,/oracle: N DMA pages checked: N ok,/')
 check "down with clients running" "isolation escapes: 0
+oracle: N DMA pages checked: N ok, 0 escapes (0 stale), 0 lazy, 0 unisolated, 0 faults
 status 0" "$got"
 wait $sleeper
 s1=$?
