@@ -111,7 +111,7 @@ void iommu_groups_setup_pending(void);
 void iommu_groups_forget_all(void);
 
 /* iommu-sysfs.c */
-void iommu_device_link(struct iommu_device *iommu, struct device *dev);
+int iommu_device_link(struct iommu_device *iommu, struct device *dev);
 void iommu_device_unlink(struct iommu_device *iommu, struct device *dev);
 void iommu_class_forget(void);
 

@@ -85,16 +85,24 @@ void iommu_device_sysfs_remove(struct iommu_device *iommu)
 	iommu->sysfs_dir = NULL;
 }
 
-void iommu_device_link(struct iommu_device *iommu, struct device *dev)
+/* Both links or neither: a probe that cannot make them fails (-ENOMEM). */
+int iommu_device_link(struct iommu_device *iommu, struct device *dev)
 {
 	struct sysfs_node *devs;
+	int ret;
 
 	if (!iommu || !iommu->sysfs_dir || !dev->kobj)
-		return;
+		return 0;
 	devs = sysfs_get_child(iommu->sysfs_dir, "devices");
-	if (devs)
-		sysfs_create_link(devs, dev_name(dev), dev->kobj);
-	sysfs_create_link(dev->kobj, "iommu", iommu->sysfs_dir);
+	if (devs) {
+		ret = sysfs_create_link(devs, dev_name(dev), dev->kobj);
+		if (ret)
+			return ret;
+	}
+	ret = sysfs_create_link(dev->kobj, "iommu", iommu->sysfs_dir);
+	if (ret && devs)
+		sysfs_remove_name(devs, dev_name(dev));
+	return ret;
 }
 
 void iommu_device_unlink(struct iommu_device *iommu, struct device *dev)

@@ -744,7 +744,11 @@ static int iommu_init_device(struct device *dev, const struct iommu_ops *ops)
 		goto err_release;
 	}
 	param->iommu_dev = iommu_dev;
-	iommu_device_link(iommu_dev, dev);
+	ret = iommu_device_link(iommu_dev, dev);
+	if (ret) {
+		param->iommu_dev = NULL;
+		goto err_release;
+	}
 	ret = ops->device_group ? ops->device_group(dev, &group) : -EINVAL;
 	if (!ret && !group)
 		ret = -EINVAL;

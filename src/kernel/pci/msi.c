@@ -337,6 +337,52 @@ static int msi_capability_init(struct pci_dev *dev, unsigned nvec)
 	return 0;
 }
 
+/*
+ * After a reset: the function forgot its MSI/MSI-X setup, the kernel did
+ * not (pci_restore_msi_state). Each vector's message and mask go back as
+ * last written, then the enable, with every vector masked meanwhile.
+ */
+static void msix_restore(struct pci_dev *dev)
+{
+	struct pci_msi_priv *p = dev->msi_priv;
+
+	msix_ctrl_update(dev, 0, PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL);
+	for (unsigned i = 0; i < p->msix_size; i++) {
+		struct msi_desc *desc = msi_get_desc(&dev->dev, i);
+		bool live = desc && desc->irq && desc->msi_index == i;
+
+		if (live)
+			msix_write_msg(desc, &desc->msg);
+		writel(!live || desc->masked ? PCI_MSIX_ENTRY_CTRL_MASKBIT : 0,
+		       msix_entry(dev, i) + PCI_MSIX_ENTRY_VECTOR_CTRL);
+	}
+	pci_intx(dev, 0);
+	msix_ctrl_update(dev, PCI_MSIX_FLAGS_MASKALL, 0);
+}
+
+static void msi_restore(struct pci_dev *dev)
+{
+	struct msi_desc *desc = msi_get_desc(&dev->dev, 0);
+	u16 ctrl = msi_ctrl(dev) & (u16)~(PCI_MSI_FLAGS_ENABLE | PCI_MSI_FLAGS_QSIZE);
+
+	if (!desc)
+		return;
+	pci_write_config_word(dev, dev->msi_cap + PCI_MSI_FLAGS, ctrl);
+	msi_write_msg(desc, &desc->msg);
+	msi_write_mask(dev, desc->masked);
+	ctrl |= (u16)(order_base_2(desc->nvec_used) << 4) | PCI_MSI_FLAGS_ENABLE;
+	pci_intx(dev, 0);
+	pci_write_config_word(dev, dev->msi_cap + PCI_MSI_FLAGS, ctrl);
+}
+
+void pci_restore_msi_state(struct pci_dev *dev)
+{
+	if (dev->msix_enabled && dev->msi_priv)
+		msix_restore(dev);
+	else if (dev->msi_enabled)
+		msi_restore(dev);
+}
+
 /* Tries @max down to @min vectors: the controller may have fewer left. */
 static int enable_range(struct pci_dev *dev, int count, unsigned min, unsigned max,
 			int (*init)(struct pci_dev *, unsigned))

@@ -81,6 +81,9 @@ bool pci_msix_can_alloc_dyn(struct pci_dev *dev);
 struct msi_map pci_msix_alloc_irq_at(struct pci_dev *dev, unsigned index, const void *affdesc);
 void pci_msix_free_irq(struct pci_dev *dev, struct msi_map map);
 
+/* Reprograms the enabled MSI or MSI-X vectors after a reset (pci_restore_state). */
+void pci_restore_msi_state(struct pci_dev *dev);
+
 /* The MSI domain and DeviceID the function's messages go to; NULL without one. */
 struct irq_domain *pci_msi_get_device_domain(struct pci_dev *dev, u32 *dev_id);
 

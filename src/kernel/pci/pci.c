@@ -10,6 +10,7 @@
 #include "kernel/base/printk.h"
 #include "kernel/kernel_state.h"
 #include "kernel/pci/pci.h"
+#include "kernel/pci/pci-msi.h"
 #include "kernel/pci/pci_internal.h"
 
 /* ---- capabilities ----------------------------------------------------- */
@@ -647,6 +648,7 @@ void pci_restore_state(struct pci_dev *dev)
 		if (cur != dev->saved_config_space[i])
 			pci_write_config_dword(dev, i * 4, dev->saved_config_space[i]);
 	}
+	pci_restore_msi_state(dev);
 	dev->state_saved = 0;
 }
 

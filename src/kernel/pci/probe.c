@@ -375,7 +375,13 @@ static int pci_device_add(struct pci_dev *dev, struct pci_bus *bus)
 	return 0;
 }
 
-static struct pci_dev *pci_scan_single_device(struct pci_bus *bus, unsigned devfn)
+/*
+ * @mf: a function after 0 of a multifunction device. It is marked before
+ * it is added, since the add puts it in an IOMMU group and a rescan adds
+ * it next to a function 0 already there: marked only afterwards it would
+ * get a group of its own, apart from functions it can reach peer to peer.
+ */
+static struct pci_dev *pci_scan_single_device(struct pci_bus *bus, unsigned devfn, bool mf)
 {
 	struct pci_dev *dev = pci_get_slot(bus, devfn);
 
@@ -386,6 +392,8 @@ static struct pci_dev *pci_scan_single_device(struct pci_bus *bus, unsigned devf
 	dev = pci_scan_device(bus, devfn);
 	if (!dev)
 		return NULL;
+	if (mf)
+		dev->multifunction = 1;
 	if (pci_device_add(dev, bus)) {
 		put_device(&dev->dev);
 		return NULL;
@@ -411,13 +419,13 @@ static int pci_scan_slot(struct pci_bus *bus, unsigned devfn)
 
 	if (only_one_child(bus) && PCI_SLOT(devfn) > 0)
 		return 0;
-	dev = pci_scan_single_device(bus, devfn);
+	dev = pci_scan_single_device(bus, devfn, false);
 	if (!dev)
 		return 0;
 	nr++;
 	if (dev->multifunction)
 		for (unsigned fn = 1; fn < 8; fn++) {
-			struct pci_dev *f = pci_scan_single_device(bus, devfn + fn);
+			struct pci_dev *f = pci_scan_single_device(bus, devfn + fn, true);
 
 			/* Only function 0 carries the bit; Linux marks the others. */
 			if (f) {
