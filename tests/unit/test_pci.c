@@ -135,7 +135,10 @@ static void enumeration_names_and_tree(void **state)
 			    "pci:v00001DE5d00000010sv00001DE5sd00000010bc08sc80i00\n");
 	assert_string_equal(kt_cat(DEV("0000:03:00.0") "/numa_node"), "-1\n");
 	assert_string_equal(kt_cat(DEV("0000:03:00.0") "/driver_override"), "(null)\n");
-	assert_string_equal(kt_cat(DEV("0000:03:00.0") "/enable"), "0\n");
+	/* dma-copy's PCI face (built in) matched the engine and enabled it. */
+	assert_string_equal(kt_readlink(DEV("0000:03:00.0") "/driver"),
+			    "../../../../../../../../bus/pci/drivers/dma-copy");
+	assert_string_equal(kt_cat(DEV("0000:03:00.0") "/enable"), "1\n");
 	/* Alone on its bus: a secondary bus reset of the port above works too. */
 	assert_string_equal(kt_cat(DEV("0000:03:00.0") "/reset_method"), "flr pm bus\n");
 	/* Function 1 is not on the bus yet when function 0's methods are probed (pci_device_add). */
@@ -347,9 +350,19 @@ static struct pci_driver pnone_driver = {
 	.remove = ptest_remove,
 };
 
+/*
+ * The test drivers match the engines by new_id and driver_override on
+ * functions no driver holds: dma-copy is a module here (=m, not loaded),
+ * as on a Linux system that has not loaded it.
+ */
+#define NO_DMA_COPY "lab.module=dma-copy"
+
 static void boot_with_drivers(const char *cmdline)
 {
-	boot_text(topo_16cb(), cmdline);
+	char line[256];
+
+	snprintf(line, sizeof(line), NO_DMA_COPY " %s", cmdline ? cmdline : "");
+	boot_text(topo_16cb(), line);
 	probes = removes = 0;
 	assert_int_equal(pci_register_driver(&ptest_driver), 0);
 	assert_int_equal(pci_register_driver(&povr_driver), 0);
@@ -428,6 +441,40 @@ static void driver_override_rules(void **state)
 	assert_string_equal(kt_readlink(DEV("0000:06:03.0") "/driver"),
 			    "../../../../../../../bus/pci/drivers/pci-test");
 	shutdown_with_drivers();
+}
+
+/*
+ * vfio-pci's way onto a function a table driver holds: the override alone
+ * changes nothing, unbind then a probe request binds the named driver, and
+ * clearing the override gives the function back to the table driver.
+ */
+static void driver_override_takes_over_from_table_driver(void **state)
+{
+	const char *drv = DEV("0000:03:00.0") "/driver";
+
+	boot_topo(NULL);
+	probes = removes = 0;
+	assert_int_equal(pci_register_driver(&pnone_driver), 0);
+	assert_string_equal(kt_readlink(drv), "../../../../../../../../bus/pci/drivers/dma-copy");
+	assert_int_equal(kt_echo(DEV("0000:03:00.0") "/driver_override", "pci-none"), 8);
+	assert_int_equal(kt_echo("/sys/bus/pci/drivers_probe", "0000:03:00.0"), 12);
+	assert_string_equal(kt_readlink(drv), "../../../../../../../../bus/pci/drivers/dma-copy");
+	/* The override bars dma-copy's table: bind refuses, unbind and probe take pci-none. */
+	assert_int_equal(kt_echo("/sys/bus/pci/drivers/dma-copy/unbind", "0000:03:00.0"), 12);
+	assert_int_equal(kt_echo("/sys/bus/pci/drivers/dma-copy/bind", "0000:03:00.0"), -ENODEV);
+	assert_int_equal(kt_echo("/sys/bus/pci/drivers_probe", "0000:03:00.0"), 12);
+	assert_string_equal(kt_readlink(drv), "../../../../../../../../bus/pci/drivers/pci-none");
+	assert_int_equal(probes, 1);
+	/* Back: unbind, clear the override, probe. */
+	assert_int_equal(kt_echo("/sys/bus/pci/drivers/pci-none/unbind", "0000:03:00.0"), 12);
+	assert_int_equal(removes, 1);
+	assert_int_equal(kt_echo(DEV("0000:03:00.0") "/driver_override", "\n"), 1);
+	assert_string_equal(kt_cat(DEV("0000:03:00.0") "/driver_override"), "(null)\n");
+	assert_int_equal(kt_echo("/sys/bus/pci/drivers_probe", "0000:03:00.0"), 12);
+	assert_string_equal(kt_readlink(drv), "../../../../../../../../bus/pci/drivers/dma-copy");
+	assert_string_equal(kt_cat(DEV("0000:03:00.0") "/enable"), "1\n");
+	pci_unregister_driver(&pnone_driver);
+	kt_shutdown();
 }
 
 /* ---- DMA ownership ---------------------------------------------------------- */
@@ -566,7 +613,7 @@ static struct pci_driver pdisc_driver = {
 
 static void surprise_remove_reads_all_ones(void **state)
 {
-	boot_topo(NULL);
+	boot_topo(NO_DMA_COPY);
 	removes = 0;
 	assert_int_equal(pci_register_driver(&pdisc_driver), 0);
 	kernel_run_pending();
@@ -586,6 +633,10 @@ static void config_read_write(void **state)
 	u16 cmd = 0x0146;	/* Memory, Bus Master, Parity Error Response */
 
 	boot_topo(NULL);
+	/* Unbinding dma-copy disables the function (its managed enable is undone). */
+	assert_int_equal(kt_echo("/sys/bus/pci/drivers/dma-copy/unbind", "0000:03:00.0"), 12);
+	assert_false(kt_exists(DEV("0000:03:00.0") "/driver"));
+	assert_string_equal(kt_cat(DEV("0000:03:00.0") "/enable"), "0\n");
 	assert_int_equal(sysfs_read(DEV("0000:03:00.0") "/config", buf, sizeof(buf)), 4096);
 	assert_int_equal(sysfs_pwrite(DEV("0000:03:00.0") "/config", (char *)&cmd, 2, 4), 2);
 	assert_int_equal(cfg32("0000:03:00.0", 4) & 0xffff, 0x0146);
@@ -702,6 +753,7 @@ int main(void)
 		cmocka_unit_test(rid_not_covered_has_no_iommu),
 		cmocka_unit_test(new_id_remove_id),
 		cmocka_unit_test(driver_override_rules),
+		cmocka_unit_test(driver_override_takes_over_from_table_driver),
 		cmocka_unit_test(ownership_kernel_driver_blocks_user),
 		cmocka_unit_test(remove_and_rescan),
 		cmocka_unit_test(hot_add_and_surprise_remove),
