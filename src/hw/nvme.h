@@ -11,7 +11,7 @@
 
 /* PCI identity (docs/devices.md). */
 #define NVME_PCI_VENDOR 0x1de5
-#define NVME_PCI_DEVICE 0x0010
+#define NVME_PCI_DEVICE 0x0011
 #define NVME_PCI_CLASS 0x010802
 
 /* The bus's table entry: { "iommulab,nvme", nvme_create, nvme_destroy, nvme_reset }. */

@@ -56,7 +56,7 @@ got=$(X sh -c 'lspci -n; echo $?; lspci -n -A linux-proc; echo $?; ls /proc/bus/
 check "lspci shows the lab's PCI devices" "00:00.0 0604: 1de5:0100
 00:01.0 0604: 1de5:0100
 00:02.0 0604: 1de5:0100
-01:00.0 0108: 1de5:0010 (rev 01)
+01:00.0 0108: 1de5:0011 (rev 01)
 02:00.0 0604: 1de5:0101
 03:00.0 0604: 1de5:0102
 04:00.0 0880: 1de5:0010 (rev 01)
@@ -67,7 +67,7 @@ check "lspci shows the lab's PCI devices" "00:00.0 0604: 1de5:0100
 00:00.0 0604: 1de5:0100
 00:01.0 0604: 1de5:0100
 00:02.0 0604: 1de5:0100
-01:00.0 0108: 1de5:0010 (rev 01)
+01:00.0 0108: 1de5:0011 (rev 01)
 02:00.0 0604: 1de5:0101
 03:00.0 0604: 1de5:0102
 04:00.0 0880: 1de5:0010 (rev 01)
@@ -87,7 +87,7 @@ devices
 00.1" "$got"
 # /proc/bus/pci/devices: BARs with their flags, sizes, the bound driver.
 got=$(X sh -c 'grep -E "^(0100|0401|0608)" /proc/bus/pci/devices | tr -s " \t" " "')
-check "/proc/bus/pci/devices" "0100 1de50010 23 10000004 0 0 0 0 0 0 4000 0 0 0 0 0 0 nvme
+check "/proc/bus/pci/devices" "0100 1de50011 23 10000004 0 0 0 0 0 0 4000 0 0 0 0 0 0 nvme
 0401 1de50010 24 10102000 0 10103000 0 0 0 0 1000 0 1000 0 0 0 0 dma-copy
 0608 1de50010 26 10200000 0 10201000 0 0 0 0 1000 0 1000 0 0 0 0 dma-copy" "$got"
 # dpdk-devbind.py reads them through lspci; none is a class or ID of its
