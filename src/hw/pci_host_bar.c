@@ -3,7 +3,8 @@
  * BARs): a BAR the function decodes is mapped at its CPU address only
  * when a host bridge window holds it and every bridge above forwards it
  * (window and Memory/I/O Space Enable); otherwise it is unreachable.
- * Re-evaluated after every configuration write.
+ * Re-evaluated after a configuration write that changed a function's header
+ * or power state: that function and those below it (pci_dev_bars_sync).
  */
 #include <errno.h>
 #include <stdio.h>
