@@ -15,6 +15,7 @@
 
 #include "common/dt.h"
 #include "pci_host.h"
+#include "pci_func_priv.h"
 #include "hw_models.h"
 
 #define ECAM_BUS_SHIFT 20
@@ -63,18 +64,43 @@ u16 pci_dev_rid(const struct pci_dev *d)
 	return (u16)(pci_bus_number(d->bus) << 8 | d->devfn);
 }
 
+static void dev_rename(struct pci_dev *d)
+{
+	u16 rid = pci_dev_rid(d);
+
+	d->master.id = master_id_pci(d->host->segment, rid);
+	snprintf(d->name, sizeof(d->name), "%04x:%02x:%02x.%x", d->host->segment, rid >> 8,
+		 (rid >> 3) & 0x1f, rid & 7);
+}
+
+static void bus_rename(struct pci_bus *bus)
+{
+	for (unsigned i = 0; i < 256; i++) {
+		struct pci_dev *d = bus->slot[i];
+
+		if (!d)
+			continue;
+		dev_rename(d);
+		if (d->subordinate)
+			bus_rename(d->subordinate);
+	}
+}
+
 void pci_host_sync(struct pci_host *h)
 {
 	struct pci_dev *d;
 
-	list_for_each_entry(d, &h->devs, link) {
-		u16 rid = pci_dev_rid(d);
-
-		d->master.id = master_id_pci(h->segment, rid);
-		snprintf(d->name, sizeof(d->name), "%04x:%02x:%02x.%x", h->segment, rid >> 8,
-			 (rid >> 3) & 0x1f, rid & 7);
-	}
+	list_for_each_entry(d, &h->devs, link)
+		dev_rename(d);
 	pci_bars_sync(h);
+}
+
+void pci_dev_sync(struct pci_dev *d)
+{
+	/* A bridge's bus numbers name and identify every function below it. */
+	if (d->subordinate)
+		bus_rename(d->subordinate);
+	pci_dev_bars_sync(d);
 }
 
 /* ---- configuration routing ------------------------------------------------ */
@@ -141,17 +167,26 @@ static u64 ecam_read(void *opaque, u64 off, unsigned size)
 static void ecam_write(void *opaque, u64 off, u64 val, unsigned size)
 {
 	struct pci_host *h = opaque;
+	u8 before[0x40];       /* the header: bus numbers, windows, BARs, enables */
 	unsigned reg;
 	struct pci_dev *d;
+	bool d0;
 
 	if (!ecam_size_ok(off, size))
 		return;
 	d = ecam_target(h, off, &reg);
 	if (!d)
 		return;
+	memcpy(before, d->func.cfg, sizeof(before));
+	d0 = pci_func_in_d0(&d->func);
 	pci_cfg_write(&d->func, reg, size, (u32)val);
-	/* Bus numbers, windows and enables may have changed what decodes where. */
-	pci_host_sync(h);
+	/*
+	 * Bus numbers, windows, BARs, enables and the power state decide what
+	 * decodes where, for this function and those below it only: nothing
+	 * to do if none of them moved (most writes: capabilities, MSI-X).
+	 */
+	if (memcmp(before, d->func.cfg, sizeof(before)) || d0 != pci_func_in_d0(&d->func))
+		pci_dev_sync(d);
 }
 
 static const struct hw_mmio_ops ecam_ops = {

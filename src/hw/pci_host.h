@@ -117,6 +117,7 @@ struct pci_host {
 	struct pci_bus *root;
 	struct list_head devs;          /* every function, hot-added ones too */
 	struct list_head removed;       /* surprise-removed, freed at destroy */
+	bool bars_blocked;              /* a reachable BAR overlapped a region: retry all */
 	struct hw_fabric fabric;
 	char name[48];
 };
@@ -136,6 +137,8 @@ u8 pci_bus_number(const struct pci_bus *bus);
 u16 pci_dev_rid(const struct pci_dev *d);
 /* After any config write: names, master identities, BAR reachability. */
 void pci_host_sync(struct pci_host *h);
+/* The same for @d and the functions below it only (a write to @d's config). */
+void pci_dev_sync(struct pci_dev *d);
 
 /* pci_host_dt.c */
 int pci_host_scan(struct pci_host *h, const void *fdt, char *why, size_t whylen);
@@ -153,6 +156,8 @@ bool pci_bridge_acs_ctrl(const struct pci_dev *d, u16 bit);
 
 /* pci_host_bar.c */
 void pci_bars_sync(struct pci_host *h);
+/* @d's BARs and those below it (a bridge); every BAR while one is blocked. */
+void pci_dev_bars_sync(struct pci_dev *d);
 void pci_bars_unmap_all(struct pci_dev *d);
 /* The reachable BAR holding bus address @addr below @bus (recursively): its dev, bar. */
 struct pci_dev *pci_bar_claim(struct pci_bus *bus, u64 addr, int *bar);

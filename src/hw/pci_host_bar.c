@@ -3,7 +3,8 @@
  * BARs): a BAR the function decodes is mapped at its CPU address only
  * when a host bridge window holds it and every bridge above forwards it
  * (window and Memory/I/O Space Enable); otherwise it is unreachable.
- * Re-evaluated after every configuration write.
+ * Re-evaluated after a configuration write that changed a function's header
+ * or power state: that function and those below it (pci_dev_bars_sync).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -97,6 +98,7 @@ static void bar_map(struct pci_dev *d, int bar, u64 cpu)
 		/* Overlapping another region: the BAR stays unreachable. */
 		pci_log(d->host, "%s at 0x%llx+0x%llx not mapped (%d): overlaps another region",
 			name, (unsigned long long)cpu, (unsigned long long)d->bars[bar].size, ret);
+		d->host->bars_blocked = true;
 		return;
 	}
 	d->bars[bar].mapped = true;
@@ -123,6 +125,56 @@ void pci_bars_sync(struct pci_host *h)
 		for (int i = 0; i <= PCI_ROM_SLOT; i++)
 			if (!d->bars[i].mapped && reachable(d, i, &cpu))
 				bar_map(d, i, cpu);
+}
+
+static void dev_unmap_moved(struct pci_dev *d)
+{
+	u64 cpu;
+
+	for (int i = 0; i <= PCI_ROM_SLOT; i++)
+		if (d->bars[i].mapped && (!reachable(d, i, &cpu) || cpu != d->bars[i].cpu))
+			bar_unmap(d, i);
+}
+
+static void dev_map_reachable(struct pci_dev *d)
+{
+	u64 cpu;
+
+	for (int i = 0; i <= PCI_ROM_SLOT; i++)
+		if (!d->bars[i].mapped && reachable(d, i, &cpu))
+			bar_map(d, i, cpu);
+}
+
+static void bus_walk(struct pci_bus *bus, void (*fn)(struct pci_dev *d))
+{
+	for (unsigned i = 0; i < 256; i++) {
+		struct pci_dev *d = bus->slot[i];
+
+		if (!d)
+			continue;
+		fn(d);
+		if (d->subordinate)
+			bus_walk(d->subordinate, fn);
+	}
+}
+
+/*
+ * Only @d's own registers changed: what decodes can change for its BARs and
+ * those below it, nowhere else. A BAR left unmapped on an overlap may fit
+ * now that something moved: then everything is looked at again.
+ */
+void pci_dev_bars_sync(struct pci_dev *d)
+{
+	if (d->host->bars_blocked || d->removed) {
+		pci_bars_sync(d->host);
+		return;
+	}
+	dev_unmap_moved(d);
+	if (d->subordinate)
+		bus_walk(d->subordinate, dev_unmap_moved);
+	dev_map_reachable(d);
+	if (d->subordinate)
+		bus_walk(d->subordinate, dev_map_reachable);
 }
 
 static bool below(const struct pci_dev *d, const struct pci_bus *bus)

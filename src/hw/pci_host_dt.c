@@ -25,7 +25,7 @@ static void dev_map(void *owner, struct pci_func *f, int bar, u64 addr, u64 size
 	d->bars[bar] = (struct pci_bar_map){ .want = true, .io = io, .addr = addr, .size = size,
 					     .mapped = d->bars[bar].mapped,
 					     .cpu = d->bars[bar].cpu };
-	pci_bars_sync(d->host);
+	pci_dev_bars_sync(d);
 }
 
 static void dev_unmap(void *owner, struct pci_func *f, int bar, u64 addr, u64 size, bool io)
@@ -37,7 +37,7 @@ static void dev_unmap(void *owner, struct pci_func *f, int bar, u64 addr, u64 si
 	(void)size;
 	(void)io;
 	d->bars[bar].want = false;
-	pci_bars_sync(d->host);
+	pci_dev_bars_sync(d);
 }
 
 static void reset_below(struct pci_bus *bus)

@@ -535,6 +535,17 @@ static void test_bar_decode(void **state)
 	assert_string_equal(hw_mmio_name(f->m, bar0(f, RID_EPB)), "0000:04:00.0 BAR0");
 	assert_non_null(strstr(hw_pci_last_log(f->m), "0000:04:00.1 BAR0"));
 	assert_non_null(strstr(hw_pci_last_log(f->m), "not mapped"));
+	/*
+	 * Once 04:00.0's BAR moves away, 04:00.1's maps where it was, though
+	 * only 04:00.0's config was written (a write re-syncs the written
+	 * function's subtree, and everything while a BAR is blocked).
+	 */
+	u64 b = bar0(f, RID_EPB), free = (b & ~0xfffffull) + 0xf0000;
+
+	assert_null(hw_mmio_name(f->m, free));
+	cfg_wr(f, RID_EPB, 0x10, 4, (u32)free);
+	assert_string_equal(hw_mmio_name(f->m, free), "0000:04:00.0 BAR0");
+	assert_string_equal(hw_mmio_name(f->m, b), "0000:04:00.1 BAR0");
 	/* The MSI-X table BAR is the bus's: an entry reads back. */
 	u64 t = cfg_rd(f, RID_EPA, 0x18, 4) & ~0xfull;
 	assert_int_equal(hw_mmio_write(f->m, t + 8, 4, 0x1234), 0);
