@@ -176,8 +176,13 @@ static void last_oracle_line(char *buf, size_t size)
 
 static void set_break(struct ex_run *r, int at, const char *kind, const char *what)
 {
+	size_t kl = strlen(kind);
+
 	r->brk = at;
 	snprintf(r->kind, sizeof(r->kind), "%s", kind);
+	/* The checker's lines already say "invariant: ...": the kind once is enough. */
+	if (!strncmp(what, kind, kl) && !strncmp(what + kl, ": ", 2))
+		what += kl + 2;
 	snprintf(r->what, sizeof(r->what), "%s", what);
 	size_t n = strlen(r->what);
 	while (n && r->what[n - 1] == '\n')
