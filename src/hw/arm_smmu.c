@@ -156,30 +156,9 @@ static inline int sme_lookup(struct arm_smmu *s, u32 sid)
 	return c->idx;
 }
 
-static int bypass(struct hw_xlate *out, u64 addr)
-{
-	out->kind = HW_XLATE_BYPASS;
-	out->pa = addr;
-	out->len = PAGE_SIZE - (addr & (PAGE_SIZE - 1));
-	out->domain_tag = 0;
-	return 0;
-}
-
 static bool perm_fault(bool ro, bool priv_only, enum hw_access acc, bool priv)
 {
 	return (ro && acc == HW_WRITE) || (priv_only && !priv);
-}
-
-static void translated(struct hw_xlate *out, u64 pa, unsigned shift, u64 addr, unsigned cbi,
-		       bool from_tlb)
-{
-	u64 off = addr & ((1ull << shift) - 1);
-
-	out->kind = HW_XLATE_TRANSLATED;
-	out->pa = pa + off;
-	out->len = (1ull << shift) - off;
-	out->from_tlb = from_tlb;
-	out->domain_tag = cbi + 1;
 }
 
 static inline const struct smmu_ctx_cfg *ctx_cfg(struct arm_smmu *s, unsigned cbi)
@@ -200,7 +179,7 @@ static int s1_translate(struct arm_smmu *s, unsigned cbi, u32 sid, u64 addr, enu
 	struct smmu_walk_result r;
 
 	if (cfg->kind == CTX_BYPASS)
-		return bypass(out, addr);
+		return smmu_xlate_bypass(out, addr);
 	e = smmu_iotlb_lookup(&s->common.tlb, cbi, cfg->tc.asid, addr);
 	if (e) {
 		if (unlikely(perm_fault(e->ro, e->priv_only, acc, priv))) {
@@ -208,7 +187,7 @@ static int s1_translate(struct arm_smmu *s, unsigned cbi, u32 sid, u64 addr, enu
 						       .level = e->level };
 			return ctx_fault(s, cbi, &r, sid, addr, acc, priv, out);
 		}
-		translated(out, e->pa, e->shift, addr, cbi, true);
+		smmu_xlate_translated(out, e->pa, e->shift, addr, cbi + 1, true);
 		return 0;
 	}
 	smmu_ptw(s->common.m, &cfg->tc, addr, &r);
@@ -219,7 +198,7 @@ static int s1_translate(struct arm_smmu *s, unsigned cbi, u32 sid, u64 addr, enu
 		r.err = SMMU_PTW_ERR_PERMISSION;
 		return ctx_fault(s, cbi, &r, sid, addr, acc, priv, out);
 	}
-	translated(out, r.pa, r.shift, addr, cbi, false);
+	smmu_xlate_translated(out, r.pa, r.shift, addr, cbi + 1, false);
 	return 0;
 }
 
@@ -233,12 +212,12 @@ static int smmu_translate_one(struct arm_smmu *s, u32 sid, u64 addr, enum hw_acc
 
 	out->from_tlb = false;
 	if (s->scr0 & sCR0_CLIENTPD)
-		return bypass(out, addr);
+		return smmu_xlate_bypass(out, addr);
 	sid &= SMMU_SID_MASK;   /* the model decodes NUMSIDB bits of stream ID */
 	idx = sme_lookup(s, sid);
 	if (unlikely(idx < 0)) {
 		if (idx == SME_NOMATCH && !(s->scr0 & sCR0_USFCFG))
-			return bypass(out, addr);
+			return smmu_xlate_bypass(out, addr);
 		return global_fault(s, idx == SME_CONFLICT ? sGFSR_SMCF : sGFSR_USF, sid, addr,
 				    acc, false, out);
 	}
@@ -248,7 +227,7 @@ static int smmu_translate_one(struct arm_smmu *s, u32 sid, u64 addr, enum hw_acc
 	case S2CR_TYPE_TRANS:
 		break;
 	case S2CR_TYPE_BYPASS:
-		return bypass(out, addr);
+		return smmu_xlate_bypass(out, addr);
 	default:   /* fault, and the reserved encoding */
 		return global_fault(s, sGFSR_USF, sid, addr, acc, priv, out);
 	}

@@ -261,27 +261,6 @@ static int xlate_abort(struct hw_xlate *out)
 	return -EFAULT;
 }
 
-static int bypass(struct hw_xlate *out, u64 addr)
-{
-	out->kind = HW_XLATE_BYPASS;
-	out->pa = addr;
-	out->len = PAGE_SIZE - (addr & (PAGE_SIZE - 1));
-	out->domain_tag = 0;
-	return 0;
-}
-
-static void translated(struct hw_xlate *out, u64 pa, unsigned shift, u64 addr, u16 asid,
-		       bool from_tlb)
-{
-	u64 off = addr & ((1ull << shift) - 1);
-
-	out->kind = HW_XLATE_TRANSLATED;
-	out->pa = pa + off;
-	out->len = (1ull << shift) - off;
-	out->from_tlb = from_tlb;
-	out->domain_tag = asid + 1u;
-}
-
 static u8 walk_event(u8 err)
 {
 	switch (err) {
@@ -322,7 +301,7 @@ static int s1_translate(struct arm_smmu_v3 *s, const struct v3_stream_cfg *c, u3
 						       .level = e->level };
 			return s1_fault(s, c, &r, sid, addr, acc, out);
 		}
-		translated(out, e->pa, e->shift, addr, c->tc.asid, true);
+		smmu_xlate_translated(out, e->pa, e->shift, addr, c->tc.asid + 1u, true);
 		return 0;
 	}
 	smmu_ptw(s->common.m, &c->tc, addr, &r);
@@ -333,7 +312,7 @@ static int s1_translate(struct arm_smmu_v3 *s, const struct v3_stream_cfg *c, u3
 		r.err = SMMU_PTW_ERR_PERMISSION;
 		return s1_fault(s, c, &r, sid, addr, acc, out);
 	}
-	translated(out, r.pa, r.shift, addr, c->tc.asid, false);
+	smmu_xlate_translated(out, r.pa, r.shift, addr, c->tc.asid + 1u, false);
 	return 0;
 }
 
@@ -346,7 +325,7 @@ static int v3_translate(struct hw_iommu *iommu, u32 sid, u64 addr, enum hw_acces
 
 	out->from_tlb = false;
 	if (!(s->cr0 & V3_CR0_SMMUEN))
-		return (s->gbpa & V3_GBPA_ABORT) ? xlate_abort(out) : bypass(out, addr);
+		return (s->gbpa & V3_GBPA_ABORT) ? xlate_abort(out) : smmu_xlate_bypass(out, addr);
 	c = stream_cfg(s, sid, &f);
 	if (unlikely(!c)) {
 		report(s, f.evt, sid, addr, acc, false, f.class, f.fetch);
@@ -356,7 +335,7 @@ static int v3_translate(struct hw_iommu *iommu, u32 sid, u64 addr, enum hw_acces
 	case V3_STE_ABORT:
 		return xlate_abort(out);   /* an abort STE records nothing */
 	case V3_STE_BYPASS:
-		return bypass(out, addr);
+		return smmu_xlate_bypass(out, addr);
 	}
 	return s1_translate(s, c, sid, addr, acc, out);
 }

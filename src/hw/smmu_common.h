@@ -119,6 +119,34 @@ struct smmu_state {
  */
 void *smmu_state_new(struct machine *m, const void *fdt, int node, size_t size);
 /*
+ * What a model reports for one access: a bypass of @addr (to the end of its
+ * 4 KiB page), or a translation through a leaf of 2^@shift bytes at @pa,
+ * tagged @tag (the model's context, for the log) and whether it came from
+ * the IOTLB. Both return 0, as a translate op does.
+ */
+static inline int smmu_xlate_bypass(struct hw_xlate *out, u64 addr)
+{
+	out->kind = HW_XLATE_BYPASS;
+	out->pa = addr;
+	out->len = PAGE_SIZE - (addr & (PAGE_SIZE - 1));
+	out->domain_tag = 0;
+	return 0;
+}
+
+/* Inline: every IOTLB hit ends here (the translate hot path). */
+static inline void smmu_xlate_translated(struct hw_xlate *out, u64 pa, unsigned shift, u64 addr,
+					 u32 tag, bool from_tlb)
+{
+	u64 off = addr & ((1ull << shift) - 1);
+
+	out->kind = HW_XLATE_TRANSLATED;
+	out->pa = pa + off;
+	out->len = (1ull << shift) - off;
+	out->from_tlb = from_tlb;
+	out->domain_tag = tag;
+}
+
+/*
  * Maps the model's registers [@base, +@size) and puts it on the DMA path of
  * the masters that name @node. 0, or -errno with the reason in @why.
  */

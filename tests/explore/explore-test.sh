@@ -23,11 +23,12 @@ fail() { echo "explore-test $test: $*"; exit 1; }
 case $test in
 bug)
 	name=$1 seed=$2 ops=$3 maxlen=$4
-	"$lab" explore --bug "$name" --seed "$seed" --ops "$ops" --out "$dir" >"$dir/out" 2>"$dir/err"
+	# --out names a folder not made yet: explore makes it.
+	"$lab" explore --bug "$name" --seed "$seed" --ops "$ops" --out "$dir/breaks" >"$dir/out" 2>"$dir/err"
 	st=$?
 	cat "$dir/out" "$dir/err"
 	[ $st -eq 1 ] || fail "--bug $name: exit status $st, wanted 1"
-	lab_file=$(ls "$dir"/break-seed-*.lab 2>/dev/null | head -n 1)
+	lab_file=$(ls "$dir"/breaks/break-seed-*.lab 2>/dev/null | head -n 1)
 	[ -n "$lab_file" ] || fail "--bug $name: no scenario written"
 	n=$(grep -v -e '^#' -e '^expect ok invariants$' "$lab_file" | grep -c .)
 	[ "$n" -le "$maxlen" ] || fail "--bug $name: minimal scenario has $n operations, wanted <= $maxlen"
@@ -88,7 +89,7 @@ json)
 usage)
 	for args in "--frobnicate" "--shard 2/2" "--shard x" "--bug no-such-bug" "--time 1 --ops 5" \
 		    "--ops 0" "--jobs 0" "--seed" "stray" "--bug override-ignored-on-rescan" \
-		    "--platform /no/such.dts"; do
+		    "--platform /no/such.dts" "--out /no/such/dir"; do
 		# shellcheck disable=SC2086
 		"$lab" explore $args >"$dir/out" 2>"$dir/err"
 		st=$?

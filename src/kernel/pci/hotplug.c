@@ -19,30 +19,6 @@
 #include "kernel/pci/pci.h"
 #include "kernel/pci/pci_internal.h"
 
-static struct pci_bus *find_bus(struct pci_bus *bus, unsigned nr)
-{
-	struct pci_bus *c, *r;
-
-	if (bus->number == nr)
-		return bus;
-	list_for_each_entry(c, &bus->children, node)
-		if ((r = find_bus(c, nr)))
-			return r;
-	return NULL;
-}
-
-static struct pci_bus *pci_find_bus(int domain, unsigned busnr)
-{
-	struct pci_bus *root, *b;
-
-	if (!kstate)
-		return NULL;
-	list_for_each_entry(root, &kstate->pci.root_buses, node)
-		if (root->domain_nr == domain && (b = find_bus(root, busnr)))
-			return b;
-	return NULL;
-}
-
 int pciehp_configure_device(int domain, unsigned busnr)
 {
 	struct pci_bus *bus = pci_find_bus(domain, busnr);

@@ -169,7 +169,7 @@ static struct pci_bus *find_bus(struct pci_bus *bus, unsigned nr)
 	return NULL;
 }
 
-struct pci_dev *pci_get_domain_bus_and_slot(int domain, unsigned busnr, unsigned devfn)
+struct pci_bus *pci_find_bus(int domain, unsigned busnr)
 {
 	struct pci_bus *root, *b;
 
@@ -177,8 +177,15 @@ struct pci_dev *pci_get_domain_bus_and_slot(int domain, unsigned busnr, unsigned
 		return NULL;
 	list_for_each_entry(root, &kstate->pci.root_buses, node)
 		if (root->domain_nr == domain && (b = find_bus(root, busnr)))
-			return pci_get_slot(b, devfn);
+			return b;
 	return NULL;
+}
+
+struct pci_dev *pci_get_domain_bus_and_slot(int domain, unsigned busnr, unsigned devfn)
+{
+	struct pci_bus *b = pci_find_bus(domain, busnr);
+
+	return b ? pci_get_slot(b, devfn) : NULL;
 }
 
 static int walk(struct pci_bus *bus, int (*cb)(struct pci_dev *, void *), void *data)

@@ -322,6 +322,8 @@ void pci_dev_put(struct pci_dev *dev);
 /* With a reference; @from's is dropped. NULL at the end. */
 struct pci_dev *pci_get_device(unsigned vendor, unsigned device, struct pci_dev *from);
 struct pci_dev *pci_get_slot(struct pci_bus *bus, unsigned devfn);
+/* The bus numbered @busnr in PCI domain @domain, or NULL (search.c). */
+struct pci_bus *pci_find_bus(int domain, unsigned busnr);
 struct pci_dev *pci_get_domain_bus_and_slot(int domain, unsigned bus, unsigned devfn);
 /* Calls @cb for every device below @top, depth first; non-zero stops. */
 void pci_walk_bus(struct pci_bus *top, int (*cb)(struct pci_dev *, void *), void *userdata);
