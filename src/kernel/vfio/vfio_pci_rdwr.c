@@ -158,6 +158,7 @@ ssize_t vfio_pci_bar_rw(struct vfio_pci_core_device *vdev, void *buf, size_t cou
 	int bar = (int)VFIO_PCI_OFFSET_TO_INDEX(pos);
 	u64 off = pos & VFIO_PCI_OFFSET_MASK, end = vdev->bar_size[bar];
 	u64 x_start = 0, x_end = 0;
+	ssize_t done;
 
 	if (!vdev->bar_addr[bar] || !end)
 		return -EINVAL;
@@ -170,8 +171,15 @@ ssize_t vfio_pci_bar_rw(struct vfio_pci_core_device *vdev, void *buf, size_t cou
 		x_start = vdev->msix_offset;
 		x_end = (u64)vdev->msix_offset + vdev->msix_size;
 	}
-	return do_io_rw(vdev, bar, pci_resource_flags(vdev->pdev, bar) & IORESOURCE_MEM, buf,
-			off, count, x_start, x_end, iswrite);
+	done = do_io_rw(vdev, bar, pci_resource_flags(vdev->pdev, bar) & IORESOURCE_MEM, buf, off,
+			count, x_start, x_end, iswrite);
+	/*
+	 * A read is not posted: it takes the bus round trip, and the device
+	 * runs meanwhile (a program polling a status register sees it move).
+	 */
+	if (!iswrite && done > 0)
+		kernel_sleep(VFIO_PCI_READ_NS);
+	return done;
 }
 
 /* ---- ioeventfds ------------------------------------------------------------ */
