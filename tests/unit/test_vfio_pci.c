@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -26,6 +27,7 @@
 #include "iommulab/fd.h"
 #include "iommulab/lab.h"
 #include "kernel/base/printk.h"
+#include "uapi/mmio_trap.h"
 
 #define NVME "0000:01:00.0"       /* group 3, with root port 0000:00:00.0 */
 #define RP0 "0000:00:00.0"
@@ -761,6 +763,96 @@ static void test_remove_open(void **state)
 	shutdown_checked();
 }
 
+/* ---- mmap of BARs (trap and emulate) --------------------------------------------- */
+
+static sigjmp_buf jump;
+static volatile int got_sig;
+
+static void on_signal(int sig, siginfo_t *si, void *uc)
+{
+	(void)si;
+	(void)uc;
+	got_sig = sig;
+	siglongjmp(jump, 1);
+}
+
+static void test_mmap(void **state)
+{
+	boot(NULL);
+	struct ctx c;
+	nvme_open(&c);
+	/* A memory BAR of a page or more: MMAP, and 6.12's MSI-X capability. */
+	char buf[sizeof(struct vfio_region_info) + 64];
+	struct vfio_region_info *ri = (void *)buf;
+	assert_int_equal(region_info(c.dev, 0, ri, sizeof(*ri)), 0);
+	assert_int_equal(ri->flags, VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE |
+			 VFIO_REGION_INFO_FLAG_MMAP | VFIO_REGION_INFO_FLAG_CAPS);
+	assert_int_equal(ri->argsz, sizeof(*ri) + sizeof(struct vfio_info_cap_header));
+	assert_int_equal(ri->cap_offset, 0);
+	memset(buf, 0, sizeof(buf));
+	ri->argsz = sizeof(buf);
+	ri->index = 0;
+	assert_int_equal(lab_ioctl(c.dev, VFIO_DEVICE_GET_REGION_INFO, ri), 0);
+	assert_int_equal(ri->cap_offset, sizeof(*ri));
+	struct vfio_info_cap_header *cap = (void *)(buf + ri->cap_offset);
+	assert_int_equal(cap->id, VFIO_REGION_INFO_CAP_MSIX_MAPPABLE);
+	assert_int_equal(cap->version, 1);
+	assert_int_equal(cap->next, 0);
+	/* mmap's rules: shared, inside the BAR, a BAR region that can be mapped. */
+	assert_true(lab_mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, c.dev, 0) == MAP_FAILED);
+	assert_int_equal(errno, EINVAL);
+	assert_true(lab_mmap(NULL, 0x5000, PROT_READ, MAP_SHARED, c.dev, 0) == MAP_FAILED);
+	assert_int_equal(errno, EINVAL);
+	assert_true(lab_mmap(NULL, 4096, PROT_READ, MAP_SHARED, c.dev, 0x4000) == MAP_FAILED);
+	assert_int_equal(errno, EINVAL);
+	assert_true(lab_mmap(NULL, 4096, PROT_READ, MAP_SHARED, c.dev, (off_t)BAR_OFF(1)) == MAP_FAILED);
+	assert_int_equal(errno, EINVAL);
+	assert_true(lab_mmap(NULL, 4096, PROT_READ, MAP_SHARED, c.dev, (off_t)CFG_OFF) == MAP_FAILED);
+	assert_int_equal(errno, EINVAL);
+	assert_true(lab_mmap(NULL, 4096, PROT_READ, MAP_SHARED, c.dev,
+			     (off_t)BAR_OFF(VFIO_PCI_ROM_REGION_INDEX)) == MAP_FAILED);
+	assert_int_equal(errno, EINVAL);
+
+	volatile uint32_t *regs = lab_mmap(NULL, 0x4000, PROT_READ | PROT_WRITE, MAP_SHARED, c.dev, 0);
+	assert_true(regs != MAP_FAILED);
+	mmio_trap_rearm();
+	uint16_t cmd = (uint16_t)cfg_read(c.dev, 0x04, 2);
+	cfg_write(c.dev, 0x04, 2, cmd | 2);
+	assert_int_equal(regs[NVME_VS / 4], 0x00010400);
+	regs[NVME_AQA / 4] = 0x00110022;
+	assert_int_equal(bar_read(c.dev, 0, NVME_AQA), 0x00110022);
+	/* The MSI-X table is mapped too (MSIX_MAPPABLE): the device's own entry. */
+	assert_int_not_equal(regs[(NVME_MSIX_TABLE + 12) / 4], 0xffffffff);
+	/* Memory decode off: a load is a bus error (Linux's fault handler). */
+	struct sigaction sa = { .sa_sigaction = on_signal, .sa_flags = SA_SIGINFO }, old;
+	sigemptyset(&sa.sa_mask);
+	assert_int_equal(sigaction(SIGBUS, &sa, &old), 0);
+	cfg_write(c.dev, 0x04, 2, cmd & ~2u);
+	got_sig = 0;
+	if (!sigsetjmp(jump, 1))
+		(void)regs[NVME_VS / 4];
+	assert_int_equal(got_sig, SIGBUS);
+	sigaction(SIGBUS, &old, NULL);
+	cfg_write(c.dev, 0x04, 2, cmd | 2);
+	mmio_trap_rearm();
+	assert_int_equal(regs[NVME_VS / 4], 0x00010400);
+	assert_int_equal(lab_munmap((void *)regs, 0x4000), 0);
+
+	/* A 4 KiB BAR of the dma-copy maps whole; read-only mappings too. */
+	lab_close_all();
+	to_vfio_pci(DC0);
+	to_vfio_pci(DC1);
+	open_dev(&c, DC_GROUP, DC0);
+	volatile uint32_t *dc = lab_mmap(NULL, 4096, PROT_READ, MAP_SHARED, c.dev, 0);
+	assert_true(dc != MAP_FAILED);
+	mmio_trap_rearm();
+	cmd = (uint16_t)cfg_read(c.dev, 0x04, 2);
+	cfg_write(c.dev, 0x04, 2, cmd | 2);
+	assert_int_equal(dc[0], bar_read(c.dev, 0, 0));
+	assert_int_equal(lab_munmap((void *)dc, 4096), 0);
+	shutdown_checked();
+}
+
 /* ---- DMA by a PCI function through vfio-pci ------------------------------------------ */
 
 static void test_dma(void **state)
@@ -824,6 +916,7 @@ int main(void)
 		cmocka_unit_test(test_feature),
 		cmocka_unit_test(test_ownership),
 		cmocka_unit_test(test_remove_open),
+		cmocka_unit_test(test_mmap),
 		cmocka_unit_test(test_dma),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
