@@ -25,7 +25,7 @@ struct hw_frame_chunk {
 struct hw_ram {
 	u64 base, size, nframes;
 	struct hw_frame_chunk **chunks;  /* nframes / HW_CHUNK_FRAMES, rounded up */
-	bool user;                       /* the user window: frames only while aliased */
+	bool user;                       /* frames only while aliased (unused: the user window is RAM-like) */
 };
 
 /*

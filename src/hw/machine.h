@@ -75,11 +75,12 @@ size_t hw_ram_banks(struct machine *m, const struct hw_ram_bank **banks);
  * not take frames of the lab's RAM. The machine has a window of physical
  * addresses for them instead: above RAM and every device's registers and
  * bus windows, not in the firmware's memory map (the kernel's page
- * allocator never sees it), 4 KiB frames that exist only while aliased to
- * lent memory (hw_frame_alias on a window address; hw_frame_unalias ends
- * the frame). A frame not aliased is no memory at all: a DMA to it is a
- * bus error, hw_frame and hw_mem_is_ram say "not RAM". The window costs
- * nothing per frame until one is aliased.
+ * allocator never sees it). A frame aliased to lent memory (hw_frame_alias
+ * on a window address) is that memory; a frame not aliased is host RAM
+ * nobody owns, as an unpinned page is on a host: a stale DMA that reaches
+ * it after unpinning lands there and the checker judges it (owner "free"),
+ * as on a real host. The window costs nothing per frame until one is
+ * touched.
  *
  * Placement: from the 1 GiB boundary above everything the device tree
  * decodes to 1 TiB (40 bits, the smallest output size of the modelled

@@ -377,7 +377,7 @@ int hw_mem_init(struct machine *m, char *why, size_t whylen)
 	user_window_place(fdt, banks, n, &ubase, &usize);
 	if (ram_setup(&m->user, ubase, usize))
 		return -ENOMEM;
-	m->user.user = true;
+	/* Host RAM that nobody owns until lent: frames behave as RAM (machine.h). */
 	return 0;
 }
 
