@@ -44,6 +44,7 @@ struct ouser_chunk {
 struct ouser {
 	u64 base_pfn, npages;
 	struct ouser_chunk **chunks;
+	u64 nr_chunks;		/* of them allocated */
 };
 
 struct ogroup {
@@ -147,8 +148,8 @@ static bool frame_slots(u64 pa, bool alloc, u8 **kind, u32 **id)
 		return false;
 	idx = pfn - u->base_pfn;
 	struct ouser_chunk **c = &u->chunks[idx / OUSER_CHUNK];
-	if (!*c && alloc)
-		*c = calloc(1, sizeof(**c));
+	if (!*c && alloc && (*c = calloc(1, sizeof(**c))))
+		u->nr_chunks++;
 	static u8 free_kind = KOBS_FREE;
 	static u32 no_id;
 	if (!*c) {
@@ -824,8 +825,11 @@ static void oracle_free_state(void)
 		free(O.banks[i].id);
 	}
 	free(O.banks);
-	for (u64 c = 0; O.user.chunks && c < O.user.npages / OUSER_CHUNK; c++)
+	/* Up to the last allocated chunk only: the window's table is mostly empty. */
+	for (u64 c = 0, left = O.user.nr_chunks; left && c < O.user.npages / OUSER_CHUNK; c++) {
+		left -= O.user.chunks[c] != NULL;
 		free(O.user.chunks[c]);
+	}
 	free(O.user.chunks);
 	for (size_t i = 0; i < O.nr_grantees; i++) {
 		t_free(O.grantees[i].grants);

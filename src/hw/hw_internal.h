@@ -26,6 +26,7 @@ struct hw_frame_chunk {
 struct hw_ram {
 	u64 base, size, nframes;
 	struct hw_frame_chunk **chunks;  /* nframes / HW_CHUNK_FRAMES, rounded up */
+	u64 nr_chunks;                   /* of them allocated (the 1 TiB user window: few) */
 	bool user;                       /* the user window: a frame is RAM once lent */
 };
 
