@@ -518,11 +518,15 @@ static void *do_mmap(void *(*real)(void *, size_t, int, int, int, off_t), void *
 
 EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
+	if (session_client && (flags & MAP_ANONYMOUS) && (flags & MAP_TYPE) != MAP_PRIVATE)
+		return session_share_mmap_anon(addr, len, prot, flags, get_mmap());
 	return do_mmap(get_mmap(), addr, len, prot, flags, fd, off);
 }
 
 EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
+	if (session_client && (flags & MAP_ANONYMOUS) && (flags & MAP_TYPE) != MAP_PRIVATE)
+		return session_share_mmap_anon(addr, len, prot, flags, get_mmap64());
 	return do_mmap(get_mmap64(), addr, len, prot, flags, fd, off);
 }
 

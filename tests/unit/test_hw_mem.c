@@ -169,6 +169,100 @@ static void overlapping_banks_refused(void **state)
 	free(b);
 }
 
+/* A machine with 1 GiB at 1 GiB and one of the buses below (@bus: 0 none, 1 to 3). */
+static struct machine *window_machine(int bus)
+{
+	size_t size;
+	void *b = tfdt_begin();
+	struct machine *m = NULL;
+	char why[128];
+
+	tfdt_u32(b, "#address-cells", 2);
+	tfdt_u32(b, "#size-cells", 2);
+	tfdt_memory(b, "memory@40000000", 0x40000000, 0x40000000);
+	if (bus == 1) {
+		/* An identity-mapped bus: its device's registers at 40 GiB + 4 KiB. */
+		tfdt_node(b, "soc");
+		tfdt_u32(b, "#address-cells", 2);
+		tfdt_u32(b, "#size-cells", 2);
+		tfdt_empty(b, "ranges");
+		tfdt_node(b, "dev@a00001000");
+		tfdt_cells(b, "reg", 4, 0xa, 0x1000, 0x0, 0x1000);
+		tfdt_end_node(b);
+		tfdt_end_node(b);
+	} else if (bus >= 2) {
+		/* A host bridge's 64-bit window from 512 GiB: 256 GiB, or 260. */
+		tfdt_node(b, "pcie");
+		tfdt_u32(b, "#address-cells", 3);
+		tfdt_u32(b, "#size-cells", 2);
+		tfdt_cells(b, "ranges", 7, 0x03000000, 0x0, 0x0, 0x80, 0x0,
+			   bus == 2 ? 0x40 : 0x41, 0x0);
+		tfdt_end_node(b);
+	}
+	tfdt_finish(b, &size);
+	assert_int_equal(machine_create(b, size, 1, &m, why, sizeof(why)), 0);
+	free(b);
+	return m;
+}
+
+/*
+ * The user window lies above everything the tree decodes (machine.h): at
+ * the next 1 GiB boundary up to 1 TiB, or 1 TiB at the next 1 TiB boundary
+ * when that leaves less than 256 GiB.
+ */
+static void user_window_above_everything(void **state)
+{
+	static const struct { int bus; u64 base, size; } want[] = {
+		{ 0, 2 * GiB, 1022 * GiB },
+		{ 1, 41 * GiB, 983 * GiB },
+		{ 2, 768 * GiB, 256 * GiB },
+		{ 3, 1024 * GiB, 1024 * GiB },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(want); i++) {
+		struct machine *m = window_machine(want[i].bus);
+		u64 base, size;
+
+		assert_int_equal(hw_user_window(m, &base, &size), 0);
+		assert_int_equal(base, want[i].base);
+		assert_int_equal(size, want[i].size);
+		machine_destroy(m);
+	}
+}
+
+/*
+ * A window frame never lent is no memory (a bus access is refused); lent,
+ * it is the lender's page; given back, host RAM nobody owns: reads and
+ * writes land (a stale DMA is judged, not refused), and lending it again
+ * shows the new lender's page.
+ */
+static void user_window_frames_once_lent(void **state)
+{
+	struct machine *m = window_machine(0);
+	u64 base, size, v = 0x1122334455667788ull, got = 0;
+	static u8 page[2][4096] __attribute__((aligned(4096)));
+
+	assert_int_equal(hw_user_window(m, &base, &size), 0);
+	assert_false(hw_mem_is_ram(m, base, 8));
+	assert_null(hw_frame(m, base));
+	assert_int_equal(hw_mem_write(m, base, &v, 8), -EFAULT);
+	assert_int_equal(hw_frame_alias(m, base, page[0]), 0);
+	assert_int_equal(hw_mem_write(m, base, &v, 8), 0);
+	assert_memory_equal(page[0], &v, 8);
+	assert_int_equal(hw_frame_unalias(m, base), 0);
+	assert_true(hw_mem_is_ram(m, base, 4096));
+	assert_false(hw_mem_is_ram(m, base, 8192));   /* the next frame was never lent */
+	v = ~v;
+	assert_int_equal(hw_mem_write(m, base, &v, 8), 0);
+	assert_int_not_equal(memcmp(page[0], &v, 8), 0);   /* not the old lender's page */
+	assert_int_equal(hw_mem_read(m, base, &got, 8), 0);
+	assert_int_equal(got, v);
+	assert_int_equal(hw_frame_alias(m, base, page[1]), 0);
+	assert_int_equal(hw_mem_read(m, base, &got, 8), 0);
+	assert_int_equal(got, 0);
+	assert_int_equal(hw_frame_unalias(m, base), 0);
+	machine_destroy(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -179,6 +273,8 @@ int main(void)
 		cmocka_unit_test(alias_and_unalias),
 		cmocka_unit_test(memory_only_machine),
 		cmocka_unit_test(overlapping_banks_refused),
+		cmocka_unit_test(user_window_above_everything),
+		cmocka_unit_test(user_window_frames_once_lent),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
