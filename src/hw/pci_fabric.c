@@ -173,6 +173,8 @@ static void spans_add(struct pci_route_spans *sp, u64 lo, u64 hi)
 {
 	if (sp->all)
 		return;
+	if (hi < lo)
+		hi = ~0ull;	/* a range that wrapped: to the top */
 	if (sp->n == sp->cap) {
 		unsigned cap = sp->cap ? 2 * sp->cap : 16;
 		struct pci_span *s = realloc(sp->s, cap * sizeof(*s));
