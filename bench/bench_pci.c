@@ -420,8 +420,9 @@ static void bench_dma(bool cg)
 int main(int argc, char **argv)
 {
 	bool cg = bench_callgrind_mode(argc, argv);
-	/* `bench_pci enum` or `bench_pci dma`: one half only (to profile it). */
-	const char *only = !cg && argc > 1 ? argv[1] : "";
+	/* `bench_pci [--callgrind] enum|dma`: one half only (to profile it). */
+	int half = cg ? 2 : 1;
+	const char *only = argc > half ? argv[half] : "";
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (!cg)

@@ -41,6 +41,7 @@ drivers_dma_copy_pci dma_copy_pci_driver
 drivers_nvme nvme_driver
 pci_pci-driver pci_bus_type
 pci_pci-host-generic gen_pci_driver
+pci_portdrv pcie_portdriver
 vfio_vfio_platform vfio_platform_driver
 vfio_vfio_pci_core vfio_pci_driver
 '

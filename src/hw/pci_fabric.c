@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "pci_host.h"
 
@@ -153,21 +154,143 @@ static bool in_host_mem_window(const struct pci_host *h, u64 addr)
 	return false;
 }
 
-static int pci_route(struct hw_fabric *fabric, const struct hw_dma_master *master,
-		     unsigned stream, u64 addr, enum hw_access acc, struct hw_route *out)
+/* ---- the route cache ------------------------------------------------------------- */
+
+void pci_host_routes_changed(struct pci_host *h)
 {
-	const struct pci_dev *d = to_dev(master);
+	if (++h->route_gen == 0)
+		h->route_gen = 1;
+}
+
+void pci_host_routes_free(struct pci_host *h)
+{
+	free(h->spans.s);
+	h->spans = (struct pci_route_spans){ 0 };
+}
+
+/* Out of memory: no cache (every address takes the full walk) until the next rebuild. */
+static void spans_add(struct pci_route_spans *sp, u64 lo, u64 hi)
+{
+	if (sp->all)
+		return;
+	if (hi < lo)
+		hi = ~0ull;	/* a range that wrapped: to the top */
+	if (sp->n == sp->cap) {
+		unsigned cap = sp->cap ? 2 * sp->cap : 16;
+		struct pci_span *s = realloc(sp->s, cap * sizeof(*s));
+
+		if (!s) {
+			sp->all = true;
+			return;
+		}
+		sp->s = s;
+		sp->cap = cap;
+	}
+	sp->s[sp->n++] = (struct pci_span){ lo, hi };
+}
+
+static int span_cmp(const void *a, const void *b)
+{
+	const struct pci_span *x = a, *y = b;
+
+	return x->lo < y->lo ? -1 : x->lo > y->lo;
+}
+
+/* Sorted by start, overlapping spans merged: a binary search finds an address. */
+static void spans_merge(struct pci_route_spans *sp)
+{
+	unsigned out = 0;
+
+	if (!sp->n)
+		return;
+	qsort(sp->s, sp->n, sizeof(*sp->s), span_cmp);
+	for (unsigned i = 0; i < sp->n; i++) {
+		struct pci_span *last = out ? &sp->s[out - 1] : NULL;
+
+		if (last && sp->s[i].lo <= last->hi)
+			last->hi = MAX(last->hi, sp->s[i].hi);
+		else
+			sp->s[out++] = sp->s[i];
+	}
+	sp->n = out;
+}
+
+/*
+ * Where on @h a transaction might not simply climb to the host bridge:
+ * every memory BAR (mapped or not), bridge window and host memory window.
+ * climb() and the host's interception consult nothing else that depends
+ * on the address, so outside these every address of a function takes the
+ * same route. A superset is harmless: it only takes the full walk.
+ */
+static void spans_rebuild(struct pci_host *h)
+{
+	struct pci_route_spans *sp = &h->spans;
+	const struct pci_dev *q;
+	u64 base, limit;
+
+	sp->n = 0;
+	sp->all = false;
+	sp->gen = h->route_gen;
+	for (unsigned i = 0; i < h->nr_win; i++)
+		if (h->win[i].type != PCI_WIN_IO && h->win[i].size)
+			spans_add(sp, h->win[i].pci, h->win[i].pci + h->win[i].size - 1);
+	list_for_each_entry(q, &h->devs, link) {
+		for (int i = 0; i <= PCI_ROM_SLOT; i++) {
+			const struct pci_bar_map *b = &q->bars[i];
+
+			if (b->size && !b->io)
+				spans_add(sp, b->addr, b->addr + b->size - 1);
+		}
+		for (int w = PCI_WINDOW_MEM; q->subordinate && w <= PCI_WINDOW_PREF; w++)
+			if (pci_bridge_window(&q->func, w, &base, &limit))
+				spans_add(sp, base, limit);
+	}
+	spans_merge(sp);
+}
+
+/*
+ * 0 when @addr is in one of the host's spans; else how many bytes from
+ * @addr are in none (up to the next span, or the top of the address space
+ * held to 1 GiB): the cached route holds for all of them.
+ */
+static u64 route_cache_covers(struct pci_host *h, u64 addr)
+{
+	const struct pci_route_spans *sp = &h->spans;
+	unsigned lo = 0, hi;
+	u64 len = 1ull << 30;
+
+	if (sp->gen != h->route_gen)
+		spans_rebuild(h);
+	if (sp->all)
+		return 0;
+	hi = sp->n;
+	while (lo < hi) {
+		unsigned mid = (lo + hi) / 2;
+
+		if (addr < sp->s[mid].lo)
+			hi = mid;
+		else if (addr > sp->s[mid].hi)
+			lo = mid + 1;
+		else
+			return 0;
+	}
+	/* s[lo] is the first span above @addr. */
+	if (lo < sp->n)
+		len = MIN(len, sp->s[lo].lo - addr);
+	if (addr + len - 1 < addr)
+		len = 0 - addr;
+	return len;
+}
+
+/* The full walk: up through the bridges, the host bridge, iommu-map and msi-map. */
+static int route_walk(const struct pci_dev *d, u64 addr, struct hw_route *out)
+{
 	const struct pci_host *h = d->host;
 	bool peer;
 	u16 rid;
 	u32 sid, devid;
 	int target, ret;
 
-	(void)fabric;
-	(void)stream;
-	(void)acc;
-	if (d->removed || !pci_func_bus_master(&d->func))
-		return -EFAULT;
 	ret = climb(d, addr, &rid, out, &peer);
 	if (ret || peer)
 		return ret;
@@ -184,6 +307,47 @@ static int pci_route(struct hw_fabric *fabric, const struct hw_dma_master *maste
 	map_id(&h->msi_map, rid, &devid, &target);
 	out->msi_id = devid;
 	return 0;
+}
+
+/*
+ * Walking the switches for every page cost most of a DMA's time: the
+ * upstream route of an address outside the host's windows is the same for
+ * every such address, so it is kept per function until a config write, a
+ * hot add or a removal on the host changes what it depends on (bus
+ * numbers, Bus Master Enable, windows, BARs, ACS). The function's own Bus
+ * Master Enable and removal are still checked on every transaction.
+ */
+static int pci_route(struct hw_fabric *fabric, const struct hw_dma_master *master,
+		     unsigned stream, u64 addr, enum hw_access acc, struct hw_route *out)
+{
+	struct pci_dev *d = to_dev(master);
+	struct pci_route_cache *c = &d->route;
+	u64 len;
+	int ret;
+
+	(void)fabric;
+	(void)stream;
+	(void)acc;
+	if (d->removed || !pci_func_bus_master(&d->func))
+		return -EFAULT;
+	if (c->gen != d->host->route_gen)
+		*c = (struct pci_route_cache){ .gen = d->host->route_gen };
+	/* Outside every window the route holds up to the next one: one route per DMA. */
+	if (c->valid && (len = route_cache_covers(d->host, addr))) {
+		*out = (struct hw_route){
+			.kind = HW_ROUTE_UPSTREAM, .sid = c->sid, .iommu = c->iommu,
+			.msi_id = c->msi_id, .len = len,
+		};
+		return 0;
+	}
+	ret = route_walk(d, addr, out);
+	if (!ret && out->kind == HW_ROUTE_UPSTREAM && route_cache_covers(d->host, addr)) {
+		c->valid = true;
+		c->sid = out->sid;
+		c->iommu = out->iommu;
+		c->msi_id = out->msi_id;
+	}
+	return ret;
 }
 
 static unsigned pci_nr_streams(struct hw_fabric *fabric, const struct hw_dma_master *master)

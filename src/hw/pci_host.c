@@ -90,6 +90,7 @@ void pci_host_sync(struct pci_host *h)
 {
 	struct pci_dev *d;
 
+	pci_host_routes_changed(h);
 	list_for_each_entry(d, &h->devs, link)
 		dev_rename(d);
 	pci_bars_sync(h);
@@ -180,6 +181,8 @@ static void ecam_write(void *opaque, u64 off, u64 val, unsigned size)
 	memcpy(before, d->func.cfg, sizeof(before));
 	d0 = pci_func_in_d0(&d->func);
 	pci_cfg_write(&d->func, reg, size, (u32)val);
+	/* Any write may move a route (ACS Control lives past the header). */
+	pci_host_routes_changed(h);
 	/*
 	 * Bus numbers, windows, BARs, enables and the power state decide what
 	 * decodes where, for this function and those below it only: nothing
@@ -369,6 +372,7 @@ static void pci_host_free(void *arg)
 		pci_dev_free(d);
 	free(h->root);
 	free(h->intx);
+	pci_host_routes_free(h);
 	list_del(&h->link);
 	if (list_empty(&h->m->pci->hosts)) {
 		free(h->m->pci);
@@ -405,6 +409,7 @@ int pci_host_create(struct machine *m, const void *fdt, int node, char *why, siz
 	}
 	h->m = m;
 	h->node = node;
+	h->route_gen = 1;	/* a function's cache starts at 0: stale */
 	INIT_LIST_HEAD(&h->devs);
 	INIT_LIST_HEAD(&h->removed);
 	list_add_tail(&h->link, &m->pci->hosts);

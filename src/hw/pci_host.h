@@ -33,6 +33,34 @@ struct pci_bar_map {
 	u64 cpu;
 };
 
+/*
+ * A function's route to the IOMMU, cached (pci_fabric.c): valid while
+ * gen is its host's route_gen, for an address outside the host's
+ * decoded ranges (struct pci_route_spans).
+ */
+struct pci_route_cache {
+	unsigned gen;                   /* host->route_gen it was made at; 0 never */
+	bool valid;                     /* the upstream route below is known */
+	u32 sid, msi_id;
+	struct hw_iommu *iommu;
+};
+
+/*
+ * Every memory BAR, bridge window and host memory window of a host,
+ * sorted and merged: where a peer, a bridge or the host bridge may take a
+ * transaction instead of the IOMMU. Rebuilt when gen is stale.
+ */
+struct pci_span {
+	u64 lo, hi;
+};
+
+struct pci_route_spans {
+	unsigned gen;
+	bool all;                       /* out of memory: every address is in one */
+	struct pci_span *s;
+	unsigned n, cap;
+};
+
 struct pci_dev {
 	struct list_head link;          /* host->devs */
 	struct pci_func func;
@@ -56,6 +84,7 @@ struct pci_dev {
 	bool intx_out;
 
 	struct hw_dma_master master;    /* on the host's fabric */
+	struct pci_route_cache route;
 	bool registered;
 	char name[16];                  /* "0000:01:00.0" */
 };
@@ -118,6 +147,8 @@ struct pci_host {
 	struct list_head devs;          /* every function, hot-added ones too */
 	struct list_head removed;       /* surprise-removed, freed at destroy */
 	bool bars_blocked;              /* a reachable BAR overlapped a region: retry all */
+	unsigned route_gen;             /* bumped by anything that may move a route */
+	struct pci_route_spans spans;   /* pci_fabric.c */
 	struct hw_fabric fabric;
 	char name[48];
 };
@@ -167,6 +198,10 @@ extern const struct hw_fabric_ops pci_fabric_ops;
 void pci_dev_master_init(struct pci_dev *d);
 int pci_dev_ep_dma(void *bus, u64 addr, void *buf, size_t len, enum hw_access acc);
 void pci_dev_msi_write(struct pci_dev *d, u64 addr, u32 data);
+/* Every cached route of @h is stale: any config write, hot add or removal. */
+void pci_host_routes_changed(struct pci_host *h);
+/* Frees the route cache's memory (host destruction). */
+void pci_host_routes_free(struct pci_host *h);
 
 /* pci_host_intx.c */
 int pci_host_parse_intx(struct pci_host *h, const void *fdt, char *why, size_t whylen);

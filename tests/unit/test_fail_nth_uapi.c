@@ -141,8 +141,9 @@ static struct buf mask_irqs(const struct buf *s)
 			      ((len > 12 && !memcmp(nl - 11, "/config 644", 11)) ||
 			       (len > 9 && !memcmp(nl - 8, "/irq 444", 8)) ||
 			       memmem(p, len, "/msi_irqs", 9));
-		bool dir = (p[0] == 'D' || p[0] == 'L') && memmem(p, len, "/msi_irqs", 9);
-		if (!dir)
+		/* msi_irqs/ and its files go whole: their names are the vectors' */
+		bool msi_irqs = memmem(p, len, "/msi_irqs", 9) != NULL;
+		if (!msi_irqs)
 			buf_add(&out, p, len);
 		p += len;
 		long n;

@@ -673,6 +673,75 @@ static void test_p2p(void **state)
 	assert_int_equal(f->fake.calls, calls + 2);
 }
 
+/*
+ * The fabric caches a function's upstream route (pci_fabric.c): each
+ * change of what the route depends on is honoured by the next DMA, even
+ * for an address whose route was cached a moment before.
+ */
+static void dma_n(struct fx *f, u16 rid, u64 addr, int want, int n)
+{
+	u32 x = 0;
+
+	for (int i = 0; i < n; i++)
+		assert_int_equal(hw_dma(f->m, master(f, rid), addr, &x, 4, HW_READ), want);
+}
+
+static void test_route_cache(void **state)
+{
+	struct fx *f = *state;
+	unsigned acs = 0x100;
+	u64 peer = bar0(f, RID_EPB);
+	u32 win0 = cfg_rd(f, RID_DN0, 0x20, 4), win1 = cfg_rd(f, RID_DN1, 0x20, 4);
+	int calls = f->fake.calls;
+
+	/* Cached: to the IOMMU with EPA's stream ID, one lookup per DMA. */
+	dma_n(f, RID_EPA, IOVA_RAM, 0, 3);
+	assert_int_equal(f->fake.calls, calls + 3);
+	assert_int_equal(f->fake.last_sid, 0x10000 + RID_EPA);
+	/* EPA's own port's window moved over the address: not forwarded upstream. */
+	cfg_wr(f, RID_DN0, 0x20, 4, 0x00100010);	/* 0x100000-0x1fffff */
+	dma_n(f, RID_EPA, IOVA_RAM, -EFAULT, 2);
+	assert_int_equal(f->fake.calls, calls + 3);
+	cfg_wr(f, RID_DN0, 0x20, 4, win0);
+	dma_n(f, RID_EPA, IOVA_RAM, 0, 1);
+	assert_int_equal(f->fake.calls, calls + 4);
+	/* A sibling port's window: peer to peer, a window no BAR claims aborts. */
+	cfg_wr(f, RID_DN1, 0x20, 4, 0x00100010);
+	dma_n(f, RID_EPA, IOVA_RAM, -EFAULT, 1);
+	assert_int_equal(f->fake.calls, calls + 4);
+	/* ... unless ACS P2P Request Redirect sends it up, and back when it is off. */
+	cfg_wr(f, RID_DN0, acs + 6, 2, 0x0004);
+	dma_n(f, RID_EPA, IOVA_RAM, 0, 1);
+	assert_int_equal(f->fake.calls, calls + 5);
+	cfg_wr(f, RID_DN0, acs + 6, 2, 0);
+	dma_n(f, RID_EPA, IOVA_RAM, -EFAULT, 1);
+	cfg_wr(f, RID_DN1, 0x20, 4, win1);
+	dma_n(f, RID_EPA, IOVA_RAM, 0, 1);
+	assert_int_equal(f->fake.calls, calls + 6);
+	/* A peer's BAR: reached directly, then, moved away, its old address is nobody's. */
+	dma_n(f, RID_EPA, peer + 0x08, 0, 1);
+	assert_int_equal(f->obs.last.target, HW_DMA_PEER);
+	cfg_wr(f, RID_EPB, 0x10, 4, (u32)peer + 0x4000);
+	dma_n(f, RID_EPA, peer + 0x08, -EFAULT, 1);
+	dma_n(f, RID_EPA, peer + 0x4008, 0, 1);
+	assert_int_equal(f->obs.last.target, HW_DMA_PEER);
+	cfg_wr(f, RID_EPB, 0x10, 4, (u32)peer);
+	/* ACS on the ingress port: the peer's BAR goes to the IOMMU at once. */
+	cfg_wr(f, RID_DN0, acs + 6, 2, 0x0004);
+	dma_n(f, RID_EPA, peer + 0x08, -EFAULT, 1);	/* the fake IOMMU faults it */
+	assert_int_equal(f->fake.calls, calls + 7);
+	cfg_wr(f, RID_DN0, acs + 6, 2, 0);
+	dma_n(f, RID_EPA, peer + 0x08, 0, 1);
+	assert_int_equal(f->obs.last.target, HW_DMA_PEER);
+	assert_int_equal(f->fake.calls, calls + 7);
+	/* Hot removal of the function: its cached route goes with it. */
+	dma_n(f, RID_EPA, IOVA_RAM, 0, 1);
+	struct hw_dma_master *a = master(f, RID_EPA);
+	assert_int_equal(hw_pci_surprise_remove(f->m, 0, RID_EPA), 0);
+	u32 x;
+	assert_int_equal(hw_dma(f->m, a, IOVA_RAM, &x, 4, HW_READ), -EFAULT);
+}
+
 static void test_intercept(void **state)
 {
 	struct opts o = default_opts;
@@ -1030,6 +1099,7 @@ int main(void)
 		cmocka_unit_test(test_dma_map_mask),
 		cmocka_unit_test_setup_teardown(test_bme, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_p2p, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_route_cache, setup, teardown),
 		cmocka_unit_test(test_intercept),
 		cmocka_unit_test_setup_teardown(test_msix_its, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_intx, setup, teardown),

@@ -222,11 +222,13 @@ static void enumeration_intx(void **state)
 /* ---- groups ------------------------------------------------------------------ */
 
 /*
- * Linux 6.12 on a device-tree system: pci_request_acs() only comes with
- * the first of_iommu_configure, after the first root port was enumerated
- * (no ACS enabled there). So everything below 00:00.0 shares its group;
- * 00:01.0 has no ACS at all; 00:02.0, enumerated after the request, is
- * isolated.
+ * The lab's default ordering (docs/kernel.md "ACS ordering": groups at
+ * device_add, as later kernels form them; 6.12 itself forms them at a
+ * driver's probe, after the whole scan, and enables no boot-time ACS):
+ * pci_request_acs() only comes with the first of_iommu_configure, after
+ * the first root port was enumerated (no ACS enabled there). So
+ * everything below 00:00.0 shares its group; 00:01.0 has no ACS at all;
+ * 00:02.0, enumerated after the request, is isolated.
  */
 static void groups_linux_612(void **state)
 {

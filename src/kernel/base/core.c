@@ -86,6 +86,11 @@ void put_device(struct device *dev)
 	struct device *parent = dev->parent_held ? dev->parent : NULL;
 	kfree(dev->deferred_probe_reason);
 	dev->deferred_probe_reason = NULL;
+	/*
+	 * device_release: what was added to a device no driver held (a bus,
+	 * a parent's driver) goes with the device, last first.
+	 */
+	devres_release_all(dev);
 	char *name = dev->name;
 	if (dev->release)
 		dev->release(dev);

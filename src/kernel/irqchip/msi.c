@@ -115,6 +115,12 @@ int msi_setup_device_data(struct device *dev, struct irq_domain *domain, u32 dev
 		md = devres_alloc(msi_device_data_release, sizeof(*md));
 		if (!md)
 			return -ENOMEM;
+		/* msi_irqs/ first: its devres goes after the vectors' (reverse order). */
+		int ret = msi_sysfs_create_group(dev);
+		if (ret) {
+			devres_free(md);
+			return ret;
+		}
 		memset(md, 0, sizeof(*md));
 		INIT_LIST_HEAD(&md->descs);
 		md->dev = dev;
@@ -222,6 +228,7 @@ static void msi_free_desc(struct msi_device_data *md, struct msi_desc *desc)
 {
 	struct irq_domain *d = md->domain;
 
+	msi_sysfs_remove_desc(md->dev, desc);
 	if (desc->irq) {
 		for (unsigned i = 0; i < desc_nvec(desc); i++) {
 			if (irq_has_action(desc->irq + i))
@@ -296,7 +303,7 @@ static int msi_alloc_desc(struct msi_device_data *md, unsigned index, unsigned n
 	}
 	desc->activated = true;
 	msi_compose_and_write(md, desc);
-	return 0;
+	return msi_sysfs_populate_desc(md->dev, desc);
 }
 
 /* @ndesc descriptors of @per vectors each. */

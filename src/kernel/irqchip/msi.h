@@ -59,6 +59,7 @@ struct msi_desc {
 	unsigned iommu_msi_shift;	/* log2 of the IOMMU granule */
 	bool activated;			/* the controller routes it (ITS: MAPTI done) */
 	void *chip_data;		/* the controller's (ITS: its device) */
+	void *sysfs_attrs;		/* msi_sysfs.c: its msi_irqs/ files */
 };
 
 typedef void (*msi_write_msg_t)(struct msi_desc *desc, const struct msi_msg *msg);

@@ -16,6 +16,13 @@ struct msi_state {
 
 void msi_state_init(struct msi_state *s);
 
+/* msi_sysfs.c: the device's msi_irqs/ directory and a file per vector. */
+struct device;
+struct msi_desc;
+int msi_sysfs_create_group(struct device *dev);
+int msi_sysfs_populate_desc(struct device *dev, struct msi_desc *desc);
+void msi_sysfs_remove_desc(struct device *dev, struct msi_desc *desc);
+
 int gicv2m_init(void);
 void gicv2m_exit(void);
 int its_init(void);

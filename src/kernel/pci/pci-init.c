@@ -42,8 +42,9 @@ int pci_subsys_init(void)
 	if (ret)
 		return ret;
 	kstate->pci.bus_registered = true;
+	/* pcieport registers before the host bridges probe (Linux's link order). */
 	if ((ret = pci_bus_create_files()) || (ret = iommu_bus_init(&pci_bus_type)) ||
-	    (ret = pci_host_generic_init())) {
+	    (ret = pcie_portdrv_init()) || (ret = pci_host_generic_init())) {
 		pci_subsys_exit();
 		return ret;
 	}
@@ -55,6 +56,7 @@ void pci_subsys_exit(void)
 	if (!kstate->pci.bus_registered)
 		return;
 	pci_host_generic_exit();
+	pcie_portdrv_exit();
 	pci_dynids_free_all();
 	bus_unregister(&pci_bus_type);
 	kstate->pci.bus_registered = false;

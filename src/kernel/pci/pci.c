@@ -656,6 +656,8 @@ void pci_restore_state(struct pci_dev *dev)
 			pci_write_config_dword(dev, i * 4, dev->saved_config_space[i]);
 	}
 	pci_restore_msi_state(dev);
+	/* A reset cleared ACS Control: enable it again, as Linux does here. */
+	pci_enable_acs(dev);
 	dev->state_saved = 0;
 }
 

@@ -402,9 +402,10 @@ void pci_request_acs(void);
  * Called once the IOMMU is configured for @dev (of_iommu_configure). With
  * the lab option lab.pci_acs_after_iommu=1 it enables ACS there, as the
  * later upstream fix "PCI: Enable ACS after configuring IOMMU for OF
- * platforms" does; by default (Linux 6.12) ACS is only enabled at
- * enumeration, so the first function enumerated (the first root port)
- * never gets it on a device-tree system.
+ * platforms" does; by default ACS is only enabled at enumeration (and
+ * in pci_restore_state), so the first function enumerated (the first
+ * root port) never gets it on a device-tree system (docs/kernel.md "ACS
+ * ordering": 6.12 itself enables none at boot).
  */
 void pci_acs_iommu_configured(struct pci_dev *dev);
 

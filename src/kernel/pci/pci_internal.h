@@ -77,4 +77,8 @@ void pci_remove_root_bus(struct pci_bus *bus);
 int pci_host_generic_init(void);
 void pci_host_generic_exit(void);
 
+/* portdrv.c: the built-in "pcieport" driver */
+int pcie_portdrv_init(void);
+void pcie_portdrv_exit(void);
+
 #endif
