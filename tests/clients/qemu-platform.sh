@@ -5,7 +5,8 @@
 # user does (driver_override, unbind, drivers_probe), and
 # qemu-system-aarch64 -M virt (TCG) passes the device through as
 # vfio-calxeda-xgmac with 2 GiB of guest RAM, once as QEMU chooses (mmap
-# of a region that offers it) and once with x-no-mmap=on. The guest
+# of a region that offers it) and once with x-no-mmap=on, then as plain
+# vfio-platform with a device tree the test writes (-dtb). The guest
 # programs the dma-copy engine, takes its interrupt, checks the copy and
 # says PASS on its UART; `iommulab down` must then report the guests' DMA judged (their
 # 16 pages beyond what the same session judges without QEMU) and no escape.
@@ -14,7 +15,7 @@
 GUEST_SRC=$(dirname "$0")/guest
 AS=aarch64-linux-gnu-as
 LD=aarch64-linux-gnu-ld
-need qemu-system-aarch64 $AS $LD sh
+need qemu-system-aarch64 $AS $LD dtc sh
 MEM=${QEMU_PLATFORM_MEM:-2048}
 
 # The guest, from source, every time.
@@ -56,11 +57,10 @@ base=$(echo "$report" | sed -n 's/^oracle: \([0-9]*\) DMA pages checked.*/\1/p')
 up qemu
 got=$("$IOMMULAB" exec --name qemu -- sh -c "$bind" 2>&1)
 check "bind a000000.dma to vfio-platform (again)" "../../../../bus/platform/drivers/vfio-platform" "$got"
-# run_guest [PROPERTIES]: the guest with the device, its whole output.
+# run_guest QEMU-ARGS...: the guest with the device, its whole output.
 run_guest() {
 	timeout 120 "$IOMMULAB" exec --name qemu -- qemu-system-aarch64 -M virt -cpu cortex-a57 \
-		-m "$MEM" -nographic -kernel "$G/guest.elf" \
-		-device vfio-calxeda-xgmac,host=a000000.dma$1 2>&1
+		-m "$MEM" -nographic -kernel "$G/guest.elf" "$@" 2>&1
 	echo "status $?"
 }
 top=$(printf '%#x' $((0x40000000 + MEM * 1024 * 1024 - 0x10000)))
@@ -73,11 +73,31 @@ PASS
 status 0"
 # QEMU's default: it maps a region that offers VFIO_REGION_INFO_FLAG_MMAP
 # and goes through the descriptor (pread/pwrite) for one that does not.
-check "the guest copies through the device and takes its interrupt" "$want" "$(run_guest)"
+xgmac=vfio-calxeda-xgmac,host=a000000.dma
+check "the guest copies through the device and takes its interrupt" "$want" "$(run_guest -device $xgmac)"
 # x-no-mmap=on: every register access a pread/pwrite on the device's fd.
-check "the same without mmap (x-no-mmap=on)" "$want" "$(run_guest ,x-no-mmap=on)"
+check "the same without mmap (x-no-mmap=on)" "$want" "$(run_guest -device $xgmac,x-no-mmap=on)"
+# Plain vfio-platform: QEMU writes no node for it, the user gives the
+# guest's whole tree with -dtb: QEMU's own for this machine (dumpdtb) with
+# the device's node added where QEMU puts the first device of its platform
+# bus (0xc000000, SPI 112).
+qemu-system-aarch64 -M virt,dumpdtb="$G/virt.dtb" -cpu cortex-a57 -m "$MEM" -nographic \
+	>/dev/null 2>&1 || { echo "FAIL: dumpdtb"; exit 1; }
+{ dtc -q -I dtb -O dts "$G/virt.dtb" && cat <<EOF
+&{/platform-bus@c000000} {
+	dma@0 {
+		compatible = "iommulab,dma-copy";
+		reg = <0x0 0x1000>;
+		interrupts = <0x0 112 0x4>;
+	};
+};
+EOF
+} >"$G/guest.dts" && dtc -q -I dts -O dtb -o "$G/guest.dtb" "$G/guest.dts" ||
+	{ echo "FAIL: dtc guest.dts"; exit 1; }
+check "vfio-platform with -dtb" "$want" \
+	"$(run_guest -dtb "$G/guest.dtb" -device vfio-platform,host=a000000.dma)"
 # Each guest's copy: four source pages read, four destination pages written.
-n=$((base + 16))
+n=$((base + 24))
 got=$(down qemu)
 check "down: the guest's DMA judged, no escape" "isolation escapes: 0
 oracle: $n DMA pages checked: $n ok, 0 escapes (0 stale), 0 lazy, 0 unisolated, 0 faults

@@ -1,9 +1,11 @@
 /*
  * Find what the command line decided in the device tree QEMU hands the
  * guest: the RAM (`memory@...`, two address and two size cells) and the
- * device QEMU put on its platform bus for `-device vfio-calxeda-xgmac`
- * (compatible "calxeda,hb-xgmac", a child of a root node whose `ranges`
- * maps one address cell to two, as QEMU's `platform-bus@...` does): its
+ * device on QEMU's platform bus: "calxeda,hb-xgmac", the node QEMU writes
+ * for `-device vfio-calxeda-xgmac`, or "iommulab,dma-copy", the device's
+ * own compatible in a tree the user gives with `-dtb` for
+ * `-device vfio-platform` (a child of a root node whose `ranges` maps one
+ * address cell to two, as QEMU's `platform-bus@...` does): its
  * first `reg` address translated through those ranges, and its first
  * interrupt (a GIC SPI) as an interrupt ID.
  *
@@ -186,7 +188,11 @@ fdt_scan:
 1:	cmp	x12, x13
 	b.hs	.Ltoken
 	mov	x0, x12
-	adr	x1, device_compatible
+	adr	x1, xgmac_compatible
+	bl	strcmp
+	cbz	x0, 4f
+	mov	x0, x12
+	adr	x1, dma_copy_compatible
 	bl	strcmp
 	cbz	x0, 4f
 	mov	x0, x12
@@ -264,4 +270,5 @@ reg_name:		.asciz	"reg"
 ranges_name:		.asciz	"ranges"
 compatible_name:	.asciz	"compatible"
 interrupts_name:	.asciz	"interrupts"
-device_compatible:	.asciz	"calxeda,hb-xgmac"
+xgmac_compatible:	.asciz	"calxeda,hb-xgmac"
+dma_copy_compatible:	.asciz	"iommulab,dma-copy"

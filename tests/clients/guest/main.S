@@ -245,7 +245,7 @@ irq_handler:
 
 	.section .rodata
 msg_hello:	.asciz	"guest: up at EL1, looking for the dma-copy engine\n"
-msg_no_device:	.asciz	"guest: no memory node or no calxeda,hb-xgmac device in the device tree\n"
+msg_no_device:	.asciz	"guest: no memory node, or no calxeda,hb-xgmac or iommulab,dma-copy device, in the device tree\n"
 msg_ram:	.asciz	"guest: RAM at "
 msg_size:	.asciz	", "
 msg_device:	.asciz	" MiB; the device at "
