@@ -8,8 +8,9 @@
 # of a region that offers it) and once with x-no-mmap=on, then as plain
 # vfio-platform with a device tree the test writes (-dtb). The guest
 # programs the dma-copy engine, takes its interrupt, checks the copy and
-# says PASS on its UART; `iommulab down` must then report the guests' DMA judged (their
-# 16 pages beyond what the same session judges without QEMU) and no escape.
+# says PASS on its UART; `iommulab down` must then report the guests' DMA
+# judged (24 pages beyond what the same session judges without QEMU) and
+# no escape.
 #   qemu-platform.sh IOMMULAB
 . "$(dirname "$0")/lib.sh"
 GUEST_SRC=$(dirname "$0")/guest
