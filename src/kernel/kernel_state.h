@@ -28,6 +28,7 @@
 #include "kernel/base/platform_internal.h"
 #include "kernel/base/printk_internal.h"
 #include "kernel/base/sysfs_internal.h"
+#include "kernel/base/user_frames_internal.h"
 #include "kernel/of/of_internal.h"
 #include "kernel/iommu/iommu-priv.h"
 #include "kernel/drivers/arm-smmu.h"
@@ -45,6 +46,7 @@ struct kernel {
 	struct cmdline_state cmdline;		/* base/cmdline.c */
 	struct printk_state printk;		/* base/printk.c: dmesg, dyndbg */
 	struct page_alloc_state page_alloc;	/* base/page_alloc.c */
+	struct user_frames_state user_frames;	/* base/user_frames.c: the user window */
 	struct irq_state irq;			/* base/irq.c */
 	struct sysfs_state sysfs;		/* base/sysfs.c */
 	struct core_state core;			/* base/core.c: /sys skeleton */

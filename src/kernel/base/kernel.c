@@ -184,6 +184,7 @@ void kernel_shutdown(void)
 	of_free_tree();
 	driver_core_exit();
 	irq_exit();
+	user_frames_exit();
 	page_alloc_exit();
 	cmdline_exit();
 	kernel_state_destroy();
