@@ -37,6 +37,7 @@
 #include "kernel/irqchip/msi_internal.h"
 #include "kernel/vfio/vfio.h"
 #include "kernel/vfio/vfio_platform.h"
+#include "kernel/vfio/vfio_pci.h"
 #include "kernel/pci/pci_internal.h"
 
 struct machine;
@@ -68,6 +69,7 @@ struct kernel {
 	struct vfio_state vfio;			/* vfio/vfio_main.c: groups, numbering, /dev/vfio */
 	struct vfio_type1_params vfio_type1;	/* vfio/vfio_iommu_type1.c: params */
 	struct vfio_platform_state vfio_platform; /* vfio/vfio_platform.c */
+	struct vfio_pci_state vfio_pci;		/* vfio/vfio_pci*.c: devices, params */
 	struct lab_bug_state lab_bug;		/* base/lab_bug.c: the bug catalogue's switches */
 	struct pci_state pci;			/* pci/: root buses, dynamic IDs, ACS */
 };

@@ -45,7 +45,20 @@ struct vfio_device_ops {
 	void (*request)(struct vfio_device *vdev, unsigned int count);
 	/* The last reference went (driver unregistered, no fd left): free it. */
 	void (*release)(struct vfio_device *vdev);
+	/*
+	 * VFIO_DEVICE_FEATURE past the core's checks (Linux's device_feature):
+	 * @flags as the user gave them, @arg the user's data after the
+	 * header, @argsz its size. NULL: every feature is -ENOTTY.
+	 */
+	int (*device_feature)(struct vfio_device *vdev, u32 flags, void *arg, size_t argsz);
 };
+
+/*
+ * Linux's vfio_check_feature for a device_feature op: -EINVAL for an
+ * operation outside @supported_ops (VFIO_DEVICE_FEATURE_GET/SET) or a
+ * payload under @minsz, 0 for a probe that passes, 1: do it.
+ */
+int vfio_check_feature(u32 flags, size_t argsz, u32 supported_ops, size_t minsz);
 
 struct vfio_device {
 	struct device *dev;
@@ -73,6 +86,12 @@ int vfio_register_group_dev(struct vfio_device *vdev);
  * are gone (possibly from inside this call).
  */
 void vfio_unregister_group_dev(struct vfio_device *vdev);
+
+struct file;
+/* Is @file a VFIO group's (/dev/vfio/N)? Linux's vfio_file_is_group. */
+bool vfio_file_is_group(struct file *file);
+/* Is @vdev registered in the group @file is open on? Linux's vfio_file_has_dev. */
+bool vfio_file_has_dev(struct file *file, struct vfio_device *vdev);
 
 /* ---- type1 (vfio_iommu_type1.c) -------------------------------------- */
 
