@@ -487,9 +487,9 @@ static int region_info_at(struct fx *x, uint32_t index)
 {
 	struct vfio_region_info i = { .argsz = sizeof(i), .index = index };
 	int e = err(lab_ioctl(x->device, VFIO_DEVICE_GET_REGION_INFO, &i));
-	/* Partial: no mmap offered. */
+	/* The dma-copy window is one page: mmap is offered. */
 	if (!e)
-		assert_int_equal(i.flags & VFIO_REGION_INFO_FLAG_MMAP, 0);
+		assert_int_equal(i.flags & VFIO_REGION_INFO_FLAG_MMAP, VFIO_REGION_INFO_FLAG_MMAP);
 	return e;
 }
 
@@ -575,6 +575,30 @@ static int region_rw_bad_index(struct fx *x)
 	return err(lab_pread(x->device, &v, 4, 1ll << 40));
 }
 
+/* A load through the mapping reads the ID register (trap and emulate, x86-64). */
+static int region_mmap(struct fx *x)
+{
+	volatile uint32_t *p = lab_mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, x->device, 0);
+	if (p == MAP_FAILED)
+		return errno;
+	assert_int_equal(p[0], 0x444d4143);
+	assert_int_equal(lab_munmap((void *)p, 4096), 0);
+	return 0;
+}
+
+static int region_mmap_err(struct fx *x, size_t len, int flags, off_t off)
+{
+	void *p = lab_mmap(NULL, len, PROT_READ | PROT_WRITE, flags, x->device, off);
+	if (p != MAP_FAILED)
+		lab_munmap(p, len);
+	return p == MAP_FAILED ? errno : 0;
+}
+
+static int region_mmap_private(struct fx *x) { return region_mmap_err(x, 4096, MAP_PRIVATE, 0); }
+static int region_mmap_past(struct fx *x) { return region_mmap_err(x, 8192, MAP_SHARED, 0); }
+static int region_mmap_index(struct fx *x) { return region_mmap_err(x, 4096, MAP_SHARED, 1ll << 40); }
+static int region_mmap_unaligned(struct fx *x) { return region_mmap_err(x, 4096, MAP_SHARED, 12); }
+
 static int unknown_device(struct fx *x)
 {
 	return err(lab_ioctl(x->device, UNKNOWN_IOCTL, NULL));
@@ -656,6 +680,11 @@ static const struct probe probes[] = {
 	{ D, "VFIO_DEVICE_FEATURE", EINVAL, ST_DEVICE, NULL, 0, device_feature_short_argsz },
 	{ D, "pread/pwrite", 0, ST_DEVICE, NULL, 0, region_rw },
 	{ D, "pread/pwrite", EINVAL, ST_DEVICE, NULL, 0, region_rw_bad_index },
+	{ D, "mmap", 0, ST_DEVICE, NULL, 0, region_mmap },
+	{ D, "mmap", EINVAL, ST_DEVICE, NULL, 0, region_mmap_private },
+	{ D, "mmap", EINVAL, ST_DEVICE, NULL, 0, region_mmap_past },
+	{ D, "mmap", EINVAL, ST_DEVICE, NULL, 0, region_mmap_index },
+	{ D, "mmap", EINVAL, ST_DEVICE, NULL, 0, region_mmap_unaligned },
 	{ D, "other", ENOTTY, ST_DEVICE, NULL, 0, unknown_device },
 };
 
@@ -671,7 +700,6 @@ static const struct { enum section sec; const char *call; int err; const char *w
 	{ D, "VFIO_DEVICE_SET_IRQS", EBUSY, "no interrupt line shared with another driver" },
 	{ D, "VFIO_DEVICE_RESET", EINVAL,
 	  "every device vfio-platform can take has the dma-copy reset handler" },
-	{ D, "mmap", EINVAL, "the shim's mmap (preload.c), no fd.h call" },
 };
 #undef C
 #undef G

@@ -654,13 +654,30 @@ static ssize_t vfio_device_fops_write(struct file *file, const char *buf, size_t
 	return ret;
 }
 
-/* No mmap: the lab traps every region access (docs/uapi.md). */
+/*
+ * mmap of a region: the bus driver's (Linux's vfio_device_fops_mmap). The
+ * mapping is trap and emulate (kernel/base/mm.h): each access the program
+ * makes through it reaches the driver's vm_ops->access.
+ */
+static int vfio_device_fops_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct vfio_device_file *df = file->private_data;
+	struct vfio_device *vdev = df->vdev;
+
+	if (vdev->unregistered)
+		return -ENODEV;
+	if (!vdev->ops->mmap)
+		return -EINVAL;
+	return vdev->ops->mmap(vdev, vma);
+}
+
 static const struct file_operations vfio_device_fops = {
 	.release = vfio_device_fops_release,
 	.read = vfio_device_fops_read,
 	.write = vfio_device_fops_write,
 	.llseek = default_llseek,
 	.unlocked_ioctl = vfio_device_fops_unl_ioctl,
+	.mmap = vfio_device_fops_mmap,
 };
 
 /* ---- the module ------------------------------------------------------------ */
