@@ -427,8 +427,12 @@ static const struct pci_error_handlers vfio_pci_err_handlers = {
 	.error_detected = vfio_pci_err_detected,
 };
 
-/* No IDs of its own: driver_override, new_id, ids= or bind (Linux's empty table). */
+/*
+ * No device of its own: Linux's one catch-all entry matches only through
+ * driver_override, and gives new_id a driver_data (0) to accept.
+ */
 static const struct pci_device_id vfio_pci_table[] = {
+	{ PCI_DRIVER_OVERRIDE_DEVICE_VFIO(PCI_ANY_ID, PCI_ANY_ID) },
 	{ 0 },
 };
 
