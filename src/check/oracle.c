@@ -142,6 +142,9 @@ static bool frame_slots(u64 pa, bool alloc, u8 **kind, u32 **id)
 	struct ouser *u = &O.user;
 	if (!u->chunks || pfn - u->base_pfn >= u->npages)
 		return false;
+	/* A window frame never lent is no memory (machine.h). */
+	if (!alloc && !hw_mem_is_ram(O.m, pa, 0))
+		return false;
 	idx = pfn - u->base_pfn;
 	struct ouser_chunk **c = &u->chunks[idx / OUSER_CHUNK];
 	if (!*c && alloc)
@@ -149,7 +152,7 @@ static bool frame_slots(u64 pa, bool alloc, u8 **kind, u32 **id)
 	static u8 free_kind = KOBS_FREE;
 	static u32 no_id;
 	if (!*c) {
-		/* A user frame never told of is free (and no memory at all). */
+		/* A lent frame never told of is free. */
 		free_kind = KOBS_FREE;
 		no_id = 0;
 		*kind = &free_kind;

@@ -20,12 +20,13 @@ struct hw_frame_chunk {
 	void *host[HW_CHUNK_FRAMES];   /* NULL until touched */
 	void **saved;                  /* pages hidden by an alias, lazily */
 	u64 alias_bits[HW_CHUNK_FRAMES / 64];
+	u64 lent_bits[HW_CHUNK_FRAMES / 64];   /* user window: frames ever aliased */
 };
 
 struct hw_ram {
 	u64 base, size, nframes;
 	struct hw_frame_chunk **chunks;  /* nframes / HW_CHUNK_FRAMES, rounded up */
-	bool user;                       /* frames only while aliased (unused: the user window is RAM-like) */
+	bool user;                       /* the user window: a frame is RAM once lent */
 };
 
 /*

@@ -75,12 +75,13 @@ size_t hw_ram_banks(struct machine *m, const struct hw_ram_bank **banks);
  * not take frames of the lab's RAM. The machine has a window of physical
  * addresses for them instead: above RAM and every device's registers and
  * bus windows, not in the firmware's memory map (the kernel's page
- * allocator never sees it). A frame aliased to lent memory (hw_frame_alias
- * on a window address) is that memory; a frame not aliased is host RAM
- * nobody owns, as an unpinned page is on a host: a stale DMA that reaches
- * it after unpinning lands there and the checker judges it (owner "free"),
- * as on a real host. The window costs nothing per frame until one is
- * touched.
+ * allocator never sees it). A window frame never lent is no memory: a bus
+ * access to it is refused, as to any address nothing decodes. A frame
+ * aliased to lent memory (hw_frame_alias on a window address) is that
+ * memory; once unaliased it is host RAM nobody owns, as an unpinned page
+ * is on a host: a stale DMA that reaches it after unpinning lands there
+ * and the checker judges it (owner "free"). The window costs nothing per
+ * frame until one is lent.
  *
  * Placement: from the 1 GiB boundary above everything the device tree
  * decodes to 1 TiB (40 bits, the smallest output size of the modelled

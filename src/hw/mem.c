@@ -377,7 +377,7 @@ int hw_mem_init(struct machine *m, char *why, size_t whylen)
 	user_window_place(fdt, banks, n, &ubase, &usize);
 	if (ram_setup(&m->user, ubase, usize))
 		return -ENOMEM;
-	/* Host RAM that nobody owns until lent: frames behave as RAM (machine.h). */
+	m->user.user = true;
 	return 0;
 }
 
@@ -440,14 +440,17 @@ static inline struct hw_ram *ram_of(struct machine *m, u64 pa)
 	return NULL;
 }
 
-/* A user-window frame exists only while aliased. */
+/*
+ * A user-window frame is memory once it was lent (machine.h): before, no
+ * host page stands behind its address and a bus access to it is refused.
+ */
 static bool user_frame_live(struct hw_ram *r, u64 pa)
 {
 	u64 frame = (pa - r->base) >> PAGE_SHIFT;
 	struct hw_frame_chunk *ch = r->chunks[frame >> HW_CHUNK_SHIFT];
 	unsigned f = frame & (HW_CHUNK_FRAMES - 1);
 
-	return ch && (ch->alias_bits[f / 64] & (1ull << (f % 64)));
+	return ch && (ch->lent_bits[f / 64] & (1ull << (f % 64)));
 }
 
 static struct hw_frame_chunk *chunk_of(struct hw_ram *r, u64 frame, bool alloc)
@@ -485,7 +488,7 @@ void *hw_frame(struct machine *m, u64 pa)
 	return *host ? (char *)*host + (pa & (PAGE_SIZE - 1)) : NULL;
 }
 
-/* Is every frame of [@pa, +@len) in the user window aliased? */
+/* Is every frame of [@pa, +@len) in the user window live? */
 static bool user_range_live(struct hw_ram *r, u64 pa, u64 len)
 {
 	if (len > r->base + r->size - pa)
@@ -577,8 +580,11 @@ int hw_frame_alias(struct machine *m, u64 pa, void *host)
 	}
 	if (!r->user)
 		ch->saved[f] = ch->host[f];
+	else
+		free(ch->host[f]);   /* what a stale DMA left in unowned RAM */
 	ch->host[f] = host;
 	ch->alias_bits[f / 64] |= 1ull << (f % 64);
+	ch->lent_bits[f / 64] |= 1ull << (f % 64);
 	return 0;
 }
 

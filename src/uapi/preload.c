@@ -510,7 +510,11 @@ static void *do_mmap(void *(*real)(void *, size_t, int, int, int, off_t), void *
 		return session_vfio_mmap(addr, len, prot, flags, fd, off);
 	if (!(flags & MAP_ANONYMOUS) && lab_fd_is_lab(fd))
 		return lab_mmap(addr, len, prot, flags, fd, off);
-	p = real(addr, len, prot, flags, fd, off);
+	/* Shared anonymous memory in a session: a memfd MAP_DMA can send. */
+	if (session_client && (flags & MAP_ANONYMOUS) && (flags & MAP_TYPE) != MAP_PRIVATE)
+		p = session_share_mmap_anon(addr, len, prot, flags, real);
+	else
+		p = real(addr, len, prot, flags, fd, off);
 	if (p != MAP_FAILED && (flags & MAP_FIXED) && mmio_trap_any())
 		mmio_trap_forget(p, len);
 	return p;

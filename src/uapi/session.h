@@ -42,8 +42,9 @@
  * all, as Linux's exit closes a process's descriptors (VFIO containers
  * and groups released, module references dropped).
  *
- * A connection must not be shared across fork(): a child that wants the
- * lab opens its own (the preload shim reconnects when getpid() changes).
+ * A connection must not be shared across fork(): a child opens its own
+ * and adopts references to its parent's files (SESSION_FORK,
+ * SESSION_ADOPT), so its inherited descriptors stay the same files.
  *
  * Descriptors. A request passes descriptors the server needs as its own
  * (an eventfd for VFIO_DEVICE_SET_IRQS, a memfd of DMA memory): the
@@ -136,6 +137,20 @@ enum session_op {
 	 * SESSION_CLOSE on it is the munmap of its last page.
 	 */
 	SESSION_MMAP,
+	/*
+	 * fork(): the parent, before the fork. Request: nothing. Reply: ret
+	 * 0, payload a uint64_t ticket: the server holds a reference to every
+	 * file of the connection for the child, until the child adopts them
+	 * or the parent's connection goes (session_fork.c).
+	 */
+	SESSION_FORK,
+	/*
+	 * The child, on its own connection, before it closes its copy of the
+	 * parent's socket. Request: the uint64_t ticket. Reply: ret the number
+	 * of the parent's handles N, payload N int32_t: the child's handle for
+	 * each of the parent's (-1: none). -ENOENT for an unknown ticket.
+	 */
+	SESSION_ADOPT,
 
 	SESSION_OP_MAX = 64,
 };

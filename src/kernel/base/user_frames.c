@@ -10,7 +10,10 @@
  * the window is full).
  *
  * Every stack keeps room for all blocks of its order that are out, so a
- * free never allocates and never fails.
+ * free never allocates and never fails. When the last block comes back the
+ * stacks are freed and the bump pointer starts over: an idle allocator
+ * holds no kernel memory (a MAP_DMA undone leaves nothing behind, however
+ * it failed).
  */
 #include <string.h>
 
@@ -107,6 +110,18 @@ static u64 alloc_split(struct user_frames_state *s, unsigned order)
 	return pa;
 }
 
+/* Nothing out: the whole window is untouched again and the stacks go. */
+static void reset_if_idle(struct user_frames_state *s)
+{
+	if (s->pages_out)
+		return;
+	for (unsigned j = 0; j < USER_FRAMES_ORDERS; j++) {
+		kfree(s->free[j].pa);
+		s->free[j] = (struct user_frames_list){ 0 };
+	}
+	s->next = s->base;
+}
+
 u64 user_frames_alloc(unsigned order)
 {
 	if (!kstate || order > USER_FRAMES_MAX_ORDER || kalloc_should_fail())
@@ -118,15 +133,17 @@ u64 user_frames_alloc(unsigned order)
 	if (l->nr) {
 		pa = l->pa[--l->nr];
 	} else {
-		if (reserve(s, order, 1))
-			return 0;
-		pa = alloc_bump(s, order);
+		pa = reserve(s, order, 1) ? 0 : alloc_bump(s, order);
 		if (!pa)
 			pa = alloc_split(s, order);
-		if (!pa)
+		if (!pa) {
+			/* Stacks grown for nothing go when nothing else is out. */
+			reset_if_idle(s);
 			return 0;
+		}
 	}
 	s->outstanding[order]++;
+	s->pages_out += 1ull << order;
 	return pa;
 }
 
@@ -138,18 +155,14 @@ void user_frames_free(u64 pa, unsigned order)
 	    pa < s->base || pa >= s->end)
 		return;
 	s->outstanding[order]--;
+	s->pages_out -= 1ull << order;
 	push(s, order, pa);
+	reset_if_idle(s);
 }
 
 u64 user_frames_outstanding(void)
 {
-	u64 pages = 0;
-
-	if (!kstate)
-		return 0;
-	for (unsigned j = 0; j < USER_FRAMES_ORDERS; j++)
-		pages += kstate->user_frames.outstanding[j] << j;
-	return pages;
+	return kstate ? kstate->user_frames.pages_out : 0;
 }
 
 void user_frames_exit(void)
