@@ -368,30 +368,36 @@ static void bus_error(uintptr_t addr)
 	syscall(SYS_rt_tgsigqueueinfo, getpid(), gettid(), SIGBUS, &si);
 }
 
-static void on_segv(int sig, siginfo_t *si, void *uc)
+int mmio_trap_fault(uintptr_t a, void *uc)
 {
-	uintptr_t a = (uintptr_t)si->si_addr;
 	struct mapping *m = NULL;
 	uint64_t off = 0;
-	int saved = errno;
 
-	if (si->si_code == SEGV_ACCERR && !busy) {
-		pthread_mutex_lock(&tr.lock);
-		m = find(a, &off);
-		pthread_mutex_unlock(&tr.lock);
-	}
-	if (!m) {
-		chain(sig, si, uc);
-		errno = saved;
-		return;
-	}
+	if (busy)
+		return -ENOENT;
+	pthread_mutex_lock(&tr.lock);
+	m = find(a, &off);
+	pthread_mutex_unlock(&tr.lock);
+	if (!m)
+		return -ENOENT;
 	busy = true;
 	int ret = emulate(uc, a, m, off);
 	busy = false;
 	pthread_mutex_lock(&tr.lock);
 	drop_piece(m);
 	pthread_mutex_unlock(&tr.lock);
-	if (ret)
+	return ret;
+}
+
+static void on_segv(int sig, siginfo_t *si, void *uc)
+{
+	uintptr_t a = (uintptr_t)si->si_addr;
+	int saved = errno;
+	int ret = si->si_code == SEGV_ACCERR ? mmio_trap_fault(a, uc) : -ENOENT;
+
+	if (ret == -ENOENT)
+		chain(sig, si, uc);
+	else if (ret)
 		bus_error(a);
 	errno = saved;
 }
