@@ -27,6 +27,7 @@
 #include "kernel/iommu/observer.h"
 #include "hw/machine.h"
 #include "common/dt.h"
+#include "kernel/irqchip/msi.h"
 #include "vfio.h"
 #include "kernel/base/uaccess.h"
 #include "kernel/kernel_state.h"
@@ -755,25 +756,18 @@ static void update_pgsize_bitmap(struct vfio_iommu *iommu)
 
 /*
  * MSI isolation (Linux >= 6.3, iommu_group_has_isolated_msi): every device
- * of the group must sit under an MSI controller that isolates MSIs (the
- * GICv3 ITS on ARM, through `msi-parent`). A device without any MSI domain,
- * as platform devices usually are, is not isolated: type1 then refuses the
- * group unless vfio_iommu_type1.allow_unsafe_interrupts=1.
+ * of the group must have an MSI domain that isolates MSIs (the GICv3 ITS
+ * on ARM: a platform device through `msi-parent`, a PCI function through
+ * its host bridge's `msi-map`/`msi-parent`). A device without any MSI
+ * domain, as platform devices usually are, or under a GICv2m, is not
+ * isolated: type1 then refuses the group unless
+ * vfio_iommu_type1.allow_unsafe_interrupts=1.
  */
 static int dev_msi_isolated(struct device *dev, void *data)
 {
 	bool *ok = data;
-	const void *fdt = of_fdt();
-	const fdt32_t *p = NULL;
-	int len = 0;
-	if (dev->of_node)
-		p = fdt_getprop(fdt, dev->of_node->fdt_offset, "msi-parent", &len);
-	if (!p || len < 4) {
-		*ok = false;
-		return 1;
-	}
-	int node = fdt_node_offset_by_phandle(fdt, fdt32_to_cpu(p[0]));
-	if (node < 0 || !dt_node_is_compatible(fdt, node, "arm,gic-v3-its")) {
+
+	if (!msi_device_has_isolated_msi(dev)) {
 		*ok = false;
 		return 1;
 	}

@@ -34,5 +34,7 @@ int vfio_pci_rom_read(struct vfio_pci_core_device *vdev, void *dst, u64 off, siz
 /* Does the VFIO core offer mmap of device regions? */
 bool vfio_pci_mmap_available(void);
 void vfio_pci_ioeventfd_fire(struct vfio_pci_ioeventfd *e);
+struct vm_area_struct;
+int vfio_pci_mmap(struct vfio_device *core, struct vm_area_struct *vma);
 
 #endif
