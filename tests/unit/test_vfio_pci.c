@@ -649,6 +649,29 @@ static void test_ioeventfd(void **state)
 	struct vfio_device_ioeventfd e = { .argsz = 8 };
 	assert_int_equal(lab_ioctl(c.dev, VFIO_DEVICE_IOEVENTFD, &e), -1);
 	assert_int_equal(errno, EINVAL);
+
+	/* Signalled, it does its write before the program's next access. */
+	uint16_t cmd = (uint16_t)cfg_read(c.dev, 0x04, 2);
+	cfg_write(c.dev, 0x04, 2, cmd | 2);
+	int door = eventfd(0, EFD_CLOEXEC);
+	assert_int_equal(ioeventfd(c.dev, BAR_OFF(0) + NVME_AQA, 4, 0x00050006, door), 0);
+	assert_int_equal(bar_read(c.dev, 0, NVME_AQA), 0);
+	uint64_t one = 1;
+	assert_int_equal(write(door, &one, 8), 8);
+	assert_int_equal(bar_read(c.dev, 0, NVME_AQA), 0x00050006);
+	/* Once per signal: the program's own write stays. */
+	bar_write(c.dev, 0, NVME_AQA, 0x00010001);
+	assert_int_equal(bar_read(c.dev, 0, NVME_AQA), 0x00010001);
+	/* Memory decode off: skipped, as Linux's handler. */
+	cfg_write(c.dev, 0x04, 2, cmd & ~2u);
+	assert_int_equal(write(door, &one, 8), 8);
+	cfg_write(c.dev, 0x04, 2, cmd | 2);
+	assert_int_equal(bar_read(c.dev, 0, NVME_AQA), 0x00010001);
+	/* The limit: 1,000 per device (-ENOSPC). */
+	for (int i = 0; i < 1000 - 5; i++)
+		assert_int_equal(ioeventfd(c.dev, BAR_OFF(0) + 0x100, 4, (uint64_t)i, efd), 0);
+	assert_int_equal(ioeventfd(c.dev, BAR_OFF(0) + 0x100, 4, 5000, efd), -ENOSPC);
+	close(door);
 	close(efd);
 	shutdown_checked();
 }

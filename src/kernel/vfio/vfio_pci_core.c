@@ -267,6 +267,7 @@ static long vfio_pci_ioctl(struct vfio_device *core, unsigned int cmd, unsigned 
 
 	/* Any access wakes a device the user put in low power (runtime PM). */
 	vfio_pci_pm_wake(vdev);
+	vfio_pci_ioeventfd_poll(vdev);
 	switch (cmd) {
 	case VFIO_DEVICE_GET_INFO:
 		return vfio_pci_ioctl_get_info(vdev, arg);
@@ -297,6 +298,7 @@ static ssize_t vfio_pci_rw(struct vfio_pci_core_device *vdev, void *buf, size_t 
 	u64 index = VFIO_PCI_OFFSET_TO_INDEX(pos);
 
 	vfio_pci_pm_wake(vdev);
+	vfio_pci_ioeventfd_poll(vdev);
 	switch (index) {
 	case VFIO_PCI_CONFIG_REGION_INDEX:
 		return vfio_pci_config_rw(vdev, buf, count, pos, iswrite);

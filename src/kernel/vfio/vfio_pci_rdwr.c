@@ -251,12 +251,23 @@ int vfio_pci_ioeventfd(struct vfio_pci_core_device *vdev, u64 offset, u64 data, 
 	return 0;
 }
 
-/* An ioeventfd's signal: the write it stands for (Linux's handler). */
-void vfio_pci_ioeventfd_fire(struct vfio_pci_ioeventfd *e)
+/*
+ * The writes the user's ioeventfds stand for (Linux's virqfd handler, one
+ * per wakeup). Linux runs them as soon as the eventfd is written; the lab
+ * looks before every access to the device through its fd or a mapping,
+ * so they land in the order the program meant. Memory decode off: the
+ * write is skipped, as Linux's handler skips it.
+ */
+void vfio_pci_ioeventfd_poll(struct vfio_pci_core_device *vdev)
 {
-	u64 v = e->data;
+	struct vfio_pci_ioeventfd *e;
 
-	bar_access(e->vdev, e->bar, e->test_mem, e->pos, (unsigned)e->count, &v, true);
+	list_for_each_entry(e, &vdev->ioeventfds_list, next) {
+		u64 v = e->data;
+
+		if (eventfd_ctx_read(e->ctx))
+			bar_access(vdev, e->bar, e->test_mem, e->pos, (unsigned)e->count, &v, true);
+	}
 }
 
 void vfio_pci_ioeventfd_remove_all(struct vfio_pci_core_device *vdev)
@@ -296,6 +307,7 @@ static int vfio_pci_mmap_access(struct vm_area_struct *vma, unsigned long addr, 
 	/* The driver left: Linux zaps the mapping; the lab's device is cut off. */
 	if (vdev->vdev.unregistered)
 		return -ENODEV;
+	vfio_pci_ioeventfd_poll(vdev);
 	if (off + (u64)len > vdev->bar_size[bar]) {
 		if (!write)
 			memset(buf, 0xff, (size_t)len);
