@@ -629,6 +629,16 @@ bool lab_irq_registered(void)
 	return r;
 }
 
+/*
+ * The idle loop's check: INTx unmask eventfds the program wrote first
+ * (an unmask may let the interrupt it waits for through), then @fds.
+ */
+static bool wait_done(void *arg)
+{
+	vfio_pci_virqfd_poll();
+	return poll_set_ready(arg);
+}
+
 /* One microsecond: what a zero-timeout check lets pass. */
 #define LAB_POLL_QUANTUM_NS 1000ull
 
@@ -656,7 +666,7 @@ static int irq_wait(struct pollfd *fds, nfds_t nfds, int timeout_ms, bool any)
 		deadline = now + LAB_POLL_QUANTUM_NS;
 	else
 		deadline = now + (u64)timeout_ms * 1000000ull;
-	kernel_idle_until(deadline, poll_set_ready, &ps);
+	kernel_idle_until(deadline, wait_done, &ps);
 	lab_unlock();
 	return ps.ready;
 }

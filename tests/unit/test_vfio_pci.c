@@ -471,6 +471,20 @@ static void test_config_caps(void **state)
 	assert_int_equal(cfg_read(c.dev, exp + 4, 4), devcap);
 	assert_true(devcap & 0x10000000);   /* FLR */
 
+	/*
+	 * D3hot and back: the NVMe has no No_Soft_Reset, so it comes back
+	 * reset; vfio-pci puts its configuration back (its BAR, its decode).
+	 */
+	uint32_t hw_bar0 = hw_cfg(NVME, 0x10);
+	uint16_t cmd = (uint16_t)cfg_read(c.dev, 0x04, 2);
+	cfg_write(c.dev, 0x04, 2, cmd | 2);
+	cfg_write(c.dev, pm + 4, 2, 3);
+	assert_int_equal(cfg_read(c.dev, pm + 4, 2) & 3, 3);
+	cfg_write(c.dev, pm + 4, 2, 0);
+	assert_int_equal(cfg_read(c.dev, pm + 4, 2) & 3, 0);
+	assert_int_equal(hw_cfg(NVME, 0x10), hw_bar0);
+	assert_int_equal(bar_read(c.dev, 0, NVME_VS), 0x00010400);
+
 	/* Extended config space: no extended capability, the device's zeros. */
 	assert_int_equal(cfg_read(c.dev, 0x100, 4), 0);
 	shutdown_checked();
@@ -604,6 +618,42 @@ static void test_hot_reset(void **state)
 	int g3 = lab_open("/dev/vfio/3", O_RDWR, 0);
 	assert_true(g3 >= 0);
 	assert_int_equal(hot_reset(c.dev, &g3, 1, 0), -EINVAL);
+	shutdown_checked();
+}
+
+/*
+ * Under a GICv2m MSIs are not isolated: type1 refuses the group unless
+ * allow_unsafe_interrupts (Linux). A function on the root bus has no bus
+ * reset: the hot reset calls answer -ENODEV.
+ */
+static void v2m_open(struct ctx *c, const char *cmdline, int expect_set_iommu)
+{
+	assert_int_equal(tu_lab_boot(LAB_SRCDIR "/tests/scenarios/platforms/vfio-pci-v2m.dts",
+				     cmdline), LAB_OK);
+	assert_int_equal(tu_sh("modprobe vfio-pci"), 0);
+	to_vfio_pci("0000:00:01.0");
+	c->container = lab_open("/dev/vfio/vfio", O_RDWR, 0);
+	c->group = lab_open("/dev/vfio/1", O_RDWR, 0);
+	assert_true(c->container >= 0 && c->group >= 0);
+	assert_int_equal(lab_ioctl(c->group, VFIO_GROUP_SET_CONTAINER, &c->container), 0);
+	int ret = lab_ioctl(c->container, VFIO_SET_IOMMU, (void *)VFIO_TYPE1v2_IOMMU) ? -errno : 0;
+	assert_int_equal(ret, expect_set_iommu);
+}
+
+static void test_v2m(void **state)
+{
+	struct ctx c;
+	v2m_open(&c, NULL, -EPERM);
+	shutdown_checked();
+	v2m_open(&c, "vfio_iommu_type1.allow_unsafe_interrupts=1", 0);
+	c.dev = lab_ioctl(c.group, VFIO_GROUP_GET_DEVICE_FD, (void *)"0000:00:01.0");
+	assert_true(c.dev >= 0);
+	struct vfio_pci_hot_reset_info h = { .argsz = sizeof(h) };
+	assert_int_equal(lab_ioctl(c.dev, VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, &h), -1);
+	assert_int_equal(errno, ENODEV);
+	assert_int_equal(hot_reset(c.dev, &c.group, 1, 0), -ENODEV);
+	/* A function reset still works (FLR). */
+	assert_int_equal(lab_ioctl(c.dev, VFIO_DEVICE_RESET, NULL), 0);
 	shutdown_checked();
 }
 
@@ -935,6 +985,7 @@ int main(void)
 		cmocka_unit_test(test_reset),
 		cmocka_unit_test(test_hot_reset_info),
 		cmocka_unit_test(test_hot_reset),
+		cmocka_unit_test(test_v2m),
 		cmocka_unit_test(test_ioeventfd),
 		cmocka_unit_test(test_feature),
 		cmocka_unit_test(test_ownership),

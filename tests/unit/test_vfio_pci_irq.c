@@ -97,13 +97,17 @@ static int group_of(const char *name)
 	return atoi(strrchr(link, '/') + 1);
 }
 
+/* Parameters for the next vsetup's modprobe of vfio-pci. */
+static const char *modargs = "";
+
 /* Boots, hands @name to vfio-pci from @from, opens container, group and device. */
 static void vsetup(struct vctx *c, const char *name, const char *from)
 {
 	char path[64];
 
 	assert_int_equal(tu_lab_boot(NULL, NULL), LAB_OK);
-	assert_int_equal(tu_sh("modprobe vfio-pci"), 0);
+	assert_int_equal(tu_sh("modprobe vfio-pci %s", modargs), 0);
+	modargs = "";
 	assert_int_equal(tu_sh("echo vfio-pci > /sys/bus/pci/devices/%s/driver_override", name), 0);
 	assert_int_equal(tu_sh("echo %s > /sys/bus/pci/drivers/%s/unbind", name, from), 0);
 	assert_int_equal(tu_sh("echo %s > /sys/bus/pci/drivers/vfio-pci/bind", name), 0);
@@ -212,6 +216,19 @@ static uint32_t bar_read(int dev, uint32_t off)
 	uint32_t v = 0;
 	assert_int_equal(lab_pread(dev, &v, 4, (off_t)(region(0) + off)), 4);
 	return v;
+}
+
+/* Capability @id's offset in the user's config space (0: none). */
+static uint32_t cfg_find_cap(int dev, uint8_t id)
+{
+	uint8_t pos = (uint8_t)cfg_read16(dev, 0x34);
+	for (int n = 0; pos && n < 48; n++) {
+		uint16_t hdr = cfg_read16(dev, pos);
+		if ((hdr & 0xff) == id)
+			return pos;
+		pos = (uint8_t)(hdr >> 8);
+	}
+	return 0;
 }
 
 /* The hardware's Command register, as the kernel reads it. */
@@ -360,6 +377,10 @@ static void test_msix_dynamic(void **state)
 				    VFIO_PCI_MSIX_IRQ_INDEX, 0, 2, two, 8), 0);
 	assert_true(pdev->msix_enabled);
 	assert_true(msi_get_virq(&pdev->dev, 0) && msi_get_virq(&pdev->dev, 1));
+	/* The user's config space shows MSI-X enabled, as SET_IRQS left it. */
+	uint32_t msix = cfg_find_cap(c.dev, 0x11);
+	assert_true(msix != 0);
+	assert_true(cfg_read16(c.dev, msix + 2) & 0x8000);
 	assert_int_equal(msi_get_virq(&pdev->dev, 9), 0);
 	assert_true(lab_fd_is_irq(e0));
 	assert_true(lab_fd_is_irq(e1));
@@ -408,6 +429,7 @@ static void test_msix_dynamic(void **state)
 	assert_false(pdev->msix_enabled);
 	assert_false(lab_irq_registered());
 	assert_int_equal(msi_get_virq(&pdev->dev, 0), 0);
+	assert_false(cfg_read16(c.dev, msix + 2) & 0x8000);
 	/* Loopback on a disabled index. */
 	assert_int_equal(set_none(c.dev, VFIO_IRQ_SET_ACTION_TRIGGER, VFIO_PCI_MSIX_IRQ_INDEX, 0, 1),
 			 -EINVAL);
@@ -425,8 +447,15 @@ static void test_msi(void **state)
 
 	vsetup(&c, NVME, "nvme");
 	struct pci_dev *pdev = pdev_of(NVME);
+	uint32_t msi = cfg_find_cap(c.dev, 0x05);
+	assert_true(msi != 0);
+	/* The user's MSI Enable takes only once SET_IRQS enabled MSI (QEMU writes both). */
+	cfg_write16(c.dev, msi + 2, cfg_read16(c.dev, msi + 2) | 1);
+	assert_false(cfg_read16(c.dev, msi + 2) & 1);
 	assert_int_equal(set_efd(c.dev, VFIO_PCI_MSI_IRQ_INDEX, 0, e), 0);
 	assert_true(pdev->msi_enabled);
+	cfg_write16(c.dev, msi + 2, cfg_read16(c.dev, msi + 2) | 1);
+	assert_true(cfg_read16(c.dev, msi + 2) & 1);
 	assert_true(lab_fd_is_irq(e));
 	/* Switching type while MSI is on: -EINVAL. */
 	assert_int_equal(set_efd(c.dev, VFIO_PCI_MSIX_IRQ_INDEX, 0, e), -EINVAL);
@@ -528,7 +557,7 @@ static void test_msix_completion(void **state)
 	start_copy(c.dev, CTRL_START | CTRL_IRQ_EN);
 	assert_int_equal(drain(e), 0);              /* no time has passed yet */
 	/* Waiting lets the copy run; its MSI-X write reaches the ITS and our eventfd. */
-	assert_int_equal(wait_efd(e, -1), 1);
+	assert_int_equal(wait_efd(e, 100), 1);
 	assert_int_equal(drain(e), 1);
 	assert_int_equal(bar_read(c.dev, REG_STATUS) & (ST_BUSY | ST_DONE), ST_DONE);
 	assert_memory_equal(c.buf, c.buf + 0x1000, 0x1000);
@@ -537,7 +566,7 @@ static void test_msix_completion(void **state)
 	bar_write(c.dev, REG_STATUS, ST_DONE);
 	memset(c.buf + 0x1000, 0, 0x1000);
 	start_copy(c.dev, CTRL_START | CTRL_IRQ_EN);
-	assert_int_equal(wait_efd(e, -1), 1);
+	assert_int_equal(wait_efd(e, 100), 1);
 	assert_int_equal(drain(e), 1);
 	assert_memory_equal(c.buf, c.buf + 0x1000, 0x1000);
 	/* Vector unset (fd -1): the completion signals nobody. */
@@ -563,7 +592,7 @@ static void test_intx_automask(void **state)
 	assert_true(lab_fd_is_irq(e));
 	assert_int_equal(hw_command(DMAC) & CMD_INTX_DISABLE, 0);
 	start_copy(c.dev, CTRL_START | CTRL_IRQ_EN);
-	assert_int_equal(wait_efd(e, -1), 1);
+	assert_int_equal(wait_efd(e, 100), 1);
 	assert_int_equal(drain(e), 1);
 	assert_memory_equal(c.buf, c.buf + 0x1000, 0x1000);
 	/* Automasked at the function: INTx Disable set, the level does not storm. */
@@ -595,6 +624,23 @@ static void test_intx_automask(void **state)
 			 0);
 	assert_int_equal(set_bool(c.dev, VFIO_IRQ_SET_ACTION_TRIGGER, VFIO_PCI_INTX_IRQ_INDEX, 0), 0);
 	assert_int_equal(drain(e), 1);
+	/* The user's INTx Disable masks too; clearing it with the condition pending re-sends. */
+	bar_write(c.dev, REG_STATUS, ST_DONE);
+	assert_int_equal(set_none(c.dev, VFIO_IRQ_SET_ACTION_UNMASK, VFIO_PCI_INTX_IRQ_INDEX, 0, 1),
+			 0);
+	assert_int_equal(hw_command(DMAC) & CMD_INTX_DISABLE, 0);
+	cfg_write16(c.dev, CFG_COMMAND, cfg_read16(c.dev, CFG_COMMAND) | CMD_INTX_DISABLE);
+	assert_true(hw_command(DMAC) & CMD_INTX_DISABLE);
+	start_copy(c.dev, CTRL_START | CTRL_IRQ_EN);
+	assert_int_equal(wait_efd(e, 5), 0);
+	assert_int_equal(bar_read(c.dev, REG_STATUS) & ST_DONE, ST_DONE);
+	/* Loopback while the user disabled INTx: nothing (Linux's virq_disabled). */
+	assert_int_equal(set_none(c.dev, VFIO_IRQ_SET_ACTION_TRIGGER, VFIO_PCI_INTX_IRQ_INDEX, 0, 1),
+			 0);
+	assert_int_equal(drain(e), 0);
+	cfg_write16(c.dev, CFG_COMMAND, cfg_read16(c.dev, CFG_COMMAND) & ~CMD_INTX_DISABLE);
+	assert_int_equal(drain(e), 1);
+	assert_true(hw_command(DMAC) & CMD_INTX_DISABLE);   /* still pending: still masked */
 	/* Switching to MSI-X while INTx is on: -EINVAL. */
 	assert_int_equal(set_efd(c.dev, VFIO_PCI_MSIX_IRQ_INDEX, 0, e), -EINVAL);
 	/* The trigger unset (fd -1) keeps INTx enabled, signalling nobody. */
@@ -608,6 +654,92 @@ static void test_intx_automask(void **state)
 			 0);
 	assert_int_equal(set_efd(c.dev, VFIO_PCI_MSIX_IRQ_INDEX, 0, e), 0);
 	close(e);
+	shutdown_checked();
+}
+
+/*
+ * nointxmask=1: the function's INTx Disable is not used; the line is
+ * masked at the interrupt controller instead (Linux's !pci_2_3 path).
+ */
+static void test_intx_nointxmask(void **state)
+{
+	(void)state;
+	struct vctx c;
+	int e = efd_new();
+
+	modargs = "nointxmask=1";
+	vsetup(&c, DMAC, "dma-copy");
+	enable_dma(c.dev);
+	assert_int_equal(set_efd(c.dev, VFIO_PCI_INTX_IRQ_INDEX, 0, e), 0);
+	start_copy(c.dev, CTRL_START | CTRL_IRQ_EN);
+	assert_int_equal(wait_efd(e, 100), 1);
+	assert_int_equal(drain(e), 1);
+	/* Masked at the controller: INTx Disable untouched, the level line held, no storm. */
+	assert_int_equal(hw_command(DMAC) & CMD_INTX_DISABLE, 0);
+	assert_int_equal(wait_efd(e, 1), 0);
+	assert_null(strstr(dmesg_text(NULL), "nobody cared"));
+	/* UNMASK with the line still high: the IRQ core delivers it again, masked again. */
+	assert_int_equal(set_none(c.dev, VFIO_IRQ_SET_ACTION_UNMASK, VFIO_PCI_INTX_IRQ_INDEX, 0, 1),
+			 0);
+	assert_int_equal(drain(e), 1);
+	bar_write(c.dev, REG_STATUS, ST_DONE);
+	assert_int_equal(set_none(c.dev, VFIO_IRQ_SET_ACTION_UNMASK, VFIO_PCI_INTX_IRQ_INDEX, 0, 1),
+			 0);
+	assert_int_equal(drain(e), 0);
+	start_copy(c.dev, CTRL_START | CTRL_IRQ_EN);
+	assert_int_equal(wait_efd(e, 100), 1);
+	assert_int_equal(drain(e), 1);
+	close(e);
+	shutdown_checked();
+}
+
+/* The unmask eventfd (irqfd-style resample): a write to it unmasks INTx. */
+static void test_intx_unmask_eventfd(void **state)
+{
+	(void)state;
+	struct vctx c;
+	int e = efd_new(), un = efd_new(), other = efd_new();
+	uint64_t one = 1;
+
+	vsetup(&c, DMAC, "dma-copy");
+	enable_dma(c.dev);
+	/* No INTx yet: -EINVAL. */
+	assert_int_equal(set_irqs_n(c.dev, VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_UNMASK,
+				    VFIO_PCI_INTX_IRQ_INDEX, 0, 1, &un, 4), -EINVAL);
+	assert_int_equal(set_efd(c.dev, VFIO_PCI_INTX_IRQ_INDEX, 0, e), 0);
+	assert_int_equal(set_irqs_n(c.dev, VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_UNMASK,
+				    VFIO_PCI_INTX_IRQ_INDEX, 0, 1, &un, 4), 0);
+	/* A second one while the first is set: -EBUSY, as Linux's virqfd. */
+	assert_int_equal(set_irqs_n(c.dev, VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_UNMASK,
+				    VFIO_PCI_INTX_IRQ_INDEX, 0, 1, &other, 4), -EBUSY);
+	for (int round = 0; round < 3; round++) {
+		start_copy(c.dev, CTRL_START | CTRL_IRQ_EN);
+		assert_int_equal(wait_efd(e, 100), 1);
+		assert_int_equal(drain(e), 1);
+		assert_true(hw_command(DMAC) & CMD_INTX_DISABLE);    /* automasked */
+		/* The program acks the device and writes the unmask eventfd, nothing else. */
+		bar_write(c.dev, REG_STATUS, ST_DONE);
+		assert_int_equal(write(un, &one, 8), 8);
+		/* Waiting for the next interrupt unmasks first: the next completion arrives. */
+	}
+	/* Written while the condition is still pending: stays masked, the interrupt is re-sent. */
+	start_copy(c.dev, CTRL_START | CTRL_IRQ_EN);
+	assert_int_equal(wait_efd(e, 100), 1);
+	assert_int_equal(drain(e), 1);
+	assert_int_equal(write(un, &one, 8), 8);
+	assert_int_equal(wait_efd(e, 1), 1);
+	assert_int_equal(drain(e), 1);
+	assert_true(hw_command(DMAC) & CMD_INTX_DISABLE);
+	/* fd -1 removes it: a write no longer unmasks. */
+	bar_write(c.dev, REG_STATUS, ST_DONE);
+	assert_int_equal(set_irqs_n(c.dev, VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_UNMASK,
+				    VFIO_PCI_INTX_IRQ_INDEX, 0, 1, (int32_t[]){ -1 }, 4), 0);
+	assert_int_equal(write(un, &one, 8), 8);
+	assert_int_equal(wait_efd(e, 1), 0);
+	assert_true(hw_command(DMAC) & CMD_INTX_DISABLE);
+	close(e);
+	close(un);
+	close(other);
 	shutdown_checked();
 }
 
@@ -648,6 +780,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_err_req, teardown),
 		cmocka_unit_test_teardown(test_msix_completion, teardown),
 		cmocka_unit_test_teardown(test_intx_automask, teardown),
+		cmocka_unit_test_teardown(test_intx_nointxmask, teardown),
+		cmocka_unit_test_teardown(test_intx_unmask_eventfd, teardown),
 		cmocka_unit_test_teardown(test_close_disables, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -342,8 +342,16 @@ static void intx_disable(struct vfio_pci_core_device *vdev)
 	vdev->irq_type = VFIO_PCI_NUM_IRQS;
 }
 
-/* ---- the INTx unmask eventfd (Linux's virqfd) --------------------------------- */
-
+/*
+ * ---- the INTx unmask eventfd (Linux's virqfd) ----------------------------
+ *
+ * Linux unmasks from the eventfd's wakeup, the moment the user (or KVM's
+ * resampler) writes it. The lab's kernel runs only when called, so it
+ * looks at the eventfd when the program waits for an interrupt
+ * (vfio_pci_virqfd_poll, from the uapi's wait) and when it calls SET_IRQS:
+ * a write is acted on before anything the program does after it can
+ * depend on the unmask. The count is consumed, as the wakeup does.
+ */
 static void intx_unmask_fd_drop(struct vfio_pci_irq_ctx *ctx)
 {
 	if (!ctx->unmask)
@@ -369,8 +377,27 @@ static int intx_unmask_fd_set(struct vfio_pci_irq_ctx *ctx, int fd)
 		eventfd_ctx_put(efd);
 		return -EBUSY;
 	}
+	/* A count already there is a signal too (the wakeup fires at once). */
 	ctx->unmask = efd;
 	return 0;
+}
+
+static void intx_unmask_fd_poll(struct vfio_pci_core_device *vdev)
+{
+	struct vfio_pci_irq_ctx *ctx = is_intx(vdev) ? ctx_get(vdev, 0) : NULL;
+
+	if (ctx && ctx->unmask && eventfd_ctx_read(ctx->unmask))
+		intx_unmask(vdev);
+}
+
+void vfio_pci_virqfd_poll(void)
+{
+	struct vfio_pci_core_device *vdev;
+
+	if (!kstate)
+		return;
+	list_for_each_entry(vdev, &kstate->vfio_pci.devices, next)
+		intx_unmask_fd_poll(vdev);
 }
 
 /* ---- MSI and MSI-X ------------------------------------------------------------ */
@@ -858,6 +885,7 @@ long vfio_pci_ioctl_set_irqs(struct vfio_pci_core_device *vdev, unsigned long ar
 	u8 *data = NULL;
 	int ret;
 
+	intx_unmask_fd_poll(vdev);
 	if (copy_from_user(&hdr, (void *)arg, minsz))
 		return -EFAULT;
 	ret = set_irqs_validate(&hdr, (unsigned)vfio_pci_get_irq_count(vdev, hdr.index),
