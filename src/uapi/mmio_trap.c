@@ -395,7 +395,8 @@ static void on_segv(int sig, siginfo_t *si, void *uc)
 	int saved = errno;
 	int ret = si->si_code == SEGV_ACCERR ? mmio_trap_fault(a, uc) : -ENOENT;
 
-	if (ret == -ENOENT)
+	/* Not ours, or the protection forbids it: SIGSEGV as the MMU gives it. */
+	if (ret == -ENOENT || ret == -EACCES)
 		chain(sig, si, uc);
 	else if (ret)
 		bus_error(a);

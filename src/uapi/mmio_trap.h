@@ -106,7 +106,8 @@ int mmio_trap_sigaction(const struct sigaction *act, struct sigaction *old);
 /*
  * The handler's work for a fault at @addr with the thread's ucontext_t
  * @uc: 0 (emulated: @uc's registers and RIP updated), -ENOENT (not in a
- * mapping), or -errno (SIGBUS). bench_mmio calls it with a made-up
+ * mapping), -EACCES (its protection forbids the access: SIGSEGV), or
+ * -errno (SIGBUS). bench_mmio calls it with a made-up
  * context under valgrind, whose signal frames do not give the faulting
  * instruction's RIP.
  */

@@ -490,6 +490,16 @@ static void test_mmap_errors(void **state)
 	volatile uint32_t *ro = lab_mmap(NULL, 4096, PROT_READ, MAP_SHARED, fx.device, 0);
 	assert_true(ro != MAP_FAILED);
 	assert_int_equal(ro[0], ID_VALUE);
+	/* A store to it is SIGSEGV (the protection), not SIGBUS, and reaches nothing. */
+	struct sigaction sa = { .sa_sigaction = on_signal, .sa_flags = SA_SIGINFO }, old;
+	sigemptyset(&sa.sa_mask);
+	assert_int_equal(mmio_trap_sigaction(&sa, &old), 0);
+	got_sig = 0;
+	if (!sigsetjmp(jump, 1))
+		ro[REG_LEN / 4] = 0x77;
+	assert_int_equal(got_sig, SIGSEGV);
+	assert_int_equal(mmio_trap_sigaction(&old, NULL), 0);
+	assert_int_not_equal(dev_read(REG_LEN), 0x77);
 	assert_int_equal(lab_munmap((void *)ro, 4096), 0);
 }
 

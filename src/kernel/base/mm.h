@@ -60,7 +60,11 @@ int vfs_mmap(struct file *file, unsigned long start, unsigned long len,
 	     unsigned long vm_flags, unsigned long pgoff, struct vm_area_struct **out);
 /* munmap: vm_ops->close, the file reference goes, the vma is freed. */
 void vfs_munmap(struct vm_area_struct *vma);
-/* A trapped load or store (see vm_operations_struct.access): bytes or -errno. */
+/*
+ * A trapped load or store (see vm_operations_struct.access): bytes or
+ * -errno; -EACCES when the mapping's protection forbids it (a store to a
+ * PROT_READ mapping: SIGSEGV, as the MMU would give).
+ */
 int vma_access(struct vm_area_struct *vma, unsigned long addr, void *buf, int len, int write);
 
 #endif

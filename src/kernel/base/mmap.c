@@ -77,7 +77,8 @@ int vma_access(struct vm_area_struct *vma, unsigned long addr, void *buf, int le
 {
 	if (addr < vma->vm_start || addr >= vma->vm_end || len > (long)(vma->vm_end - addr))
 		return -EFAULT;
+	/* The protection forbids it: the CPU would fault (SIGSEGV), not the bus. */
 	if (!(vma->vm_flags & (write ? VM_WRITE : VM_READ)))
-		return -EFAULT;
+		return -EACCES;
 	return vma->vm_ops->access(vma, addr, buf, len, write);
 }
