@@ -18,12 +18,18 @@ bench_list() {
 	return 0
 }
 
+# A script (bench_qemu_nvme) runs real programs: times only, no phases.
+is_script() {
+	[ "$(head -c 2 "$1")" = "#!" ]
+}
+
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM
 
 if [ "$1" = --check ]; then
 	bad=0; n=0
 	for b in $(bench_list "$2"); do
+		is_script "$b" && continue
 		n=$((n + 1))
 		nm "$b" | awk '$3 ~ /^phase_[A-Za-z0-9_]+$/ { print $1, $3 }' | sort -u > "$tmp/syms"
 		have=$(awk '{ print $2 }' "$tmp/syms" | sort -u)
@@ -55,7 +61,7 @@ for b in $(bench_list "$1"); do
 	name=$(basename "$b")
 	echo "== $name"
 	: > "$tmp/subst"
-	if [ $cg = 1 ]; then
+	if [ $cg = 1 ] && ! is_script "$b"; then
 		t0=$(date +%s)
 		if valgrind --tool=callgrind --callgrind-out-file="$tmp/cg.out" \
 			"$b" --callgrind > "$tmp/ops" 2> "$tmp/vg.log" &&

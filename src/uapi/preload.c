@@ -510,7 +510,11 @@ static void *do_mmap(void *(*real)(void *, size_t, int, int, int, off_t), void *
 		return session_vfio_mmap(addr, len, prot, flags, fd, off);
 	if (!(flags & MAP_ANONYMOUS) && lab_fd_is_lab(fd))
 		return lab_mmap(addr, len, prot, flags, fd, off);
-	p = real(addr, len, prot, flags, fd, off);
+	/* Shared anonymous memory in a session: a memfd MAP_DMA can send. */
+	if (session_client && (flags & MAP_ANONYMOUS) && (flags & MAP_TYPE) != MAP_PRIVATE)
+		p = session_share_mmap_anon(addr, len, prot, flags, real);
+	else
+		p = real(addr, len, prot, flags, fd, off);
 	if (p != MAP_FAILED && (flags & MAP_FIXED) && mmio_trap_any())
 		mmio_trap_forget(p, len);
 	return p;
@@ -518,15 +522,11 @@ static void *do_mmap(void *(*real)(void *, size_t, int, int, int, off_t), void *
 
 EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
-	if (session_client && (flags & MAP_ANONYMOUS) && (flags & MAP_TYPE) != MAP_PRIVATE)
-		return session_share_mmap_anon(addr, len, prot, flags, get_mmap());
 	return do_mmap(get_mmap(), addr, len, prot, flags, fd, off);
 }
 
 EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
-	if (session_client && (flags & MAP_ANONYMOUS) && (flags & MAP_TYPE) != MAP_PRIVATE)
-		return session_share_mmap_anon(addr, len, prot, flags, get_mmap64());
 	return do_mmap(get_mmap64(), addr, len, prot, flags, fd, off);
 }
 

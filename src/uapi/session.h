@@ -137,6 +137,7 @@ enum session_op {
 	 * SESSION_CLOSE on it is the munmap of its last page.
 	 */
 	SESSION_MMAP,
+	/*
 	 * fork(): the parent, before the fork. Request: nothing. Reply: ret
 	 * 0, payload a uint64_t ticket: the server holds a reference to every
 	 * file of the connection for the child, until the child adopts them

@@ -282,6 +282,27 @@ static int fd_index(int fd, int *fds, unsigned int *nfds, unsigned int max, bool
 	return (int)(*nfds)++;
 }
 
+/*
+ * The stack this code runs on can be nameless memory right beside the
+ * range (a QEMU coroutine's stack is an anonymous mapping, merged with
+ * its neighbours into one vma): moved, it would lose what the move itself
+ * writes there between the copy and the remap, and return into garbage.
+ * The extension to 2 MiB stops short of the pages around the stack
+ * pointer; the range the caller asked for moves as it is.
+ */
+#define STACK_SPARE (64ull << 10)
+
+static void spare_stack(uint64_t s, uint64_t e, uint64_t *cs, uint64_t *ce)
+{
+	uint64_t sp = (uint64_t)(uintptr_t)__builtin_frame_address(0);
+	uint64_t lo = sp > STACK_SPARE ? sp - STACK_SPARE : 0, hi = sp + STACK_SPARE;
+
+	if (*cs < s && lo < s && hi > *cs)
+		*cs = s;
+	if (*ce > e && lo < *ce && hi > e)
+		*ce = e;
+}
+
 static int share_range_locked(uint64_t start, uint64_t len, bool write,
 			      struct session_share *sh, unsigned int *nsh, int *fds,
 			      unsigned int *nfds, unsigned int max)
@@ -314,6 +335,7 @@ static int share_range_locked(uint64_t start, uint64_t len, bool write,
 			if (!v.named) {
 				cs = ALIGN_DN(s, CHUNK) > v.start ? ALIGN_DN(s, CHUNK) : v.start;
 				ce = ALIGN_U(e, CHUNK) < v.end ? ALIGN_U(e, CHUNK) : v.end;
+				spare_stack(s, e, &cs, &ce);
 			}
 			m = move_private(&v, cs, ce);
 			if (!m)
