@@ -42,6 +42,7 @@ drivers_nvme nvme_driver
 pci_pci-driver pci_bus_type
 pci_pci-host-generic gen_pci_driver
 vfio_vfio_platform vfio_platform_driver
+vfio_vfio_pci_core vfio_pci_driver
 '
 
 NM=${1:?usage: $0 NM BUILDDIR}

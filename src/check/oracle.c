@@ -34,6 +34,18 @@ struct obank {
 	u32 *id;
 };
 
+/* The user-memory window (hw_user_window): owners per 2 MiB chunk, made on first use. */
+#define OUSER_CHUNK 512
+struct ouser_chunk {
+	u8 kind[OUSER_CHUNK];
+	u32 id[OUSER_CHUNK];
+};
+
+struct ouser {
+	u64 base_pfn, npages;
+	struct ouser_chunk **chunks;
+};
+
 struct ogroup {
 	bool used;
 	u32 domain;
@@ -51,6 +63,7 @@ static struct {
 	struct machine *m;
 	struct obank *banks;
 	size_t nr_banks;
+	struct ouser user;
 	struct ograntee *grantees;
 	size_t nr_grantees, cap_grantees;
 	u32 seed;
@@ -115,29 +128,66 @@ static struct obank *bank_of(u64 pa, u64 *idx)
 	return NULL;
 }
 
+/* The owner slots of the frame at @pa: in a RAM bank or the user window (@alloc: make them). */
+static bool frame_slots(u64 pa, bool alloc, u8 **kind, u32 **id)
+{
+	u64 idx, pfn = pa >> PAGE_SHIFT;
+	struct obank *b = bank_of(pa, &idx);
+
+	if (b) {
+		*kind = &b->kind[idx];
+		*id = &b->id[idx];
+		return true;
+	}
+	struct ouser *u = &O.user;
+	if (!u->chunks || pfn - u->base_pfn >= u->npages)
+		return false;
+	/* A window frame never lent is no memory (machine.h). */
+	if (!alloc && !hw_mem_is_ram(O.m, pa, 0))
+		return false;
+	idx = pfn - u->base_pfn;
+	struct ouser_chunk **c = &u->chunks[idx / OUSER_CHUNK];
+	if (!*c && alloc)
+		*c = calloc(1, sizeof(**c));
+	static u8 free_kind = KOBS_FREE;
+	static u32 no_id;
+	if (!*c) {
+		/* A lent frame never told of is free. */
+		free_kind = KOBS_FREE;
+		no_id = 0;
+		*kind = &free_kind;
+		*id = &no_id;
+		return !alloc;
+	}
+	*kind = &(*c)->kind[idx % OUSER_CHUNK];
+	*id = &(*c)->id[idx % OUSER_CHUNK];
+	return true;
+}
+
 static void obs_frames(void *opaque, u64 pa, u64 len, enum kobs_owner owner, u32 id)
 {
 	(void)opaque;
 	for (u64 off = 0; off < len; off += PAGE_SIZE) {
-		u64 idx;
-		struct obank *b = bank_of(pa + off, &idx);
-		if (!b)
+		u8 *k;
+		u32 *i;
+
+		if (!frame_slots(pa + off, true, &k, &i))
 			continue;
-		b->kind[idx] = (u8)owner;
-		b->id[idx] = id;
+		*k = (u8)owner;
+		*i = id;
 	}
 }
 
 const char *oracle_frame_owner(u64 pa, char *buf, size_t size)
 {
-	u64 idx;
-	struct obank *b = bank_of(pa, &idx);
+	u8 *kind;
+	u32 *id;
 
-	if (!b) {
+	if (!frame_slots(pa, false, &kind, &id)) {
 		snprintf(buf, size, "not RAM");
 		return buf;
 	}
-	switch ((enum kobs_owner)b->kind[idx]) {
+	switch ((enum kobs_owner)*kind) {
 	case KOBS_FREE:
 		snprintf(buf, size, "free");
 		break;
@@ -148,7 +198,7 @@ const char *oracle_frame_owner(u64 pa, char *buf, size_t size)
 		snprintf(buf, size, "page-table");
 		break;
 	case KOBS_VFIO:
-		snprintf(buf, size, "vfio container %u", b->id[idx]);
+		snprintf(buf, size, "vfio container %u", *id);
 		break;
 	default:
 		snprintf(buf, size, "unknown");
@@ -774,6 +824,9 @@ static void oracle_free_state(void)
 		free(O.banks[i].id);
 	}
 	free(O.banks);
+	for (u64 c = 0; O.user.chunks && c < O.user.npages / OUSER_CHUNK; c++)
+		free(O.user.chunks[c]);
+	free(O.user.chunks);
 	for (size_t i = 0; i < O.nr_grantees; i++) {
 		t_free(O.grantees[i].grants);
 		t_free(O.grantees[i].cover);
@@ -802,6 +855,16 @@ int oracle_attach(struct machine *m)
 		O.banks[i].kind = calloc(O.banks[i].npages ? O.banks[i].npages : 1, 1);
 		O.banks[i].id = calloc(O.banks[i].npages ? O.banks[i].npages : 1, sizeof(u32));
 		if (!O.banks[i].kind || !O.banks[i].id) {
+			oracle_free_state();
+			return -ENOMEM;
+		}
+	}
+	u64 ubase, usize;
+	if (!hw_user_window(m, &ubase, &usize)) {
+		O.user.base_pfn = ubase >> PAGE_SHIFT;
+		O.user.npages = ALIGN_UP(usize >> PAGE_SHIFT, (u64)OUSER_CHUNK);
+		O.user.chunks = calloc(O.user.npages / OUSER_CHUNK, sizeof(*O.user.chunks));
+		if (!O.user.chunks) {
 			oracle_free_state();
 			return -ENOMEM;
 		}

@@ -20,12 +20,21 @@ struct hw_frame_chunk {
 	void *host[HW_CHUNK_FRAMES];   /* NULL until touched */
 	void **saved;                  /* pages hidden by an alias, lazily */
 	u64 alias_bits[HW_CHUNK_FRAMES / 64];
+	u64 lent_bits[HW_CHUNK_FRAMES / 64];   /* user window: frames ever aliased */
 };
 
 struct hw_ram {
 	u64 base, size, nframes;
 	struct hw_frame_chunk **chunks;  /* nframes / HW_CHUNK_FRAMES, rounded up */
+	bool user;                       /* the user window: a frame is RAM once lent */
 };
+
+/*
+ * The user-memory window (hw_user_window): the highest window it may take
+ * and its preferred end, below every modelled IOMMU's output size (40 bits).
+ */
+#define HW_USER_WINDOW_MAX (1ull << 40)
+#define HW_USER_WINDOW_MIN (256ull << 30)
 
 /* A bus write of @val (@size bytes) at @off of a doorbell frame from DeviceID @device_id. */
 typedef void (*hw_doorbell_write_fn)(void *opaque, u32 device_id, u64 off, u64 val,
@@ -67,6 +76,7 @@ struct machine {
 	struct hw_ram_bank *banks;        /* the same, firmware view */
 	size_t nr_ram;
 	struct hw_ram *last_ram;          /* lookup cache */
+	struct hw_ram user;               /* the user-memory window, never firmware RAM */
 
 	struct hw_mmio_region *mmio;      /* sorted by base, disjoint */
 	size_t nr_mmio, cap_mmio;

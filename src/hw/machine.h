@@ -58,12 +58,38 @@ int hw_mem_read(struct machine *m, u64 pa, void *buf, size_t len);
 int hw_mem_write(struct machine *m, u64 pa, const void *buf, size_t len);
 /* Host address of the frame holding @pa (allocating it), or NULL if not RAM. */
 void *hw_frame(struct machine *m, u64 pa);
-/* Make the RAM frame at @pa (page aligned) alias @host (page aligned) until unaliased. */
+/*
+ * Make the RAM or user-window frame at @pa alias @host (both page aligned)
+ * until unaliased: 0, -EINVAL (unaligned, no @host), -EFAULT (neither RAM
+ * nor the user window), -EBUSY (already aliased) or -ENOMEM. Unalias: 0,
+ * -EINVAL (unaligned or not aliased) or -EFAULT.
+ */
 int hw_frame_alias(struct machine *m, u64 pa, void *host);
 int hw_frame_unalias(struct machine *m, u64 pa);
 /* RAM banks, for the kernel's memory allocator (the firmware view). */
 struct hw_ram_bank { u64 base, size; };
 size_t hw_ram_banks(struct machine *m, const struct hw_ram_bank **banks);
+/*
+ * User memory. On Linux the pages a process pins for DMA are host RAM the
+ * process owns; in the lab they are the program's own memory, so they must
+ * not take frames of the lab's RAM. The machine has a window of physical
+ * addresses for them instead: above RAM and every device's registers and
+ * bus windows, not in the firmware's memory map (the kernel's page
+ * allocator never sees it). A window frame never lent is no memory: a bus
+ * access to it is refused, as to any address nothing decodes. A frame
+ * aliased to lent memory (hw_frame_alias on a window address) is that
+ * memory; once unaliased it is host RAM nobody owns, as an unpinned page
+ * is on a host: a stale DMA that reaches it after unpinning lands there
+ * and the checker judges it (owner "free"). The window costs nothing per
+ * frame until one is lent.
+ *
+ * Placement: from the 1 GiB boundary above everything the device tree
+ * decodes to 1 TiB (40 bits, the smallest output size of the modelled
+ * IOMMUs) when that leaves at least 256 GiB; else 1 TiB at the next 1 TiB
+ * boundary (within 48 bits). hw_user_window gives @base and @size in
+ * bytes (both 2 MiB aligned): 0, or -ENODEV when the machine has none.
+ */
+int hw_user_window(struct machine *m, u64 *base, u64 *size);
 
 /* ---- MMIO ----------------------------------------------------------- */
 

@@ -236,6 +236,87 @@ int hw_bootloader_fixup(struct machine *m, u64 mem_size, char *why, size_t whyle
 	return 0;
 }
 
+/* The frame table of [@base, +@size): chunk pointers only, filled lazily. */
+static int ram_setup(struct hw_ram *r, u64 base, u64 size)
+{
+	r->base = base;
+	r->size = size;
+	r->nframes = size >> PAGE_SHIFT;
+	r->chunks = calloc(MAX((r->nframes + HW_CHUNK_FRAMES - 1) >> HW_CHUNK_SHIFT, 1ull),
+			   sizeof(*r->chunks));
+	return r->chunks ? 0 : -ENOMEM;
+}
+
+/* The end of the parent-side addresses of @node's `ranges` (a bus window), or 0. */
+static u64 ranges_top(const void *fdt, int node)
+{
+	int parent = dt_parent(fdt, node), len;
+	const fdt32_t *p = fdt_getprop(fdt, node, "ranges", &len);
+
+	if (!p || len <= 0 || parent < 0)
+		return 0;
+	int cac = dt_addr_cells(fdt, node), csc = dt_size_cells(fdt, node);
+	int pac = dt_addr_cells(fdt, parent);
+	int entry = cac + pac + csc, n = len / 4;
+	u64 top = 0;
+
+	if (cac < 1 || pac < 1 || pac > 2 || csc < 1 || csc > 2)
+		return 0;
+	for (int i = 0; i + entry <= n; i += entry) {
+		u64 pa = 0, sz = 0;
+
+		for (int c = 0; c < pac; c++)
+			pa = (pa << 32) | fdt32_to_cpu(p[i + cac + c]);
+		for (int c = 0; c < csc; c++)
+			sz = (sz << 32) | fdt32_to_cpu(p[i + cac + pac + c]);
+		if (pa + sz >= pa)
+			top = MAX(top, pa + sz);
+	}
+	return top;
+}
+
+/*
+ * Where the user window goes (machine.h, hw_user_window): above RAM, every
+ * device's registers and every bus window the tree declares.
+ */
+static void user_window_place(const void *fdt, const struct hw_ram_bank *banks, size_t n,
+			      u64 *base, u64 *size)
+{
+	u64 top = 0;
+	bool indexed = !dt_index_attach(fdt);
+
+	for (size_t i = 0; i < n; i++)
+		top = MAX(top, banks[i].base + banks[i].size);
+	for (int node = fdt_next_node(fdt, -1, NULL); node >= 0;
+	     node = fdt_next_node(fdt, node, NULL)) {
+		u64 b, sz;
+
+		for (int i = 0; !dt_reg(fdt, node, i, &b, &sz); i++)
+			if (b + sz >= b)
+				top = MAX(top, b + sz);
+		top = MAX(top, ranges_top(fdt, node));
+	}
+	if (indexed)
+		dt_index_detach(fdt);
+	top = ALIGN_UP(top, 1ull << 30);
+	if (top + HW_USER_WINDOW_MIN <= HW_USER_WINDOW_MAX) {
+		*base = top;
+		*size = HW_USER_WINDOW_MAX - top;
+		return;
+	}
+	*base = MIN(ALIGN_UP(top, HW_USER_WINDOW_MAX), HW_PA_LIMIT - HW_USER_WINDOW_MAX);
+	*size = HW_USER_WINDOW_MAX;
+}
+
+int hw_user_window(struct machine *m, u64 *base, u64 *size)
+{
+	if (!m->user.size)
+		return -ENODEV;
+	*base = m->user.base;
+	*size = m->user.size;
+	return 0;
+}
+
 int hw_mem_init(struct machine *m, char *why, size_t whylen)
 {
 	const void *fdt = m->fdt;
@@ -289,50 +370,53 @@ int hw_mem_init(struct machine *m, char *why, size_t whylen)
 	}
 	m->banks = banks;
 	m->nr_ram = n;
-	for (size_t i = 0; i < n; i++) {
-		struct hw_ram *r = &m->ram[i];
-
-		r->base = banks[i].base;
-		r->size = banks[i].size;
-		r->nframes = r->size >> PAGE_SHIFT;
-		r->chunks = calloc((r->nframes + HW_CHUNK_FRAMES - 1) >> HW_CHUNK_SHIFT,
-				   sizeof(*r->chunks));
-		if (!r->chunks)
+	for (size_t i = 0; i < n; i++)
+		if (ram_setup(&m->ram[i], banks[i].base, banks[i].size))
 			return -ENOMEM;
-	}
+	u64 ubase, usize;
+	user_window_place(fdt, banks, n, &ubase, &usize);
+	if (ram_setup(&m->user, ubase, usize))
+		return -ENOMEM;
+	m->user.user = true;
 	return 0;
+}
+
+static void ram_free(struct hw_ram *r)
+{
+	u64 nchunks = (r->nframes + HW_CHUNK_FRAMES - 1) >> HW_CHUNK_SHIFT;
+
+	for (u64 c = 0; r->chunks && c < nchunks; c++) {
+		struct hw_frame_chunk *ch = r->chunks[c];
+
+		if (!ch)
+			continue;
+		for (unsigned f = 0; f < HW_CHUNK_FRAMES; f++) {
+			bool aliased = ch->alias_bits[f / 64] & (1ull << (f % 64));
+
+			/* An aliased frame's host page belongs to its lender. */
+			if (aliased)
+				free(ch->saved ? ch->saved[f] : NULL);
+			else
+				free(ch->host[f]);
+		}
+		free(ch->saved);
+		free(ch);
+	}
+	free(r->chunks);
+	memset(r, 0, sizeof(*r));
 }
 
 void hw_mem_fini(struct machine *m)
 {
-	for (size_t i = 0; m->ram && i < m->nr_ram; i++) {
-		struct hw_ram *r = &m->ram[i];
-		u64 nchunks = (r->nframes + HW_CHUNK_FRAMES - 1) >> HW_CHUNK_SHIFT;
-
-		for (u64 c = 0; r->chunks && c < nchunks; c++) {
-			struct hw_frame_chunk *ch = r->chunks[c];
-
-			if (!ch)
-				continue;
-			for (unsigned f = 0; f < HW_CHUNK_FRAMES; f++) {
-				bool aliased = ch->alias_bits[f / 64] & (1ull << (f % 64));
-
-				/* An aliased frame's host page belongs to its lender. */
-				if (aliased)
-					free(ch->saved[f]);
-				else
-					free(ch->host[f]);
-			}
-			free(ch->saved);
-			free(ch);
-		}
-		free(r->chunks);
-	}
+	for (size_t i = 0; m->ram && i < m->nr_ram; i++)
+		ram_free(&m->ram[i]);
+	ram_free(&m->user);
 	free(m->ram);
 	free(m->banks);
 	m->ram = NULL;
 	m->banks = NULL;
 	m->nr_ram = 0;
+	m->last_ram = NULL;
 }
 
 static inline struct hw_ram *ram_of(struct machine *m, u64 pa)
@@ -348,7 +432,25 @@ static inline struct hw_ram *ram_of(struct machine *m, u64 pa)
 			return r;
 		}
 	}
+	r = &m->user;
+	if (pa - r->base < r->size) {
+		m->last_ram = r;
+		return r;
+	}
 	return NULL;
+}
+
+/*
+ * A user-window frame is memory once it was lent (machine.h): before, no
+ * host page stands behind its address and a bus access to it is refused.
+ */
+static bool user_frame_live(struct hw_ram *r, u64 pa)
+{
+	u64 frame = (pa - r->base) >> PAGE_SHIFT;
+	struct hw_frame_chunk *ch = r->chunks[frame >> HW_CHUNK_SHIFT];
+	unsigned f = frame & (HW_CHUNK_FRAMES - 1);
+
+	return ch && (ch->lent_bits[f / 64] & (1ull << (f % 64)));
 }
 
 static struct hw_frame_chunk *chunk_of(struct hw_ram *r, u64 frame, bool alloc)
@@ -374,7 +476,7 @@ void *hw_frame(struct machine *m, u64 pa)
 {
 	struct hw_ram *r = ram_of(m, pa);
 
-	if (!r)
+	if (!r || (unlikely(r->user) && !user_frame_live(r, pa)))
 		return NULL;
 	u64 frame = (pa - r->base) >> PAGE_SHIFT;
 	struct hw_frame_chunk *ch = chunk_of(r, frame, true);
@@ -386,10 +488,24 @@ void *hw_frame(struct machine *m, u64 pa)
 	return *host ? (char *)*host + (pa & (PAGE_SIZE - 1)) : NULL;
 }
 
+/* Is every frame of [@pa, +@len) in the user window live? */
+static bool user_range_live(struct hw_ram *r, u64 pa, u64 len)
+{
+	if (len > r->base + r->size - pa)
+		return false;
+	for (u64 a = ALIGN_DOWN(pa, (u64)PAGE_SIZE); a < pa + len; a += PAGE_SIZE)
+		if (!user_frame_live(r, a))
+			return false;
+	return true;
+}
+
 bool hw_mem_is_ram(struct machine *m, u64 pa, u64 len)
 {
-	if (len == 0)
-		return ram_of(m, pa) != NULL;
+	if (len == 0) {
+		struct hw_ram *r = ram_of(m, pa);
+
+		return r && (!r->user || user_frame_live(r, pa));
+	}
 	if (pa + len < pa)
 		return false;
 	/* Adjacent banks together still make RAM. */
@@ -398,6 +514,8 @@ bool hw_mem_is_ram(struct machine *m, u64 pa, u64 len)
 
 		if (!r)
 			return false;
+		if (unlikely(r->user))
+			return user_range_live(r, pa, len);
 		u64 avail = r->base + r->size - pa;
 		if (avail >= len)
 			return true;
@@ -454,14 +572,19 @@ int hw_frame_alias(struct machine *m, u64 pa, void *host)
 	unsigned f = frame & (HW_CHUNK_FRAMES - 1);
 	if (ch->alias_bits[f / 64] & (1ull << (f % 64)))
 		return -EBUSY;
-	if (!ch->saved) {
+	/* A user frame hides nothing: it is the lent page or no memory. */
+	if (!r->user && !ch->saved) {
 		ch->saved = calloc(HW_CHUNK_FRAMES, sizeof(*ch->saved));
 		if (!ch->saved)
 			return -ENOMEM;
 	}
-	ch->saved[f] = ch->host[f];
+	if (!r->user)
+		ch->saved[f] = ch->host[f];
+	else
+		free(ch->host[f]);   /* what a stale DMA left in unowned RAM */
 	ch->host[f] = host;
 	ch->alias_bits[f / 64] |= 1ull << (f % 64);
+	ch->lent_bits[f / 64] |= 1ull << (f % 64);
 	return 0;
 }
 
@@ -477,8 +600,9 @@ int hw_frame_unalias(struct machine *m, u64 pa)
 	unsigned f = frame & (HW_CHUNK_FRAMES - 1);
 	if (!ch || !(ch->alias_bits[f / 64] & (1ull << (f % 64))))
 		return -EINVAL;
-	ch->host[f] = ch->saved[f];
-	ch->saved[f] = NULL;
+	ch->host[f] = r->user ? NULL : ch->saved[f];
+	if (!r->user)
+		ch->saved[f] = NULL;
 	ch->alias_bits[f / 64] &= ~(1ull << (f % 64));
 	return 0;
 }

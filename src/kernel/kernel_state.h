@@ -28,6 +28,7 @@
 #include "kernel/base/platform_internal.h"
 #include "kernel/base/printk_internal.h"
 #include "kernel/base/sysfs_internal.h"
+#include "kernel/base/user_frames_internal.h"
 #include "kernel/of/of_internal.h"
 #include "kernel/iommu/iommu-priv.h"
 #include "kernel/drivers/arm-smmu.h"
@@ -36,6 +37,7 @@
 #include "kernel/irqchip/msi_internal.h"
 #include "kernel/vfio/vfio.h"
 #include "kernel/vfio/vfio_platform.h"
+#include "kernel/vfio/vfio_pci.h"
 #include "kernel/pci/pci_internal.h"
 
 struct machine;
@@ -45,6 +47,7 @@ struct kernel {
 	struct cmdline_state cmdline;		/* base/cmdline.c */
 	struct printk_state printk;		/* base/printk.c: dmesg, dyndbg */
 	struct page_alloc_state page_alloc;	/* base/page_alloc.c */
+	struct user_frames_state user_frames;	/* base/user_frames.c: the user window */
 	struct irq_state irq;			/* base/irq.c */
 	struct sysfs_state sysfs;		/* base/sysfs.c */
 	struct core_state core;			/* base/core.c: /sys skeleton */
@@ -66,6 +69,7 @@ struct kernel {
 	struct vfio_state vfio;			/* vfio/vfio_main.c: groups, numbering, /dev/vfio */
 	struct vfio_type1_params vfio_type1;	/* vfio/vfio_iommu_type1.c: params */
 	struct vfio_platform_state vfio_platform; /* vfio/vfio_platform.c */
+	struct vfio_pci_state vfio_pci;		/* vfio/vfio_pci*.c: devices, params */
 	struct lab_bug_state lab_bug;		/* base/lab_bug.c: the bug catalogue's switches */
 	struct pci_state pci;			/* pci/: root buses, dynamic IDs, ACS */
 };

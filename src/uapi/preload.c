@@ -495,6 +495,8 @@ EXPORT off_t lseek64(int fd, off_t off, int whence)
 /* Region mmap is not offered (no MMAP flag in region info): Linux's answer is -EINVAL. */
 EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
+	if (session_client && (flags & MAP_ANONYMOUS) && (flags & MAP_TYPE) != MAP_PRIVATE)
+		return session_share_mmap_anon(addr, len, prot, flags, get_mmap());
 	if (!(flags & MAP_ANONYMOUS) && (lab_fd_is_lab(fd) || fwd(fd))) {
 		errno = EINVAL;
 		return MAP_FAILED;
@@ -504,6 +506,8 @@ EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off
 
 EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
+	if (session_client && (flags & MAP_ANONYMOUS) && (flags & MAP_TYPE) != MAP_PRIVATE)
+		return session_share_mmap_anon(addr, len, prot, flags, get_mmap64());
 	if (!(flags & MAP_ANONYMOUS) && (lab_fd_is_lab(fd) || fwd(fd))) {
 		errno = EINVAL;
 		return MAP_FAILED;

@@ -126,6 +126,20 @@ enum session_op {
 	SESSION_FSTAT,
 	/* Request: session_fileop (handle: dup it). Reply: ret the new handle. */
 	SESSION_DUP,
+	/*
+	 * fork(): the parent, before the fork. Request: nothing. Reply: ret
+	 * 0, payload a uint64_t ticket: the server holds a reference to every
+	 * file of the connection for the child, until the child adopts them
+	 * or the parent's connection goes (session_fork.c).
+	 */
+	SESSION_FORK,
+	/*
+	 * The child, on its own connection, before it closes its copy of the
+	 * parent's socket. Request: the uint64_t ticket. Reply: ret the number
+	 * of the parent's handles N, payload N int32_t: the child's handle for
+	 * each of the parent's (-1: none). -ENOENT for an unknown ticket.
+	 */
+	SESSION_ADOPT,
 
 	SESSION_OP_MAX = 64,
 };

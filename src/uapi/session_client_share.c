@@ -4,7 +4,16 @@
  * range memory the server can map too, as the in-process pin does for
  * itself (uaccess_host.c):
  *  - a shared mapping (a memfd, shared anonymous memory, a file) is sent
- *    as it is: its object through /proc/self/map_files;
+ *    as it is: the descriptor of its object. In a session's user
+ *    namespace /proc/self/map_files cannot be opened (it wants
+ *    CAP_SYS_ADMIN in the host's namespace), so the object is found
+ *    exactly, by device and inode: among the memfds this client keeps
+ *    (below), through map_files where it opens, else among the process's
+ *    own open descriptors (QEMU keeps its memory-backend-memfd's);
+ *  - shared anonymous memory has no descriptor at all: the shim makes it
+ *    a memfd ("iommulab-shared") as the program maps it
+ *    (session_share_mmap_anon, from the mmap interposer), and keeps the
+ *    descriptor; such memory is shared with a fork()ed child as on Linux;
  *  - private memory moves into a memfd ("iommulab-pin", the name the fork
  *    guard knows): the contents it has are copied once (never-populated
  *    pages are not), the memfd is mapped MAP_SHARED|MAP_FIXED over the
@@ -14,10 +23,12 @@
  * The server maps the descriptor and keeps its own view until unpin: the
  * device's DMA lands in the program's pages. Moved memory stays shared
  * (a later fork() gives the child a private copy, as Linux copies pinned
- * anonymous pages for a child).
+ * anonymous pages for a child). A kept memfd no longer mapped anywhere in
+ * the process is closed at the next one kept.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,24 +45,127 @@
 #define ALIGN_DN(x, a) ((x) & ~((a) - 1))
 #define ALIGN_U(x, a) (((x) + (a) - 1) & ~((a) - 1))
 
-/* Memory this client moved into a memfd: the descriptor, kept for later pins. */
+/* A memfd this client made (moved private memory, shared anonymous memory): kept for pins. */
 struct moved {
 	struct moved *next;
 	int fd;
 	uint64_t ino;
 	unsigned dev_major, dev_minor;
+	bool anon_shared;	/* shared anonymous memory: its child shares it too */
 };
 
 static struct moved *moved;
+static pthread_mutex_t moved_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void moved_drop(struct moved **pp)
+{
+	struct moved *m = *pp;
+
+	*pp = m->next;
+	syscall(SYS_close, m->fd);
+	free(m);
+}
 
 void session_share_forget(void)
 {
-	while (moved) {
-		struct moved *m = moved;
-		moved = m->next;
-		syscall(SYS_close, m->fd);
-		free(m);
+	pthread_mutex_init(&moved_lock, NULL);
+	for (struct moved **pp = &moved; *pp;) {
+		if ((*pp)->anon_shared)
+			pp = &(*pp)->next;
+		else
+			moved_drop(pp);
 	}
+}
+
+/* Is an object of @dev:@ino (maps' "major:minor inode") mapped in @maps? */
+static bool mapped_in(const char *maps, unsigned major, unsigned minor, uint64_t ino)
+{
+	char key[64];
+
+	snprintf(key, sizeof(key), " %02x:%02x %llu ", major, minor, (unsigned long long)ino);
+	return strstr(maps, key) != NULL;
+}
+
+/* /proc/self/maps as a string (malloc'd), or NULL. */
+static char *maps_read(void)
+{
+	long fd = syscall(SYS_openat, AT_FDCWD, "/proc/self/maps", O_RDONLY | O_CLOEXEC);
+	size_t cap = 1 << 16, len = 0;
+	char *buf = fd < 0 ? NULL : malloc(cap);
+	long n;
+
+	while (buf && (n = syscall(SYS_read, fd, buf + len, cap - len - 1)) > 0) {
+		len += (size_t)n;
+		if (len + 1 == cap) {
+			char *nb = realloc(buf, cap *= 2);
+			if (!nb)
+				free(buf);
+			buf = nb;
+		}
+	}
+	if (fd >= 0)
+		syscall(SYS_close, fd);
+	if (buf)
+		buf[len] = 0;
+	return buf;
+}
+
+/* Under moved_lock: closes the kept memfds the process no longer maps. */
+static void moved_prune(void)
+{
+	char *maps = moved ? maps_read() : NULL;
+
+	if (!maps)
+		return;
+	for (struct moved **pp = &moved; *pp;) {
+		struct moved *m = *pp;
+		if (mapped_in(maps, m->dev_major, m->dev_minor, m->ino))
+			pp = &m->next;
+		else
+			moved_drop(pp);
+	}
+	free(maps);
+}
+
+/* Under moved_lock: keeps @fd (a memfd this client made) for later pins. NULL on failure. */
+static struct moved *moved_add(int fd, bool anon_shared)
+{
+	struct moved *m = calloc(1, sizeof(*m));
+	struct stat st;
+
+	if (!m || syscall(SYS_fstat, fd, &st)) {
+		free(m);
+		return NULL;
+	}
+	moved_prune();
+	*m = (struct moved){ moved, fd, st.st_ino, major(st.st_dev), minor(st.st_dev),
+			     anon_shared };
+	moved = m;
+	return m;
+}
+
+void *session_share_mmap_anon(void *addr, size_t len, int prot, int flags,
+			      void *(*real_mmap)(void *, size_t, int, int, int, off_t))
+{
+	long fd = syscall(SYS_memfd_create, SESSION_SHARED_MEMFD_NAME, MFD_CLOEXEC);
+	void *p = MAP_FAILED;
+
+	/* Without a memfd it stays plain shared anonymous memory (MAP_DMA then says EFAULT). */
+	if (fd < 0 || syscall(SYS_ftruncate, fd, (off_t)len))
+		goto plain;
+	p = real_mmap(addr, len, prot, flags & ~MAP_ANONYMOUS, (int)fd, 0);
+	if (p == MAP_FAILED)
+		goto plain;
+	pthread_mutex_lock(&moved_lock);
+	bool kept = moved_add((int)fd, true);
+	pthread_mutex_unlock(&moved_lock);
+	if (kept)
+		return p;
+	syscall(SYS_munmap, p, len);
+plain:
+	if (fd >= 0)
+		syscall(SYS_close, fd);
+	return real_mmap(addr, len, prot, flags, -1, 0);
 }
 
 static struct moved *moved_find(const struct uaccess_vma *v)
@@ -73,11 +187,10 @@ static struct moved *move_private(const struct uaccess_vma *v, uint64_t s, uint6
 {
 	size_t len = e - s;
 	long fd = syscall(SYS_memfd_create, UACCESS_PIN_MEMFD_NAME, MFD_CLOEXEC);
-	struct moved *m = calloc(1, sizeof(*m));
-	struct stat st;
+	struct moved *m;
 	void *k = MAP_FAILED;
 
-	if (fd < 0 || !m || syscall(SYS_ftruncate, fd, (off_t)len) || syscall(SYS_fstat, fd, &st))
+	if (fd < 0 || syscall(SYS_ftruncate, fd, (off_t)len))
 		goto fail;
 	k = (void *)syscall(SYS_mmap, NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (k == MAP_FAILED)
@@ -87,8 +200,9 @@ static struct moved *move_private(const struct uaccess_vma *v, uint64_t s, uint6
 	    MAP_FAILED)
 		goto fail;
 	syscall(SYS_munmap, k, len);
-	*m = (struct moved){ moved, (int)fd, st.st_ino, major(st.st_dev), minor(st.st_dev) };
-	moved = m;
+	m = moved_add((int)fd, false);
+	if (!m)
+		goto fail;
 	uaccess_host_fork_guard();
 	return m;
 fail:
@@ -96,11 +210,52 @@ fail:
 		syscall(SYS_munmap, k, len);
 	if (fd >= 0)
 		syscall(SYS_close, fd);
-	free(m);
 	return NULL;
 }
 
-/* The object behind shared mapping @v, opened for the server: a descriptor or -errno. */
+/* Is @fd open on the object of @v? */
+static bool fd_is_object(int fd, const struct uaccess_vma *v)
+{
+	struct stat st;
+
+	return !syscall(SYS_fstat, fd, &st) && st.st_ino == v->inode &&
+	       major(st.st_dev) == v->dev_major && minor(st.st_dev) == v->dev_minor;
+}
+
+/* One of the process's descriptors open on @v's object, reopened for the server, or -EFAULT. */
+static int open_from_fds(const struct uaccess_vma *v)
+{
+	long dir = syscall(SYS_openat, AT_FDCWD, "/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	char buf[4096];
+	long n;
+	int found = -EFAULT;
+
+	if (dir < 0)
+		return -EFAULT;
+	while (found < 0 && (n = syscall(SYS_getdents64, dir, buf, sizeof(buf))) > 0) {
+		for (long off = 0; found < 0 && off < n;) {
+			struct { uint64_t ino; int64_t off; unsigned short reclen; unsigned char type;
+				 char name[]; } *d = (void *)(buf + off);
+			char path[64];
+			int fd = atoi(d->name);
+
+			off += d->reclen;
+			if (d->name[0] < '0' || d->name[0] > '9' || fd == (int)dir ||
+			    !fd_is_object(fd, v))
+				continue;
+			/* A new open of the same object, with the access the mapping has. */
+			snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+			long nfd = syscall(SYS_openat, AT_FDCWD, path,
+					   (v->w ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+			if (nfd >= 0)
+				found = (int)nfd;
+		}
+	}
+	syscall(SYS_close, dir);
+	return found;
+}
+
+/* The object behind shared mapping @v, opened for the server: a descriptor or -EFAULT. */
 static int open_shared(const struct uaccess_vma *v)
 {
 	char path[80];
@@ -108,7 +263,9 @@ static int open_shared(const struct uaccess_vma *v)
 	snprintf(path, sizeof(path), "/proc/self/map_files/%llx-%llx",
 		 (unsigned long long)v->start, (unsigned long long)v->end);
 	long fd = syscall(SYS_openat, AT_FDCWD, path, (v->w ? O_RDWR : O_RDONLY) | O_CLOEXEC);
-	return fd < 0 ? -errno : (int)fd;
+	if (fd >= 0)
+		return (int)fd;
+	return v->inode ? open_from_fds(v) : -EFAULT;
 }
 
 /* Adds @fd to the message's descriptors (once): its index, or -E2BIG. */
@@ -125,8 +282,9 @@ static int fd_index(int fd, int *fds, unsigned int *nfds, unsigned int max, bool
 	return (int)(*nfds)++;
 }
 
-int session_share_range(uint64_t start, uint64_t len, bool write, struct session_share *sh,
-			unsigned int *nsh, int *fds, unsigned int *nfds, unsigned int max)
+static int share_range_locked(uint64_t start, uint64_t len, bool write,
+			      struct session_share *sh, unsigned int *nsh, int *fds,
+			      unsigned int *nfds, unsigned int max)
 {
 	uint64_t end = start + len;
 	struct uaccess_vma v;
@@ -183,4 +341,13 @@ int session_share_range(uint64_t start, uint64_t len, bool write, struct session
 						       m ? 1u : (uint32_t)v.w };
 	}
 	return 0;
+}
+
+int session_share_range(uint64_t start, uint64_t len, bool write, struct session_share *sh,
+			unsigned int *nsh, int *fds, unsigned int *nfds, unsigned int max)
+{
+	pthread_mutex_lock(&moved_lock);
+	int ret = share_range_locked(start, len, write, sh, nsh, fds, nfds, max);
+	pthread_mutex_unlock(&moved_lock);
+	return ret;
 }

@@ -11,8 +11,10 @@
  *
  * One connection per process, opened at the first /dev/vfio open and
  * again in a fork()ed child (a connection is never shared across fork).
- * A child's inherited forwarded descriptors answer -EBADF: the files are
- * the parent connection's (Linux would share them; docs/sessions.md).
+ * A child's inherited forwarded descriptors are the parent's files, as on
+ * Linux: around fork() the child's connection adopts references of its
+ * own (SESSION_FORK, SESSION_ADOPT; session_fork.c), so a close in one
+ * process leaves the file open in the other and the last close releases.
  * Requests are serialised by a mutex (a VMM calls from several threads).
  */
 #include <errno.h>
@@ -71,24 +73,87 @@ static long raw_close(int fd)
 
 /* ---- the connection ----------------------------------------------------- */
 
+static int connect_locked(void);
+static int64_t call_locked(uint32_t op, const void *req, size_t reqlen, const int *fds,
+			   unsigned int nfds, size_t *replen);
+
+/* The parent's ticket for the child being forked (session_fork.c), or 0. */
+static uint64_t fork_ticket;
+
+/* Before fork(): the server keeps this process's files for the child. */
+static void atfork_prepare(void)
+{
+	size_t n = 0;
+
+	pthread_mutex_lock(&cl.lock);
+	fork_ticket = 0;
+	if (cl.sock < 0 || cl.pid != getpid())
+		return;
+	if (!call_locked(SESSION_FORK, NULL, 0, NULL, 0, &n) && n == sizeof(fork_ticket))
+		memcpy(&fork_ticket, cl.in, sizeof(fork_ticket));
+}
+
+static void atfork_parent(void)
+{
+	fork_ticket = 0;
+	pthread_mutex_unlock(&cl.lock);
+}
+
+/* The child's own connection holding the parent's files: 0 or -errno. */
+static int adopt(uint64_t ticket)
+{
+	size_t n = 0;
+	int ret = connect_locked();
+
+	if (ret)
+		return ret;
+	int64_t nr = call_locked(SESSION_ADOPT, &ticket, sizeof(ticket), NULL, 0, &n);
+	if (nr < 0)
+		return (int)nr;
+	if ((size_t)nr * sizeof(int32_t) > n)
+		return -EIO;
+	const int32_t *map = (const int32_t *)cl.in;
+	for (int fd = 0; fd < MAX_FWD_FD; fd++) {
+		int32_t h = atomic_load_explicit(&fwd[fd], memory_order_relaxed) - 1;
+		if (h < 0)
+			continue;
+		int32_t nh = h < nr ? map[h] : -1;
+		atomic_store(&fwd[fd], (nh >= 0 ? nh : HANDLE_DEAD) + 1);
+	}
+	return 0;
+}
+
+/*
+ * The child: its inherited descriptors are the same files as the
+ * parent's (Linux shares them), through handles of its own connection.
+ * The parent's socket is closed only after the adoption: it keeps the
+ * parent's connection, and so the ticket, alive however soon the parent
+ * exits.
+ */
 static void atfork_child(void)
 {
-	/* The parent's socket and files are not this process's. */
+	int parent_sock = cl.sock;
+	uint64_t ticket = fork_ticket;
+
 	pthread_mutex_init(&cl.lock, NULL);
-	if (cl.sock >= 0)
-		raw_close(cl.sock);
+	fork_ticket = 0;
 	cl.sock = -1;
+	session_share_forget();
+	bool adopted = ticket && !adopt(ticket);
+	if (parent_sock >= 0)
+		raw_close(parent_sock);
+	if (adopted)
+		return;
 	for (int fd = 0; fd < MAX_FWD_FD; fd++)
 		if (atomic_load_explicit(&fwd[fd], memory_order_relaxed) > 0)
 			atomic_store(&fwd[fd], HANDLE_DEAD + 1);
-	session_share_forget();
 }
 
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 
 static void atfork_register(void)
 {
-	pthread_atfork(NULL, NULL, atfork_child);
+	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
 }
 
 /* Under cl.lock: the connection, made if needed. 0 or -errno. */

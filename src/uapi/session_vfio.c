@@ -28,7 +28,7 @@
 /* Clients holding /dev/vfio files: while any does, idle time passes. */
 static unsigned int vfio_clients;
 
-static void client_uses_vfio(struct session_client *c)
+void session_vfio_client_uses(struct session_client *c)
 {
 	if (!c->priv) {
 		c->priv = &vfio_clients;
@@ -38,6 +38,7 @@ static void client_uses_vfio(struct session_client *c)
 
 static void vfio_release(struct session_client *c)
 {
+	session_fork_release(c);
 	if (c->priv == &vfio_clients) {
 		c->priv = NULL;
 		vfio_clients--;
@@ -95,7 +96,7 @@ static void op_open(struct session_client *c, struct session_req *req, struct se
 		if (ret < 0)
 			fput(f);
 		else
-			client_uses_vfio(c);
+			session_vfio_client_uses(c);
 	}
 	lab_unlock();
 	rep->ret = ret;

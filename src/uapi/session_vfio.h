@@ -66,8 +66,15 @@ void session_vfio_forget(int fd);
 /* Shares [@start, +@len) with the server: records into @sh, descriptors into @fds. */
 int session_share_range(uint64_t start, uint64_t len, bool write, struct session_share *sh,
 			unsigned int *nsh, int *fds, unsigned int *nfds, unsigned int max);
-/* Drops what the client shared (a fork's child). */
+/* Drops what the client shared (a fork's child), but shared anonymous memory. */
 void session_share_forget(void);
+/*
+ * mmap(MAP_SHARED | MAP_ANONYMOUS) in a session: the same memory, made a
+ * memfd the client keeps, so MAP_DMA can send it (session_client_share.c).
+ */
+void *session_share_mmap_anon(void *addr, size_t len, int prot, int flags,
+			      void *(*real_mmap)(void *, size_t, int, int, int, off_t));
+#define SESSION_SHARED_MEMFD_NAME "iommulab-shared"
 
 /* ---- the server ------------------------------------------------------- */
 
@@ -91,5 +98,10 @@ struct remote_op {
 /* The server's uaccess and files ops for @op until uaccess_remote_end(). */
 void uaccess_remote_begin(struct remote_op *op);
 void uaccess_remote_end(void);
+
+/* @c holds /dev/vfio files (idle time passes for it: session_vfio.c). */
+void session_vfio_client_uses(struct session_client *c);
+/* Drops the fork tickets @c's children never claimed (session_fork.c). */
+void session_fork_release(struct session_client *c);
 
 #endif

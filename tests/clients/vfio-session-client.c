@@ -12,6 +12,16 @@
  *   vfio-session-client map SIZE_MIB DEVICE  maps one buffer of SIZE_MIB
  *       MiB (MAP_DMA), copies its last 4 KiB to its first by the device,
  *       checks it; the buffer is never touched but there;
+ *   vfio-session-client shared DEVICE  maps a memfd (as QEMU's
+ *       memory-backend-memfd) and shared anonymous memory, MAP_DMAs both,
+ *       has the device copy from one into the other and back, and checks
+ *       the bytes, also through a second mapping of the memfd and in a
+ *       fork()ed child that shares the anonymous memory;
+ *   vfio-session-client fork DEVICE  claims the group and forks: the child
+ *       runs a copy through its inherited descriptors after the parent
+ *       closed its device fd, then closes them all; the parent's stay open
+ *       (a second copy), and after its own last close the group is free
+ *       to claim again;
  *   vfio-session-client bench DEVICE  prints the cost of a forwarded
  *       ioctl, of a device interrupt reaching the eventfd, of MAP_DMA +
  *       UNMAP_DMA of one 4 KiB page, and a 1 MiB device copy into the
@@ -29,6 +39,7 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <linux/vfio.h>
 
@@ -70,6 +81,8 @@ struct lab {
 	uint64_t regs;
 };
 
+static void set_trigger(struct lab *l);
+
 static void claim(const char *name, struct lab *l)
 {
 	char link[512], target[512], path[600];
@@ -98,6 +111,12 @@ static void claim(const char *name, struct lab *l)
 		die("VFIO_DEVICE_GET_REGION_INFO");
 	l->regs = reg.offset;
 	l->efd = eventfd(0, EFD_CLOEXEC);
+	set_trigger(l);
+}
+
+/* The copy engine's interrupt signals l->efd. */
+static void set_trigger(struct lab *l)
+{
 	char buf[sizeof(struct vfio_irq_set) + sizeof(int32_t)];
 	struct vfio_irq_set *irq = (void *)buf;
 	*irq = (struct vfio_irq_set){ .argsz = sizeof(buf), .index = 0, .count = 1,
@@ -237,6 +256,129 @@ static int bench(const char *name)
 	return 0;
 }
 
+static uint8_t *map_at(struct lab *l, uint8_t *buf, uint64_t iova, size_t size)
+{
+	struct vfio_iommu_type1_dma_map m = { .argsz = sizeof(m), .vaddr = (uintptr_t)buf,
+		.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
+		.iova = iova, .size = size };
+	if (buf == MAP_FAILED)
+		die("mmap");
+	if (ioctl(l->container, VFIO_IOMMU_MAP_DMA, &m))
+		die("VFIO_IOMMU_MAP_DMA");
+	return buf;
+}
+
+static void fill(uint8_t *p, size_t n, unsigned seed)
+{
+	for (size_t i = 0; i < n; i++)
+		p[i] = (uint8_t)(i * seed + (i >> 12) + 1);
+}
+
+/* The device copies @len bytes from @src to @dst (IOVAs) and says it is done. */
+static void copy(struct lab *l, uint64_t src, uint64_t dst, uint32_t len)
+{
+	start_copy(l, src, dst, len);
+	wait_irq(l);
+	unmask(l);
+}
+
+static int shared(const char *name)
+{
+	const size_t ram = 2 << 20, anon = 64 << 10;
+	const uint64_t iova_ram = 1ull << 32, iova_anon = 2ull << 32;
+	struct lab l;
+
+	claim(name, &l);
+	int mfd = memfd_create("guest-ram", MFD_CLOEXEC);
+	if (mfd < 0 || ftruncate(mfd, ram))
+		die("memfd");
+	uint8_t *g = map_at(&l, mmap(NULL, ram, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0),
+			    iova_ram, ram);
+	uint8_t *a = map_at(&l, mmap(NULL, anon, PROT_READ | PROT_WRITE,
+				     MAP_SHARED | MAP_ANONYMOUS, -1, 0), iova_anon, anon);
+	fill(g, anon, 7);
+	copy(&l, iova_ram, iova_anon, anon);
+	check(g, a, anon, "memfd to shared anonymous");
+	fill(a, anon / 2, 13);
+	copy(&l, iova_anon, iova_ram + ram - anon / 2, anon / 2);
+	check(a, g + ram - anon / 2, anon / 2, "shared anonymous to memfd");
+	/* The DMA wrote the memfd's own pages: another mapping of them sees it. */
+	uint8_t *again = mmap(NULL, ram, PROT_READ, MAP_SHARED, mfd, 0);
+	if (again == MAP_FAILED)
+		die("mmap again");
+	check(a, again + ram - anon / 2, anon / 2, "the memfd's pages");
+	/* Shared anonymous memory stays shared with a child, as on Linux. */
+	pid_t pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) {
+		fill(a, anon, 29);
+		_exit(0);
+	}
+	int st;
+	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st))
+		die("child");
+	copy(&l, iova_anon, iova_ram, anon);
+	check(a, g, anon, "what the child wrote, copied by the device");
+	uint8_t want[64];
+	fill(want, sizeof(want), 29);
+	check(want, g, sizeof(want), "the child's bytes");
+	printf("shared: memfd and shared anonymous memory mapped, the copies landed\n");
+	return 0;
+}
+
+static int forked(const char *name)
+{
+	const size_t sz = 64 << 10;
+	struct lab l;
+	int go[2];
+
+	claim(name, &l);
+	uint8_t *buf = map(&l, IOVA, sz);
+	fill(buf, sz / 2, 11);
+	if (pipe(go))
+		die("pipe");
+	pid_t pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) {
+		char c;
+		/* The parent has closed its device fd: this process's is still open. */
+		if (read(go[0], &c, 1) != 1)
+			_exit(3);
+		copy(&l, IOVA, IOVA + sz / 2, sz / 4);
+		if (close(l.dev) || close(l.group) || close(l.container))
+			_exit(4);
+		_exit(0);
+	}
+	if (close(l.dev))
+		die("close device");
+	if (write(go[1], "g", 1) != 1)
+		die("pipe write");
+	int st;
+	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st)) {
+		fprintf(stderr, "vfio-session-client: child status %#x\n", st);
+		exit(1);
+	}
+	/* The child's DMA landed in the pinned pages: this process's. */
+	check(buf, buf + sz / 2, sz / 4, "the child's copy");
+	/* The child's closes left this process's container and group open. */
+	l.dev = ioctl(l.group, VFIO_GROUP_GET_DEVICE_FD, name);
+	if (l.dev < 0)
+		die("VFIO_GROUP_GET_DEVICE_FD after the child");
+	/* The device's last close (the child's) tore its interrupts down, as on Linux. */
+	set_trigger(&l);
+	copy(&l, IOVA + sz / 4, IOVA + sz / 2 + sz / 4, sz / 4);
+	check(buf + sz / 4, buf + sz / 2 + sz / 4, sz / 4, "the parent's copy");
+	/* The last close releases: the group is free for a new container. */
+	close(l.efd);
+	if (close(l.dev) || close(l.group) || close(l.container))
+		die("close");
+	claim(name, &l);
+	printf("fork: the child's inherited descriptors worked, the parent's stayed open\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct lab l;
@@ -275,6 +417,11 @@ int main(int argc, char **argv)
 	}
 	if (argc == 3 && !strcmp(argv[1], "bench"))
 		return bench(argv[2]);
-	fprintf(stderr, "usage: vfio-session-client kill|leak|bench DEVICE | map SIZE_MIB DEVICE\n");
+	if (argc == 3 && !strcmp(argv[1], "shared"))
+		return shared(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "fork"))
+		return forked(argv[2]);
+	fprintf(stderr, "usage: vfio-session-client kill|leak|bench|shared|fork DEVICE | "
+		"map SIZE_MIB DEVICE\n");
 	return 2;
 }

@@ -3,8 +3,8 @@
 # a session server, the example VFIO program under `iommulab exec` (its
 # DMA lands in its own buffer, the interrupt in its own epoll loop), a
 # client killed mid-DMA and one that exits with every descriptor open,
-# after each of which the next client claims the group again; a large
-# MAP_DMA; and `iommulab down`'s report: the DMA judged, no escape.
+# after each of which the next client claims the group again; a sparse
+# 4 GiB MAP_DMA; shared memory; a fork()ed child's descriptors; and `iommulab down`'s report: the DMA judged, no escape.
 #   vfio-session.sh IOMMULAB PRELOAD DMA_COPY CLIENT SETUP
 set -u
 iommulab=$1 preload=$2 dma_copy=$3 client=$4 setup=$5
@@ -43,9 +43,22 @@ run "$client" leak a000000.dma
 run "$dma_copy" a000000.dma
 [ $status -eq 0 ] || fail "the group after a client that never closed (status $status)"
 
-# Mapped user memory is the program's, not the lab's RAM (1 GiB here).
-run "$client" map ${VFIO_SESSION_MAP_MIB:-256} a000000.dma
-[ $status -eq 0 ] || fail "large MAP_DMA (status $status)"
+# Mapped user memory is the program's, not the lab's RAM (1 GiB here): a
+# sparse 4 GiB buffer, as a QEMU guest's RAM.
+run "$client" map ${VFIO_SESSION_MAP_MIB:-4096} a000000.dma
+[ $status -eq 0 ] && echo "$out" | grep -q "copy landed" || fail "large MAP_DMA (status $status)"
+
+# Shared memory (a memfd, shared anonymous memory) maps without a copy.
+run "$client" shared a000000.dma
+[ $status -eq 0 ] && echo "$out" | grep -q "the copies landed" ||
+	fail "MAP_DMA of shared memory (status $status)"
+
+# A fork()ed child's inherited descriptors are the parent's files.
+run "$client" fork a000000.dma
+[ $status -eq 0 ] && echo "$out" | grep -q "the parent's stayed open" ||
+	fail "descriptors inherited across fork (status $status)"
+run "$dma_copy" a000000.dma
+[ $status -eq 0 ] || fail "the group after the forked clients (status $status)"
 
 # The costs (printed, not asserted): through the session, then in-process.
 run "$client" bench a000000.dma

@@ -127,7 +127,7 @@ static void test_names_nested(void **state)
 /* All built in: after late initcall an optional dependency is given up. */
 static void test_no_modules_gives_up(void **state)
 {
-	boot_test_dts("lab.builtin=vfio-platform");
+	boot_test_dts("lab.builtin=vfio-platform,vfio-pci");
 	assert_int_equal(deferred_probe_get_timeout(), 0);
 	assert_true(kt_exists(PDEV "5000.defer/driver"));
 	assert_true(kt_dmesg_has("defer-test 5000.defer: ignoring dependency for device, assuming no driver"));

@@ -61,7 +61,7 @@ static void test_loadable_module(void **state)
 
 static void test_builtin(void **state)
 {
-	kt_boot_noiommu("lab.builtin=vfio-platform");
+	kt_boot_noiommu("lab.builtin=vfio-platform,vfio-pci");
 	assert_false(modules_possible());
 	assert_int_equal(module_get_state("dma-copy"), MODULE_STATE_BUILTIN);
 	assert_int_equal(kernel_modprobe("dma-copy", NULL), 0);
@@ -88,11 +88,13 @@ static void test_could_provide(void **state)
 	assert_true(module_could_provide(dma));
 	assert_false(module_could_provide(smmu));	/* arm-smmu is built in */
 	assert_false(module_could_provide(uart));	/* nobody matches a PL011 */
-	assert_true(module_could_provide(NULL));	/* vfio-platform and dma-copy are left */
+	assert_true(module_could_provide(NULL));	/* vfio-platform, vfio-pci and dma-copy are left */
 	assert_int_equal(kernel_modprobe("dma-copy", NULL), 0);
 	assert_false(module_could_provide(dma));
-	assert_true(module_could_provide(NULL));	/* vfio-platform */
+	assert_true(module_could_provide(NULL));	/* vfio-platform, vfio-pci */
 	assert_int_equal(kernel_modprobe("vfio-platform", NULL), 0);
+	assert_true(module_could_provide(NULL));	/* vfio-pci */
+	assert_int_equal(kernel_modprobe("vfio-pci", NULL), 0);
 	assert_false(module_could_provide(NULL));
 	kt_shutdown();
 }

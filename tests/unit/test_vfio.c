@@ -30,6 +30,10 @@
 #include "iommulab/fd.h"
 #include "iommulab/lab.h"
 #include "kernel/base/kalloc.h"
+#include "kernel/base/page_alloc.h"
+#include "kernel/base/user_frames.h"
+#include "kernel/kernel.h"
+#include "hw/machine.h"
 #include "kernel/base/printk.h"
 
 #define DEV0 "a000000.dma"
@@ -919,6 +923,105 @@ static void test_dma_into_user_buffer(void **state)
 	shutdown_checked();
 }
 
+/*
+ * Issue 9: pinned user memory is the program's, not the lab's RAM. A lab of
+ * 1 GiB (QEMU's -m 1024) maps a sparse 4 GiB buffer: no page of the lab's
+ * RAM goes to it (page tables aside), pages never touched are neither
+ * copied nor made, a device DMA into its last page lands in the program's
+ * buffer, and the frames go at unmap.
+ */
+static void test_map_4g_sparse(void **state)
+{
+	const uint64_t sz = 4ull << 30, iova = 1ull << 32;
+
+	boot(UNSAFE " mem=1G");
+	struct ctx c;
+	setup_ctx(&c, DEV0);
+	uint8_t *b = mmap(NULL, sz, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	assert_true(b != MAP_FAILED);
+	for (int i = 0; i < 4096; i++)
+		b[i] = (uint8_t)(i * 7 + 3);
+	u64 ram_before = page_alloc_outstanding();
+	assert_int_equal(map(c.container, b, iova, sz, RW), 0);
+	/* Only the IOMMU's page tables come from the lab's RAM. */
+	assert_true(page_alloc_outstanding() - ram_before < 16);
+	assert_int_equal(user_frames_outstanding(), sz >> 12);
+	/* The frames are the user window's, and the oracle names their owner. */
+	u64 ubase, usize;
+	char owner[48];
+	assert_int_equal(hw_user_window(kernel_machine(), &ubase, &usize), 0);
+	assert_true(usize >= sz);
+	assert_true(hw_mem_is_ram(kernel_machine(), ubase, sz));
+	oracle_frame_owner(ubase + sz - 4096, owner, sizeof(owner));
+	assert_true(!strncmp(owner, "vfio container ", 15));
+	/* The next frame was never lent: no memory, a bus access to it is refused. */
+	oracle_frame_owner(ubase + sz, owner, sizeof(owner));
+	assert_string_equal(owner, "not RAM");
+	assert_false(hw_mem_is_ram(kernel_machine(), ubase + sz, 0));
+	int d = lab_ioctl(c.group, VFIO_GROUP_GET_DEVICE_FD, DEV0);
+	int efd = eventfd(0, EFD_CLOEXEC);
+	assert_int_equal(set_trigger(d, efd), 0);
+	start_copy(d, iova, iova + sz - 4096, 4096);
+	assert_int_equal(efd_count(efd), 1);
+	assert_int_equal(reg_read(d, REG_STATUS) & 6, 2);   /* DONE, no ERROR */
+	assert_memory_equal(b, b + sz - 4096, 4096);
+	/* Never-touched pages were not populated by the pin. */
+	unsigned char *vec = malloc(sz >> 12);
+	assert_non_null(vec);
+	assert_int_equal(mincore(b, sz, vec), 0);
+	size_t resident = 0;
+	for (size_t i = 0; i < sz >> 12; i++)
+		resident += vec[i] & 1;
+	free(vec);
+	assert_true(resident <= 64);
+	assert_int_equal(unmap(c.container, iova, sz, 0, NULL), 0);
+	assert_int_equal(user_frames_outstanding(), 0);
+	assert_int_equal(page_alloc_outstanding() - ram_before < 16, 1);
+	/* Unpinned: host RAM nobody owns (a stale DMA lands there and is judged). */
+	assert_string_equal(oracle_frame_owner(ubase, owner, sizeof(owner)), "free");
+	assert_true(hw_mem_is_ram(kernel_machine(), ubase, sz));
+	assert_memory_equal(b, b + sz - 4096, 4096);
+	close(efd);
+	lab_close(d);
+	munmap(b, sz);
+	shutdown_checked();
+}
+
+/*
+ * A DMA through a mapping UNMAP_DMA left in the IOMMU (the catalogue's
+ * vfio-unmap-keeps-mapping) reaches the unpinned user frame: host RAM
+ * nobody owns now, as on a host. The write lands there, never in the
+ * program's page, and the oracle judges it an escape.
+ */
+static void test_stale_dma_after_unmap_is_judged(void **state)
+{
+	boot(UNSAFE " lab.bug=vfio-unmap-keeps-mapping");
+	struct ctx c;
+	setup_ctx(&c, DEV0);
+	uint8_t *b = buffer(0x2000);
+	memset(b, 0x11, 0x1000);
+	memset(b + 0x1000, 0x22, 0x1000);
+	assert_int_equal(map(c.container, b, 0x400000, 0x1000, RW), 0);
+	assert_int_equal(map(c.container, b + 0x1000, 0x401000, 0x1000, RW), 0);
+	assert_int_equal(unmap(c.container, 0x401000, 0x1000, 0, NULL), 0);
+	int d = lab_ioctl(c.group, VFIO_GROUP_GET_DEVICE_FD, DEV0);
+	int efd = eventfd(0, EFD_CLOEXEC);
+	assert_int_equal(set_trigger(d, efd), 0);
+	tu_expect_escapes(1);
+	start_copy(d, 0x400000, 0x401000, 0x1000);
+	assert_int_equal(efd_count(efd), 1);
+	assert_int_equal(reg_read(d, REG_STATUS) & 6, 2);   /* DONE: the bus took it */
+	for (size_t i = 0x1000; i < 0x2000; i++)
+		assert_int_equal(b[i], 0x22);
+	struct oracle_counts oc;
+	oracle_get_counts(&oc);
+	assert_int_equal(oc.escapes, 1);
+	close(efd);
+	lab_close(d);
+	shutdown_checked();
+}
+
 static void test_teardown_returns_default_domain(void **state)
 {
 	boot(UNSAFE);
@@ -1786,6 +1889,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_device_info, teardown),
 		cmocka_unit_test_teardown(test_irqs, teardown),
 		cmocka_unit_test_teardown(test_dma_into_user_buffer, teardown),
+		cmocka_unit_test_teardown(test_map_4g_sparse, teardown),
+		cmocka_unit_test_teardown(test_stale_dma_after_unmap_is_judged, teardown),
 		cmocka_unit_test_teardown(test_teardown_returns_default_domain, teardown),
 		cmocka_unit_test_teardown(test_unbound_cannot_dma, teardown),
 		cmocka_unit_test_teardown(test_reset_required, teardown),

@@ -34,6 +34,7 @@ struct file;
 struct inode;
 struct cdev;
 struct module;
+struct vm_area_struct;
 
 /* The kernel's device numbers: 12 bits of major, 20 of minor (Linux's kdev_t). */
 #define MINORBITS 20
@@ -81,7 +82,7 @@ struct file_operations {
 	ssize_t (*write)(struct file *file, const char *ubuf, size_t count, loff_t *ppos);
 	loff_t (*llseek)(struct file *file, loff_t offset, int whence);
 	long (*unlocked_ioctl)(struct file *file, unsigned int cmd, unsigned long arg);
-	int (*mmap)(struct file *file, void *vma);
+	int (*mmap)(struct file *file, struct vm_area_struct *vma);	/* kernel/base/mm.h */
 };
 
 struct file {

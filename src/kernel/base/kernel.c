@@ -61,6 +61,7 @@ int kernel_state_create(struct machine *m)
 	fs_state_init(&k->fs);
 	vfio_state_init(&k->vfio);
 	vfio_platform_state_init(&k->vfio_platform);
+	vfio_pci_state_init(&k->vfio_pci);
 	pci_state_init(&k->pci);
 	kstate = k;
 	return 0;
@@ -184,6 +185,7 @@ void kernel_shutdown(void)
 	of_free_tree();
 	driver_core_exit();
 	irq_exit();
+	user_frames_exit();
 	page_alloc_exit();
 	cmdline_exit();
 	kernel_state_destroy();

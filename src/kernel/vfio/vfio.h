@@ -29,6 +29,7 @@ struct iommu_group;
 struct vfio_device;
 struct vfio_group;
 struct vfio_container;
+struct vm_area_struct;
 
 /* ---- bus drivers (vfio-platform, later vfio-pci) --------------------- */
 
@@ -41,11 +42,38 @@ struct vfio_device_ops {
 	long (*ioctl)(struct vfio_device *vdev, unsigned int cmd, unsigned long arg);
 	ssize_t (*read)(struct vfio_device *vdev, void *buf, size_t count, u64 off);
 	ssize_t (*write)(struct vfio_device *vdev, const void *buf, size_t count, u64 off);
+	/*
+	 * mmap of the device fd (NULL: -EINVAL, as Linux). vma->vm_pgoff is the
+	 * file offset in pages (region index << (40 - PAGE_SHIFT) + page);
+	 * vm_flags carry VM_READ/VM_WRITE from PROT_* and VM_SHARED. The driver
+	 * checks as Linux's vfio_platform_mmap/vfio_pci_core_mmap: no
+	 * VM_SHARED, a region out of range or without
+	 * VFIO_REGION_INFO_FLAG_MMAP, a range past the region (or an unaligned
+	 * one), VM_READ/VM_WRITE the region's flags do not allow: -EINVAL.
+	 * On success it sets vma->vm_ops, whose access method performs each
+	 * trapped load/store of the mapping on the device (the width the
+	 * program used, 1/2/4/8 bytes) and runs time as its read/write would;
+	 * vm_private_data is the driver's. See kernel/base/mm.h.
+	 */
+	int (*mmap)(struct vfio_device *vdev, struct vm_area_struct *vma);
 	/* The driver is unbinding while the device is open (Linux's request). */
 	void (*request)(struct vfio_device *vdev, unsigned int count);
 	/* The last reference went (driver unregistered, no fd left): free it. */
 	void (*release)(struct vfio_device *vdev);
+	/*
+	 * VFIO_DEVICE_FEATURE past the core's checks (Linux's device_feature):
+	 * @flags as the user gave them, @arg the user's data after the
+	 * header, @argsz its size. NULL: every feature is -ENOTTY.
+	 */
+	int (*device_feature)(struct vfio_device *vdev, u32 flags, void *arg, size_t argsz);
 };
+
+/*
+ * Linux's vfio_check_feature for a device_feature op: -EINVAL for an
+ * operation outside @supported_ops (VFIO_DEVICE_FEATURE_GET/SET) or a
+ * payload under @minsz, 0 for a probe that passes, 1: do it.
+ */
+int vfio_check_feature(u32 flags, size_t argsz, u32 supported_ops, size_t minsz);
 
 struct vfio_device {
 	struct device *dev;
@@ -73,6 +101,12 @@ int vfio_register_group_dev(struct vfio_device *vdev);
  * are gone (possibly from inside this call).
  */
 void vfio_unregister_group_dev(struct vfio_device *vdev);
+
+struct file;
+/* Is @file a VFIO group's (/dev/vfio/N)? Linux's vfio_file_is_group. */
+bool vfio_file_is_group(struct file *file);
+/* Is @vdev registered in the group @file is open on? Linux's vfio_file_has_dev. */
+bool vfio_file_has_dev(struct file *file, struct vfio_device *vdev);
 
 /* ---- type1 (vfio_iommu_type1.c) -------------------------------------- */
 

@@ -4,9 +4,10 @@
  * drivers/vfio/vfio_iommu_type1.c is the behavioural reference).
  *
  * Pinning: MAP_DMA of a user buffer pins its pages (pin_user_pages,
- * kernel/base/uaccess.h: the lab's own reference to them), takes emulated
- * frames from the page allocator and makes each alias a pinned page
- * (hw_frame_alias), so a device DMA through the IOMMU lands in the pages
+ * kernel/base/uaccess.h: the lab's own reference to them), takes frame
+ * numbers from the machine's user-memory window (kernel/base/user_frames.h:
+ * never the lab's RAM, as Linux's pinned pages are the process's, not the
+ * kernel's) and makes each alias a pinned page (hw_frame_alias), so a device DMA through the IOMMU lands in the pages
  * the program mapped, whatever it does to its address space afterwards. The oracle
  * is told the frames belong to this container (KOBS_VFIO).
  */
@@ -18,7 +19,7 @@
 #include "kernel/kernel.h"
 #include "kernel/base/kalloc.h"
 #include "kernel/base/lab_bug.h"
-#include "kernel/base/page_alloc.h"
+#include "kernel/base/user_frames.h"
 #include "kernel/base/printk.h"
 #include "kernel/base/device.h"
 #include "kernel/iommu/iommu.h"
@@ -33,7 +34,7 @@
 /* Linux: DIRTY_BITMAP_BYTES(INT_MAX pages). */
 #define DIRTY_BITMAP_SIZE_MAX 268435456ull
 #define PAGE_MASK_U64 (~(u64)(PAGE_SIZE - 1))
-#define MAX_RUN_ORDER 9     /* 2 MiB of contiguous frames */
+#define MAX_RUN_ORDER USER_FRAMES_MAX_ORDER     /* 2 MiB of contiguous frames */
 
 struct frame_run {
 	u64 pa;
@@ -197,7 +198,7 @@ static struct vfio_dma *vfio_find_dma(struct vfio_iommu *iommu, u64 start, u64 s
 
 /* ---- pinning: frames that alias the pinned pages ------------------------ */
 
-/* The frames stop aliasing the pinned pages and go back to the allocator. */
+/* The frames stop aliasing the pinned pages (and so stop existing) and go back. */
 static void unpin_runs(struct vfio_dma *dma, size_t nr)
 {
 	struct machine *m = kernel_machine();
@@ -205,8 +206,8 @@ static void unpin_runs(struct vfio_dma *dma, size_t nr)
 		u64 pa = dma->runs[i].pa, len = PAGE_SIZE << dma->runs[i].order;
 		for (u64 off = 0; off < len; off += PAGE_SIZE)
 			hw_frame_unalias(m, pa + off);
-		kobserve_frames(pa, len, KOBS_KERNEL, 0);
-		free_pages_phys(pa, dma->runs[i].order);
+		kobserve_frames(pa, len, KOBS_FREE, 0);
+		user_frames_free(pa, dma->runs[i].order);
 	}
 }
 
@@ -253,7 +254,7 @@ static int pin_dma(struct vfio_iommu *iommu, struct vfio_dma *dma)
 	for (u64 off = 0; off < dma->size;) {
 		unsigned order = run_order(dma->iova + off, dma->size - off);
 		u64 pa;
-		while (!(pa = alloc_pages_phys(order)) && order)
+		while (!(pa = user_frames_alloc(order)) && order)
 			order--;
 		if (!pa) {
 			ret = -ENOMEM;
@@ -263,7 +264,7 @@ static int pin_dma(struct vfio_iommu *iommu, struct vfio_dma *dma)
 			size_t ncap = cap ? cap * 2 : 16;
 			struct frame_run *r = krealloc(dma->runs, ncap * sizeof(*r));
 			if (!r) {
-				free_pages_phys(pa, order);
+				user_frames_free(pa, order);
 				ret = -ENOMEM;
 				break;
 			}
@@ -280,7 +281,7 @@ static int pin_dma(struct vfio_iommu *iommu, struct vfio_dma *dma)
 		if (ret) {
 			for (u64 o = 0; o < done; o += PAGE_SIZE)
 				hw_frame_unalias(m, pa + o);
-			free_pages_phys(pa, order);
+			user_frames_free(pa, order);
 			break;
 		}
 		kobserve_frames(pa, len, KOBS_VFIO, iommu->container_id);

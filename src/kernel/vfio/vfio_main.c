@@ -319,6 +319,16 @@ static struct vfio_container *vfio_container_from_file(struct file *file)
 
 /* ---- group fd ------------------------------------------------------------ */
 
+bool vfio_file_is_group(struct file *file)
+{
+	return file && file->f_op == &vfio_group_fops;
+}
+
+bool vfio_file_has_dev(struct file *file, struct vfio_device *vdev)
+{
+	return vfio_file_is_group(file) && vdev->group && file->private_data == vdev->group;
+}
+
 /* One opener at a time (-EBUSY), as Linux's vfio_group_fops_open. */
 static int vfio_group_fops_open(struct inode *inode, struct file *file)
 {
@@ -527,13 +537,27 @@ static const struct file_operations vfio_group_fops = {
 
 /* ---- device fd --------------------------------------------------------- */
 
+int vfio_check_feature(u32 flags, size_t argsz, u32 supported_ops, size_t minsz)
+{
+	if ((flags & (VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_SET)) & ~supported_ops)
+		return -EINVAL;
+	if (flags & VFIO_DEVICE_FEATURE_PROBE)
+		return 0;
+	/* Without PROBE, one of GET or SET. */
+	if (!(flags & (VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_SET)))
+		return -EINVAL;
+	if (argsz < minsz)
+		return -EINVAL;
+	return 1;
+}
+
 /*
  * VFIO_DEVICE_FEATURE belongs to the core, as in Linux: it checks the header
- * itself. No lab device has migration, dirty logging or a feature of its
- * own, so every well-formed request ends in -ENOTTY (Linux 6.12.y answers
- * -ENOTTY for those, and for a driver without a device_feature op).
+ * itself. No lab device has migration or dirty logging (-ENOTTY, as Linux
+ * 6.12.y for a device without them); the rest is the driver's
+ * device_feature op, -ENOTTY without one.
  */
-static long vfio_ioctl_device_feature(unsigned long arg)
+static long vfio_ioctl_device_feature(struct vfio_device *vdev, unsigned long arg)
 {
 	const u32 known = VFIO_DEVICE_FEATURE_MASK | VFIO_DEVICE_FEATURE_GET |
 			  VFIO_DEVICE_FEATURE_SET | VFIO_DEVICE_FEATURE_PROBE;
@@ -548,7 +572,18 @@ static long vfio_ioctl_device_feature(unsigned long arg)
 	if (!(f.flags & VFIO_DEVICE_FEATURE_PROBE) &&
 	    (f.flags & VFIO_DEVICE_FEATURE_GET) && (f.flags & VFIO_DEVICE_FEATURE_SET))
 		return -EINVAL;
-	return -ENOTTY;
+	switch (f.flags & VFIO_DEVICE_FEATURE_MASK) {
+	case VFIO_DEVICE_FEATURE_MIGRATION:
+	case VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE:
+	case VFIO_DEVICE_FEATURE_DMA_LOGGING_START:
+	case VFIO_DEVICE_FEATURE_DMA_LOGGING_STOP:
+	case VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT:
+		return -ENOTTY;
+	default:
+		if (!vdev->ops->device_feature)
+			return -ENOTTY;
+		return vdev->ops->device_feature(vdev, f.flags, (u8 *)arg + minsz, f.argsz - minsz);
+	}
 }
 
 static long vfio_device_ioctl(struct vfio_device *vdev, unsigned int cmd, unsigned long arg)
@@ -556,7 +591,7 @@ static long vfio_device_ioctl(struct vfio_device *vdev, unsigned int cmd, unsign
 	if (vdev->unregistered)
 		return -ENODEV;
 	if (cmd == VFIO_DEVICE_FEATURE)
-		return vfio_ioctl_device_feature(arg);
+		return vfio_ioctl_device_feature(vdev, arg);
 	if (!vdev->ops->ioctl)
 		return -EINVAL;
 	return vdev->ops->ioctl(vdev, cmd, arg);
@@ -619,13 +654,30 @@ static ssize_t vfio_device_fops_write(struct file *file, const char *buf, size_t
 	return ret;
 }
 
-/* No mmap: the lab traps every region access (docs/uapi.md). */
+/*
+ * mmap of a region: the bus driver's (Linux's vfio_device_fops_mmap). The
+ * mapping is trap and emulate (kernel/base/mm.h): each access the program
+ * makes through it reaches the driver's vm_ops->access.
+ */
+static int vfio_device_fops_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct vfio_device_file *df = file->private_data;
+	struct vfio_device *vdev = df->vdev;
+
+	if (vdev->unregistered)
+		return -ENODEV;
+	if (!vdev->ops->mmap)
+		return -EINVAL;
+	return vdev->ops->mmap(vdev, vma);
+}
+
 static const struct file_operations vfio_device_fops = {
 	.release = vfio_device_fops_release,
 	.read = vfio_device_fops_read,
 	.write = vfio_device_fops_write,
 	.llseek = default_llseek,
 	.unlocked_ioctl = vfio_device_fops_unl_ioctl,
+	.mmap = vfio_device_fops_mmap,
 };
 
 /* ---- the module ------------------------------------------------------------ */
