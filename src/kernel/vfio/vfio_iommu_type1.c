@@ -14,7 +14,6 @@
 #include <errno.h>
 #include <string.h>
 #include <linux/vfio.h>
-#include <libfdt.h>
 
 #include "kernel/kernel.h"
 #include "kernel/base/kalloc.h"
@@ -23,10 +22,8 @@
 #include "kernel/base/printk.h"
 #include "kernel/base/device.h"
 #include "kernel/iommu/iommu.h"
-#include "kernel/of/of.h"
 #include "kernel/iommu/observer.h"
 #include "hw/machine.h"
-#include "common/dt.h"
 #include "vfio.h"
 #include "kernel/base/uaccess.h"
 #include "kernel/kernel_state.h"
@@ -753,40 +750,6 @@ static void update_pgsize_bitmap(struct vfio_iommu *iommu)
 	iommu->pgsize_bitmap = bm;
 }
 
-/*
- * MSI isolation (Linux >= 6.3, iommu_group_has_isolated_msi): every device
- * of the group must sit under an MSI controller that isolates MSIs (the
- * GICv3 ITS on ARM, through `msi-parent`). A device without any MSI domain,
- * as platform devices usually are, is not isolated: type1 then refuses the
- * group unless vfio_iommu_type1.allow_unsafe_interrupts=1.
- */
-static int dev_msi_isolated(struct device *dev, void *data)
-{
-	bool *ok = data;
-	const void *fdt = of_fdt();
-	const fdt32_t *p = NULL;
-	int len = 0;
-	if (dev->of_node)
-		p = fdt_getprop(fdt, dev->of_node->fdt_offset, "msi-parent", &len);
-	if (!p || len < 4) {
-		*ok = false;
-		return 1;
-	}
-	int node = fdt_node_offset_by_phandle(fdt, fdt32_to_cpu(p[0]));
-	if (node < 0 || !dt_node_is_compatible(fdt, node, "arm,gic-v3-its")) {
-		*ok = false;
-		return 1;
-	}
-	return 0;
-}
-
-static bool msi_isolated(struct iommu_group *grp)
-{
-	bool ok = true;
-	iommu_group_for_each_dev(grp, &ok, dev_msi_isolated);
-	return ok;
-}
-
 /* ---- backend ops ------------------------------------------------------ */
 
 static int type1_check_extension(void *data, unsigned long ext)
@@ -852,7 +815,14 @@ static int type1_attach_group(void *data, struct iommu_group *grp)
 	iommu_group_for_each_dev(grp, &dev, first_dev);
 	if (!dev)
 		return -ENODEV;
-	if (!kstate->vfio_type1.allow_unsafe_interrupts && !msi_isolated(grp)) {
+	/*
+	 * MSI isolation (Linux >= 6.3): every device of the group must send
+	 * its MSIs through a domain that isolates them (the GICv3 ITS, by
+	 * msi-parent or by the host bridge's msi-map for PCI); platform
+	 * devices with wired interrupts have no MSI domain and are refused
+	 * unless allow_unsafe_interrupts is set.
+	 */
+	if (!kstate->vfio_type1.allow_unsafe_interrupts && !iommu_group_has_isolated_msi(grp)) {
 		pr_warn("vfio_iommu_type1_attach_group: No interrupt remapping support.  "
 			"Use the module param \"allow_unsafe_interrupts\" to enable VFIO IOMMU support on this platform\n");
 		return -EPERM;
