@@ -10,7 +10,8 @@
 # run a guest). The choice and why go to stderr as one line:
 #   guest-qemu: accelerator tcg (KVM probe: no guest output in 20 s)
 # GUEST_MEM is the guest's RAM in MiB (default 120: below the 128 MiB
-# where an SMMU host's MSI window sits, see docs/guide.md).
+# where an SMMU host's MSI window sits, see docs/guide.md); GUEST_APPEND
+# adds to the guest's command line (loglevel=7 shows its whole boot).
 cache=$1
 [ -n "$cache" ] && [ -f "$cache/vmlinuz" ] && [ -f "$cache/initrd.gz" ] ||
 	{ echo "usage: guest-qemu.sh CACHE [QEMU ARGS...] (CACHE from guest-build.sh)" >&2; exit 2; }
@@ -25,7 +26,7 @@ probe() {
 		echo "tcg (no usable /dev/kvm)"
 		return
 	fi
-	out=$(GUEST_ACCEL=kvm GUEST_APPEND=guest.probe GUEST_MEM=64 \
+	out=$(GUEST_ACCEL=kvm GUEST_PROBE=1 \
 		timeout 20 sh "$0" "$cache" </dev/null 2>&1)
 	case $out in
 	*"guest: alive"*) echo "kvm (/dev/kvm, probe boot ok)" ;;
@@ -44,7 +45,7 @@ else
 		printf '%s\n%s\n' "$key" "$choice" >"$cache/accel"
 	fi
 fi
-[ -n "$GUEST_APPEND" ] || echo "guest-qemu: accelerator $choice" >&2
+[ -n "$GUEST_PROBE" ] || echo "guest-qemu: accelerator $choice" >&2
 exec $qemu -machine q35,accel="${choice%% *}" -m "${GUEST_MEM:-120}" -nodefaults -display none \
 	-serial stdio -no-reboot -kernel "$cache/vmlinuz" -initrd "$cache/initrd.gz" \
-	-append "console=ttyS0 panic=-1 quiet $GUEST_APPEND" "$@"
+	-append "console=ttyS0 panic=-1 quiet${GUEST_PROBE:+ guest.probe} $GUEST_APPEND" "$@"
