@@ -40,6 +40,16 @@ LAB_API ssize_t lab_write(int fd, const void *buf, size_t count);
 LAB_API ssize_t lab_pread(int fd, void *buf, size_t count, off_t offset);
 LAB_API ssize_t lab_pwrite(int fd, const void *buf, size_t count, off_t offset);
 LAB_API off_t lab_lseek(int fd, off_t offset, int whence);
+/*
+ * mmap(2) of a lab descriptor (a VFIO device's region) and munmap(2) of
+ * any range (a lab mapping's part goes with it). The mapping is trap and
+ * emulate: each load or store the program makes in it is one access to
+ * the device (docs/uapi.md "Region mmap"); x86-64 hosts only (elsewhere
+ * EINVAL). @flags: MAP_SHARED (MAP_PRIVATE: EINVAL, as Linux's VFIO),
+ * MAP_FIXED and MAP_FIXED_NOREPLACE honoured.
+ */
+LAB_API void *lab_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off);
+LAB_API int lab_munmap(void *addr, size_t len);
 /* dup/dup2/dup3/F_DUPFD of a lab descriptor: the new one shares its file. */
 LAB_API int lab_dup(int fd, int newfd, int flags);
 LAB_API int lab_stat(const char *path, struct stat *st);

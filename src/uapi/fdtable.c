@@ -336,6 +336,16 @@ bool lab_adopt(int fd)
 	return adopted;
 }
 
+struct file *fdtable_get(int fd)
+{
+	lab_lock();
+	struct file *f = fd_get(fd);
+	if (f)
+		get_file(f);
+	lab_unlock();
+	return f;
+}
+
 /* ---- ioctl, read, write, lseek ----------------------------------------------- */
 
 int lab_ioctl(int fd, unsigned long req, void *arg)

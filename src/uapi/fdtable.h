@@ -11,6 +11,10 @@ int lab_dup_from(int fd, int minfd, int flags);
 /* Is @fd (received over a UNIX socket) the same open file as a lab descriptor? Then it becomes one. */
 bool lab_adopt(int fd);
 
+/* The file behind lab descriptor @fd, referenced (fput it under the lab lock), or NULL. */
+struct file;
+struct file *fdtable_get(int fd);
+
 /*
  * This process's descriptor table as the kernel's files_host_ops: the
  * session server puts it back after serving a client's op (session_vfio.c).

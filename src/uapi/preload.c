@@ -31,6 +31,7 @@
 #include "iommulab/fd.h"
 #include "iommulab/lab.h"
 #include "fdtable.h"
+#include "mmio_trap.h"
 #include "session_vfio.h"
 
 #define EXPORT __attribute__((visibility("default")))
@@ -62,6 +63,9 @@ REAL(lseek, off_t, int, off_t, int)
 REAL(lseek64, off_t, int, off_t, int)
 REAL(mmap, void *, void *, size_t, int, int, int, off_t)
 REAL(mmap64, void *, void *, size_t, int, int, int, off_t)
+REAL(munmap, int, void *, size_t)
+REAL(sigaction, int, int, const struct sigaction *, struct sigaction *)
+REAL(signal, sighandler_t, int, sighandler_t)
 REAL(readlink, ssize_t, const char *, char *, size_t)
 REAL(stat, int, const char *, struct stat *)
 REAL(lstat, int, const char *, struct stat *)
@@ -492,27 +496,70 @@ EXPORT off_t lseek64(int fd, off_t off, int whence)
 	return get_lseek64()(fd, off, whence);
 }
 
-/* Region mmap is not offered (no MMAP flag in region info): Linux's answer is -EINVAL. */
+/*
+ * Region mmap (trap and emulate, mmio_trap.h): a lab descriptor's in this
+ * process, a forwarded one's through the session. Any other mapping made
+ * over a trapped range (MAP_FIXED), and munmap, end the trap there.
+ */
+static void *do_mmap(void *(*real)(void *, size_t, int, int, int, off_t), void *addr,
+		     size_t len, int prot, int flags, int fd, off_t off)
+{
+	void *p;
+
+	if (!(flags & MAP_ANONYMOUS) && fwd(fd))
+		return session_vfio_mmap(addr, len, prot, flags, fd, off);
+	if (!(flags & MAP_ANONYMOUS) && lab_fd_is_lab(fd))
+		return lab_mmap(addr, len, prot, flags, fd, off);
+	p = real(addr, len, prot, flags, fd, off);
+	if (p != MAP_FAILED && (flags & MAP_FIXED) && mmio_trap_any())
+		mmio_trap_forget(p, len);
+	return p;
+}
+
 EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
 	if (session_client && (flags & MAP_ANONYMOUS) && (flags & MAP_TYPE) != MAP_PRIVATE)
 		return session_share_mmap_anon(addr, len, prot, flags, get_mmap());
-	if (!(flags & MAP_ANONYMOUS) && (lab_fd_is_lab(fd) || fwd(fd))) {
-		errno = EINVAL;
-		return MAP_FAILED;
-	}
-	return get_mmap()(addr, len, prot, flags, fd, off);
+	return do_mmap(get_mmap(), addr, len, prot, flags, fd, off);
 }
 
 EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
 	if (session_client && (flags & MAP_ANONYMOUS) && (flags & MAP_TYPE) != MAP_PRIVATE)
 		return session_share_mmap_anon(addr, len, prot, flags, get_mmap64());
-	if (!(flags & MAP_ANONYMOUS) && (lab_fd_is_lab(fd) || fwd(fd))) {
-		errno = EINVAL;
-		return MAP_FAILED;
-	}
-	return get_mmap64()(addr, len, prot, flags, fd, off);
+	return do_mmap(get_mmap64(), addr, len, prot, flags, fd, off);
+}
+
+EXPORT int munmap(void *addr, size_t len)
+{
+	int ret = get_munmap()(addr, len);
+
+	if (!ret && mmio_trap_any())
+		mmio_trap_forget(addr, (len + 4095) & ~(size_t)4095);
+	return ret;
+}
+
+/*
+ * SIGSEGV is the trap's once a region is mapped: a handler the program
+ * installs then gets the faults outside the mappings (mmio_trap.c chains
+ * to it), and sigaction reports it back as the program's own.
+ */
+EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+{
+	if (sig == SIGSEGV && !mmio_trap_sigaction(act, old))
+		return 0;
+	return get_sigaction()(sig, act, old);
+}
+
+EXPORT sighandler_t signal(int sig, sighandler_t handler)
+{
+	struct sigaction act = { .sa_handler = handler, .sa_flags = SA_RESTART }, old;
+
+	if (sig != SIGSEGV || mmio_trap_sigaction(NULL, NULL))
+		return get_signal()(sig, handler);
+	sigemptyset(&act.sa_mask);
+	mmio_trap_sigaction(&act, &old);
+	return old.sa_handler;
 }
 
 /* ---- dup and fcntl ------------------------------------------------------ */

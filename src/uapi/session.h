@@ -140,6 +140,16 @@ enum session_op {
 	 * each of the parent's (-1: none). -ENOENT for an unknown ticket.
 	 */
 	SESSION_ADOPT,
+	/*
+	 * Request: session_fileop (handle: the device file, arg: the client's
+	 * address of the mapping, count: its length, off: the file offset,
+	 * cmd: VM_READ/VM_WRITE/VM_SHARED). The server's vfs_mmap validates
+	 * it (the bus driver's mmap). Reply: ret a new handle, the mapping:
+	 * SESSION_READ/WRITE on it at off (from the mapping's start), count 1,
+	 * 2, 4 or 8, are the program's trapped loads and stores (mmio_trap.h);
+	 * SESSION_CLOSE on it is the munmap of its last page.
+	 */
+	SESSION_MMAP,
 
 	SESSION_OP_MAX = 64,
 };

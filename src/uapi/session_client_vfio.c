@@ -25,12 +25,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/uio.h>
 
+#include "mmio_trap.h"
 #include "session_vfio.h"
 
 #define MAX_FWD_FD 65536
@@ -581,4 +583,86 @@ int session_vfio_ioctl(int fd, unsigned long cmd, void *arg)
 	if (ret < 0)
 		return fail((int)-ret);
 	return (int)ret;
+}
+
+/* ---- region mmap (trap and emulate, mmio_trap.h) ------------------------ */
+
+/* A mapping: the server's handle for it, in the process that made it. */
+struct fwd_map {
+	int handle;
+	pid_t pid;
+};
+
+/*
+ * One trapped access: SESSION_READ/WRITE on the mapping's handle. In a
+ * fork()ed child the mapping is the parent connection's: the access fails
+ * (SIGBUS), as its inherited descriptors answer EBADF.
+ */
+static int map_access(void *cookie, uint64_t off, void *buf, int len, bool write)
+{
+	struct fwd_map *m = cookie;
+	struct session_fileop op = { .handle = m->handle, .off = (int64_t)off,
+				     .count = (uint64_t)len, .arg = (uintptr_t)buf };
+	size_t replen = 0;
+	int64_t ret;
+
+	if (m->pid != getpid())
+		return -EBADF;
+	pthread_mutex_lock(&cl.lock);
+	memcpy(cl.out, &op, sizeof(op));
+	if (write)
+		memcpy(cl.out + sizeof(op), buf, (size_t)len);
+	ret = call_locked(write ? SESSION_WRITE : SESSION_READ, cl.out,
+			  sizeof(op) + (write ? (size_t)len : 0), NULL, 0, &replen);
+	if (!write && ret == len && replen >= (size_t)len)
+		memcpy(buf, cl.in, (size_t)len);
+	pthread_mutex_unlock(&cl.lock);
+	return ret < 0 ? (int)ret : ret == len ? 0 : -EIO;
+}
+
+static void map_release(void *cookie)
+{
+	struct fwd_map *m = cookie;
+	struct session_fileop op = { .handle = m->handle };
+
+	if (m->pid == getpid())
+		call(SESSION_CLOSE, &op, sizeof(op), NULL, 0, NULL, 0, NULL);
+	free(m);
+}
+
+static const struct mmio_trap_ops map_ops = {
+	.access = map_access,
+	.release = map_release,
+};
+
+/* mmio_trap_open_t: the server's vfs_mmap of the device file (@arg: its handle + 1). */
+static int map_open(void *arg, uintptr_t start, size_t len, unsigned long vm_flags,
+		    uint64_t off, void **cookie)
+{
+	struct session_fileop op = { .handle = (int32_t)((intptr_t)arg - 1), .cmd = (uint32_t)vm_flags,
+				     .off = (int64_t)off, .count = len, .arg = start };
+	struct fwd_map *m = malloc(sizeof(*m));
+
+	if (!m)
+		return -ENOMEM;
+	int64_t h = call(SESSION_MMAP, &op, sizeof(op), NULL, 0, NULL, 0, NULL);
+	if (h < 0) {
+		free(m);
+		return (int)h;
+	}
+	*m = (struct fwd_map){ .handle = (int)h, .pid = getpid() };
+	*cookie = m;
+	return 0;
+}
+
+void *session_vfio_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	int h = handle_of(fd);
+
+	if (h < 0) {
+		errno = EBADF;
+		return MAP_FAILED;
+	}
+	return mmio_trap_mmap(addr, len, prot, flags, off, &map_ops, map_open,
+			      (void *)(intptr_t)(h + 1));
 }

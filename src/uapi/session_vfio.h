@@ -61,6 +61,8 @@ off_t session_vfio_lseek(int fd, off_t off, int whence);
 int session_vfio_fstat(int fd, void *st);
 /* dup3 onto @newfd, or (@newfd < 0) F_DUPFD from @minfd. */
 int session_vfio_dup(int fd, int newfd, int minfd, int flags);
+/* mmap of a forwarded device fd: a trapped mapping (mmio_trap.h); MAP_FAILED and errno. */
+void *session_vfio_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off);
 /* @newfd (not forwarded-from) is about to be replaced by dup2: forget it. */
 void session_vfio_forget(int fd);
 /* Shares [@start, +@len) with the server: records into @sh, descriptors into @fds. */

@@ -32,6 +32,7 @@
  * they touch while moved is still shared with the parent then).
  */
 #include <errno.h>
+#include <poll.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -654,6 +655,20 @@ static bool host_eventfd_is(struct eventfd_ctx *ctx, int fd)
 	return fd == ctx->user_fd;   /* no kcmp: the number the program registered */
 }
 
+/* Non-blocking: a zero-timeout poll first (the program's eventfd may block). */
+static u64 host_eventfd_read(struct eventfd_ctx *ctx)
+{
+	struct pollfd p = { .fd = ctx->fd, .events = POLLIN };
+	struct timespec zero = { 0, 0 };
+	u64 v = 0;
+
+	if (syscall(SYS_ppoll, &p, 1, &zero, NULL, (size_t)8) != 1 || !(p.revents & POLLIN))
+		return 0;
+	if (syscall(SYS_read, ctx->fd, &v, sizeof(v)) != sizeof(v))
+		return 0;
+	return v;
+}
+
 /* ---- installation --------------------------------------------------------------- */
 
 static const struct uaccess_ops host_uaccess_ops = {
@@ -665,6 +680,7 @@ static const struct uaccess_ops host_uaccess_ops = {
 	.eventfd_signal = host_eventfd_signal,
 	.eventfd_put = host_eventfd_put,
 	.eventfd_is = host_eventfd_is,
+	.eventfd_read = host_eventfd_read,
 };
 
 static pthread_once_t fork_guard_once = PTHREAD_ONCE_INIT;

@@ -18,6 +18,7 @@
  * count or a descriptor, never the magic).
  */
 #include <errno.h>
+#include <poll.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -261,6 +262,22 @@ static bool d_eventfd_is(struct eventfd_ctx *ctx, int fd)
 	return !is_remote_eventfd(ctx) && host->eventfd_is(ctx, fd);
 }
 
+/* The server's copy of the program's eventfd is the same file: read it as the host does. */
+static u64 d_eventfd_read(struct eventfd_ctx *ctx)
+{
+	struct pollfd p = { .events = POLLIN };
+	u64 v = 0;
+
+	if (!is_remote_eventfd(ctx))
+		return host->eventfd_read ? host->eventfd_read(ctx) : 0;
+	p.fd = ((struct remote_eventfd *)ctx)->fd;
+	if (poll(&p, 1, 0) != 1 || !(p.revents & POLLIN))
+		return 0;
+	if (read(p.fd, &v, sizeof(v)) != sizeof(v))
+		return 0;
+	return v;
+}
+
 static const struct uaccess_ops dispatch_ops = {
 	.copy = d_copy,
 	.pin = d_pin,
@@ -270,6 +287,7 @@ static const struct uaccess_ops dispatch_ops = {
 	.eventfd_signal = d_eventfd_signal,
 	.eventfd_put = d_eventfd_put,
 	.eventfd_is = d_eventfd_is,
+	.eventfd_read = d_eventfd_read,
 };
 
 /* ---- descriptors: the connection's handles ---------------------------------- */

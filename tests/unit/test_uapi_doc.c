@@ -37,8 +37,8 @@
 
 /* ---- the page's rows ---------------------------------------------------- */
 
-enum section { SEC_NONE, SEC_CONTAINER, SEC_GROUP, SEC_DEVICE };
-static const char *const section_names[] = { "", "container", "group", "device" };
+enum section { SEC_NONE, SEC_CONTAINER, SEC_GROUP, SEC_DEVICE, SEC_PCI };
+static const char *const section_names[] = { "", "container", "group", "device", "vfio-pci device" };
 
 struct doc_row {
 	enum section sec;
@@ -49,7 +49,7 @@ struct doc_row {
 	int line;
 };
 
-static struct doc_row rows[64];
+static struct doc_row rows[96];
 static int nrows;
 
 static const struct { const char *name; int value; } errno_names[] = {
@@ -127,6 +127,7 @@ static void parse_doc(void)
 		if (!strncmp(line, "## ", 3)) {
 			sec = strstr(line, "Container") ? SEC_CONTAINER
 			    : strstr(line, "Group")     ? SEC_GROUP
+			    : strstr(line, "Device fd (vfio-pci)") ? SEC_PCI
 			    : strstr(line, "Device fd") ? SEC_DEVICE : SEC_NONE;
 			continue;
 		}
@@ -172,7 +173,11 @@ enum stage { ST_BOUND, ST_OPEN, ST_ATTACHED, ST_BACKEND, ST_DEVICE };
 struct fx {
 	int container, group, device, gid;
 	unsigned long type;   /* the backend ST_BACKEND sets */
+	bool pci;             /* the NVMe on vfio-pci instead of DEV0 on vfio-platform */
 };
+
+#define NVME "0000:01:00.0"
+#define NVME_GROUP 3
 
 static int group_of(const char *dev)
 {
@@ -188,13 +193,23 @@ static int group_of(const char *dev)
 static void fx_up(struct fx *x, const char *cmdline, enum stage st)
 {
 	unsigned long type = x->type;
+	bool pci = x->pci;
 	memset(x, 0, sizeof(*x));
 	x->type = type;
+	x->pci = pci;
 	x->container = x->group = x->device = -1;
 	assert_int_equal(tu_lab_boot(NULL, cmdline ? cmdline : UNSAFE), LAB_OK);
-	assert_int_equal(tu_sh("modprobe vfio-platform"), 0);
-	assert_int_equal(tu_to_vfio(DEV0, "dma-copy"), 0);
-	x->gid = group_of(DEV0);
+	if (pci) {
+		assert_int_equal(tu_sh("modprobe vfio-pci"), 0);
+		assert_int_equal(tu_sh("echo %s > /sys/bus/pci/drivers/nvme/unbind", NVME), 0);
+		assert_int_equal(tu_sh("echo vfio-pci > /sys/bus/pci/devices/%s/driver_override", NVME), 0);
+		assert_int_equal(tu_sh("echo %s > /sys/bus/pci/drivers/vfio-pci/bind", NVME), 0);
+		x->gid = NVME_GROUP;
+	} else {
+		assert_int_equal(tu_sh("modprobe vfio-platform"), 0);
+		assert_int_equal(tu_to_vfio(DEV0, "dma-copy"), 0);
+		x->gid = group_of(DEV0);
+	}
 	if (st < ST_OPEN)
 		return;
 	char path[64];
@@ -212,7 +227,7 @@ static void fx_up(struct fx *x, const char *cmdline, enum stage st)
 	assert_int_equal(lab_ioctl(x->container, VFIO_SET_IOMMU, (void *)x->type), 0);
 	if (st < ST_DEVICE)
 		return;
-	x->device = lab_ioctl(x->group, VFIO_GROUP_GET_DEVICE_FD, DEV0);
+	x->device = lab_ioctl(x->group, VFIO_GROUP_GET_DEVICE_FD, pci ? NVME : DEV0);
 	assert_true(x->device >= 0);
 }
 
@@ -487,9 +502,9 @@ static int region_info_at(struct fx *x, uint32_t index)
 {
 	struct vfio_region_info i = { .argsz = sizeof(i), .index = index };
 	int e = err(lab_ioctl(x->device, VFIO_DEVICE_GET_REGION_INFO, &i));
-	/* Partial: no mmap offered. */
+	/* The dma-copy window is one page: mmap is offered. */
 	if (!e)
-		assert_int_equal(i.flags & VFIO_REGION_INFO_FLAG_MMAP, 0);
+		assert_int_equal(i.flags & VFIO_REGION_INFO_FLAG_MMAP, VFIO_REGION_INFO_FLAG_MMAP);
 	return e;
 }
 
@@ -575,10 +590,192 @@ static int region_rw_bad_index(struct fx *x)
 	return err(lab_pread(x->device, &v, 4, 1ll << 40));
 }
 
+/* A load through the mapping reads the ID register (trap and emulate, x86-64). */
+static int region_mmap(struct fx *x)
+{
+	volatile uint32_t *p = lab_mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, x->device, 0);
+	if (p == MAP_FAILED)
+		return errno;
+	assert_int_equal(p[0], 0x444d4143);
+	assert_int_equal(lab_munmap((void *)p, 4096), 0);
+	return 0;
+}
+
+static int region_mmap_err(struct fx *x, size_t len, int flags, off_t off)
+{
+	void *p = lab_mmap(NULL, len, PROT_READ | PROT_WRITE, flags, x->device, off);
+	if (p != MAP_FAILED)
+		lab_munmap(p, len);
+	return p == MAP_FAILED ? errno : 0;
+}
+
+static int region_mmap_private(struct fx *x) { return region_mmap_err(x, 4096, MAP_PRIVATE, 0); }
+static int region_mmap_past(struct fx *x) { return region_mmap_err(x, 8192, MAP_SHARED, 0); }
+static int region_mmap_index(struct fx *x) { return region_mmap_err(x, 4096, MAP_SHARED, 1ll << 40); }
+static int region_mmap_unaligned(struct fx *x) { return region_mmap_err(x, 4096, MAP_SHARED, 12); }
+
 static int unknown_device(struct fx *x)
 {
 	return err(lab_ioctl(x->device, UNKNOWN_IOCTL, NULL));
 }
+
+/* ---- vfio-pci device (the NVMe, 0000:01:00.0) ----------------------------- */
+
+#define CFG ((off_t)VFIO_PCI_CONFIG_REGION_INDEX << 40)
+
+static int pci_region_info_at(struct fx *x, uint32_t index, uint32_t argsz)
+{
+	struct vfio_region_info i = { .argsz = argsz, .index = index };
+	return err(lab_ioctl(x->device, VFIO_DEVICE_GET_REGION_INFO, &i));
+}
+
+static int pci_region_info(struct fx *x) { return pci_region_info_at(x, 0, 64); }
+static int pci_region_info_vga(struct fx *x)
+{
+	return pci_region_info_at(x, VFIO_PCI_VGA_REGION_INDEX, 32);
+}
+
+static int pci_irq_info(struct fx *x) { return irq_info_at(x, VFIO_PCI_MSIX_IRQ_INDEX); }
+static int pci_set_irqs(struct fx *x)
+{
+	return set_irqs(x, VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER, 0);
+}
+
+static int pci_hot_reset_info(struct fx *x, uint32_t argsz)
+{
+	char b[sizeof(struct vfio_pci_hot_reset_info) + 4 * sizeof(struct vfio_pci_dependent_device)];
+	struct vfio_pci_hot_reset_info *h = (void *)b;
+	h->argsz = argsz;
+	return err(lab_ioctl(x->device, VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, h));
+}
+
+static int hot_reset_info(struct fx *x) { return pci_hot_reset_info(x, 64); }
+static int hot_reset_info_short(struct fx *x) { return pci_hot_reset_info(x, 8); }
+static int hot_reset_info_small(struct fx *x) { return pci_hot_reset_info(x, 16); }
+
+static int pci_hot_reset(struct fx *x, int32_t fd, uint32_t count, uint32_t flags)
+{
+	char b[sizeof(struct vfio_pci_hot_reset) + 4 * sizeof(int32_t)];
+	struct vfio_pci_hot_reset *r = (void *)b;
+	r->argsz = sizeof(b);
+	r->flags = flags;
+	r->count = count;
+	for (int i = 0; i < 4; i++)
+		r->group_fds[i] = fd;
+	return err(lab_ioctl(x->device, VFIO_DEVICE_PCI_HOT_RESET, r));
+}
+
+static int hot_reset(struct fx *x) { return pci_hot_reset(x, x->group, 1, 0); }
+static int hot_reset_flags(struct fx *x) { return pci_hot_reset(x, x->group, 1, 1); }
+static int hot_reset_closed(struct fx *x) { return pci_hot_reset(x, closed_fd(), 1, 0); }
+
+static int pci_ioeventfd(struct fx *x, uint64_t off, uint32_t flags, uint64_t data, int fd)
+{
+	struct vfio_device_ioeventfd e = {
+		.argsz = sizeof(e), .flags = flags, .offset = off, .data = data, .fd = fd,
+	};
+	return err(lab_ioctl(x->device, VFIO_DEVICE_IOEVENTFD, &e));
+}
+
+static int ioeventfd_ok(struct fx *x)
+{
+	int efd = eventfd(0, EFD_CLOEXEC);
+	int e = pci_ioeventfd(x, 0x1000, 4, 0, efd);
+	close(efd);
+	return e;
+}
+
+static int ioeventfd_flags(struct fx *x) { return pci_ioeventfd(x, 0x1000, 3, 0, -1); }
+static int ioeventfd_remove_none(struct fx *x) { return pci_ioeventfd(x, 0x1000, 4, 0, -1); }
+static int ioeventfd_closed(struct fx *x) { return pci_ioeventfd(x, 0x1000, 4, 0, closed_fd()); }
+
+static int ioeventfd_twice(struct fx *x)
+{
+	int efd = eventfd(0, EFD_CLOEXEC);
+	assert_int_equal(pci_ioeventfd(x, 0x1000, 4, 0, efd), 0);
+	int e = pci_ioeventfd(x, 0x1000, 4, 0, efd);
+	close(efd);
+	return e;
+}
+
+static int ioeventfd_limit(struct fx *x)
+{
+	int efd = eventfd(0, EFD_CLOEXEC), e = 0;
+	for (uint64_t i = 0; i <= 1000 && !e; i++)
+		e = pci_ioeventfd(x, 0x1000, 4, i, efd);
+	close(efd);
+	return e;
+}
+
+static int pci_feature(struct fx *x, uint32_t flags)
+{
+	struct vfio_device_feature f = { .argsz = sizeof(f), .flags = flags };
+	return err(lab_ioctl(x->device, VFIO_DEVICE_FEATURE, &f));
+}
+
+static int feature_low_power(struct fx *x)
+{
+	return pci_feature(x, VFIO_DEVICE_FEATURE_SET | VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY);
+}
+
+static int feature_low_power_get(struct fx *x)
+{
+	return pci_feature(x, VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY);
+}
+
+static int feature_vf_token(struct fx *x)
+{
+	return pci_feature(x, VFIO_DEVICE_FEATURE_PROBE | VFIO_DEVICE_FEATURE_SET |
+			      VFIO_DEVICE_FEATURE_PCI_VF_TOKEN);
+}
+
+static int pci_rw(struct fx *x)
+{
+	uint32_t v = 0;
+	if (lab_pread(x->device, &v, 4, CFG) != 4)
+		return errno;
+	return lab_pwrite(x->device, &v, 2, CFG + 0x3c) == 2 ? 0 : errno;   /* Interrupt Line */
+}
+
+static int pci_rw_vga(struct fx *x)
+{
+	uint32_t v;
+	return err(lab_pread(x->device, &v, 4, (off_t)VFIO_PCI_VGA_REGION_INDEX << 40));
+}
+
+/* BAR0 with Memory Space off in the user's Command register. */
+static int pci_rw_decode_off(struct fx *x)
+{
+	uint16_t cmd = 0;
+	uint32_t v;
+	assert_int_equal(lab_pread(x->device, &cmd, 2, CFG + 4), 2);
+	cmd &= (uint16_t)~2u;
+	assert_int_equal(lab_pwrite(x->device, &cmd, 2, CFG + 4), 2);
+	return err(lab_pread(x->device, &v, 4, 8));
+}
+
+static int pci_rw_cfg_past(struct fx *x)
+{
+	uint32_t v;
+	return err(lab_pread(x->device, &v, 4, CFG + 4094));
+}
+
+static int pci_mmap(struct fx *x)
+{
+	volatile uint32_t *p = lab_mmap(NULL, 0x4000, PROT_READ | PROT_WRITE, MAP_SHARED,
+					x->device, 0);
+	if (p == MAP_FAILED)
+		return errno;
+	uint16_t cmd = 0;
+	assert_int_equal(lab_pread(x->device, &cmd, 2, CFG + 4), 2);
+	cmd |= 2;
+	assert_int_equal(lab_pwrite(x->device, &cmd, 2, CFG + 4), 2);
+	assert_int_equal(p[2], 0x00010400);   /* NVMe VS */
+	assert_int_equal(lab_munmap((void *)p, 0x4000), 0);
+	return 0;
+}
+
+static int pci_mmap_config(struct fx *x) { return region_mmap_err(x, 4096, MAP_SHARED, CFG); }
 
 /* ---- what the test knows ------------------------------------------------- */
 
@@ -598,6 +795,7 @@ struct probe {
 #define C SEC_CONTAINER
 #define G SEC_GROUP
 #define D SEC_DEVICE
+#define P SEC_PCI
 static const struct probe probes[] = {
 	{ C, "VFIO_GET_API_VERSION", 0, ST_OPEN, NULL, 0, api_version },
 	{ C, "VFIO_CHECK_EXTENSION", 0, ST_OPEN, NULL, 0, check_extension },
@@ -656,7 +854,41 @@ static const struct probe probes[] = {
 	{ D, "VFIO_DEVICE_FEATURE", EINVAL, ST_DEVICE, NULL, 0, device_feature_short_argsz },
 	{ D, "pread/pwrite", 0, ST_DEVICE, NULL, 0, region_rw },
 	{ D, "pread/pwrite", EINVAL, ST_DEVICE, NULL, 0, region_rw_bad_index },
+	{ D, "mmap", 0, ST_DEVICE, NULL, 0, region_mmap },
+	{ D, "mmap", EINVAL, ST_DEVICE, NULL, 0, region_mmap_private },
+	{ D, "mmap", EINVAL, ST_DEVICE, NULL, 0, region_mmap_past },
+	{ D, "mmap", EINVAL, ST_DEVICE, NULL, 0, region_mmap_index },
+	{ D, "mmap", EINVAL, ST_DEVICE, NULL, 0, region_mmap_unaligned },
 	{ D, "other", ENOTTY, ST_DEVICE, NULL, 0, unknown_device },
+	{ P, "VFIO_DEVICE_GET_INFO", 0, ST_DEVICE, NULL, 0, device_info },
+	{ P, "VFIO_DEVICE_GET_INFO", EINVAL, ST_DEVICE, NULL, 0, device_info_short },
+	{ P, "VFIO_DEVICE_GET_REGION_INFO", 0, ST_DEVICE, NULL, 0, pci_region_info },
+	{ P, "VFIO_DEVICE_GET_REGION_INFO", EINVAL, ST_DEVICE, NULL, 0, pci_region_info_vga },
+	{ P, "VFIO_DEVICE_GET_IRQ_INFO", EINVAL, ST_DEVICE, NULL, 0, pci_irq_info },
+	{ P, "VFIO_DEVICE_SET_IRQS", EINVAL, ST_DEVICE, NULL, 0, pci_set_irqs },
+	{ P, "VFIO_DEVICE_RESET", 0, ST_DEVICE, NULL, 0, device_reset },
+	{ P, "VFIO_DEVICE_GET_PCI_HOT_RESET_INFO", 0, ST_DEVICE, NULL, 0, hot_reset_info },
+	{ P, "VFIO_DEVICE_GET_PCI_HOT_RESET_INFO", EINVAL, ST_DEVICE, NULL, 0, hot_reset_info_short },
+	{ P, "VFIO_DEVICE_GET_PCI_HOT_RESET_INFO", ENOSPC, ST_DEVICE, NULL, 0, hot_reset_info_small },
+	{ P, "VFIO_DEVICE_PCI_HOT_RESET", 0, ST_DEVICE, NULL, 0, hot_reset },
+	{ P, "VFIO_DEVICE_PCI_HOT_RESET", EINVAL, ST_DEVICE, NULL, 0, hot_reset_flags },
+	{ P, "VFIO_DEVICE_PCI_HOT_RESET", EBADF, ST_DEVICE, NULL, 0, hot_reset_closed },
+	{ P, "VFIO_DEVICE_IOEVENTFD", 0, ST_DEVICE, NULL, 0, ioeventfd_ok },
+	{ P, "VFIO_DEVICE_IOEVENTFD", EINVAL, ST_DEVICE, NULL, 0, ioeventfd_flags },
+	{ P, "VFIO_DEVICE_IOEVENTFD", EEXIST, ST_DEVICE, NULL, 0, ioeventfd_twice },
+	{ P, "VFIO_DEVICE_IOEVENTFD", ENODEV, ST_DEVICE, NULL, 0, ioeventfd_remove_none },
+	{ P, "VFIO_DEVICE_IOEVENTFD", ENOSPC, ST_DEVICE, NULL, 0, ioeventfd_limit },
+	{ P, "VFIO_DEVICE_IOEVENTFD", EBADF, ST_DEVICE, NULL, 0, ioeventfd_closed },
+	{ P, "VFIO_DEVICE_FEATURE", 0, ST_DEVICE, NULL, 0, feature_low_power },
+	{ P, "VFIO_DEVICE_FEATURE", EINVAL, ST_DEVICE, NULL, 0, feature_low_power_get },
+	{ P, "VFIO_DEVICE_FEATURE", ENOTTY, ST_DEVICE, NULL, 0, feature_vf_token },
+	{ P, "pread/pwrite", 0, ST_DEVICE, NULL, 0, pci_rw },
+	{ P, "pread/pwrite", EINVAL, ST_DEVICE, NULL, 0, pci_rw_vga },
+	{ P, "pread/pwrite", EIO, ST_DEVICE, NULL, 0, pci_rw_decode_off },
+	{ P, "pread/pwrite", EFAULT, ST_DEVICE, NULL, 0, pci_rw_cfg_past },
+	{ P, "mmap", 0, ST_DEVICE, NULL, 0, pci_mmap },
+	{ P, "mmap", EINVAL, ST_DEVICE, NULL, 0, pci_mmap_config },
+	{ P, "other", ENOTTY, ST_DEVICE, NULL, 0, unknown_device },
 };
 
 /*
@@ -671,11 +903,18 @@ static const struct { enum section sec; const char *call; int err; const char *w
 	{ D, "VFIO_DEVICE_SET_IRQS", EBUSY, "no interrupt line shared with another driver" },
 	{ D, "VFIO_DEVICE_RESET", EINVAL,
 	  "every device vfio-platform can take has the dma-copy reset handler" },
-	{ D, "mmap", EINVAL, "the shim's mmap (preload.c), no fd.h call" },
+	{ P, "VFIO_DEVICE_RESET", EINVAL, "every lab PCI function can do an FLR" },
+	{ P, "VFIO_DEVICE_GET_PCI_HOT_RESET_INFO", ENODEV,
+	  "every function of the built-in platform sits behind a bridge (test_vfio_pci's test_v2m)" },
+	{ P, "VFIO_DEVICE_GET_PCI_HOT_RESET_INFO", EPERM,
+	  "every function the built-in platform enumerates is in an IOMMU group" },
+	{ P, "VFIO_DEVICE_PCI_HOT_RESET", ENODEV,
+	  "every function of the built-in platform sits behind a bridge (test_vfio_pci's test_v2m)" },
 };
 #undef C
 #undef G
 #undef D
+#undef P
 
 static const struct doc_row *row_of(enum section sec, const char *call)
 {
@@ -750,6 +989,7 @@ static void test_calls(void **state)
 		struct fx x;
 		memset(&x, 0, sizeof(x));
 		x.type = p->type;
+		x.pci = p->sec == SEC_PCI;
 		fx_up(&x, p->cmdline, p->stage);
 		int got = p->fn(&x);
 		fx_down();

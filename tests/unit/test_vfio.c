@@ -834,7 +834,8 @@ static void test_device_info(void **state)
 	assert_int_equal(lab_ioctl(d, VFIO_DEVICE_GET_REGION_INFO, &ri), 0);
 	assert_int_equal(ri.size, 0x1000);
 	assert_int_equal(ri.offset, 0);
-	assert_int_equal(ri.flags, VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE);
+	assert_int_equal(ri.flags, VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE |
+				   VFIO_REGION_INFO_FLAG_MMAP);
 	ri.index = 1;
 	assert_int_equal(lab_ioctl(d, VFIO_DEVICE_GET_REGION_INFO, &ri), -1);
 	assert_int_equal(errno, EINVAL);

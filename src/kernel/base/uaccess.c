@@ -99,6 +99,11 @@ void eventfd_ctx_put(struct eventfd_ctx *ctx)
 		uops->eventfd_put(ctx);
 }
 
+u64 eventfd_ctx_read(struct eventfd_ctx *ctx)
+{
+	return ctx && uops && uops->eventfd_read ? uops->eventfd_read(ctx) : 0;
+}
+
 bool eventfd_ctx_is_fd(struct eventfd_ctx *ctx, int fd)
 {
 	return uops && uops->eventfd_is(ctx, fd);

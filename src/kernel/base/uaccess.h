@@ -39,6 +39,11 @@ struct uaccess_ops {
 	void (*eventfd_put)(struct eventfd_ctx *ctx);
 	/* Is @fd (in the user's table) the same open file as @ctx's? */
 	bool (*eventfd_is)(struct eventfd_ctx *ctx, int fd);
+	/*
+	 * Takes the counter if the user has signalled @ctx (a non-blocking
+	 * read): its value, 0 when it was zero. NULL: never signalled.
+	 */
+	u64 (*eventfd_read)(struct eventfd_ctx *ctx);
 };
 
 /* The host installs its accessors (NULL: none, every access fails). */
@@ -67,5 +72,11 @@ void eventfd_signal(struct eventfd_ctx *ctx);
 void eventfd_ctx_put(struct eventfd_ctx *ctx);
 /* Does user descriptor @fd name @ctx's eventfd (a dup of it included)? */
 bool eventfd_ctx_is_fd(struct eventfd_ctx *ctx, int fd);
+/*
+ * What the user wrote to @ctx since the last call, the counter reset (as
+ * Linux's eventfd_ctx_do_read, which a virqfd's wakeup runs): 0 for none.
+ * The kernel never blocks on it: it looks when it has a reason to.
+ */
+u64 eventfd_ctx_read(struct eventfd_ctx *ctx);
 
 #endif

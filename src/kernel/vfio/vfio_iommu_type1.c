@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <string.h>
 #include <linux/vfio.h>
+#include <libfdt.h>
 
 #include "kernel/kernel.h"
 #include "kernel/base/kalloc.h"
@@ -22,8 +23,11 @@
 #include "kernel/base/printk.h"
 #include "kernel/base/device.h"
 #include "kernel/iommu/iommu.h"
+#include "kernel/of/of.h"
 #include "kernel/iommu/observer.h"
 #include "hw/machine.h"
+#include "common/dt.h"
+#include "kernel/irqchip/msi.h"
 #include "vfio.h"
 #include "kernel/base/uaccess.h"
 #include "kernel/kernel_state.h"
@@ -750,6 +754,33 @@ static void update_pgsize_bitmap(struct vfio_iommu *iommu)
 	iommu->pgsize_bitmap = bm;
 }
 
+/*
+ * MSI isolation (Linux >= 6.3, iommu_group_has_isolated_msi): every device
+ * of the group must have an MSI domain that isolates MSIs (the GICv3 ITS
+ * on ARM: a platform device through `msi-parent`, a PCI function through
+ * its host bridge's `msi-map`/`msi-parent`). A device without any MSI
+ * domain, as platform devices usually are, or under a GICv2m, is not
+ * isolated: type1 then refuses the group unless
+ * vfio_iommu_type1.allow_unsafe_interrupts=1.
+ */
+static int dev_msi_isolated(struct device *dev, void *data)
+{
+	bool *ok = data;
+
+	if (!msi_device_has_isolated_msi(dev)) {
+		*ok = false;
+		return 1;
+	}
+	return 0;
+}
+
+static bool msi_isolated(struct iommu_group *grp)
+{
+	bool ok = true;
+	iommu_group_for_each_dev(grp, &ok, dev_msi_isolated);
+	return ok;
+}
+
 /* ---- backend ops ------------------------------------------------------ */
 
 static int type1_check_extension(void *data, unsigned long ext)
@@ -815,14 +846,7 @@ static int type1_attach_group(void *data, struct iommu_group *grp)
 	iommu_group_for_each_dev(grp, &dev, first_dev);
 	if (!dev)
 		return -ENODEV;
-	/*
-	 * MSI isolation (Linux >= 6.3): every device of the group must send
-	 * its MSIs through a domain that isolates them (the GICv3 ITS, by
-	 * msi-parent or by the host bridge's msi-map for PCI); platform
-	 * devices with wired interrupts have no MSI domain and are refused
-	 * unless allow_unsafe_interrupts is set.
-	 */
-	if (!kstate->vfio_type1.allow_unsafe_interrupts && !iommu_group_has_isolated_msi(grp)) {
+	if (!kstate->vfio_type1.allow_unsafe_interrupts && !msi_isolated(grp)) {
 		pr_warn("vfio_iommu_type1_attach_group: No interrupt remapping support.  "
 			"Use the module param \"allow_unsafe_interrupts\" to enable VFIO IOMMU support on this platform\n");
 		return -EPERM;

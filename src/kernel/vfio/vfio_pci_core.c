@@ -38,13 +38,14 @@ static void vfio_pci_probe_bars(struct vfio_pci_core_device *vdev)
 		vdev->bar_size[i] = vdev->bar_addr[i] ? pci_resource_len(pdev, i) : 0;
 	}
 	/*
-	 * A memory BAR of at least a page can be mapped (Linux's
-	 * bar_mmap_supported), once the VFIO core offers mmap.
+	 * A memory BAR can be mapped if it fills its pages: at least a page,
+	 * or a smaller one that starts a page (Linux reserves the rest of
+	 * that page for it). Linux's vfio_pci_probe_mmaps.
 	 */
 	for (int i = 0; i < PCI_STD_NUM_BARS; i++)
 		vdev->bar_mmap_supported[i] = vfio_pci_mmap_available() && vdev->bar_size[i] &&
 			(pci_resource_flags(pdev, i) & IORESOURCE_MEM) &&
-			vdev->bar_size[i] >= PAGE_SIZE;
+			(vdev->bar_size[i] >= PAGE_SIZE || !(vdev->bar_addr[i] & (PAGE_SIZE - 1)));
 }
 
 static void vfio_pci_find_msix(struct vfio_pci_core_device *vdev)
@@ -266,6 +267,7 @@ static long vfio_pci_ioctl(struct vfio_device *core, unsigned int cmd, unsigned 
 
 	/* Any access wakes a device the user put in low power (runtime PM). */
 	vfio_pci_pm_wake(vdev);
+	vfio_pci_ioeventfd_poll(vdev);
 	switch (cmd) {
 	case VFIO_DEVICE_GET_INFO:
 		return vfio_pci_ioctl_get_info(vdev, arg);
@@ -296,6 +298,7 @@ static ssize_t vfio_pci_rw(struct vfio_pci_core_device *vdev, void *buf, size_t 
 	u64 index = VFIO_PCI_OFFSET_TO_INDEX(pos);
 
 	vfio_pci_pm_wake(vdev);
+	vfio_pci_ioeventfd_poll(vdev);
 	switch (index) {
 	case VFIO_PCI_CONFIG_REGION_INDEX:
 		return vfio_pci_config_rw(vdev, buf, count, pos, iswrite);
@@ -361,6 +364,7 @@ static const struct vfio_device_ops vfio_pci_ops = {
 	.ioctl = vfio_pci_ioctl,
 	.read = vfio_pci_read,
 	.write = vfio_pci_write,
+	.mmap = vfio_pci_mmap,
 	.request = vfio_pci_request,
 	.release = vfio_pci_release,
 	.device_feature = vfio_pci_device_feature,
@@ -427,8 +431,12 @@ static const struct pci_error_handlers vfio_pci_err_handlers = {
 	.error_detected = vfio_pci_err_detected,
 };
 
-/* No IDs of its own: driver_override, new_id, ids= or bind (Linux's empty table). */
+/*
+ * Every function, but only by driver_override (Linux's table); otherwise
+ * new_id, ids= or bind.
+ */
 static const struct pci_device_id vfio_pci_table[] = {
+	{ PCI_DRIVER_OVERRIDE_DEVICE_VFIO(PCI_ANY_ID, PCI_ANY_ID) },
 	{ 0 },
 };
 

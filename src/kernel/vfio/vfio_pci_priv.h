@@ -33,6 +33,8 @@ int vfio_pci_device_feature(struct vfio_device *core, u32 flags, void *arg, size
 int vfio_pci_rom_read(struct vfio_pci_core_device *vdev, void *dst, u64 off, size_t len);
 /* Does the VFIO core offer mmap of device regions? */
 bool vfio_pci_mmap_available(void);
-void vfio_pci_ioeventfd_fire(struct vfio_pci_ioeventfd *e);
+void vfio_pci_ioeventfd_poll(struct vfio_pci_core_device *vdev);
+struct vm_area_struct;
+int vfio_pci_mmap(struct vfio_device *core, struct vm_area_struct *vma);
 
 #endif

@@ -14,6 +14,7 @@
 #include "hw/machine.h"
 #include "kernel/kernel.h"
 #include "kernel/base/kalloc.h"
+#include "kernel/base/mm.h"
 #include "kernel/base/uaccess.h"
 #include "kernel/pci/pci.h"
 #include "vfio_pci.h"
@@ -158,6 +159,7 @@ ssize_t vfio_pci_bar_rw(struct vfio_pci_core_device *vdev, void *buf, size_t cou
 	int bar = (int)VFIO_PCI_OFFSET_TO_INDEX(pos);
 	u64 off = pos & VFIO_PCI_OFFSET_MASK, end = vdev->bar_size[bar];
 	u64 x_start = 0, x_end = 0;
+	ssize_t done;
 
 	if (!vdev->bar_addr[bar] || !end)
 		return -EINVAL;
@@ -170,8 +172,15 @@ ssize_t vfio_pci_bar_rw(struct vfio_pci_core_device *vdev, void *buf, size_t cou
 		x_start = vdev->msix_offset;
 		x_end = (u64)vdev->msix_offset + vdev->msix_size;
 	}
-	return do_io_rw(vdev, bar, pci_resource_flags(vdev->pdev, bar) & IORESOURCE_MEM, buf,
-			off, count, x_start, x_end, iswrite);
+	done = do_io_rw(vdev, bar, pci_resource_flags(vdev->pdev, bar) & IORESOURCE_MEM, buf, off,
+			count, x_start, x_end, iswrite);
+	/*
+	 * A read is not posted: it takes the bus round trip, and the device
+	 * runs meanwhile (a program polling a status register sees it move).
+	 */
+	if (!iswrite && done > 0)
+		kernel_sleep(VFIO_PCI_READ_NS);
+	return done;
 }
 
 /* ---- ioeventfds ------------------------------------------------------------ */
@@ -242,12 +251,23 @@ int vfio_pci_ioeventfd(struct vfio_pci_core_device *vdev, u64 offset, u64 data, 
 	return 0;
 }
 
-/* An ioeventfd's signal: the write it stands for (Linux's handler). */
-void vfio_pci_ioeventfd_fire(struct vfio_pci_ioeventfd *e)
+/*
+ * The writes the user's ioeventfds stand for (Linux's virqfd handler, one
+ * per wakeup). Linux runs them as soon as the eventfd is written; the lab
+ * looks before every access to the device through its fd or a mapping,
+ * so they land in the order the program meant. Memory decode off: the
+ * write is skipped, as Linux's handler skips it.
+ */
+void vfio_pci_ioeventfd_poll(struct vfio_pci_core_device *vdev)
 {
-	u64 v = e->data;
+	struct vfio_pci_ioeventfd *e;
 
-	bar_access(e->vdev, e->bar, e->test_mem, e->pos, (unsigned)e->count, &v, true);
+	list_for_each_entry(e, &vdev->ioeventfds_list, next) {
+		u64 v = e->data;
+
+		if (eventfd_ctx_read(e->ctx))
+			bar_access(vdev, e->bar, e->test_mem, e->pos, (unsigned)e->count, &v, true);
+	}
 }
 
 void vfio_pci_ioeventfd_remove_all(struct vfio_pci_core_device *vdev)
@@ -258,7 +278,81 @@ void vfio_pci_ioeventfd_remove_all(struct vfio_pci_core_device *vdev)
 		ioeventfd_free(vdev, e);
 }
 
+/* ---- mmap (trap and emulate, kernel/base/mm.h) --------------------------- */
+
+#define VFIO_PCI_PGOFF_SHIFT (VFIO_PCI_OFFSET_SHIFT - PAGE_SHIFT)
+
 bool vfio_pci_mmap_available(void)
 {
-	return false;
+	return true;
+}
+
+/*
+ * One trapped load or store of a BAR mapping, at the program's width.
+ * Memory decode off is a bus error (Linux's fault handler: SIGBUS). The
+ * mapping covers the whole BAR, the MSI-X table included, as 6.12's
+ * (VFIO_REGION_INFO_CAP_MSIX_MAPPABLE). Past the end of a BAR smaller
+ * than a page (Linux reserves the rest of the page): ones, writes dropped.
+ */
+static int vfio_pci_mmap_access(struct vm_area_struct *vma, unsigned long addr, void *buf,
+				int len, int write)
+{
+	struct vfio_pci_core_device *vdev = vma->vm_private_data;
+	int bar = (int)(vma->vm_pgoff >> VFIO_PCI_PGOFF_SHIFT);
+	u64 off = ((vma->vm_pgoff & ((1ul << VFIO_PCI_PGOFF_SHIFT) - 1)) << PAGE_SHIFT) +
+		  (addr - vma->vm_start);
+	u64 v = 0;
+	int ret;
+
+	/* The driver left: Linux zaps the mapping; the lab's device is cut off. */
+	if (vdev->vdev.unregistered)
+		return -ENODEV;
+	vfio_pci_ioeventfd_poll(vdev);
+	if (off + (u64)len > vdev->bar_size[bar]) {
+		if (!write)
+			memset(buf, 0xff, (size_t)len);
+		return len;
+	}
+	if (write)
+		memcpy(&v, buf, (size_t)len);
+	ret = bar_access(vdev, bar, true, off, (unsigned)len, &v, write);
+	if (ret)
+		return ret;
+	if (!write) {
+		memcpy(buf, &v, (size_t)len);
+		kernel_sleep(VFIO_PCI_READ_NS);
+	}
+	return len;
+}
+
+static const struct vm_operations_struct vfio_pci_mmap_ops = {
+	.access = vfio_pci_mmap_access,
+};
+
+/* Linux's vfio_pci_core_mmap, in its order. */
+int vfio_pci_mmap(struct vfio_device *core, struct vm_area_struct *vma)
+{
+	struct vfio_pci_core_device *vdev = to_vfio_pci(core);
+	u64 index = vma->vm_pgoff >> VFIO_PCI_PGOFF_SHIFT;
+	u64 req_start = (vma->vm_pgoff & ((1ul << VFIO_PCI_PGOFF_SHIFT) - 1)) << PAGE_SHIFT;
+	u64 req_len = vma->vm_end - vma->vm_start, phys_len;
+
+	if (index >= VFIO_PCI_NUM_REGIONS)
+		return -EINVAL;
+	if (vma->vm_end < vma->vm_start)
+		return -EINVAL;
+	if (!(vma->vm_flags & VM_SHARED))
+		return -EINVAL;
+	/* Config, ROM and VGA are never mapped. */
+	if (index >= VFIO_PCI_ROM_REGION_INDEX)
+		return -EINVAL;
+	if (!vdev->bar_mmap_supported[index])
+		return -EINVAL;
+	phys_len = (vdev->bar_size[index] + PAGE_SIZE - 1) & ~(u64)(PAGE_SIZE - 1);
+	if (req_start + req_len > phys_len || req_start + req_len < req_start)
+		return -EINVAL;
+	vma->vm_flags |= VM_IO;
+	vma->vm_private_data = vdev;
+	vma->vm_ops = &vfio_pci_mmap_ops;
+	return 0;
 }

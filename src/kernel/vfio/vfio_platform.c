@@ -12,6 +12,7 @@
 #include "kernel/base/device.h"
 #include "kernel/base/interrupt.h"
 #include "kernel/base/kalloc.h"
+#include "kernel/base/mm.h"
 #include "kernel/base/platform_device.h"
 #include "kernel/base/printk.h"
 #include "kernel/iommu/iommu.h"
@@ -149,6 +150,72 @@ static ssize_t vp_read(struct vfio_device *vdev, void *buf, size_t count, u64 of
 static ssize_t vp_write(struct vfio_device *vdev, const void *buf, size_t count, u64 off)
 {
 	return vp_rw(vdev, (void *)buf, count, off, true);
+}
+
+/* ---- mmap (trap and emulate, kernel/base/mm.h) ---------------------------- */
+
+#define VP_PGOFF_SHIFT (VFIO_PLATFORM_OFFSET_SHIFT - PAGE_SHIFT)
+
+/*
+ * One trapped load or store: the device sees the program's own width, as
+ * the CPU's access through Linux's remap_pfn_range mapping would, and
+ * time runs as for the region's read/write (a load is a round trip).
+ */
+static int vp_mmap_access(struct vm_area_struct *vma, unsigned long addr, void *buf, int len,
+			  int write)
+{
+	struct vfio_platform_device *vp = vma->vm_private_data;
+	struct vfio_platform_region *r = &vp->regions[vma->vm_pgoff >> VP_PGOFF_SHIFT];
+	u64 off = ((vma->vm_pgoff & ((1ul << VP_PGOFF_SHIFT) - 1)) << PAGE_SHIFT) +
+		  (addr - vma->vm_start);
+	u64 v = 0;
+
+	/* The driver left: Linux's mapping would stay; the lab's device fd is cut off. */
+	if (vp->vdev.unregistered)
+		return -ENODEV;
+	if (write) {
+		memcpy(&v, buf, len);
+		hw_mmio_write(kernel_machine(), r->addr + off, len, v);
+		return len;
+	}
+	hw_mmio_read(kernel_machine(), r->addr + off, len, &v);
+	memcpy(buf, &v, len);
+	kernel_sleep(VFIO_PLATFORM_READ_NS);
+	return len;
+}
+
+static const struct vm_operations_struct vp_mmap_ops = {
+	.access = vp_mmap_access,
+};
+
+/* Linux's vfio_platform_mmap and vfio_platform_mmap_mmio, in their order. */
+static int vp_mmap(struct vfio_device *vdev, struct vm_area_struct *vma)
+{
+	struct vfio_platform_device *vp = to_vp(vdev);
+	u64 index = vma->vm_pgoff >> VP_PGOFF_SHIFT;
+	u64 start = (vma->vm_pgoff & ((1ul << VP_PGOFF_SHIFT) - 1)) << PAGE_SHIFT;
+	u64 len = vma->vm_end - vma->vm_start;
+	struct vfio_platform_region *r;
+
+	if (vma->vm_end < vma->vm_start || !(vma->vm_flags & VM_SHARED))
+		return -EINVAL;
+	if (index >= vp->num_regions)
+		return -EINVAL;
+	if ((vma->vm_start | vma->vm_end) & (PAGE_SIZE - 1))
+		return -EINVAL;
+	r = &vp->regions[index];
+	if (!(r->flags & VFIO_REGION_INFO_FLAG_MMAP))
+		return -EINVAL;
+	if (!(r->flags & VFIO_REGION_INFO_FLAG_READ) && (vma->vm_flags & VM_READ))
+		return -EINVAL;
+	if (!(r->flags & VFIO_REGION_INFO_FLAG_WRITE) && (vma->vm_flags & VM_WRITE))
+		return -EINVAL;
+	if (r->size < PAGE_SIZE || start + len > r->size)
+		return -EINVAL;
+	vma->vm_flags |= VM_IO;
+	vma->vm_private_data = vp;
+	vma->vm_ops = &vp_mmap_ops;
+	return 0;
 }
 
 /* ---- interrupts ----------------------------------------------------------- */
@@ -441,6 +508,7 @@ static const struct vfio_device_ops vfio_platform_ops = {
 	.ioctl = vp_ioctl,
 	.read = vp_read,
 	.write = vp_write,
+	.mmap = vp_mmap,
 	.release = vp_release,
 };
 
@@ -461,8 +529,10 @@ static int vp_init_resources(struct vfio_platform_device *vp, struct platform_de
 		struct resource *r = platform_get_resource(pdev, IORESOURCE_MEM, i);
 		vp->regions[i].addr = r->start;
 		vp->regions[i].size = resource_size(r);
-		/* No mmap: the lab traps every access (docs/uapi.md). */
 		vp->regions[i].flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE;
+		/* As Linux: only a region of whole pages maps without exposing a neighbour. */
+		if (!(r->start & (PAGE_SIZE - 1)) && !(resource_size(r) & (PAGE_SIZE - 1)))
+			vp->regions[i].flags |= VFIO_REGION_INFO_FLAG_MMAP;
 	}
 	vp->num_regions = n;
 	n = 0;
