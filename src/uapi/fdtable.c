@@ -27,6 +27,7 @@
 #include "kernel/base/fs.h"
 #include "kernel/base/sysfs.h"
 #include "kernel/kernel.h"
+#include "kernel/vfio/vfio_pci.h"
 #include "kernel/vfio/vfio_platform.h"
 #include "hw/machine.h"
 #include "uaccess_host.h"
@@ -601,10 +602,21 @@ static bool poll_set_ready(void *arg)
 	return r != 0;   /* ready, or an error the real call will report */
 }
 
+/* An interrupt eventfd of either VFIO bus driver (SET_IRQS), or a dup of one. */
+static bool is_irq_eventfd(int fd)
+{
+	return vfio_platform_is_trigger(fd) || vfio_pci_is_trigger(fd);
+}
+
+static bool any_irq_eventfd(void)
+{
+	return vfio_platform_any_trigger() || vfio_pci_any_trigger();
+}
+
 bool lab_fd_is_irq(int fd)
 {
 	lab_lock();
-	bool r = fd >= 0 && kernel_machine() && vfio_platform_is_trigger(fd);
+	bool r = fd >= 0 && kernel_machine() && is_irq_eventfd(fd);
 	lab_unlock();
 	return r;
 }
@@ -612,9 +624,19 @@ bool lab_fd_is_irq(int fd)
 bool lab_irq_registered(void)
 {
 	lab_lock();
-	bool r = kernel_machine() && vfio_platform_any_trigger();
+	bool r = kernel_machine() && any_irq_eventfd();
 	lab_unlock();
 	return r;
+}
+
+/*
+ * The idle loop's check: INTx unmask eventfds the program wrote first
+ * (an unmask may let the interrupt it waits for through), then @fds.
+ */
+static bool wait_done(void *arg)
+{
+	vfio_pci_virqfd_poll();
+	return poll_set_ready(arg);
 }
 
 /* One microsecond: what a zero-timeout check lets pass. */
@@ -629,9 +651,9 @@ static int irq_wait(struct pollfd *fds, nfds_t nfds, int timeout_ms, bool any)
 	lab_lock();
 	struct machine *m = kernel_machine();
 	if (any)
-		ours = m && vfio_platform_any_trigger();
+		ours = m && any_irq_eventfd();
 	for (nfds_t i = 0; m && i < nfds && !ours; i++)
-		ours = fds[i].fd >= 0 && vfio_platform_is_trigger(fds[i].fd);
+		ours = fds[i].fd >= 0 && is_irq_eventfd(fds[i].fd);
 	if (!ours) {
 		lab_unlock();
 		poll_set_ready(&ps);
@@ -644,7 +666,7 @@ static int irq_wait(struct pollfd *fds, nfds_t nfds, int timeout_ms, bool any)
 		deadline = now + LAB_POLL_QUANTUM_NS;
 	else
 		deadline = now + (u64)timeout_ms * 1000000ull;
-	kernel_idle_until(deadline, poll_set_ready, &ps);
+	kernel_idle_until(deadline, wait_done, &ps);
 	lab_unlock();
 	return ps.ready;
 }

@@ -425,7 +425,11 @@ static int run(int argc, char **argv, FILE *out)
 		SYS(lab_ioctl(d->fd, VFIO_DEVICE_GET_INFO, &di));
 		for (u32 i = 0; i < di.num_regions; i++) {
 			struct vfio_region_info ri = { .argsz = sizeof(ri), .index = i };
-			SYS(lab_ioctl(d->fd, VFIO_DEVICE_GET_REGION_INFO, &ri));
+			/* An index a device does not have (vfio-pci's VGA): say so, go on. */
+			if (lab_ioctl(d->fd, VFIO_DEVICE_GET_REGION_INFO, &ri)) {
+				fprintf(out, "region %u: %s\n", i, strerror(errno));
+				continue;
+			}
 			fprintf(out, "region %u: size 0x%llx offset 0x%llx flags 0x%x\n", i,
 				(unsigned long long)ri.size, (unsigned long long)ri.offset, ri.flags);
 		}
@@ -436,7 +440,10 @@ static int run(int argc, char **argv, FILE *out)
 		SYS(lab_ioctl(d->fd, VFIO_DEVICE_GET_INFO, &di));
 		for (u32 i = 0; i < di.num_irqs; i++) {
 			struct vfio_irq_info ii = { .argsz = sizeof(ii), .index = i };
-			SYS(lab_ioctl(d->fd, VFIO_DEVICE_GET_IRQ_INFO, &ii));
+			if (lab_ioctl(d->fd, VFIO_DEVICE_GET_IRQ_INFO, &ii)) {
+				fprintf(out, "irq %u: %s\n", i, strerror(errno));
+				continue;
+			}
 			fprintf(out, "irq %u: count %u flags 0x%x\n", i, ii.count, ii.flags);
 		}
 		return 0;

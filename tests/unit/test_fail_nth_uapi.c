@@ -39,6 +39,8 @@
 #define VDEV "a000000.dma"	/* handed to vfio-platform */
 #define PDEV "a001000.dma"	/* stays with dma-copy */
 #define PCIDEV "0000:04:00.1"	/* a dma-copy PCI function */
+/* Handed to vfio-pci by its cases: alone in group 9 but for the bridge above it. */
+#define VPCI "0000:06:01.0"
 #define PDEVS "/sys/bus/platform/devices/"
 #define PDRVS "/sys/bus/platform/drivers/"
 #define PCIDEVS "/sys/bus/pci/devices/"
@@ -467,6 +469,113 @@ static void pci_removed(void)
 	assert_int_equal(sh("echo 1 > " PCIDEVS PCIDEV "/remove"), 0);
 }
 
+/* ---- vfio-pci: the conventional dma-copy behind the PCIe-to-PCI bridge ---- */
+
+static void vpci_for_vfio_pci(void)
+{
+	assert_int_equal(sh("echo " VPCI " > " PCIDRVS "dma-copy/unbind"), 0);
+	assert_int_equal(sh("echo vfio-pci > " PCIDEVS VPCI "/driver_override"), 0);
+}
+
+static void vpci_on_vfio_pci(void)
+{
+	vpci_for_vfio_pci();
+	assert_int_equal(sh("echo " VPCI " > /sys/bus/pci/drivers_probe"), 0);
+}
+
+/* Back with dma-copy (whether the operation ran or not). */
+static void vpci_back(void)
+{
+	close_all();
+	sh("echo > " PCIDEVS VPCI "/driver_override");
+	sh("echo " VPCI " > " PCIDRVS "vfio-pci/unbind");
+	sh("echo " VPCI " > " PCIDRVS "dma-copy/bind");
+}
+
+static void vpci_set_iommu(void)
+{
+	vpci_on_vfio_pci();
+	cfd = lab_open("/dev/vfio/vfio", O_RDWR, 0);
+	gfd = lab_open("/dev/vfio/9", O_RDWR, 0);
+	assert_true(cfd >= 0 && gfd >= 0);
+	assert_int_equal(lab_ioctl(gfd, VFIO_GROUP_SET_CONTAINER, &cfd), 0);
+	assert_int_equal(lab_ioctl(cfd, VFIO_SET_IOMMU, (void *)(uintptr_t)VFIO_TYPE1v2_IOMMU), 0);
+}
+
+static void vpci_open_device(void)
+{
+	vpci_set_iommu();
+	dfd = lab_ioctl(gfd, VFIO_GROUP_GET_DEVICE_FD, VPCI);
+	assert_true(dfd >= 0);
+	efd = eventfd(0, EFD_CLOEXEC);
+	assert_true(efd >= 0);
+}
+
+static int op_vpci_device_fd(void)
+{
+	int r = lab_ioctl(gfd, VFIO_GROUP_GET_DEVICE_FD, VPCI);
+	if (r < 0)
+		return -errno;
+	lab_close_fd(&dfd);
+	dfd = r;
+	return 0;
+}
+
+static int op_hot_reset_info(void)
+{
+	uint8_t b[sizeof(struct vfio_pci_hot_reset_info) + 4 * sizeof(struct vfio_pci_dependent_device)];
+	struct vfio_pci_hot_reset_info *h = (void *)b;
+
+	memset(b, 0, sizeof(b));
+	h->argsz = sizeof(b);
+	return res(lab_ioctl(dfd, VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, h));
+}
+
+static int op_hot_reset(void)
+{
+	uint8_t b[sizeof(struct vfio_pci_hot_reset) + sizeof(int32_t)];
+	struct vfio_pci_hot_reset *r = (void *)b;
+
+	r->argsz = sizeof(b);
+	r->flags = 0;
+	r->count = 1;
+	r->group_fds[0] = gfd;
+	return res(lab_ioctl(dfd, VFIO_DEVICE_PCI_HOT_RESET, r));
+}
+
+static int op_ioeventfd(void)
+{
+	struct vfio_device_ioeventfd e = {
+		.argsz = sizeof(e), .flags = 4, .offset = 0x100, .data = 1, .fd = efd,
+	};
+	int r = res(lab_ioctl(dfd, VFIO_DEVICE_IOEVENTFD, &e));
+
+	/* A success of the retry replaces the first: take it out again. */
+	if (!r) {
+		e.fd = -1;
+		assert_int_equal(lab_ioctl(dfd, VFIO_DEVICE_IOEVENTFD, &e), 0);
+	}
+	return r;
+}
+
+static int op_low_power_wakeup(void)
+{
+	uint8_t b[sizeof(struct vfio_device_feature) + sizeof(struct vfio_device_low_power_entry_with_wakeup)];
+	struct vfio_device_feature *f = (void *)b;
+	struct vfio_device_low_power_entry_with_wakeup w = { .wakeup_eventfd = efd };
+	struct vfio_device_feature x = {
+		.argsz = sizeof(x), .flags = VFIO_DEVICE_FEATURE_SET | VFIO_DEVICE_FEATURE_LOW_POWER_EXIT,
+	};
+
+	f->argsz = sizeof(b);
+	f->flags = VFIO_DEVICE_FEATURE_SET | VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY_WITH_WAKEUP;
+	memcpy(f->data, &w, sizeof(w));
+	int r = res(lab_ioctl(dfd, VFIO_DEVICE_FEATURE, f));
+	if (!r)
+		assert_int_equal(lab_ioctl(dfd, VFIO_DEVICE_FEATURE, &x), 0);
+	return r;
+}
+
 /* ---- the cases --------------------------------------------------------- */
 
 struct fcase {
@@ -532,6 +641,13 @@ static const struct fcase cases[] = {
 	{ "pci remove", nothing, NULL, pci_rebind, PCIDEVS PCIDEV "/remove", "1" },
 	{ "pci rescan", pci_removed, NULL, pci_rebind, "/sys/bus/pci/rescan", "1",
 	  .settle = pci_probe_again },
+	{ "vfio-pci bind", vpci_for_vfio_pci, NULL, vpci_back, PCIDRVS "vfio-pci/bind", VPCI },
+	{ "vfio-pci GROUP_GET_DEVICE_FD", vpci_set_iommu, op_vpci_device_fd, vpci_back },
+	{ "vfio-pci DEVICE_RESET", vpci_open_device, op_reset, vpci_back },
+	{ "vfio-pci GET_PCI_HOT_RESET_INFO", vpci_open_device, op_hot_reset_info, vpci_back },
+	{ "vfio-pci PCI_HOT_RESET", vpci_open_device, op_hot_reset, vpci_back },
+	{ "vfio-pci IOEVENTFD", vpci_open_device, op_ioeventfd, vpci_back },
+	{ "vfio-pci FEATURE low power", vpci_open_device, op_low_power_wakeup, vpci_back },
 };
 
 /* Errors Linux gives for these calls under memory pressure. */
@@ -664,6 +780,7 @@ static void test_fail_nth_uapi(void **state)
 	assert_true(mem != MAP_FAILED);
 	assert_int_equal(tu_lab_boot(NULL, NULL), LAB_OK);
 	assert_int_equal(sh("modprobe vfio-platform"), 0);
+	assert_int_equal(sh("modprobe vfio-pci"), 0);
 	unsafe_back();
 	assert_int_equal(tu_to_vfio(VDEV, "dma-copy"), 0);
 	len = lab_readlink(PDEVS VDEV "/iommu_group", link, sizeof(link) - 1);

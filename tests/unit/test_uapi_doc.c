@@ -636,9 +636,33 @@ static int pci_region_info_vga(struct fx *x)
 }
 
 static int pci_irq_info(struct fx *x) { return irq_info_at(x, VFIO_PCI_MSIX_IRQ_INDEX); }
+static int pci_irq_info_index(struct fx *x) { return irq_info_at(x, VFIO_PCI_NUM_IRQS); }
+static int pci_irq_info_fault(struct fx *x)
+{
+	return err(lab_ioctl(x->device, VFIO_DEVICE_GET_IRQ_INFO, (void *)8));
+}
+
+/* Loopback on INTx before it is enabled. */
 static int pci_set_irqs(struct fx *x)
 {
 	return set_irqs(x, VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER, 0);
+}
+
+static int pci_set_irqs_fault(struct fx *x)
+{
+	return err(lab_ioctl(x->device, VFIO_DEVICE_SET_IRQS, (void *)8));
+}
+
+/* A second INTx unmask eventfd while one is set. */
+static int pci_set_irqs_unmask_busy(struct fx *x)
+{
+	int a = eventfd(0, EFD_CLOEXEC), b = eventfd(0, EFD_CLOEXEC);
+	assert_int_equal(set_irqs(x, VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER, a), 0);
+	assert_int_equal(set_irqs(x, VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_UNMASK, a), 0);
+	int e = set_irqs(x, VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_UNMASK, b);
+	close(a);
+	close(b);
+	return e;
 }
 
 static int pci_hot_reset_info(struct fx *x, uint32_t argsz)
@@ -864,8 +888,16 @@ static const struct probe probes[] = {
 	{ P, "VFIO_DEVICE_GET_INFO", EINVAL, ST_DEVICE, NULL, 0, device_info_short },
 	{ P, "VFIO_DEVICE_GET_REGION_INFO", 0, ST_DEVICE, NULL, 0, pci_region_info },
 	{ P, "VFIO_DEVICE_GET_REGION_INFO", EINVAL, ST_DEVICE, NULL, 0, pci_region_info_vga },
-	{ P, "VFIO_DEVICE_GET_IRQ_INFO", EINVAL, ST_DEVICE, NULL, 0, pci_irq_info },
+	{ P, "VFIO_DEVICE_GET_IRQ_INFO", 0, ST_DEVICE, NULL, 0, pci_irq_info },
+	{ P, "VFIO_DEVICE_GET_IRQ_INFO", EINVAL, ST_DEVICE, NULL, 0, pci_irq_info_index },
+	{ P, "VFIO_DEVICE_GET_IRQ_INFO", EFAULT, ST_DEVICE, NULL, 0, pci_irq_info_fault },
+	{ P, "VFIO_DEVICE_SET_IRQS", 0, ST_DEVICE, NULL, 0, set_irqs_trigger },
 	{ P, "VFIO_DEVICE_SET_IRQS", EINVAL, ST_DEVICE, NULL, 0, pci_set_irqs },
+	{ P, "VFIO_DEVICE_SET_IRQS", EINVAL, ST_DEVICE, NULL, 0, set_irqs_two_data },
+	{ P, "VFIO_DEVICE_SET_IRQS", EBADF, ST_DEVICE, NULL, 0, set_irqs_bad_eventfd },
+	{ P, "VFIO_DEVICE_SET_IRQS", EBUSY, ST_DEVICE, NULL, 0, pci_set_irqs_unmask_busy },
+	{ P, "VFIO_DEVICE_SET_IRQS", ENOTTY, ST_DEVICE, NULL, 0, set_irqs_two_actions },
+	{ P, "VFIO_DEVICE_SET_IRQS", EFAULT, ST_DEVICE, NULL, 0, pci_set_irqs_fault },
 	{ P, "VFIO_DEVICE_RESET", 0, ST_DEVICE, NULL, 0, device_reset },
 	{ P, "VFIO_DEVICE_GET_PCI_HOT_RESET_INFO", 0, ST_DEVICE, NULL, 0, hot_reset_info },
 	{ P, "VFIO_DEVICE_GET_PCI_HOT_RESET_INFO", EINVAL, ST_DEVICE, NULL, 0, hot_reset_info_short },
@@ -903,6 +935,8 @@ static const struct { enum section sec; const char *call; int err; const char *w
 	{ D, "VFIO_DEVICE_SET_IRQS", EBUSY, "no interrupt line shared with another driver" },
 	{ D, "VFIO_DEVICE_RESET", EINVAL,
 	  "every device vfio-platform can take has the dma-copy reset handler" },
+	{ P, "VFIO_DEVICE_SET_IRQS", ENODEV,
+	  "every PCI function of the built-in platform has an INTx line (interrupt-map)" },
 	{ P, "VFIO_DEVICE_RESET", EINVAL, "every lab PCI function can do an FLR" },
 	{ P, "VFIO_DEVICE_GET_PCI_HOT_RESET_INFO", ENODEV,
 	  "every function of the built-in platform sits behind a bridge (test_vfio_pci's test_v2m)" },

@@ -393,15 +393,19 @@ static void test_config_header(void **state)
 	cfg_write(c.dev, 0x10, 4, bar0);
 	assert_int_equal(cfg_read(c.dev, 0x10, 4), bar0);
 
-	/* Command: INTx Disable is virtual, Bus Master reaches the device. */
+	/*
+	 * Command: INTx Disable is virtual (with no INTx enabled the function's
+	 * bit follows it, as Linux's vfio_pci_intx_mask), Bus Master reaches
+	 * the device.
+	 */
 	uint16_t cmd = (uint16_t)cfg_read(c.dev, 0x04, 2);
-	uint16_t hw_cmd = (uint16_t)hw_cfg(NVME, 0x04);
 	cfg_write(c.dev, 0x04, 2, cmd | 0x0400 | 0x0004);
 	assert_int_equal(cfg_read(c.dev, 0x04, 2) & 0x0404, 0x0404);
-	assert_int_equal(hw_cfg(NVME, 0x04) & 0x0400, hw_cmd & 0x0400);
+	assert_int_equal(hw_cfg(NVME, 0x04) & 0x0400, 0x0400);
 	assert_int_equal(hw_cfg(NVME, 0x04) & 0x0004, 0x0004);
 	cfg_write(c.dev, 0x04, 2, cmd & ~0x0404u);
 	assert_int_equal(cfg_read(c.dev, 0x04, 2) & 0x0404, 0);
+	assert_int_equal(hw_cfg(NVME, 0x04) & 0x0400, 0);
 	assert_int_equal(hw_cfg(NVME, 0x04) & 0x0004, 0);
 	/* Interrupt Line is virtual and writable, Pin read-only. */
 	uint8_t pin = (uint8_t)cfg_read(c.dev, 0x3d, 1);
@@ -470,6 +474,20 @@ static void test_config_caps(void **state)
 	cfg_write(c.dev, exp + 4, 4, 0);
 	assert_int_equal(cfg_read(c.dev, exp + 4, 4), devcap);
 	assert_true(devcap & 0x10000000);   /* FLR */
+
+	/*
+	 * D3hot and back: the NVMe has no No_Soft_Reset, so it comes back
+	 * reset; vfio-pci puts its configuration back (its BAR, its decode).
+	 */
+	uint32_t hw_bar0 = hw_cfg(NVME, 0x10);
+	uint16_t cmd = (uint16_t)cfg_read(c.dev, 0x04, 2);
+	cfg_write(c.dev, 0x04, 2, cmd | 2);
+	cfg_write(c.dev, pm + 4, 2, 3);
+	assert_int_equal(cfg_read(c.dev, pm + 4, 2) & 3, 3);
+	cfg_write(c.dev, pm + 4, 2, 0);
+	assert_int_equal(cfg_read(c.dev, pm + 4, 2) & 3, 0);
+	assert_int_equal(hw_cfg(NVME, 0x10), hw_bar0);
+	assert_int_equal(bar_read(c.dev, 0, NVME_VS), 0x00010400);
 
 	/* Extended config space: no extended capability, the device's zeros. */
 	assert_int_equal(cfg_read(c.dev, 0x100, 4), 0);

@@ -725,6 +725,31 @@ static bool resv_conflict(struct vfio_iommu *iommu, struct iommu_group *group, i
 	return hit;
 }
 
+/*
+ * The group's software-managed MSI window (the SMMU drivers' IOMMU_RESV_SW_MSI,
+ * Linux's vfio_iommu_has_sw_msi): where a new domain's MSI cookie puts the
+ * doorbell pages, so a vfio-pci function's MSI writes translate.
+ */
+static bool group_sw_msi(struct iommu_group *group, u64 *base)
+{
+	LIST_HEAD(resv);
+	struct iommu_resv_region *r, *tmp;
+	bool found = false;
+
+	if (iommu_get_group_resv_regions(group, &resv))
+		return false;
+	list_for_each_entry(r, &resv, list)
+		if (r->type == IOMMU_RESV_SW_MSI && !found) {
+			*base = r->start;
+			found = true;
+		}
+	list_for_each_entry_safe(r, tmp, &resv, list) {
+		list_del(&r->list);
+		kfree(r);
+	}
+	return found;
+}
+
 static bool aper_conflict(struct vfio_iommu *iommu, u64 start, u64 end)
 {
 	if (!iommu->nr_iovas)
@@ -909,6 +934,15 @@ static int type1_attach_group(void *data, struct iommu_group *grp)
 	}
 	d->domain = nd;
 	d->groups = 1;
+	/* Only a new domain: one the group joined has its cookie already. */
+	u64 msi_base = 0;
+	if (group_sw_msi(grp, &msi_base)) {
+		ret = iommu_get_msi_cookie(nd, msi_base);
+		if (ret && ret != -ENODEV) {
+			kfree(d);
+			goto out_iovas_detach;
+		}
+	}
 	/* Replay every existing mapping into the new domain. */
 	for (struct vfio_dma *dma = dma_lower_bound(iommu, 0); dma;
 	     dma = dma_lower_bound(iommu, dma->iova + dma->size)) {

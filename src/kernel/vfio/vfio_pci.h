@@ -137,6 +137,11 @@ void vfio_pci_intx_unmask(struct vfio_pci_core_device *vdev);
  */
 bool vfio_pci_is_trigger(int fd);
 bool vfio_pci_any_trigger(void);
+/*
+ * Unmasks INTx for each INTx unmask eventfd the user wrote since the last
+ * look (Linux's virqfd wakeup). The uapi calls it while a program waits.
+ */
+void vfio_pci_virqfd_poll(void);
 
 /* ---- between the core, config and rdwr --------------------------------- */
 

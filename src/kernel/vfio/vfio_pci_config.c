@@ -491,19 +491,30 @@ static const struct perm_field basic_fields[] = {
 
 /*
  * The user may move the function between D0 and D3hot; vfio-pci makes the
- * change itself (the state bits are not the user's to write).
+ * change itself (the state bits are not the user's to write). A function
+ * without No_Soft_Reset loses its configuration on the way back to D0:
+ * vfio-pci saves it on entering D3hot and puts it back (Linux's
+ * vfio_pci_set_power_state with needs_pm_restore).
  */
 static int pm_write(struct vfio_pci_core_device *vdev, int pos, int count,
 		    const struct vfio_pci_cap_perm *perm, int offset, u32 val)
 {
 	int ret = default_write(vdev, pos, count, perm, offset, val);
-	u16 ctrl;
+	struct pci_dev *pdev = vdev->pdev;
+	u16 ctrl, from, to;
+	bool soft_reset;
 
 	if (ret < 0 || offset != PCI_PM_CTRL)
 		return ret;
-	pci_read_config_word(vdev->pdev, pos, &ctrl);
-	ctrl = (u16)((ctrl & ~PCI_PM_CTRL_STATE_MASK) | (val & PCI_PM_CTRL_STATE_MASK));
-	pci_write_config_word(vdev->pdev, pos, ctrl);
+	pci_read_config_word(pdev, pos, &ctrl);
+	from = ctrl & PCI_PM_CTRL_STATE_MASK;
+	to = val & PCI_PM_CTRL_STATE_MASK;
+	soft_reset = !(ctrl & PCI_PM_CTRL_NO_SOFT_RESET);
+	if (soft_reset && from < 3 && to == 3)
+		pci_save_state(pdev);
+	pci_write_config_word(pdev, pos, (u16)((ctrl & ~PCI_PM_CTRL_STATE_MASK) | to));
+	if (soft_reset && from == 3 && to == 0)
+		pci_restore_state(pdev);
 	return ret;
 }
 
