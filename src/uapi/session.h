@@ -42,8 +42,9 @@
  * all, as Linux's exit closes a process's descriptors (VFIO containers
  * and groups released, module references dropped).
  *
- * A connection must not be shared across fork(): a child that wants the
- * lab opens its own (the preload shim reconnects when getpid() changes).
+ * A connection must not be shared across fork(): a child opens its own
+ * and adopts references to its parent's files (SESSION_FORK,
+ * SESSION_ADOPT), so its inherited descriptors stay the same files.
  *
  * Descriptors. A request passes descriptors the server needs as its own
  * (an eventfd for VFIO_DEVICE_SET_IRQS, a memfd of DMA memory): the

@@ -122,8 +122,8 @@ static void op_fork(struct session_client *c, struct session_req *req, struct se
 		rep->ret = -ENOMEM;
 		return;
 	}
-	ticket_limit(c);
 	lab_lock();
+	ticket_limit(c);
 	for (unsigned int h = 0; h < nr; h++) {
 		struct file *f = session_client_file(c, (int)h);
 		t->files[h] = f ? get_file(f) : NULL;

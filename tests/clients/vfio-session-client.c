@@ -22,6 +22,10 @@
  *       closed its device fd, then closes them all; the parent's stay open
  *       (a second copy), and after its own last close the group is free
  *       to claim again;
+ *   vfio-session-client daemon DEVICE  claims the group and daemonizes
+ *       as a daemon does (fork, the middle process exits at once): the
+ *       grandchild runs a copy through the descriptors it inherited after
+ *       the process that forked it is gone;
  *   vfio-session-client bench DEVICE  prints the cost of a forwarded
  *       ioctl, of a device interrupt reaching the eventfd, of MAP_DMA +
  *       UNMAP_DMA of one 4 KiB page, and a 1 MiB device copy into the
@@ -379,6 +383,43 @@ static int forked(const char *name)
 	return 0;
 }
 
+static int daemonized(const char *name)
+{
+	const size_t sz = 64 << 10;
+	struct lab l;
+	int res[2];
+
+	claim(name, &l);
+	uint8_t *buf = map(&l, IOVA, sz);
+	fill(buf, sz / 2, 17);
+	if (pipe(res))
+		die("pipe");
+	pid_t mid = fork();
+	if (mid < 0)
+		die("fork");
+	if (mid == 0) {
+		if (fork() != 0)
+			_exit(0);	/* the middle process: gone at once */
+		/* The grandchild, once its parent has exited. */
+		while (getppid() == mid)
+			usleep(1000);
+		copy(&l, IOVA, IOVA + sz / 2, sz / 2);
+		if (write(res[1], "y", 1) != 1)
+			_exit(1);
+		_exit(0);
+	}
+	close(res[1]);
+	int st;
+	char c = 0;
+	if (waitpid(mid, &st, 0) != mid || read(res[0], &c, 1) != 1 || c != 'y') {
+		fprintf(stderr, "vfio-session-client: the daemon's copy failed\n");
+		exit(1);
+	}
+	check(buf, buf + sz / 2, sz / 2, "the daemon's copy");
+	printf("daemon: the grandchild's inherited descriptors worked\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct lab l;
@@ -421,6 +462,8 @@ int main(int argc, char **argv)
 		return shared(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "fork"))
 		return forked(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "daemon"))
+		return daemonized(argv[2]);
 	fprintf(stderr, "usage: vfio-session-client kill|leak|bench|shared|fork DEVICE | "
 		"map SIZE_MIB DEVICE\n");
 	return 2;

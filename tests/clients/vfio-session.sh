@@ -57,6 +57,9 @@ run "$client" shared a000000.dma
 run "$client" fork a000000.dma
 [ $status -eq 0 ] && echo "$out" | grep -q "the parent's stayed open" ||
 	fail "descriptors inherited across fork (status $status)"
+run "$client" daemon a000000.dma
+[ $status -eq 0 ] && echo "$out" | grep -q "grandchild's inherited descriptors worked" ||
+	fail "descriptors of a daemon's grandchild (status $status)"
 run "$dma_copy" a000000.dma
 [ $status -eq 0 ] || fail "the group after the forked clients (status $status)"
 

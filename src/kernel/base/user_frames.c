@@ -113,9 +113,8 @@ static u64 alloc_split(struct user_frames_state *s, unsigned order)
 /* Nothing out: the whole window is untouched again and the stacks go. */
 static void reset_if_idle(struct user_frames_state *s)
 {
-	for (unsigned j = 0; j < USER_FRAMES_ORDERS; j++)
-		if (s->outstanding[j])
-			return;
+	if (s->pages_out)
+		return;
 	for (unsigned j = 0; j < USER_FRAMES_ORDERS; j++) {
 		kfree(s->free[j].pa);
 		s->free[j] = (struct user_frames_list){ 0 };
@@ -144,6 +143,7 @@ u64 user_frames_alloc(unsigned order)
 		}
 	}
 	s->outstanding[order]++;
+	s->pages_out += 1ull << order;
 	return pa;
 }
 
@@ -155,19 +155,14 @@ void user_frames_free(u64 pa, unsigned order)
 	    pa < s->base || pa >= s->end)
 		return;
 	s->outstanding[order]--;
+	s->pages_out -= 1ull << order;
 	push(s, order, pa);
 	reset_if_idle(s);
 }
 
 u64 user_frames_outstanding(void)
 {
-	u64 pages = 0;
-
-	if (!kstate)
-		return 0;
-	for (unsigned j = 0; j < USER_FRAMES_ORDERS; j++)
-		pages += kstate->user_frames.outstanding[j] << j;
-	return pages;
+	return kstate ? kstate->user_frames.pages_out : 0;
 }
 
 void user_frames_exit(void)

@@ -17,6 +17,7 @@ struct user_frames_state {
 	u64 base, end;		/* the window; [next, end) never handed out */
 	u64 next;
 	u64 outstanding[USER_FRAMES_ORDERS];   /* blocks out, per order */
+	u64 pages_out;				/* frames out in all */
 	struct user_frames_list free[USER_FRAMES_ORDERS];
 };
 
