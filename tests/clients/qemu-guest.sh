@@ -31,13 +31,14 @@ guest() {
 	st=$?
 	grep '^guest-qemu: accelerator' "$XDG_RUNTIME_DIR/$tag.out"
 	echo "$tag: QEMU exit status $st after $(($(date +%s) - start)) s (budget $budget s)"
-	grep -v '^guest-qemu:' "$XDG_RUNTIME_DIR/$tag.out" >"$XDG_RUNTIME_DIR/$tag.serial"
+	# The serial console ends its lines with CR LF.
+	grep -v '^guest-qemu:' "$XDG_RUNTIME_DIR/$tag.out" | tr -d '\r' >"$XDG_RUNTIME_DIR/$tag.serial"
 	grep '^guest: ' "$XDG_RUNTIME_DIR/$tag.serial" | sed "s/^/$tag: /"
 }
 
 # verdict TAG WHAT: the guest wrote and read its disk back, or the log.
 verdict() {
-	if grep -q '^guest: ok: nvme0n1 wrote and read back 1048576 bytes' "$XDG_RUNTIME_DIR/$1.serial"; then
+	if grep -q '^guest: ok: nvme0n1 wrote and read back 1048576 bytes$' "$XDG_RUNTIME_DIR/$1.serial"; then
 		echo "ok: $2"
 	else
 		echo "FAIL: $2; the guest's console and QEMU's messages:"
