@@ -16,6 +16,8 @@ DEPS = meson ninja-build gcc libc6-dev cpp pkg-config libfdt-dev device-tree-com
 	graphviz clang libclang-rt-14-dev libfuse3-dev fuse3 kmod dash python3 pciutils driverctl dpdk \
 	qemu-system-arm binutils-aarch64-linux-gnu \
 	qemu-utils qemu-block-extra
+# The QEMU guest of tests/clients/qemu-guest.sh (tools/guest-build.sh).
+DEPS += qemu-system-x86 busybox-static cpio
 # Only `make bench` needs these; without them it prints times only.
 BENCH_DEPS = valgrind
 # Only `make boards` needs the kernel's sources (its device trees).

@@ -333,6 +333,31 @@ static void test_unsafe_interrupts(void **state)
 	shutdown_checked();
 }
 
+/*
+ * A PCI function whose MSIs go to the ITS (the host bridge's msi-map, no
+ * msi-parent of its own) is isolated, as iommu_group_has_isolated_msi
+ * answers on Linux: type1 takes its group without allow_unsafe_interrupts.
+ * The NVMe shares group 3 with its root port, which is under the ITS too.
+ */
+static void test_pci_its_isolated(void **state)
+{
+	const char *d = "/sys/bus/pci/devices/0000:01:00.0";
+
+	assert_int_equal(tu_lab_boot(NULL, NULL), LAB_OK);
+	assert_int_equal(tu_sh("modprobe vfio-pci"), 0);
+	assert_int_equal(tu_sh("echo vfio-pci > %s/driver_override", d), 0);
+	assert_int_equal(tu_sh("echo 0000:01:00.0 > %s/driver/unbind", d), 0);
+	assert_int_equal(tu_sh("echo 0000:01:00.0 > /sys/bus/pci/drivers_probe"), 0);
+	int c = lab_open("/dev/vfio/vfio", O_RDWR, 0);
+	int g = open_group(3);
+	assert_true(c >= 0 && g >= 0);
+	assert_int_equal(lab_ioctl(g, VFIO_GROUP_SET_CONTAINER, &c), 0);
+	assert_int_equal(lab_ioctl(c, VFIO_SET_IOMMU, (void *)VFIO_TYPE1v2_IOMMU), 0);
+	size_t len;
+	assert_null(strstr(dmesg_text(&len), "No interrupt remapping support"));
+	shutdown_checked();
+}
+
 /* ---- type1 ----------------------------------------------------------------- */
 
 static void test_set_iommu(void **state)
@@ -1875,6 +1900,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_group_node, teardown),
 		cmocka_unit_test_teardown(test_viability, teardown),
 		cmocka_unit_test_teardown(test_unsafe_interrupts, teardown),
+		cmocka_unit_test_teardown(test_pci_its_isolated, teardown),
 		cmocka_unit_test_teardown(test_set_iommu, teardown),
 		cmocka_unit_test_teardown(test_get_info, teardown),
 		cmocka_unit_test_teardown(test_get_info_argsz, teardown),
