@@ -245,8 +245,14 @@ static void test_bind_rules(void **state)
 	assert_string_equal(driver_of(NVME), "vfio-pci");
 	/* bind of a function vfio-pci does not match: -ENODEV, as Linux. */
 	assert_int_equal(sys_write("/sys/bus/pci/drivers/vfio-pci/bind", RP0), -ENODEV);
-	/* A bridge, even by override: probe refuses a type 1 header (-EINVAL). */
+	/*
+	 * A bridge, even by override: while pcieport has it, bind is -EBUSY;
+	 * once free, probe refuses a type 1 header (-EINVAL).
+	 */
 	assert_int_equal(sys_write("/sys/bus/pci/devices/" SW_UP "/driver_override", "vfio-pci"), 0);
+	assert_string_equal(driver_of(SW_UP), "pcieport");
+	assert_int_equal(sys_write("/sys/bus/pci/drivers/vfio-pci/bind", SW_UP), -EBUSY);
+	assert_int_equal(sys_write("/sys/bus/pci/drivers/pcieport/unbind", SW_UP), 0);
 	assert_int_equal(sys_write("/sys/bus/pci/drivers/vfio-pci/bind", SW_UP), -EINVAL);
 	assert_string_equal(driver_of(SW_UP), "");
 	/* The group node exists while a function of it is bound to vfio-pci. */
