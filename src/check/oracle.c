@@ -747,10 +747,23 @@ static bool doorbell_granted(const struct hw_dma_event *ev, const struct odevice
 }
 
 /*
- * A DMA that reached MMIO (a peer's registers, or an MSI doorbell). Nothing
- * grants a device another device's registers yet (PCI peer-to-peer grants
- * come with PCI); a doorbell is granted to the domains that mapped it for
- * MSIs. One that got there through a translation without a grant is an
+ * A peer's registers through a translation are the device's when VFIO
+ * granted them: type1's MAP_DMA of a region mapping grants that MMIO to
+ * the container, as it grants pinned memory.
+ */
+static bool peer_granted(const struct hw_dma_event *ev, const struct odevice *dev)
+{
+	if (ev->target != HW_DMA_PEER || !dev || dev->group < 0 ||
+	    (size_t)dev->group >= O.nr_groups || !O.groups[dev->group].used)
+		return false;
+	return granted(&O.groups[dev->group], dev->group, ev->xl.pa, ev->acc == HW_WRITE);
+}
+
+/*
+ * A DMA that reached MMIO (a peer's registers, or an MSI doorbell). A
+ * peer's registers are granted by VFIO's MAP_DMA of a region mapping
+ * (peer_granted); a doorbell to the domains that mapped it for MSIs.
+ * One that got there through a translation without a grant is an
  * escape, always logged with the region it hit. Untranslated ones are
  * judged as bypass DMA to memory is.
  */
@@ -761,7 +774,7 @@ static bool judge_peer_escape(const struct hw_dma_event *ev, const struct odevic
 	if (ev->xl.kind != HW_XLATE_TRANSLATED)
 		return false;
 	O.c.checked++;
-	if (doorbell_granted(ev, dev)) {
+	if (doorbell_granted(ev, dev) || peer_granted(ev, dev)) {
 		O.c.ok++;
 		set_verdict(ORACLE_OK);
 		return true;
@@ -773,7 +786,7 @@ static bool judge_peer_escape(const struct hw_dma_event *ev, const struct odevic
 	     " (%s)", master_name(ev, dev),
 	     ev->acc == HW_WRITE ? "wrote" : "read", ev->xl.pa, what, ev->peer ? ev->peer : "?",
 	     ev->addr, ev->target == HW_DMA_DOORBELL ? "doorbell not mapped for MSI in its domain"
-						     : "DMA to MMIO is never granted");
+						     : "MMIO not granted to its group");
 	return true;
 }
 

@@ -8,6 +8,9 @@
  * lock in the backend) there is safe: no lock the thread could hold is
  * taken again. A backend that faults on its own buffer (a pwrite from a
  * mapping) is refused, not entered twice (the per-thread "busy" flag).
+ * The lab's lock may be held while tr.lock is taken (mmio_trap_cookie,
+ * from the kernel's vma_lookup), never the other way round: a mapping's
+ * release (which takes the lab's lock) runs after tr.lock is dropped.
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -25,6 +28,7 @@
 #include "mmio_trap.h"
 
 struct mapping {
+	struct mapping *next;	/* on a list of mappings to release */
 	const struct mmio_trap_ops *ops;
 	void *cookie;
 	uintptr_t base;		/* the mapping's first address (offsets count from it) */
@@ -109,13 +113,25 @@ static void *reserve(void *addr, size_t len, int flags)
 
 /* ---- the ranges ------------------------------------------------------ */
 
-static void drop_piece(struct mapping *m)
+/* Under tr.lock: one piece less; the last one puts @m on @dead. */
+static void drop_piece(struct mapping *m, struct mapping **dead)
 {
 	if (--m->pieces)
 		return;
-	if (m->ops->release)
-		m->ops->release(m->cookie);
-	free(m);
+	m->next = *dead;
+	*dead = m;
+}
+
+/* Not under tr.lock: the backends' release takes the lab's lock. */
+static void release_dead(struct mapping *dead)
+{
+	while (dead) {
+		struct mapping *m = dead;
+		dead = m->next;
+		if (m->ops->release)
+			m->ops->release(m->cookie);
+		free(m);
+	}
 }
 
 /* Under tr.lock: room for one more range. */
@@ -176,6 +192,7 @@ static void cut(unsigned int i, uintptr_t s, uintptr_t e)
 void mmio_trap_forget(void *addr, size_t len)
 {
 	uintptr_t s = (uintptr_t)addr, e = s + len;
+	struct mapping *dead = NULL;
 
 	if (!mmio_trap_any())
 		return;
@@ -191,7 +208,7 @@ void mmio_trap_forget(void *addr, size_t len)
 		if (r->start >= r->end) {
 			struct mapping *m = r->m;
 			tr.r[i] = tr.r[--tr.n];
-			drop_piece(m);
+			drop_piece(m, &dead);
 			continue;
 		}
 		i++;
@@ -199,6 +216,25 @@ void mmio_trap_forget(void *addr, size_t len)
 	if (!tr.n)
 		atomic_store(&tr.any, false);
 	pthread_mutex_unlock(&tr.lock);
+	release_dead(dead);
+}
+
+void *mmio_trap_cookie(uintptr_t addr, const struct mmio_trap_ops *ops)
+{
+	void *cookie = NULL;
+
+	if (!mmio_trap_any())
+		return NULL;
+	pthread_mutex_lock(&tr.lock);
+	for (unsigned int i = 0; i < tr.n; i++) {
+		if (addr >= tr.r[i].start && addr < tr.r[i].end) {
+			if (tr.r[i].m->ops == ops)
+				cookie = tr.r[i].m->cookie;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&tr.lock);
+	return cookie;
 }
 
 /* Under tr.lock: the mapping at @a and @a's offset in it, referenced. */
@@ -370,7 +406,7 @@ static void bus_error(uintptr_t addr)
 
 int mmio_trap_fault(uintptr_t a, void *uc)
 {
-	struct mapping *m = NULL;
+	struct mapping *m = NULL, *dead = NULL;
 	uint64_t off = 0;
 
 	if (busy)
@@ -384,8 +420,9 @@ int mmio_trap_fault(uintptr_t a, void *uc)
 	int ret = emulate(uc, a, m, off);
 	busy = false;
 	pthread_mutex_lock(&tr.lock);
-	drop_piece(m);
+	drop_piece(m, &dead);
 	pthread_mutex_unlock(&tr.lock);
+	release_dead(dead);
 	return ret;
 }
 

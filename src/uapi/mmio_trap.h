@@ -93,6 +93,12 @@ void *mmio_trap_mmap(void *addr, size_t len, int prot, int flags, int64_t off,
  * it): pieces are forgotten, a mapping whose last piece went is released.
  */
 void mmio_trap_forget(void *addr, size_t len);
+/*
+ * The cookie of the mapping at @addr if its backend is @ops, else NULL.
+ * The caller keeps the cookie alive (the lab's lock, for a vma: its
+ * release takes that lock).
+ */
+void *mmio_trap_cookie(uintptr_t addr, const struct mmio_trap_ops *ops);
 /* Is any trapped mapping live? (lock-free: munmap asks on every call) */
 bool mmio_trap_any(void);
 /*
@@ -120,6 +126,12 @@ int mmio_trap_fault(uintptr_t addr, void *uc);
  */
 void mmio_trap_rearm(void);
 
-/* The in-process backend (mmio_trap_lab.c): lab_mmap / lab_munmap (iommulab/fd.h). */
+/*
+ * The in-process backend (mmio_trap_lab.c): lab_mmap / lab_munmap
+ * (iommulab/fd.h), and the kernel's vma_lookup in this process (the vma
+ * of the lab mapping at @addr, or NULL; under the lab's lock).
+ */
+struct vm_area_struct;
+struct vm_area_struct *mmio_trap_lab_vma(unsigned long addr);
 
 #endif

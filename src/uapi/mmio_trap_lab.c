@@ -45,6 +45,11 @@ static const struct mmio_trap_ops lab_trap_ops = {
 	.release = lab_release,
 };
 
+struct vm_area_struct *mmio_trap_lab_vma(unsigned long addr)
+{
+	return mmio_trap_cookie(addr, &lab_trap_ops);
+}
+
 /* mmio_trap_open_t: the vma for the file in @arg. */
 static int lab_open_vma(void *arg, uintptr_t start, size_t len, unsigned long vm_flags,
 			uint64_t off, void **cookie)

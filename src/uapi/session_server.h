@@ -82,6 +82,12 @@ int session_client_install(struct session_client *c, struct file *file);
 struct file *session_client_file(struct session_client *c, int handle);
 /* Drops @handle: 0 or -EBADF. */
 int session_client_close(struct session_client *c, int handle);
+/*
+ * The vma of @c's region mapping (SESSION_MMAP) holding client address
+ * @addr, or NULL: the kernel's vma_lookup for a client (session_vfio_mmap.c).
+ */
+struct vm_area_struct;
+struct vm_area_struct *session_mmap_vma(struct session_client *c, unsigned long addr);
 
 /*
  * Runs @fn(@arg) in the kernel thread and waits for it (from the FUSE

@@ -6,6 +6,8 @@
  * offset in the mapping. The handle holds the vma, and the vma the device
  * file, so a mapping outlives the client's close of the device fd, and a
  * client's exit unmaps what it had mapped (its handles are closed).
+ * The kernel's vma_lookup for a client looks among these handles
+ * (session_mmap_vma): the client closes one when it unmaps the range.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -60,6 +62,21 @@ static const struct file_operations mapping_fops = {
 	.read = mapping_read,
 	.write = mapping_write,
 };
+
+struct vm_area_struct *session_mmap_vma(struct session_client *c, unsigned long addr)
+{
+	for (unsigned int i = 0; i < c->nr_files; i++) {
+		struct file *f = c->files[i];
+		struct vm_area_struct *vma;
+
+		if (!f || f->f_op != &mapping_fops)
+			continue;
+		vma = f->private_data;
+		if (addr >= vma->vm_start && addr < vma->vm_end)
+			return vma;
+	}
+	return NULL;
+}
 
 static void op_mmap(struct session_client *c, struct session_req *req, struct session_rep *rep)
 {

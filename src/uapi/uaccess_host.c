@@ -48,6 +48,7 @@
 
 #include "common/types.h"
 #include "kernel/base/uaccess.h"
+#include "mmio_trap.h"
 #include "uaccess_host.h"
 
 #define PIN_MEMFD_NAME UACCESS_PIN_MEMFD_NAME
@@ -681,6 +682,7 @@ static const struct uaccess_ops host_uaccess_ops = {
 	.eventfd_put = host_eventfd_put,
 	.eventfd_is = host_eventfd_is,
 	.eventfd_read = host_eventfd_read,
+	.vma_lookup = mmio_trap_lab_vma,
 };
 
 static pthread_once_t fork_guard_once = PTHREAD_ONCE_INIT;

@@ -278,6 +278,14 @@ static u64 d_eventfd_read(struct eventfd_ctx *ctx)
 	return v;
 }
 
+/* A client's region mapping (its SESSION_MMAP handles), or the server's own. */
+static struct vm_area_struct *d_vma_lookup(unsigned long addr)
+{
+	if (cur)
+		return session_mmap_vma(cur->c, addr);
+	return host->vma_lookup ? host->vma_lookup(addr) : NULL;
+}
+
 static const struct uaccess_ops dispatch_ops = {
 	.copy = d_copy,
 	.pin = d_pin,
@@ -288,6 +296,7 @@ static const struct uaccess_ops dispatch_ops = {
 	.eventfd_put = d_eventfd_put,
 	.eventfd_is = d_eventfd_is,
 	.eventfd_read = d_eventfd_read,
+	.vma_lookup = d_vma_lookup,
 };
 
 /* ---- descriptors: the connection's handles ---------------------------------- */

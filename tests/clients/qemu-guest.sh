@@ -4,7 +4,8 @@
 # whose own nvme driver writes a pattern to the disk with O_DIRECT and
 # reads it back. First with QEMU's emulated NVMe (the guest and this
 # harness, known good without the lab), then in a session with
-# `-device vfio-pci,host=0000:01:00.0`: every DMA the guest's driver
+# `-device vfio-pci,host=0000:01:00.0` (x-no-mmap=on, then under TCG
+# also with the BARs mapped): every DMA the guest's driver
 # causes crosses the lab's SMMU, and `iommulab down` reports it judged
 # and no escape. KVM when it runs a guest here, TCG otherwise (the test
 # says which); a time budget per boot, nothing asserted on speed.
@@ -71,6 +72,23 @@ verdict passthrough "the guest's nvme driver on the lab's NVMe through vfio-pci"
 grep -q '^guest: nvme function 0000:00:0[0-9a-f].0 0x1de5:0x0011 driver nvme$' \
 	"$XDG_RUNTIME_DIR/passthrough.serial" && echo "ok: the guest's nvme driver had the lab's function (1de5:0011)" ||
 	{ echo "FAIL: the guest did not see the lab's NVMe function"; failed=1; }
+
+# Without x-no-mmap QEMU mmaps the BARs (trap and emulate) and maps them
+# into the container for peer-to-peer DMA (MAP_DMA of a region mapping).
+# Under TCG QEMU's own loads and stores reach the mapping; under KVM the
+# guest's would go through the second-stage page tables, where nothing
+# traps (docs/guide.md): only a TCG guest boots this way.
+if grep -q '^guest-qemu: accelerator tcg' "$XDG_RUNTIME_DIR/passthrough.out"; then
+	guest bar-mmap -device vfio-pci,host=0000:01:00.0
+	verdict bar-mmap "the same with the BARs mapped (TCG, no x-no-mmap)"
+	if grep -q 'vfio_dma_map\|VFIO_MAP_DMA' "$XDG_RUNTIME_DIR/bar-mmap.out"; then
+		echo "FAIL: QEMU's MAP_DMA of a BAR mapping failed:"
+		grep 'vfio_dma_map\|VFIO_MAP_DMA' "$XDG_RUNTIME_DIR/bar-mmap.out" | sed 's/^/    /'
+		failed=1
+	else
+		echo "ok: QEMU mapped the BARs for peer-to-peer DMA"
+	fi
+fi
 
 # The session's end: the oracle judged the guest's DMA, no escape.
 report=$("$IOMMULAB" down --name qguest)

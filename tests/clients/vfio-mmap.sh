@@ -1,7 +1,8 @@
 #!/bin/sh
 # Region mmap (docs/uapi.md "Region mmap"): vfio-mmap-client maps the
 # dma-copy engine's registers, programs a copy through the mapping, takes
-# the interrupt and checks the bytes, in-process under `iommulab preload`
+# the interrupt and checks the bytes, maps the mapping for DMA (the engine
+# reads its own registers through the IOMMU), in-process under `iommulab preload`
 # and under `iommulab exec` in a session; mmap's errors in both; the cost
 # of a trapped access beside a pread (printed, not asserted); the
 # session's report: the copy judged, no escape.
@@ -21,6 +22,7 @@ fail() {
 	exit 1
 }
 expect_copy="copy through the mapping: ok (interrupt taken, 4096 bytes checked)
+DMA from the mapped registers: status 0x2, ID 0x444d4143
 add to a register: SIGBUS BUS_ADRERR"
 expect_errors="MAP_PRIVATE: EINVAL
 past the region: EINVAL

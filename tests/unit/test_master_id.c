@@ -76,7 +76,7 @@ static void oracle_keys_dma_by_identity(void **state)
 	assert_int_equal(v, 0x444d4143u);   /* dma@1000's ID register: it reached the peer */
 	assert_int_equal(oracle_last_verdict(), ORACLE_ESCAPE);
 	assert_true(kt_dmesg_has("oracle: ESCAPE: a000000.dma read 0xa001000 (peer dma@1000) "
-				 "via iova 0x100000 (DMA to MMIO is never granted)"));
+				 "via iova 0x100000 (MMIO not granted to its group)"));
 	assert_int_equal(oracle_escapes(), 1);
 	tu_expect_escapes(1);
 	assert_int_equal(iommu_unmap(dom, PEER_IOVA, PAGE_SIZE), PAGE_SIZE);

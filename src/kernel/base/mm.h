@@ -24,6 +24,7 @@ struct vm_area_struct;
 #define VM_WRITE	0x2ul
 #define VM_EXEC		0x4ul
 #define VM_SHARED	0x8ul
+#define VM_PFNMAP	0x400ul		/* page frames with no struct page: a device's MMIO */
 #define VM_IO		0x4000ul
 
 struct vm_operations_struct {
@@ -37,6 +38,13 @@ struct vm_operations_struct {
 	 */
 	int (*access)(struct vm_area_struct *vma, unsigned long addr, void *buf, int len,
 		      int write);
+	/*
+	 * A VM_PFNMAP mapping's page frame at @addr: what Linux's
+	 * remap_pfn_range (or the mapping's fault handler) would put in the
+	 * PTE and follow_pfnmap_start reads back. 0 and *@pfn, or -errno when
+	 * a CPU access there would fault (memory decode off, device gone).
+	 */
+	int (*pfn)(struct vm_area_struct *vma, unsigned long addr, unsigned long *pfn);
 };
 
 struct vm_area_struct {
@@ -66,5 +74,12 @@ void vfs_munmap(struct vm_area_struct *vma);
  * PROT_READ mapping: SIGSEGV, as the MMU would give).
  */
 int vma_access(struct vm_area_struct *vma, unsigned long addr, void *buf, int len, int write);
+/*
+ * The page frame a VM_PFNMAP mapping reaches at @addr (type1's MAP_DMA of
+ * a device mapping, Linux's follow_fault_pfn): 0 and *@pfn, -EFAULT for
+ * an address outside the vma or a vma that is no pfnmap, or the driver's
+ * -errno.
+ */
+int follow_pfnmap(struct vm_area_struct *vma, unsigned long addr, unsigned long *pfn);
 
 #endif

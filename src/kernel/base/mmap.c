@@ -82,3 +82,11 @@ int vma_access(struct vm_area_struct *vma, unsigned long addr, void *buf, int le
 		return -EACCES;
 	return vma->vm_ops->access(vma, addr, buf, len, write);
 }
+
+int follow_pfnmap(struct vm_area_struct *vma, unsigned long addr, unsigned long *pfn)
+{
+	if (addr < vma->vm_start || addr >= vma->vm_end || !(vma->vm_flags & VM_PFNMAP) ||
+	    !vma->vm_ops->pfn)
+		return -EFAULT;
+	return vma->vm_ops->pfn(vma, addr & ~(PAGE_SIZE - 1), pfn);
+}

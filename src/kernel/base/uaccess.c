@@ -70,6 +70,13 @@ int pin_user_pages(unsigned long start, size_t len, unsigned int gup_flags,
 	return uops->pin(start, len, gup_flags, out);
 }
 
+struct vm_area_struct *vma_lookup(unsigned long addr)
+{
+	if (!uops || !uops->vma_lookup || !user_ptr_ok(addr))
+		return NULL;
+	return uops->vma_lookup(addr);
+}
+
 void unpin_user_pages(struct user_pages *pages)
 {
 	if (pages)

@@ -24,6 +24,7 @@
 
 struct user_pages;     /* the host's pin: opaque */
 struct eventfd_ctx;    /* the host's eventfd reference: opaque */
+struct vm_area_struct; /* kernel/base/mm.h */
 
 struct uaccess_ops {
 	/* Copies @n bytes between the kernel's @kbuf and the user's @ubuf: 0 or -EFAULT. */
@@ -44,6 +45,11 @@ struct uaccess_ops {
 	 * read): its value, 0 when it was zero. NULL: never signalled.
 	 */
 	u64 (*eventfd_read)(struct eventfd_ctx *ctx);
+	/*
+	 * The device mapping (vfs_mmap's vma) of the user's that holds @addr,
+	 * or NULL (none there, or ordinary memory). Valid under the lab's lock.
+	 */
+	struct vm_area_struct *(*vma_lookup)(unsigned long addr);
 };
 
 /* The host installs its accessors (NULL: none, every access fails). */
@@ -65,6 +71,12 @@ int pin_user_pages(unsigned long start, size_t len, unsigned int gup_flags,
 void unpin_user_pages(struct user_pages *pages);
 /* The pinned page at byte @off of the range (page aligned), as the kernel reaches it. */
 void *user_pages_address(struct user_pages *pages, size_t off);
+
+/*
+ * Linux's vma_lookup(current->mm, @addr), for device mappings only (the
+ * lab knows no other vmas): the vma, or NULL. Valid under the lab's lock.
+ */
+struct vm_area_struct *vma_lookup(unsigned long addr);
 
 /* Linux's eventfd_ctx_fdget: ERR-free form, 0, -EBADF or -EINVAL. */
 int eventfd_ctx_fdget(int fd, struct eventfd_ctx **out);

@@ -10,6 +10,13 @@
  * kernel's) and makes each alias a pinned page (hw_frame_alias), so a device DMA through the IOMMU lands in the pages
  * the program mapped, whatever it does to its address space afterwards. The oracle
  * is told the frames belong to this container (KOBS_VFIO).
+ *
+ * A range that is a device's region mapping (a VM_PFNMAP vma: VFIO's own
+ * region mmap) has no pages to pin: as Linux's vaddr_get_pfns, the IOVA
+ * maps the page frames the mapping reaches (the region's MMIO: peer-to-
+ * peer DMA through the IOMMU), nothing is pinned or aliased, and the
+ * container is granted that MMIO. As in Linux the IOMMU mapping stays
+ * until UNMAP_DMA, whatever happens to the vma or the device meanwhile.
  */
 #include <errno.h>
 #include <string.h>
@@ -29,6 +36,7 @@
 #include "common/dt.h"
 #include "kernel/irqchip/msi.h"
 #include "vfio.h"
+#include "kernel/base/mm.h"
 #include "kernel/base/uaccess.h"
 #include "kernel/kernel_state.h"
 
@@ -48,6 +56,7 @@ struct vfio_dma {
 	u64 iova, size, vaddr;
 	int prot;
 	bool vaddr_invalid;     /* UNMAP_DMA with VADDR: the pin stays, the vaddr is gone */
+	bool pfnmap;            /* runs are a device mapping's MMIO, nothing pinned */
 	struct user_pages *pages;   /* the pinned user pages the frames alias */
 	struct frame_run *runs;
 	size_t nr_runs;
@@ -203,6 +212,8 @@ static struct vfio_dma *vfio_find_dma(struct vfio_iommu *iommu, u64 start, u64 s
 static void unpin_runs(struct vfio_dma *dma, size_t nr)
 {
 	struct machine *m = kernel_machine();
+	if (dma->pfnmap)
+		return;   /* MMIO frames: neither aliased nor allocated */
 	for (size_t i = 0; i < nr; i++) {
 		u64 pa = dma->runs[i].pa, len = PAGE_SIZE << dma->runs[i].order;
 		for (u64 off = 0; off < len; off += PAGE_SIZE)
@@ -238,10 +249,59 @@ static unsigned int dma_gup_flags(const struct vfio_dma *dma)
 	return dma->prot & IOMMU_WRITE ? FOLL_WRITE : 0;
 }
 
+static int add_run(struct vfio_dma *dma, size_t *cap, u64 pa, unsigned order)
+{
+	if (dma->nr_runs == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 16;
+		struct frame_run *r = krealloc(dma->runs, ncap * sizeof(*r));
+		if (!r)
+			return -ENOMEM;
+		dma->runs = r;
+		*cap = ncap;
+	}
+	dma->runs[dma->nr_runs++] = (struct frame_run){ pa, order };
+	return 0;
+}
+
+/*
+ * Linux's vaddr_get_pfns for a range pin_user_pages refused: each page
+ * must be in a VM_PFNMAP vma (a device's region mapping) that allows the
+ * access (a device that writes needs VM_WRITE, as follow_fault_pfn's write fault), and the frame it reaches
+ * is the run. Every page of the range must be such a mapping (-EFAULT
+ * otherwise: the lab maps no range that mixes memory and MMIO).
+ */
+static int pin_pfnmap(struct vfio_dma *dma)
+{
+	size_t cap = 0;
+	int ret = 0;
+
+	dma->pfnmap = true;
+	for (u64 off = 0; off < dma->size && !ret; off += PAGE_SIZE) {
+		struct vm_area_struct *vma = vma_lookup(dma->vaddr + off);
+		unsigned long pfn;
+
+		if (!vma || !(vma->vm_flags & VM_PFNMAP) ||
+		    ((dma->prot & IOMMU_WRITE) && !(vma->vm_flags & VM_WRITE)))
+			ret = -EFAULT;
+		else
+			ret = follow_pfnmap(vma, dma->vaddr + off, &pfn);
+		if (!ret)
+			ret = add_run(dma, &cap, (u64)pfn << PAGE_SHIFT, 0);
+	}
+	if (ret) {
+		kfree(dma->runs);
+		dma->runs = NULL;
+		dma->nr_runs = 0;
+		dma->pfnmap = false;
+	}
+	return ret;
+}
+
 /*
  * Pins the user's pages (pin_user_pages: the lab's own reference, which
  * what the program later does to its address space cannot touch), then
- * takes emulated frames that alias them.
+ * takes emulated frames that alias them. A device mapping instead maps
+ * its MMIO (pin_pfnmap).
  */
 static int pin_dma(struct vfio_iommu *iommu, struct vfio_dma *dma)
 {
@@ -250,6 +310,8 @@ static int pin_dma(struct vfio_iommu *iommu, struct vfio_dma *dma)
 	int ret = 0;
 
 	ret = pin_user_pages(dma->vaddr, dma->size, dma_gup_flags(dma), &dma->pages);
+	if (ret == -EFAULT)
+		return pin_pfnmap(dma);
 	if (ret)
 		return ret;
 	for (u64 off = 0; off < dma->size;) {
@@ -309,6 +371,9 @@ static int dma_attach_user(struct vfio_dma *dma, u64 vaddr)
 {
 	struct machine *m = kernel_machine();
 	struct user_pages *np;
+	/* MMIO stays mapped: as Linux, the new vaddr is only recorded. */
+	if (dma->pfnmap)
+		return 0;
 	int ret = pin_user_pages(vaddr, dma->size, dma_gup_flags(dma), &np);
 	if (ret)
 		return ret;

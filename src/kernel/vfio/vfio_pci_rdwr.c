@@ -325,8 +325,30 @@ static int vfio_pci_mmap_access(struct vm_area_struct *vma, unsigned long addr, 
 	return len;
 }
 
+/*
+ * The BAR's page frame at @addr, as 6.12's fault handler computes it
+ * (vma_to_pfn); with Memory Space off the fault is SIGBUS, so nothing to
+ * follow (type1's MAP_DMA then fails with -EFAULT).
+ */
+static int vfio_pci_mmap_pfn(struct vm_area_struct *vma, unsigned long addr,
+			     unsigned long *pfn)
+{
+	struct vfio_pci_core_device *vdev = vma->vm_private_data;
+	int bar = (int)(vma->vm_pgoff >> VFIO_PCI_PGOFF_SHIFT);
+	u64 off = ((vma->vm_pgoff & ((1ul << VFIO_PCI_PGOFF_SHIFT) - 1)) << PAGE_SHIFT) +
+		  (addr - vma->vm_start);
+
+	if (vdev->vdev.unregistered)
+		return -ENODEV;
+	if (!vfio_pci_memory_enabled(vdev))
+		return -EFAULT;
+	*pfn = (unsigned long)((vdev->bar_addr[bar] + off) >> PAGE_SHIFT);
+	return 0;
+}
+
 static const struct vm_operations_struct vfio_pci_mmap_ops = {
 	.access = vfio_pci_mmap_access,
+	.pfn = vfio_pci_mmap_pfn,
 };
 
 /* Linux's vfio_pci_core_mmap, in its order. */
@@ -351,7 +373,7 @@ int vfio_pci_mmap(struct vfio_device *core, struct vm_area_struct *vma)
 	phys_len = (vdev->bar_size[index] + PAGE_SIZE - 1) & ~(u64)(PAGE_SIZE - 1);
 	if (req_start + req_len > phys_len || req_start + req_len < req_start)
 		return -EINVAL;
-	vma->vm_flags |= VM_IO;
+	vma->vm_flags |= VM_IO | VM_PFNMAP;
 	vma->vm_private_data = vdev;
 	vma->vm_ops = &vfio_pci_mmap_ops;
 	return 0;

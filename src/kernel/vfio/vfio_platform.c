@@ -184,8 +184,23 @@ static int vp_mmap_access(struct vm_area_struct *vma, unsigned long addr, void *
 	return len;
 }
 
+/* The region's page frame at @addr: what remap_pfn_range maps there in Linux. */
+static int vp_mmap_pfn(struct vm_area_struct *vma, unsigned long addr, unsigned long *pfn)
+{
+	struct vfio_platform_device *vp = vma->vm_private_data;
+	struct vfio_platform_region *r = &vp->regions[vma->vm_pgoff >> VP_PGOFF_SHIFT];
+	u64 off = ((vma->vm_pgoff & ((1ul << VP_PGOFF_SHIFT) - 1)) << PAGE_SHIFT) +
+		  (addr - vma->vm_start);
+
+	if (vp->vdev.unregistered)
+		return -ENODEV;
+	*pfn = (unsigned long)((r->addr + off) >> PAGE_SHIFT);
+	return 0;
+}
+
 static const struct vm_operations_struct vp_mmap_ops = {
 	.access = vp_mmap_access,
+	.pfn = vp_mmap_pfn,
 };
 
 /* Linux's vfio_platform_mmap and vfio_platform_mmap_mmio, in their order. */
@@ -212,7 +227,7 @@ static int vp_mmap(struct vfio_device *vdev, struct vm_area_struct *vma)
 		return -EINVAL;
 	if (r->size < PAGE_SIZE || start + len > r->size)
 		return -EINVAL;
-	vma->vm_flags |= VM_IO;
+	vma->vm_flags |= VM_IO | VM_PFNMAP;
 	vma->vm_private_data = vp;
 	vma->vm_ops = &vp_mmap_ops;
 	return 0;
