@@ -74,6 +74,24 @@ static struct {
 	size_t nr_devs, cap_devs;
 	struct oracle_counts c;
 	enum oracle_verdict last, worst;
+	/*
+	 * Bumped by every change to grants, groups or devices: what the memo
+	 * below remembers holds while it is unchanged.
+	 */
+	u64 gen;
+	/*
+	 * The last DMA's judgement, for the next page of the same transfer:
+	 * the device found for a master ID, and the page range a grant lets
+	 * that device reach in one direction.
+	 */
+	struct {
+		bool dev_valid, grant_valid;
+		u64 dev_gen, grant_gen;
+		struct master_id id;
+		const struct odevice *dev, *grant_dev;
+		int dir;
+		u64 lo, hi;   /* granted: [lo, hi) */
+	} memo;
 	char *log;
 	size_t log_len, log_cap;
 	bool attached;
@@ -461,11 +479,16 @@ static void cover_add(struct tnode **root, u64 start, u64 end, int prot, int del
 	*root = t_merge(t_merge(a, w.out), b);
 }
 
-static bool cover_allows(const struct ograntee *g, u64 pa, int dir)
+/* Does @g's cover let it reach @pa for @dir; if so, [*lo, *hi) all of it does. */
+static bool cover_allows(const struct ograntee *g, u64 pa, int dir, u64 *lo, u64 *hi)
 {
 	const struct cover *c = g ? (const struct cover *)t_floor(g->cover, pa) : NULL;
 
-	return c && pa - c->n.key < c->len && c->nr[dir];
+	if (!c || pa - c->n.key >= c->len || !c->nr[dir])
+		return false;
+	*lo = c->n.key;
+	*hi = c->n.key + c->len;
+	return true;
 }
 
 static void obs_grant(void *opaque, struct kobs_grantee who, u64 handle, u64 pa, u64 len,
@@ -476,6 +499,7 @@ static void obs_grant(void *opaque, struct kobs_grantee who, u64 handle, u64 pa,
 	struct grant *gr;
 
 	(void)opaque;
+	O.gen++;   /* the judgement memo no longer holds */
 	prot &= IOMMU_READ | IOMMU_WRITE;
 	if (!len || !prot || end <= start || !(g = grantee_get(who)))
 		return;
@@ -504,6 +528,7 @@ static void obs_revoke(void *opaque, struct kobs_grantee who, u64 handle)
 	struct ograntee *g = grantee_find(who);
 
 	(void)opaque;
+	O.gen++;   /* the judgement memo no longer holds */
 	if (g)
 		revoke_all(g, t_take(&g->grants, handle));
 }
@@ -511,6 +536,7 @@ static void obs_revoke(void *opaque, struct kobs_grantee who, u64 handle)
 static void obs_domain_free(void *opaque, u32 id)
 {
 	(void)opaque;
+	O.gen++;   /* the judgement memo no longer holds */
 	grantee_drop(KOBS_DOMAIN(id));
 }
 
@@ -537,6 +563,7 @@ static void obs_group_domain(void *opaque, int group, u32 domain, unsigned type)
 	struct ogroup *g = group_get(group);
 
 	(void)opaque;
+	O.gen++;   /* the judgement memo no longer holds */
 	if (!g)
 		return;
 	g->used = domain != 0;
@@ -549,6 +576,7 @@ static void obs_container_group(void *opaque, u32 container, int group, bool mem
 	struct ogroup *g = group_get(group);
 
 	(void)opaque;
+	O.gen++;   /* the judgement memo no longer holds */
 	if (g && member)
 		g->container = container;
 	else if (g && g->container == container)
@@ -563,10 +591,26 @@ static struct odevice *dev_find(const struct master_id *id)
 	return NULL;
 }
 
+/* dev_find() for a DMA's master, remembered while no device or group changes. */
+static const struct odevice *dev_of(const struct hw_dma_master *master)
+{
+	if (!master)
+		return NULL;
+	if (O.memo.dev_valid && O.memo.dev_gen == O.gen && master_id_equal(&O.memo.id, &master->id))
+		return O.memo.dev;
+	const struct odevice *d = dev_find(&master->id);
+	O.memo.dev_valid = true;
+	O.memo.dev_gen = O.gen;
+	O.memo.id = master->id;
+	O.memo.dev = d;
+	return d;
+}
+
 static void obs_device_group(void *opaque, const struct master_id *id, const char *name,
 			     int group)
 {
 	(void)opaque;
+	O.gen++;   /* the judgement memo no longer holds */
 	struct odevice *d = dev_find(id);
 	if (!d) {
 		if (O.nr_devs == O.cap_devs) {
@@ -644,11 +688,34 @@ static const char *master_name(const struct hw_dma_event *ev, const struct odevi
  * 1 write) at this moment: the DMA API (a grant to the group), VFIO (to
  * the container the group is in) or its domain (direct regions)?
  */
-static bool granted(const struct ogroup *g, int gid, u64 pa, int dir)
+static bool granted(const struct ogroup *g, int gid, u64 pa, int dir, u64 *lo, u64 *hi)
 {
-	return cover_allows(grantee_find(KOBS_GROUP(gid)), pa, dir) ||
-	       (g->container && cover_allows(grantee_find(KOBS_CONTAINER(g->container)), pa, dir)) ||
-	       cover_allows(grantee_find(KOBS_DOMAIN(g->domain)), pa, dir);
+	return cover_allows(grantee_find(KOBS_GROUP(gid)), pa, dir, lo, hi) ||
+	       (g->container &&
+		cover_allows(grantee_find(KOBS_CONTAINER(g->container)), pa, dir, lo, hi)) ||
+	       cover_allows(grantee_find(KOBS_DOMAIN(g->domain)), pa, dir, lo, hi);
+}
+
+/*
+ * granted(), remembering the range of the grant that allowed it: a transfer's
+ * following pages in that range need no lookup while nothing changes.
+ */
+static bool granted_memo(const struct odevice *dev, const struct ogroup *g, u64 pa, int dir)
+{
+	u64 lo, hi;
+
+	if (O.memo.grant_valid && O.memo.grant_gen == O.gen && O.memo.grant_dev == dev &&
+	    O.memo.dir == dir && pa >= O.memo.lo && pa < O.memo.hi)
+		return true;
+	if (!granted(g, dev->group, pa, dir, &lo, &hi))
+		return false;
+	O.memo.grant_valid = true;
+	O.memo.grant_gen = O.gen;
+	O.memo.grant_dev = dev;
+	O.memo.dir = dir;
+	O.memo.lo = lo;
+	O.memo.hi = hi;
+	return true;
 }
 
 static void judge_translated(const struct hw_dma_event *ev, const struct odevice *dev)
@@ -670,7 +737,7 @@ static void judge_translated(const struct hw_dma_event *ev, const struct odevice
 		return;
 	}
 	int dir = ev->acc == HW_WRITE;
-	if (granted(g, dev->group, ev->xl.pa, dir)) {
+	if (granted_memo(dev, g, ev->xl.pa, dir)) {
 		O.c.ok++;
 		set_verdict(ORACLE_OK);
 		return;
@@ -743,7 +810,9 @@ static bool doorbell_granted(const struct hw_dma_event *ev, const struct odevice
 	    (size_t)dev->group >= O.nr_groups || !O.groups[dev->group].used)
 		return false;
 	g = &O.groups[dev->group];
-	return cover_allows(grantee_find(KOBS_DOMAIN(g->domain)), ev->xl.pa, 1);
+	u64 lo, hi;
+
+	return cover_allows(grantee_find(KOBS_DOMAIN(g->domain)), ev->xl.pa, 1, &lo, &hi);
 }
 
 /*
@@ -793,7 +862,7 @@ static bool judge_peer_escape(const struct hw_dma_event *ev, const struct odevic
 static void oracle_dma(void *opaque, const struct hw_dma_event *ev)
 {
 	(void)opaque;
-	const struct odevice *dev = ev->master ? dev_find(&ev->master->id) : NULL;
+	const struct odevice *dev = dev_of(ev->master);
 	char owner[48];
 
 	if (ev->target != HW_DMA_MEMORY && judge_peer_escape(ev, dev))

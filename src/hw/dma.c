@@ -262,11 +262,90 @@ static int move(struct machine *m, const struct seg *s, char *p, enum hw_access 
 	return 0;
 }
 
+/*
+ * The piece list of a long DMA, kept by the machine from one transfer to the
+ * next so that a transfer over 8 pages allocates nothing. A DMA started while
+ * another is moving its bytes (a peer write that makes a device start one)
+ * finds it busy and allocates its own.
+ */
+struct hw_dma_scratch {
+	struct seg *segs;
+	size_t cap;
+	bool busy;
+};
+
+static void scratch_free(void *arg)
+{
+	struct hw_dma_scratch *sc = arg;
+
+	free(sc->segs);
+	free(sc);
+}
+
+static struct hw_dma_scratch *scratch_get(struct machine *m)
+{
+	if (m->dma_scratch)
+		return m->dma_scratch->busy ? NULL : m->dma_scratch;
+	struct hw_dma_scratch *sc = calloc(1, sizeof(*sc));
+	if (!sc)
+		return NULL;
+	if (hw_on_destroy(m, scratch_free, sc)) {
+		free(sc);
+		return NULL;
+	}
+	m->dma_scratch = sc;
+	return sc;
+}
+
+/* Room for more pieces than @cap, with the @nseg in @segs kept: 0 or -ENOMEM. */
+static int segs_grow(struct machine *m, struct seg **segs, size_t *cap, size_t nseg,
+		     struct seg *stack_segs, struct hw_dma_scratch **sc)
+{
+	size_t ncap = *cap * 4;
+	struct seg *v;
+
+	if (*segs == stack_segs && !*sc) {
+		*sc = scratch_get(m);
+		if (*sc && (*sc)->cap > *cap) {
+			(*sc)->busy = true;
+			memcpy((*sc)->segs, stack_segs, nseg * sizeof(*v));
+			*segs = (*sc)->segs;
+			*cap = (*sc)->cap;
+			return 0;
+		}
+		if (*sc)
+			(*sc)->busy = true;
+	}
+	if (*sc && *segs == stack_segs) {
+		v = realloc((*sc)->segs, ncap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		memcpy(v, stack_segs, nseg * sizeof(*v));
+	} else if (*segs == stack_segs) {
+		v = malloc(ncap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		memcpy(v, stack_segs, nseg * sizeof(*v));
+	} else {
+		v = realloc(*segs, ncap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+	}
+	if (*sc) {
+		(*sc)->segs = v;
+		(*sc)->cap = ncap;
+	}
+	*segs = v;
+	*cap = ncap;
+	return 0;
+}
+
 int hw_dma_stream(struct machine *m, struct hw_dma_master *master, unsigned stream, u64 addr,
 		  void *buf, size_t len, enum hw_access acc, u64 *fault_addr)
 {
 	struct seg stack_segs[8], *segs = stack_segs;
 	size_t nseg = 0, cap = ARRAY_SIZE(stack_segs);
+	struct hw_dma_scratch *sc = NULL;
 	struct route_cache rc = { .valid = false };
 	int ret = 0;
 
@@ -282,17 +361,9 @@ int hw_dma_stream(struct machine *m, struct hw_dma_master *master, unsigned stre
 	}
 	for (u64 a = addr, left = len; left;) {
 		if (nseg == cap) {
-			size_t ncap = cap * 4;
-			struct seg *v = segs == stack_segs ? malloc(ncap * sizeof(*v))
-							  : realloc(segs, ncap * sizeof(*v));
-			if (!v) {
-				ret = -ENOMEM;
+			ret = segs_grow(m, &segs, &cap, nseg, stack_segs, &sc);
+			if (ret)
 				goto out;
-			}
-			if (segs == stack_segs)
-				memcpy(v, stack_segs, sizeof(stack_segs));
-			segs = v;
-			cap = ncap;
 		}
 		struct seg *s = &segs[nseg];
 		ret = translate(m, master, stream, a, left, acc, &rc, s);
@@ -316,7 +387,9 @@ int hw_dma_stream(struct machine *m, struct hw_dma_master *master, unsigned stre
 		observe(m, master, &segs[i], acc);
 	}
 out:
-	if (segs != stack_segs)
+	if (sc)
+		sc->busy = false;
+	else if (segs != stack_segs)
 		free(segs);
 	return ret;
 }

@@ -96,6 +96,7 @@ struct machine {
 	struct hw_iommu_entry *iommus;
 	hw_dma_observer_fn dma_observer;
 	void *dma_observer_opaque;
+	struct hw_dma_scratch *dma_scratch; /* dma.c's reusable piece list, or NULL */
 
 	struct hw_cleanup *cleanups;      /* run in reverse order of adding */
 	struct pci_machine *pci;          /* PCI host bridges (pci_host.c), or NULL */

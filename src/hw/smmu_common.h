@@ -86,9 +86,14 @@ struct smmu_iotlb_entry {
 #define SMMU_TLB_WAYS 4
 #define SMMU_TLB_SETS 1024
 
+/* The leaf sizes an entry can have (smmu_common_iotlb.c's all_shifts). */
+#define SMMU_TLB_NR_SIZES 7
+
 struct smmu_iotlb {
 	struct smmu_iotlb_entry e[SMMU_TLB_SETS][SMMU_TLB_WAYS];
 	u8 victim[SMMU_TLB_SETS];
+	/* Valid entries of each size: a lookup probes only the sizes that have some. */
+	u32 nr_valid[SMMU_TLB_NR_SIZES];
 	u64 hits, misses;
 };
 

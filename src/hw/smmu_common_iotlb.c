@@ -6,10 +6,30 @@
  * as on hardware: a driver that forgets an invalidation keeps seeing the
  * old translation.
  */
+#include <string.h>
+
 #include "hw/smmu_common.h"
 
 /* Every leaf size the walker produces: 4K, 16K, 64K, 2M, 32M, 512M, 1G. */
-static const u8 all_shifts[] = { 12, 14, 16, 21, 25, 29, 30 };
+static const u8 all_shifts[SMMU_TLB_NR_SIZES] = { 12, 14, 16, 21, 25, 29, 30 };
+
+static unsigned size_index(unsigned shift)
+{
+	unsigned i = 0;
+
+	while (i < ARRAY_SIZE(all_shifts) - 1 && all_shifts[i] != shift)
+		i++;
+	return i;
+}
+
+/* Every valid entry leaves through here, so that nr_valid stays exact. */
+static void drop(struct smmu_iotlb *t, struct smmu_iotlb_entry *e)
+{
+	if (!e->valid)
+		return;
+	e->valid = false;
+	t->nr_valid[size_index(e->shift)]--;
+}
 
 static inline unsigned set_of(unsigned ctx, u64 tag, unsigned shift)
 {
@@ -31,13 +51,19 @@ static inline const struct smmu_iotlb_entry *probe(struct smmu_iotlb *t, unsigne
 	return NULL;
 }
 
-/* Smallest size first: a 4K page hits on the first probe. */
+/*
+ * Smallest size first: a 4K page hits on the first probe. A size with no
+ * entry cannot hit, so a 2M block needs one probe when no smaller entry is
+ * cached (the order, and so which entry wins, is unchanged).
+ */
 const struct smmu_iotlb_entry *smmu_iotlb_lookup(struct smmu_iotlb *t, unsigned ctx, u16 asid,
 						 u64 va)
 {
 	const struct smmu_iotlb_entry *e;
 
 	for (unsigned i = 0; i < ARRAY_SIZE(all_shifts); i++) {
+		if (!t->nr_valid[i])
+			continue;
 		e = probe(t, ctx, asid, va, all_shifts[i]);
 		if (e) {
 			t->hits++;
@@ -61,7 +87,9 @@ void smmu_iotlb_insert(struct smmu_iotlb *t, unsigned ctx, u16 asid, u64 va,
 	if (w == SMMU_TLB_WAYS) {
 		w = t->victim[set];
 		t->victim[set] = (w + 1) % SMMU_TLB_WAYS;
+		drop(t, &e[w]);
 	}
+	t->nr_valid[size_index(r->shift)]++;
 	e[w] = (struct smmu_iotlb_entry){
 		.tag = tag, .pa = r->pa, .asid = asid, .ctx = (u16)ctx, .shift = r->shift,
 		.valid = true, .global = r->global, .ro = r->ro, .priv_only = r->priv_only,
@@ -74,6 +102,7 @@ void smmu_iotlb_inv_all(struct smmu_iotlb *t)
 	for (unsigned s = 0; s < SMMU_TLB_SETS; s++)
 		for (unsigned w = 0; w < SMMU_TLB_WAYS; w++)
 			t->e[s][w].valid = false;
+	memset(t->nr_valid, 0, sizeof(t->nr_valid));
 }
 
 void smmu_iotlb_inv_ctx(struct smmu_iotlb *t, unsigned ctx)
@@ -81,7 +110,7 @@ void smmu_iotlb_inv_ctx(struct smmu_iotlb *t, unsigned ctx)
 	for (unsigned s = 0; s < SMMU_TLB_SETS; s++)
 		for (unsigned w = 0; w < SMMU_TLB_WAYS; w++)
 			if (t->e[s][w].ctx == ctx)
-				t->e[s][w].valid = false;
+				drop(t, &t->e[s][w]);
 }
 
 /* Global entries belong to no ASID and survive an invalidation by ASID. */
@@ -92,7 +121,7 @@ void smmu_iotlb_inv_asid(struct smmu_iotlb *t, unsigned ctx, u16 asid)
 			struct smmu_iotlb_entry *e = &t->e[s][w];
 
 			if (e->ctx == ctx && !e->global && e->asid == asid)
-				e->valid = false;
+				drop(t, e);
 		}
 }
 
@@ -107,6 +136,6 @@ void smmu_iotlb_inv_va(struct smmu_iotlb *t, unsigned ctx, u64 va, u16 asid, boo
 		for (unsigned w = 0; w < SMMU_TLB_WAYS; w++)
 			if (e[w].valid && e[w].ctx == ctx && e[w].shift == shift && e[w].tag == tag &&
 			    (all_asid || e[w].global || e[w].asid == asid))
-				e[w].valid = false;
+				drop(t, &e[w]);
 	}
 }

@@ -303,6 +303,77 @@ static void large_dma(void **state)
 	free(back);
 }
 
+/*
+ * Transfers over 8 pages reuse the machine's piece list: shrinking, growing
+ * and again, each moves exactly its bytes.
+ */
+static void long_dmas_reuse_pieces(void **state)
+{
+	struct fixture *f = *state;
+	struct hw_dma_master *d = hw_master_by_name(f->m, "/dma@a001000");
+	static const size_t pages[] = { 40, 3, 20, 600, 9, 130 };
+	size_t max = 600 * 4096;
+	char *buf = malloc(max), *back = malloc(max);
+
+	for (size_t r = 0; r < ARRAY_SIZE(pages); r++) {
+		size_t len = pages[r] * 4096 - 8;
+
+		for (size_t i = 0; i < len; i++)
+			buf[i] = (char)(i >> 12 ^ r);
+		assert_int_equal(hw_dma(f->m, d, RAM + 0x100008, buf, len, HW_WRITE), 0);
+		assert_int_equal(hw_mem_read(f->m, RAM + 0x100008, back, len), 0);
+		assert_memory_equal(buf, back, len);
+		memset(back, 0, len);
+		assert_int_equal(hw_dma(f->m, d, RAM + 0x100008, back, len, HW_READ), 0);
+		assert_memory_equal(buf, back, len);
+	}
+	free(buf);
+	free(back);
+}
+
+/* A long DMA started while another moves its bytes: it does not share the list. */
+struct nest {
+	struct machine *m;
+	struct hw_dma_master *d;
+	int calls;
+	char inner[20 * 4096];
+};
+
+static void nesting_observer(void *opaque, const struct hw_dma_event *ev)
+{
+	struct nest *n = opaque;
+
+	(void)ev;
+	if (n->calls++ == 1)   /* the outer DMA's second piece */
+		assert_int_equal(hw_dma(n->m, n->d, RAM + 0x800000, n->inner, sizeof(n->inner),
+					HW_WRITE), 0);
+}
+
+static void nested_long_dma(void **state)
+{
+	struct fixture *f = *state;
+	static struct nest n;
+	size_t len = 30 * 4096;
+	char *buf = malloc(len), *back = malloc(len);
+
+	n = (struct nest){ .m = f->m, .d = hw_master_by_name(f->m, "/dma@a001000") };
+	memset(n.inner, 0x5a, sizeof(n.inner));
+	for (size_t i = 0; i < len; i++)
+		buf[i] = (char)(i >> 12);
+	/* The machine has a piece list already, sized for 30 pages. */
+	assert_int_equal(hw_dma(f->m, n.d, RAM + 0x100000, buf, len, HW_WRITE), 0);
+	memset(buf, 0x33, 4096);
+	hw_set_dma_observer(f->m, nesting_observer, &n);
+	assert_int_equal(hw_dma(f->m, n.d, RAM + 0x100000, buf, len, HW_WRITE), 0);
+	assert_int_equal(n.calls, 30 + 20);
+	assert_int_equal(hw_mem_read(f->m, RAM + 0x100000, back, len), 0);
+	assert_memory_equal(buf, back, len);
+	assert_int_equal(hw_mem_read(f->m, RAM + 0x800000, back, sizeof(n.inner)), 0);
+	assert_memory_equal(n.inner, back, sizeof(n.inner));
+	free(buf);
+	free(back);
+}
+
 extern const char lab_platform_virt_start[], lab_platform_virt_end[];
 
 /* The built-in platform: every enabled dma-copy is a master routed to the SMMU model. */
@@ -344,6 +415,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(bus_error_and_bad_args, setup, teardown),
 		cmocka_unit_test_setup_teardown(direct_dma, setup, teardown),
 		cmocka_unit_test_setup_teardown(large_dma, setup, teardown),
+		cmocka_unit_test_setup_teardown(long_dmas_reuse_pieces, setup, teardown),
+		cmocka_unit_test_setup_teardown(nested_long_dma, setup, teardown),
 		cmocka_unit_test(builtin_platform_masters),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -74,6 +74,43 @@ static bool logged(const char *s)
 	return strstr(oracle_log(NULL), s) != NULL;
 }
 
+/*
+ * Pages judged one after another under one grant (the oracle remembers the
+ * grant's range): every change between two of them is honoured at once.
+ */
+static void remembered_grant_follows_changes(void **state)
+{
+	static struct hw_dma_master other = { .name = "/soc/dma@1", .id = { MASTER_BUS_PLATFORM, NODE + 1 } };
+	struct hw_dma_event ev = {
+		.master = &other, .sid = 0x101, .addr = 0x2000, .len = 8, .acc = HW_WRITE,
+		.xl = { .kind = HW_XLATE_TRANSLATED, .pa = RAM + 0x21000, .len = 4096 },
+	};
+
+	kobserve_grant(KOBS_GROUP(0), 0x1000, RAM + 0x20000, 0x4000, RW);
+	assert_int_equal(xl(RAM + 0x20000, HW_WRITE), ORACLE_OK);
+	assert_int_equal(xl(RAM + 0x21000, HW_WRITE), ORACLE_OK);
+	/* Another master in no group: the same page is its escape. */
+	m->dma_observer(m->dma_observer_opaque, &ev);
+	assert_int_equal(oracle_last_verdict(), ORACLE_ESCAPE);
+	assert_int_equal(xl(RAM + 0x22000, HW_WRITE), ORACLE_OK);
+	assert_int_equal(xl(RAM + 0x24000, HW_WRITE), ORACLE_ESCAPE);   /* past the grant */
+	assert_int_equal(xl(RAM + 0x23000, HW_WRITE), ORACLE_OK);
+	kobserve_revoke(KOBS_GROUP(0), 0x1000);
+	assert_int_equal(xl(RAM + 0x23000, HW_WRITE), ORACLE_ESCAPE);
+	kobserve_grant(KOBS_GROUP(0), 0x2000, RAM + 0x20000, 0x4000, RW);
+	assert_int_equal(xl(RAM + 0x21000, HW_WRITE), ORACLE_OK);
+	/* The device moves to a group with no grant. */
+	kobserve_device_group(master_id_platform(NODE), "a000000.dma", 1);
+	kobserve_group_domain(1, 8, IOMMU_DOMAIN_DMA);
+	assert_int_equal(xl(RAM + 0x21000, HW_WRITE), ORACLE_ESCAPE);
+	kobserve_device_group(master_id_platform(NODE), "a000000.dma", 0);
+	assert_int_equal(xl(RAM + 0x21000, HW_WRITE), ORACLE_OK);
+	/* Its group leaves its domain. */
+	kobserve_group_domain(0, 0, 0);
+	assert_int_equal(xl(RAM + 0x22000, HW_WRITE), ORACLE_ESCAPE);
+	assert_int_equal(oracle_escapes(), 5);
+}
+
 static void granted_is_ok(void **state)
 {
 	/* Whole pages: a buffer's page is the device's, both pages of one that spans two. */
@@ -365,6 +402,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(granted_is_ok, setup, teardown),
+		cmocka_unit_test_setup_teardown(remembered_grant_follows_changes, setup, teardown),
 		cmocka_unit_test_setup_teardown(not_granted_is_escape_with_owner, setup, teardown),
 		cmocka_unit_test_setup_teardown(direction_and_grantee, setup, teardown),
 		cmocka_unit_test_setup_teardown(overlapping_grants_end_one_at_a_time, setup, teardown),
