@@ -825,7 +825,7 @@ static bool peer_granted(const struct hw_dma_event *ev, const struct odevice *de
 	if (ev->target != HW_DMA_PEER || !dev || dev->group < 0 ||
 	    (size_t)dev->group >= O.nr_groups || !O.groups[dev->group].used)
 		return false;
-	return granted(&O.groups[dev->group], dev->group, ev->xl.pa, ev->acc == HW_WRITE);
+	return granted_memo(dev, &O.groups[dev->group], ev->xl.pa, ev->acc == HW_WRITE);
 }
 
 /*
