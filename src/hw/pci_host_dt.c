@@ -139,6 +139,38 @@ static void dev_attach(struct pci_dev *d)
 	d->registered = true;
 }
 
+/*
+ * iommulab,class-code: the board presents the endpoint under another
+ * class (a lab engine as an Ethernet controller, for tools that pick
+ * devices by class). One cell of 24 bits; a PCI bridge class would
+ * contradict the type 0 header Linux reads beside it.
+ */
+static int ep_class_code(struct pci_dev *d, char *why, size_t whylen)
+{
+	const char *name = fdt_get_name(d->fdt, d->node, NULL);
+	int len;
+	const fdt32_t *p = fdt_getprop(d->fdt, d->node, "iommulab,class-code", &len);
+	u32 class;
+
+	if (!p)
+		return 0;
+	if (len != 4) {
+		hw_why(why, whylen, "%s: iommulab,class-code must be one cell", name);
+		return -EINVAL;
+	}
+	class = fdt32_to_cpu(*p);
+	if (class > 0xffffff || (class >> 8) == 0x0604 || (class >> 8) == 0x0609) {
+		hw_why(why, whylen,
+		       "%s: iommulab,class-code = %#x (24 bits, not a PCI-to-PCI bridge)",
+		       name, class);
+		return -EINVAL;
+	}
+	u32 rev = pci_cfg_get(&d->func, PCI_REVISION_ID, 1);
+
+	pci_cfg_set_reset(&d->func, PCI_REVISION_ID, 4, rev | class << 8);
+	return 0;
+}
+
 static int ep_create(struct pci_dev *d, char *why, size_t whylen)
 {
 	const char *compat = fdt_getprop(d->fdt, d->node, "compatible", NULL);
@@ -165,13 +197,17 @@ static int ep_create(struct pci_dev *d, char *why, size_t whylen)
 	if (d->func.header_type != 0) {
 		hw_why(why, whylen, "%s: the model built a bridge header",
 		       fdt_get_name(d->fdt, d->node, NULL));
+		ret = -EINVAL;
+	} else {
+		ret = ep_class_code(d, why, whylen);
+	}
+	if (ret) {
 		d->model->destroy(d->model_state);
 		d->model_state = NULL;
 		pci_func_exit(&d->func);
 		d->model = NULL;
-		return -EINVAL;
 	}
-	return 0;
+	return ret;
 }
 
 /* The devfn a child's `reg` and unit address give; -EINVAL with @why otherwise. */

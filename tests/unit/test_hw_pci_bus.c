@@ -110,6 +110,7 @@ struct opts {
 	bool intercept;
 	const char *bad;      /* which malformation to put in */
 	bool unknown_ep;      /* a child no model claims */
+	u32 class_code;       /* an endpoint 00:06.0 with iommulab,class-code */
 };
 
 static void cfg_node(void *b, const char *name, const char *compat, u8 devfn, bool bridge)
@@ -232,6 +233,16 @@ static void topology(void *b, const struct opts *o)
 	}
 	if (bad(o, "fn-no-f0"))
 		ep(b, "ep@6,1", 6 << 3 | 1);
+	if (bad(o, "class-cells") || bad(o, "class-range") || bad(o, "class-bridge") ||
+	    o->class_code) {
+		cfg_node(b, "ep@6,0", "iommulab,pci-dma-copy", 6 << 3, false);
+		if (bad(o, "class-cells"))
+			tfdt_cells(b, "iommulab,class-code", 2, 0, 0x020000);
+		else
+			tfdt_u32(b, "iommulab,class-code", bad(o, "class-range") ? 0x1020000 :
+				 bad(o, "class-bridge") ? 0x060400 : o->class_code);
+		tfdt_end_node(b);
+	}
 }
 
 static void *tree(const struct opts *o, size_t *size)
@@ -1013,6 +1024,18 @@ static void test_malformed(void **state)
 	refuse("no-compat", "without a bridge compatible");
 	refuse("ep-child", "not a bridge");
 	refuse("fn-no-f0", "without function 0");
+	refuse("class-cells", "ep@6,0: iommulab,class-code must be one cell");
+	refuse("class-range", "iommulab,class-code = 0x1020000 (24 bits");
+	refuse("class-bridge", "iommulab,class-code = 0x60400 (24 bits, not a PCI-to-PCI bridge)");
+
+	/* iommulab,class-code: the function presents that class, read-only. */
+	struct opts oc = default_opts;
+	oc.class_code = 0x020000;
+	struct fx *fc = make(&oc);
+	assert_int_equal(cfg_rd(fc, 0x0030, 0x08, 4), 0x02000001);
+	cfg_wr(fc, 0x0030, 0x08, 4, 0xffffffff);
+	assert_int_equal(cfg_rd(fc, 0x0030, 0x08, 4), 0x02000001);
+	destroy(fc);
 
 	/* A child no model claims is skipped with a log. */
 	struct opts o = default_opts;
