@@ -20,8 +20,10 @@
  *    view. Nameless (mmap'd) memory moves by 2 MiB-aligned chunks around
  *    the pin, so pins of neighbouring pages find the same view and the
  *    process stays under its mapping limit; [heap], [stack] and files move
- *    only the pinned pages. When the last pin of moved memory goes, what of
- *    it the program still maps becomes private memory again.
+ *    only the pinned pages. Moved memory stays moved after its last unpin
+ *    (parked, bounded: see view_put), so the next pin of the same buffer
+ *    finds its view; when it goes, what of it the program still maps
+ *    becomes private memory again.
  * Views are shared by pins of the same pages (counted), which keeps the
  * process under its mapping limit when one buffer is pinned 65,535 times.
  * fork(): Linux gives the child copies of pinned anonymous pages; the
