@@ -52,7 +52,10 @@ static const struct dc_engine_ops platform_face = {
 
 static void dma_copy_free(void *arg)
 {
-	free(arg);
+	struct dma_copy *d = arg;
+
+	dc_engine_exit(&d->engine);
+	free(d);
 }
 
 int dma_copy_create(struct machine *m, const void *fdt, int node, char *why, size_t whylen)

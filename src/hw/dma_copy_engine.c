@@ -74,11 +74,29 @@ static void finish(struct dc_engine *e, u32 code, u64 addr)
 	update_irq(e);
 }
 
+/*
+ * The buffer for a copy of @len bytes: grown on demand and kept, so a
+ * large copy does not allocate (and fault in) fresh memory every time.
+ */
+static void *bounce_buf(struct dc_engine *e, size_t len)
+{
+	void *buf;
+
+	if (e->buf_len >= len)
+		return e->buf;
+	buf = realloc(e->buf, len);
+	if (!buf)
+		return NULL;
+	e->buf = buf;
+	e->buf_len = len;
+	return buf;
+}
+
 static void run_copy(void *arg)
 {
 	struct dc_engine *e = arg;
 	u64 fault = 0;
-	void *buf = malloc(e->run_len);
+	void *buf = bounce_buf(e, e->run_len);
 
 	e->event = 0;
 	if (!buf) {
@@ -92,7 +110,13 @@ static void run_copy(void *arg)
 		finish(e, ERR_WRITE, fault);
 	else
 		finish(e, ERR_NONE, 0);
-	free(buf);
+}
+
+void dc_engine_exit(struct dc_engine *e)
+{
+	free(e->buf);
+	e->buf = NULL;
+	e->buf_len = 0;
 }
 
 static void start(struct dc_engine *e)

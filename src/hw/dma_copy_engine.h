@@ -36,12 +36,18 @@ struct dc_engine {
 	u64 run_src, run_dst;
 	u32 run_len, run_stream;
 	u64 event;
+
+	/* The bounce buffer a copy moves through, kept for the next one. */
+	void *buf;
+	size_t buf_len;
 };
 
 #define DC_REGS_SIZE 0x1000
 
 void dc_engine_init(struct dc_engine *e, struct machine *m, const struct dc_engine_ops *ops,
 		    void *face);
+/* Frees the engine's buffer (the face's destroy; a pending event is the face's to cancel). */
+void dc_engine_exit(struct dc_engine *e);
 /* Power-on values; a transfer not yet run is dropped (its event cancelled). */
 void dc_engine_reset(struct dc_engine *e);
 /* MMIO handlers of the 4 KiB register window (opaque: the struct dc_engine). */

@@ -115,5 +115,6 @@ void pci_dma_copy_destroy(void *state)
 	struct pci_dma_copy *p = state;
 
 	hw_event_cancel(p->engine.m, p->engine.event);
+	dc_engine_exit(&p->engine);
 	free(p);
 }
