@@ -41,6 +41,12 @@ static unsigned ctx_line(const struct arm_smmu *s, unsigned cbi)
 	return s->v2 ? cbi : s->cb[cbi].cbar >> CBAR_IRPTNDX_SHIFT;
 }
 
+/*
+ * Several lines may name one INTID (a combined interrupt): its level is the
+ * OR of theirs, kept on the first line that names it (ctx_irq_first, set
+ * once the lines are read). Runs at every bank write that can move a
+ * line, so it stays linear in banks and lines.
+ */
 static void update_ctx_irqs(struct arm_smmu *s)
 {
 	bool want[SMMU_MAX_CTX_IRQ] = { false };
@@ -50,18 +56,29 @@ static void update_ctx_irqs(struct arm_smmu *s)
 		unsigned line = ctx_line(s, i);
 
 		if ((cb->sctlr & SCTLR_CFIE) && (cb->fsr & FSR_W1C) && line < s->nr_ctx_irq)
-			want[line] = true;
+			want[s->ctx_irq_first[line]] = true;
 	}
-	/* Several lines may name one INTID (a combined interrupt): OR them. */
 	for (unsigned i = 0; i < s->nr_ctx_irq; i++) {
-		bool level = false;
+		bool level = want[s->ctx_irq_first[i]];
 
-		for (unsigned j = 0; j < s->nr_ctx_irq && !level; j++)
-			level = want[j] && s->ctx_irq[j] == s->ctx_irq[i];
 		if (level != s->ctx_level[i]) {
 			s->ctx_level[i] = level;
 			hw_irq_set(s->common.m, s->ctx_irq[i], level);
 		}
+	}
+}
+
+/* For each context line, the first line with the same INTID. */
+_Static_assert(SMMU_MAX_CTX_IRQ <= 256, "ctx_irq_first holds a line in a u8");
+
+static void ctx_irq_share(struct arm_smmu *s)
+{
+	for (unsigned i = 0; i < s->nr_ctx_irq; i++) {
+		unsigned j = 0;
+
+		while (s->ctx_irq[j] != s->ctx_irq[i])
+			j++;
+		s->ctx_irq_first[i] = (u8)j;
 	}
 }
 
@@ -748,6 +765,7 @@ static int smmu_irqs(struct arm_smmu *s, const void *fdt, int node, unsigned ins
 	for (u32 i = nglobal; i < nr && s->nr_ctx_irq < SMMU_MAX_CTX_IRQ; i++)
 		if (!dt_irq(fdt, node, (int)i, &intid))
 			s->ctx_irq[s->nr_ctx_irq++] = intid;
+	ctx_irq_share(s);
 	return 0;
 }
 

@@ -261,6 +261,7 @@ struct arm_smmu {
 	bool global_level;
 	u32 ctx_irq[SMMU_MAX_CTX_IRQ];
 	bool ctx_level[SMMU_MAX_CTX_IRQ];
+	u8 ctx_irq_first[SMMU_MAX_CTX_IRQ];   /* first line with the same INTID */
 	unsigned nr_ctx_irq;
 
 	struct arm_smmu_tlbi_stats stats;
