@@ -608,6 +608,7 @@ static u64 smmu_mmio_read(void *opaque, u64 off, unsigned size)
 
 	if ((size != 4 && size != 8) || (off & (size - 1)))
 		return 0;
+	s->reads[size == 8]++;
 	if (page >= s->numpage) {
 		unsigned cbi = page - s->numpage;
 		struct smmu_cb *cb = &s->cb[cbi];
@@ -650,6 +651,7 @@ static void smmu_mmio_write(void *opaque, u64 off, u64 val, unsigned size)
 
 	if ((size != 4 && size != 8) || (off & (size - 1)))
 		return;
+	s->writes[size == 8]++;
 	if (page >= s->numpage) {
 		unsigned cbi = page - s->numpage;
 
@@ -924,15 +926,54 @@ int arm_smmu_v2_create(struct machine *m, const void *fdt, int node, char *why, 
 	return 0;
 }
 
-int arm_smmu_v2_tlbi_stats(struct machine *m, u64 base, struct arm_smmu_tlbi_stats *out)
+static const struct arm_smmu *smmu_at(struct machine *m, u64 base)
 {
 	for (size_t i = 0; i < m->nr_mmio; i++) {
 		const struct hw_mmio_region *r = &m->mmio[i];
 
-		if (r->base == base && r->ops == &smmu_mmio_ops) {
-			*out = ((const struct arm_smmu *)r->opaque)->stats;
-			return 0;
-		}
+		if (r->base == base && r->ops == &smmu_mmio_ops)
+			return r->opaque;
 	}
-	return -ENODEV;
+	return NULL;
+}
+
+int arm_smmu_v2_tlbi_stats(struct machine *m, u64 base, struct arm_smmu_tlbi_stats *out)
+{
+	const struct arm_smmu *s = smmu_at(m, base);
+
+	if (!s)
+		return -ENODEV;
+	*out = s->stats;
+	return 0;
+}
+
+int arm_smmu_v2_view(struct machine *m, u64 base, struct arm_smmu_v2_view *out)
+{
+	const struct arm_smmu *s = smmu_at(m, base);
+
+	if (!s)
+		return -ENODEV;
+	memset(out, 0, sizeof(*out));
+	out->num_smr = MIN(s->num_smr, (unsigned)ARM_SMMU_VIEW_MAX);
+	out->num_cb = MIN(s->num_cb, (unsigned)ARM_SMMU_VIEW_MAX);
+	memcpy(out->smr, s->smr, out->num_smr * sizeof(u32));
+	memcpy(out->s2cr, s->s2cr, out->num_smr * sizeof(u32));
+	for (unsigned i = 0; i < out->num_cb; i++) {
+		const struct smmu_cb *cb = &s->cb[i];
+
+		out->cb[i].cbar = cb->cbar;
+		out->cb[i].cba2r = cb->cba2r;
+		out->cb[i].sctlr = cb->sctlr;
+		out->cb[i].tcr = cb->tcr;
+		out->cb[i].tcr2 = cb->tcr2;
+		out->cb[i].mair0 = cb->mair[0];
+		out->cb[i].mair1 = cb->mair[1];
+		out->cb[i].ttbr0 = cb->ttbr[0];
+		out->cb[i].ttbr1 = cb->ttbr[1];
+	}
+	out->reads32 = s->reads[0];
+	out->reads64 = s->reads[1];
+	out->writes32 = s->writes[0];
+	out->writes64 = s->writes[1];
+	return 0;
 }

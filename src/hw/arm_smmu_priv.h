@@ -265,6 +265,7 @@ struct arm_smmu {
 	unsigned nr_ctx_irq;
 
 	struct arm_smmu_tlbi_stats stats;
+	u64 reads[2], writes[2];   /* register accesses: [0] 32-bit, [1] 64-bit */
 
 	/* The first instance of a node: every instance, itself first (NVIDIA). */
 	struct arm_smmu *inst[SMMU_MAX_INST];
