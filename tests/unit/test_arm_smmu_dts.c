@@ -9,8 +9,8 @@
  * ID on one SMMU share a stream-map entry and so a group, all others are
  * apart. No other device may be attached to those SMMUs.
  *
- * iommu-map users (PCI host bridges) are not checked: the lab has no PCI
- * bus yet, so no PCI function exists to carry those IDs.
+ * iommu-map users (PCI host bridges) are checked for the SMMUv3 trees by
+ * test_arm_smmu_v3_dts (these trees list no PCI function to carry them).
  */
 #include <ctype.h>
 #include <dirent.h>
