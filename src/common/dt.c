@@ -627,11 +627,28 @@ int dt_check_blob(const void *blob, size_t size, char *why, size_t whylen)
  */
 struct dt_legacy { int master, smmu, cell; };
 
+/* What dt_irq and dt_reg read of a node, gathered in one pass over its properties. */
+struct ix_props {
+	const fdt32_t *v;       /* interrupts-extended, else interrupts, else NULL */
+	int len;
+	bool ext;
+	bool has_iparent;       /* interrupt-parent of at least a cell */
+	u32 iparent;
+	int icells;             /* #interrupt-cells, -ENOENT or -EINVAL (short) */
+	/* and what dt_reg reads */
+	const fdt32_t *reg, *ranges;
+	int reg_len, ranges_len;
+	u32 acells, scells;     /* #address-cells, #size-cells */
+	int acells_ret, scells_ret; /* dt_prop_u32's answer for them: 0, -ENOENT, -EINVAL */
+};
+
 struct dt_index {
 	struct dt_index *next;
 	const void *fdt;
 	int nr;
 	int *off, *parent;             /* by position in tree order */
+	int *irqp;                     /* of_irq_find_parent's answer, or -EINVAL */
+	struct ix_props *props;        /* by position: what dt_irq and dt_reg read */
 	struct ph *ph;                 /* .idx is a node offset here */
 	int nph;
 	struct dt_legacy *legacy;
@@ -647,6 +664,8 @@ static void index_free(struct dt_index *ix)
 		return;
 	free(ix->off);
 	free(ix->parent);
+	free(ix->irqp);
+	free(ix->props);
 	free(ix->ph);
 	free(ix->legacy);
 	free(ix);
@@ -716,6 +735,69 @@ static int grow(void *pp, int cap)
 	return 0;
 }
 
+/*
+ * One pass over @node's properties for everything the index keeps: its
+ * phandle (as fdt_get_phandle), whether it lists mmu-masters, and what
+ * dt_irq reads. libfdt would walk the properties once per name.
+ */
+static void scan_props(const void *fdt, int node, u32 *phandle, bool *masters,
+		       struct ix_props *pr)
+{
+	const fdt32_t *intr = NULL;
+	int off, intr_len = 0;
+	u32 ph = 0, lph = 0;
+	bool has_ph = false;
+
+	*pr = (struct ix_props){ .icells = -ENOENT, .acells_ret = -ENOENT, .scells_ret = -ENOENT };
+	*masters = false;
+	fdt_for_each_property_offset(off, fdt, node) {
+		const char *name;
+		int len;
+		const fdt32_t *v = fdt_getprop_by_offset(fdt, off, &name, &len);
+
+		if (!v || !name)
+			continue;
+		if (!strcmp(name, "phandle")) {
+			has_ph = len == 4;
+			ph = has_ph ? fdt32_to_cpu(v[0]) : 0;
+		} else if (!strcmp(name, "linux,phandle")) {
+			if (len == 4)
+				lph = fdt32_to_cpu(v[0]);
+		} else if (!strcmp(name, "mmu-masters")) {
+			*masters = true;
+		} else if (!strcmp(name, "interrupt-parent")) {
+			pr->has_iparent = len >= 4;
+			pr->iparent = len >= 4 ? fdt32_to_cpu(v[0]) : 0;
+		} else if (!strcmp(name, "#interrupt-cells")) {
+			pr->icells = len >= 4 ? (int)MIN(fdt32_to_cpu(v[0]), (u32)INT_MAX) : -EINVAL;
+		} else if (!strcmp(name, "interrupts")) {
+			intr = v;
+			intr_len = len;
+		} else if (!strcmp(name, "reg")) {
+			pr->reg = v;
+			pr->reg_len = len;
+		} else if (!strcmp(name, "ranges")) {
+			pr->ranges = v;
+			pr->ranges_len = len;
+		} else if (!strcmp(name, "#address-cells")) {
+			pr->acells_ret = len >= 4 ? 0 : -EINVAL;
+			pr->acells = len >= 4 ? fdt32_to_cpu(v[0]) : 0;
+		} else if (!strcmp(name, "#size-cells")) {
+			pr->scells_ret = len >= 4 ? 0 : -EINVAL;
+			pr->scells = len >= 4 ? fdt32_to_cpu(v[0]) : 0;
+		} else if (!strcmp(name, "interrupts-extended")) {
+			pr->v = v;
+			pr->len = len;
+			pr->ext = true;
+		}
+	}
+	if (!pr->ext) {
+		pr->v = intr;
+		pr->len = intr_len;
+	}
+	*phandle = has_ph ? ph : lph;
+}
+
 static int index_build(struct dt_index *ix)
 {
 	const void *fdt = ix->fdt;
@@ -734,25 +816,90 @@ static int index_build(struct dt_index *ix)
 		if (ix->nr == cap) {
 			/* Room for two ints an entry: enough for every array here. */
 			cap = cap ? cap * 2 : 64;
-			if (grow(&ix->off, cap) || grow(&ix->parent, cap) || grow(&ix->ph, cap) ||
-			    grow(&smmus, cap)) {
+			struct ix_props *pr = realloc(ix->props, (size_t)cap * sizeof(*pr));
+
+			if (pr)
+				ix->props = pr;
+			if (!pr || grow(&ix->off, cap) || grow(&ix->parent, cap) ||
+			    grow(&ix->ph, cap) || grow(&smmus, cap)) {
 				ret = -ENOMEM;
 				goto out;
 			}
 		}
 		stack[d] = node;
 		ix->off[ix->nr] = node;
-		ix->parent[ix->nr++] = d ? stack[d - 1] : -1;
-		u32 ph = fdt_get_phandle(fdt, node);
+		ix->parent[ix->nr] = d ? stack[d - 1] : -1;
+		u32 ph;
+		bool masters;
+		scan_props(fdt, node, &ph, &masters, &ix->props[ix->nr++]);
 		if (ph && ph != 0xffffffffu)
 			ix->ph[ix->nph++] = (struct ph){ ph, node };
-		if (fdt_getprop(fdt, node, "mmu-masters", NULL))
+		if (masters)
 			smmus[nsmmu++] = node;
 	}
 	qsort(ix->ph, (size_t)ix->nph, sizeof(*ix->ph), ph_cmp);
 	ret = index_legacy(ix, smmus, nsmmu);
 out:
 	free(smmus);
+	return ret;
+}
+
+static int ix_pos(const struct dt_index *ix, int node);
+
+/*
+ * The interrupt controller of every node, as irq_parent() below finds it
+ * (interrupt-parent or the tree parent, until a node with
+ * #interrupt-cells), each chain walked once: a node's answer is its next
+ * node if that is a controller, else the next node's answer.
+ */
+static int index_irq_parents(struct dt_index *ix)
+{
+	size_t n = ix->nr ? (size_t)ix->nr : 1;
+	int *next = malloc(n * sizeof(int)), *chain = malloc(n * sizeof(int));
+	u8 *ctl = calloc(n, 1), *state = calloc(n, 1);
+	int ret = -ENOMEM;
+
+	ix->irqp = malloc(n * sizeof(int));
+	if (!next || !ctl || !state || !chain || !ix->irqp)
+		goto out;
+	for (int i = 0; i < ix->nr; i++) {
+		const struct ix_props *q = &ix->props[i];
+		int nx = q->has_iparent ? ix_by_phandle(ix, q->iparent) : ix->parent[i];
+
+		next[i] = nx < 0 ? -1 : ix_pos(ix, nx);
+		ctl[i] = q->icells != -ENOENT;
+	}
+	/* state: 0 new, 1 on the chain being walked, 2 answered */
+	for (int i = 0; i < ix->nr; i++) {
+		int n = 0, cur = i, val = -EINVAL;
+
+		while (state[cur] == 0) {
+			int nx = next[cur];
+
+			state[cur] = 1;
+			chain[n++] = cur;
+			if (nx < 0)
+				break;
+			if (ctl[nx]) {
+				val = ix->off[nx];
+				break;
+			}
+			cur = nx;
+		}
+		if (state[cur] == 2 && n && chain[n - 1] != cur)
+			val = ix->irqp[cur];
+		/* state 1 here: a loop without a controller, -EINVAL for all of it */
+		while (n--) {
+			ix->irqp[chain[n]] = val;
+			state[chain[n]] = 2;
+		}
+	}
+	ret = 0;
+out:
+	free(next);
+	free(ctl);
+	free(state);
+	free(chain);
 	return ret;
 }
 
@@ -765,6 +912,8 @@ int dt_index_attach(const void *fdt)
 		return -ENOMEM;
 	ix->fdt = fdt;
 	ret = index_build(ix);
+	if (!ret)
+		ret = index_irq_parents(ix);
 	if (ret) {
 		index_free(ix);
 		return ret;
@@ -904,10 +1053,24 @@ bool dt_prop_bool(const void *fdt, int node, const char *name)
 	return fdt_getprop(fdt, node, name, NULL) != NULL;
 }
 
-static int cells_prop(const void *fdt, int parent, const char *name, int dflt, int max)
+/* #address-cells (@size false) or #size-cells of @node as dt_prop_u32 reads it. */
+static int ix_cells(const struct dt_index *ix, int node, bool size, u32 *v)
 {
-	u32 v;
-	int ret = parent < 0 ? -ENOENT : dt_prop_u32(fdt, parent, name, &v);
+	int pos = ix_pos(ix, node);
+
+	if (pos < 0)
+		return -EINVAL;
+	*v = size ? ix->props[pos].scells : ix->props[pos].acells;
+	return size ? ix->props[pos].scells_ret : ix->props[pos].acells_ret;
+}
+
+static int cells_prop(const void *fdt, int parent, bool size, int dflt, int max)
+{
+	const struct dt_index *ix = parent < 0 ? NULL : index_of(fdt);
+	const char *name = size ? "#size-cells" : "#address-cells";
+	u32 v = 0;
+	int ret = parent < 0 ? -ENOENT :
+		  ix ? ix_cells(ix, parent, size, &v) : dt_prop_u32(fdt, parent, name, &v);
 
 	if (ret == -ENOENT)
 		return dflt;
@@ -918,12 +1081,12 @@ static int cells_prop(const void *fdt, int parent, const char *name, int dflt, i
 
 int dt_addr_cells(const void *fdt, int parent)
 {
-	return cells_prop(fdt, parent, "#address-cells", 2, 4);
+	return cells_prop(fdt, parent, false, 2, 4);
 }
 
 int dt_size_cells(const void *fdt, int parent)
 {
-	return cells_prop(fdt, parent, "#size-cells", 1, 4);
+	return cells_prop(fdt, parent, true, 1, 4);
 }
 
 bool dt_node_enabled(const void *fdt, int node)
@@ -967,10 +1130,22 @@ static int read_cells(const fdt32_t *c, int n, u64 *out)
 }
 
 /* One step of translation from @bus's children's space into its parent's. */
+/* A property dt_reg reads (@ranges: ranges, else reg), through the index if any. */
+static const fdt32_t *reg_prop(const void *fdt, int node, bool ranges, int *len)
+{
+	const struct dt_index *ix = index_of(fdt);
+	int pos = ix ? ix_pos(ix, node) : -1;
+
+	if (pos < 0)
+		return fdt_getprop(fdt, node, ranges ? "ranges" : "reg", len);
+	*len = ranges ? ix->props[pos].ranges_len : ix->props[pos].reg_len;
+	return ranges ? ix->props[pos].ranges : ix->props[pos].reg;
+}
+
 static int translate_up(const void *fdt, int bus, u64 *addr)
 {
 	int len;
-	const fdt32_t *r = fdt_getprop(fdt, bus, "ranges", &len);
+	const fdt32_t *r = reg_prop(fdt, bus, true, &len);
 
 	if (!r)
 		return -EINVAL;   /* no ranges: this bus does not map to its parent */
@@ -1007,7 +1182,7 @@ int dt_reg(const void *fdt, int node, int index, u64 *addr, u64 *size)
 	int na = dt_addr_cells(fdt, parent), ns = dt_size_cells(fdt, parent);
 	if (na < 0 || ns < 0 || na == 0)
 		return -EINVAL;
-	const fdt32_t *reg = fdt_getprop(fdt, node, "reg", &len);
+	const fdt32_t *reg = reg_prop(fdt, node, false, &len);
 	if (!reg)
 		return -ENOENT;
 	if (len < 0 || len % (4 * (na + ns)))
@@ -1031,7 +1206,14 @@ int dt_reg(const void *fdt, int node, int index, u64 *addr, u64 *size)
 /* Linux's of_irq_find_parent: interrupt-parent or the tree parent, until a controller. */
 static int irq_parent(const void *fdt, int node)
 {
+	const struct dt_index *ix = index_of(fdt);
 	int cur = node;
+
+	if (ix) {
+		int pos = ix_pos(ix, node);
+
+		return pos < 0 ? -EINVAL : ix->irqp[pos];
+	}
 
 	for (int steps = 0; steps < 4096; steps++) {
 		u32 ph;
@@ -1065,7 +1247,24 @@ static int gic_intid(const fdt32_t *spec, int cells, u32 *intid)
 	return 0;
 }
 
-static int irq_extended(const void *fdt, const fdt32_t *v, int len, int index, u32 *intid)
+/* A controller's #interrupt-cells, through the index when there is one. */
+static int irq_cells(const void *fdt, const struct dt_index *ix, int ctrl, u32 *ic)
+{
+	int pos;
+
+	if (!ix)
+		return dt_prop_u32(fdt, ctrl, "#interrupt-cells", ic);
+	pos = ix_pos(ix, ctrl);
+	if (pos < 0)
+		return -EINVAL;
+	if (ix->props[pos].icells < 0)
+		return ix->props[pos].icells;
+	*ic = (u32)ix->props[pos].icells;
+	return 0;
+}
+
+static int irq_extended(const void *fdt, const struct dt_index *ix, const fdt32_t *v, int len,
+			int index, u32 *intid)
 {
 	int cells = len / 4;
 
@@ -1073,7 +1272,7 @@ static int irq_extended(const void *fdt, const fdt32_t *v, int len, int index, u
 		int ctrl = dt_node_by_phandle(fdt, fdt32_to_cpu(v[i]));
 		u32 ic;
 
-		if (ctrl < 0 || dt_prop_u32(fdt, ctrl, "#interrupt-cells", &ic) || ic > 16)
+		if (ctrl < 0 || irq_cells(fdt, ix, ctrl, &ic) || ic > 16)
 			return -EINVAL;
 		if ((int)ic > cells - i - 1)
 			return -EINVAL;
@@ -1089,19 +1288,29 @@ int dt_irq(const void *fdt, int node, int index, u32 *intid)
 	int len;
 	const fdt32_t *v;
 
+	const struct dt_index *ix = index_of(fdt);
+	int pos = ix ? ix_pos(ix, node) : -1;
+
 	if (index < 0)
 		return -EINVAL;
-	v = fdt_getprop(fdt, node, "interrupts-extended", &len);
-	if (v)
-		return irq_extended(fdt, v, len, index, intid);
-	v = fdt_getprop(fdt, node, "interrupts", &len);
+	if (pos >= 0) {
+		v = ix->props[pos].v;
+		len = ix->props[pos].len;
+		if (v && ix->props[pos].ext)
+			return irq_extended(fdt, ix, v, len, index, intid);
+	} else {
+		v = fdt_getprop(fdt, node, "interrupts-extended", &len);
+		if (v)
+			return irq_extended(fdt, ix, v, len, index, intid);
+		v = fdt_getprop(fdt, node, "interrupts", &len);
+	}
 	if (!v)
 		return -ENOENT;
 	int ctrl = irq_parent(fdt, node);
 	if (ctrl < 0)
 		return -EINVAL;
 	u32 ic;
-	if (dt_prop_u32(fdt, ctrl, "#interrupt-cells", &ic) || ic == 0 || ic > 16)
+	if (irq_cells(fdt, ix, ctrl, &ic) || ic == 0 || ic > 16)
 		return -EINVAL;
 	if (len % (4 * (int)ic))
 		return -EINVAL;

@@ -41,6 +41,12 @@ static unsigned ctx_line(const struct arm_smmu *s, unsigned cbi)
 	return s->v2 ? cbi : s->cb[cbi].cbar >> CBAR_IRPTNDX_SHIFT;
 }
 
+/*
+ * Several lines may name one INTID (a combined interrupt): its level is the
+ * OR of theirs, kept on the first line that names it (ctx_irq_first, set
+ * once the lines are read). Runs at every bank write that can move a
+ * line, so it stays linear in banks and lines.
+ */
 static void update_ctx_irqs(struct arm_smmu *s)
 {
 	bool want[SMMU_MAX_CTX_IRQ] = { false };
@@ -50,18 +56,29 @@ static void update_ctx_irqs(struct arm_smmu *s)
 		unsigned line = ctx_line(s, i);
 
 		if ((cb->sctlr & SCTLR_CFIE) && (cb->fsr & FSR_W1C) && line < s->nr_ctx_irq)
-			want[line] = true;
+			want[s->ctx_irq_first[line]] = true;
 	}
-	/* Several lines may name one INTID (a combined interrupt): OR them. */
 	for (unsigned i = 0; i < s->nr_ctx_irq; i++) {
-		bool level = false;
+		bool level = want[s->ctx_irq_first[i]];
 
-		for (unsigned j = 0; j < s->nr_ctx_irq && !level; j++)
-			level = want[j] && s->ctx_irq[j] == s->ctx_irq[i];
 		if (level != s->ctx_level[i]) {
 			s->ctx_level[i] = level;
 			hw_irq_set(s->common.m, s->ctx_irq[i], level);
 		}
+	}
+}
+
+/* For each context line, the first line with the same INTID. */
+_Static_assert(SMMU_MAX_CTX_IRQ <= 256, "ctx_irq_first holds a line in a u8");
+
+static void ctx_irq_share(struct arm_smmu *s)
+{
+	for (unsigned i = 0; i < s->nr_ctx_irq; i++) {
+		unsigned j = 0;
+
+		while (s->ctx_irq[j] != s->ctx_irq[i])
+			j++;
+		s->ctx_irq_first[i] = (u8)j;
 	}
 }
 
@@ -570,6 +587,7 @@ static u64 smmu_mmio_read(void *opaque, u64 off, unsigned size)
 
 	if ((size != 4 && size != 8) || (off & (size - 1)))
 		return 0;
+	s->reads[size == 8]++;
 	if (page >= s->numpage) {
 		unsigned cbi = page - s->numpage;
 		struct smmu_cb *cb = &s->cb[cbi];
@@ -612,6 +630,7 @@ static void smmu_mmio_write(void *opaque, u64 off, u64 val, unsigned size)
 
 	if ((size != 4 && size != 8) || (off & (size - 1)))
 		return;
+	s->writes[size == 8]++;
 	if (page >= s->numpage) {
 		unsigned cbi = page - s->numpage;
 
@@ -727,6 +746,7 @@ static int smmu_irqs(struct arm_smmu *s, const void *fdt, int node, unsigned ins
 	for (u32 i = nglobal; i < nr && s->nr_ctx_irq < SMMU_MAX_CTX_IRQ; i++)
 		if (!dt_irq(fdt, node, (int)i, &intid))
 			s->ctx_irq[s->nr_ctx_irq++] = intid;
+	ctx_irq_share(s);
 	return 0;
 }
 
@@ -885,15 +905,54 @@ int arm_smmu_v2_create(struct machine *m, const void *fdt, int node, char *why, 
 	return 0;
 }
 
-int arm_smmu_v2_tlbi_stats(struct machine *m, u64 base, struct arm_smmu_tlbi_stats *out)
+static const struct arm_smmu *smmu_at(struct machine *m, u64 base)
 {
 	for (size_t i = 0; i < m->nr_mmio; i++) {
 		const struct hw_mmio_region *r = &m->mmio[i];
 
-		if (r->base == base && r->ops == &smmu_mmio_ops) {
-			*out = ((const struct arm_smmu *)r->opaque)->stats;
-			return 0;
-		}
+		if (r->base == base && r->ops == &smmu_mmio_ops)
+			return r->opaque;
 	}
-	return -ENODEV;
+	return NULL;
+}
+
+int arm_smmu_v2_tlbi_stats(struct machine *m, u64 base, struct arm_smmu_tlbi_stats *out)
+{
+	const struct arm_smmu *s = smmu_at(m, base);
+
+	if (!s)
+		return -ENODEV;
+	*out = s->stats;
+	return 0;
+}
+
+int arm_smmu_v2_view(struct machine *m, u64 base, struct arm_smmu_v2_view *out)
+{
+	const struct arm_smmu *s = smmu_at(m, base);
+
+	if (!s)
+		return -ENODEV;
+	memset(out, 0, sizeof(*out));
+	out->num_smr = MIN(s->num_smr, (unsigned)ARM_SMMU_VIEW_MAX);
+	out->num_cb = MIN(s->num_cb, (unsigned)ARM_SMMU_VIEW_MAX);
+	memcpy(out->smr, s->smr, out->num_smr * sizeof(u32));
+	memcpy(out->s2cr, s->s2cr, out->num_smr * sizeof(u32));
+	for (unsigned i = 0; i < out->num_cb; i++) {
+		const struct smmu_cb *cb = &s->cb[i];
+
+		out->cb[i].cbar = cb->cbar;
+		out->cb[i].cba2r = cb->cba2r;
+		out->cb[i].sctlr = cb->sctlr;
+		out->cb[i].tcr = cb->tcr;
+		out->cb[i].tcr2 = cb->tcr2;
+		out->cb[i].mair0 = cb->mair[0];
+		out->cb[i].mair1 = cb->mair[1];
+		out->cb[i].ttbr0 = cb->ttbr[0];
+		out->cb[i].ttbr1 = cb->ttbr[1];
+	}
+	out->reads32 = s->reads[0];
+	out->reads64 = s->reads[1];
+	out->writes32 = s->writes[0];
+	out->writes64 = s->writes[1];
+	return 0;
 }

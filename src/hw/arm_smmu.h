@@ -41,4 +41,25 @@ struct arm_smmu_tlbi_stats {
  */
 int arm_smmu_v2_tlbi_stats(struct machine *m, u64 base, struct arm_smmu_tlbi_stats *out);
 
+/*
+ * What the driver left in one SMMU instance (the one whose register window
+ * starts at @base; an NVIDIA node has one per window): its stream-map
+ * entries, its context banks' configuration registers, and how many
+ * register accesses of each size it took (a Marvell AP806 must see no
+ * 64-bit one). For tests; -ENODEV when no SMMU sits at @base.
+ */
+#define ARM_SMMU_VIEW_MAX 128
+
+struct arm_smmu_v2_view {
+	unsigned num_smr, num_cb;
+	u32 smr[ARM_SMMU_VIEW_MAX], s2cr[ARM_SMMU_VIEW_MAX];
+	struct {
+		u32 cbar, cba2r, sctlr, tcr, tcr2, mair0, mair1;
+		u64 ttbr0, ttbr1;
+	} cb[ARM_SMMU_VIEW_MAX];
+	u64 reads32, reads64, writes32, writes64;
+};
+
+int arm_smmu_v2_view(struct machine *m, u64 base, struct arm_smmu_v2_view *out);
+
 #endif

@@ -261,9 +261,11 @@ struct arm_smmu {
 	bool global_level;
 	u32 ctx_irq[SMMU_MAX_CTX_IRQ];
 	bool ctx_level[SMMU_MAX_CTX_IRQ];
+	u8 ctx_irq_first[SMMU_MAX_CTX_IRQ];   /* first line with the same INTID */
 	unsigned nr_ctx_irq;
 
 	struct arm_smmu_tlbi_stats stats;
+	u64 reads[2], writes[2];   /* register accesses: [0] 32-bit, [1] 64-bit */
 
 	/* The first instance of a node: every instance, itself first (NVIDIA). */
 	struct arm_smmu *inst[SMMU_MAX_INST];

@@ -249,8 +249,14 @@ int gic_its_create(struct machine *m, const void *fdt, int node, char *why, size
 		hw_why(why, whylen, "%s: no usable reg", name);
 		return -EINVAL;
 	}
-	if (size < GITS_FRAME_SIZE || base & 0xffff) {
-		hw_why(why, whylen, "%s: reg must be a 64 KiB aligned window of at least 128 KiB",
+	/*
+	 * The ITS has its two 64 KiB frames (control, then translation) whatever
+	 * the tree says. Linux maps only the control frame and computes the
+	 * doorbell as base + GITS_TRANSLATER, so it accepts a reg of 64 KiB
+	 * (Broadcom Stingray's): so does the model, which still decodes both.
+	 */
+	if (size < GITS_CTL_FRAME_SIZE || base & 0xffff) {
+		hw_why(why, whylen, "%s: reg must be a 64 KiB aligned window of at least 64 KiB",
 		       name);
 		return -EINVAL;
 	}

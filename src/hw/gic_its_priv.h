@@ -24,6 +24,7 @@
 #define GITS_PIDR2 0xffe8
 #define GITS_TRANSLATER 0x10040
 #define GITS_FRAME_SIZE 0x20000
+#define GITS_CTL_FRAME_SIZE 0x10000   /* the least reg Linux accepts */
 
 #define GITS_CTLR_ENABLED BIT(0)
 #define GITS_CTLR_QUIESCENT BIT(31)

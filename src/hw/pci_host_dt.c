@@ -300,10 +300,12 @@ static int scan_child(struct pci_bus *bus, const void *fdt, int node, char *why,
 		hw_why(why, whylen, "%s: device_type \"pci\" without a bridge compatible", name);
 		return -EINVAL;
 	}
-	if (kind < 0 && fdt_first_subnode(fdt, node) >= 0) {
-		hw_why(why, whylen, "%s: has child nodes but is not a bridge", name);
-		return -EINVAL;
-	}
+	/*
+	 * Child nodes of a function that is not a bridge (NXP LS1028A's ENETC
+	 * with its MDIO bus, a switch's ports) belong to the function's driver:
+	 * Linux's PCI binding allows them and only a bridge's are scanned. The
+	 * model ignores them too.
+	 */
 	err = placement_error(bus, kind < 0 ? PCI_DEV_ENDPOINT : kind);
 	if (err) {
 		hw_why(why, whylen, "%s: %s", name, err);

@@ -1,7 +1,8 @@
 /*
  * docs/devices.md is the datasheet drivers are written from: its register
  * tables' `reset` and `writes` columns are checked here against the models
- * (the dma-copy engine, a v2 SMMU with the default knobs, a GICv2m frame
+ * (the dma-copy engine, a v2 SMMU with the default knobs, an SMMUv3 with
+ * the default knobs, a GICv2m frame
  * without SPI properties, a GICv3 ITS and an iommulab,nvme controller
  * whose BAR0 is mapped as the PCI bus would), through
  * hw_mmio_read/hw_mmio_write only, so the tables cannot drift.
@@ -10,7 +11,9 @@
  * indexed row), name (`(64-bit)` for 8-byte accesses), reset (a value or
  * `-`), writes (`RO`, `WO`, a mask of the bits that read back as written,
  * the others keeping their reset value, `W1C MASK`, or `-`: described in
- * the notes, not checked).
+ * the notes, not checked; the SMMUv3's queue pointers, `index + wrap`, are
+ * described in the notes too). A row of several offsets may give one
+ * reset or writes value per offset, joined by ` / ` as the offsets are.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -29,9 +32,10 @@
 #define V2M 0x08020000ull
 #define ITS 0x08080000ull
 #define NVME 0x10000000ull
+#define SMMUV3 0x09100000ull       /* an arm,smmu-v3 with no iommulab knobs */
 
 enum space {
-	NONE, DMA_REGS, GR0, GR1, CB, V2M_REGS, ITS_REGS, NVME_REGS,
+	NONE, DMA_REGS, GR0, GR1, CB, V2M_REGS, ITS_REGS, NVME_REGS, V3_REGS,
 	/* docs/devices.md "PCI function": config space of an endpoint or a bridge */
 	PCI_T0, PCI_T1, PCI_PM, PCI_MSI, PCI_MSIX, PCI_MSIX_ENTRY, PCI_EXP, PCI_ACS,
 	NR_SPACES
@@ -83,6 +87,11 @@ static struct machine *make_machine(void)
 	tfdt_node(b, "its@8080000");
 	tfdt_str(b, "compatible", "arm,gic-v3-its");
 	tfdt_cells(b, "reg", 4, 0, (u32)ITS, 0, 0x20000);
+	tfdt_end_node(b);
+	tfdt_node(b, "iommu@9100000");
+	tfdt_str(b, "compatible", "arm,smmu-v3");
+	tfdt_cells(b, "reg", 4, 0, (u32)SMMUV3, 0, 0x20000);
+	tfdt_u32(b, "#iommu-cells", 1);
 	tfdt_end_node(b);
 	tfdt_node(b, "nvme@0");
 	tfdt_str(b, "compatible", "iommulab,nvme");
@@ -170,7 +179,7 @@ struct reg_row {
 };
 
 static const char *space_name[] = {
-	"", "dma-copy", "GR0", "GR1", "context bank", "v2m", "ITS", "nvme", "PCI type 0",
+	"", "dma-copy", "GR0", "GR1", "context bank", "v2m", "ITS", "nvme", "SMMUv3", "PCI type 0",
 	"PCI type 1", "PCI PM", "PCI MSI", "PCI MSI-X", "PCI MSI-X entry", "PCI Express",
 	"PCI ACS",
 };
@@ -413,16 +422,50 @@ static u64 reg_pa(enum space sp, u64 off, unsigned bank)
 	case V2M_REGS: return V2M + off;
 	case ITS_REGS: return ITS + off;
 	case NVME_REGS: return NVME + off;
+	case V3_REGS: return SMMUV3 + off;   /* page 1's offsets include 0x10000 */
 	default: fail(); return 0;
 	}
 }
 
-static void check_row(struct reg_row *r, char *offsets, char *names)
+/*
+ * Field @i of a column that lists one value per offset ("0x43b / 0" for
+ * "0x018 / 0x01c"), or the whole column when it gives one for all.
+ */
+static char *nth_field(const char *col, unsigned i, char *buf, size_t len)
+{
+	const char *p = col;
+
+	if (!strstr(col, " / ")) {
+		snprintf(buf, len, "%s", col);
+		return buf;
+	}
+	for (unsigned k = 0; k < i && p; k++) {
+		p = strstr(p, " / ");
+		p = p ? p + 3 : NULL;
+	}
+	assert_non_null(p);
+	snprintf(buf, len, "%.*s", (int)strcspn(p, " "), p);
+	return buf;
+}
+
+/* SMMUv3 queue pointers ("index + wrap ..."): described in the notes. */
+static bool notes_only(const char *writes)
+{
+	return strchr(writes, '+') != NULL;
+}
+
+static void check_row(struct reg_row *row, char *offsets, char *names)
 {
 	char *save = NULL, *o;
 	unsigned i = 0;
 
 	for (o = strtok_r(offsets, "/", &save); o; o = strtok_r(NULL, "/", &save), i++) {
+		char reset[32], writes[40];
+		struct reg_row one = *row, *r = &one;
+
+		r->reset = nth_field(row->reset, i, reset, sizeof(reset));
+		r->writes = notes_only(row->writes) ? "-" :
+			    nth_field(row->writes, i, writes, sizeof(writes));
 		char *end, name[80];
 		u64 off = strtoull(trim(o), &end, 16);
 		bool indexed = strstr(end, "+ 4n") != NULL;
@@ -464,7 +507,7 @@ static void test_register_tables(void **state)
 	char path[512], line[2048], at[16];
 	enum space sp = NONE;
 	int rows[NR_SPACES] = { 0 }, lineno = 0;
-	bool pci = false, nvme = false;
+	bool pci = false, nvme = false, v3 = false;
 	FILE *f;
 
 	(void)state;
@@ -487,12 +530,20 @@ static void test_register_tables(void **state)
 		if (!strncmp(line, "## ", 3)) {
 			pci = !strncmp(line, "## PCI function", 15);
 			nvme = !strncmp(line, "## iommulab,nvme", 16);
+			v3 = !strncmp(line, "## arm,smmu-v3 (model)", 22);
 		}
+		/* The SMMUv3's pages; its other tables list commands and events. */
+		if (v3 && !strncmp(line, "### ", 4))
+			sp = NONE;
+		if (v3 && (!strncmp(line, "**Page 0**", 10) || !strncmp(line, "**Page 1**", 10)))
+			sp = V3_REGS;
 		/* Only the nvme section's register table: its others list opcodes. */
 		if (nvme && !strncmp(line, "### ", 4))
 			sp = !strncmp(line, "### Registers", 13) ? NVME_REGS : NONE;
 		if (pci && !strncmp(line, "**", 2))
 			sp = pci_space(line);
+		else if (v3)
+			;
 		else if (!strncmp(line, "**GR0**", 7))
 			sp = GR0;
 		else if (!strncmp(line, "**GR1**", 7))
@@ -532,6 +583,7 @@ static void test_register_tables(void **state)
 	assert_int_equal(rows[V2M_REGS], 3);
 	assert_int_equal(rows[ITS_REGS], 14);
 	assert_int_equal(rows[NVME_REGS], 12);
+	assert_int_equal(rows[V3_REGS], 21);
 	assert_true(rows[PCI_T0] >= 17);
 	assert_true(rows[PCI_T1] >= 11);
 	assert_int_equal(rows[PCI_PM], 2);

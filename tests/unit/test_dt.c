@@ -597,6 +597,140 @@ static void index_agrees_with_libfdt(void **state)
 	assert_true(legacy_seen > 0);   /* Seattle B0 lists its masters */
 }
 
+/* Every interrupt, reg entry and cell count of every node of @blob. */
+struct node_answers { int ret; u32 id; u64 a, sz; };
+
+static size_t collect_answers(const void *blob, struct node_answers *out, size_t max)
+{
+	size_t k = 0;
+
+	for (int n = 0; n >= 0; n = fdt_next_node(blob, n, NULL)) {
+		for (int i = 0; i < 200 && k + 4 < max; i++) {
+			struct node_answers *irq = &out[k++], *reg = &out[k++];
+
+			irq->ret = dt_irq(blob, n, i, &irq->id);
+			reg->ret = dt_reg(blob, n, i, &reg->a, &reg->sz);
+			if (irq->ret == -ENOENT && reg->ret == -ENOENT)
+				break;
+		}
+		out[k++].ret = dt_addr_cells(blob, n);
+		out[k++].ret = dt_size_cells(blob, n);
+	}
+	return k;
+}
+
+static void check_answers_with_index(void *blob, const char *what)
+{
+	static struct node_answers want[1 << 16], got[1 << 16];
+	size_t n;
+
+	memset(want, 0, sizeof(want));
+	memset(got, 0, sizeof(got));
+	n = collect_answers(blob, want, ARRAY_SIZE(want));
+	assert_int_equal(dt_index_attach(blob), 0);
+	assert_int_equal(collect_answers(blob, got, ARRAY_SIZE(got)), n);
+	dt_index_detach(blob);
+	for (size_t i = 0; i < n; i++) {
+		if (memcmp(&want[i], &got[i], sizeof(want[i])))
+			fail_msg("%s: answer %zu differs with the index: %d/%u/%llx vs %d/%u/%llx", what,
+				 i, want[i].ret, want[i].id, (unsigned long long)want[i].a, got[i].ret,
+				 got[i].id, (unsigned long long)got[i].a);
+	}
+}
+
+/*
+ * dt_irq, dt_reg and the cell counts answer the same through the index
+ * (interrupt parents resolved once, properties read in one pass) as through
+ * libfdt's walks: on real platforms and on a tree of awkward cases
+ * (interrupt-parent loops and dead ends, short properties, nested ranges,
+ * interrupts-extended through a non-controller) that dt_check_blob would
+ * refuse but a caller may still hand over.
+ */
+static void index_irq_reg_agree(void **state)
+{
+	static const char *const files[] = {
+		SHARED_DTS "/linux-6.12/arch/arm64/boot/dts/arm/juno-r2.dts",
+		SHARED_DTS "/linux-6.12/arch/arm64/boot/dts/arm/fvp-base-revc.dts",
+		SHARED_DTS "/linux-6.12/arch/arm64/boot/dts/amd/amd-overdrive-rev-b1.dts",
+		SHARED_DTS "/generated/qemu-7.2-virt-iommu-smmuv3-gicv3-its.dts",
+		LAB_SRCDIR "/platforms/iommulab-virt.dts",
+	};
+	size_t size;
+
+	for (size_t f = 0; f < ARRAY_SIZE(files); f++) {
+		void *blob;
+		char why[256] = "";
+
+		if (dt_load_file(files[f], &blob, &size, why, sizeof(why)))
+			fail_msg("%s: %s", files[f], why);
+		check_answers_with_index(blob, files[f]);
+		free(blob);
+	}
+
+	void *b = tfdt_begin();
+	tfdt_u32(b, "interrupt-parent", 1);
+	tfdt_node(b, "gic");
+	tfdt_u32(b, "phandle", 1);
+	tfdt_u32(b, "#interrupt-cells", 3);
+	tfdt_end_node(b);
+	tfdt_node(b, "short-cells");
+	tfdt_u32(b, "phandle", 3);
+	tfdt_cells(b, "#interrupt-cells", 0);
+	tfdt_cells(b, "#address-cells", 0);
+	tfdt_cells(b, "#size-cells", 1, 9);
+	tfdt_end_node(b);
+	tfdt_node(b, "loop-a");
+	tfdt_u32(b, "phandle", 4);
+	tfdt_u32(b, "interrupt-parent", 5);
+	tfdt_cells(b, "interrupts", 3, 0, 1, 4);
+	tfdt_end_node(b);
+	tfdt_node(b, "loop-b");
+	tfdt_u32(b, "phandle", 5);
+	tfdt_u32(b, "interrupt-parent", 4);
+	tfdt_cells(b, "interrupts", 3, 0, 2, 4);
+	tfdt_end_node(b);
+	tfdt_node(b, "into-loop");
+	tfdt_u32(b, "interrupt-parent", 4);
+	tfdt_cells(b, "interrupts", 3, 0, 3, 4);
+	tfdt_end_node(b);
+	tfdt_node(b, "dead-end");
+	tfdt_u32(b, "interrupt-parent", 77);
+	tfdt_cells(b, "interrupts", 3, 0, 4, 4);
+	tfdt_end_node(b);
+	tfdt_node(b, "short-parent");
+	tfdt_cells(b, "interrupt-parent", 0);   /* ignored: the tree parent answers */
+	tfdt_cells(b, "interrupts", 6, 0, 5, 4, 1, 9, 4);
+	tfdt_end_node(b);
+	tfdt_node(b, "via-short-cells");
+	tfdt_u32(b, "interrupt-parent", 3);
+	tfdt_cells(b, "interrupts", 3, 0, 6, 4);
+	tfdt_cells(b, "interrupts-extended", 8, 1, 0, 7, 4, 3, 0, 8, 4);
+	tfdt_end_node(b);
+	tfdt_node(b, "bus");
+	tfdt_u32(b, "#address-cells", 1);
+	tfdt_u32(b, "#size-cells", 1);
+	tfdt_cells(b, "ranges", 3, 0x1000, 0x8000, 0x1000);
+	tfdt_u32(b, "interrupt-parent", 1);
+	tfdt_node(b, "dev");
+	tfdt_cells(b, "reg", 6, 0x1100, 0x10, 0x3000, 0x10, 0x1f00, 0x200);
+	tfdt_cells(b, "interrupts", 9, 0, 10, 4, 0, 11, 4, 1, 3, 4);
+	tfdt_end_node(b);
+	tfdt_node(b, "nobus");
+	tfdt_u32(b, "#address-cells", 1);
+	tfdt_u32(b, "#size-cells", 1);
+	tfdt_node(b, "dev");
+	tfdt_cells(b, "reg", 2, 0x10, 0x10);
+	tfdt_end_node(b);
+	tfdt_end_node(b);
+	tfdt_end_node(b);
+	tfdt_node(b, "badreg");
+	tfdt_cells(b, "reg", 3, 1, 2, 3);
+	tfdt_end_node(b);
+	b = tfdt_finish(b, &size);
+	check_answers_with_index(b, "awkward tree");
+	free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -611,6 +745,7 @@ int main(void)
 		cmocka_unit_test(load_files),
 		cmocka_unit_test(real_platforms),
 		cmocka_unit_test(index_agrees_with_libfdt),
+		cmocka_unit_test(index_irq_reg_agree),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

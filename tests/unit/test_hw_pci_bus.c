@@ -229,6 +229,13 @@ static void topology(void *b, const struct opts *o)
 	if (bad(o, "ep-child")) {
 		cfg_node(b, "ep@6,0", "iommulab,pci-dma-copy", 6 << 3, false);
 		ep(b, "ep@0,0", 0);
+		tfdt_node(b, "mdio");
+		tfdt_u32(b, "#address-cells", 1);
+		tfdt_u32(b, "#size-cells", 0);
+		tfdt_node(b, "ethernet-phy@2");
+		tfdt_u32(b, "reg", 2);
+		tfdt_end_node(b);
+		tfdt_end_node(b);
 		tfdt_end_node(b);
 	}
 	if (bad(o, "fn-no-f0"))
@@ -1022,7 +1029,6 @@ static void test_malformed(void **state)
 	refuse("up-child", "only downstream ports");
 	refuse("dn-on-root", "child of a switch upstream port");
 	refuse("no-compat", "without a bridge compatible");
-	refuse("ep-child", "not a bridge");
 	refuse("fn-no-f0", "without function 0");
 	refuse("class-cells", "ep@6,0: iommulab,class-code must be one cell");
 	refuse("class-range", "iommulab,class-code = 0x1020000 (24 bits");
@@ -1043,6 +1049,17 @@ static void test_malformed(void **state)
 	struct fx *f = make(&o);
 	assert_non_null(strstr(hw_pci_last_log(f->m), "thing@4,0: skipped"));
 	assert_int_equal(cfg_rd(f, 0x0020, 0, 4), 0xffffffff);
+	destroy(f);
+
+	/*
+	 * Child nodes under an endpoint (LS1028A's ENETC and its MDIO bus): the
+	 * function's driver's business, as in Linux; not functions, not refused.
+	 */
+	o = default_opts;
+	o.bad = "ep-child";
+	f = make(&o);
+	assert_int_not_equal(cfg_rd(f, 6 << 3, 0, 4), 0xffffffff);
+	assert_int_equal(cfg_rd(f, 6 << 3, 0x0e, 1) & 0x7f, 0);   /* a type 0 header */
 	destroy(f);
 }
 

@@ -500,10 +500,47 @@ static void lpi_range_irqs(void **state)
 	kt_shutdown();
 }
 
+/*
+ * Broadcom Stingray's ITS node has a 64 KiB reg (the control frame only).
+ * Linux maps just that frame and takes the doorbell as base +
+ * GITS_TRANSLATER, so it boots; the hardware has its translation frame
+ * all the same. Less than 64 KiB is still refused.
+ */
+static void its_reg_64k(void **state)
+{
+	static const char full[] = "reg = <0 0x08080000 0 0x20000>";
+	char *dts = strdup(msi_dts);
+	char *at = strstr(dts, full);
+	struct device *dev;
+
+	(void)state;
+	assert_non_null(at);
+	memcpy(at, "reg = <0 0x08080000 0 0x10000>", sizeof(full) - 1);
+	memset(msgs, 0, sizeof(msgs));
+	memset(fired, 0, sizeof(fired));
+	assert_int_equal(kt_boot_dts_text(dts, NULL), 0);
+	dev = platform_dev("a000000.dma");
+	assert_int_equal(platform_msi_domain_alloc_irqs(dev, NVEC, write_msg), 0);
+	request_all(dev);
+	assert_int_equal(play(dev, &msgs[0]), 0);
+	assert_int_equal(oracle_last_verdict(), ORACLE_OK);
+	assert_int_equal(fired[0], 1);
+	assert_int_equal(its_err(), 0);
+	free_all(dev);
+	platform_msi_domain_free_irqs(dev);
+	kt_shutdown();
+
+	memcpy(at, "reg = <0 0x08080000 0 0x08000>", sizeof(full) - 1);
+	assert_int_not_equal(kt_boot_dts_text(dts, NULL), 0);
+	kt_shutdown();
+	free(dts);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(its_msi_through_smmu),
+		cmocka_unit_test(its_reg_64k),
 		cmocka_unit_test(its_doorbell_from_other_domain),
 		cmocka_unit_test(v2m_msi_through_smmu),
 		cmocka_unit_test(identity_msi_is_unisolated),
