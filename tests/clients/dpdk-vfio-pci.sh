@@ -46,30 +46,7 @@ check "dpdk-devbind.py --status" "
 Network devices using kernel driver
 ===================================
 $BDF 'Device 0010' if= drv=dma-copy unused=vfio-pci 
-
-No 'Baseband' devices detected
-==============================
-
-No 'Crypto' devices detected
-============================
-
-No 'DMA' devices detected
-=========================
-
-No 'Eventdev' devices detected
-==============================
-
-No 'Mempool' devices detected
-=============================
-
-No 'Compress' devices detected
-==============================
-
-No 'Misc (rawdev)' devices detected
-===================================
-
-No 'Regex' devices detected
-===========================" "$got"
+$(dpdk_no_other_devices)" "$got"
 
 # --bind=vfio-pci: driver_override written, dma-copy unbound, vfio-pci bound.
 got=$(X dpdk-devbind.py --bind=vfio-pci $BDF; echo "status $?")

@@ -53,3 +53,13 @@ finish() {
 	[ $failed -eq 0 ] && echo "all checks passed"
 	exit $failed
 }
+
+# What dpdk-devbind.py --status prints for the device classes after
+# Network, none of which the lab's platforms have: "No 'CLASS' devices
+# detected", underlined, a blank line between.
+dpdk_no_other_devices() {
+	for c in Baseband Crypto DMA Eventdev Mempool Compress 'Misc (rawdev)' Regex; do
+		line="No '$c' devices detected"
+		printf '\n%s\n%s\n' "$line" "$(printf '%s' "$line" | tr -c '' '=')"
+	done
+}

@@ -97,28 +97,5 @@ got=$(X sh -c 'dpdk-devbind.py --status 2>&1 | grep -v "Unable to load libkmod r
 check "dpdk-devbind.py --status (no device of its tables)" "
 No 'Network' devices detected
 =============================
-
-No 'Baseband' devices detected
-==============================
-
-No 'Crypto' devices detected
-============================
-
-No 'DMA' devices detected
-=========================
-
-No 'Eventdev' devices detected
-==============================
-
-No 'Mempool' devices detected
-=============================
-
-No 'Compress' devices detected
-==============================
-
-No 'Misc (rawdev)' devices detected
-===================================
-
-No 'Regex' devices detected
-===========================" "$got"
+$(dpdk_no_other_devices)" "$got"
 finish
