@@ -20,8 +20,10 @@
  *    view. Nameless (mmap'd) memory moves by 2 MiB-aligned chunks around
  *    the pin, so pins of neighbouring pages find the same view and the
  *    process stays under its mapping limit; [heap], [stack] and files move
- *    only the pinned pages. When the last pin of moved memory goes, what of
- *    it the program still maps becomes private memory again.
+ *    only the pinned pages. Moved memory stays moved after its last unpin
+ *    (parked, bounded: see view_put), so the next pin of the same buffer
+ *    finds its view; when it goes, what of it the program still maps
+ *    becomes private memory again.
  * Views are shared by pins of the same pages (counted), which keeps the
  * process under its mapping limit when one buffer is pinned 65,535 times.
  * fork(): Linux gives the child copies of pinned anonymous pages; the
@@ -79,29 +81,35 @@ static void raw_close(long fd)
 	syscall(SYS_close, fd);
 }
 
-/* ---- copies ---------------------------------------------------------------- */
-
 /*
- * A bad pointer gives -EFAULT, never a crash: process_vm_readv/writev on
- * ourselves report an unmapped or read-only address. Where they are
- * unavailable (seccomp, old kernels) the copy falls back to memcpy.
+ * Our pid, for process_vm_readv/writev and the maps descriptor: glibc no
+ * longer caches getpid(), and a system call per user copy is half its
+ * cost. A fork()ed child forgets it (its own atfork handler, so it holds
+ * whether or not the fork guard is registered).
  */
-static int host_copy(void *kbuf, unsigned long ubuf, size_t n, bool to_user)
+static pid_t cached_pid;
+static pthread_once_t pid_once = PTHREAD_ONCE_INIT;
+
+static void pid_forget(void)
 {
-	struct iovec l = { kbuf, n }, r = { (void *)ubuf, n };
-	long got = syscall(to_user ? SYS_process_vm_writev : SYS_process_vm_readv, getpid(),
-			   &l, 1, &r, 1, 0);
-	if (got == (long)n)
-		return 0;
-	if (got < 0 && (errno == ENOSYS || errno == EPERM)) {
-		if (to_user)
-			memcpy((void *)ubuf, kbuf, n);
-		else
-			memcpy(kbuf, (void *)ubuf, n);
-		return 0;
-	}
-	return -EFAULT;
+	cached_pid = 0;
 }
+
+static void pid_once_register(void)
+{
+	pthread_atfork(NULL, NULL, pid_forget);
+}
+
+static pid_t self_pid(void)
+{
+	if (!cached_pid) {
+		pthread_once(&pid_once, pid_once_register);
+		cached_pid = (pid_t)syscall(SYS_getpid);
+	}
+	return cached_pid;
+}
+
+/* ---- copies ---------------------------------------------------------------- */
 
 /*
  * Page copies for moving memory: a system call, not memcpy, since the
@@ -110,7 +118,7 @@ static int host_copy(void *kbuf, unsigned long ubuf, size_t n, bool to_user)
 static void raw_copy(void *dst, const void *src, size_t n)
 {
 	struct iovec l = { dst, n }, r = { (void *)src, n };
-	if (syscall(SYS_process_vm_readv, getpid(), &l, 1, &r, 1, 0) != (long)n)
+	if (syscall(SYS_process_vm_readv, self_pid(), &l, 1, &r, 1, 0) != (long)n)
 		memcpy(dst, src, n);
 }
 
@@ -141,11 +149,11 @@ static int procmap_query_works = -1;
 
 static long maps_open(void)
 {
-	if (maps_fd >= 0 && maps_pid == getpid())
+	if (maps_fd >= 0 && maps_pid == self_pid())
 		return maps_fd;
 	/* A descriptor inherited over fork() reads the parent's maps: never reused. */
 	maps_fd = syscall(SYS_openat, AT_FDCWD, "/proc/self/maps", O_RDONLY | O_CLOEXEC);
-	maps_pid = getpid();
+	maps_pid = self_pid();
 	return maps_fd;
 }
 
@@ -250,6 +258,90 @@ static int vma_query(u64 addr, struct vma *v)
 	return vma_query_text(addr, v);
 }
 
+/* ---- user copies ----------------------------------------------------------- */
+
+#if !defined(__SANITIZE_ADDRESS__)
+/*
+ * The calling thread's stack: [lo, hi), where every byte from the current
+ * stack pointer up to hi is mapped read-write while the thread runs on it
+ * (the frames of its callers). hi == 1: not known (no fast copies).
+ */
+static __thread uintptr_t stack_lo, stack_hi;
+
+static void stack_learn(void)
+{
+	struct vma v;
+	pthread_attr_t a;
+	void *base;
+	size_t size;
+	stack_hi = 1;
+	if (syscall(SYS_gettid) == self_pid()) {
+		/* The main thread: glibc would read /proc/self/maps with stdio. */
+		if (!vma_query((uintptr_t)&v, &v) && v.r && v.w && !v.shared) {
+			stack_lo = v.start;
+			stack_hi = v.end;
+		}
+		return;
+	}
+	if (pthread_getattr_np(pthread_self(), &a))
+		return;
+	if (!pthread_attr_getstack(&a, &base, &size)) {
+		stack_lo = (uintptr_t)base;
+		stack_hi = (uintptr_t)base + size;
+	}
+	pthread_attr_destroy(&a);
+}
+#endif
+
+/*
+ * Is [@p, +@n) in the caller's frames, above this one, on this thread's
+ * stack? Then it is mapped read-write and a plain memcpy reaches it, with
+ * no system call: an ioctl's argument is nearly always there. Off in a
+ * sanitizer's build, whose memcpy would judge a program's short struct (a
+ * copy of minsz past it) as an overflow, where Linux just reads its stack.
+ */
+static bool on_own_stack(unsigned long p, size_t n)
+{
+#if defined(__SANITIZE_ADDRESS__)
+	return (void)p, (void)n, false;
+#else
+	uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
+	if (!stack_hi)
+		stack_learn();
+	return sp >= stack_lo && sp < stack_hi && p >= sp && p < stack_hi &&
+	       n <= stack_hi - p;
+#endif
+}
+
+/*
+ * A bad pointer gives -EFAULT, never a crash: process_vm_readv/writev on
+ * ourselves report an unmapped or read-only address. Where they are
+ * unavailable (seccomp, old kernels) the copy falls back to memcpy.
+ */
+static int host_copy(void *kbuf, unsigned long ubuf, size_t n, bool to_user)
+{
+	if (on_own_stack(ubuf, n)) {
+		if (to_user)
+			memcpy((void *)ubuf, kbuf, n);
+		else
+			memcpy(kbuf, (void *)ubuf, n);
+		return 0;
+	}
+	struct iovec l = { kbuf, n }, r = { (void *)ubuf, n };
+	long got = syscall(to_user ? SYS_process_vm_writev : SYS_process_vm_readv, self_pid(),
+			   &l, 1, &r, 1, 0);
+	if (got == (long)n)
+		return 0;
+	if (got < 0 && (errno == ENOSYS || errno == EPERM)) {
+		if (to_user)
+			memcpy((void *)ubuf, kbuf, n);
+		else
+			memcpy(kbuf, (void *)ubuf, n);
+		return 0;
+	}
+	return -EFAULT;
+}
+
 /* ---- views ------------------------------------------------------------------ */
 
 struct pin_view {
@@ -261,6 +353,7 @@ struct pin_view {
 	bool writable;
 	unsigned refs;
 	u64 ustart;            /* moved private memory: the program's range, else 0 */
+	u64 parked;            /* refs 0, kept (see view_put): when, else 0 */
 };
 
 struct pin_seg {
@@ -274,6 +367,18 @@ struct user_pages {
 };
 
 static struct pin_view *views;
+
+/*
+ * Moved memory kept moved after its last unpin ("parked"): a program maps
+ * and unmaps the same buffer again and again, and moving it into a memfd
+ * and back each time is a dozen system calls. A parked view is found
+ * again by the next pin of the range, as long as the program's range
+ * still maps its memfd (the pin's mapping query says so); the least
+ * recently parked go back to private memory once more than this is kept,
+ * so memory the program unmapped meanwhile is not held for long.
+ */
+#define PARK_MAX_BYTES (16ull << 20)
+static u64 parked_bytes, park_clock;
 
 static struct pin_view *view_find(const struct vma *v, u64 fo, size_t len, bool write)
 {
@@ -326,10 +431,8 @@ static void unconvert(const struct pin_view *pv)
 	}
 }
 
-static void view_put(struct pin_view *pv)
+static void view_free(struct pin_view *pv)
 {
-	if (--pv->refs)
-		return;
 	if (pv->ustart)
 		unconvert(pv);
 	for (struct pin_view **p = &views; *p; p = &(*p)->next)
@@ -339,6 +442,41 @@ static void view_put(struct pin_view *pv)
 		}
 	raw_munmap(pv->kaddr, pv->len);
 	free(pv);
+}
+
+static void view_get(struct pin_view *pv)
+{
+	if (pv->parked) {
+		pv->parked = 0;
+		parked_bytes -= pv->len;
+	}
+	pv->refs++;
+}
+
+/* The least recently parked views go until what is parked fits the bound. */
+static void park_trim(void)
+{
+	while (parked_bytes > PARK_MAX_BYTES) {
+		struct pin_view *old = NULL;
+		for (struct pin_view *pv = views; pv; pv = pv->next)
+			if (pv->parked && (!old || pv->parked < old->parked))
+				old = pv;
+		parked_bytes -= old->len;
+		view_free(old);
+	}
+}
+
+static void view_put(struct pin_view *pv)
+{
+	if (--pv->refs)
+		return;
+	if (!pv->ustart || pv->len > PARK_MAX_BYTES) {
+		view_free(pv);
+		return;
+	}
+	pv->parked = ++park_clock;
+	parked_bytes += pv->len;
+	park_trim();
 }
 
 /* A second view of a shared mapping: the whole of it, so later pins share it. */
@@ -433,7 +571,7 @@ static struct pin_seg seg_for(const struct vma *v, u64 s, u64 e, bool write)
 			seg.voff = fo - seg.view->pgoff;
 	}
 	if (seg.view)
-		seg.view->refs++;
+		view_get(seg.view);
 	return seg;
 }
 
@@ -481,16 +619,44 @@ static int pin_add(struct user_pages *p, struct pin_seg seg)
 	return 0;
 }
 
-/* Is every page of [start, end) mapped with the access a pin needs? */
-static int range_check(u64 start, u64 end, bool write)
+/* The mappings of a pin, queried once (more than this many are queried again). */
+#define PIN_VMAS 8
+
+/* The mapping covering @a, with the access a pin needs: 0 or -EFAULT/-ENOMEM. */
+static int pin_vma(u64 a, bool write, struct vma *v)
+{
+	int ret = vma_query(a, v);
+	if (ret)
+		return ret == -ENOENT ? -EFAULT : ret;
+	return !v->r || (write && !v->w) ? -EFAULT : 0;
+}
+
+/* Is [@s, @e) of @v memory the lab moved (its view already has every page)? */
+static bool vma_moved(const struct vma *v, u64 s, u64 e, bool write)
+{
+	if (!v->shared)
+		return false;
+	struct pin_view *pv = view_find(v, v->pgoff + (s - v->start), e - s, write);
+	return pv && pv->ustart;
+}
+
+/*
+ * Checks every mapping of [@start, @end) (so a range that fails changes
+ * nothing), keeping the first PIN_VMAS in @vs; *@moved: all of it is
+ * memory the lab moved, which needs no faulting in.
+ */
+static int pin_check(u64 start, u64 end, bool write, struct vma *vs, bool *moved)
 {
 	struct vma v;
-	for (u64 a = start; a < end; a = v.end) {
-		int ret = vma_query(a, &v);
+	size_t i = 0;
+	*moved = true;
+	for (u64 a = start; a < end; a = v.end, i++) {
+		int ret = pin_vma(a, write, &v);
 		if (ret)
-			return ret == -ENOENT ? -EFAULT : ret;
-		if (!v.r || (write && !v.w))
-			return -EFAULT;
+			return ret;
+		*moved = *moved && vma_moved(&v, a, MIN(v.end, end), write);
+		if (i < PIN_VMAS)
+			vs[i] = v;
 	}
 	return 0;
 }
@@ -498,26 +664,23 @@ static int range_check(u64 start, u64 end, bool write)
 static int host_pin(unsigned long start, size_t len, unsigned int gup_flags,
 		    struct user_pages **out)
 {
-	bool write = gup_flags & FOLL_WRITE;
+	bool write = gup_flags & FOLL_WRITE, moved;
 	u64 end = (u64)start + len;
-	int ret = populate(start, len, write);
-	if (!ret)
-		ret = range_check(start, end, write);
+	struct vma vs[PIN_VMAS], v;
+	int ret = pin_check(start, end, write, vs, &moved);
+	if (!ret && !moved)
+		ret = populate(start, len, write);
 	if (ret)
 		return ret;
 	struct user_pages *p = calloc(1, sizeof(*p));
 	if (!p)
 		return -ENOMEM;
-	struct vma v;
-	for (u64 a = start; a < end; a = v.end) {
-		/* Checked above; a mapping that moved meanwhile (another thread) fails. */
-		ret = vma_query(a, &v);
-		if (!ret && (!v.r || (write && !v.w)))
-			ret = -EFAULT;
-		if (ret) {
-			ret = ret == -ENOENT ? -EFAULT : ret;
-			break;
-		}
+	size_t i = 0;
+	for (u64 a = start; a < end; a = v.end, i++) {
+		if (i < PIN_VMAS)
+			v = vs[i];
+		else if ((ret = pin_vma(a, write, &v)))
+			break;   /* it changed meanwhile (another thread) */
 		struct pin_seg seg = seg_for(&v, a, MIN(v.end, end), write);
 		if (!seg.view) {
 			ret = -ENOMEM;
@@ -574,6 +737,7 @@ static void privatize(u64 s, u64 e, int prot)
 
 static void host_atfork_child(void)
 {
+	pid_forget();   /* it may run before the pid's own handler */
 	char *text = maps_text();
 	if (!text)
 		return;
