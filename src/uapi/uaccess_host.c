@@ -26,12 +26,15 @@
  *    becomes private memory again.
  * Views are shared by pins of the same pages (counted), which keeps the
  * process under its mapping limit when one buffer is pinned 65,535 times.
- * fork(): Linux gives the child copies of pinned anonymous pages; the
- * atfork child handler replaces every iommulab-pin mapping in the child
- * by a private copy, so neither side's device DMA reaches the other. It
- * is registered before the lab's own handlers, so it runs first in the
- * child (a program's handlers registered earlier run before it: memory
- * they touch while moved is still shared with the parent then).
+ * fork(): Linux gives the child copies of pinned anonymous pages, and
+ * unpinned private memory stays private. A moved range is a shared
+ * mapping, which fork() would share, and the kernel and glibc write the
+ * child's memory before any handler of the child runs (its thread id into
+ * the forking thread's control block): so the atfork prepare handler puts
+ * a private copy in place of every moved range of the program's for the
+ * fork, the parent handler puts the memfd back, and the child keeps the
+ * copies; the child handler makes the lab's views private too (see
+ * "fork" below).
  */
 #include <errno.h>
 #include <poll.h>
@@ -402,7 +405,7 @@ static struct pin_view *view_add(const struct vma *v, u64 pgoff, size_t len, voi
 	return pv;
 }
 
-static void privatize(u64 s, u64 e, int prot);
+static int privatize(u64 s, u64 e, int prot);
 static int vma_query(u64 addr, struct vma *v);
 
 static int vma_prot(const struct vma *v)
@@ -709,35 +712,79 @@ static void *host_address(struct user_pages *p, size_t off)
 	return NULL;
 }
 
-/* ---- fork: the child's pinned memory becomes its own -------------------------- */
+/* ---- fork: pinned and moved memory is private to each side ----------------- */
 
-/* Replaces [s, e) (a shared mapping) by a private copy of it, same protection. */
-static void privatize(u64 s, u64 e, int prot)
+/*
+ * Present pages of [@s, +@len) to @dst (a fresh anonymous mapping):
+ * resident ones per mincore (a memfd's holes and untouched anonymous
+ * pages read as zero, which @dst already is).
+ */
+static void copy_resident(u8 *dst, u64 s, size_t len)
 {
-	size_t len = e - s;
-	u8 *tmp = raw_mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (tmp == MAP_FAILED)
-		return;
-	if (!(prot & PROT_READ))
-		syscall(SYS_mprotect, s, len, PROT_READ);
 	unsigned char vec[1024];
 	for (size_t off = 0; off < len; off += sizeof(vec) * PAGE_SIZE) {
 		size_t chunk = MIN(len - off, sizeof(vec) * PAGE_SIZE);
 		bool have = syscall(SYS_mincore, s + off, chunk, vec) == 0;
-		/* Resident in the memfd's cache: it has contents (holes read as zero). */
 		for (size_t i = 0; i < chunk / PAGE_SIZE; i++)
 			if (!have || (vec[i] & 1))
-				raw_copy(tmp + off + i * PAGE_SIZE,
-				       (const u8 *)(uintptr_t)s + off + i * PAGE_SIZE, PAGE_SIZE);
+				raw_copy(dst + off + i * PAGE_SIZE,
+					 (const u8 *)(uintptr_t)s + off + i * PAGE_SIZE, PAGE_SIZE);
 	}
-	syscall(SYS_mprotect, tmp, len, prot);
-	if (syscall(SYS_mremap, tmp, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, s) == -1)
-		raw_munmap(tmp, len);
 }
 
-static void host_atfork_child(void)
+/* Replaces [s, e) (a shared mapping) by a private copy of it, same protection: 0 or -1. */
+static int privatize(u64 s, u64 e, int prot)
 {
-	pid_forget();   /* it may run before the pid's own handler */
+	size_t len = e - s;
+	u8 *tmp = raw_mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (tmp == MAP_FAILED)
+		return -1;
+	if (!(prot & PROT_READ))
+		syscall(SYS_mprotect, s, len, PROT_READ);
+	copy_resident(tmp, s, len);
+	syscall(SYS_mprotect, tmp, len, prot);
+	if (syscall(SYS_mremap, tmp, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, s) == -1) {
+		raw_munmap(tmp, len);
+		if (!(prot & PROT_READ))
+			syscall(SYS_mprotect, s, len, prot);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * fork() copies a shared mapping as shared, and the kernel and glibc write
+ * the child's memory before any atfork child handler runs (the new thread
+ * id into the forking thread's control block, glibc's lock resets), so a
+ * moved page of the program's (which may hold anything that shares a page
+ * or a 2 MiB chunk with a pinned buffer) must not be shared when fork()
+ * happens. The prepare handler (the last to run, the lab's lock held, so
+ * no device DMA) puts a private copy in place of each such range for the
+ * fork, keeping a second mapping of its memfd; the parent handler copies
+ * back what was written meanwhile and puts the memfd back. The child keeps
+ * the copies: its memory as it was at fork(), private, as Linux gives a
+ * child copies of pinned anonymous pages.
+ */
+struct fork_swap {
+	u64 s, e;
+	void *memfd_map;     /* the memfd's pages, a second mapping */
+	int prot;
+};
+
+static struct fork_swap *fork_swaps;
+static size_t fork_nr_swaps;
+
+static bool is_view(u64 s)
+{
+	for (struct pin_view *pv = views; pv; pv = pv->next)
+		if (s >= (uintptr_t)pv->kaddr && s < (uintptr_t)pv->kaddr + pv->len)
+			return true;
+	return false;
+}
+
+/* The iommulab-pin mappings of /proc/self/maps: @fn(s, e, prot) for each. */
+static void for_each_pin_mapping(void (*fn)(u64 s, u64 e, int prot))
+{
 	char *text = maps_text();
 	if (!text)
 		return;
@@ -749,12 +796,71 @@ static void host_atfork_child(void)
 		char perms[5];
 		if (strstr(line, "/memfd:" PIN_MEMFD_NAME) &&
 		    sscanf(line, "%llx-%llx %4s", &s, &e, perms) == 3)
-			privatize(s, e, (perms[0] == 'r' ? PROT_READ : 0) |
-					(perms[1] == 'w' ? PROT_WRITE : 0) |
-					(perms[2] == 'x' ? PROT_EXEC : 0));
+			fn(s, e, (perms[0] == 'r' ? PROT_READ : 0) | (perms[1] == 'w' ? PROT_WRITE : 0) |
+				 (perms[2] == 'x' ? PROT_EXEC : 0));
 		line = nl ? nl + 1 : NULL;
 	}
 	free(text);
+}
+
+static void swap_out(u64 s, u64 e, int prot)
+{
+	uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
+	/*
+	 * The lab's own views stay (the child makes its copies private); so
+	 * does a range this thread runs on (a pinned stack page): its frames
+	 * change while it is copied. The child handler makes those private.
+	 */
+	if (is_view(s) || (sp >= s && sp < e + PAGE_SIZE))
+		return;
+	struct fork_swap *ns = realloc(fork_swaps, (fork_nr_swaps + 1) * sizeof(*ns));
+	if (!ns)
+		return;
+	fork_swaps = ns;
+	void *m = (void *)syscall(SYS_mremap, (void *)s, 0, e - s, MREMAP_MAYMOVE);
+	if (m == MAP_FAILED)
+		return;
+	if (privatize(s, e, prot)) {
+		raw_munmap(m, e - s);
+		return;
+	}
+	fork_swaps[fork_nr_swaps++] = (struct fork_swap){ s, e, m, prot };
+}
+
+static void host_atfork_prepare(void)
+{
+	fork_nr_swaps = 0;
+	for_each_pin_mapping(swap_out);
+}
+
+/* The parent: what it wrote during fork() (other threads) goes back, then the memfd. */
+static void host_atfork_parent(void)
+{
+	for (size_t i = 0; i < fork_nr_swaps; i++) {
+		struct fork_swap *w = &fork_swaps[i];
+		size_t len = w->e - w->s;
+		if (w->prot == (PROT_READ | PROT_WRITE))
+			copy_resident(w->memfd_map, w->s, len);
+		if (syscall(SYS_mremap, w->memfd_map, len, len, MREMAP_MAYMOVE | MREMAP_FIXED,
+			    w->s) == -1)
+			raw_munmap(w->memfd_map, len);
+	}
+	fork_nr_swaps = 0;
+}
+
+static void privatize_mapping(u64 s, u64 e, int prot)
+{
+	privatize(s, e, prot);
+}
+
+/* The child: its copies stay; its memfd mappings (the lab's views, the rest) become copies. */
+static void host_atfork_child(void)
+{
+	pid_forget();   /* it may run before the pid's own handler */
+	for (size_t i = 0; i < fork_nr_swaps; i++)
+		raw_munmap(fork_swaps[i].memfd_map, fork_swaps[i].e - fork_swaps[i].s);
+	fork_nr_swaps = 0;
+	for_each_pin_mapping(privatize_mapping);
 }
 
 /* ---- eventfds ----------------------------------------------------------------- */
@@ -853,7 +959,7 @@ static pthread_once_t fork_guard_once = PTHREAD_ONCE_INIT;
 
 static void fork_guard_register(void)
 {
-	pthread_atfork(NULL, NULL, host_atfork_child);
+	pthread_atfork(host_atfork_prepare, host_atfork_parent, host_atfork_child);
 }
 
 void uaccess_host_fork_guard(void)

@@ -4,6 +4,7 @@
  * Linux's errno values, the ownership rules, and device DMA into this
  * program's own buffers. The oracle watches every test: no escape.
  */
+#include <alloca.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -1830,6 +1831,157 @@ static void test_pin_fork(void **state)
 }
 
 /*
+ * fork() after MAP_DMA + UNMAP_DMA of a heap buffer (memory the lab moved
+ * and keeps moved): each side's memory is its own from the fork on, as
+ * private memory always is. The parent writes at once after fork(), before
+ * the child can have done anything, and the child writes: neither sees the
+ * other's write. With the container open, then closed.
+ */
+static void fork_private_check(uint8_t *b)
+{
+	int to_parent[2], to_child[2];
+	char c = 0;
+	int status = -1;
+	assert_int_equal(pipe(to_parent), 0);
+	assert_int_equal(pipe(to_child), 0);
+	memset(b, 0x11, 0x1000);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		bool ok = read(to_child[0], &c, 1) == 1;
+		for (size_t i = 0; ok && i < 0x1000; i++)
+			ok = b[i] == 0x11;
+		memset(b, 0xcc, 0x1000);
+		ok = write(to_parent[1], "x", 1) == 1 && ok;
+		_exit(ok ? 0 : 1);
+	}
+	memset(b, 0x22, 0x1000);
+	assert_int_equal(write(to_child[1], "x", 1), 1);
+	assert_int_equal(read(to_parent[0], &c, 1), 1);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	if (WEXITSTATUS(status))
+		fail_msg("the child saw the parent's write made after fork()");
+	for (size_t i = 0; i < 0x1000; i++)
+		if (b[i] != 0x22)
+			fail_msg("the parent sees the child's write at %zu: %#x", i, b[i]);
+	for (int i = 0; i < 2; i++) {
+		close(to_parent[i]);
+		close(to_child[i]);
+	}
+}
+
+static void test_pin_fork_heap(void **state)
+{
+	boot(UNSAFE);
+	struct ctx c;
+	setup_ctx(&c, DEV0);
+	uint8_t *raw = malloc(3 * 0x1000);
+	assert_non_null(raw);
+	uint8_t *b = (uint8_t *)(((uintptr_t)raw + 0xfff) & ~(uintptr_t)0xfff);
+	assert_int_equal(map(c.container, b, PIN_IOVA, 0x1000, RW), 0);
+	fork_private_check(b);
+	assert_int_equal(unmap(c.container, PIN_IOVA, 0x1000, 0, NULL), 0);
+	fork_private_check(b);
+	assert_int_equal(map(c.container, b, PIN_IOVA, 0x1000, RW), 0);
+	assert_int_equal(lab_close(c.group), 0);
+	assert_int_equal(lab_close(c.container), 0);
+	fork_private_check(b);
+	free(raw);
+	shutdown_checked();
+}
+
+/*
+ * A thread's control block (where the kernel writes a fork()ed child's
+ * thread id) on pinned memory: the child's id must not land in the
+ * parent's copy, or the parent's locks no longer know their owner (an
+ * error-checking mutex held across fork() cannot be unlocked, the lab's
+ * own lock blocks forever). The thread's stack is a named private mapping
+ * (only the pinned pages move), the top pages pinned, fork() called far
+ * below them.
+ */
+#define TCB_STACK (256 * 1024)
+
+struct tcb_fork {
+	int container;
+	uint8_t *stack;
+	int unlock_ret, child_status;
+};
+
+static void *tcb_fork_thread(void *arg)
+{
+	struct tcb_fork *t = arg;
+	volatile size_t deep_len = 64 * 1024;
+	/* alloca: on the thread's own stack, whatever a sanitizer does with arrays. */
+	volatile uint8_t *deep = alloca(deep_len);
+	pthread_mutex_t m;
+	pthread_mutexattr_t a;
+	deep[0] = 1;
+	pthread_mutexattr_init(&a);
+	pthread_mutexattr_settype(&a, PTHREAD_MUTEX_ERRORCHECK);
+	pthread_mutex_init(&m, &a);
+	pthread_mutex_lock(&m);
+	pid_t pid = fork();
+	if (pid == 0)
+		_exit(0);   /* its thread id is a new one: the parent's lock is not its */
+	t->unlock_ret = pthread_mutex_unlock(&m);
+	t->child_status = -1;
+	if (pid > 0)
+		waitpid(pid, &t->child_status, 0);
+	return (void *)(uintptr_t)deep[0];
+}
+
+static void test_pin_fork_thread_block(void **state)
+{
+	boot(UNSAFE);
+	struct ctx c;
+	setup_ctx(&c, DEV0);
+	int fd = memfd_create("tcb-stack", MFD_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, TCB_STACK), 0);
+	struct tcb_fork t = { .container = c.container };
+	t.stack = mmap(NULL, TCB_STACK, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	assert_true(t.stack != MAP_FAILED);
+	close(fd);
+	assert_int_equal(map(c.container, t.stack + TCB_STACK - 0x4000, PIN_IOVA, 0x4000, RW), 0);
+	pthread_attr_t a;
+	pthread_t th;
+	assert_int_equal(pthread_attr_init(&a), 0);
+	assert_int_equal(pthread_attr_setstack(&a, t.stack, TCB_STACK), 0);
+	assert_int_equal(pthread_create(&th, &a, tcb_fork_thread, &t), 0);
+	assert_int_equal(pthread_join(th, NULL), 0);
+	pthread_attr_destroy(&a);
+	if (t.unlock_ret) {
+		/* The lab's lock is as broken: a teardown would block forever. */
+		fprintf(stderr, "the parent's mutex lost its owner across fork(): %d\n", t.unlock_ret);
+		_exit(1);
+	}
+	assert_true(WIFEXITED(t.child_status));
+	assert_int_equal(WEXITSTATUS(t.child_status), 0);
+	assert_int_equal(unmap(c.container, PIN_IOVA, 0x4000, 0, NULL), 0);
+	munmap(t.stack, TCB_STACK);
+	shutdown_checked();
+}
+
+/* MAP_DMA, fork(), UNMAP_DMA, again and again: no fork leaves the lab's lock or memory broken. */
+static void test_pin_fork_repeated(void **state)
+{
+	boot(UNSAFE);
+	struct ctx c;
+	setup_ctx(&c, DEV0);
+	for (int i = 0; i < 20; i++) {
+		uint8_t *b = buffer(0x4000);
+		assert_int_equal(map(c.container, b, PIN_IOVA, 0x4000, RW), 0);
+		fork_private_check(b);
+		assert_int_equal(unmap(c.container, PIN_IOVA, 0x4000, 0, NULL), 0);
+		fork_private_check(b + 0x1000);
+		if (i & 1)
+			munmap(b, 0x4000);
+	}
+	shutdown_checked();
+}
+
+/*
  * Shared memory, as a VMM's guest RAM (a memfd): the pin is the memfd's
  * pages, so a program that unmaps and maps the memfd again sees the
  * device's writes there.
@@ -2036,6 +2188,9 @@ int main(void)
 		cmocka_unit_test_teardown(test_pin_munmap, teardown),
 		cmocka_unit_test_teardown(test_pin_munmap_remap, teardown),
 		cmocka_unit_test_teardown(test_pin_fork, teardown),
+		cmocka_unit_test_teardown(test_pin_fork_heap, teardown),
+		cmocka_unit_test_teardown(test_pin_fork_thread_block, teardown),
+		cmocka_unit_test_teardown(test_pin_fork_repeated, teardown),
 		cmocka_unit_test_teardown(test_pin_memfd, teardown),
 		cmocka_unit_test_teardown(test_pin_kept_moved_after_unmap, teardown),
 		cmocka_unit_test_teardown(test_pin_kept_moved_is_bounded, teardown),
