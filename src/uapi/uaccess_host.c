@@ -160,12 +160,17 @@ static long maps_open(void)
 	return maps_fd;
 }
 
-static int vma_query_ioctl(long fd, u64 addr, struct vma *v)
+/*
+ * @name: also fetch the name (the kernel formats a file's path for it,
+ * half the query's cost for a memfd); without it "named" is only known
+ * for a mapping with an inode.
+ */
+static int vma_query_ioctl(long fd, u64 addr, struct vma *v, bool name)
 {
-	char name[64];
+	char buf[64];
 	struct procmap_query_abi q = {
 		.size = sizeof(q), .query_addr = addr,
-		.vma_name_size = sizeof(name), .vma_name_addr = (uintptr_t)name,
+		.vma_name_size = name ? sizeof(buf) : 0, .vma_name_addr = name ? (uintptr_t)buf : 0,
 	};
 	if (syscall(SYS_ioctl, fd, PROCMAP_QUERY_ABI, &q) < 0)
 		return -errno;
@@ -177,6 +182,19 @@ static int vma_query_ioctl(long fd, u64 addr, struct vma *v)
 		.named = q.vma_name_size > 1 || q.inode,
 	};
 	return 0;
+}
+
+/*
+ * A mapping with an inode (a file, a memfd: what a pin of moved or shared
+ * memory finds) is named without its name; only an anonymous one is
+ * asked again for it ([heap], [stack]).
+ */
+static int vma_query_pq(long fd, u64 addr, struct vma *v)
+{
+	int ret = vma_query_ioctl(fd, addr, v, false);
+	if (!ret && !v->inode)
+		ret = vma_query_ioctl(fd, addr, v, true);
+	return ret;
 }
 
 /* One line of /proc/self/maps: does it cover @addr? */
@@ -251,7 +269,7 @@ static int vma_query(u64 addr, struct vma *v)
 {
 	long fd = procmap_query_works ? maps_open() : -1;
 	if (fd >= 0) {
-		int ret = vma_query_ioctl(fd, addr, v);
+		int ret = vma_query_pq(fd, addr, v);
 		if (ret != -ENOTTY && ret != -EINVAL) {
 			procmap_query_works = 1;
 			return ret;
@@ -366,7 +384,8 @@ struct pin_seg {
 
 struct user_pages {
 	size_t nr;
-	struct pin_seg *segs;
+	struct pin_seg *segs;  /* one0 for a pin of one mapping (no second allocation) */
+	struct pin_seg one0;
 };
 
 static struct pin_view *views;
@@ -606,17 +625,26 @@ static void host_unpin(struct user_pages *p)
 {
 	for (size_t i = 0; i < p->nr; i++)
 		view_put(p->segs[i].view);
-	free(p->segs);
+	if (p->segs != &p->one0)
+		free(p->segs);
 	free(p);
 }
 
 static int pin_add(struct user_pages *p, struct pin_seg seg)
 {
-	struct pin_seg *ns = realloc(p->segs, (p->nr + 1) * sizeof(*ns));
+	if (!p->nr) {
+		p->segs = &p->one0;
+		p->segs[p->nr++] = seg;
+		return 0;
+	}
+	struct pin_seg *ns = malloc((p->nr + 1) * sizeof(*ns));
 	if (!ns) {
 		view_put(seg.view);
 		return -ENOMEM;
 	}
+	memcpy(ns, p->segs, p->nr * sizeof(*ns));
+	if (p->segs != &p->one0)
+		free(p->segs);
 	p->segs = ns;
 	p->segs[p->nr++] = seg;
 	return 0;
@@ -765,6 +793,9 @@ static int privatize(u64 s, u64 e, int prot)
  * the copies: its memory as it was at fork(), private, as Linux gives a
  * child copies of pinned anonymous pages.
  */
+/* Below its frame, what the prepare handler's callees may use of the stack. */
+#define STACK_MARGIN (64 * 1024)
+
 struct fork_swap {
 	u64 s, e;
 	void *memfd_map;     /* the memfd's pages, a second mapping */
@@ -808,10 +839,11 @@ static void swap_out(u64 s, u64 e, int prot)
 	uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
 	/*
 	 * The lab's own views stay (the child makes its copies private); so
-	 * does a range this thread runs on (a pinned stack page): its frames
-	 * change while it is copied. The child handler makes those private.
+	 * does a range where this thread's frames are (a pinned stack page):
+	 * they change while it is copied. The child handler makes those
+	 * private. Callers' frames above are still while fork() runs.
 	 */
-	if (is_view(s) || (sp >= s && sp < e + PAGE_SIZE))
+	if (is_view(s) || (s < sp + PAGE_SIZE && e + STACK_MARGIN > sp))
 		return;
 	struct fork_swap *ns = realloc(fork_swaps, (fork_nr_swaps + 1) * sizeof(*ns));
 	if (!ns)
