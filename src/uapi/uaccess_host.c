@@ -390,6 +390,9 @@ struct user_pages {
 
 static struct pin_view *views;
 
+/* Has an iommulab-pin memfd been mapped here? If not, fork() has nothing to do. */
+static bool pin_memfds;
+
 /*
  * Moved memory kept moved after its last unpin ("parked"): a program maps
  * and unmaps the same buffer again and again, and moving it into a memfd
@@ -565,6 +568,7 @@ static struct pin_view *convert_private(const struct vma *v, u64 s, u64 e)
 	struct vma id = { .dev_major = major(st.st_dev), .dev_minor = minor(st.st_dev),
 			  .inode = st.st_ino };
 	struct pin_view *pv = u == MAP_FAILED ? NULL : view_add(&id, 0, len, k, true);
+	pin_memfds = true;
 	if (!pv)
 		raw_munmap(k, len);
 	else
@@ -862,7 +866,8 @@ static void swap_out(u64 s, u64 e, int prot)
 static void host_atfork_prepare(void)
 {
 	fork_nr_swaps = 0;
-	for_each_pin_mapping(swap_out);
+	if (pin_memfds)
+		for_each_pin_mapping(swap_out);
 }
 
 /* The parent: what it wrote during fork() (other threads) goes back, then the memfd. */
@@ -892,7 +897,8 @@ static void host_atfork_child(void)
 	for (size_t i = 0; i < fork_nr_swaps; i++)
 		raw_munmap(fork_swaps[i].memfd_map, fork_swaps[i].e - fork_swaps[i].s);
 	fork_nr_swaps = 0;
-	for_each_pin_mapping(privatize_mapping);
+	if (pin_memfds)
+		for_each_pin_mapping(privatize_mapping);
 }
 
 /* ---- eventfds ----------------------------------------------------------------- */
@@ -994,15 +1000,17 @@ static void fork_guard_register(void)
 	pthread_atfork(host_atfork_prepare, host_atfork_parent, host_atfork_child);
 }
 
+/* The session client moved memory into an iommulab-pin memfd. */
 void uaccess_host_fork_guard(void)
 {
 	pthread_once(&fork_guard_once, fork_guard_register);
+	pin_memfds = true;
 }
 
 void uaccess_host_install(void)
 {
 	uaccess_set_ops(&host_uaccess_ops);
-	uaccess_host_fork_guard();
+	pthread_once(&fork_guard_once, fork_guard_register);
 }
 
 const struct uaccess_ops *uaccess_host_ops(void)
