@@ -20,16 +20,21 @@
  *    view. Nameless (mmap'd) memory moves by 2 MiB-aligned chunks around
  *    the pin, so pins of neighbouring pages find the same view and the
  *    process stays under its mapping limit; [heap], [stack] and files move
- *    only the pinned pages. When the last pin of moved memory goes, what of
- *    it the program still maps becomes private memory again.
+ *    only the pinned pages. Moved memory stays moved after its last unpin
+ *    (parked, bounded: see view_put), so the next pin of the same buffer
+ *    finds its view; when it goes, what of it the program still maps
+ *    becomes private memory again.
  * Views are shared by pins of the same pages (counted), which keeps the
  * process under its mapping limit when one buffer is pinned 65,535 times.
- * fork(): Linux gives the child copies of pinned anonymous pages; the
- * atfork child handler replaces every iommulab-pin mapping in the child
- * by a private copy, so neither side's device DMA reaches the other. It
- * is registered before the lab's own handlers, so it runs first in the
- * child (a program's handlers registered earlier run before it: memory
- * they touch while moved is still shared with the parent then).
+ * fork(): Linux gives the child copies of pinned anonymous pages, and
+ * unpinned private memory stays private. A moved range is a shared
+ * mapping, which fork() would share, and the kernel and glibc write the
+ * child's memory before any handler of the child runs (its thread id into
+ * the forking thread's control block): so the atfork prepare handler puts
+ * a private copy in place of every moved range of the program's for the
+ * fork, the parent handler puts the memfd back, and the child keeps the
+ * copies; the child handler makes the lab's views private too (see
+ * "fork" below).
  */
 #include <errno.h>
 #include <poll.h>
@@ -79,29 +84,35 @@ static void raw_close(long fd)
 	syscall(SYS_close, fd);
 }
 
-/* ---- copies ---------------------------------------------------------------- */
-
 /*
- * A bad pointer gives -EFAULT, never a crash: process_vm_readv/writev on
- * ourselves report an unmapped or read-only address. Where they are
- * unavailable (seccomp, old kernels) the copy falls back to memcpy.
+ * Our pid, for process_vm_readv/writev and the maps descriptor: glibc no
+ * longer caches getpid(), and a system call per user copy is half its
+ * cost. A fork()ed child forgets it (its own atfork handler, so it holds
+ * whether or not the fork guard is registered).
  */
-static int host_copy(void *kbuf, unsigned long ubuf, size_t n, bool to_user)
+static pid_t cached_pid;
+static pthread_once_t pid_once = PTHREAD_ONCE_INIT;
+
+static void pid_forget(void)
 {
-	struct iovec l = { kbuf, n }, r = { (void *)ubuf, n };
-	long got = syscall(to_user ? SYS_process_vm_writev : SYS_process_vm_readv, getpid(),
-			   &l, 1, &r, 1, 0);
-	if (got == (long)n)
-		return 0;
-	if (got < 0 && (errno == ENOSYS || errno == EPERM)) {
-		if (to_user)
-			memcpy((void *)ubuf, kbuf, n);
-		else
-			memcpy(kbuf, (void *)ubuf, n);
-		return 0;
-	}
-	return -EFAULT;
+	cached_pid = 0;
 }
+
+static void pid_once_register(void)
+{
+	pthread_atfork(NULL, NULL, pid_forget);
+}
+
+static pid_t self_pid(void)
+{
+	if (!cached_pid) {
+		pthread_once(&pid_once, pid_once_register);
+		cached_pid = (pid_t)syscall(SYS_getpid);
+	}
+	return cached_pid;
+}
+
+/* ---- copies ---------------------------------------------------------------- */
 
 /*
  * Page copies for moving memory: a system call, not memcpy, since the
@@ -110,7 +121,7 @@ static int host_copy(void *kbuf, unsigned long ubuf, size_t n, bool to_user)
 static void raw_copy(void *dst, const void *src, size_t n)
 {
 	struct iovec l = { dst, n }, r = { (void *)src, n };
-	if (syscall(SYS_process_vm_readv, getpid(), &l, 1, &r, 1, 0) != (long)n)
+	if (syscall(SYS_process_vm_readv, self_pid(), &l, 1, &r, 1, 0) != (long)n)
 		memcpy(dst, src, n);
 }
 
@@ -141,20 +152,25 @@ static int procmap_query_works = -1;
 
 static long maps_open(void)
 {
-	if (maps_fd >= 0 && maps_pid == getpid())
+	if (maps_fd >= 0 && maps_pid == self_pid())
 		return maps_fd;
 	/* A descriptor inherited over fork() reads the parent's maps: never reused. */
 	maps_fd = syscall(SYS_openat, AT_FDCWD, "/proc/self/maps", O_RDONLY | O_CLOEXEC);
-	maps_pid = getpid();
+	maps_pid = self_pid();
 	return maps_fd;
 }
 
-static int vma_query_ioctl(long fd, u64 addr, struct vma *v)
+/*
+ * @name: also fetch the name (the kernel formats a file's path for it,
+ * half the query's cost for a memfd); without it "named" is only known
+ * for a mapping with an inode.
+ */
+static int vma_query_ioctl(long fd, u64 addr, struct vma *v, bool name)
 {
-	char name[64];
+	char buf[64];
 	struct procmap_query_abi q = {
 		.size = sizeof(q), .query_addr = addr,
-		.vma_name_size = sizeof(name), .vma_name_addr = (uintptr_t)name,
+		.vma_name_size = name ? sizeof(buf) : 0, .vma_name_addr = name ? (uintptr_t)buf : 0,
 	};
 	if (syscall(SYS_ioctl, fd, PROCMAP_QUERY_ABI, &q) < 0)
 		return -errno;
@@ -166,6 +182,19 @@ static int vma_query_ioctl(long fd, u64 addr, struct vma *v)
 		.named = q.vma_name_size > 1 || q.inode,
 	};
 	return 0;
+}
+
+/*
+ * A mapping with an inode (a file, a memfd: what a pin of moved or shared
+ * memory finds) is named without its name; only an anonymous one is
+ * asked again for it ([heap], [stack]).
+ */
+static int vma_query_pq(long fd, u64 addr, struct vma *v)
+{
+	int ret = vma_query_ioctl(fd, addr, v, false);
+	if (!ret && !v->inode)
+		ret = vma_query_ioctl(fd, addr, v, true);
+	return ret;
 }
 
 /* One line of /proc/self/maps: does it cover @addr? */
@@ -240,7 +269,7 @@ static int vma_query(u64 addr, struct vma *v)
 {
 	long fd = procmap_query_works ? maps_open() : -1;
 	if (fd >= 0) {
-		int ret = vma_query_ioctl(fd, addr, v);
+		int ret = vma_query_pq(fd, addr, v);
 		if (ret != -ENOTTY && ret != -EINVAL) {
 			procmap_query_works = 1;
 			return ret;
@@ -248,6 +277,90 @@ static int vma_query(u64 addr, struct vma *v)
 		procmap_query_works = 0;
 	}
 	return vma_query_text(addr, v);
+}
+
+/* ---- user copies ----------------------------------------------------------- */
+
+#if !defined(__SANITIZE_ADDRESS__)
+/*
+ * The calling thread's stack: [lo, hi), where every byte from the current
+ * stack pointer up to hi is mapped read-write while the thread runs on it
+ * (the frames of its callers). hi == 1: not known (no fast copies).
+ */
+static __thread uintptr_t stack_lo, stack_hi;
+
+static void stack_learn(void)
+{
+	struct vma v;
+	pthread_attr_t a;
+	void *base;
+	size_t size;
+	stack_hi = 1;
+	if (syscall(SYS_gettid) == self_pid()) {
+		/* The main thread: glibc would read /proc/self/maps with stdio. */
+		if (!vma_query((uintptr_t)&v, &v) && v.r && v.w && !v.shared) {
+			stack_lo = v.start;
+			stack_hi = v.end;
+		}
+		return;
+	}
+	if (pthread_getattr_np(pthread_self(), &a))
+		return;
+	if (!pthread_attr_getstack(&a, &base, &size)) {
+		stack_lo = (uintptr_t)base;
+		stack_hi = (uintptr_t)base + size;
+	}
+	pthread_attr_destroy(&a);
+}
+#endif
+
+/*
+ * Is [@p, +@n) in the caller's frames, above this one, on this thread's
+ * stack? Then it is mapped read-write and a plain memcpy reaches it, with
+ * no system call: an ioctl's argument is nearly always there. Off in a
+ * sanitizer's build, whose memcpy would judge a program's short struct (a
+ * copy of minsz past it) as an overflow, where Linux just reads its stack.
+ */
+static bool on_own_stack(unsigned long p, size_t n)
+{
+#if defined(__SANITIZE_ADDRESS__)
+	return (void)p, (void)n, false;
+#else
+	uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
+	if (!stack_hi)
+		stack_learn();
+	return sp >= stack_lo && sp < stack_hi && p >= sp && p < stack_hi &&
+	       n <= stack_hi - p;
+#endif
+}
+
+/*
+ * A bad pointer gives -EFAULT, never a crash: process_vm_readv/writev on
+ * ourselves report an unmapped or read-only address. Where they are
+ * unavailable (seccomp, old kernels) the copy falls back to memcpy.
+ */
+static int host_copy(void *kbuf, unsigned long ubuf, size_t n, bool to_user)
+{
+	if (on_own_stack(ubuf, n)) {
+		if (to_user)
+			memcpy((void *)ubuf, kbuf, n);
+		else
+			memcpy(kbuf, (void *)ubuf, n);
+		return 0;
+	}
+	struct iovec l = { kbuf, n }, r = { (void *)ubuf, n };
+	long got = syscall(to_user ? SYS_process_vm_writev : SYS_process_vm_readv, self_pid(),
+			   &l, 1, &r, 1, 0);
+	if (got == (long)n)
+		return 0;
+	if (got < 0 && (errno == ENOSYS || errno == EPERM)) {
+		if (to_user)
+			memcpy((void *)ubuf, kbuf, n);
+		else
+			memcpy(kbuf, (void *)ubuf, n);
+		return 0;
+	}
+	return -EFAULT;
 }
 
 /* ---- views ------------------------------------------------------------------ */
@@ -261,6 +374,7 @@ struct pin_view {
 	bool writable;
 	unsigned refs;
 	u64 ustart;            /* moved private memory: the program's range, else 0 */
+	u64 parked;            /* refs 0, kept (see view_put): when, else 0 */
 };
 
 struct pin_seg {
@@ -270,10 +384,26 @@ struct pin_seg {
 
 struct user_pages {
 	size_t nr;
-	struct pin_seg *segs;
+	struct pin_seg *segs;  /* one0 for a pin of one mapping (no second allocation) */
+	struct pin_seg one0;
 };
 
 static struct pin_view *views;
+
+/* Has an iommulab-pin memfd been mapped here? If not, fork() has nothing to do. */
+static bool pin_memfds;
+
+/*
+ * Moved memory kept moved after its last unpin ("parked"): a program maps
+ * and unmaps the same buffer again and again, and moving it into a memfd
+ * and back each time is a dozen system calls. A parked view is found
+ * again by the next pin of the range, as long as the program's range
+ * still maps its memfd (the pin's mapping query says so); the least
+ * recently parked go back to private memory once more than this is kept,
+ * so memory the program unmapped meanwhile is not held for long.
+ */
+#define PARK_MAX_BYTES (16ull << 20)
+static u64 parked_bytes, park_clock;
 
 static struct pin_view *view_find(const struct vma *v, u64 fo, size_t len, bool write)
 {
@@ -297,7 +427,7 @@ static struct pin_view *view_add(const struct vma *v, u64 pgoff, size_t len, voi
 	return pv;
 }
 
-static void privatize(u64 s, u64 e, int prot);
+static int privatize(u64 s, u64 e, int prot);
 static int vma_query(u64 addr, struct vma *v);
 
 static int vma_prot(const struct vma *v)
@@ -326,10 +456,8 @@ static void unconvert(const struct pin_view *pv)
 	}
 }
 
-static void view_put(struct pin_view *pv)
+static void view_free(struct pin_view *pv)
 {
-	if (--pv->refs)
-		return;
 	if (pv->ustart)
 		unconvert(pv);
 	for (struct pin_view **p = &views; *p; p = &(*p)->next)
@@ -339,6 +467,41 @@ static void view_put(struct pin_view *pv)
 		}
 	raw_munmap(pv->kaddr, pv->len);
 	free(pv);
+}
+
+static void view_get(struct pin_view *pv)
+{
+	if (pv->parked) {
+		pv->parked = 0;
+		parked_bytes -= pv->len;
+	}
+	pv->refs++;
+}
+
+/* The least recently parked views go until what is parked fits the bound. */
+static void park_trim(void)
+{
+	while (parked_bytes > PARK_MAX_BYTES) {
+		struct pin_view *old = NULL;
+		for (struct pin_view *pv = views; pv; pv = pv->next)
+			if (pv->parked && (!old || pv->parked < old->parked))
+				old = pv;
+		parked_bytes -= old->len;
+		view_free(old);
+	}
+}
+
+static void view_put(struct pin_view *pv)
+{
+	if (--pv->refs)
+		return;
+	if (!pv->ustart || pv->len > PARK_MAX_BYTES) {
+		view_free(pv);
+		return;
+	}
+	pv->parked = ++park_clock;
+	parked_bytes += pv->len;
+	park_trim();
 }
 
 /* A second view of a shared mapping: the whole of it, so later pins share it. */
@@ -405,6 +568,7 @@ static struct pin_view *convert_private(const struct vma *v, u64 s, u64 e)
 	struct vma id = { .dev_major = major(st.st_dev), .dev_minor = minor(st.st_dev),
 			  .inode = st.st_ino };
 	struct pin_view *pv = u == MAP_FAILED ? NULL : view_add(&id, 0, len, k, true);
+	pin_memfds = true;
 	if (!pv)
 		raw_munmap(k, len);
 	else
@@ -433,7 +597,7 @@ static struct pin_seg seg_for(const struct vma *v, u64 s, u64 e, bool write)
 			seg.voff = fo - seg.view->pgoff;
 	}
 	if (seg.view)
-		seg.view->refs++;
+		view_get(seg.view);
 	return seg;
 }
 
@@ -465,32 +629,69 @@ static void host_unpin(struct user_pages *p)
 {
 	for (size_t i = 0; i < p->nr; i++)
 		view_put(p->segs[i].view);
-	free(p->segs);
+	if (p->segs != &p->one0)
+		free(p->segs);
 	free(p);
 }
 
 static int pin_add(struct user_pages *p, struct pin_seg seg)
 {
-	struct pin_seg *ns = realloc(p->segs, (p->nr + 1) * sizeof(*ns));
+	if (!p->nr) {
+		p->segs = &p->one0;
+		p->segs[p->nr++] = seg;
+		return 0;
+	}
+	struct pin_seg *ns = malloc((p->nr + 1) * sizeof(*ns));
 	if (!ns) {
 		view_put(seg.view);
 		return -ENOMEM;
 	}
+	memcpy(ns, p->segs, p->nr * sizeof(*ns));
+	if (p->segs != &p->one0)
+		free(p->segs);
 	p->segs = ns;
 	p->segs[p->nr++] = seg;
 	return 0;
 }
 
-/* Is every page of [start, end) mapped with the access a pin needs? */
-static int range_check(u64 start, u64 end, bool write)
+/* The mappings of a pin, queried once (more than this many are queried again). */
+#define PIN_VMAS 8
+
+/* The mapping covering @a, with the access a pin needs: 0 or -EFAULT/-ENOMEM. */
+static int pin_vma(u64 a, bool write, struct vma *v)
+{
+	int ret = vma_query(a, v);
+	if (ret)
+		return ret == -ENOENT ? -EFAULT : ret;
+	return !v->r || (write && !v->w) ? -EFAULT : 0;
+}
+
+/* Is [@s, @e) of @v memory the lab moved (its view already has every page)? */
+static bool vma_moved(const struct vma *v, u64 s, u64 e, bool write)
+{
+	if (!v->shared)
+		return false;
+	struct pin_view *pv = view_find(v, v->pgoff + (s - v->start), e - s, write);
+	return pv && pv->ustart;
+}
+
+/*
+ * Checks every mapping of [@start, @end) (so a range that fails changes
+ * nothing), keeping the first PIN_VMAS in @vs; *@moved: all of it is
+ * memory the lab moved, which needs no faulting in.
+ */
+static int pin_check(u64 start, u64 end, bool write, struct vma *vs, bool *moved)
 {
 	struct vma v;
-	for (u64 a = start; a < end; a = v.end) {
-		int ret = vma_query(a, &v);
+	size_t i = 0;
+	*moved = true;
+	for (u64 a = start; a < end; a = v.end, i++) {
+		int ret = pin_vma(a, write, &v);
 		if (ret)
-			return ret == -ENOENT ? -EFAULT : ret;
-		if (!v.r || (write && !v.w))
-			return -EFAULT;
+			return ret;
+		*moved = *moved && vma_moved(&v, a, MIN(v.end, end), write);
+		if (i < PIN_VMAS)
+			vs[i] = v;
 	}
 	return 0;
 }
@@ -498,26 +699,23 @@ static int range_check(u64 start, u64 end, bool write)
 static int host_pin(unsigned long start, size_t len, unsigned int gup_flags,
 		    struct user_pages **out)
 {
-	bool write = gup_flags & FOLL_WRITE;
+	bool write = gup_flags & FOLL_WRITE, moved;
 	u64 end = (u64)start + len;
-	int ret = populate(start, len, write);
-	if (!ret)
-		ret = range_check(start, end, write);
+	struct vma vs[PIN_VMAS], v;
+	int ret = pin_check(start, end, write, vs, &moved);
+	if (!ret && !moved)
+		ret = populate(start, len, write);
 	if (ret)
 		return ret;
 	struct user_pages *p = calloc(1, sizeof(*p));
 	if (!p)
 		return -ENOMEM;
-	struct vma v;
-	for (u64 a = start; a < end; a = v.end) {
-		/* Checked above; a mapping that moved meanwhile (another thread) fails. */
-		ret = vma_query(a, &v);
-		if (!ret && (!v.r || (write && !v.w)))
-			ret = -EFAULT;
-		if (ret) {
-			ret = ret == -ENOENT ? -EFAULT : ret;
-			break;
-		}
+	size_t i = 0;
+	for (u64 a = start; a < end; a = v.end, i++) {
+		if (i < PIN_VMAS)
+			v = vs[i];
+		else if ((ret = pin_vma(a, write, &v)))
+			break;   /* it changed meanwhile (another thread) */
 		struct pin_seg seg = seg_for(&v, a, MIN(v.end, end), write);
 		if (!seg.view) {
 			ret = -ENOMEM;
@@ -546,33 +744,81 @@ static void *host_address(struct user_pages *p, size_t off)
 	return NULL;
 }
 
-/* ---- fork: the child's pinned memory becomes its own -------------------------- */
+/* ---- fork: pinned and moved memory is private to each side ----------------- */
 
-/* Replaces [s, e) (a shared mapping) by a private copy of it, same protection. */
-static void privatize(u64 s, u64 e, int prot)
+/*
+ * Present pages of [@s, +@len) to @dst (a fresh anonymous mapping):
+ * resident ones per mincore (a memfd's holes and untouched anonymous
+ * pages read as zero, which @dst already is).
+ */
+static void copy_resident(u8 *dst, u64 s, size_t len)
 {
-	size_t len = e - s;
-	u8 *tmp = raw_mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (tmp == MAP_FAILED)
-		return;
-	if (!(prot & PROT_READ))
-		syscall(SYS_mprotect, s, len, PROT_READ);
 	unsigned char vec[1024];
 	for (size_t off = 0; off < len; off += sizeof(vec) * PAGE_SIZE) {
 		size_t chunk = MIN(len - off, sizeof(vec) * PAGE_SIZE);
 		bool have = syscall(SYS_mincore, s + off, chunk, vec) == 0;
-		/* Resident in the memfd's cache: it has contents (holes read as zero). */
 		for (size_t i = 0; i < chunk / PAGE_SIZE; i++)
 			if (!have || (vec[i] & 1))
-				raw_copy(tmp + off + i * PAGE_SIZE,
-				       (const u8 *)(uintptr_t)s + off + i * PAGE_SIZE, PAGE_SIZE);
+				raw_copy(dst + off + i * PAGE_SIZE,
+					 (const u8 *)(uintptr_t)s + off + i * PAGE_SIZE, PAGE_SIZE);
 	}
-	syscall(SYS_mprotect, tmp, len, prot);
-	if (syscall(SYS_mremap, tmp, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, s) == -1)
-		raw_munmap(tmp, len);
 }
 
-static void host_atfork_child(void)
+/* Replaces [s, e) (a shared mapping) by a private copy of it, same protection: 0 or -1. */
+static int privatize(u64 s, u64 e, int prot)
+{
+	size_t len = e - s;
+	u8 *tmp = raw_mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (tmp == MAP_FAILED)
+		return -1;
+	if (!(prot & PROT_READ))
+		syscall(SYS_mprotect, s, len, PROT_READ);
+	copy_resident(tmp, s, len);
+	syscall(SYS_mprotect, tmp, len, prot);
+	if (syscall(SYS_mremap, tmp, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, s) == -1) {
+		raw_munmap(tmp, len);
+		if (!(prot & PROT_READ))
+			syscall(SYS_mprotect, s, len, prot);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * fork() copies a shared mapping as shared, and the kernel and glibc write
+ * the child's memory before any atfork child handler runs (the new thread
+ * id into the forking thread's control block, glibc's lock resets), so a
+ * moved page of the program's (which may hold anything that shares a page
+ * or a 2 MiB chunk with a pinned buffer) must not be shared when fork()
+ * happens. The prepare handler (the last to run, the lab's lock held, so
+ * no device DMA) puts a private copy in place of each such range for the
+ * fork, keeping a second mapping of its memfd; the parent handler copies
+ * back what was written meanwhile and puts the memfd back. The child keeps
+ * the copies: its memory as it was at fork(), private, as Linux gives a
+ * child copies of pinned anonymous pages.
+ */
+/* Below its frame, what the prepare handler's callees may use of the stack. */
+#define STACK_MARGIN (64 * 1024)
+
+struct fork_swap {
+	u64 s, e;
+	void *memfd_map;     /* the memfd's pages, a second mapping */
+	int prot;
+};
+
+static struct fork_swap *fork_swaps;
+static size_t fork_nr_swaps;
+
+static bool is_view(u64 s)
+{
+	for (struct pin_view *pv = views; pv; pv = pv->next)
+		if (s >= (uintptr_t)pv->kaddr && s < (uintptr_t)pv->kaddr + pv->len)
+			return true;
+	return false;
+}
+
+/* The iommulab-pin mappings of /proc/self/maps: @fn(s, e, prot) for each. */
+static void for_each_pin_mapping(void (*fn)(u64 s, u64 e, int prot))
 {
 	char *text = maps_text();
 	if (!text)
@@ -585,12 +831,74 @@ static void host_atfork_child(void)
 		char perms[5];
 		if (strstr(line, "/memfd:" PIN_MEMFD_NAME) &&
 		    sscanf(line, "%llx-%llx %4s", &s, &e, perms) == 3)
-			privatize(s, e, (perms[0] == 'r' ? PROT_READ : 0) |
-					(perms[1] == 'w' ? PROT_WRITE : 0) |
-					(perms[2] == 'x' ? PROT_EXEC : 0));
+			fn(s, e, (perms[0] == 'r' ? PROT_READ : 0) | (perms[1] == 'w' ? PROT_WRITE : 0) |
+				 (perms[2] == 'x' ? PROT_EXEC : 0));
 		line = nl ? nl + 1 : NULL;
 	}
 	free(text);
+}
+
+static void swap_out(u64 s, u64 e, int prot)
+{
+	uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
+	/*
+	 * The lab's own views stay (the child makes its copies private); so
+	 * does a range where this thread's frames are (a pinned stack page):
+	 * they change while it is copied. The child handler makes those
+	 * private. Callers' frames above are still while fork() runs.
+	 */
+	if (is_view(s) || (s < sp + PAGE_SIZE && e + STACK_MARGIN > sp))
+		return;
+	struct fork_swap *ns = realloc(fork_swaps, (fork_nr_swaps + 1) * sizeof(*ns));
+	if (!ns)
+		return;
+	fork_swaps = ns;
+	void *m = (void *)syscall(SYS_mremap, (void *)s, 0, e - s, MREMAP_MAYMOVE);
+	if (m == MAP_FAILED)
+		return;
+	if (privatize(s, e, prot)) {
+		raw_munmap(m, e - s);
+		return;
+	}
+	fork_swaps[fork_nr_swaps++] = (struct fork_swap){ s, e, m, prot };
+}
+
+static void host_atfork_prepare(void)
+{
+	fork_nr_swaps = 0;
+	if (pin_memfds)
+		for_each_pin_mapping(swap_out);
+}
+
+/* The parent: what it wrote during fork() (other threads) goes back, then the memfd. */
+static void host_atfork_parent(void)
+{
+	for (size_t i = 0; i < fork_nr_swaps; i++) {
+		struct fork_swap *w = &fork_swaps[i];
+		size_t len = w->e - w->s;
+		if (w->prot == (PROT_READ | PROT_WRITE))
+			copy_resident(w->memfd_map, w->s, len);
+		if (syscall(SYS_mremap, w->memfd_map, len, len, MREMAP_MAYMOVE | MREMAP_FIXED,
+			    w->s) == -1)
+			raw_munmap(w->memfd_map, len);
+	}
+	fork_nr_swaps = 0;
+}
+
+static void privatize_mapping(u64 s, u64 e, int prot)
+{
+	privatize(s, e, prot);
+}
+
+/* The child: its copies stay; its memfd mappings (the lab's views, the rest) become copies. */
+static void host_atfork_child(void)
+{
+	pid_forget();   /* it may run before the pid's own handler */
+	for (size_t i = 0; i < fork_nr_swaps; i++)
+		raw_munmap(fork_swaps[i].memfd_map, fork_swaps[i].e - fork_swaps[i].s);
+	fork_nr_swaps = 0;
+	if (pin_memfds)
+		for_each_pin_mapping(privatize_mapping);
 }
 
 /* ---- eventfds ----------------------------------------------------------------- */
@@ -689,18 +997,20 @@ static pthread_once_t fork_guard_once = PTHREAD_ONCE_INIT;
 
 static void fork_guard_register(void)
 {
-	pthread_atfork(NULL, NULL, host_atfork_child);
+	pthread_atfork(host_atfork_prepare, host_atfork_parent, host_atfork_child);
 }
 
+/* The session client moved memory into an iommulab-pin memfd. */
 void uaccess_host_fork_guard(void)
 {
 	pthread_once(&fork_guard_once, fork_guard_register);
+	pin_memfds = true;
 }
 
 void uaccess_host_install(void)
 {
 	uaccess_set_ops(&host_uaccess_ops);
-	uaccess_host_fork_guard();
+	pthread_once(&fork_guard_once, fork_guard_register);
 }
 
 const struct uaccess_ops *uaccess_host_ops(void)

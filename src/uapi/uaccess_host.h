@@ -26,9 +26,9 @@ int uaccess_host_vma(uint64_t addr, struct uaccess_vma *v);
 /* Copies the pages of [@src, +@len) that have contents to @dst (@anon: per pagemap). */
 void uaccess_host_copy_present(const void *src, void *dst, size_t len, bool anon);
 /*
- * fork(): the child's iommulab-pin mappings become private copies (the
+ * fork(): the child gets private copies of the iommulab-pin mappings (the
  * session client's shared DMA memory as the in-process pin's); registers
- * the atfork handler once.
+ * the atfork handlers once.
  */
 void uaccess_host_fork_guard(void);
 /* The memfd name of moved private memory (what the fork guard looks for). */

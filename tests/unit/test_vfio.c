@@ -4,6 +4,7 @@
  * Linux's errno values, the ownership rules, and device DMA into this
  * program's own buffers. The oracle watches every test: no escape.
  */
+#include <alloca.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -1830,6 +1831,164 @@ static void test_pin_fork(void **state)
 }
 
 /*
+ * fork() after MAP_DMA + UNMAP_DMA of a heap buffer (memory the lab moved
+ * and keeps moved): each side's memory is its own from the fork on, as
+ * private memory always is. The parent writes at once after fork(), before
+ * the child can have done anything, and the child writes: neither sees the
+ * other's write. With the container open, then closed.
+ */
+static void fork_private_check(uint8_t *b)
+{
+	int to_parent[2], to_child[2];
+	char c = 0;
+	int status = -1;
+	assert_int_equal(pipe(to_parent), 0);
+	assert_int_equal(pipe(to_child), 0);
+	memset(b, 0x11, 0x1000);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		bool ok = read(to_child[0], &c, 1) == 1;
+		for (size_t i = 0; ok && i < 0x1000; i++)
+			ok = b[i] == 0x11;
+		memset(b, 0xcc, 0x1000);
+		ok = write(to_parent[1], "x", 1) == 1 && ok;
+		_exit(ok ? 0 : 1);
+	}
+	memset(b, 0x22, 0x1000);
+	assert_int_equal(write(to_child[1], "x", 1), 1);
+	assert_int_equal(read(to_parent[0], &c, 1), 1);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	if (WEXITSTATUS(status))
+		fail_msg("the child saw the parent's write made after fork()");
+	for (size_t i = 0; i < 0x1000; i++)
+		if (b[i] != 0x22)
+			fail_msg("the parent sees the child's write at %zu: %#x", i, b[i]);
+	for (int i = 0; i < 2; i++) {
+		close(to_parent[i]);
+		close(to_child[i]);
+	}
+}
+
+static void test_pin_fork_heap(void **state)
+{
+	boot(UNSAFE);
+	struct ctx c;
+	setup_ctx(&c, DEV0);
+	uint8_t *raw = malloc(3 * 0x1000);
+	assert_non_null(raw);
+	uint8_t *b = (uint8_t *)(((uintptr_t)raw + 0xfff) & ~(uintptr_t)0xfff);
+	assert_int_equal(map(c.container, b, PIN_IOVA, 0x1000, RW), 0);
+	fork_private_check(b);
+	assert_int_equal(unmap(c.container, PIN_IOVA, 0x1000, 0, NULL), 0);
+	fork_private_check(b);
+	assert_int_equal(map(c.container, b, PIN_IOVA, 0x1000, RW), 0);
+	assert_int_equal(lab_close(c.group), 0);
+	assert_int_equal(lab_close(c.container), 0);
+	fork_private_check(b);
+	free(raw);
+	shutdown_checked();
+}
+
+/*
+ * A thread's control block (where the kernel writes a fork()ed child's
+ * thread id) on pinned memory: the child's id must not land in the
+ * parent's copy, or the parent's locks no longer know their owner (an
+ * error-checking mutex held across fork() cannot be unlocked, the lab's
+ * own lock blocks forever). The thread's stack is a named private mapping
+ * (only the pinned pages move), the top pages pinned, fork() called far
+ * below them.
+ */
+#define TCB_STACK (256 * 1024)
+
+struct tcb_fork {
+	int container;
+	uint8_t *stack;
+	int unlock_ret, child_status;
+};
+
+static void *tcb_fork_thread(void *arg)
+{
+	struct tcb_fork *t = arg;
+	volatile size_t deep_len = 64 * 1024;
+	/* alloca: on the thread's own stack, whatever a sanitizer does with arrays. */
+	volatile uint8_t *deep = alloca(deep_len);
+	pthread_mutex_t m;
+	pthread_mutexattr_t a;
+	deep[0] = 1;
+	pthread_mutexattr_init(&a);
+	pthread_mutexattr_settype(&a, PTHREAD_MUTEX_ERRORCHECK);
+	pthread_mutex_init(&m, &a);
+	pthread_mutex_lock(&m);
+	pid_t pid = fork();
+	if (pid == 0)
+		_exit(0);   /* its thread id is a new one: the parent's lock is not its */
+	t->unlock_ret = pthread_mutex_unlock(&m);
+	t->child_status = -1;
+	if (pid > 0)
+		waitpid(pid, &t->child_status, 0);
+	return (void *)(uintptr_t)deep[0];
+}
+
+static void test_pin_fork_thread_block(void **state)
+{
+	boot(UNSAFE);
+	struct ctx c;
+	setup_ctx(&c, DEV0);
+	int fd = memfd_create("tcb-stack", MFD_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, TCB_STACK), 0);
+	struct tcb_fork t = { .container = c.container };
+	t.stack = mmap(NULL, TCB_STACK, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	assert_true(t.stack != MAP_FAILED);
+	close(fd);
+	assert_int_equal(map(c.container, t.stack + TCB_STACK - 0x4000, PIN_IOVA, 0x4000, RW), 0);
+	pthread_attr_t a;
+	pthread_t th;
+	assert_int_equal(pthread_attr_init(&a), 0);
+	assert_int_equal(pthread_attr_setstack(&a, t.stack, TCB_STACK), 0);
+	assert_int_equal(pthread_create(&th, &a, tcb_fork_thread, &t), 0);
+	/*
+	 * Not pthread_join: the kernel's wake at the thread's exit is a shared
+	 * futex's, which a private waiter on moved (shared) memory can miss.
+	 */
+	int joined = -1;
+	for (int i = 0; i < 10000 && (joined = pthread_tryjoin_np(th, NULL)); i++)
+		usleep(1000);
+	assert_int_equal(joined, 0);
+	pthread_attr_destroy(&a);
+	if (t.unlock_ret) {
+		/* The lab's lock is as broken: a teardown would block forever. */
+		fprintf(stderr, "the parent's mutex lost its owner across fork(): %d\n", t.unlock_ret);
+		_exit(1);
+	}
+	assert_true(WIFEXITED(t.child_status));
+	assert_int_equal(WEXITSTATUS(t.child_status), 0);
+	assert_int_equal(unmap(c.container, PIN_IOVA, 0x4000, 0, NULL), 0);
+	munmap(t.stack, TCB_STACK);
+	shutdown_checked();
+}
+
+/* MAP_DMA, fork(), UNMAP_DMA, again and again: no fork leaves the lab's lock or memory broken. */
+static void test_pin_fork_repeated(void **state)
+{
+	boot(UNSAFE);
+	struct ctx c;
+	setup_ctx(&c, DEV0);
+	for (int i = 0; i < 20; i++) {
+		uint8_t *b = buffer(0x4000);
+		assert_int_equal(map(c.container, b, PIN_IOVA, 0x4000, RW), 0);
+		fork_private_check(b);
+		assert_int_equal(unmap(c.container, PIN_IOVA, 0x4000, 0, NULL), 0);
+		fork_private_check(b + 0x1000);
+		if (i & 1)
+			munmap(b, 0x4000);
+	}
+	shutdown_checked();
+}
+
+/*
  * Shared memory, as a VMM's guest RAM (a memfd): the pin is the memfd's
  * pages, so a program that unmaps and maps the memfd again sees the
  * device's writes there.
@@ -1861,6 +2020,103 @@ static void test_pin_memfd(void **state)
 	munmap(again, PIN_SZ);
 	close(mfd);
 	pin_teardown(&p);
+}
+
+/* The /proc/self/maps line covering @addr (empty when none). */
+static void maps_line(const void *addr, char *line, size_t len)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	unsigned long long s, e;
+	line[0] = 0;
+	assert_non_null(f);
+	while (fgets(line, (int)len, f))
+		if (sscanf(line, "%llx-%llx", &s, &e) == 2 && (uintptr_t)addr >= s &&
+		    (uintptr_t)addr < e)
+			break;
+		else
+			line[0] = 0;
+	fclose(f);
+}
+
+/* Does the program's @addr map memory the lab moved into a memfd? Its inode, else 0. */
+static unsigned long long moved_inode(const void *addr)
+{
+	char line[512];
+	unsigned long long ino = 0;
+	maps_line(addr, line, sizeof(line));
+	if (!strstr(line, "iommulab-pin") ||
+	    sscanf(line, "%*x-%*x %*s %*x %*x:%*x %llu", &ino) != 1)
+		return 0;
+	return ino;
+}
+
+/*
+ * Moved private memory stays moved after UNMAP_DMA, so mapping the same
+ * buffer again costs no second move (bench_vfio's MAP_DMA + UNMAP_DMA of
+ * one page): the program's writes in between and the device's DMA after
+ * still meet in the same pages.
+ */
+static void test_pin_kept_moved_after_unmap(void **state)
+{
+	struct pin_ctx p;
+	pin_setup(&p);
+	unsigned long long ino = moved_inode(p.buf);
+	assert_true(ino != 0);
+	/* Both go (keep may share buf's move, when the two are neighbours). */
+	assert_int_equal(unmap(p.c.container, PIN_IOVA, PIN_SZ, 0, NULL), 0);
+	assert_int_equal(unmap(p.c.container, PIN_KEEP, PIN_SZ, 0, NULL), 0);
+	assert_true(moved_inode(p.buf) == ino);
+	assert_int_equal(map(p.c.container, p.keep, PIN_KEEP, PIN_SZ, RW), 0);
+	for (size_t i = 0; i < 0x1000; i++)
+		p.buf[0x1000 + i] = (uint8_t)(i * 7 + 3);
+	memset(p.buf, 0, 0x1000);
+	assert_int_equal(map(p.c.container, p.buf, PIN_IOVA, PIN_SZ, RW), 0);
+	assert_true(moved_inode(p.buf) == ino);
+	assert_int_equal(pin_copy(&p, PIN_IOVA + 0x1000, PIN_IOVA, 0x1000), 2);
+	assert_pattern(p.buf);
+	assert_int_equal(unmap(p.c.container, PIN_IOVA, PIN_SZ, 0, NULL), 0);
+	/* Unmapped by the program and mapped anew: the new memory is what gets pinned. */
+	assert_int_equal(munmap(p.buf, PIN_SZ), 0);
+	uint8_t *n = mmap(p.buf, PIN_SZ, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	assert_ptr_equal(n, p.buf);
+	assert_true(moved_inode(n) == 0);
+	memset(n, 0x5a, PIN_SZ);
+	assert_int_equal(map(p.c.container, n, PIN_IOVA, PIN_SZ, RW), 0);
+	assert_true(moved_inode(n) != 0 && moved_inode(n) != ino);
+	assert_int_equal(pin_copy(&p, PIN_IOVA, PIN_KEEP, 0x1000), 2);
+	for (size_t i = 0; i < 0x1000; i++)
+		if (p.keep[i] != 0x5a)
+			fail_msg("byte %zu is %#x, not the new mapping's", i, p.keep[i]);
+	munmap(n, PIN_SZ);
+	pin_teardown(&p);
+}
+
+/*
+ * What stays moved after its last unpin is bounded (16 MiB): the least
+ * recently unmapped buffers become private memory again, so memory the
+ * program unmaps is not held by the lab for long.
+ */
+static void test_pin_kept_moved_is_bounded(void **state)
+{
+	enum { NR = 12, SZ = 2 << 20 };
+	uint8_t *b[NR];
+	boot(UNSAFE);
+	struct ctx c;
+	setup_ctx(&c, DEV0);
+	for (int i = 0; i < NR; i++) {
+		b[i] = buffer(SZ);
+		b[i][0] = (uint8_t)i;
+		assert_int_equal(map(c.container, b[i], 0x1000000, 0x1000, RW), 0);
+		assert_int_equal(unmap(c.container, 0x1000000, 0x1000, 0, NULL), 0);
+		assert_true(moved_inode(b[i]) != 0);
+	}
+	assert_true(moved_inode(b[0]) == 0);
+	for (int i = 0; i < NR; i++) {
+		assert_int_equal(b[i][0], i);
+		munmap(b[i], SZ);
+	}
+	shutdown_checked();
 }
 
 /* A NULL buffer: -EFAULT, and no pointer arithmetic on it (UBSan watches). */
@@ -1939,7 +2195,12 @@ int main(void)
 		cmocka_unit_test_teardown(test_pin_munmap, teardown),
 		cmocka_unit_test_teardown(test_pin_munmap_remap, teardown),
 		cmocka_unit_test_teardown(test_pin_fork, teardown),
+		cmocka_unit_test_teardown(test_pin_fork_heap, teardown),
+		cmocka_unit_test_teardown(test_pin_fork_thread_block, teardown),
+		cmocka_unit_test_teardown(test_pin_fork_repeated, teardown),
 		cmocka_unit_test_teardown(test_pin_memfd, teardown),
+		cmocka_unit_test_teardown(test_pin_kept_moved_after_unmap, teardown),
+		cmocka_unit_test_teardown(test_pin_kept_moved_is_bounded, teardown),
 		cmocka_unit_test_teardown(test_region_null_buffer, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -58,8 +58,9 @@ struct vfio_dma {
 	bool vaddr_invalid;     /* UNMAP_DMA with VADDR: the pin stays, the vaddr is gone */
 	bool pfnmap;            /* runs are a device mapping's MMIO, nothing pinned */
 	struct user_pages *pages;   /* the pinned user pages the frames alias */
-	struct frame_run *runs;
+	struct frame_run *runs; /* &run0 while there is one (no allocation per page mapped) */
 	size_t nr_runs;
+	struct frame_run run0;
 };
 
 struct vfio_domain {
@@ -208,6 +209,36 @@ static struct vfio_dma *vfio_find_dma(struct vfio_iommu *iommu, u64 start, u64 s
 
 /* ---- pinning: frames that alias the pinned pages ------------------------ */
 
+/* Room for one more run: the first in the dma itself, then an array. */
+static int runs_reserve(struct vfio_dma *dma, size_t *cap)
+{
+	if (dma->nr_runs < *cap)
+		return 0;
+	if (!*cap) {
+		dma->runs = &dma->run0;
+		*cap = 1;
+		return 0;
+	}
+	size_t ncap = *cap == 1 ? 16 : *cap * 2;
+	struct frame_run *r = krealloc(dma->runs == &dma->run0 ? NULL : dma->runs,
+				       ncap * sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	if (dma->runs == &dma->run0)
+		r[0] = dma->run0;
+	dma->runs = r;
+	*cap = ncap;
+	return 0;
+}
+
+static void runs_free(struct vfio_dma *dma)
+{
+	if (dma->runs != &dma->run0)
+		kfree(dma->runs);
+	dma->runs = NULL;
+	dma->nr_runs = 0;
+}
+
 /* The frames stop aliasing the pinned pages (and so stop existing) and go back. */
 static void unpin_runs(struct vfio_dma *dma, size_t nr)
 {
@@ -227,9 +258,7 @@ static void unpin_runs(struct vfio_dma *dma, size_t nr)
 static void unpin_dma(struct vfio_dma *dma)
 {
 	unpin_runs(dma, dma->nr_runs);
-	kfree(dma->runs);
-	dma->runs = NULL;
-	dma->nr_runs = 0;
+	runs_free(dma);
 	unpin_user_pages(dma->pages);
 	dma->pages = NULL;
 }
@@ -251,14 +280,8 @@ static unsigned int dma_gup_flags(const struct vfio_dma *dma)
 
 static int add_run(struct vfio_dma *dma, size_t *cap, u64 pa, unsigned order)
 {
-	if (dma->nr_runs == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 16;
-		struct frame_run *r = krealloc(dma->runs, ncap * sizeof(*r));
-		if (!r)
-			return -ENOMEM;
-		dma->runs = r;
-		*cap = ncap;
-	}
+	if (runs_reserve(dma, cap))
+		return -ENOMEM;
 	dma->runs[dma->nr_runs++] = (struct frame_run){ pa, order };
 	return 0;
 }
@@ -289,9 +312,7 @@ static int pin_pfnmap(struct vfio_dma *dma)
 			ret = add_run(dma, &cap, (u64)pfn << PAGE_SHIFT, 0);
 	}
 	if (ret) {
-		kfree(dma->runs);
-		dma->runs = NULL;
-		dma->nr_runs = 0;
+		runs_free(dma);
 		dma->pfnmap = false;
 	}
 	return ret;
@@ -323,16 +344,10 @@ static int pin_dma(struct vfio_iommu *iommu, struct vfio_dma *dma)
 			ret = -ENOMEM;
 			break;
 		}
-		if (dma->nr_runs == cap) {
-			size_t ncap = cap ? cap * 2 : 16;
-			struct frame_run *r = krealloc(dma->runs, ncap * sizeof(*r));
-			if (!r) {
-				user_frames_free(pa, order);
-				ret = -ENOMEM;
-				break;
-			}
-			dma->runs = r;
-			cap = ncap;
+		if (runs_reserve(dma, &cap)) {
+			user_frames_free(pa, order);
+			ret = -ENOMEM;
+			break;
 		}
 		u64 len = PAGE_SIZE << order;
 		u64 done;
