@@ -27,6 +27,7 @@ struct session_ioctl_plan {
 	bool new_handle;	/* the ioctl's value is a new file (a device fd) */
 	bool container_fd;	/* an int descriptor at offset 0 (SET_CONTAINER) */
 	bool eventfds;		/* SET_IRQS: DATA_EVENTFD's descriptors after the header */
+	bool ioeventfd;		/* IOEVENTFD: an eventfd (or -1) in its fd field */
 	bool share;		/* MAP_DMA: the vaddr range becomes shared memory */
 	uint32_t minsz;		/* what the kernel reads first (argsz at offset 0 if > 4) */
 };
