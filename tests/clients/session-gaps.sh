@@ -1,7 +1,9 @@
 #!/bin/sh
 # What a vfio-pci program and a shell see as on Linux, in a session and
 # in-process (docs/sessions.md): an ioeventfd's write done when the
-# eventfd is written, nothing else done to the device.
+# eventfd is written, nothing else done to the device; /dev/vfio listed
+# and stat'ed (bash, coreutils, a static busybox), the host's /dev still
+# there around it.
 #   session-gaps.sh IOMMULAB CLIENT SETUP
 . "$(dirname "$0")/lib.sh"
 client=$1 setup=$2
@@ -11,10 +13,38 @@ want="ioeventfd: copy started by the eventfd, interrupt taken, bytes checked
 status 0"
 got=$(timeout 60 "$IOMMULAB" preload --setup "$setup" -- "$client" ioeventfd $BDF 2>&1; echo "status $?")
 check "ioeventfd in-process" "$want" "$got"
+need busybox
+nodes="crw------- fe 9 /dev/vfio/9
+crw-rw-rw- a c4 /dev/vfio/vfio"
+got=$(timeout 60 "$IOMMULAB" preload --setup "$setup" -- ls /dev/vfio 2>&1; echo "status $?")
+check "ls /dev/vfio in-process" "9
+vfio
+status 0" "$got"
+got=$(timeout 60 "$IOMMULAB" preload --setup "$setup" -- stat -c '%A %t %T %n' /dev/vfio/9 /dev/vfio/vfio 2>&1)
+check "stat /dev/vfio/* in-process" "$nodes" "$got"
 
 up gaps
 got=$(grep -v '^#' "$setup" | "$IOMMULAB" shell --name gaps 2>&1; echo "status $?")
 check "setup in the session" "status 0" "$got"
 got=$(timeout 60 "$IOMMULAB" exec --name gaps -- "$client" ioeventfd $BDF 2>&1; echo "status $?")
 check "ioeventfd in a session" "$want" "$got"
+
+got=$("$IOMMULAB" exec --name gaps -- bash -c 'ls /dev/vfio; stat -c "%A %t %T %n" /dev/vfio/*
+test -e /dev/vfio/vfio && echo "vfio: there"; test -d /dev/vfio && echo "a folder"
+echo x >/dev/null && echo "/dev/null: written"; test -c /dev/zero && echo "/dev/zero: there"' 2>&1)
+check "ls, stat, test on /dev/vfio in a session (bash, coreutils)" "9
+vfio
+$nodes
+vfio: there
+a folder
+/dev/null: written
+/dev/zero: there" "$got"
+got=$("$IOMMULAB" exec --name gaps -- busybox ls /dev/vfio 2>&1; echo "status $?")
+check "ls /dev/vfio, a static binary" "9
+vfio
+status 0" "$got"
+# A device handed back to its driver: its group's node goes, as on Linux.
+got=$("$IOMMULAB" exec --name gaps -- sh -c 'echo 0000:06:01.0 > /sys/bus/pci/drivers/vfio-pci/unbind
+ls /dev/vfio' 2>&1)
+check "the group's node gone after unbind" "vfio" "$got"
 finish
