@@ -32,6 +32,7 @@
 #include <sys/sysmacros.h>
 #include <sys/uio.h>
 
+#include "fork_region.h"
 #include "mmio_trap.h"
 #include "session_vfio.h"
 
@@ -122,6 +123,7 @@ static int adopt(uint64_t ticket)
 		int32_t nh = h < nr ? map[h] : -1;
 		atomic_store(&fwd[fd], (nh >= 0 ? nh : HANDLE_DEAD) + 1);
 	}
+	fork_region_adopt(map, nr);
 	return 0;
 }
 
@@ -587,16 +589,12 @@ int session_vfio_ioctl(int fd, unsigned long cmd, void *arg)
 
 /* ---- region mmap (trap and emulate, mmio_trap.h) ------------------------ */
 
-/* A mapping: the server's handle for it, in the process that made it. */
-struct fwd_map {
-	int handle;
-	pid_t pid;
-};
-
 /*
- * One trapped access: SESSION_READ/WRITE on the mapping's handle. In a
- * fork()ed child the mapping is the parent connection's: the access fails
- * (SIGBUS), as its inherited descriptors answer EBADF.
+ * One trapped access: SESSION_READ/WRITE on the mapping's handle (struct
+ * fwd_map, fork_region.h). A fork()ed child's mapping is its own once its
+ * connection adopted the parent's files (fork_region.c); before that, or
+ * if the adoption failed, the access fails (SIGBUS), as its inherited
+ * descriptors answer EBADF.
  */
 static int map_access(void *cookie, uint64_t off, void *buf, int len, bool write)
 {
@@ -625,6 +623,7 @@ static void map_release(void *cookie)
 	struct fwd_map *m = cookie;
 	struct session_fileop op = { .handle = m->handle };
 
+	fork_region_del(m);
 	if (m->pid == getpid())
 		call(SESSION_CLOSE, &op, sizeof(op), NULL, 0, NULL, 0, NULL);
 	free(m);
@@ -651,6 +650,7 @@ static int map_open(void *arg, uintptr_t start, size_t len, unsigned long vm_fla
 		return (int)h;
 	}
 	*m = (struct fwd_map){ .handle = (int)h, .pid = getpid() };
+	fork_region_add(m);
 	*cookie = m;
 	return 0;
 }

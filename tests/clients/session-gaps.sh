@@ -3,17 +3,18 @@
 # in-process (docs/sessions.md): an ioeventfd's write done when the
 # eventfd is written, nothing else done to the device; /dev/vfio listed
 # and stat'ed (bash, coreutils, a static busybox), the host's /dev still
-# there around it.
+# there around it; a forked child's accesses through a region mapping it
+# inherited reach the device after the parent unmapped it.
 #   session-gaps.sh IOMMULAB CLIENT SETUP
 . "$(dirname "$0")/lib.sh"
 client=$1 setup=$2
 BDF=0000:06:01.0
+need busybox
 
 want="ioeventfd: copy started by the eventfd, interrupt taken, bytes checked
 status 0"
 got=$(timeout 60 "$IOMMULAB" preload --setup "$setup" -- "$client" ioeventfd $BDF 2>&1; echo "status $?")
 check "ioeventfd in-process" "$want" "$got"
-need busybox
 nodes="crw------- fe 9 /dev/vfio/9
 crw-rw-rw- a c4 /dev/vfio/vfio"
 got=$(timeout 60 "$IOMMULAB" preload --setup "$setup" -- ls /dev/vfio 2>&1; echo "status $?")
@@ -28,6 +29,12 @@ got=$(grep -v '^#' "$setup" | "$IOMMULAB" shell --name gaps 2>&1; echo "status $
 check "setup in the session" "status 0" "$got"
 got=$(timeout 60 "$IOMMULAB" exec --name gaps -- "$client" ioeventfd $BDF 2>&1; echo "status $?")
 check "ioeventfd in a session" "$want" "$got"
+
+got=$(timeout 60 "$IOMMULAB" exec --name gaps -- "$client" fork $BDF 2>&1; echo "status $?")
+check "a forked child's inherited region mapping" "child: ID 0x444d4143 through the inherited mapping
+child: SRC_LO 0x5a5a0000 after its store
+parent: child exited 0, SRC_LO 0x5a5a0000 through pread
+status 0" "$got"
 
 got=$("$IOMMULAB" exec --name gaps -- bash -c 'ls /dev/vfio; stat -c "%A %t %T %n" /dev/vfio/*
 test -e /dev/vfio/vfio && echo "vfio: there"; test -d /dev/vfio && echo "a folder"

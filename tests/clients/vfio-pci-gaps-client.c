@@ -8,8 +8,13 @@
  *                   eventfd_write, then only a poll on the MSI-X eventfd
  *                   (nothing else reaches the device), the bytes checked
  *   hotreset BDF    VFIO_DEVICE_GET_PCI_HOT_RESET_INFO's affected devices
+ *   fork BDF        BAR0 mapped, then fork(): the parent unmaps it, the
+ *                   child reads the ID and writes a register through its
+ *                   inherited mapping (Linux: the child's own MAP_SHARED
+ *                   mapping), the parent sees the write through pread
  */
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdint.h>
@@ -20,6 +25,7 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <linux/pci_regs.h>
 #include <linux/vfio.h>
 
@@ -176,13 +182,61 @@ static int do_hotreset(const char *bdf)
 	return 0;
 }
 
+static int do_fork(const char *bdf)
+{
+	struct vdev v;
+	uint16_t cmd = PCI_COMMAND_MEMORY;
+	int go[2], status;
+	uint32_t val = 0;
+
+	dev_open(bdf, &v);
+	if (pwrite(v.dev, &cmd, 2, (off_t)(v.cfg + PCI_COMMAND)) != 2)
+		die("config write");
+	volatile uint32_t *bar = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, v.dev,
+				      (off_t)v.bar0);
+	if (bar == MAP_FAILED)
+		die("mmap BAR0");
+	if (pipe(go))
+		die("pipe");
+	pid_t pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (!pid) {
+		char c;
+		close(go[1]);
+		/* Only once the parent's mapping is gone. */
+		if (read(go[0], &c, 1) != 1)
+			_exit(3);
+		printf("child: ID 0x%x through the inherited mapping\n", bar[0]);
+		bar[REG_SRC_LO / 4] = 0x5a5a0000;
+		printf("child: SRC_LO 0x%x after its store\n", bar[REG_SRC_LO / 4]);
+		_exit(munmap((void *)bar, 4096) ? 4 : 0);
+	}
+	close(go[0]);
+	if (munmap((void *)bar, 4096))
+		die("munmap");
+	if (write(go[1], "g", 1) != 1)
+		die("write");
+	if (waitpid(pid, &status, 0) != pid)
+		die("waitpid");
+	if (pread(v.dev, &val, 4, (off_t)(v.bar0 + REG_SRC_LO)) != 4)
+		die("pread");
+	printf("parent: child %s, SRC_LO 0x%x through pread\n",
+	       WIFEXITED(status) ? (WEXITSTATUS(status) ? "failed" : "exited 0")
+				 : WTERMSIG(status) == SIGBUS ? "killed by SIGBUS" : "killed",
+	       val);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IONBF, 0);
 	if (argc == 3 && !strcmp(argv[1], "ioeventfd"))
 		return do_ioeventfd(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "fork"))
+		return do_fork(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "hotreset"))
 		return do_hotreset(argv[2]);
-	fprintf(stderr, "usage: vfio-pci-gaps-client ioeventfd|hotreset BDF\n");
+	fprintf(stderr, "usage: vfio-pci-gaps-client ioeventfd|fork|hotreset BDF\n");
 	return 2;
 }
