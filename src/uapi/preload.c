@@ -538,6 +538,8 @@ EXPORT int munmap(void *addr, size_t len)
 
 	if (!ret && mmio_trap_any())
 		mmio_trap_forget(addr, (len + 4095) & ~(size_t)4095);
+	if (!ret && session_client)
+		session_share_munmap(addr, len);
 	return ret;
 }
 

@@ -587,6 +587,74 @@ int session_vfio_ioctl(int fd, unsigned long cmd, void *arg)
 	return (int)ret;
 }
 
+/* ---- exec (exec_inherit.c) ------------------------------------------------ */
+
+int session_vfio_exec_ticket(uint64_t *ticket)
+{
+	size_t n = 0;
+	int ret = -ENOENT;
+
+	pthread_mutex_lock(&cl.lock);
+	if (cl.sock >= 0 && cl.pid == getpid()) {
+		ret = (int)call_locked(SESSION_FORK, NULL, 0, NULL, 0, &n);
+		if (!ret && n == sizeof(*ticket))
+			memcpy(ticket, cl.in, sizeof(*ticket));
+		else if (!ret)
+			ret = -EIO;
+		if (!ret && syscall(SYS_fcntl, cl.sock, F_SETFD, 0) < 0)
+			ret = -errno;
+		if (!ret)
+			ret = cl.sock;
+	}
+	pthread_mutex_unlock(&cl.lock);
+	return ret;
+}
+
+int session_vfio_handle(int fd)
+{
+	return handle_of(fd);
+}
+
+void session_vfio_exec_failed(int sock)
+{
+	syscall(SYS_fcntl, sock, F_SETFD, FD_CLOEXEC);
+}
+
+int session_vfio_exec_adopt(uint64_t ticket, int old_sock, const int32_t *fds,
+			    const int32_t *handles, unsigned int n)
+{
+	struct session_fileop op = { 0 };
+	size_t len = 0;
+	int32_t *map = NULL;
+	int64_t nr;
+
+	pthread_mutex_lock(&cl.lock);
+	nr = call_locked(SESSION_ADOPT, &ticket, sizeof(ticket), NULL, 0, &len);
+	if (nr >= 0 && (size_t)nr * sizeof(*map) <= len)
+		map = malloc((size_t)nr * sizeof(*map) + 1);
+	if (map)
+		memcpy(map, cl.in, (size_t)nr * sizeof(*map));
+	for (unsigned int i = 0; map && i < n; i++) {
+		int32_t h = handles[i];
+		if (fds[i] < 0 || fds[i] >= MAX_FWD_FD || h < 0 || h >= nr || map[h] < 0 ||
+		    syscall(SYS_fcntl, fds[i], F_GETFD) < 0)
+			continue;
+		atomic_store(&fwd[fds[i]], map[h] + 1);
+		map[h] = -1;
+	}
+	for (int64_t h = 0; map && h < nr; h++) {
+		if (map[h] < 0)
+			continue;
+		op.handle = map[h];
+		memcpy(cl.out, &op, sizeof(op));
+		call_locked(SESSION_CLOSE, cl.out, sizeof(op), NULL, 0, NULL);
+	}
+	pthread_mutex_unlock(&cl.lock);
+	raw_close(old_sock);
+	free(map);
+	return nr < 0 ? (int)nr : map ? 0 : -ENOMEM;
+}
+
 /* ---- region mmap (trap and emulate, mmio_trap.h) ------------------------ */
 
 /*

@@ -4,7 +4,9 @@
 # eventfd is written, nothing else done to the device; /dev/vfio listed
 # and stat'ed (bash, coreutils, a static busybox), the host's /dev still
 # there around it; a forked child's accesses through a region mapping it
-# inherited reach the device after the parent unmapped it.
+# inherited reach the device after the parent unmapped it; descriptors
+# not close-on-exec stay the same files across exec; the memfd behind
+# shared anonymous memory goes with its munmap.
 #   session-gaps.sh IOMMULAB CLIENT SETUP
 . "$(dirname "$0")/lib.sh"
 client=$1 setup=$2
@@ -34,6 +36,21 @@ got=$(timeout 60 "$IOMMULAB" exec --name gaps -- "$client" fork $BDF 2>&1; echo 
 check "a forked child's inherited region mapping" "child: ID 0x444d4143 through the inherited mapping
 child: SRC_LO 0x5a5a0000 after its store
 parent: child exited 0, SRC_LO 0x5a5a0000 through pread
+status 0" "$got"
+
+got=$(timeout 60 "$IOMMULAB" exec --name gaps -- "$client" exec $BDF 2>&1; echo "status $?")
+check "descriptors kept across exec" "after exec: container API version 0
+after exec: group viable, container set
+after exec: device 9 regions, ID 0x444d4143
+after exec: the close-on-exec container closed
+status 0" "$got"
+# A shell hands a descriptor to the program it starts (QEMU's fd=N).
+got=$(timeout 60 "$IOMMULAB" exec --name gaps -- bash -c 'exec 7<>/dev/vfio/vfio; "$0" api 7' "$client" 2>&1)
+check "a descriptor bash opened, in the program it starts" "fd 7: VFIO API version 0" "$got"
+
+got=$(timeout 60 "$IOMMULAB" exec --name gaps -- "$client" memfd 2>&1; echo "status $?")
+check "shared anonymous memory's memfd closed at munmap" "mapped: 1 memfd(s)
+unmapped: 0 memfd(s)
 status 0" "$got"
 
 got=$("$IOMMULAB" exec --name gaps -- bash -c 'ls /dev/vfio; stat -c "%A %t %T %n" /dev/vfio/*

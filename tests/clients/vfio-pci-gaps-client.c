@@ -7,6 +7,14 @@
  *   ioeventfd BDF   a copy started by an ioeventfd on the CTRL register:
  *                   eventfd_write, then only a poll on the MSI-X eventfd
  *                   (nothing else reaches the device), the bytes checked
+ *   exec BDF        the container, group and device opened without
+ *                   O_CLOEXEC (the device's cleared with F_SETFD) and a
+ *                   second container with it, then the
+ *                   program execs itself ("exec-child"): the kept
+ *                   descriptors are the same files there, the other closed
+ *   api FD          VFIO_GET_API_VERSION on an inherited descriptor
+ *   memfd           shared anonymous memory mapped and unmapped: the
+ *                   session's memfd for it is gone with the munmap
  *   hotreset BDF    VFIO_DEVICE_GET_PCI_HOT_RESET_INFO's affected devices
  *   fork BDF        BAR0 mapped, then fork(): the parent unmaps it, the
  *                   child reads the ID and writes a register through its
@@ -26,6 +34,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
+#include <dirent.h>
 #include <linux/pci_regs.h>
 #include <linux/vfio.h>
 
@@ -228,15 +237,109 @@ static int do_fork(const char *bdf)
 	return 0;
 }
 
+static int do_exec(const char *self, const char *bdf)
+{
+	struct vdev v;
+	char a[4][16];
+
+	dev_open(bdf, &v);
+	/* A device fd is close-on-exec from GET_DEVICE_FD (Linux): kept on purpose. */
+	if (fcntl(v.dev, F_SETFD, 0))
+		die("F_SETFD");
+	int extra = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
+	if (extra < 0)
+		die("/dev/vfio/vfio");
+	snprintf(a[0], sizeof(a[0]), "%d", v.container);
+	snprintf(a[1], sizeof(a[1]), "%d", v.group);
+	snprintf(a[2], sizeof(a[2]), "%d", v.dev);
+	snprintf(a[3], sizeof(a[3]), "%d", extra);
+	execl(self, self, "exec-child", a[0], a[1], a[2], a[3], (char *)NULL);
+	die("execl");
+	return 1;
+}
+
+static int exec_child(char **fd)
+{
+	int container = atoi(fd[0]), group = atoi(fd[1]), dev = atoi(fd[2]), extra = atoi(fd[3]);
+	struct vfio_group_status st = { .argsz = sizeof(st) };
+	struct vfio_device_info info = { .argsz = sizeof(info) };
+	uint64_t bar0;
+	uint32_t id = 0;
+
+	printf("after exec: container API version %d\n", ioctl(container, VFIO_GET_API_VERSION));
+	if (ioctl(group, VFIO_GROUP_GET_STATUS, &st))
+		die("VFIO_GROUP_GET_STATUS");
+	printf("after exec: group %s%s\n", st.flags & VFIO_GROUP_FLAGS_VIABLE ? "viable" : "not viable",
+	       st.flags & VFIO_GROUP_FLAGS_CONTAINER_SET ? ", container set" : "");
+	if (ioctl(dev, VFIO_DEVICE_GET_INFO, &info))
+		die("VFIO_DEVICE_GET_INFO");
+	bar0 = region_offset(dev, VFIO_PCI_BAR0_REGION_INDEX);
+	if (pread(dev, &id, 4, (off_t)bar0) != 4)
+		die("pread");
+	printf("after exec: device %u regions, ID 0x%x\n", info.num_regions, id);
+	/* Its number may be reused since (the shim's new connection): no VFIO file there. */
+	printf("after exec: the close-on-exec container %s\n",
+	       ioctl(extra, VFIO_GET_API_VERSION) < 0 ? "closed" : "still open");
+	return 0;
+}
+
+/* Descriptors of the process open on the shim's memfd for shared anonymous memory. */
+static int shared_memfds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	char path[300], link[300];
+	int n = 0;
+
+	if (!d)
+		die("/proc/self/fd");
+	while ((e = readdir(d))) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%s", e->d_name);
+		ssize_t len = readlink(path, link, sizeof(link) - 1);
+		if (len > 0) {
+			link[len] = 0;
+			n += strstr(link, "memfd:iommulab-shared") != NULL;
+		}
+	}
+	closedir(d);
+	return n;
+}
+
+static int do_memfd(void)
+{
+	size_t len = 256 * 1024;
+	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		die("mmap");
+	memset(p, 1, len);
+	printf("mapped: %d memfd(s)\n", shared_memfds());
+	if (munmap(p, len))
+		die("munmap");
+	printf("unmapped: %d memfd(s)\n", shared_memfds());
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IONBF, 0);
 	if (argc == 3 && !strcmp(argv[1], "ioeventfd"))
 		return do_ioeventfd(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "exec"))
+		return do_exec(argv[0], argv[2]);
+	if (argc == 6 && !strcmp(argv[1], "exec-child"))
+		return exec_child(argv + 2);
+	if (argc == 3 && !strcmp(argv[1], "api")) {
+		printf("fd %s: VFIO API version %d\n", argv[2],
+		       ioctl(atoi(argv[2]), VFIO_GET_API_VERSION));
+		return 0;
+	}
+	if (argc == 2 && !strcmp(argv[1], "memfd"))
+		return do_memfd();
 	if (argc == 3 && !strcmp(argv[1], "fork"))
 		return do_fork(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "hotreset"))
 		return do_hotreset(argv[2]);
-	fprintf(stderr, "usage: vfio-pci-gaps-client ioeventfd|fork|hotreset BDF\n");
+	fprintf(stderr, "usage: vfio-pci-gaps-client ioeventfd|fork|exec|hotreset BDF | api FD\n");
 	return 2;
 }
