@@ -32,6 +32,12 @@ check "setup in the session" "status 0" "$got"
 got=$(timeout 60 "$IOMMULAB" exec --name gaps -- "$client" ioeventfd $BDF 2>&1; echo "status $?")
 check "ioeventfd in a session" "$want" "$got"
 
+# Alone on the bus behind its PCIe-to-PCI bridge: a bus reset touches it alone.
+got=$(timeout 60 "$IOMMULAB" exec --name gaps -- "$client" hotreset $BDF 2>&1; echo "status $?")
+check "VFIO_DEVICE_GET_PCI_HOT_RESET_INFO in a session" "hot reset info: 1 affected
+  0000:06:01.0 group 9
+status 0" "$got"
+
 got=$(timeout 60 "$IOMMULAB" exec --name gaps -- "$client" fork $BDF 2>&1; echo "status $?")
 check "a forked child's inherited region mapping" "child: ID 0x444d4143 through the inherited mapping
 child: SRC_LO 0x5a5a0000 after its store
