@@ -8,9 +8,11 @@
  * the store's errno. Nothing is cached: every lookup, attribute and read
  * asks the lab, as sysfs's attributes change under any program.
  *
- * The FUSE root holds "sys" (the lab's /sys) and "pci" (its
- * /proc/bus/pci, fuse_sysfs_pci.c); each is bind-mounted where it
- * belongs, then the root is unmounted.
+ * The FUSE root holds "sys" (the lab's /sys), "pci" (its
+ * /proc/bus/pci, fuse_sysfs_pci.c) and "vfio" (its /dev/vfio, from its
+ * devtmpfs: listed and stat'ed here, opened through the preload shim,
+ * session_devfs.c); each is bind-mounted where it belongs, then the root
+ * is unmounted.
  */
 #define FUSE_USE_VERSION 31
 #include <errno.h>
@@ -23,12 +25,14 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "kernel/base/fs.h"
 #include "kernel/base/sysfs.h"
 #include "fuse_sysfs_pci.h"
+#include "session_devfs.h"
 #include "session_server.h"
 
 static struct {
@@ -50,6 +54,18 @@ static bool is_pci(const char *path)
 	return !strncmp(path, "/pci", 4) && (!path[4] || path[4] == '/');
 }
 
+/* "/vfio/..." is the lab's /dev/vfio. */
+static bool is_vfio(const char *path)
+{
+	return !strncmp(path, "/vfio", 5) && (!path[5] || path[5] == '/');
+}
+
+/* The lab's devtmpfs path of a "/vfio/..." path. */
+static void dev_path(char *buf, size_t len, const char *path)
+{
+	snprintf(buf, len, "/dev%s", path);
+}
+
 static int run(void (*fn)(void *), void *arg)
 {
 	return session_kernel_call(fn, arg);
@@ -67,10 +83,16 @@ static void do_getattr(void *p)
 {
 	struct attr_call *a = p;
 
-	if (is_sys(a->path))
+	char dev[PATH_MAX];
+
+	if (is_sys(a->path)) {
 		a->ret = sysfs_getattr(a->path, false, &a->ks);
-	else
+	} else if (is_vfio(a->path)) {
+		dev_path(dev, sizeof(dev), a->path);
+		a->ret = devtmpfs_stat(dev, &a->ks);
+	} else {
 		a->ret = procpci_getattr(a->path + 4, &a->ks);
+	}
 }
 
 static void fill_stat(struct stat *st, const struct kstat *ks)
@@ -79,6 +101,7 @@ static void fill_stat(struct stat *st, const struct kstat *ks)
 	st->st_mode = ks->mode;
 	st->st_nlink = S_ISDIR(ks->mode) ? 2 : 1;
 	st->st_size = ks->size;
+	st->st_rdev = makedev(MAJOR(ks->rdev), MINOR(ks->rdev));
 	st->st_blksize = 4096;
 	st->st_atim = st->st_mtim = st->st_ctim = fs.boot;
 }
@@ -87,15 +110,19 @@ static int fs_getattr(const char *path, struct stat *st, struct fuse_file_info *
 {
 	struct attr_call a = { .path = path };
 
-	/* The root and its two folders answer without the kernel: mounting needs them. */
-	if (!strcmp(path, "/") || !strcmp(path, "/sys") || !strcmp(path, "/pci")) {
+	/*
+	 * The root and its folders answer without the kernel: mounting needs
+	 * them (/dev/vfio too before vfio makes its first node).
+	 */
+	if (!strcmp(path, "/") || !strcmp(path, "/sys") || !strcmp(path, "/pci") ||
+	    !strcmp(path, "/vfio")) {
 		a.ks.mode = S_IFDIR | 0755;
 		if (!strcmp(path, "/pci"))
 			a.ks.mode = S_IFDIR | 0555;
 		fill_stat(st, &a.ks);
 		return 0;
 	}
-	if (!is_sys(path) && !is_pci(path))
+	if (!is_sys(path) && !is_pci(path) && !is_vfio(path))
 		return -ENOENT;
 	int ret = run(do_getattr, &a);
 	if (ret || a.ret)
@@ -166,13 +193,25 @@ static int collect_pci(void *opaque, const char *name)
 	return collect(opaque, name);
 }
 
+static int collect_dev(void *opaque, const char *name, mode_t type)
+{
+	return collect(opaque, name);
+}
+
 static void do_readdir(void *p)
 {
 	struct dir_call *d = p;
+	char dev[PATH_MAX];
 
-	if (is_sys(d->path))
+	if (is_sys(d->path)) {
 		d->ret = sysfs_readdir(d->path, collect_sysfs, d);
-	else
+	} else if (is_vfio(d->path)) {
+		dev_path(dev, sizeof(dev), d->path);
+		d->ret = devtmpfs_readdir(dev, collect_dev, d);
+		/* No node yet (vfio not loaded): the mount point stays, empty. */
+		if (d->ret == -ENOENT && !strcmp(d->path, "/vfio"))
+			d->ret = 0;
+	} else
 		d->ret = procpci_readdir(d->path + 4, collect_pci, d);
 }
 
@@ -187,9 +226,10 @@ static int fs_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t
 	if (!strcmp(path, "/")) {
 		filler(buf, "sys", NULL, 0, 0);
 		filler(buf, "pci", NULL, 0, 0);
+		filler(buf, "vfio", NULL, 0, 0);
 		return 0;
 	}
-	if (!is_sys(path) && !is_pci(path))
+	if (!is_sys(path) && !is_pci(path) && !is_vfio(path))
 		return -ENOENT;
 	ret = run(do_readdir, &d);
 	if (!ret)
@@ -458,6 +498,10 @@ int fuse_sysfs_start(const char *dir, char *msg, size_t msglen)
 		snprintf(from, sizeof(from), "%s/pci", stage);
 		ret = bind_over(from, "/proc/bus/pci", msg, msglen);
 	}
+	if (!ret) {
+		snprintf(from, sizeof(from), "%s/vfio", stage);
+		ret = session_devfs_install(dir, from, msg, msglen);
+	}
 	umount2(stage, MNT_DETACH);
 	return ret;
 }
@@ -471,4 +515,5 @@ void fuse_sysfs_stop(void)
 	umount2("/sys", MNT_DETACH);
 	if (fs.have_proc_pci)
 		umount2("/proc/bus/pci", MNT_DETACH);
+	umount2("/dev/vfio", MNT_DETACH);
 }

@@ -27,6 +27,7 @@
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include "iommulab/fd.h"
 #include "iommulab/lab.h"
@@ -90,6 +91,7 @@ REAL(fopen64, FILE *, const char *, const char *)
 REAL(realpath, char *, const char *, char *)
 REAL(fstatat, int, int, const char *, struct stat *, int)
 REAL(fstatat64, int, int, const char *, struct stat64 *, int)
+REAL(statx, int, int, const char *, int, unsigned int, struct statx *)
 REAL(poll, int, struct pollfd *, nfds_t, int)
 REAL(ppoll, int, struct pollfd *, nfds_t, const struct timespec *, const sigset_t *)
 REAL(select, int, int, fd_set *, fd_set *, fd_set *, struct timeval *)
@@ -536,6 +538,8 @@ EXPORT int munmap(void *addr, size_t len)
 
 	if (!ret && mmio_trap_any())
 		mmio_trap_forget(addr, (len + 4095) & ~(size_t)4095);
+	if (!ret && session_client)
+		session_share_munmap(addr, len);
 	return ret;
 }
 
@@ -711,6 +715,42 @@ EXPORT int fstatat64(int dirfd, const char *path, struct stat64 *st, int flags)
 		return (flags & AT_SYMLINK_NOFOLLOW) ? lab_lstat(path, (struct stat *)st)
 						     : lab_stat(path, (struct stat *)st);
 	return get_fstatat64()(dirfd, path, st, flags);
+}
+
+/* A lab path's stat in statx's form (the basic fields: what lab_stat knows). */
+static void stat_to_statx(const struct stat *st, struct statx *stx)
+{
+	memset(stx, 0, sizeof(*stx));
+	stx->stx_mask = STATX_BASIC_STATS;
+	stx->stx_blksize = (uint32_t)st->st_blksize;
+	stx->stx_nlink = (uint32_t)st->st_nlink;
+	stx->stx_uid = st->st_uid;
+	stx->stx_gid = st->st_gid;
+	stx->stx_mode = (uint16_t)st->st_mode;
+	stx->stx_ino = st->st_ino;
+	stx->stx_size = (uint64_t)st->st_size;
+	stx->stx_blocks = (uint64_t)st->st_blocks;
+	stx->stx_atime = (struct statx_timestamp){ st->st_atim.tv_sec, (uint32_t)st->st_atim.tv_nsec };
+	stx->stx_mtime = (struct statx_timestamp){ st->st_mtim.tv_sec, (uint32_t)st->st_mtim.tv_nsec };
+	stx->stx_ctime = (struct statx_timestamp){ st->st_ctim.tv_sec, (uint32_t)st->st_ctim.tv_nsec };
+	stx->stx_rdev_major = major(st->st_rdev);
+	stx->stx_rdev_minor = minor(st->st_rdev);
+	stx->stx_dev_major = major(st->st_dev);
+	stx->stx_dev_minor = minor(st->st_dev);
+}
+
+/* coreutils' ls and stat ask with statx: `ls -l /dev/vfio` in-process. */
+EXPORT int statx(int dirfd, const char *path, int flags, unsigned int mask, struct statx *stx)
+{
+	struct stat st;
+	int ret;
+
+	if (!ours(path))
+		return get_statx()(dirfd, path, flags, mask, stx);
+	ret = (flags & AT_SYMLINK_NOFOLLOW) ? lab_lstat(path, &st) : lab_stat(path, &st);
+	if (!ret)
+		stat_to_statx(&st, stx);
+	return ret;
 }
 
 EXPORT char *realpath(const char *path, char *resolved)

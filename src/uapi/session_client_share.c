@@ -23,8 +23,10 @@
  * The server maps the descriptor and keeps its own view until unpin: the
  * device's DMA lands in the program's pages. Moved memory stays shared
  * (a later fork() gives the child a private copy, as Linux copies pinned
- * anonymous pages for a child). A kept memfd no longer mapped anywhere in
- * the process is closed at the next one kept.
+ * anonymous pages for a child). A kept memfd is closed when the program
+ * unmaps the whole range it was mapped at (session_share_munmap, from the
+ * munmap interposer: no /proc read), else, once no longer mapped
+ * anywhere in the process, at the next one kept.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -52,6 +54,7 @@ struct moved {
 	uint64_t ino;
 	unsigned dev_major, dev_minor;
 	bool anon_shared;	/* shared anonymous memory: its child shares it too */
+	uint64_t base, len;	/* where the shim mapped it */
 };
 
 static struct moved *moved;
@@ -128,7 +131,7 @@ static void moved_prune(void)
 }
 
 /* Under moved_lock: keeps @fd (a memfd this client made) for later pins. NULL on failure. */
-static struct moved *moved_add(int fd, bool anon_shared)
+static struct moved *moved_add(int fd, bool anon_shared, uint64_t base, uint64_t len)
 {
 	struct moved *m = calloc(1, sizeof(*m));
 	struct stat st;
@@ -139,8 +142,8 @@ static struct moved *moved_add(int fd, bool anon_shared)
 	}
 	moved_prune();
 	*m = (struct moved){ moved, fd, st.st_ino, major(st.st_dev), minor(st.st_dev),
-			     anon_shared };
-	moved = m;
+			     anon_shared, base, len };
+	__atomic_store_n(&moved, m, __ATOMIC_RELEASE);
 	return m;
 }
 
@@ -157,7 +160,7 @@ void *session_share_mmap_anon(void *addr, size_t len, int prot, int flags,
 	if (p == MAP_FAILED)
 		goto plain;
 	pthread_mutex_lock(&moved_lock);
-	bool kept = moved_add((int)fd, true);
+	bool kept = moved_add((int)fd, true, (uintptr_t)p, ALIGN_U(len, 4096));
 	pthread_mutex_unlock(&moved_lock);
 	if (kept)
 		return p;
@@ -166,6 +169,23 @@ plain:
 	if (fd >= 0)
 		syscall(SYS_close, fd);
 	return real_mmap(addr, len, prot, flags, -1, 0);
+}
+
+void session_share_munmap(void *addr, size_t len)
+{
+	uint64_t s = (uintptr_t)addr, e = s + ALIGN_U(len, 4096);
+
+	/* Nothing kept (most programs): no lock. */
+	if (!__atomic_load_n(&moved, __ATOMIC_ACQUIRE))
+		return;
+	pthread_mutex_lock(&moved_lock);
+	for (struct moved **pp = &moved; *pp;) {
+		if ((*pp)->base >= s && (*pp)->base + (*pp)->len <= e)
+			moved_drop(pp);
+		else
+			pp = &(*pp)->next;
+	}
+	pthread_mutex_unlock(&moved_lock);
 }
 
 static struct moved *moved_find(const struct uaccess_vma *v)
@@ -200,7 +220,7 @@ static struct moved *move_private(const struct uaccess_vma *v, uint64_t s, uint6
 	    MAP_FAILED)
 		goto fail;
 	syscall(SYS_munmap, k, len);
-	m = moved_add((int)fd, false);
+	m = moved_add((int)fd, false, s, len);
 	if (!m)
 		goto fail;
 	uaccess_host_fork_guard();

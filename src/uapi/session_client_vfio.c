@@ -32,6 +32,7 @@
 #include <sys/sysmacros.h>
 #include <sys/uio.h>
 
+#include "fork_region.h"
 #include "mmio_trap.h"
 #include "session_vfio.h"
 
@@ -122,6 +123,7 @@ static int adopt(uint64_t ticket)
 		int32_t nh = h < nr ? map[h] : -1;
 		atomic_store(&fwd[fd], (nh >= 0 ? nh : HANDLE_DEAD) + 1);
 	}
+	fork_region_adopt(map, nr);
 	return 0;
 }
 
@@ -585,18 +587,82 @@ int session_vfio_ioctl(int fd, unsigned long cmd, void *arg)
 	return (int)ret;
 }
 
+/* ---- exec (exec_inherit.c) ------------------------------------------------ */
+
+int session_vfio_exec_ticket(uint64_t *ticket)
+{
+	size_t n = 0;
+	int ret = -ENOENT;
+
+	pthread_mutex_lock(&cl.lock);
+	if (cl.sock >= 0 && cl.pid == getpid()) {
+		ret = (int)call_locked(SESSION_FORK, NULL, 0, NULL, 0, &n);
+		if (!ret && n == sizeof(*ticket))
+			memcpy(ticket, cl.in, sizeof(*ticket));
+		else if (!ret)
+			ret = -EIO;
+		if (!ret && syscall(SYS_fcntl, cl.sock, F_SETFD, 0) < 0)
+			ret = -errno;
+		if (!ret)
+			ret = cl.sock;
+	}
+	pthread_mutex_unlock(&cl.lock);
+	return ret;
+}
+
+int session_vfio_handle(int fd)
+{
+	return handle_of(fd);
+}
+
+void session_vfio_exec_failed(int sock)
+{
+	syscall(SYS_fcntl, sock, F_SETFD, FD_CLOEXEC);
+}
+
+int session_vfio_exec_adopt(uint64_t ticket, int old_sock, const int32_t *fds,
+			    const int32_t *handles, unsigned int n)
+{
+	struct session_fileop op = { 0 };
+	size_t len = 0;
+	int32_t *map = NULL;
+	int64_t nr;
+
+	pthread_mutex_lock(&cl.lock);
+	nr = call_locked(SESSION_ADOPT, &ticket, sizeof(ticket), NULL, 0, &len);
+	if (nr >= 0 && (size_t)nr * sizeof(*map) <= len)
+		map = malloc((size_t)nr * sizeof(*map) + 1);
+	if (map)
+		memcpy(map, cl.in, (size_t)nr * sizeof(*map));
+	for (unsigned int i = 0; map && i < n; i++) {
+		int32_t h = handles[i];
+		if (fds[i] < 0 || fds[i] >= MAX_FWD_FD || h < 0 || h >= nr || map[h] < 0 ||
+		    syscall(SYS_fcntl, fds[i], F_GETFD) < 0)
+			continue;
+		atomic_store(&fwd[fds[i]], map[h] + 1);
+		map[h] = -1;
+	}
+	for (int64_t h = 0; map && h < nr; h++) {
+		if (map[h] < 0)
+			continue;
+		op.handle = map[h];
+		memcpy(cl.out, &op, sizeof(op));
+		call_locked(SESSION_CLOSE, cl.out, sizeof(op), NULL, 0, NULL);
+	}
+	pthread_mutex_unlock(&cl.lock);
+	raw_close(old_sock);
+	free(map);
+	return nr < 0 ? (int)nr : map ? 0 : -ENOMEM;
+}
+
 /* ---- region mmap (trap and emulate, mmio_trap.h) ------------------------ */
 
-/* A mapping: the server's handle for it, in the process that made it. */
-struct fwd_map {
-	int handle;
-	pid_t pid;
-};
-
 /*
- * One trapped access: SESSION_READ/WRITE on the mapping's handle. In a
- * fork()ed child the mapping is the parent connection's: the access fails
- * (SIGBUS), as its inherited descriptors answer EBADF.
+ * One trapped access: SESSION_READ/WRITE on the mapping's handle (struct
+ * fwd_map, fork_region.h). A fork()ed child's mapping is its own once its
+ * connection adopted the parent's files (fork_region.c); before that, or
+ * if the adoption failed, the access fails (SIGBUS), as its inherited
+ * descriptors answer EBADF.
  */
 static int map_access(void *cookie, uint64_t off, void *buf, int len, bool write)
 {
@@ -625,6 +691,7 @@ static void map_release(void *cookie)
 	struct fwd_map *m = cookie;
 	struct session_fileop op = { .handle = m->handle };
 
+	fork_region_del(m);
 	if (m->pid == getpid())
 		call(SESSION_CLOSE, &op, sizeof(op), NULL, 0, NULL, 0, NULL);
 	free(m);
@@ -651,6 +718,7 @@ static int map_open(void *arg, uintptr_t start, size_t len, unsigned long vm_fla
 		return (int)h;
 	}
 	*m = (struct fwd_map){ .handle = (int)h, .pid = getpid() };
+	fork_region_add(m);
 	*cookie = m;
 	return 0;
 }

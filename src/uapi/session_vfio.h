@@ -27,6 +27,7 @@ struct session_ioctl_plan {
 	bool new_handle;	/* the ioctl's value is a new file (a device fd) */
 	bool container_fd;	/* an int descriptor at offset 0 (SET_CONTAINER) */
 	bool eventfds;		/* SET_IRQS: DATA_EVENTFD's descriptors after the header */
+	bool ioeventfd;		/* IOEVENTFD: an eventfd (or -1) in its fd field */
 	bool share;		/* MAP_DMA: the vaddr range becomes shared memory */
 	uint32_t minsz;		/* what the kernel reads first (argsz at offset 0 if > 4) */
 };
@@ -70,6 +71,28 @@ int session_share_range(uint64_t start, uint64_t len, bool write, struct session
 			unsigned int *nsh, int *fds, unsigned int *nfds, unsigned int max);
 /* Drops what the client shared (a fork's child), but shared anonymous memory. */
 void session_share_forget(void);
+/* [@addr, +@len) was unmapped: kept memfds mapped wholly inside it are closed. */
+void session_share_munmap(void *addr, size_t len);
+
+/*
+ * exec() (exec_inherit.c). Before it: the server keeps this process's
+ * files under a ticket (SESSION_FORK) and the connection's socket loses
+ * FD_CLOEXEC, so the connection, and the ticket, outlive the exec; the
+ * socket, or -errno (no connection: nothing forwarded). The handle of a
+ * forwarded @fd, or -EBADF.
+ */
+int session_vfio_exec_ticket(uint64_t *ticket);
+int session_vfio_handle(int fd);
+/* The exec failed: the socket is close-on-exec again (the ticket waits with it). */
+void session_vfio_exec_failed(int sock);
+/*
+ * In the new program: its connection adopts @ticket; each @fds[i] still
+ * open is again the file the old program had as handle @handles[i]; the
+ * adopted files no descriptor kept (close-on-exec ones, mappings) are
+ * closed; then the old program's socket @old_sock. 0 or -errno.
+ */
+int session_vfio_exec_adopt(uint64_t ticket, int old_sock, const int32_t *fds,
+			    const int32_t *handles, unsigned int n);
 /*
  * mmap(MAP_SHARED | MAP_ANONYMOUS) in a session: the same memory, made a
  * memfd the client keeps, so MAP_DMA can send it (session_client_share.c).

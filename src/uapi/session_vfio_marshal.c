@@ -40,6 +40,10 @@ void session_ioctl_plan(unsigned int cmd, struct session_ioctl_plan *p)
 		p->minsz = ENDOF(struct vfio_irq_set, count);
 		p->eventfds = true;
 		break;
+	case VFIO_DEVICE_IOEVENTFD:
+		p->minsz = ENDOF(struct vfio_device_ioeventfd, fd);
+		p->ioeventfd = true;
+		break;
 	case VFIO_IOMMU_GET_INFO:
 		p->minsz = ENDOF(struct vfio_iommu_type1_info, iova_pgsizes);
 		break;
@@ -78,6 +82,8 @@ unsigned int session_ioctl_fd_slots(const struct session_ioctl_plan *p, const vo
 
 	if (p->container_fd && len >= sizeof(int) && max)
 		offs[n++] = 0;
+	if (p->ioeventfd && len >= ENDOF(struct vfio_device_ioeventfd, fd) && max)
+		offs[n++] = offsetof(struct vfio_device_ioeventfd, fd);
 	if (!p->eventfds || len < sizeof(hdr))
 		return n;
 	memcpy(&hdr, buf, sizeof(hdr));

@@ -32,6 +32,7 @@
 #include "fdtable.h"
 #include "kernel/base/fs.h"
 #include "kernel/base/uaccess.h"
+#include "session_ioeventfd.h"
 #include "session_server.h"
 #include "session_vfio.h"
 #include "uaccess_host.h"
@@ -247,6 +248,7 @@ static void d_eventfd_put(struct eventfd_ctx *ctx)
 		return;
 	}
 	struct remote_eventfd *e = (struct remote_eventfd *)ctx;
+	session_eventfd_unwatch(e->fd);
 	close(e->fd);
 	e->magic = 0;
 	free(e);
@@ -278,6 +280,15 @@ static u64 d_eventfd_read(struct eventfd_ctx *ctx)
 	return v;
 }
 
+/* An ioeventfd: the server's watcher wakes the kernel when the program writes it. */
+static void d_eventfd_watch(struct eventfd_ctx *ctx)
+{
+	if (is_remote_eventfd(ctx))
+		session_eventfd_watch(((struct remote_eventfd *)ctx)->fd);
+	else if (host->eventfd_watch)
+		host->eventfd_watch(ctx);
+}
+
 /* A client's region mapping (its SESSION_MMAP handles), or the server's own. */
 static struct vm_area_struct *d_vma_lookup(unsigned long addr)
 {
@@ -296,6 +307,7 @@ static const struct uaccess_ops dispatch_ops = {
 	.eventfd_put = d_eventfd_put,
 	.eventfd_is = d_eventfd_is,
 	.eventfd_read = d_eventfd_read,
+	.eventfd_watch = d_eventfd_watch,
 	.vma_lookup = d_vma_lookup,
 };
 

@@ -111,6 +111,12 @@ u64 eventfd_ctx_read(struct eventfd_ctx *ctx)
 	return ctx && uops && uops->eventfd_read ? uops->eventfd_read(ctx) : 0;
 }
 
+void eventfd_ctx_watch(struct eventfd_ctx *ctx)
+{
+	if (ctx && uops && uops->eventfd_watch)
+		uops->eventfd_watch(ctx);
+}
+
 bool eventfd_ctx_is_fd(struct eventfd_ctx *ctx, int fd)
 {
 	return uops && uops->eventfd_is(ctx, fd);

@@ -46,6 +46,13 @@ struct uaccess_ops {
 	 */
 	u64 (*eventfd_read)(struct eventfd_ctx *ctx);
 	/*
+	 * Optional: the kernel acts on writes to @ctx (an ioeventfd), so the
+	 * host calls it back (vfio_pci_virqfd_poll) when the user writes it,
+	 * even while the kernel is not otherwise entered. NULL: the kernel
+	 * looks at its next entry (the in-process wait) only.
+	 */
+	void (*eventfd_watch)(struct eventfd_ctx *ctx);
+	/*
 	 * The device mapping (vfs_mmap's vma) of the user's that holds @addr,
 	 * or NULL (none there, or ordinary memory). Valid under the lab's lock.
 	 */
@@ -90,5 +97,11 @@ bool eventfd_ctx_is_fd(struct eventfd_ctx *ctx, int fd);
  * The kernel never blocks on it: it looks when it has a reason to.
  */
 u64 eventfd_ctx_read(struct eventfd_ctx *ctx);
+/*
+ * Have the host wake the kernel (vfio_pci_virqfd_poll) when the user
+ * writes @ctx, as Linux's wakeup callback on an eventfd's wait queue; it
+ * stops at eventfd_ctx_put.
+ */
+void eventfd_ctx_watch(struct eventfd_ctx *ctx);
 
 #endif

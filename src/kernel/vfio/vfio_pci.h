@@ -138,8 +138,10 @@ void vfio_pci_intx_unmask(struct vfio_pci_core_device *vdev);
 bool vfio_pci_is_trigger(int fd);
 bool vfio_pci_any_trigger(void);
 /*
- * Unmasks INTx for each INTx unmask eventfd the user wrote since the last
- * look (Linux's virqfd wakeup). The uapi calls it while a program waits.
+ * Acts on the eventfds the user wrote since the last look (Linux's virqfd
+ * wakeups): INTx unmask eventfds unmask, ioeventfds do their write. The
+ * uapi calls it while a program waits, and when a watched eventfd is
+ * written (eventfd_ctx_watch).
  */
 void vfio_pci_virqfd_poll(void);
 

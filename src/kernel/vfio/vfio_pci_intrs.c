@@ -36,6 +36,7 @@
 #include "kernel/pci/pci-msi.h"
 #include "kernel/pci/pci.h"
 #include "vfio_pci.h"
+#include "vfio_pci_priv.h"
 
 /* The Status register's Interrupt Status bit (PCI 2.3). */
 #define VFIO_PCI_STATUS_INTERRUPT 0x0008
@@ -396,8 +397,10 @@ void vfio_pci_virqfd_poll(void)
 
 	if (!kstate)
 		return;
-	list_for_each_entry(vdev, &kstate->vfio_pci.devices, next)
+	list_for_each_entry(vdev, &kstate->vfio_pci.devices, next) {
 		intx_unmask_fd_poll(vdev);
+		vfio_pci_ioeventfd_poll(vdev);
+	}
 }
 
 /* ---- MSI and MSI-X ------------------------------------------------------------ */

@@ -240,6 +240,7 @@ int vfio_pci_ioeventfd(struct vfio_pci_core_device *vdev, u64 offset, u64 data, 
 		kfree(e);
 		return ret;
 	}
+	eventfd_ctx_watch(e->ctx);
 	e->vdev = vdev;
 	e->pos = pos;
 	e->bar = bar;
@@ -253,10 +254,14 @@ int vfio_pci_ioeventfd(struct vfio_pci_core_device *vdev, u64 offset, u64 data, 
 
 /*
  * The writes the user's ioeventfds stand for (Linux's virqfd handler, one
- * per wakeup). Linux runs them as soon as the eventfd is written; the lab
- * looks before every access to the device through its fd or a mapping,
- * so they land in the order the program meant. Memory decode off: the
- * write is skipped, as Linux's handler skips it.
+ * per wakeup). Linux runs them from the eventfd's wakeup, asynchronously;
+ * the lab's kernel runs only when entered, so it looks here before every
+ * access to the device through its fd or a mapping (they land in the
+ * order the program meant), when the program waits for an interrupt
+ * in-process, and when the host's watch on the eventfd
+ * (eventfd_ctx_watch: the session server's watcher thread) sees it
+ * written: a write takes effect with nothing else done to the device.
+ * Memory decode off: the write is skipped, as Linux's handler skips it.
  */
 void vfio_pci_ioeventfd_poll(struct vfio_pci_core_device *vdev)
 {

@@ -5,9 +5,19 @@
  * proving with group fds that it owns every function the reset touches
  * (Linux's vfio_pci_core.c).
  *
- * The lab's PCI devices have no slots (no hotplug controller with a slot
- * reset), so a hot reset is always a secondary bus reset of the bridge
- * above the function: a function on a root bus has none (-ENODEV).
+ * Which reset, and so which functions it touches: Linux 6.12 takes a slot
+ * reset when the function's slot can do one (pci_probe_reset_slot: a
+ * pci_slot a hotplug driver registered with a reset_slot method, pciehp's
+ * for a hotplug-capable port), the functions below that slot affected;
+ * else a secondary bus reset of the bridge above (pci_probe_reset_bus),
+ * every function on that bus and below affected; else -ENODEV (a root
+ * bus). The lab registers no pci_slot (its pciehp is the `pci hotadd`
+ * verbs, without a slot object), so it is always the bus reset, as on a
+ * Linux host whose ports have no hotplug driver. For a PCIe port the two
+ * sets are the same anyway: its link holds one device, whose functions
+ * fill its secondary bus; a function alone behind its port (the NVMe,
+ * the conventional engine behind its PCIe-to-PCI bridge) is affected
+ * alone, the functions of a multifunction device together.
  */
 #include <errno.h>
 #include <string.h>
