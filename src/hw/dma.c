@@ -106,6 +106,7 @@ struct seg {
 	u32 msi_id;          /* the DeviceID a doorbell sees */
 	struct hw_xlate xl;
 	enum hw_dma_target target;
+	char *host;          /* MEMORY: the bytes at pa, found when decoded */
 };
 
 static void observe(struct machine *m, struct hw_dma_master *d, const struct seg *s,
@@ -150,7 +151,12 @@ static int route(struct hw_dma_master *d, unsigned stream, u64 addr, enum hw_acc
 /* The output address @pa (for @len bytes) on the system bus: RAM, a peer, or nothing. */
 static int decode(struct machine *m, struct seg *s)
 {
-	if (likely(hw_mem_is_ram(m, s->pa, s->len))) {
+	/*
+	 * A piece never crosses a page: a frame behind its first byte makes it
+	 * RAM (hw_frame finds none outside RAM or in a user-window hole).
+	 */
+	s->host = hw_frame(m, s->pa);
+	if (likely(s->host) || hw_mem_is_ram(m, s->pa, s->len)) {
 		s->target = HW_DMA_MEMORY;
 		return 0;
 	}
@@ -214,6 +220,59 @@ static int translate(struct machine *m, struct hw_dma_master *d, unsigned stream
 	return 0;
 }
 
+/* Pages one call of the fast lane asks for: a 64 KiB transfer's. */
+#define FAST_PAGES 16
+
+/*
+ * The fast lane of translate(): up to @room pieces from @addr that the
+ * IOMMU on the route serves from its IOTLB (hw_iommu_ops.translate_hits),
+ * each routed, translated and decoded exactly as translate() would. Stops
+ * before the first piece that would not be (a miss, a fault, a bus error,
+ * the end of the route's range), which translate() then handles: returns
+ * the number of pieces filled, 0 if none.
+ */
+static size_t translate_fast(struct machine *m, struct hw_dma_master *d, unsigned stream,
+			     u64 addr, u64 left, enum hw_access acc, struct route_cache *rc,
+			     struct seg *segs, size_t room)
+{
+	struct hw_xlate xl[FAST_PAGES];
+	struct hw_iommu *iommu;
+	u64 span, a = addr;
+	size_t n, i;
+
+	if (route(d, stream, addr, acc, rc) || rc->r.kind != HW_ROUTE_UPSTREAM)
+		return 0;
+	iommu = rc->r.iommu;
+	if (!iommu || !iommu->ops->translate_hits)
+		return 0;
+	/* The route's range and the transfer, in pages from @addr's. */
+	span = MIN(left, rc->r.len - (addr - rc->base)) + (addr & (PAGE_SIZE - 1));
+	n = MIN((size_t)((span + PAGE_SIZE - 1) / PAGE_SIZE), MIN(room, (size_t)FAST_PAGES));
+	n = iommu->ops->translate_hits(iommu, rc->r.sid, addr, (unsigned)n, acc, xl);
+	for (i = 0; i < n; i++) {
+		struct seg *s = &segs[i];
+		u64 len = MIN(left, PAGE_SIZE - (a & (PAGE_SIZE - 1)));
+
+		/* A piece cut short by its translation leaves the next one to translate(). */
+		if (i && ((a & (PAGE_SIZE - 1)) || a - rc->base >= rc->r.len))
+			break;
+		len = MIN(len, rc->r.len - (a - rc->base));
+		len = MIN(len, xl[i].len);
+		len = MIN(len, PAGE_SIZE - (xl[i].pa & (PAGE_SIZE - 1)));
+		s->sid = rc->r.sid;
+		s->msi_id = rc->r.msi_id;
+		s->addr = a;
+		s->pa = xl[i].pa;
+		s->len = len;
+		s->xl = xl[i];
+		if (decode(m, s))
+			break;   /* translate() reports it */
+		a += s->len;
+		left -= s->len;
+	}
+	return i;
+}
+
 /*
  * A piece that reached MMIO: naturally aligned accesses of up to 8 bytes.
  * Writes to a doorbell go to its controller with the DeviceID.
@@ -246,19 +305,49 @@ static void peer_access(struct machine *m, const struct seg *s, char *p, enum hw
 	}
 }
 
-static int move(struct machine *m, const struct seg *s, char *p, enum hw_access acc)
+/*
+ * Moves the bytes of @segs[0..@n) from or to @p: for RAM, one memcpy per
+ * run of pieces whose host bytes follow each other. A peer's register
+ * access can change what backs the following pieces, so after one their
+ * frames are looked up again (@stale). Returns the pieces moved, each
+ * observed after its bytes, or -errno.
+ */
+static int move(struct machine *m, struct hw_dma_master *d, struct seg *segs, size_t n,
+		char *p, enum hw_access acc)
 {
-	if (s->target != HW_DMA_MEMORY) {
-		peer_access(m, s, p, acc);
-		return 0;
+	bool stale = false;
+
+	for (size_t i = 0; i < n;) {
+		struct seg *s = &segs[i];
+
+		if (s->target != HW_DMA_MEMORY) {
+			peer_access(m, s, p, acc);
+			observe(m, d, s, acc);
+			stale = true;
+			p += s->len;
+			i++;
+			continue;
+		}
+		if (unlikely(stale || !s->host))
+			s->host = hw_frame(m, s->pa);
+		if (!s->host)
+			return -ENOMEM;
+		size_t j = i + 1;
+		u64 len = s->len;
+		/* Only pieces found before any register access can join the run. */
+		while (!stale && j < n && segs[j].target == HW_DMA_MEMORY &&
+		       segs[j].host == s->host + len) {
+			len += segs[j].len;
+			j++;
+		}
+		if (acc == HW_WRITE)
+			memcpy(s->host, p, len);
+		else
+			memcpy(p, s->host, len);
+		p += len;
+		for (; i < j; i++)
+			observe(m, d, &segs[i], acc);
 	}
-	char *host = hw_frame(m, s->pa);
-	if (!host)
-		return -ENOMEM;
-	if (acc == HW_WRITE)
-		memcpy(host, p, s->len);
-	else
-		memcpy(p, host, s->len);
 	return 0;
 }
 
@@ -366,6 +455,16 @@ int hw_dma_stream(struct machine *m, struct hw_dma_master *master, unsigned stre
 				goto out;
 		}
 		struct seg *s = &segs[nseg];
+		size_t k = translate_fast(m, master, stream, a, left, acc, &rc, s, cap - nseg);
+
+		if (k) {
+			for (size_t i = 0; i < k; i++) {
+				a += s[i].len;
+				left -= s[i].len;
+			}
+			nseg += k;
+			continue;
+		}
 		ret = translate(m, master, stream, a, left, acc, &rc, s);
 		if (ret) {
 			if (fault_addr)
@@ -378,14 +477,7 @@ int hw_dma_stream(struct machine *m, struct hw_dma_master *master, unsigned stre
 		left -= s->len;
 	}
 	/* Every piece translated and decoded: now move the bytes. */
-	char *p = buf;
-	for (size_t i = 0; i < nseg; i++) {
-		ret = move(m, &segs[i], p, acc);
-		if (ret)
-			goto out;
-		p += segs[i].len;
-		observe(m, master, &segs[i], acc);
-	}
+	ret = move(m, master, segs, nseg, buf, acc);
 out:
 	if (sc)
 		sc->busy = false;

@@ -191,6 +191,17 @@ struct hw_iommu_ops {
 	/* Translate one access carrying stream ID @sid at bus address @addr. */
 	int (*translate)(struct hw_iommu *iommu, u32 sid, u64 addr, enum hw_access acc,
 			 struct hw_xlate *out);
+	/*
+	 * Optional, the DMA path's fast lane: the translations of up to @n
+	 * consecutive pages of one transfer, the first at @addr, page i > 0 at
+	 * ALIGN_DOWN(@addr, PAGE_SIZE) + i * PAGE_SIZE, into @out[i]. Only
+	 * those the model serves from its IOTLB with nothing to report: it
+	 * stops at the first page that needs a walk, faults or bypasses, and
+	 * returns how many it filled, each exactly what translate would have
+	 * given. The DMA path translates the page it stopped at with translate.
+	 */
+	unsigned (*translate_hits)(struct hw_iommu *iommu, u32 sid, u64 addr, unsigned n,
+				   enum hw_access acc, struct hw_xlate *out);
 };
 
 struct hw_iommu {
