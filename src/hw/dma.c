@@ -352,117 +352,155 @@ static int move(struct machine *m, struct hw_dma_master *d, struct seg *segs, si
 }
 
 /*
- * The piece list of a long DMA, kept by the machine from one transfer to the
- * next so that a transfer over 8 pages allocates nothing. A DMA started while
- * another is moving its bytes (a peer write that makes a device start one)
- * finds it busy and allocates its own.
+ * The piece lists of long DMAs, kept by the machine from one transfer to
+ * the next so that a transfer over 8 pages allocates nothing: two, for a
+ * device copy's source and destination. A DMA started while others move
+ * their bytes (a peer write that makes a device start one) finds them busy
+ * and allocates its own.
  */
-struct hw_dma_scratch {
+struct scratch_slot {
 	struct seg *segs;
 	size_t cap;
 	bool busy;
+};
+
+struct hw_dma_scratch {
+	struct scratch_slot slot[2];
 };
 
 static void scratch_free(void *arg)
 {
 	struct hw_dma_scratch *sc = arg;
 
-	free(sc->segs);
+	for (size_t i = 0; i < ARRAY_SIZE(sc->slot); i++)
+		free(sc->slot[i].segs);
 	free(sc);
 }
 
-static struct hw_dma_scratch *scratch_get(struct machine *m)
+static struct scratch_slot *scratch_get(struct machine *m)
 {
-	if (m->dma_scratch)
-		return m->dma_scratch->busy ? NULL : m->dma_scratch;
-	struct hw_dma_scratch *sc = calloc(1, sizeof(*sc));
-	if (!sc)
-		return NULL;
-	if (hw_on_destroy(m, scratch_free, sc)) {
-		free(sc);
-		return NULL;
+	if (!m->dma_scratch) {
+		struct hw_dma_scratch *sc = calloc(1, sizeof(*sc));
+
+		if (!sc)
+			return NULL;
+		if (hw_on_destroy(m, scratch_free, sc)) {
+			free(sc);
+			return NULL;
+		}
+		m->dma_scratch = sc;
 	}
-	m->dma_scratch = sc;
-	return sc;
+	for (size_t i = 0; i < ARRAY_SIZE(m->dma_scratch->slot); i++)
+		if (!m->dma_scratch->slot[i].busy)
+			return &m->dma_scratch->slot[i];
+	return NULL;
 }
 
-/* Room for more pieces than @cap, with the @nseg in @segs kept: 0 or -ENOMEM. */
-static int segs_grow(struct machine *m, struct seg **segs, size_t *cap, size_t nseg,
-		     struct seg *stack_segs, struct hw_dma_scratch **sc)
+/* The pieces of one transfer: on the stack, in a scratch slot or allocated. */
+struct seg_list {
+	struct seg stack[8];
+	struct seg *segs;
+	size_t n, cap;
+	struct scratch_slot *sc;
+};
+
+static void list_init(struct seg_list *l)
 {
-	size_t ncap = *cap * 4;
+	l->segs = l->stack;
+	l->n = 0;
+	l->cap = ARRAY_SIZE(l->stack);
+	l->sc = NULL;
+}
+
+static void list_release(struct seg_list *l)
+{
+	if (l->sc)
+		l->sc->busy = false;
+	else if (l->segs != l->stack)
+		free(l->segs);
+}
+
+/* Room for more pieces than @l->cap, with the @l->n in it kept: 0 or -ENOMEM. */
+static int list_grow(struct machine *m, struct seg_list *l)
+{
+	size_t ncap = l->cap * 4;
 	struct seg *v;
 
-	if (*segs == stack_segs && !*sc) {
-		*sc = scratch_get(m);
-		if (*sc && (*sc)->cap > *cap) {
-			(*sc)->busy = true;
-			memcpy((*sc)->segs, stack_segs, nseg * sizeof(*v));
-			*segs = (*sc)->segs;
-			*cap = (*sc)->cap;
-			return 0;
+	if (l->segs == l->stack && !l->sc) {
+		l->sc = scratch_get(m);
+		if (l->sc) {
+			l->sc->busy = true;
+			if (l->sc->cap > l->cap) {
+				memcpy(l->sc->segs, l->stack, l->n * sizeof(*v));
+				l->segs = l->sc->segs;
+				l->cap = l->sc->cap;
+				return 0;
+			}
 		}
-		if (*sc)
-			(*sc)->busy = true;
 	}
-	if (*sc && *segs == stack_segs) {
-		v = realloc((*sc)->segs, ncap * sizeof(*v));
+	if (l->sc && l->segs == l->stack) {
+		v = realloc(l->sc->segs, ncap * sizeof(*v));
 		if (!v)
 			return -ENOMEM;
-		memcpy(v, stack_segs, nseg * sizeof(*v));
-	} else if (*segs == stack_segs) {
+		memcpy(v, l->stack, l->n * sizeof(*v));
+	} else if (l->segs == l->stack) {
 		v = malloc(ncap * sizeof(*v));
 		if (!v)
 			return -ENOMEM;
-		memcpy(v, stack_segs, nseg * sizeof(*v));
+		memcpy(v, l->stack, l->n * sizeof(*v));
 	} else {
-		v = realloc(*segs, ncap * sizeof(*v));
+		v = realloc(l->segs, ncap * sizeof(*v));
 		if (!v)
 			return -ENOMEM;
 	}
-	if (*sc) {
-		(*sc)->segs = v;
-		(*sc)->cap = ncap;
+	if (l->sc) {
+		l->sc->segs = v;
+		l->sc->cap = ncap;
 	}
-	*segs = v;
-	*cap = ncap;
+	l->segs = v;
+	l->cap = ncap;
 	return 0;
 }
 
-int hw_dma_stream(struct machine *m, struct hw_dma_master *master, unsigned stream, u64 addr,
-		  void *buf, size_t len, enum hw_access acc, u64 *fault_addr)
+static int check_args(struct hw_dma_master *master, unsigned stream, enum hw_access acc)
 {
-	struct seg stack_segs[8], *segs = stack_segs;
-	size_t nseg = 0, cap = ARRAY_SIZE(stack_segs);
-	struct hw_dma_scratch *sc = NULL;
-	struct route_cache rc = { .valid = false };
-	int ret = 0;
-
-	if (!m || !master || (!buf && len) || (acc != HW_READ && acc != HW_WRITE) ||
+	if (!master || (acc != HW_READ && acc != HW_WRITE) ||
 	    stream >= hw_master_nr_streams(master))
 		return -EINVAL;
-	if (len == 0)
-		return 0;
+	return 0;
+}
+
+/*
+ * Routes, translates and decodes every piece of [@addr, +@len) into @l. A
+ * piece that faults is observed and ends it: -EFAULT with *@fault_addr.
+ */
+static int translate_all(struct machine *m, struct hw_dma_master *master, unsigned stream,
+			 u64 addr, size_t len, enum hw_access acc, struct seg_list *l,
+			 u64 *fault_addr)
+{
+	struct route_cache rc = { .valid = false };
+	int ret;
+
 	if (addr + len - 1 < addr) {
 		if (fault_addr)
 			*fault_addr = addr;
 		return -EFAULT;
 	}
 	for (u64 a = addr, left = len; left;) {
-		if (nseg == cap) {
-			ret = segs_grow(m, &segs, &cap, nseg, stack_segs, &sc);
+		if (l->n == l->cap) {
+			ret = list_grow(m, l);
 			if (ret)
-				goto out;
+				return ret;
 		}
-		struct seg *s = &segs[nseg];
-		size_t k = translate_fast(m, master, stream, a, left, acc, &rc, s, cap - nseg);
+		struct seg *s = &l->segs[l->n];
+		size_t k = translate_fast(m, master, stream, a, left, acc, &rc, s, l->cap - l->n);
 
 		if (k) {
 			for (size_t i = 0; i < k; i++) {
 				a += s[i].len;
 				left -= s[i].len;
 			}
-			nseg += k;
+			l->n += k;
 			continue;
 		}
 		ret = translate(m, master, stream, a, left, acc, &rc, s);
@@ -470,19 +508,117 @@ int hw_dma_stream(struct machine *m, struct hw_dma_master *master, unsigned stre
 			if (fault_addr)
 				*fault_addr = a;
 			observe(m, master, s, acc);
-			goto out;
+			return ret;
 		}
-		nseg++;
+		l->n++;
 		a += s->len;
 		left -= s->len;
 	}
+	return 0;
+}
+
+int hw_dma_stream(struct machine *m, struct hw_dma_master *master, unsigned stream, u64 addr,
+		  void *buf, size_t len, enum hw_access acc, u64 *fault_addr)
+{
+	struct seg_list l;
+	int ret;
+
+	if (!m || (!buf && len) || check_args(master, stream, acc))
+		return -EINVAL;
+	if (len == 0)
+		return 0;
+	list_init(&l);
+	ret = translate_all(m, master, stream, addr, len, acc, &l, fault_addr);
 	/* Every piece translated and decoded: now move the bytes. */
-	ret = move(m, master, segs, nseg, buf, acc);
+	if (!ret)
+		ret = move(m, master, l.segs, l.n, buf, acc);
+	list_release(&l);
+	return ret;
+}
+
+/* The host bytes of @l if they are one run of RAM, else NULL. */
+static char *one_host_run(struct machine *m, struct seg_list *l)
+{
+	char *host = NULL;
+	u64 len = 0;
+
+	for (size_t i = 0; i < l->n; i++) {
+		struct seg *s = &l->segs[i];
+
+		if (s->target != HW_DMA_MEMORY)
+			return NULL;
+		if (!s->host)
+			s->host = hw_frame(m, s->pa);
+		if (!s->host || (i && s->host != host + len))
+			return NULL;
+		if (!i)
+			host = s->host;
+		len += s->len;
+	}
+	return host;
+}
+
+static void observe_all(struct machine *m, struct hw_dma_master *d, struct seg_list *l,
+			enum hw_access acc)
+{
+	for (size_t i = 0; i < l->n; i++)
+		observe(m, d, &l->segs[i], acc);
+}
+
+int hw_dma_stream_copy(struct machine *m, struct hw_dma_master *master, unsigned stream,
+		       u64 src, u64 dst, size_t len, void *bounce, u64 *fault_addr,
+		       bool *write_fault)
+{
+	struct seg_list from, to;
+	char *sh, *dh;
+	int ret;
+
+	if (!m || (!bounce && len) || !write_fault || check_args(master, stream, HW_READ))
+		return -EINVAL;
+	*write_fault = false;
+	if (len == 0)
+		return 0;
+	list_init(&from);
+	list_init(&to);
+	ret = translate_all(m, master, stream, src, len, HW_READ, &from, fault_addr);
+	if (ret)
+		goto out;
+	sh = one_host_run(m, &from);
+	if (!sh) {
+		/*
+		 * A peer's registers are read in the read's place, before the
+		 * destination is translated; scattered frames go through @bounce.
+		 */
+		ret = move(m, master, from.segs, from.n, bounce, HW_READ);
+		if (!ret) {
+			*write_fault = true;
+			ret = hw_dma_stream(m, master, stream, dst, bounce, len, HW_WRITE,
+					    fault_addr);
+		}
+		goto out;
+	}
+	/*
+	 * Reading RAM has no effect a translation could see: the read is
+	 * observed where it would have happened, its bytes move with the
+	 * write's, straight from source to destination.
+	 */
+	observe_all(m, master, &from, HW_READ);
+	*write_fault = true;
+	ret = translate_all(m, master, stream, dst, len, HW_WRITE, &to, fault_addr);
+	if (ret)
+		goto out;
+	dh = one_host_run(m, &to);
+	if (dh) {
+		/* The bytes the read took, also where the two runs overlap. */
+		memmove(dh, sh, len);
+		observe_all(m, master, &to, HW_WRITE);
+	} else {
+		memcpy(bounce, sh, len);
+		ret = move(m, master, to.segs, to.n, bounce, HW_WRITE);
+	}
 out:
-	if (sc)
-		sc->busy = false;
-	else if (segs != stack_segs)
-		free(segs);
+	list_release(&from);
+	list_release(&to);
 	return ret;
 }
 
