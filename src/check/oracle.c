@@ -878,14 +878,11 @@ static inline bool judge_fast(const struct hw_dma_event *ev, const struct odevic
 	return true;
 }
 
-static void oracle_dma(void *opaque, const struct hw_dma_event *ev)
+static void __attribute__((noinline)) judge(const struct hw_dma_event *ev,
+					    const struct odevice *dev)
 {
-	(void)opaque;
-	const struct odevice *dev = dev_of(ev->master);
 	char owner[48];
 
-	if (likely(dev && judge_fast(ev, dev)))
-		return;
 	if (ev->target != HW_DMA_MEMORY && judge_peer_escape(ev, dev))
 		return;
 	switch (ev->xl.kind) {
@@ -917,6 +914,17 @@ static void oracle_dma(void *opaque, const struct hw_dma_event *ev)
 		judge_translated(ev, dev);
 		return;
 	}
+}
+
+/* The observer: the fast judgement inline, the rest (and its stack) out of line. */
+static void oracle_dma(void *opaque, const struct hw_dma_event *ev)
+{
+	const struct odevice *dev = dev_of(ev->master);
+
+	(void)opaque;
+	if (likely(dev && judge_fast(ev, dev)))
+		return;
+	judge(ev, dev);
 }
 
 /* ---- lifetime and reports ----------------------------------------------- */

@@ -307,7 +307,7 @@ static unsigned smmu_translate_hits(struct hw_iommu *iommu, u32 sid, u64 addr, u
 	struct arm_smmu *s = container_of(iommu, struct arm_smmu, common.iommu);
 	struct smmu_iotlb *t = &s->common.tlb;
 	const struct smmu_iotlb_entry *e = NULL;
-	bool priv = false;
+	bool priv = false, reuse = false;
 	unsigned i;
 	u16 asid;
 	int cbi;
@@ -321,10 +321,13 @@ static unsigned smmu_translate_hits(struct hw_iommu *iommu, u32 sid, u64 addr, u
 	for (i = 0; i < n; i++) {
 		u64 va = i ? ALIGN_DOWN(addr, (u64)PAGE_SIZE) + (u64)i * PAGE_SIZE : addr;
 
-		if (!e || !smmu_iotlb_still_hits(t, e, va))
+		/* Nothing is inserted or invalidated during the loop. */
+		if (!e || !reuse || va >> e->shift != e->tag) {
 			e = smmu_iotlb_find(t, (unsigned)cbi, asid, va);
-		if (!e || perm_fault(e->ro, e->priv_only, acc, priv))
-			break;
+			if (!e || perm_fault(e->ro, e->priv_only, acc, priv))
+				break;
+			reuse = smmu_iotlb_still_hits(t, e, va);
+		}
 		t->hits++;
 		smmu_xlate_translated(&out[i], e->pa, e->shift, va, (u32)cbi + 1, true);
 	}

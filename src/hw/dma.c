@@ -220,8 +220,8 @@ static int translate(struct machine *m, struct hw_dma_master *d, unsigned stream
 	return 0;
 }
 
-/* Pages one call of the fast lane asks for: a 64 KiB transfer's. */
-#define FAST_PAGES 16
+/* Pages one call of the fast lane asks for: 128 KiB of a transfer. */
+#define FAST_PAGES 32
 
 /*
  * The fast lane of translate(): up to @room pieces from @addr that the
