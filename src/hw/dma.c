@@ -493,7 +493,11 @@ static int translate_all(struct machine *m, struct hw_dma_master *master, unsign
 				return ret;
 		}
 		struct seg *s = &l->segs[l->n];
-		size_t k = translate_fast(m, master, stream, a, left, acc, &rc, s, l->cap - l->n);
+		size_t k = 0;
+
+		/* The fast lane pays off from the second page on. */
+		if (left > PAGE_SIZE - (a & (PAGE_SIZE - 1)))
+			k = translate_fast(m, master, stream, a, left, acc, &rc, s, l->cap - l->n);
 
 		if (k) {
 			for (size_t i = 0; i < k; i++) {
