@@ -859,10 +859,28 @@ static bool judge_peer_escape(const struct hw_dma_event *ev, const struct odevic
 	return true;
 }
 
-static void oracle_dma(void *opaque, const struct hw_dma_event *ev)
+/*
+ * Most pages of a transfer: translated, to memory, by the master whose last
+ * page a grant allowed, inside that grant's range, with nothing changed
+ * since. judge_translated() would find the group and the memo and say OK;
+ * this says so without the rest of the way there.
+ */
+static inline bool judge_fast(const struct hw_dma_event *ev, const struct odevice *dev)
 {
-	(void)opaque;
-	const struct odevice *dev = dev_of(ev->master);
+	if (ev->xl.kind != HW_XLATE_TRANSLATED || ev->target != HW_DMA_MEMORY ||
+	    !O.memo.grant_valid || O.memo.grant_gen != O.gen || O.memo.grant_dev != dev ||
+	    O.memo.dir != (ev->acc == HW_WRITE) || ev->xl.pa < O.memo.lo ||
+	    ev->xl.pa >= O.memo.hi)
+		return false;
+	O.c.checked++;
+	O.c.ok++;
+	set_verdict(ORACLE_OK);
+	return true;
+}
+
+static void __attribute__((noinline)) judge(const struct hw_dma_event *ev,
+					    const struct odevice *dev)
+{
 	char owner[48];
 
 	if (ev->target != HW_DMA_MEMORY && judge_peer_escape(ev, dev))
@@ -896,6 +914,17 @@ static void oracle_dma(void *opaque, const struct hw_dma_event *ev)
 		judge_translated(ev, dev);
 		return;
 	}
+}
+
+/* The observer: the fast judgement inline, the rest (and its stack) out of line. */
+static void oracle_dma(void *opaque, const struct hw_dma_event *ev)
+{
+	const struct odevice *dev = dev_of(ev->master);
+
+	(void)opaque;
+	if (likely(dev && judge_fast(ev, dev)))
+		return;
+	judge(ev, dev);
 }
 
 /* ---- lifetime and reports ----------------------------------------------- */

@@ -273,8 +273,70 @@ static int smmu_translate(struct hw_iommu *iommu, u32 sid, u64 addr, enum hw_acc
 	return smmu_translate_one(s, sid, addr, acc, out);
 }
 
+/* The context bank a translating stream @sid is matched to, or -1 for anything else. */
+static int s1_bank(struct arm_smmu *s, u32 sid, bool *priv)
+{
+	int idx;
+	u32 s2cr;
+	unsigned cbi;
+
+	if (s->scr0 & sCR0_CLIENTPD)
+		return -1;
+	idx = sme_lookup(s, sid & SMMU_SID_MASK);
+	if (idx < 0)
+		return -1;
+	s2cr = s->s2cr[idx];
+	cbi = s2cr & S2CR_CBNDX;
+	if (((s2cr >> S2CR_TYPE_SHIFT) & 3) != S2CR_TYPE_TRANS || cbi >= s->num_cb ||
+	    ctx_cfg(s, cbi)->kind != CTX_S1)
+		return -1;
+	*priv = ((s2cr >> S2CR_PRIVCFG_SHIFT) & 3) == S2CR_PRIVCFG_PRIV;
+	return (int)cbi;
+}
+
+/*
+ * The pages of one transfer served by the IOTLB: stream matching and the
+ * bank's config once (nothing can write a register between the pages),
+ * a lookup per page unless the entry just found must be found again (a
+ * block). Only hits are counted here: the page it stops at is looked up
+ * again by translate, which counts it.
+ */
+static unsigned smmu_translate_hits(struct hw_iommu *iommu, u32 sid, u64 addr, unsigned n,
+				    enum hw_access acc, struct hw_xlate *out)
+{
+	struct arm_smmu *s = container_of(iommu, struct arm_smmu, common.iommu);
+	struct smmu_iotlb *t = &s->common.tlb;
+	const struct smmu_iotlb_entry *e = NULL;
+	bool priv = false, reuse = false;
+	unsigned i;
+	u16 asid;
+	int cbi;
+
+	if (s->nr_inst > 1)
+		return 0;   /* each page may go to another instance */
+	cbi = s1_bank(s, sid, &priv);
+	if (cbi < 0)
+		return 0;
+	asid = ctx_cfg(s, (unsigned)cbi)->tc.asid;
+	for (i = 0; i < n; i++) {
+		u64 va = i ? ALIGN_DOWN(addr, (u64)PAGE_SIZE) + (u64)i * PAGE_SIZE : addr;
+
+		/* Nothing is inserted or invalidated during the loop. */
+		if (!e || !reuse || va >> e->shift != e->tag) {
+			e = smmu_iotlb_find(t, (unsigned)cbi, asid, va);
+			if (!e || perm_fault(e->ro, e->priv_only, acc, priv))
+				break;
+			reuse = smmu_iotlb_still_hits(t, e, va);
+		}
+		t->hits++;
+		smmu_xlate_translated(&out[i], e->pa, e->shift, va, (u32)cbi + 1, true);
+	}
+	return i;
+}
+
 static const struct hw_iommu_ops smmu_iommu_ops = {
 	.translate = smmu_translate,
+	.translate_hits = smmu_translate_hits,
 };
 
 /* ---- address translation operations (ATS1*) -------------------------- */

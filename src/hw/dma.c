@@ -106,6 +106,7 @@ struct seg {
 	u32 msi_id;          /* the DeviceID a doorbell sees */
 	struct hw_xlate xl;
 	enum hw_dma_target target;
+	char *host;          /* MEMORY: the bytes at pa, found when decoded */
 };
 
 static void observe(struct machine *m, struct hw_dma_master *d, const struct seg *s,
@@ -150,7 +151,12 @@ static int route(struct hw_dma_master *d, unsigned stream, u64 addr, enum hw_acc
 /* The output address @pa (for @len bytes) on the system bus: RAM, a peer, or nothing. */
 static int decode(struct machine *m, struct seg *s)
 {
-	if (likely(hw_mem_is_ram(m, s->pa, s->len))) {
+	/*
+	 * A piece never crosses a page: a frame behind its first byte makes it
+	 * RAM (hw_frame finds none outside RAM or in a user-window hole).
+	 */
+	s->host = hw_frame(m, s->pa);
+	if (likely(s->host) || hw_mem_is_ram(m, s->pa, s->len)) {
 		s->target = HW_DMA_MEMORY;
 		return 0;
 	}
@@ -214,6 +220,59 @@ static int translate(struct machine *m, struct hw_dma_master *d, unsigned stream
 	return 0;
 }
 
+/* Pages one call of the fast lane asks for: 128 KiB of a transfer. */
+#define FAST_PAGES 32
+
+/*
+ * The fast lane of translate(): up to @room pieces from @addr that the
+ * IOMMU on the route serves from its IOTLB (hw_iommu_ops.translate_hits),
+ * each routed, translated and decoded exactly as translate() would. Stops
+ * before the first piece that would not be (a miss, a fault, a bus error,
+ * the end of the route's range), which translate() then handles: returns
+ * the number of pieces filled, 0 if none.
+ */
+static size_t translate_fast(struct machine *m, struct hw_dma_master *d, unsigned stream,
+			     u64 addr, u64 left, enum hw_access acc, struct route_cache *rc,
+			     struct seg *segs, size_t room)
+{
+	struct hw_xlate xl[FAST_PAGES];
+	struct hw_iommu *iommu;
+	u64 span, a = addr;
+	size_t n, i;
+
+	if (route(d, stream, addr, acc, rc) || rc->r.kind != HW_ROUTE_UPSTREAM)
+		return 0;
+	iommu = rc->r.iommu;
+	if (!iommu || !iommu->ops->translate_hits)
+		return 0;
+	/* The route's range and the transfer, in pages from @addr's. */
+	span = MIN(left, rc->r.len - (addr - rc->base)) + (addr & (PAGE_SIZE - 1));
+	n = MIN((size_t)((span + PAGE_SIZE - 1) / PAGE_SIZE), MIN(room, (size_t)FAST_PAGES));
+	n = iommu->ops->translate_hits(iommu, rc->r.sid, addr, (unsigned)n, acc, xl);
+	for (i = 0; i < n; i++) {
+		struct seg *s = &segs[i];
+		u64 len = MIN(left, PAGE_SIZE - (a & (PAGE_SIZE - 1)));
+
+		/* A piece cut short by its translation leaves the next one to translate(). */
+		if (i && ((a & (PAGE_SIZE - 1)) || a - rc->base >= rc->r.len))
+			break;
+		len = MIN(len, rc->r.len - (a - rc->base));
+		len = MIN(len, xl[i].len);
+		len = MIN(len, PAGE_SIZE - (xl[i].pa & (PAGE_SIZE - 1)));
+		s->sid = rc->r.sid;
+		s->msi_id = rc->r.msi_id;
+		s->addr = a;
+		s->pa = xl[i].pa;
+		s->len = len;
+		s->xl = xl[i];
+		if (decode(m, s))
+			break;   /* translate() reports it */
+		a += s->len;
+		left -= s->len;
+	}
+	return i;
+}
+
 /*
  * A piece that reached MMIO: naturally aligned accesses of up to 8 bytes.
  * Writes to a doorbell go to its controller with the DeviceID.
@@ -246,151 +305,324 @@ static void peer_access(struct machine *m, const struct seg *s, char *p, enum hw
 	}
 }
 
-static int move(struct machine *m, const struct seg *s, char *p, enum hw_access acc)
+/*
+ * Moves the bytes of @segs[0..@n) from or to @p: for RAM, one memcpy per
+ * run of pieces whose host bytes follow each other. A peer's register
+ * access can change what backs the following pieces, so after one their
+ * frames are looked up again (@stale). Returns the pieces moved, each
+ * observed after its bytes, or -errno.
+ */
+static int move(struct machine *m, struct hw_dma_master *d, struct seg *segs, size_t n,
+		char *p, enum hw_access acc)
 {
-	if (s->target != HW_DMA_MEMORY) {
-		peer_access(m, s, p, acc);
-		return 0;
+	bool stale = false;
+
+	for (size_t i = 0; i < n;) {
+		struct seg *s = &segs[i];
+
+		if (s->target != HW_DMA_MEMORY) {
+			peer_access(m, s, p, acc);
+			observe(m, d, s, acc);
+			stale = true;
+			p += s->len;
+			i++;
+			continue;
+		}
+		if (unlikely(stale || !s->host))
+			s->host = hw_frame(m, s->pa);
+		if (!s->host)
+			return -ENOMEM;
+		size_t j = i + 1;
+		u64 len = s->len;
+		/* Only pieces found before any register access can join the run. */
+		while (!stale && j < n && segs[j].target == HW_DMA_MEMORY &&
+		       segs[j].host == s->host + len) {
+			len += segs[j].len;
+			j++;
+		}
+		if (acc == HW_WRITE)
+			memcpy(s->host, p, len);
+		else
+			memcpy(p, s->host, len);
+		p += len;
+		for (; i < j; i++)
+			observe(m, d, &segs[i], acc);
 	}
-	char *host = hw_frame(m, s->pa);
-	if (!host)
-		return -ENOMEM;
-	if (acc == HW_WRITE)
-		memcpy(host, p, s->len);
-	else
-		memcpy(p, host, s->len);
 	return 0;
 }
 
 /*
- * The piece list of a long DMA, kept by the machine from one transfer to the
- * next so that a transfer over 8 pages allocates nothing. A DMA started while
- * another is moving its bytes (a peer write that makes a device start one)
- * finds it busy and allocates its own.
+ * The piece lists of long DMAs, kept by the machine from one transfer to
+ * the next so that a transfer over 8 pages allocates nothing: two, for a
+ * device copy's source and destination. A DMA started while others move
+ * their bytes (a peer write that makes a device start one) finds them busy
+ * and allocates its own.
  */
-struct hw_dma_scratch {
+struct scratch_slot {
 	struct seg *segs;
 	size_t cap;
 	bool busy;
+};
+
+struct hw_dma_scratch {
+	struct scratch_slot slot[2];
 };
 
 static void scratch_free(void *arg)
 {
 	struct hw_dma_scratch *sc = arg;
 
-	free(sc->segs);
+	for (size_t i = 0; i < ARRAY_SIZE(sc->slot); i++)
+		free(sc->slot[i].segs);
 	free(sc);
 }
 
-static struct hw_dma_scratch *scratch_get(struct machine *m)
+static struct scratch_slot *scratch_get(struct machine *m)
 {
-	if (m->dma_scratch)
-		return m->dma_scratch->busy ? NULL : m->dma_scratch;
-	struct hw_dma_scratch *sc = calloc(1, sizeof(*sc));
-	if (!sc)
-		return NULL;
-	if (hw_on_destroy(m, scratch_free, sc)) {
-		free(sc);
-		return NULL;
+	if (!m->dma_scratch) {
+		struct hw_dma_scratch *sc = calloc(1, sizeof(*sc));
+
+		if (!sc)
+			return NULL;
+		if (hw_on_destroy(m, scratch_free, sc)) {
+			free(sc);
+			return NULL;
+		}
+		m->dma_scratch = sc;
 	}
-	m->dma_scratch = sc;
-	return sc;
+	for (size_t i = 0; i < ARRAY_SIZE(m->dma_scratch->slot); i++)
+		if (!m->dma_scratch->slot[i].busy)
+			return &m->dma_scratch->slot[i];
+	return NULL;
 }
 
-/* Room for more pieces than @cap, with the @nseg in @segs kept: 0 or -ENOMEM. */
-static int segs_grow(struct machine *m, struct seg **segs, size_t *cap, size_t nseg,
-		     struct seg *stack_segs, struct hw_dma_scratch **sc)
+/* The pieces of one transfer: on the stack, in a scratch slot or allocated. */
+struct seg_list {
+	struct seg stack[8];
+	struct seg *segs;
+	size_t n, cap;
+	struct scratch_slot *sc;
+};
+
+static void list_init(struct seg_list *l)
 {
-	size_t ncap = *cap * 4;
+	l->segs = l->stack;
+	l->n = 0;
+	l->cap = ARRAY_SIZE(l->stack);
+	l->sc = NULL;
+}
+
+static void list_release(struct seg_list *l)
+{
+	if (l->sc)
+		l->sc->busy = false;
+	else if (l->segs != l->stack)
+		free(l->segs);
+}
+
+/* Room for more pieces than @l->cap, with the @l->n in it kept: 0 or -ENOMEM. */
+static int list_grow(struct machine *m, struct seg_list *l)
+{
+	size_t ncap = l->cap * 4;
 	struct seg *v;
 
-	if (*segs == stack_segs && !*sc) {
-		*sc = scratch_get(m);
-		if (*sc && (*sc)->cap > *cap) {
-			(*sc)->busy = true;
-			memcpy((*sc)->segs, stack_segs, nseg * sizeof(*v));
-			*segs = (*sc)->segs;
-			*cap = (*sc)->cap;
-			return 0;
+	if (l->segs == l->stack && !l->sc) {
+		l->sc = scratch_get(m);
+		if (l->sc) {
+			l->sc->busy = true;
+			if (l->sc->cap > l->cap) {
+				memcpy(l->sc->segs, l->stack, l->n * sizeof(*v));
+				l->segs = l->sc->segs;
+				l->cap = l->sc->cap;
+				return 0;
+			}
 		}
-		if (*sc)
-			(*sc)->busy = true;
 	}
-	if (*sc && *segs == stack_segs) {
-		v = realloc((*sc)->segs, ncap * sizeof(*v));
+	if (l->sc && l->segs == l->stack) {
+		v = realloc(l->sc->segs, ncap * sizeof(*v));
 		if (!v)
 			return -ENOMEM;
-		memcpy(v, stack_segs, nseg * sizeof(*v));
-	} else if (*segs == stack_segs) {
+		memcpy(v, l->stack, l->n * sizeof(*v));
+	} else if (l->segs == l->stack) {
 		v = malloc(ncap * sizeof(*v));
 		if (!v)
 			return -ENOMEM;
-		memcpy(v, stack_segs, nseg * sizeof(*v));
+		memcpy(v, l->stack, l->n * sizeof(*v));
 	} else {
-		v = realloc(*segs, ncap * sizeof(*v));
+		v = realloc(l->segs, ncap * sizeof(*v));
 		if (!v)
 			return -ENOMEM;
 	}
-	if (*sc) {
-		(*sc)->segs = v;
-		(*sc)->cap = ncap;
+	if (l->sc) {
+		l->sc->segs = v;
+		l->sc->cap = ncap;
 	}
-	*segs = v;
-	*cap = ncap;
+	l->segs = v;
+	l->cap = ncap;
 	return 0;
 }
 
-int hw_dma_stream(struct machine *m, struct hw_dma_master *master, unsigned stream, u64 addr,
-		  void *buf, size_t len, enum hw_access acc, u64 *fault_addr)
+static int check_args(struct hw_dma_master *master, unsigned stream, enum hw_access acc)
 {
-	struct seg stack_segs[8], *segs = stack_segs;
-	size_t nseg = 0, cap = ARRAY_SIZE(stack_segs);
-	struct hw_dma_scratch *sc = NULL;
-	struct route_cache rc = { .valid = false };
-	int ret = 0;
-
-	if (!m || !master || (!buf && len) || (acc != HW_READ && acc != HW_WRITE) ||
+	if (!master || (acc != HW_READ && acc != HW_WRITE) ||
 	    stream >= hw_master_nr_streams(master))
 		return -EINVAL;
-	if (len == 0)
-		return 0;
+	return 0;
+}
+
+/*
+ * Routes, translates and decodes every piece of [@addr, +@len) into @l. A
+ * piece that faults is observed and ends it: -EFAULT with *@fault_addr.
+ */
+static int translate_all(struct machine *m, struct hw_dma_master *master, unsigned stream,
+			 u64 addr, size_t len, enum hw_access acc, struct seg_list *l,
+			 u64 *fault_addr)
+{
+	struct route_cache rc = { .valid = false };
+	int ret;
+
 	if (addr + len - 1 < addr) {
 		if (fault_addr)
 			*fault_addr = addr;
 		return -EFAULT;
 	}
 	for (u64 a = addr, left = len; left;) {
-		if (nseg == cap) {
-			ret = segs_grow(m, &segs, &cap, nseg, stack_segs, &sc);
+		if (l->n == l->cap) {
+			ret = list_grow(m, l);
 			if (ret)
-				goto out;
+				return ret;
 		}
-		struct seg *s = &segs[nseg];
+		struct seg *s = &l->segs[l->n];
+		size_t k = 0;
+
+		/* The fast lane pays off from the second page on. */
+		if (left > PAGE_SIZE - (a & (PAGE_SIZE - 1)))
+			k = translate_fast(m, master, stream, a, left, acc, &rc, s, l->cap - l->n);
+
+		if (k) {
+			for (size_t i = 0; i < k; i++) {
+				a += s[i].len;
+				left -= s[i].len;
+			}
+			l->n += k;
+			continue;
+		}
 		ret = translate(m, master, stream, a, left, acc, &rc, s);
 		if (ret) {
 			if (fault_addr)
 				*fault_addr = a;
 			observe(m, master, s, acc);
-			goto out;
+			return ret;
 		}
-		nseg++;
+		l->n++;
 		a += s->len;
 		left -= s->len;
 	}
+	return 0;
+}
+
+int hw_dma_stream(struct machine *m, struct hw_dma_master *master, unsigned stream, u64 addr,
+		  void *buf, size_t len, enum hw_access acc, u64 *fault_addr)
+{
+	struct seg_list l;
+	int ret;
+
+	if (!m || (!buf && len) || check_args(master, stream, acc))
+		return -EINVAL;
+	if (len == 0)
+		return 0;
+	list_init(&l);
+	ret = translate_all(m, master, stream, addr, len, acc, &l, fault_addr);
 	/* Every piece translated and decoded: now move the bytes. */
-	char *p = buf;
-	for (size_t i = 0; i < nseg; i++) {
-		ret = move(m, &segs[i], p, acc);
-		if (ret)
-			goto out;
-		p += segs[i].len;
-		observe(m, master, &segs[i], acc);
+	if (!ret)
+		ret = move(m, master, l.segs, l.n, buf, acc);
+	list_release(&l);
+	return ret;
+}
+
+/* The host bytes of @l if they are one run of RAM, else NULL. */
+static char *one_host_run(struct machine *m, struct seg_list *l)
+{
+	char *host = NULL;
+	u64 len = 0;
+
+	for (size_t i = 0; i < l->n; i++) {
+		struct seg *s = &l->segs[i];
+
+		if (s->target != HW_DMA_MEMORY)
+			return NULL;
+		if (!s->host)
+			s->host = hw_frame(m, s->pa);
+		if (!s->host || (i && s->host != host + len))
+			return NULL;
+		if (!i)
+			host = s->host;
+		len += s->len;
+	}
+	return host;
+}
+
+static void observe_all(struct machine *m, struct hw_dma_master *d, struct seg_list *l,
+			enum hw_access acc)
+{
+	for (size_t i = 0; i < l->n; i++)
+		observe(m, d, &l->segs[i], acc);
+}
+
+int hw_dma_stream_copy(struct machine *m, struct hw_dma_master *master, unsigned stream,
+		       u64 src, u64 dst, size_t len, void *bounce, u64 *fault_addr,
+		       bool *write_fault)
+{
+	struct seg_list from, to;
+	char *sh, *dh;
+	int ret;
+
+	if (!m || (!bounce && len) || !write_fault || check_args(master, stream, HW_READ))
+		return -EINVAL;
+	*write_fault = false;
+	if (len == 0)
+		return 0;
+	list_init(&from);
+	list_init(&to);
+	ret = translate_all(m, master, stream, src, len, HW_READ, &from, fault_addr);
+	if (ret)
+		goto out;
+	sh = one_host_run(m, &from);
+	if (!sh) {
+		/*
+		 * A peer's registers are read in the read's place, before the
+		 * destination is translated; scattered frames go through @bounce.
+		 */
+		ret = move(m, master, from.segs, from.n, bounce, HW_READ);
+		if (!ret) {
+			*write_fault = true;
+			ret = hw_dma_stream(m, master, stream, dst, bounce, len, HW_WRITE,
+					    fault_addr);
+		}
+		goto out;
+	}
+	/*
+	 * Reading RAM has no effect a translation could see: the read is
+	 * observed where it would have happened, its bytes move with the
+	 * write's, straight from source to destination.
+	 */
+	observe_all(m, master, &from, HW_READ);
+	*write_fault = true;
+	ret = translate_all(m, master, stream, dst, len, HW_WRITE, &to, fault_addr);
+	if (ret)
+		goto out;
+	dh = one_host_run(m, &to);
+	if (dh) {
+		/* The bytes the read took, also where the two runs overlap. */
+		memmove(dh, sh, len);
+		observe_all(m, master, &to, HW_WRITE);
+	} else {
+		memcpy(bounce, sh, len);
+		ret = move(m, master, to.segs, to.n, bounce, HW_WRITE);
 	}
 out:
-	if (sc)
-		sc->busy = false;
-	else if (segs != stack_segs)
-		free(segs);
+	list_release(&from);
+	list_release(&to);
 	return ret;
 }
 

@@ -28,6 +28,15 @@ static int face_dma(void *face, unsigned stream, u64 addr, void *buf, size_t len
 	return hw_dma_stream(d->engine.m, d->master, stream, addr, buf, len, acc, fault);
 }
 
+static int face_copy(void *face, unsigned stream, u64 src, u64 dst, size_t len, void *bounce,
+		     u64 *fault, bool *write_fault)
+{
+	struct dma_copy *d = face;
+
+	return hw_dma_stream_copy(d->engine.m, d->master, stream, src, dst, len, bounce, fault,
+				  write_fault);
+}
+
 /* A master without stream IDs has one stream (index 0): its fabric's. */
 static unsigned face_nr_streams(void *face)
 {
@@ -46,6 +55,7 @@ static void face_irq(void *face, bool level)
 
 static const struct dc_engine_ops platform_face = {
 	.dma = face_dma,
+	.copy = face_copy,
 	.nr_streams = face_nr_streams,
 	.irq = face_irq,
 };

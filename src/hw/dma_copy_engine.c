@@ -103,7 +103,15 @@ static void run_copy(void *arg)
 		finish(e, ERR_READ, e->run_src);
 		return;
 	}
-	if (e->ops->dma(e->face, e->run_stream, e->run_src, buf, e->run_len, HW_READ, &fault))
+	if (e->ops->copy) {
+		bool write_fault = false;
+
+		if (e->ops->copy(e->face, e->run_stream, e->run_src, e->run_dst, e->run_len, buf,
+				 &fault, &write_fault))
+			finish(e, write_fault ? ERR_WRITE : ERR_READ, fault);
+		else
+			finish(e, ERR_NONE, 0);
+	} else if (e->ops->dma(e->face, e->run_stream, e->run_src, buf, e->run_len, HW_READ, &fault))
 		finish(e, ERR_READ, fault);
 	else if (e->ops->dma(e->face, e->run_stream, e->run_dst, buf, e->run_len, HW_WRITE,
 			     &fault))

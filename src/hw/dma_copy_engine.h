@@ -17,6 +17,13 @@ struct dc_engine_ops {
 	 */
 	int (*dma)(void *face, unsigned stream, u64 addr, void *buf, size_t len,
 		   enum hw_access acc, u64 *fault);
+	/*
+	 * Optional: the whole copy, as dma reading @src into @bounce then
+	 * writing it to @dst would do it (hw_dma_stream_copy): 0, or nonzero
+	 * with *@fault and *@write_fault (the write failed, not the read).
+	 */
+	int (*copy)(void *face, unsigned stream, u64 src, u64 dst, size_t len, void *bounce,
+		    u64 *fault, bool *write_fault);
 	/* How many streams SID_IDX may select (>= 1). */
 	unsigned (*nr_streams)(void *face);
 	/* The interrupt condition: IRQ_EN and (DONE or ERROR). Called on every update. */

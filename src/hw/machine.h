@@ -191,6 +191,17 @@ struct hw_iommu_ops {
 	/* Translate one access carrying stream ID @sid at bus address @addr. */
 	int (*translate)(struct hw_iommu *iommu, u32 sid, u64 addr, enum hw_access acc,
 			 struct hw_xlate *out);
+	/*
+	 * Optional, the DMA path's fast lane: the translations of up to @n
+	 * consecutive pages of one transfer, the first at @addr, page i > 0 at
+	 * ALIGN_DOWN(@addr, PAGE_SIZE) + i * PAGE_SIZE, into @out[i]. Only
+	 * those the model serves from its IOTLB with nothing to report: it
+	 * stops at the first page that needs a walk, faults or bypasses, and
+	 * returns how many it filled, each exactly what translate would have
+	 * given. The DMA path translates the page it stopped at with translate.
+	 */
+	unsigned (*translate_hits)(struct hw_iommu *iommu, u32 sid, u64 addr, unsigned n,
+				   enum hw_access acc, struct hw_xlate *out);
 };
 
 struct hw_iommu {
@@ -272,6 +283,18 @@ int hw_master_route(struct hw_dma_master *master, unsigned stream, u64 addr,
  */
 int hw_dma_stream(struct machine *m, struct hw_dma_master *master, unsigned stream, u64 addr,
 		  void *buf, size_t len, enum hw_access acc, u64 *fault_addr);
+/*
+ * A device's copy of @len bytes from bus address @src to @dst on @stream:
+ * as a DMA read of all of @src into @bounce (@len bytes) followed by a DMA
+ * write of it to @dst, each all or nothing, with the same faults, results
+ * and observations, in the same order. Where both sides are runs of RAM the
+ * bytes move once, source to destination. Returns 0, -EINVAL as
+ * hw_dma_stream (or a NULL @write_fault), or the error of the read
+ * (*@write_fault false) or of the write (true); *@fault_addr as there.
+ */
+int hw_dma_stream_copy(struct machine *m, struct hw_dma_master *master, unsigned stream,
+		       u64 src, u64 dst, size_t len, void *bounce, u64 *fault_addr,
+		       bool *write_fault);
 /* The same on the master's first stream (0), the one most masters have. */
 int hw_dma(struct machine *m, struct hw_dma_master *master, u64 addr, void *buf, size_t len,
 	   enum hw_access acc);

@@ -99,6 +99,15 @@ struct smmu_iotlb {
 
 const struct smmu_iotlb_entry *smmu_iotlb_lookup(struct smmu_iotlb *t, unsigned ctx, u16 asid,
 						 u64 va);
+/* The lookup without counting a hit or a miss. */
+const struct smmu_iotlb_entry *smmu_iotlb_find(struct smmu_iotlb *t, unsigned ctx, u16 asid,
+					       u64 va);
+/*
+ * Would a lookup of @va (in @e's context and ASID) find @e, just found for
+ * another address, with the IOTLB unchanged since? True only when it must:
+ * @va in @e's page or block and no smaller entry cached anywhere.
+ */
+bool smmu_iotlb_still_hits(const struct smmu_iotlb *t, const struct smmu_iotlb_entry *e, u64 va);
 void smmu_iotlb_insert(struct smmu_iotlb *t, unsigned ctx, u16 asid, u64 va,
 		       const struct smmu_walk_result *r);
 void smmu_iotlb_inv_all(struct smmu_iotlb *t);

@@ -56,8 +56,8 @@ static inline const struct smmu_iotlb_entry *probe(struct smmu_iotlb *t, unsigne
  * entry cannot hit, so a 2M block needs one probe when no smaller entry is
  * cached (the order, and so which entry wins, is unchanged).
  */
-const struct smmu_iotlb_entry *smmu_iotlb_lookup(struct smmu_iotlb *t, unsigned ctx, u16 asid,
-						 u64 va)
+const struct smmu_iotlb_entry *smmu_iotlb_find(struct smmu_iotlb *t, unsigned ctx, u16 asid,
+					       u64 va)
 {
 	const struct smmu_iotlb_entry *e;
 
@@ -65,13 +65,38 @@ const struct smmu_iotlb_entry *smmu_iotlb_lookup(struct smmu_iotlb *t, unsigned 
 		if (!t->nr_valid[i])
 			continue;
 		e = probe(t, ctx, asid, va, all_shifts[i]);
-		if (e) {
-			t->hits++;
+		if (e)
 			return e;
-		}
 	}
-	t->misses++;
 	return NULL;
+}
+
+const struct smmu_iotlb_entry *smmu_iotlb_lookup(struct smmu_iotlb *t, unsigned ctx, u16 asid,
+						 u64 va)
+{
+	const struct smmu_iotlb_entry *e = smmu_iotlb_find(t, ctx, asid, va);
+
+	if (e)
+		t->hits++;
+	else
+		t->misses++;
+	return e;
+}
+
+/*
+ * A lookup probes the sizes smallest first and, within a size, the ways of
+ * one set in order: with no valid entry smaller than @e, every address of
+ * @e's page or block finds @e again, as long as nothing was inserted or
+ * invalidated since @e was found (the caller's part).
+ */
+bool smmu_iotlb_still_hits(const struct smmu_iotlb *t, const struct smmu_iotlb_entry *e, u64 va)
+{
+	if (va >> e->shift != e->tag)
+		return false;
+	for (unsigned i = 0; i < ARRAY_SIZE(all_shifts) && all_shifts[i] < e->shift; i++)
+		if (t->nr_valid[i])
+			return false;
+	return true;
 }
 
 void smmu_iotlb_insert(struct smmu_iotlb *t, unsigned ctx, u16 asid, u64 va,

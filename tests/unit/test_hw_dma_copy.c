@@ -321,6 +321,104 @@ static void faults_through_iommu(void **state)
 	assert_true(same(f, RAM + 0x4e000, RAM + 0x500000, 0x800));
 }
 
+struct seen {
+	enum hw_access acc[64];
+	enum hw_xlate_kind kind[64];
+	u64 addr[64];
+	int n;
+};
+
+static void seen_dma(void *opaque, const struct hw_dma_event *ev)
+{
+	struct seen *s = opaque;
+
+	if (s->n < 64) {
+		s->acc[s->n] = ev->acc;
+		s->kind[s->n] = ev->xl.kind;
+		s->addr[s->n] = ev->addr;
+	}
+	s->n++;
+}
+
+/* The engine's copy of @len bytes on @dev's stream @sid_idx, run to the end. */
+static u32 run(struct fx *f, u64 dev, u32 sid_idx, u64 src, u64 dst, u32 len)
+{
+	wr(f, dev, STATUS, DONE | ERROR);
+	program(f, dev, src, dst, len);
+	wr(f, dev, SID_IDX, sid_idx);
+	wr(f, dev, CTRL, START);
+	hw_run_until_idle(f->m);
+	return rd(f, dev, ERR_CODE);
+}
+
+/*
+ * Where source and destination are each one run of host memory (frames
+ * lent by one buffer) the bytes move once, source to destination: the
+ * result is still that of reading all the source first (overlaps), the
+ * observations those of a read then a write, a write fault leaves the
+ * destination as it was; scattered frames on either side go through the
+ * bounce buffer.
+ */
+static void direct_copy_same_as_bounce(void **state)
+{
+	struct fx *f = *state;
+	const size_t win = 8 * 4096;
+	char *lent = aligned_alloc(4096, win), *want = malloc(win);
+	u64 pa = RAM + 0x100000;
+	struct seen seen = { .n = 0 };
+
+	for (size_t i = 0; i < 8; i++)
+		assert_int_equal(hw_frame_alias(f->m, pa + i * 4096, lent + i * 4096), 0);
+	hw_set_dma_observer(f->m, seen_dma, &seen);
+
+	/* Overlapping, forwards and backwards: as if through a buffer. */
+	for (size_t i = 0; i < win; i++)
+		lent[i] = (char)(i * 13 + (i >> 12));
+	memcpy(want, lent, win);
+	memmove(want + 0x800, want, 0x3000);
+	assert_int_equal(run(f, DC0, 0, pa, pa + 0x800, 0x3000), 0);
+	assert_memory_equal(lent, want, win);
+	assert_int_equal(seen.n, 3 + 4);   /* 3 read pieces, then 4 written */
+	for (int i = 0; i < 7; i++)
+		assert_int_equal(seen.acc[i], i < 3 ? HW_READ : HW_WRITE);
+	assert_int_equal(seen.addr[0], pa);
+	assert_int_equal(seen.addr[3], pa + 0x800);
+	assert_int_equal(seen.addr[4], pa + 0x1000);
+	memmove(want + 0x400, want + 0x1000, 0x4000);
+	assert_int_equal(run(f, DC0, 0, pa + 0x1000, pa + 0x400, 0x4000), 0);
+	assert_memory_equal(lent, want, win);
+
+	/* A write fault (stream 0x11 writes fault): the reads observed, then the fault. */
+	seen.n = 0;
+	assert_int_equal(run(f, DC1, 1, pa, pa + 0x4000, 0x2000), 2);
+	assert_int_equal(rd(f, DC1, ERR_ADDR_LO), (u32)(pa + 0x4000));
+	assert_memory_equal(lent, want, win);
+	assert_int_equal(seen.n, 3);
+	assert_int_equal(seen.acc[1], HW_READ);
+	assert_int_equal(seen.acc[2], HW_WRITE);
+	assert_int_equal(seen.kind[2], HW_XLATE_FAULT);
+	/* ... and a read fault: only the fault observed, nothing written. */
+	seen.n = 0;
+	assert_int_equal(run(f, DC1, 0, RAM + 0x4f000, pa, 0x2000), 1);
+	assert_int_equal(seen.n, 1);
+	assert_int_equal(seen.kind[0], HW_XLATE_FAULT);
+	assert_memory_equal(lent, want, win);
+
+	/* One side scattered over separate frames: through the bounce buffer. */
+	fill(f, RAM + 0x600000, 0x3000, 9);
+	assert_int_equal(run(f, DC0, 0, RAM + 0x600000, pa + 0x100, 0x3000), 0);
+	assert_true(same(f, RAM + 0x600000, pa + 0x100, 0x3000));
+	fill(f, pa, 0x2000, 3);
+	assert_int_equal(run(f, DC1, 0, pa + 0x10, RAM + 0x700000, 0x1ff0), 0);
+	assert_true(same(f, pa + 0x10, RAM + 0x700000, 0x1ff0));
+
+	hw_set_dma_observer(f->m, NULL, NULL);
+	for (size_t i = 0; i < 8; i++)
+		assert_int_equal(hw_frame_unalias(f->m, pa + i * 4096), 0);
+	free(lent);
+	free(want);
+}
+
 static void sid_idx_selects_stream(void **state)
 {
 	struct fx *f = *state;
@@ -368,6 +466,7 @@ int main(void)
 		T(start_while_busy_ignored),
 		T(bad_length),
 		T(faults_through_iommu),
+		T(direct_copy_same_as_bounce),
 		T(sid_idx_selects_stream),
 		T(destroy_while_busy),
 	};

@@ -835,6 +835,69 @@ static void iotlb_block_invalidated_by_any_address_in_it(void **state)
 	gone(t, 0x612345);
 }
 
+/*
+ * The DMA path's fast lane (translate_hits) serves a transfer's pages from
+ * the IOTLB as translate would, page by page: a stale 4K entry inside a
+ * cached 2 MiB block still wins for its page (a lookup probes 4K first),
+ * an invalidation between transfers is honoured, and a page the IOTLB
+ * cannot serve is walked (and faults) as before, with nothing moved.
+ */
+static void dma_fast_lane_per_page(void **state)
+{
+	struct t *t = *state;
+	u64 root = translating_v2(t, 1), va = 0x600000, fault = 0;
+	struct hw_xlate x;
+	char buf[4 * 4096], back[4096];
+
+	/* A 4K page at va + 0x3000 cached, then its table replaced by a block. */
+	map(t, root, 12, 0, 48, va + 0x3000, RAM_BASE + 0x66000, 3, D_RW);
+	assert_int_equal(xl(t->v2, SID, va + 0x3000, HW_READ, &x), 0);
+	map(t, root, 12, 0, 48, va, RAM_BASE + 0x800000, 2, D_RW);
+	assert_int_equal(xl(t->v2, SID, va, HW_READ, &x), 0);
+	assert_int_equal(x.pa, RAM_BASE + 0x800000);
+	memset(buf, 0x5a, sizeof(buf));
+	assert_int_equal(hw_dma(t->m, t->dma2, va, buf, sizeof(buf), HW_WRITE), 0);
+	assert_int_equal(hw_mem_read(t->m, RAM_BASE + 0x66000, back, sizeof(back)), 0);
+	assert_memory_equal(back, buf, sizeof(back));   /* the stale page's frame */
+	assert_int_equal(hw_mem_read(t->m, RAM_BASE + 0x803000, back, sizeof(back)), 0);
+	assert_int_equal(back[0], 0);                   /* not the block's */
+
+	/* Invalidated between transfers: the block serves that page now. */
+	w64(t, SMMU2, CB(0) + TLBIVA, ((va + 0x3000) >> 12) | (1ull << 48));
+	memset(buf, 0x6b, sizeof(buf));
+	assert_int_equal(hw_dma(t->m, t->dma2, va, buf, sizeof(buf), HW_WRITE), 0);
+	assert_int_equal(hw_mem_read(t->m, RAM_BASE + 0x803000, back, sizeof(back)), 0);
+	assert_memory_equal(back, buf, sizeof(back));
+	assert_int_equal(hw_mem_read(t->m, RAM_BASE + 0x66000, back, sizeof(back)), 0);
+	assert_int_equal((unsigned char)back[0], 0x5a);
+
+	/* Pages after a cached 4K run: walked, the unmapped one faults, nothing moves. */
+	u64 va2 = 0x1000000;
+	for (unsigned i = 0; i < 3; i++)
+		map(t, root, 12, 0, 48, va2 + i * 0x1000, RAM_BASE + 0x70000 + i * 0x2000, 3, D_RW);
+	assert_int_equal(xl(t->v2, SID, va2, HW_READ, &x), 0);
+	memset(buf, 0x7c, sizeof(buf));
+	assert_int_equal(hw_dma_stream(t->m, t->dma2, 0, va2 + 0x800, buf, sizeof(buf), HW_WRITE,
+				       &fault), -EFAULT);
+	assert_int_equal(fault, va2 + 0x3000);
+	assert_int_equal(r32(t, SMMU2, CB(0) + FSR) & TF, TF);
+	assert_int_equal(hw_mem_read(t->m, RAM_BASE + 0x70800, back, 16), 0);
+	assert_int_equal(back[0], 0);
+	w32(t, SMMU2, CB(0) + FSR, r32(t, SMMU2, CB(0) + FSR));
+	/* Mapped now: the whole transfer lands, the pieces split at the pages. */
+	map(t, root, 12, 0, 48, va2 + 0x3000, RAM_BASE + 0x76000, 3, D_RW);
+	map(t, root, 12, 0, 48, va2 + 0x4000, RAM_BASE + 0x78000, 3, D_RW);
+	assert_int_equal(hw_dma(t->m, t->dma2, va2 + 0x800, buf, sizeof(buf), HW_WRITE), 0);
+	for (unsigned i = 0; i < 5; i++) {
+		u64 pa = RAM_BASE + 0x70000 + i * 0x2000 + (i ? 0 : 0x800);
+
+		assert_int_equal(hw_mem_read(t->m, pa, back, 16), 0);
+		assert_int_equal((unsigned char)back[0], 0x7c);
+	}
+	assert_int_equal(hw_mem_read(t->m, RAM_BASE + 0x78800, back, 16), 0);
+	assert_int_equal(back[0], 0);   /* the transfer ended at 0x800 into the last page */
+}
+
 /* ---- hostile programming --------------------------------------------- */
 
 static void garbage_tables_fault_without_crashing(void **state)
@@ -1094,6 +1157,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(iotlb_stale_until_invalidated, setup, teardown),
 		cmocka_unit_test_setup_teardown(iotlb_block_invalidated_by_any_address_in_it,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(dma_fast_lane_per_page, setup, teardown),
 		cmocka_unit_test_setup_teardown(garbage_tables_fault_without_crashing, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(out_of_range_registers_ignored, setup, teardown),
