@@ -90,7 +90,9 @@ void *remote_view_get(int fd, u64 offset, size_t len, bool writable, struct remo
 	struct remote_view *v;
 	struct stat st;
 
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || offset + len < offset)
+	/* Past the object's end (now: it may have shrunk), the pin maps its range alone. */
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || offset + len < offset ||
+	    offset + len > (u64)st.st_size)
 		return NULL;
 	for (struct remote_view **pp = &views; (v = *pp); pp = &v->next) {
 		if (v->dev != st.st_dev || v->ino != st.st_ino)
@@ -106,8 +108,6 @@ void *remote_view_get(int fd, u64 offset, size_t len, bool writable, struct remo
 		break;
 	}
 	if (!v) {
-		if (offset + len > (u64)st.st_size)
-			return NULL;
 		v = view_new(fd, &st, writable);
 		if (!v)
 			return NULL;
