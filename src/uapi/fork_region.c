@@ -52,5 +52,6 @@ void fork_region_adopt(const int32_t *map, int64_t nr)
 			continue;
 		m->handle = map[m->handle];
 		m->pid = self;
+		m->epoch = 0;	/* no answered access on this connection yet: the next store waits */
 	}
 }

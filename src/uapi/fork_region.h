@@ -12,6 +12,7 @@
 struct fwd_map {
 	int handle;
 	pid_t pid;
+	uint64_t epoch;		/* cl.epoch at its last answered access (0: none yet) */
 	struct fwd_map *next;
 };
 

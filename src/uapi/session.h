@@ -151,6 +151,20 @@ enum session_op {
 	 * each of the parent's (-1: none). -ENOENT for an unknown ticket.
 	 */
 	SESSION_ADOPT,
+	/*
+	 * A posted store through a region mapping (the client's trapped
+	 * store, session_client_vfio.c): as SESSION_WRITE on a SESSION_MMAP
+	 * handle, but the server sends no reply. The client does not wait, as
+	 * a CPU does not wait for a posted write on PCIe; the order stays: the
+	 * connection's requests are served one after another, so the
+	 * client's next request of any kind (a load, an ioctl) finds the
+	 * store applied. A store the device refuses is dropped (the server's
+	 * log says so, for the first 16), as a posted
+	 * write to a disabled BAR is; the client posts only while nothing of
+	 * its own since its last answered access could have made the
+	 * mapping refuse it.
+	 */
+	SESSION_WRITE_POSTED,
 
 	SESSION_OP_MAX = 64,
 };

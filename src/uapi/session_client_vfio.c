@@ -49,7 +49,17 @@ static struct {
 	pid_t pid;
 	uint64_t seq;
 	uint8_t *out, *in;	/* request and reply messages */
-} cl = { .lock = PTHREAD_MUTEX_INITIALIZER, .sock = -1 };
+	/*
+	 * Posted stores (session.h SESSION_WRITE_POSTED): every request bumps
+	 * the epoch but those that cannot change how a region mapping
+	 * answers (keep_epoch: the mappings' own accesses, DMA map and
+	 * unmap). A mapping posts a store only while the epoch is the one of
+	 * its last answered access: nothing of this process since then could
+	 * have made the store fail (Memory Space off, a reset, an unbind).
+	 */
+	uint64_t epoch;
+	bool keep_epoch;
+} cl = { .lock = PTHREAD_MUTEX_INITIALIZER, .sock = -1, .epoch = 1 };
 
 static int fail(int e)
 {
@@ -199,6 +209,8 @@ static int64_t call_locked(uint32_t op, const void *req, size_t reqlen, const in
 	unsigned int ngot;
 	int ret = connect_locked();
 
+	if (!cl.keep_epoch)
+		cl.epoch++;
 	if (ret)
 		return ret;
 	ret = session_send(cl.sock, &hdr, req, fds, nfds);
@@ -547,9 +559,11 @@ static int64_t ioctl_locked(unsigned int cmd, uint64_t uarg, struct ioctl_msg *m
 	m->op.off = m->nsh;
 	memcpy(cl.out, &m->op, sizeof(m->op));
 	memcpy(m->arg + m->op.count, m->sh, m->nsh * sizeof(m->sh[0]));
+	cl.keep_epoch = session_ioctl_keeps_mappings(cmd);
 	int64_t r = call_locked(SESSION_IOCTL, cl.out,
 				sizeof(m->op) + m->op.count + m->nsh * sizeof(m->sh[0]), m->fds,
 				m->nfds, &replen);
+	cl.keep_epoch = false;
 	if (replen && !p.value) {
 		/* What the ioctl wrote goes back; the descriptors stay the program's numbers. */
 		replen = replen < m->op.count ? replen : m->op.count;
@@ -657,6 +671,26 @@ int session_vfio_exec_adopt(uint64_t ticket, int old_sock, const int32_t *fds,
 
 /* ---- region mmap (trap and emulate, mmio_trap.h) ------------------------ */
 
+/* Under cl.lock: a store at @off of @len bytes, posted (no reply). 0 or -errno. */
+static int map_post(struct fwd_map *m, const struct session_fileop *op, const void *buf, int len)
+{
+	struct session_hdr hdr = { .op = SESSION_WRITE_POSTED,
+				   .len = (uint32_t)(sizeof(*op) + (size_t)len), .seq = ++cl.seq };
+	int ret;
+
+	memcpy(cl.out, op, sizeof(*op));
+	memcpy(cl.out + sizeof(*op), buf, (size_t)len);
+	ret = session_send(cl.sock, &hdr, cl.out, NULL, 0);
+	if (ret) {
+		/* The server is gone: as call_locked, the next request reconnects. */
+		raw_close(cl.sock);
+		cl.sock = -1;
+		m->epoch = 0;
+		return -EIO;
+	}
+	return 0;
+}
+
 /*
  * One trapped access: SESSION_READ/WRITE on the mapping's handle (struct
  * fwd_map, fork_region.h). A fork()ed child's mapping is its own once its
@@ -675,13 +709,22 @@ static int map_access(void *cookie, uint64_t off, void *buf, int len, bool write
 	if (m->pid != getpid())
 		return -EBADF;
 	pthread_mutex_lock(&cl.lock);
+	if (write && m->epoch == cl.epoch && cl.sock >= 0) {
+		ret = map_post(m, &op, buf, len);
+		pthread_mutex_unlock(&cl.lock);
+		return (int)ret;
+	}
 	memcpy(cl.out, &op, sizeof(op));
 	if (write)
 		memcpy(cl.out + sizeof(op), buf, (size_t)len);
+	cl.keep_epoch = true;
 	ret = call_locked(write ? SESSION_WRITE : SESSION_READ, cl.out,
 			  sizeof(op) + (write ? (size_t)len : 0), NULL, 0, &replen);
+	cl.keep_epoch = false;
 	if (!write && ret == len && replen >= (size_t)len)
 		memcpy(buf, cl.in, (size_t)len);
+	/* Answered: later stores may be posted, until some other request. */
+	m->epoch = ret == len ? cl.epoch : 0;
 	pthread_mutex_unlock(&cl.lock);
 	return ret < 0 ? (int)ret : ret == len ? 0 : -EIO;
 }

@@ -53,6 +53,7 @@ static struct {
 	unsigned int nr_clients;
 	session_handler_t ops[SESSION_OP_MAX];
 	void (*release_hook)(struct session_client *c);
+	void (*released_hook)(struct session_client *c);
 	bool (*idle_hook)(void);
 	pthread_mutex_t qlock;
 	pthread_cond_t qdone;
@@ -135,6 +136,11 @@ void session_register_release(void (*fn)(struct session_client *c))
 	srv.release_hook = fn;
 }
 
+void session_register_released(void (*fn)(struct session_client *c))
+{
+	srv.released_hook = fn;
+}
+
 void session_register_idle(bool (*fn)(void))
 {
 	srv.idle_hook = fn;
@@ -191,6 +197,8 @@ static void client_release(struct session_client *c)
 	for (unsigned int i = 0; i < c->nr_files; i++)
 		if (c->files[i])
 			session_client_close(c, (int)i);
+	if (srv.released_hook)
+		srv.released_hook(c);
 }
 
 /* The client is gone. */
@@ -473,8 +481,11 @@ static void close_fds(int *fds, unsigned int n)
 			close(fds[i]);
 }
 
-/* One request from @c: false when the client is gone (or broke the protocol). */
-static bool client_serve(struct session_client *c, void *inbuf, void *outbuf)
+/*
+ * One request from @c: false when the client is gone (or broke the
+ * protocol). *@posted: it was a posted op (no reply sent).
+ */
+static bool client_serve_one(struct session_client *c, void *inbuf, void *outbuf, bool *posted)
 {
 	struct session_req req = { .payload = inbuf };
 	struct session_rep rep = { .payload = outbuf };
@@ -490,11 +501,40 @@ static bool client_serve(struct session_client *c, void *inbuf, void *outbuf)
 	else
 		srv.ops[req.hdr.op](c, &req, &rep);
 	close_fds(req.fds, req.nfds);
+	if (rep.no_reply) {
+		*posted = true;
+		return c->hello;
+	}
 	struct session_hdr out = { .op = req.hdr.op, .len = (uint32_t)rep.len,
 				   .seq = req.hdr.seq, .ret = rep.ret };
 	ret = session_send(c->sock, &out, rep.payload, rep.fds, rep.nfds);
 	close_fds(rep.fds, rep.nfds);
 	return !ret && c->hello;
+}
+
+/* Whether @c's socket has a message (or its end) waiting. */
+static bool client_pending(struct session_client *c)
+{
+	struct pollfd p = { .fd = c->sock, .events = POLLIN };
+
+	return poll(&p, 1, 0) > 0;
+}
+
+/*
+ * @c's requests: one, and after a posted op whatever follows it at once
+ * (bounded, for fairness): a program that posts stores is running on,
+ * and its next request sees them applied wherever it comes from.
+ */
+static bool client_serve(struct session_client *c, void *inbuf, void *outbuf)
+{
+	for (unsigned int i = 0; i < 64; i++) {
+		bool posted = false;
+		if (!client_serve_one(c, inbuf, outbuf, &posted))
+			return false;
+		if (!posted || srv.down || !client_pending(c))
+			break;
+	}
+	return true;
 }
 
 static void serve(void)
@@ -522,8 +562,6 @@ static void serve(void)
 			continue;
 		}
 		idle_more = true;
-		if (pfd[1].revents)
-			run_queue(false);
 		if (pfd[2].revents) {
 			struct signalfd_siginfo si;
 			if (read(srv.sigfd, &si, sizeof(si)) > 0) {
@@ -538,6 +576,12 @@ static void serve(void)
 			if (!client_serve(who[i], inbuf, outbuf) && !srv.down)
 				client_drop(who[i]);
 		}
+		/*
+		 * The FUSE thread's calls after the clients' requests: a program's
+		 * posted store is served before its later access to /sys.
+		 */
+		if (pfd[1].revents && !srv.down)
+			run_queue(false);
 		if (pfd[0].revents && !srv.down)
 			client_accept();
 	}

@@ -49,6 +49,7 @@ struct session_rep {
 	size_t len;
 	int fds[SESSION_MAX_FDS];	/* sent, then closed by the server */
 	unsigned int nfds;
+	bool no_reply;			/* a posted op: nothing is sent back */
 };
 
 /* Runs in the kernel thread; fills @rep. */
@@ -67,6 +68,8 @@ int session_register_op(uint32_t op, session_handler_t fn);
  * drops its per-client state (c->priv). In the kernel thread.
  */
 void session_register_release(void (*fn)(struct session_client *c));
+/* @fn runs after a client's files were closed (the forwarding's kept state goes). */
+void session_register_released(void (*fn)(struct session_client *c));
 
 /*
  * @fn runs in the kernel thread whenever the server is idle (no request
@@ -88,6 +91,8 @@ int session_client_close(struct session_client *c, int handle);
  */
 struct vm_area_struct;
 struct vm_area_struct *session_mmap_vma(struct session_client *c, unsigned long addr);
+/* Whether @f is a SESSION_MMAP handle's file (a region mapping). */
+bool session_mmap_file(const struct file *f);
 
 /*
  * Runs @fn(@arg) in the kernel thread and waits for it (from the FUSE

@@ -15,6 +15,7 @@
  * talking to the server, and its interrupt reaches the program's eventfd.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,6 +44,12 @@ static void vfio_release(struct session_client *c)
 		c->priv = NULL;
 		vfio_clients--;
 	}
+}
+
+/* After a client's files went (its pins with them): its memory is not kept. */
+static void vfio_released(struct session_client *c)
+{
+	remote_view_trim();
 }
 
 /* The request's fileop: false (and -EINVAL) when it is short. */
@@ -171,6 +178,39 @@ static void op_rw(struct session_client *c, struct session_req *req, struct sess
 	lab_unlock();
 }
 
+/* Posted stores the device refused (session.h SESSION_WRITE_POSTED). */
+static unsigned long posted_dropped;
+
+/*
+ * A posted store: a trapped store on a mapping's handle, served as
+ * SESSION_WRITE, with no reply. Nothing else is posted: on any other
+ * file the store is refused (and counted) unserved.
+ */
+static void op_write_posted(struct session_client *c, struct session_req *req,
+			    struct session_rep *rep)
+{
+	struct session_fileop op;
+	struct file *f = NULL;
+
+	rep->no_reply = true;
+	if (req->len >= sizeof(op)) {
+		memcpy(&op, req->payload, sizeof(op));
+		lab_lock();
+		f = session_client_file(c, op.handle);
+		lab_unlock();
+	}
+	if (f && session_mmap_file(f)) {
+		req->hdr.op = SESSION_WRITE;
+		op_rw(c, req, rep);
+	} else {
+		rep->ret = -EINVAL;
+	}
+	/* The program is not told (it did not wait); the server's log says. */
+	if (rep->ret < 0 && posted_dropped++ < 16)
+		fprintf(stderr, "iommulab: client %d: a posted store dropped: %s\n", (int)c->pid,
+			strerror((int)-rep->ret));
+}
+
 static void op_lseek(struct session_client *c, struct session_req *req, struct session_rep *rep)
 {
 	struct session_fileop op;
@@ -265,10 +305,12 @@ __attribute__((constructor)) static void session_vfio_register(void)
 	session_register_op(SESSION_CLOSE, op_close);
 	session_register_op(SESSION_READ, op_rw);
 	session_register_op(SESSION_WRITE, op_rw);
+	session_register_op(SESSION_WRITE_POSTED, op_write_posted);
 	session_register_op(SESSION_LSEEK, op_lseek);
 	session_register_op(SESSION_IOCTL, op_ioctl);
 	session_register_op(SESSION_FSTAT, op_fstat);
 	session_register_op(SESSION_DUP, op_dup);
 	session_register_release(vfio_release);
+	session_register_released(vfio_released);
 	session_register_idle(vfio_idle);
 }

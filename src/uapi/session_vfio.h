@@ -52,6 +52,13 @@ bool session_ioctl_share_range(unsigned int cmd, const void *buf, size_t len,
 /* ---- the client (the preload shim in session-client mode) ------------- */
 
 /* Is @fd a forwarded descriptor? (lock-free; the shim asks on every call) */
+/*
+ * Whether ioctl @cmd leaves every region mapping of the process as it was
+ * (a store through one cannot start failing because of it): a client
+ * keeps posting stores across these (session_client_vfio.c).
+ */
+bool session_ioctl_keeps_mappings(unsigned int cmd);
+
 bool session_vfio_fd(int fd);
 /* The shim's forwarded calls: errno and -1 on failure, as libc's. */
 int session_vfio_open(const char *path, int flags, mode_t mode);
@@ -119,6 +126,19 @@ struct remote_op {
 	int *fds;			/* the request's descriptors */
 	unsigned int nfds;
 };
+
+/*
+ * The server's kept view of a client's shared object (uaccess_remote_view.c):
+ * the address of [@offset, @offset + @len) of @fd's object in it, mapped
+ * writable if @writable, and the view in *@out (a reference: put it at
+ * unpin); NULL when @fd is no regular file or the range is past its end.
+ */
+struct remote_view;
+void *remote_view_get(int fd, uint64_t offset, size_t len, bool writable,
+		      struct remote_view **out);
+void remote_view_put(struct remote_view *v);
+/* Unmaps the views no pin uses (a client went: its memory is not kept). */
+void remote_view_trim(void);
 
 /* The server's uaccess and files ops for @op until uaccess_remote_end(). */
 void uaccess_remote_begin(struct remote_op *op);

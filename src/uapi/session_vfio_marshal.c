@@ -113,3 +113,9 @@ bool session_ioctl_share_range(unsigned int cmd, const void *buf, size_t len,
 	*write = map.flags & VFIO_DMA_MAP_FLAG_WRITE;
 	return true;
 }
+
+bool session_ioctl_keeps_mappings(unsigned int cmd)
+{
+	/* A container's DMA map and unmap: IOMMU state, never a BAR's decode. */
+	return cmd == VFIO_IOMMU_MAP_DMA || cmd == VFIO_IOMMU_UNMAP_DMA;
+}

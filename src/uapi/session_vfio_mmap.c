@@ -63,6 +63,11 @@ static const struct file_operations mapping_fops = {
 	.write = mapping_write,
 };
 
+bool session_mmap_file(const struct file *f)
+{
+	return f->f_op == &mapping_fops;
+}
+
 struct vm_area_struct *session_mmap_vma(struct session_client *c, unsigned long addr)
 {
 	for (unsigned int i = 0; i < c->nr_files; i++) {

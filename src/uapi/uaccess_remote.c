@@ -43,6 +43,7 @@
 struct remote_seg {
 	void *map;		/* the server's view of the shared pages */
 	size_t len;
+	struct remote_view *view;	/* the kept view @map is in, or NULL: its own mapping */
 };
 
 struct remote_pages {
@@ -85,8 +86,12 @@ static int remote_copy(void *kbuf, unsigned long ubuf, size_t n, bool to_user)
 
 static void remote_unpin_pages(struct remote_pages *p)
 {
-	for (size_t i = 0; i < p->nr; i++)
-		munmap(p->segs[i].map, p->segs[i].len);
+	for (size_t i = 0; i < p->nr; i++) {
+		if (p->segs[i].view)
+			remote_view_put(p->segs[i].view);
+		else
+			munmap(p->segs[i].map, p->segs[i].len);
+	}
 	free(p->segs);
 	p->magic = 0;
 	free(p);
@@ -123,18 +128,25 @@ static int remote_pin(unsigned long start, size_t len, unsigned int gup_flags,
 		}
 		u64 e = MIN(end, s->start + s->len);
 		size_t n = e - a;
-		void *map = mmap(NULL, n, PROT_READ | (s->writable ? PROT_WRITE : 0), MAP_SHARED,
-				 cur->fds[s->fd], (off_t)(s->offset + (a - s->start)));
+		u64 off = s->offset + (a - s->start);
+		struct remote_view *view = NULL;
+		/* The object's kept view; else (not a whole regular file) this range alone. */
+		void *map = remote_view_get(cur->fds[s->fd], off, n, s->writable, &view);
+		if (!map)
+			map = mmap(NULL, n, PROT_READ | (s->writable ? PROT_WRITE : 0), MAP_SHARED,
+				   cur->fds[s->fd], (off_t)off);
 		struct remote_seg *ns = map == MAP_FAILED ? NULL
 				      : realloc(p->segs, (p->nr + 1) * sizeof(*ns));
 		if (!ns) {
 			ret = map == MAP_FAILED && errno != ENOMEM ? -EFAULT : -ENOMEM;
-			if (map != MAP_FAILED)
+			if (view)
+				remote_view_put(view);
+			else if (map != MAP_FAILED)
 				munmap(map, n);
 			break;
 		}
 		p->segs = ns;
-		p->segs[p->nr++] = (struct remote_seg){ map, n };
+		p->segs[p->nr++] = (struct remote_seg){ map, n, view };
 		a = e;
 	}
 	if (ret) {

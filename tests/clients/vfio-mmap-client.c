@@ -10,10 +10,23 @@
  *   errors DEV  mmap's refusals (EINVAL) and nothing mapped after them
  *   bench DEV   ns per trapped 32-bit load through the mapping beside a
  *               pread of the same register (printed, not asserted)
+ *   posted DEV  in a session (stores are posted, docs/sessions.md): a load
+ *               after many stores sees the last, a load after each store
+ *               sees it, a pread through the fd after a store sees it, a
+ *               copy programmed by stores completes; stores did not wait
+ *               for the server (voluntary context switches: far fewer than
+ *               for as many loads)
+ *   posted-kill DEV  programs a copy and a stream of stores, then is
+ *               killed (SIGKILL) with them still in flight
+ *   memoff BDF  a PCI function's BAR0 (the NVMe): a store after Memory
+ *               Space is turned off in Command is SIGBUS, however many
+ *               stores were posted before; on again, stores land
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <setjmp.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -25,6 +38,7 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <linux/vfio.h>
 
 #define REG_ID 0x000
@@ -52,7 +66,8 @@ static void die(const char *what)
 static void claim(const char *name, struct lab *l)
 {
 	char link[512], target[512], path[600];
-	snprintf(link, sizeof(link), "/sys/bus/platform/devices/%s/iommu_group", name);
+	snprintf(link, sizeof(link), "/sys/bus/%s/devices/%s/iommu_group",
+		 strchr(name, ':') ? "pci" : "platform", name);
 	ssize_t n = readlink(link, target, sizeof(target) - 1);
 	if (n < 0)
 		die(link);
@@ -245,6 +260,146 @@ static int bench(const char *name)
 	return 0;
 }
 
+static long voluntary_switches(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_nvcsw;
+}
+
+static int check(bool ok, const char *what)
+{
+	printf("%s: %s\n", what, ok ? "ok" : "FAILED");
+	return ok ? 0 : 1;
+}
+
+/* A copy of 4096 bytes at IOVA to IOVA + 4096, programmed by stores only. */
+static uint8_t *start_copy(struct lab *l, volatile uint32_t *r)
+{
+	uint8_t *buf = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (buf == MAP_FAILED)
+		die("mmap");
+	for (int i = 0; i < 4096; i++)
+		buf[i] = (uint8_t)(i * 7 + 1);
+	struct vfio_iommu_type1_dma_map m = { .argsz = sizeof(m), .vaddr = (uintptr_t)buf,
+		.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE, .iova = IOVA, .size = 8192 };
+	if (ioctl(l->container, VFIO_IOMMU_MAP_DMA, &m))
+		die("VFIO_IOMMU_MAP_DMA");
+	*(volatile uint64_t *)&r[REG_SRC_LO / 4] = IOVA;
+	*(volatile uint64_t *)&r[REG_DST_LO / 4] = IOVA + 4096;
+	r[REG_LEN / 4] = 4096;
+	r[REG_CTRL / 4] = 3;	/* IRQ_EN | START */
+	return buf;
+}
+
+static int posted(const char *name)
+{
+	struct lab l;
+	int bad = 0;
+	const int n = 100;
+	claim(name, &l);
+	volatile uint32_t *r = map_regs(&l);
+	irq_eventfd(&l);
+
+	for (uint32_t i = 0; i < 2000; i++)
+		r[REG_LEN / 4] = i;
+	bad |= check(r[REG_LEN / 4] == 1999, "2000 stores then a load: the last store");
+	bool each = true;
+	for (uint32_t i = 0; i < n; i++) {
+		r[REG_LEN / 4] = 0x1000 + i;
+		each &= r[REG_LEN / 4] == 0x1000 + i;
+	}
+	bad |= check(each, "a load after each store sees it");
+	uint32_t v = 0;
+	r[REG_LEN / 4] = 0xabc0;
+	bad |= check(pread(l.dev, &v, 4, (off_t)l.off + REG_LEN) == 4 && v == 0xabc0,
+		     "a pread through the fd after a store sees it");
+
+	uint8_t *buf = start_copy(&l, r);
+	uint64_t count;
+	struct pollfd p = { .fd = l.efd, .events = POLLIN };
+	bool done = poll(&p, 1, 10000) == 1 && read(l.efd, &count, 8) == 8 &&
+		    (r[REG_STATUS / 4] & 7) == 2 && !memcmp(buf, buf + 4096, 4096);
+	r[REG_STATUS / 4] = 2;
+	bad |= check(done, "a copy programmed by stores completes");
+
+	/* A load waits for the server's answer; a posted store does not. */
+	(void)r[REG_LEN / 4];
+	long s0 = voluntary_switches();
+	for (uint32_t i = 0; i < (uint32_t)n; i++)
+		r[REG_LEN / 4] = i;
+	long s1 = voluntary_switches();
+	uint32_t sum = 0;
+	for (int i = 0; i < n; i++)
+		sum += r[REG_ID / 4];
+	long s2 = voluntary_switches();
+	bad |= check(sum == n * ID_VALUE && (s1 - s0) * 4 < s2 - s1,
+		     "stores did not wait for the server");
+	if (s2 - s1 <= (s1 - s0) * 4)
+		fprintf(stderr, "voluntary switches: %ld in %d stores, %ld in %d loads\n",
+			s1 - s0, n, s2 - s1, n);
+	return bad;
+}
+
+static int posted_kill(const char *name)
+{
+	struct lab l;
+	claim(name, &l);
+	volatile uint32_t *r = map_regs(&l);
+	irq_eventfd(&l);
+	(void)r[REG_ID / 4];
+	start_copy(&l, r);
+	for (uint32_t i = 0; i < 1000; i++)
+		r[REG_STATUS / 4] = 0;
+	kill(getpid(), SIGKILL);
+	return 1;
+}
+
+#define NVME_AQA 0x24
+
+static uint16_t command(struct lab *l, int set)
+{
+	struct vfio_region_info cfg = { .argsz = sizeof(cfg),
+					.index = VFIO_PCI_CONFIG_REGION_INDEX };
+	uint16_t cmd;
+	if (ioctl(l->dev, VFIO_DEVICE_GET_REGION_INFO, &cfg) ||
+	    pread(l->dev, &cmd, 2, (off_t)cfg.offset + 4) != 2)
+		die("Command");
+	if (set >= 0) {
+		cmd = set ? cmd | 2 : cmd & ~2;	/* PCI_COMMAND_MEMORY */
+		if (pwrite(l->dev, &cmd, 2, (off_t)cfg.offset + 4) != 2)
+			die("Command write");
+	}
+	return cmd;
+}
+
+static int memoff(const char *name)
+{
+	struct lab l;
+	int bad = 0;
+	claim(name, &l);
+	command(&l, 1);
+	volatile uint32_t *r = map_regs(&l);
+	for (uint32_t i = 0; i < 100; i++)
+		r[NVME_AQA / 4] = i;
+	bad |= check(r[NVME_AQA / 4] == 99, "stores with Memory Space on land");
+	for (uint32_t i = 0; i < 100; i++)
+		r[NVME_AQA / 4] = i;
+	command(&l, 0);
+	struct sigaction sa = { .sa_sigaction = on_sigbus, .sa_flags = SA_SIGINFO };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGBUS, &sa, NULL);
+	bus_code = 0;
+	if (!sigsetjmp(jump, 1))
+		r[NVME_AQA / 4] = 0x5a5a;
+	bad |= check(bus_code == BUS_ADRERR, "a store with Memory Space off is SIGBUS");
+	command(&l, 1);
+	r[NVME_AQA / 4] = 0x1f001f;
+	r[NVME_AQA / 4] = 0x0f000f;
+	bad |= check(r[NVME_AQA / 4] == 0x0f000f, "on again: stores land");
+	return bad;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 3 && !strcmp(argv[1], "copy"))
@@ -253,6 +408,12 @@ int main(int argc, char **argv)
 		return errors(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "bench"))
 		return bench(argv[2]);
-	fprintf(stderr, "usage: vfio-mmap-client copy|errors|bench DEVICE\n");
+	if (argc == 3 && !strcmp(argv[1], "posted"))
+		return posted(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "posted-kill"))
+		return posted_kill(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "memoff"))
+		return memoff(argv[2]);
+	fprintf(stderr, "usage: vfio-mmap-client copy|errors|bench|posted|posted-kill|memoff DEVICE\n");
 	return 2;
 }

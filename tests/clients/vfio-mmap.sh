@@ -4,8 +4,9 @@
 # the interrupt and checks the bytes, maps the mapping for DMA (the engine
 # reads its own registers through the IOMMU), in-process under `iommulab preload`
 # and under `iommulab exec` in a session; mmap's errors in both; the cost
-# of a trapped access beside a pread (printed, not asserted); the
-# session's report: the copy judged, no escape.
+# of a trapped access beside a pread (printed, not asserted); posted
+# stores in a session (seen by every later access, a killed client's in
+# flight); the session's report: the copies judged, no escape.
 #   vfio-mmap.sh IOMMULAB PRELOAD CLIENT SETUP
 set -u
 iommulab=$1 preload=$2 client=$3 setup=$4
@@ -54,6 +55,29 @@ run errors a000000.dma
 [ $status -eq 0 ] && [ "$out" = "$expect_errors" ] || fail "errors in a session (status $status)"
 run bench a000000.dma
 [ $status -eq 0 ] || fail "bench in a session (status $status)"
+# Posted stores (docs/sessions.md): each later access sees them, and a
+# client killed with stores in flight leaves a lab the next one uses.
+expect_posted="2000 stores then a load: the last store: ok
+a load after each store sees it: ok
+a pread through the fd after a store sees it: ok
+a copy programmed by stores completes: ok
+stores did not wait for the server: ok"
+run posted a000000.dma
+[ $status -eq 0 ] && [ "$out" = "$expect_posted" ] || fail "posted stores (status $status)"
+run posted-kill a000000.dma
+[ $status -eq 137 ] || fail "posted-kill: status $status, expected 137 (SIGKILL)"
+run copy a000000.dma
+[ $status -eq 0 ] && [ "$out" = "$expect_copy" ] || fail "copy after a killed client (status $status)"
+grep -q "posted store dropped" "$XDG_RUNTIME_DIR/iommulab/$name/log" &&
+	fail "a posted store was dropped"
+# A store after the program turned Memory Space off is not posted: SIGBUS.
+"$iommulab" exec --name $name -- driverctl --nosave -b pci set-override 0000:01:00.0 vfio-pci ||
+	fail "driverctl set-override"
+expect_memoff="stores with Memory Space on land: ok
+a store with Memory Space off is SIGBUS: ok
+on again: stores land: ok"
+run memoff 0000:01:00.0
+[ $status -eq 0 ] && [ "$out" = "$expect_memoff" ] || fail "memoff (status $status)"
 
 report=$("$iommulab" down --name $name)
 status=$?
