@@ -476,7 +476,7 @@ static void explore_seed(int k, u64 seed, u64 budget, struct ex_seed_result *res
 		int add = 1 + (int)ex_below(&rng, ex_below(&rng, 2) ? 3 : 12);
 		V.focus = V.ngrouped && ex_below(&rng, 4) ? (int)ex_below(&rng, V.ngrouped) : -1;
 		for (int i = 0; i < add && n < EX_MAX_OPS; i++)
-			ex_op_gen(&rng, &V, &seq[n++]);
+			n += ex_op_gen(&rng, &V, &seq[n], EX_MAX_OPS - n);
 		/* The teardown (leaks, DMA in flight) is checked on every fourth run. */
 		run_ops(seq, n, runs++ % 4 == 3, &r);
 		res->ops += (u64)r.ran;
