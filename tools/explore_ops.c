@@ -238,7 +238,7 @@ static void gen_sleep(struct ex_rng *r, const struct ex_vocab *v, char *l, size_
  * table, its own step for the shrinker to drop).
  */
 enum { K_BIND, K_UNBIND, K_OVERRIDE, K_PROBE, K_MODPROBE, K_RMMOD, K_TYPE, K_VFIO, K_DMATEST,
-       K_DMA, K_SLEEP, K_STORY };
+       K_DMA, K_SLEEP, K_STORY, K_FAIL_NTH };
 
 struct story {
 	struct ex_op *ops;
@@ -309,9 +309,14 @@ static int gen_story(struct ex_rng *r, const struct ex_vocab *v, struct ex_op *o
 
 	if (g < 0)
 		return 0;
-	switch (ex_below(r, 5)) {
+	switch (ex_below(r, 6)) {
 	case 0:
 		story_to_vfio(&s, v, g);
+		break;
+	case 4:
+		/* The whole hand-over, as a user (or driverctl and a VFIO program) does it. */
+		story_to_vfio(&s, v, g);
+		story_open(&s, g);
 		break;
 	case 1:
 		story_open(&s, g);
@@ -371,8 +376,41 @@ const struct ex_op_kind ex_op_kinds[] = {
 	{ "dma", 10, gen_dma, dma_errs },
 	{ "sleep", 3, gen_sleep, no_errs },
 	{ "story", 8, NULL, no_errs },	/* gen_story: its steps carry their own kinds */
+	{ "fail-nth", 3, NULL, no_errs },	/* gen_fail_nth: the kind of the call it prefixes */
 };
 const size_t ex_nr_op_kinds = ARRAY_SIZE(ex_op_kinds);
+
+/* One operation of the plain kinds (below K_STORY), by weight. */
+static void gen_plain(struct ex_rng *r, const struct ex_vocab *v, struct ex_op *op)
+{
+	unsigned total = 0, x;
+
+	for (size_t i = 0; i < K_STORY; i++)
+		total += ex_op_kinds[i].weight;
+	x = ex_below(r, total);
+	for (size_t i = 0; i < K_STORY; i++) {
+		if (x < ex_op_kinds[i].weight) {
+			op->kind = (unsigned short)i;
+			ex_op_kinds[i].gen(r, v, op->line, sizeof(op->line));
+			return;
+		}
+		x -= ex_op_kinds[i].weight;
+	}
+}
+
+/*
+ * The failure of the Nth kernel allocation of one call (the shell's
+ * fail-nth prefix): mostly early ones, where the error paths are.
+ */
+static void gen_fail_nth(struct ex_rng *r, const struct ex_vocab *v, struct ex_op *op)
+{
+	char inner[EX_LINE];
+
+	gen_plain(r, v, op);
+	snprintf(inner, sizeof(inner), "%s", op->line);
+	snprintf(op->line, sizeof(op->line), "fail-nth %u %s",
+		 1 + ex_below(r, ex_below(r, 2) ? 4 : 16), inner);
+}
 
 int ex_op_gen(struct ex_rng *r, const struct ex_vocab *v, struct ex_op *ops, int room)
 {
@@ -387,6 +425,10 @@ int ex_op_gen(struct ex_rng *r, const struct ex_vocab *v, struct ex_op *ops, int
 		if (x < ex_op_kinds[i].weight) {
 			if (i == K_STORY)
 				return gen_story(r, v, ops, room);
+			if (i == K_FAIL_NTH) {
+				gen_fail_nth(r, v, ops);
+				return 1;
+			}
 			ops->kind = (unsigned short)i;
 			ex_op_kinds[i].gen(r, v, ops->line, sizeof(ops->line));
 			return 1;
@@ -398,6 +440,9 @@ int ex_op_gen(struct ex_rng *r, const struct ex_vocab *v, struct ex_op *ops, int
 
 bool ex_errno_allowed(const struct ex_op *op, int err)
 {
+	/* A failed allocation: any call may return ENOMEM (write(2), ioctl(2), init_module(2)). */
+	if (err == ENOMEM && !strncmp(op->line, "fail-nth ", 9))
+		return true;
 	for (const int *e = ex_op_kinds[op->kind].errnos; *e; e++)
 		if (*e == err)
 			return true;
