@@ -53,7 +53,8 @@ BENCH_PHASE static void phase_fork(int n)
 int main(int argc, char **argv)
 {
 	static const char *const bugs[] = { "group-ref", "sme-freed-on-unbind", "missed-tlbi",
-					    "owner-while-kernel" };
+					    "owner-while-kernel", "fq-not-drained",
+					    "vfio-unmap-keeps-mapping" };
 	bool quick = argc > 1 && !strcmp(argv[1], "--callgrind");
 	double rate1, rate2, t[10];
 	char args[256];

@@ -34,6 +34,7 @@
 #include "kernel/base/lab_bug.h"
 #include "kernel/base/platform_device.h"
 #include "kernel/base/sysfs.h"
+#include "kernel/iommu/iommu-priv.h"
 #include "kernel/kernel_state.h"
 
 #pragma GCC diagnostic ignored "-Wformat-truncation"
@@ -152,6 +153,8 @@ static u64 state_signature(void)
 		h = mix(h, g->domain ? g->domain->type + 1 : 0);
 		h = mix(h, g->domain == g->default_domain ? 1 : g->domain == g->blocking_domain ? 2 : 3);
 		h = mix(h, g->default_domain ? g->default_domain->type : 0);
+		/* Lazy unmaps waiting in the flush queue: a state of its own. */
+		h = mix(h, iommu_dma_fq_queued(g->default_domain));
 	}
 	return h;
 }
@@ -434,6 +437,7 @@ static bool sigset_add(struct sigset *s, u64 x)
 #define EX_CORPUS 128
 struct corpus_entry {
 	int n;
+	int focus;		/* the device the run that found it favoured */
 	struct ex_op ops[EX_MAX_OPS];
 };
 
@@ -464,7 +468,7 @@ static void explore_seed(int k, u64 seed, u64 budget, struct ex_seed_result *res
 			free(sigs.v);
 			return;
 		}
-		int n = 0;
+		int n = 0, focus = -2;
 		if (ncorpus && ex_below(&rng, 8)) {
 			/* Half the time one of the eight newest discoveries: build on progress. */
 			unsigned pick = ex_below(&rng, 2) ? ncorpus - 1 - ex_below(&rng, MIN(ncorpus, 8u))
@@ -472,11 +476,16 @@ static void explore_seed(int k, u64 seed, u64 budget, struct ex_seed_result *res
 			const struct corpus_entry *c = &corpus[pick];
 			n = c->n;
 			memcpy(seq, c->ops, sizeof(seq[0]) * (size_t)n);
+			/* A story goes on with the device it began with, mostly. */
+			if (ex_below(&rng, 4))
+				focus = c->focus;
 		}
 		int add = 1 + (int)ex_below(&rng, ex_below(&rng, 2) ? 3 : 12);
-		V.focus = V.ngrouped && ex_below(&rng, 4) ? (int)ex_below(&rng, V.ngrouped) : -1;
+		if (focus == -2)
+			focus = V.ngrouped && ex_below(&rng, 4) ? (int)ex_below(&rng, V.ngrouped) : -1;
+		V.focus = focus;
 		for (int i = 0; i < add && n < EX_MAX_OPS; i++)
-			ex_op_gen(&rng, &V, &seq[n++]);
+			n += ex_op_gen(&rng, &V, &seq[n], EX_MAX_OPS - n);
 		/* The teardown (leaks, DMA in flight) is checked on every fourth run. */
 		run_ops(seq, n, runs++ % 4 == 3, &r);
 		res->ops += (u64)r.ran;
@@ -489,6 +498,7 @@ static void explore_seed(int k, u64 seed, u64 budget, struct ex_seed_result *res
 			}
 			struct corpus_entry *c = &corpus[ncorpus++];
 			c->n = i + 1;
+			c->focus = focus;
 			memcpy(c->ops, seq, sizeof(seq[0]) * (size_t)c->n);
 		}
 		if (r.brk >= 0) {

@@ -72,8 +72,8 @@ extern const size_t ex_nr_op_kinds;
 
 /* Reads the vocabulary from the booted lab. */
 void ex_vocab_read(struct ex_vocab *v);
-/* A random operation. */
-void ex_op_gen(struct ex_rng *r, const struct ex_vocab *v, struct ex_op *op);
+/* A random operation, or a story of several, into @ops (room for @room); returns how many. */
+int ex_op_gen(struct ex_rng *r, const struct ex_vocab *v, struct ex_op *ops, int room);
 /* Is @err one Linux can return for @op's call? */
 bool ex_errno_allowed(const struct ex_op *op, int err);
 

@@ -6,6 +6,7 @@
  * remove_id) are added the same way once it lands.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -224,6 +225,123 @@ static void gen_sleep(struct ex_rng *r, const struct ex_vocab *v, char *l, size_
 	snprintf(l, n, "sleep %s", t[ex_below(r, 3)]);
 }
 
+/* ---- stories: the several steps a user takes as one ------------------------ */
+
+/*
+ * Some states need a short story of steps that only make sense together:
+ * handing a group to VFIO (load vfio-platform, then for each member set
+ * driver_override, unbind, reprobe), opening it in a container with an
+ * IOMMU set, mapping a buffer and letting the device DMA to the IOVA it
+ * was given (or, after the unmap, still DMA to it), or changing a group's domain type (which wants its drivers
+ * unbound first). Generated one operation at a time their odds are tiny;
+ * a story emits them in order, each still its own line (its own errno
+ * table, its own step for the shrinker to drop).
+ */
+enum { K_BIND, K_UNBIND, K_OVERRIDE, K_PROBE, K_MODPROBE, K_RMMOD, K_TYPE, K_VFIO, K_DMATEST,
+       K_DMA, K_SLEEP, K_STORY, K_FAIL_NTH };
+
+struct story {
+	struct ex_op *ops;
+	int n, room;
+};
+
+static void emit(struct story *s, unsigned kind, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void emit(struct story *s, unsigned kind, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (s->n >= s->room)
+		return;
+	s->ops[s->n].kind = (unsigned short)kind;
+	va_start(ap, fmt);
+	vsnprintf(s->ops[s->n].line, sizeof(s->ops[0].line), fmt, ap);
+	va_end(ap);
+	s->n++;
+}
+
+/* The story's device: the focus, else any device in a group. */
+static int story_dev(struct ex_rng *r, const struct ex_vocab *v)
+{
+	if (v->focus >= 0)
+		return v->focus;
+	return v->ngrouped ? (int)ex_below(r, v->ngrouped) : -1;
+}
+
+static void story_to_vfio(struct story *s, const struct ex_vocab *v, int g)
+{
+	emit(s, K_MODPROBE, "modprobe vfio-platform");
+	for (unsigned i = 0; i < v->ngrouped; i++) {
+		const char *d = v->devs[i];
+		if (v->dev_group[i] != g)
+			continue;
+		emit(s, K_OVERRIDE, "echo vfio-platform > /sys/bus/platform/devices/%s/driver_override", d);
+		emit(s, K_UNBIND, "echo %s > /sys/bus/platform/devices/%s/driver/unbind", d, d);
+		emit(s, K_PROBE, "echo %s > /sys/bus/platform/drivers_probe", d);
+	}
+}
+
+static void story_open(struct story *s, int g)
+{
+	emit(s, K_VFIO, "vfio container");
+	emit(s, K_VFIO, "vfio group %d", g);
+	emit(s, K_VFIO, "vfio set-container %d", g);
+	emit(s, K_VFIO, "vfio set-iommu type1v2");
+}
+
+static void story_type(struct ex_rng *r, struct story *s, const struct ex_vocab *v, int g)
+{
+	static const char *const types[] = { "DMA", "DMA-FQ", "identity", "auto" };
+
+	for (unsigned i = 0; i < v->ngrouped; i++)
+		if (v->dev_group[i] == g)
+			emit(s, K_UNBIND, "echo %s > /sys/bus/platform/devices/%s/driver/unbind",
+			     v->devs[i], v->devs[i]);
+	emit(s, K_TYPE, "echo %s > /sys/kernel/iommu_groups/%d/type", types[ex_below(r, 4)], g);
+}
+
+static int gen_story(struct ex_rng *r, const struct ex_vocab *v, struct ex_op *ops, int room)
+{
+	struct story s = { ops, 0, room };
+	int d = story_dev(r, v);
+	int g = d >= 0 ? v->dev_group[d] : -1;
+
+	if (g < 0)
+		return 0;
+	switch (ex_below(r, 6)) {
+	case 0:
+		story_to_vfio(&s, v, g);
+		break;
+	case 4:
+		/* The whole hand-over, as a user (or driverctl and a VFIO program) does it. */
+		story_to_vfio(&s, v, g);
+		story_open(&s, g);
+		break;
+	case 1:
+		story_open(&s, g);
+		break;
+	case 2: {
+		/* The device DMAs to the IOVA it was given. */
+		unsigned long long iova = (unsigned long long)iovas[ex_below(r, 2)];
+		emit(&s, K_VFIO, "vfio map 0x%llx 0x1000", iova);
+		emit(&s, K_DMA, "dma %s %s 0x%llx 16", v->devs[d], ex_below(r, 2) ? "write" : "read", iova);
+		break;
+	}
+	case 3: {
+		/* The user takes the buffer back; the device still DMAs to its IOVA. */
+		unsigned long long iova = (unsigned long long)iovas[ex_below(r, 2)];
+		emit(&s, K_VFIO, "vfio unmap 0x%llx 0x1000", iova);
+		emit(&s, K_DMA, "dma %s write 0x%llx 16", v->devs[d], iova);
+		break;
+	}
+	default:
+		story_type(r, &s, v, g);
+		break;
+	}
+	return s.n;
+}
+
 /* ---- errno tables (what Linux can return for each call) ------------------- */
 
 /* Opening a sysfs path in bash: missing directory, missing file, read-only file. */
@@ -257,17 +375,20 @@ const struct ex_op_kind ex_op_kinds[] = {
 	{ "dmatest", 6, gen_dmatest, dmatest_errs },
 	{ "dma", 10, gen_dma, dma_errs },
 	{ "sleep", 3, gen_sleep, no_errs },
+	{ "story", 8, NULL, no_errs },	/* gen_story: its steps carry their own kinds */
+	{ "fail-nth", 3, NULL, no_errs },	/* gen_fail_nth: the kind of the call it prefixes */
 };
 const size_t ex_nr_op_kinds = ARRAY_SIZE(ex_op_kinds);
 
-void ex_op_gen(struct ex_rng *r, const struct ex_vocab *v, struct ex_op *op)
+/* One operation of the plain kinds (below K_STORY), by weight. */
+static void gen_plain(struct ex_rng *r, const struct ex_vocab *v, struct ex_op *op)
 {
 	unsigned total = 0, x;
 
-	for (size_t i = 0; i < ex_nr_op_kinds; i++)
+	for (size_t i = 0; i < K_STORY; i++)
 		total += ex_op_kinds[i].weight;
 	x = ex_below(r, total);
-	for (size_t i = 0; i < ex_nr_op_kinds; i++) {
+	for (size_t i = 0; i < K_STORY; i++) {
 		if (x < ex_op_kinds[i].weight) {
 			op->kind = (unsigned short)i;
 			ex_op_kinds[i].gen(r, v, op->line, sizeof(op->line));
@@ -277,8 +398,51 @@ void ex_op_gen(struct ex_rng *r, const struct ex_vocab *v, struct ex_op *op)
 	}
 }
 
+/*
+ * The failure of the Nth kernel allocation of one call (the shell's
+ * fail-nth prefix): mostly early ones, where the error paths are.
+ */
+static void gen_fail_nth(struct ex_rng *r, const struct ex_vocab *v, struct ex_op *op)
+{
+	char inner[EX_LINE];
+
+	gen_plain(r, v, op);
+	snprintf(inner, sizeof(inner), "%s", op->line);
+	snprintf(op->line, sizeof(op->line), "fail-nth %u %s",
+		 1 + ex_below(r, ex_below(r, 2) ? 4 : 16), inner);
+}
+
+int ex_op_gen(struct ex_rng *r, const struct ex_vocab *v, struct ex_op *ops, int room)
+{
+	unsigned total = 0, x;
+
+	if (room <= 0)
+		return 0;
+	for (size_t i = 0; i < ex_nr_op_kinds; i++)
+		total += ex_op_kinds[i].weight;
+	x = ex_below(r, total);
+	for (size_t i = 0; i < ex_nr_op_kinds; i++) {
+		if (x < ex_op_kinds[i].weight) {
+			if (i == K_STORY)
+				return gen_story(r, v, ops, room);
+			if (i == K_FAIL_NTH) {
+				gen_fail_nth(r, v, ops);
+				return 1;
+			}
+			ops->kind = (unsigned short)i;
+			ex_op_kinds[i].gen(r, v, ops->line, sizeof(ops->line));
+			return 1;
+		}
+		x -= ex_op_kinds[i].weight;
+	}
+	return 0;
+}
+
 bool ex_errno_allowed(const struct ex_op *op, int err)
 {
+	/* A failed allocation: any call may return ENOMEM (write(2), ioctl(2), init_module(2)). */
+	if (err == ENOMEM && !strncmp(op->line, "fail-nth ", 9))
+		return true;
 	for (const int *e = ex_op_kinds[op->kind].errnos; *e; e++)
 		if (*e == err)
 			return true;

@@ -16,6 +16,7 @@ void lab_vfio_reset(void);
 #include <libfdt.h>
 
 #include "check/invariants.h"
+#include "kernel/base/kalloc.h"
 #include "check/oracle.h"
 #include "common/dt.h"
 #include "common/memparse.h"
@@ -397,7 +398,7 @@ static const struct shell_ops kernel_ops = {
 	.readlink = k_readlink, .realpath = k_realpath, .readdir = k_readdir,
 	.modprobe = k_modprobe, .rmmod = k_rmmod, .dmesg = k_dmesg,
 	.dmesg_clear = k_dmesg_clear, .sleep = k_sleep, .dmatest = k_dmatest, .dma = k_dma,
-	.invariants = invariants_check,
+	.invariants = invariants_check, .fail_nth = kalloc_fail_nth,
 	.pwrite = k_pwrite, .pci_hotplug = k_pci_hotplug,
 	.nvme = k_nvme,
 };

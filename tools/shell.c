@@ -1087,6 +1087,33 @@ static int expect_line(struct shell *sh, const char *line)
 	return pass ? 0 : 1;
 }
 
+/*
+ * `fail-nth N CMD...`: the Nth kernel allocation CMD makes fails, as a
+ * write of N to Linux's /proc/thread-self/fail-nth before a system call;
+ * disarmed after CMD whether or not it fired.
+ */
+static int fail_nth_line(struct shell *sh, const char *line)
+{
+	char word[32], *end;
+	const char *rest = line;
+	unsigned long n;
+
+	take_word(&rest, word, sizeof(word));   /* "fail-nth" */
+	if (!sh->ops->fail_nth) {
+		shell_error(sh, ENOTSUP, "fail-nth: not offered here");
+		return 2;
+	}
+	if (!take_word(&rest, word, sizeof(word)) || !*rest ||
+	    (n = strtoul(word, &end, 10)) == 0 || *end || word[0] == '-') {
+		shell_error(sh, EINVAL, "usage: fail-nth N COMMAND... (N >= 1)");
+		return 2;
+	}
+	sh->ops->fail_nth(n);
+	int status = shell_exec(sh, rest, sh->out);
+	sh->ops->fail_nth(0);
+	return status;
+}
+
 /* `vfio ...`: a VFIO user in words (src/uapi/vfio_verb.c, docs/uapi.md). */
 int lab_vfio_command(int argc, char **argv, FILE *out, char *msg, size_t msglen);
 
@@ -1119,6 +1146,7 @@ static const struct verb {
 	{ "dmesg", verb_dmesg, "dmesg [-c|-C]                the kernel log (-c: then clear)" },
 	{ "echo", verb_echo, "echo [-n] VALUE... [> PATH]  print, or write to a file" },
 	{ "expect", NULL, "expect ok|errno NAME CMD... | expect dmesg|no-dmesg TEXT" },
+	{ "fail-nth", NULL, "fail-nth N CMD...            the Nth kernel allocation CMD makes fails" },
 	{ "help", verb_help, "help                         this list" },
 	{ "invariants", verb_invariants, "invariants                   check the kernel's invariants (status 1: broken)" },
 	{ "ls", verb_ls, "ls [-l] [-d] [PATH...]       list directories" },
@@ -1136,8 +1164,8 @@ static const struct verb {
 };
 
 const char *const shell_verbs[] = {
-	"cat", "cd", "dma", "dmatest", "dmesg", "echo", "exit", "expect", "help", "invariants", "ls",
-	"lsmod", "modprobe", "pwd", "readlink", "rmmod", "sleep", "tree", "vfio", NULL,
+	"cat", "cd", "dma", "dmatest", "dmesg", "echo", "exit", "expect", "fail-nth", "help", "invariants",
+	"ls", "lsmod", "modprobe", "pwd", "readlink", "rmmod", "sleep", "tree", "vfio", NULL,
 	"cat", "cd", "dma", "dmatest", "dmesg", "echo", "exit", "expect", "help", "ls",
 	"lsmod", "modprobe", "pci", "pwd", "readlink", "rmmod", "setpci", "sleep", "tree", "vfio",
 	NULL,
@@ -1243,13 +1271,15 @@ int shell_exec(struct shell *sh, const char *line, FILE *out)
 {
 	const char *why = NULL, *p = line;
 	struct cmdline *c;
-	char first[16];
+	char first[16] = "";
 	int status;
 
 	sh->out = out;
 	sh->err = 0;
 	if (take_word(&p, first, sizeof(first)) && !strcmp(first, "expect"))
 		return expect_line(sh, line);
+	if (!strcmp(first, "fail-nth"))
+		return fail_nth_line(sh, line);
 	c = split_line(line, &why);
 	if (!c) {
 		shell_error(sh, EINVAL, "%s", why);

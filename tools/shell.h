@@ -53,6 +53,11 @@ struct shell_ops {
 	 * @msg; -EINVAL with an empty @msg is a usage error.
 	 */
 	int (*nvme)(int argc, char **argv, FILE *o, char *msg, size_t msglen);
+	/*
+	 * fail-nth N CMD...: the Nth kernel allocation from now fails (0
+	 * disarms), as Linux's /proc/thread-self/fail-nth. May be NULL.
+	 */
+	void (*fail_nth)(unsigned long n);
 };
 
 /*

@@ -13,6 +13,8 @@
 #   shards                    --shard 0/2 and 1/2 together are the whole campaign
 #   json                      the --json lines' shape
 #   usage                     bad usage exits 2, --list-bugs lists the catalogue
+#   failnth                   the shell's fail-nth prefix fails a call with ENOMEM and
+#                             leaves the invariants whole; explore generates it
 lab=${1:?usage: explore-test.sh IOMMULAB TEST [ARGS]}
 test=${2:?usage: explore-test.sh IOMMULAB TEST [ARGS]}
 shift 2
@@ -105,6 +107,25 @@ usage)
 	grep -q '^override-ignored-on-rescan .*(needs PCI)' "$dir/bugs" || fail "--list-bugs: needs PCI"
 	[ "$(wc -l <"$dir/bugs")" -eq 8 ] || fail "--list-bugs: one line per bug"
 	echo "explore-test: bad usage exits 2; --list-bugs prints the catalogue"
+	;;
+failnth)
+	cat >"$dir/f.lab" <<-'EOF'
+	expect errno ENOMEM fail-nth 1 modprobe vfio-platform
+	expect ok fail-nth 100000 modprobe vfio-platform
+	expect errno ENOMEM fail-nth 1 echo a000000.dma > /sys/bus/platform/devices/a000000.dma/driver/unbind
+	expect ok invariants
+	expect errno EINVAL fail-nth 0 ls
+	expect errno EINVAL fail-nth 1
+	expect ok modprobe -r vfio-platform
+	EOF
+	"$lab" run "$dir/f.lab" >"$dir/out" 2>&1
+	st=$?
+	cat "$dir/out"
+	[ $st -eq 0 ] || fail "the fail-nth scenario: exit status $st"
+	LAB_EXPLORE_TRACE=1 "$lab" explore --seed 3 --ops 3000 >/dev/null 2>"$dir/trace"
+	grep -q '^\[[0-9]*\] fail-nth [0-9]* .*(errno 12)$' "$dir/trace" ||
+		fail "explore made no call fail with ENOMEM through fail-nth"
+	echo "explore-test: fail-nth fails a call with ENOMEM, state whole; explore generates it"
 	;;
 *)
 	fail "unknown test"

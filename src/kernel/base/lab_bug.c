@@ -35,7 +35,7 @@ const struct lab_bug_info lab_bug_table[NR_LAB_BUGS] = {
 		"fq-not-drained",
 		"a lazy (DMA-FQ) domain is freed without draining its flush queue: queued IOTLB entries survive into the next domain on the bank",
 		"iommu_put_dma_cookie / iommu_dma_free_fq (the flush-queue teardown reworked in 2021-2023)",
-		"iommu.strict=0", NULL, NULL },
+		"iommu.strict=0 vfio_iommu_type1.allow_unsafe_interrupts=1", NULL, NULL },
 	[LAB_BUG_MSI_LEFT_MAPPED] = {
 		"msi-left-mapped",
 		"an MSI doorbell stays mapped in a domain after the device leaves it",

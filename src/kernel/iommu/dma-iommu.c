@@ -101,6 +101,13 @@ static void fq_cancel_timer(struct iommu_dma_cookie *c)
 	c->fq_timer = 0;
 }
 
+bool iommu_dma_fq_queued(const struct iommu_domain *domain)
+{
+	const struct iommu_dma_cookie *c = domain ? domain->iova_cookie : NULL;
+
+	return c && c->fq_count;
+}
+
 void iommu_put_dma_cookie(struct iommu_domain *domain)
 {
 	struct iommu_dma_cookie *c = domain->iova_cookie;

@@ -121,6 +121,8 @@ int iommu_create_device_direct_mappings(struct iommu_domain *domain, struct devi
 /* dma-iommu.c */
 int iommu_get_dma_cookie(struct iommu_domain *domain);
 void iommu_put_dma_cookie(struct iommu_domain *domain);
+/* Does @domain's flush queue hold IOVAs waiting for their invalidation? (explore's signature) */
+bool iommu_dma_fq_queued(const struct iommu_domain *domain);
 /* A device joined @domain's group: reserve its regions in the IOVA space. */
 void iommu_dma_device_joined(struct iommu_domain *domain, struct device *dev);
 /* The dma_map/unmap bodies for a device on a DMA / DMA-FQ domain. */
