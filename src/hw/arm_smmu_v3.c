@@ -21,12 +21,12 @@
 
 /* ---- interrupts ----------------------------------------------------- */
 
-static void set_line(struct arm_smmu_v3 *s, u32 intid, bool *cur, bool level)
+static void set_line(struct arm_smmu_v3 *s, const struct hw_irq_line *l, bool *cur, bool level)
 {
-	if (!intid || *cur == level)
+	if (!hw_irq_line_wired(l) || *cur == level)
 		return;
 	*cur = level;
-	hw_irq_set(s->common.m, intid, level);
+	hw_irq_line_set(s->common.m, l, level);
 }
 
 /*
@@ -53,9 +53,9 @@ void v3_update_irqs(struct arm_smmu_v3 *s)
 	}
 	evtq &= !s->msi_evtq;
 	gerr &= !s->msi_gerror;
-	set_line(s, s->irq_evtq, &s->level_evtq, evtq);
-	set_line(s, s->irq_gerror, &s->level_gerror, gerr);
-	set_line(s, s->irq_combined, &s->level_combined, evtq || gerr);
+	set_line(s, &s->irq_evtq, &s->level_evtq, evtq);
+	set_line(s, &s->irq_gerror, &s->level_gerror, gerr);
+	set_line(s, &s->irq_combined, &s->level_combined, evtq || gerr);
 }
 
 /* An error becomes active by toggling its GERROR bit away from GERRORN. */
@@ -298,23 +298,23 @@ static void v3_reset(struct arm_smmu_v3 *s)
 }
 
 /*
- * The lines the node names. A named entry the lab cannot route to the GIC
- * stays unwired: HiSilicon Hip07's SMMUs signal through an mbigen (wired
- * lines turned into MSIs, a controller the lab does not model). Linux's
- * driver then warns "no evtq irq - events will not be reported!" and runs
- * without them, as it does when a line is not listed; the queues still
+ * The lines the node names: GIC interrupts, or pins of a controller that
+ * turns wired lines into MSIs (HiSilicon Hip07's SMMUs signal through an
+ * mbigen). An entry the lab cannot route stays unwired; Linux's driver
+ * then warns "no evtq irq - events will not be reported!" and runs
+ * without it, as it does when a line is not listed; the queues still
  * fill, and a poll of them sees every record.
  */
 static int v3_irqs(struct arm_smmu_v3 *s, const void *fdt, int node, char *why, size_t whylen)
 {
 	static const char *const names[] = { "eventq", "gerror", "cmdq-sync", "combined" };
-	u32 *lines[] = { &s->irq_evtq, &s->irq_gerror, &s->irq_sync, &s->irq_combined };
+	struct hw_irq_line *lines[] = { &s->irq_evtq, &s->irq_gerror, &s->irq_sync,
+					&s->irq_combined };
 
 	for (unsigned i = 0; i < ARRAY_SIZE(names); i++) {
 		int idx = fdt_stringlist_search(fdt, node, "interrupt-names", names[i]);
 
-		if (idx >= 0 && dt_irq(fdt, node, idx, lines[i]))
-			*lines[i] = 0;
+		hw_irq_line_init(lines[i], fdt, node, idx);
 	}
 	return 0;
 }

@@ -62,9 +62,9 @@ static void cmd_sync(struct arm_smmu_v3 *s, const u64 *c)
 			v3_gerror_toggle(s, V3_GERROR_MSI_CMDQ_ABT);
 		return;
 	}
-	if (cs == CS_IRQ && s->irq_sync) {
-		hw_irq_set(s->common.m, s->irq_sync, true);
-		hw_irq_set(s->common.m, s->irq_sync, false);
+	if (cs == CS_IRQ) {
+		hw_irq_line_set(s->common.m, &s->irq_sync, true);
+		hw_irq_line_set(s->common.m, &s->irq_sync, false);
 	}
 }
 

@@ -8,6 +8,7 @@
 #define LAB_HW_ARM_SMMU_V3_PRIV_H
 
 #include "hw/arm_smmu_v3.h"
+#include "hw/irq_line.h"
 #include "hw/smmu_common.h"
 
 /* ---- registers (page 0; EVTQ_PROD/CONS in page 1) ------------------- */
@@ -179,7 +180,7 @@ struct arm_smmu_v3 {
 	struct v3_queue cmdq, evtq;
 
 	/* Interrupt lines (0: none); "combined" takes the three sources. */
-	u32 irq_evtq, irq_gerror, irq_sync, irq_combined;
+	struct hw_irq_line irq_evtq, irq_gerror, irq_sync, irq_combined;
 	bool level_evtq, level_gerror, level_combined;
 
 	/* MSIs (IDR0.MSI): each source's IRQ_CFG0..2, the DeviceID its writes carry. */

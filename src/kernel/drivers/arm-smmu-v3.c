@@ -597,6 +597,8 @@ static int probe_resources(struct arm_smmu_device *smmu, struct device *dev)
 	smmu->combined_irq = irq_byname(dev, "combined");
 	if (!smmu->combined_irq) {
 		smmu->evtq_irq = irq_byname(dev, "eventq");
+		/* Mapped as Linux maps it (an mbigen pin gets its vector); no PRI to serve. */
+		smmu->priq_irq = irq_byname(dev, "priq");
 		smmu->gerr_irq = irq_byname(dev, "gerror");
 	}
 	return 0;

@@ -268,6 +268,7 @@ struct arm_smmu_device {
 	struct arm_smmu_queue cmdq, evtq;
 	struct arm_smmu_strtab_cfg strtab_cfg;
 	u32 combined_irq, evtq_irq, gerr_irq;	/* 0: none */
+	u32 priq_irq;				/* mapped, never requested (no PRI) */
 	unsigned irqs_requested;		/* bit per line above */
 	bool msis;				/* evtq_irq, gerr_irq are its platform MSIs */
 	struct list_head masters;		/* struct arm_smmu_master.link: the SID owners */
