@@ -110,9 +110,11 @@ static void test_no_msi_domain(void **state)
 	fclose(f);
 	at = strstr(text, "dma-coherent;");
 	assert_non_null(at);
-	patched = malloc(strlen(text) + 32);
-	assert_non_null(patched);
-	sprintf(patched, "%.*siommulab,msi; %s", (int)(at - text), text, at);
+	len = strlen(text) + 32;
+	patched = malloc(len);
+	if (!patched)
+		abort();
+	snprintf(patched, len, "%.*siommulab,msi; %s", (int)(at - text), text, at);
 	assert_int_equal(kt_boot_dts_text(patched, NULL), 0);
 	free(patched);
 	free(text);

@@ -49,9 +49,11 @@ static void boot_with(const char *from, const char *to)
 	}
 	at = strstr(text, from);
 	assert_non_null(at);
-	out = malloc(strlen(text) + strlen(to) + 1);
-	assert_non_null(out);
-	sprintf(out, "%.*s%s%s", (int)(at - text), text, to, at + strlen(from));
+	len = strlen(text) + strlen(to) + 1;
+	out = malloc(len);
+	if (!out)
+		abort();
+	snprintf(out, len, "%.*s%s%s", (int)(at - text), text, to, at + strlen(from));
 	assert_int_equal(kt_boot_dts_text(out, NULL), 0);
 	free(out);
 	free(text);

@@ -11,31 +11,35 @@
 #include <errno.h>
 
 #include "kernel/kernel.h"
+#include "kernel/kernel_state.h"
 #include "kernel/base/device.h"
 #include "kernel/base/platform_device.h"
 #include "kernel/drivers/drivers.h"
 #include "kernel/drivers/platform-suppliers.h"
 #include "kernel/of/of.h"
 
-static struct device *scm_dev;   /* __scm: the bound instance, or NULL */
+static struct platform_driver qcom_scm_driver;
 
+static int count_bound(struct device *dev, void *data)
+{
+	(*(unsigned *)data)++;
+	return 0;
+}
+
+/* __scm: whether the driver has its device; the driver core keeps it. */
 bool qcom_scm_is_available(void)
 {
-	return scm_dev != NULL;
+	unsigned n = 0;
+
+	if (!kstate || !qcom_scm_driver.driver.bus)
+		return false;
+	driver_for_each_device(&qcom_scm_driver.driver, &n, count_bound);
+	return n > 0;
 }
 
 static int qcom_scm_probe(struct platform_device *pdev)
 {
-	if (scm_dev)
-		return -EBUSY;
-	scm_dev = &pdev->dev;
-	return 0;
-}
-
-static void qcom_scm_remove(struct platform_device *pdev)
-{
-	if (scm_dev == &pdev->dev)
-		scm_dev = NULL;
+	return qcom_scm_is_available() ? -EBUSY : 0;
 }
 
 const struct of_device_id qcom_scm_dt_match[] = {
@@ -45,7 +49,6 @@ const struct of_device_id qcom_scm_dt_match[] = {
 
 static struct platform_driver qcom_scm_driver = {
 	.probe = qcom_scm_probe,
-	.remove = qcom_scm_remove,
 	.driver = {
 		.name = "qcom_scm",
 		.of_match_table = qcom_scm_dt_match,
@@ -61,5 +64,4 @@ int qcom_scm_init(void)
 void qcom_scm_exit(void)
 {
 	platform_driver_unregister(&qcom_scm_driver);
-	scm_dev = NULL;
 }

@@ -21,6 +21,7 @@
 #include "kernel/kernel.h"
 #include "kernel/base/device.h"
 #include "kernel/base/kalloc.h"
+#include "kernel/kernel_state.h"
 #include "kernel/base/platform_device.h"
 #include "kernel/base/printk.h"
 #include "kernel/drivers/drivers.h"
@@ -56,7 +57,7 @@ struct mbigen_device {
 	u64 base;
 };
 
-static LIST_HEAD(mbigen_children);   /* every child of every bound mbigen */
+   /* every child of every bound mbigen */
 
 static u32 vec_reg(u32 hwirq)
 {
@@ -79,7 +80,7 @@ static struct mbigen_child *child_of(struct device *dev)
 {
 	struct mbigen_child *c;
 
-	list_for_each_entry(c, &mbigen_children, link)
+	list_for_each_entry(c, &kstate->msi.mbigen_children, link)
 		if (&c->pdev->dev == dev)
 			return c;
 	return NULL;
@@ -221,7 +222,7 @@ static int child_create(struct platform_device *pdev, struct device_node *np, u6
 	c->pdev = child;
 	c->base = base;
 	c->num_pins = num_pins;
-	list_add_tail(&c->link, &mbigen_children);
+	list_add_tail(&c->link, &kstate->msi.mbigen_children);
 	ret = irq_domain_add_wired(np, &mbigen_domain_ops, c);
 	if (ret)
 		child_free(c);
@@ -232,7 +233,7 @@ static void mbigen_free(struct mbigen_device *mgn)
 {
 	struct mbigen_child *c, *n;
 
-	list_for_each_entry_safe(c, n, &mbigen_children, link)
+	list_for_each_entry_safe(c, n, &kstate->msi.mbigen_children, link)
 		if (c->owner == mgn)
 			child_free(c);
 }

@@ -1,12 +1,13 @@
 /*
- * Wired irq domains (irqdomain.h). The list is the registered domains of
- * the running kernel: a controller driver adds one at probe and removes
- * it at remove, so nothing outlives the kernel.
+ * Wired irq domains (irqdomain.h), kept in the kernel's MSI state
+ * (kstate->msi.wired_domains): a controller driver adds one at probe and
+ * removes it at remove.
  */
 #include <errno.h>
 
 #include "common/list.h"
 #include "kernel/base/kalloc.h"
+#include "kernel/kernel_state.h"
 #include "kernel/irqchip/irqdomain.h"
 #include "kernel/of/of.h"
 
@@ -17,13 +18,13 @@ struct wired_irq_domain {
 	void *host_data;
 };
 
-static LIST_HEAD(wired_domains);
+
 
 static struct wired_irq_domain *find_domain(const struct device_node *np)
 {
 	struct wired_irq_domain *d;
 
-	list_for_each_entry(d, &wired_domains, link)
+	list_for_each_entry(d, &kstate->msi.wired_domains, link)
 		if (d->np == np)
 			return d;
 	return NULL;
@@ -44,7 +45,7 @@ int irq_domain_add_wired(struct device_node *np, const struct wired_irq_domain_o
 	d->np = np;
 	d->ops = ops;
 	d->host_data = host_data;
-	list_add_tail(&d->link, &wired_domains);
+	list_add_tail(&d->link, &kstate->msi.wired_domains);
 	return 0;
 }
 
@@ -77,7 +78,7 @@ int of_irq_get_wired(const struct device_node *np, int index)
 	u32 cells;
 	int n;
 
-	if (list_empty(&wired_domains) || !np || index < 0)
+	if (!kstate || list_empty(&kstate->msi.wired_domains) || !np || index < 0)
 		return -ENOENT;
 	spec.np = irq_parent(np);
 	d = spec.np ? find_domain(spec.np) : NULL;
