@@ -38,6 +38,9 @@ drivers_arm-smmu-v3 arm_smmu_v3_driver
 drivers_defer_test defer_test_driver
 drivers_dma_copy dma_copy_driver
 drivers_dma_copy_pci dma_copy_pci_driver
+drivers_qcom_scm qcom_scm_driver
+drivers_tegra-mc tegra_mc_driver
+irqchip_irq-mbigen mbigen_platform_driver
 drivers_nvme nvme_driver
 pci_pci-driver pci_bus_type
 pci_pci-host-generic gen_pci_driver

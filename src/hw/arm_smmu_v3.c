@@ -21,12 +21,12 @@
 
 /* ---- interrupts ----------------------------------------------------- */
 
-static void set_line(struct arm_smmu_v3 *s, u32 intid, bool *cur, bool level)
+static void set_line(struct arm_smmu_v3 *s, const struct hw_irq_line *l, bool *cur, bool level)
 {
-	if (!intid || *cur == level)
+	if (!hw_irq_line_wired(l) || *cur == level)
 		return;
 	*cur = level;
-	hw_irq_set(s->common.m, intid, level);
+	hw_irq_line_set(s->common.m, l, level);
 }
 
 /*
@@ -42,9 +42,20 @@ void v3_update_irqs(struct arm_smmu_v3 *s)
 	bool gerr = (s->irq_ctrl & V3_IRQ_GERROR_EN) &&
 		    ((s->gerror ^ s->gerrorn) & V3_GERROR_MASK);
 
-	set_line(s, s->irq_evtq, &s->level_evtq, evtq);
-	set_line(s, s->irq_gerror, &s->level_gerror, gerr);
-	set_line(s, s->irq_combined, &s->level_combined, evtq || gerr);
+	/* A source with an MSI address signals by MSI on its rising edge only. */
+	if (evtq != s->cond_evtq) {
+		s->cond_evtq = evtq;
+		s->msi_evtq = evtq && v3_msi_signal(s, V3_MSI_EVTQ);
+	}
+	if (gerr != s->cond_gerror) {
+		s->cond_gerror = gerr;
+		s->msi_gerror = gerr && v3_msi_signal(s, V3_MSI_GERROR);
+	}
+	evtq &= !s->msi_evtq;
+	gerr &= !s->msi_gerror;
+	set_line(s, &s->irq_evtq, &s->level_evtq, evtq);
+	set_line(s, &s->irq_gerror, &s->level_gerror, gerr);
+	set_line(s, &s->irq_combined, &s->level_combined, evtq || gerr);
 }
 
 /* An error becomes active by toggling its GERROR bit away from GERRORN. */
@@ -60,6 +71,10 @@ void v3_gerror_toggle(struct arm_smmu_v3 *s, u32 bit)
 
 static u32 read32(struct arm_smmu_v3 *s, u32 off)
 {
+	u32 val;
+
+	if (v3_msi_read32(s, off, &val))
+		return val;
 	switch (off) {
 	case V3_IDR0 ... V3_IDR5: return s->idr[off / 4];
 	case V3_IIDR: return s->iidr;
@@ -150,7 +165,13 @@ static void write64(struct arm_smmu_v3 *s, u32 off, u64 val, int part)
 			write_half(&s->evtq.base, val, part, V3_Q_BASE_WRITABLE);
 		return;
 	}
-	/* GERROR/EVTQ_IRQ_CFG*: no MSIs (IDR0.MSI = 0), RES0. */
+	/* GERROR/EVTQ_IRQ_CFG0: arm_smmu_v3_msi.c, a word at a time. */
+	if (part == 0) {
+		v3_msi_write32(s, off, (u32)val);
+		v3_msi_write32(s, off + 4, (u32)(val >> 32));
+	} else {
+		v3_msi_write32(s, part == 1 ? off : off + 4, (u32)val);
+	}
 }
 
 static void write32(struct arm_smmu_v3 *s, u32 off, u32 val)
@@ -158,6 +179,8 @@ static void write32(struct arm_smmu_v3 *s, u32 off, u32 val)
 	unsigned cs = v3_q_shift(&s->cmdq, s->cmdq_shift);
 	unsigned es = v3_q_shift(&s->evtq, s->evtq_shift);
 
+	if (v3_msi_write32(s, off, val))
+		return;
 	switch (off) {
 	case V3_CR0: write_cr0(s, val); return;
 	case V3_CR1: s->cr1 = val & GENMASK(11, 0); return;
@@ -213,7 +236,8 @@ static bool decode(struct arm_smmu_v3 *s, u64 off, unsigned size, u32 *reg)
 
 static bool is64(u32 off)
 {
-	return off == V3_STRTAB_BASE || off == V3_CMDQ_BASE || off == V3_EVTQ_BASE;
+	return off == V3_STRTAB_BASE || off == V3_CMDQ_BASE || off == V3_EVTQ_BASE ||
+	       off == V3_GERROR_IRQ_CFG0 || off == V3_EVTQ_IRQ_CFG0;
 }
 
 static u64 v3_mmio_read(void *opaque, u64 off, unsigned size)
@@ -254,7 +278,8 @@ static const struct hw_mmio_ops v3_mmio_ops = {
 static void v3_set_ids(struct arm_smmu_v3 *s, bool coherent)
 {
 	s->idr[0] = V3_IDR0_ST_LVL_2 | V3_IDR0_TTENDIAN_LE | V3_IDR0_ASID16 |
-		    (coherent ? V3_IDR0_COHACC : 0) | V3_IDR0_TTF_AARCH64 | V3_IDR0_S1P;
+		    (coherent ? V3_IDR0_COHACC : 0) | V3_IDR0_TTF_AARCH64 | V3_IDR0_S1P |
+		    (s->msi ? V3_IDR0_MSI : 0);
 	s->idr[1] = (s->cmdq_shift << V3_IDR1_CMDQS_SHIFT) |
 		    (s->evtq_shift << V3_IDR1_EVTQS_SHIFT) |
 		    (s->ssid_bits << V3_IDR1_SSIDSIZE_SHIFT) | s->sid_bits;
@@ -268,27 +293,28 @@ static void v3_reset(struct arm_smmu_v3 *s)
 {
 	s->gbpa = V3_GBPA_RESET;
 	s->cr0 = s->cr1 = s->cr2 = s->irq_ctrl = s->gerror = s->gerrorn = 0;
+	memset(s->msi_cfg, 0, sizeof(s->msi_cfg));
 	v3_cfg_inv_all(s);
 }
 
 /*
- * The lines the node names. A named entry the lab cannot route to the GIC
- * stays unwired: HiSilicon Hip07's SMMUs signal through an mbigen (wired
- * lines turned into MSIs, a controller the lab does not model). Linux's
- * driver then warns "no evtq irq - events will not be reported!" and runs
- * without them, as it does when a line is not listed; the queues still
+ * The lines the node names: GIC interrupts, or pins of a controller that
+ * turns wired lines into MSIs (HiSilicon Hip07's SMMUs signal through an
+ * mbigen). An entry the lab cannot route stays unwired; Linux's driver
+ * then warns "no evtq irq - events will not be reported!" and runs
+ * without it, as it does when a line is not listed; the queues still
  * fill, and a poll of them sees every record.
  */
 static int v3_irqs(struct arm_smmu_v3 *s, const void *fdt, int node, char *why, size_t whylen)
 {
 	static const char *const names[] = { "eventq", "gerror", "cmdq-sync", "combined" };
-	u32 *lines[] = { &s->irq_evtq, &s->irq_gerror, &s->irq_sync, &s->irq_combined };
+	struct hw_irq_line *lines[] = { &s->irq_evtq, &s->irq_gerror, &s->irq_sync,
+					&s->irq_combined };
 
 	for (unsigned i = 0; i < ARRAY_SIZE(names); i++) {
 		int idx = fdt_stringlist_search(fdt, node, "interrupt-names", names[i]);
 
-		if (idx >= 0 && dt_irq(fdt, node, idx, lines[i]))
-			*lines[i] = 0;
+		hw_irq_line_init(lines[i], fdt, node, idx);
 	}
 	return 0;
 }
@@ -348,6 +374,7 @@ int arm_smmu_v3_create(struct machine *m, const void *fdt, int node, char *why, 
 		ret = v3_irqs(s, fdt, node, why, whylen);
 	if (ret)
 		return ret;
+	v3_msi_init(s, fdt, node);
 	v3_set_ids(s, dt_prop_bool(fdt, node, "dma-coherent"));
 	v3_reset(s);
 	return smmu_state_register(&s->common, node, base, size,

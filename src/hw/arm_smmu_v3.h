@@ -36,6 +36,7 @@ struct arm_smmu_v3_stats {
 	u64 tlbi_nh_va;      /* TLBI_NH_VA, TLBI_NH_VAA */
 	u64 tlbi_nsnh_all;   /* TLBI_NSNH_ALL */
 	u64 sync;            /* CMD_SYNC */
+	u64 msi;             /* MSI writes (events, global errors, CMD_SYNC) */
 	u64 cmd_errors;      /* commands that stopped the queue (CERROR) */
 	u64 events;          /* records written to the event queue */
 	u64 events_lost;     /* records dropped: queue full or disabled */

@@ -17,6 +17,7 @@
 #define CMD_TLBI_TG(c)		((unsigned)(((c)[1] >> 10) & 3))
 #define CMD_TLBI_VA(c)		((c)[1] & GENMASK_ULL(63, 12))
 #define CMD_SYNC_CS(c)		((unsigned)(((c)[0] >> 12) & 3))
+#define CMD_SYNC_MSIDATA(c)	((u32)((c)[0] >> 32))
 enum { CS_NONE = 0, CS_IRQ = 1, CS_SEV = 2 };
 
 /* The stream IDs [first, last] a CFGI_STE_RANGE names: an aligned block of 2^(RANGE+1). */
@@ -45,13 +46,25 @@ static void tlbi_va(struct arm_smmu_v3 *s, const u64 *c, bool all_asid)
 	smmu_iotlb_inv_va(&s->common.tlb, V3_TLB_CTX, va, CMD_ASID(c), all_asid);
 }
 
-/* CMD_SYNC: every earlier command has taken effect; CS=IRQ raises cmdq-sync. */
-static void cmd_sync(struct arm_smmu_v3 *s, unsigned cs)
+/*
+ * CMD_SYNC: every earlier command has taken effect. CS=IRQ writes MSIDATA
+ * to MSIADDR when the SMMU has MSIs and an address is given (an abort:
+ * GERROR.MSI_CMDQ_ABT_ERR), else raises cmdq-sync.
+ */
+static void cmd_sync(struct arm_smmu_v3 *s, const u64 *c)
 {
+	unsigned cs = CMD_SYNC_CS(c);
+	u64 addr = c[1] & V3_MSI_ADDR;
+
 	s->stats.sync++;
-	if (cs == CS_IRQ && s->irq_sync) {
-		hw_irq_set(s->common.m, s->irq_sync, true);
-		hw_irq_set(s->common.m, s->irq_sync, false);
+	if (cs == CS_IRQ && s->msi && addr) {
+		if (!v3_msi_write(s, addr, CMD_SYNC_MSIDATA(c)))
+			v3_gerror_toggle(s, V3_GERROR_MSI_CMDQ_ABT);
+		return;
+	}
+	if (cs == CS_IRQ) {
+		hw_irq_line_set(s->common.m, &s->irq_sync, true);
+		hw_irq_line_set(s->common.m, &s->irq_sync, false);
 	}
 }
 
@@ -104,7 +117,7 @@ static unsigned run_cmd(struct arm_smmu_v3 *s, const u64 *c)
 	case V3_CMD_SYNC:
 		if (CMD_SYNC_CS(c) == 3)
 			return V3_CERROR_ILL;
-		cmd_sync(s, CMD_SYNC_CS(c));
+		cmd_sync(s, c);
 		return V3_CERROR_NONE;
 	}
 	return V3_CERROR_ILL;

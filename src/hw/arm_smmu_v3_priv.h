@@ -8,10 +8,12 @@
 #define LAB_HW_ARM_SMMU_V3_PRIV_H
 
 #include "hw/arm_smmu_v3.h"
+#include "hw/irq_line.h"
 #include "hw/smmu_common.h"
 
 /* ---- registers (page 0; EVTQ_PROD/CONS in page 1) ------------------- */
 #define V3_IDR0			0x00
+#define  V3_IDR0_MSI		(1u << 13)
 #define  V3_IDR0_ST_LVL_2	(1u << 27)
 #define  V3_IDR0_TTENDIAN_LE	(2u << 21)
 #define  V3_IDR0_ASID16		(1u << 12)
@@ -55,9 +57,13 @@
 #define V3_GERROR		0x60
 #define  V3_GERROR_CMDQ_ERR	(1u << 0)
 #define  V3_GERROR_EVTQ_ABT	(1u << 2)
+#define  V3_GERROR_MSI_CMDQ_ABT	(1u << 4)
+#define  V3_GERROR_MSI_EVTQ_ABT	(1u << 5)
+#define  V3_GERROR_MSI_GERROR_ABT (1u << 7)
 #define  V3_GERROR_MASK		0x1fdu
 #define V3_GERRORN		0x64
-#define V3_GERROR_IRQ_CFG0	0x68
+#define V3_GERROR_IRQ_CFG0	0x68	/* CFG0 (64-bit), CFG1 +8, CFG2 +12 */
+#define  V3_MSI_ADDR		GENMASK_ULL(51, 2)
 #define V3_STRTAB_BASE		0x80
 #define  V3_STRTAB_BASE_ADDR	GENMASK_ULL(51, 6)
 #define  V3_STRTAB_BASE_RA	(1ull << 62)
@@ -132,6 +138,14 @@ enum { V3_CLASS_CD = 0, V3_CLASS_TT = 1, V3_CLASS_IN = 2 };
 
 /* ---- state ------------------------------------------------------------ */
 
+/* The MSI sources the model has (no PRI queue). */
+enum v3_msi_src { V3_MSI_EVTQ, V3_MSI_GERROR, V3_MSI_NR };
+
+struct v3_msi_cfg {
+	u64 cfg0;            /* doorbell address */
+	u32 cfg1, cfg2;      /* data, memory attributes */
+};
+
 /* What a stream's STE (and CD) say, as the model caches it until a CFGI. */
 enum v3_ste_kind { V3_STE_ABORT, V3_STE_BYPASS, V3_STE_S1 };
 
@@ -166,8 +180,15 @@ struct arm_smmu_v3 {
 	struct v3_queue cmdq, evtq;
 
 	/* Interrupt lines (0: none); "combined" takes the three sources. */
-	u32 irq_evtq, irq_gerror, irq_sync, irq_combined;
+	struct hw_irq_line irq_evtq, irq_gerror, irq_sync, irq_combined;
 	bool level_evtq, level_gerror, level_combined;
+
+	/* MSIs (IDR0.MSI): each source's IRQ_CFG0..2, the DeviceID its writes carry. */
+	bool msi;
+	u32 msi_devid;
+	bool cond_evtq, cond_gerror;   /* each source's interrupt condition */
+	bool msi_evtq, msi_gerror;     /* signalled by MSI while the condition holds */
+	struct v3_msi_cfg msi_cfg[V3_MSI_NR];
 
 	struct v3_stream_cfg cache[V3_CFG_CACHE];
 	struct arm_smmu_v3_stats stats;
@@ -205,6 +226,13 @@ static inline u32 v3_q_inc(u32 p, unsigned shift)
 
 	return (p & ~m) | ((p + 1) & m);
 }
+
+/* arm_smmu_v3_msi.c */
+void v3_msi_init(struct arm_smmu_v3 *s, const void *fdt, int node);
+bool v3_msi_write(struct arm_smmu_v3 *s, u64 addr, u32 data);
+bool v3_msi_signal(struct arm_smmu_v3 *s, enum v3_msi_src src);
+bool v3_msi_read32(struct arm_smmu_v3 *s, u32 off, u32 *val);
+bool v3_msi_write32(struct arm_smmu_v3 *s, u32 off, u32 val);
 
 /* arm_smmu_v3_cmdq.c: runs commands from CONS to PROD unless stopped. */
 void v3_cmdq_consume(struct arm_smmu_v3 *s);

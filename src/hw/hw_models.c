@@ -9,6 +9,7 @@
 #include "arm_smmu_v3.h"
 #include "gic_its.h"
 #include "gicv2m.h"
+#include "mbigen.h"
 #include "pci_host.h"
 
 const struct hw_model hw_models[] = {
@@ -27,6 +28,7 @@ const struct hw_model hw_models[] = {
 	/* Bus masters and other devices. */
 	{ "arm,gic-v2m-frame", gicv2m_create, false },
 	{ "arm,gic-v3-its", gic_its_create, false },
+	{ "hisilicon,mbigen-v2", mbigen_create, false },
 	{ "iommulab,dma-copy", dma_copy_create, false },
 	{ "pci-host-ecam-generic", pci_host_create, false },
 	{ NULL, NULL, false },

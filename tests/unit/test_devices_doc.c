@@ -583,7 +583,7 @@ static void test_register_tables(void **state)
 	assert_int_equal(rows[V2M_REGS], 3);
 	assert_int_equal(rows[ITS_REGS], 14);
 	assert_int_equal(rows[NVME_REGS], 12);
-	assert_int_equal(rows[V3_REGS], 21);
+	assert_int_equal(rows[V3_REGS], 25);
 	assert_true(rows[PCI_T0] >= 17);
 	assert_true(rows[PCI_T1] >= 11);
 	assert_int_equal(rows[PCI_PM], 2);

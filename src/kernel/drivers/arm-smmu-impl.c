@@ -161,8 +161,9 @@ void arm_smmu_impl_module_init(struct arm_smmu_state *st)
 	st->cavium_context_count = 0;
 }
 
-struct arm_smmu_device *arm_smmu_impl_init(struct arm_smmu_device *smmu)
+struct arm_smmu_device *arm_smmu_impl_init(struct arm_smmu_device *smmu, int *err)
 {
+	*err = -ENOMEM;
 	/*
 	 * The model's quirks first, so that a platform integration matched
 	 * by compatible below (Qualcomm, NVIDIA, Marvell) can build on them.
@@ -179,8 +180,10 @@ struct arm_smmu_device *arm_smmu_impl_init(struct arm_smmu_device *smmu)
 	if (of_device_is_compatible(smmu->dev->of_node, "nvidia,tegra234-smmu") ||
 	    of_device_is_compatible(smmu->dev->of_node, "nvidia,tegra194-smmu") ||
 	    of_device_is_compatible(smmu->dev->of_node, "nvidia,tegra186-smmu"))
-		return nvidia_smmu_impl_init(smmu);
-	smmu = qcom_smmu_impl_init(smmu);
+		return nvidia_smmu_impl_init(smmu, err);
+	smmu = qcom_smmu_impl_init(smmu, err);
+	if (!smmu)
+		return NULL;
 	if (of_device_is_compatible(smmu->dev->of_node, "marvell,ap806-smmu-500"))
 		smmu->impl = &mrvl_mmu500_impl;
 	return smmu;

@@ -8,15 +8,18 @@
  * window gets none of that. Either way the implementation replaces
  * MMU-500's (no sACR/ACTLR reset), as in Linux.
  *
- * Not modelled: the memory controller (Linux defers the SMMU until
- * tegra-mc probes and programs its stream ID overrides in
- * probe_finalize; the lab's masters carry their stream IDs already).
+ * The SMMU needs the memory controller its `nvidia,memory-controller`
+ * names: -ENOENT without the property, -EPROBE_DEFER until tegra-mc has
+ * bound it (tegra-mc.c). Not modelled: the MC's stream-ID overrides
+ * Linux programs in probe_finalize (the lab's masters carry their stream
+ * IDs already).
  */
 #include "kernel/kernel.h"
 #include "kernel/base/device.h"
 #include "kernel/base/platform_device.h"
 #include "kernel/base/printk.h"
 #include "kernel/drivers/arm-smmu.h"
+#include "kernel/drivers/platform-suppliers.h"
 #include "kernel/of/of.h"
 
 #define NVIDIA_SMMU_MAX_INSTANCES	2	/* Linux 6.12's MAX_SMMU_INSTANCES */
@@ -147,11 +150,17 @@ static const struct arm_smmu_impl nvidia_smmu_single_impl = {
 	.read_reg = NULL,
 };
 
-struct arm_smmu_device *nvidia_smmu_impl_init(struct arm_smmu_device *smmu)
+struct arm_smmu_device *nvidia_smmu_impl_init(struct arm_smmu_device *smmu, int *err)
 {
 	struct nvidia_smmu *nv;
 	struct resource res;
+	struct device *mc;
 
+	/* devm_tegra_memory_controller_get: no message, as Linux. */
+	*err = tegra_memory_controller_get(smmu->dev, &mc);
+	if (*err)
+		return NULL;
+	*err = -ENOMEM;
 	smmu = arm_smmu_impl_realloc(smmu, sizeof(*nv));
 	if (!smmu)
 		return NULL;

@@ -17,8 +17,8 @@
  * some firmware, detected by a write and read-back in cfg_probe: the
  * model keeps what is written, so Linux would not apply it either), the
  * stream mappings the bootloader leaves in place (the model's SMRs are
- * invalid at reset, so there are none to inherit), qcom_scm (always
- * present here: Linux defers the SMMU until it probes), TBUs, and the
+ * invalid at reset, so there are none to inherit), the SCM calls (the
+ * SMMU only waits for qcom_scm to be bound), TBUs, and the
  * GPU's split page tables (TTBR1).
  */
 #include <errno.h>
@@ -26,6 +26,7 @@
 #include "kernel/base/device.h"
 #include "kernel/base/printk.h"
 #include "kernel/drivers/arm-smmu.h"
+#include "kernel/drivers/platform-suppliers.h"
 #include "kernel/iommu/iommu.h"
 #include "kernel/of/of.h"
 
@@ -154,7 +155,7 @@ static const struct of_device_id qcom_smmu_impl_of_match[] = {
 	{ NULL, NULL },
 };
 
-struct arm_smmu_device *qcom_smmu_impl_init(struct arm_smmu_device *smmu)
+struct arm_smmu_device *qcom_smmu_impl_init(struct arm_smmu_device *smmu, int *err)
 {
 	const struct device_node *np = smmu->dev->of_node;
 	const struct of_device_id *match = of_match_node(qcom_smmu_impl_of_match, np);
@@ -169,7 +170,13 @@ struct arm_smmu_device *qcom_smmu_impl_init(struct arm_smmu_device *smmu)
 	}
 	data = match->data;
 	impl = of_device_is_compatible(np, "qcom,adreno-smmu") ? data->adreno_impl : data->impl;
-	if (impl)
-		smmu->impl = impl;
+	if (!impl)
+		return smmu;
+	/* qcom_smmu_create: an implementation needs the secure channel manager. */
+	if (!qcom_scm_is_available()) {
+		*err = dev_err_probe(smmu->dev, -EPROBE_DEFER, "qcom_scm not ready");
+		return NULL;
+	}
+	smmu->impl = impl;
 	return smmu;
 }

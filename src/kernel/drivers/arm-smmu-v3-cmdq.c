@@ -1,9 +1,14 @@
 /*
  * arm-smmu-v3: the command queue. Commands go into the queue in memory,
  * PROD is published, and a CMD_SYNC is complete once the SMMU's CONS has
- * passed it (CS = SEV: the driver polls CONS, as Linux does without
- * MSI polling). The lab has one CPU, so Linux's lock-free multi-producer
- * protocol reduces to writing the entries and then PROD.
+ * passed it. Without MSI polling CS = SEV and the driver polls CONS; with
+ * it (ARM_SMMU_OPT_MSIPOLL: IDR0.MSI on a coherent SMMU, unless
+ * arm-smmu-v3.disable_msipolling) CS = IRQ, MSIADDR = the CMD_SYNC's own
+ * slot and MSIDATA = 0: the SMMU's completion write zeroes the slot's
+ * first word, which the driver polls (Linux's
+ * __arm_smmu_cmdq_poll_until_msi). The lab has one CPU, so Linux's
+ * lock-free multi-producer protocol reduces to writing the entries and
+ * then PROD.
  */
 #include <errno.h>
 
@@ -75,9 +80,12 @@ static void build_cmd(u64 *cmd, const struct arm_smmu_cmdq_ent *ent)
 		cmd[0] |= (u64)ent->asid << 48;
 		break;
 	case CMDQ_OP_CMD_SYNC:
-		cmd[0] |= ((u64)CMDQ_SYNC_0_CS_SEV << CMDQ_SYNC_0_CS_SHIFT) |
+		/* ent->addr: the MSI polling address, 0 without. */
+		cmd[0] |= ((u64)(ent->addr ? CMDQ_SYNC_0_CS_IRQ : CMDQ_SYNC_0_CS_SEV)
+			   << CMDQ_SYNC_0_CS_SHIFT) |
 			  ((u64)ARM_SMMU_SH_ISH << CMDQ_SYNC_0_MSH_SHIFT) |
 			  ((u64)ARM_SMMU_MEMATTR_OIWB << CMDQ_SYNC_0_MSIATTR_SHIFT);
+		cmd[1] |= ent->addr & CMDQ_SYNC_1_MSIADDR_MASK;
 		break;
 	}
 }
@@ -97,11 +105,29 @@ static int wait_for_space(struct arm_smmu_device *smmu)
 	return 0;
 }
 
-static int poll_sync(struct arm_smmu_device *smmu, u32 sync_prod)
+/* MSI polling: the CMD_SYNC's first word becomes its MSIDATA, 0. */
+static bool sync_msi_done(struct arm_smmu_device *smmu, u32 sync_prod)
 {
 	struct arm_smmu_queue *q = &smmu->cmdq;
 
+	if (!(u32)arm_smmu_read_qword(q_entry(q, sync_prod))) {
+		q->cons = readl(q->cons_reg) & ((2u << q->max_n_shift) - 1);
+		return true;
+	}
+	return false;
+}
+
+static int poll_sync(struct arm_smmu_device *smmu, u32 sync_prod)
+{
+	struct arm_smmu_queue *q = &smmu->cmdq;
+	bool msi = smmu->options & ARM_SMMU_OPT_MSIPOLL;
+
 	for (unsigned i = 0; i < ARM_SMMU_POLL_READS; i++) {
+		if (msi) {
+			if (sync_msi_done(smmu, sync_prod))
+				return 0;
+			continue;
+		}
 		q->cons = readl(q->cons_reg) & ((2u << q->max_n_shift) - 1);
 		if (q_consumed(q, sync_prod))
 			return 0;
@@ -120,15 +146,19 @@ static int issue_cmdlist(struct arm_smmu_device *smmu, const u64 *cmds, unsigned
 	u32 sync_prod = 0;
 	int ret;
 
-	build_cmd(sync_cmd, &sync_ent);
 	for (unsigned i = 0; i < n + sync; i++) {
 		const u64 *c = i < n ? &cmds[i * CMDQ_ENT_DWORDS] : sync_cmd;
 
 		ret = wait_for_space(smmu);
 		if (ret)
 			return ret;
-		if (i == n)
+		if (i == n) {
+			/* arm_smmu_cmdq_build_sync_cmd: MSI polling targets its own slot. */
 			sync_prod = q->prod;
+			if (smmu->options & ARM_SMMU_OPT_MSIPOLL)
+				sync_ent.addr = q_entry(q, sync_prod);
+			build_cmd(sync_cmd, &sync_ent);
+		}
 		arm_smmu_write_qword(q_entry(q, q->prod), c[0]);
 		arm_smmu_write_qword(q_entry(q, q->prod) + 8, c[1]);
 		q->prod = q_inc(q, q->prod);

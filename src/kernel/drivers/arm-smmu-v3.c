@@ -25,6 +25,7 @@
 #include "kernel/base/printk.h"
 #include "kernel/drivers/arm-smmu-v3.h"
 #include "kernel/iommu/iommu.h"
+#include "kernel/irqchip/msi.h"
 #include "kernel/of/of.h"
 
 struct arm_smmu_device *arm_smmu_v3_find_by_node(int node)
@@ -165,6 +166,66 @@ static void free_irqs(struct arm_smmu_device *smmu)
 		if (smmu->irqs_requested & (1u << i))
 			free_irq(lines[i], smmu);
 	smmu->irqs_requested = 0;
+	if (smmu->msis) {
+		platform_msi_domain_free_irqs(smmu->dev);
+		smmu->msis = false;
+	}
+}
+
+/* ---- MSIs (Linux's arm_smmu_setup_msis) ------------------------------------- */
+
+enum { EVTQ_MSI_INDEX, GERROR_MSI_INDEX, ARM_SMMU_NR_MSIS };
+
+static const u32 arm_smmu_msi_cfg[ARM_SMMU_NR_MSIS][3] = {
+	[EVTQ_MSI_INDEX] = { ARM_SMMU_EVTQ_IRQ_CFG0, ARM_SMMU_EVTQ_IRQ_CFG1,
+			     ARM_SMMU_EVTQ_IRQ_CFG2 },
+	[GERROR_MSI_INDEX] = { ARM_SMMU_GERROR_IRQ_CFG0, ARM_SMMU_GERROR_IRQ_CFG1,
+			       ARM_SMMU_GERROR_IRQ_CFG2 },
+};
+
+/* The ITS's doorbell and data go into the source's IRQ_CFG0..2. */
+static void arm_smmu_write_msi_msg(struct msi_desc *desc, const struct msi_msg *msg)
+{
+	struct arm_smmu_device *smmu = dev_get_drvdata(desc->dev);
+	const u32 *cfg;
+	u64 doorbell;
+
+	if (!smmu || desc->msi_index >= ARM_SMMU_NR_MSIS)
+		return;
+	cfg = arm_smmu_msi_cfg[desc->msi_index];
+	doorbell = (((u64)msg->address_hi << 32) | msg->address_lo) & MSI_CFG0_ADDR_MASK;
+	writeq(doorbell, smmu->base + cfg[0]);
+	writel(msg->data, smmu->base + cfg[1]);
+	writel(ARM_SMMU_MEMATTR_DEVICE_nGnRE, smmu->base + cfg[2]);
+}
+
+/*
+ * The addresses are cleared first (a zero address: the wired line); with
+ * IDR0.MSI and an MSI domain (the node's msi-parent) the event queue and
+ * global errors get platform MSIs, which replace the wired lines. No PRI
+ * queue: two vectors.
+ */
+static void setup_msis(struct arm_smmu_device *smmu)
+{
+	struct device *dev = smmu->dev;
+	int ret;
+
+	writeq(0, smmu->base + ARM_SMMU_GERROR_IRQ_CFG0);
+	writeq(0, smmu->base + ARM_SMMU_EVTQ_IRQ_CFG0);
+	if (!(smmu->features & ARM_SMMU_FEAT_MSI))
+		return;
+	if (!dev_get_msi_domain(dev)) {
+		dev_info(dev, "msi_domain absent - falling back to wired irqs");
+		return;
+	}
+	ret = platform_msi_domain_alloc_irqs(dev, ARM_SMMU_NR_MSIS, arm_smmu_write_msi_msg);
+	if (ret) {
+		dev_warn(dev, "failed to allocate MSIs - falling back to wired irqs");
+		return;
+	}
+	smmu->msis = true;
+	smmu->evtq_irq = msi_get_virq(dev, EVTQ_MSI_INDEX);
+	smmu->gerr_irq = msi_get_virq(dev, GERROR_MSI_INDEX);
 }
 
 static void request_one(struct arm_smmu_device *smmu, unsigned which, u32 irq,
@@ -187,6 +248,7 @@ static int setup_irqs(struct arm_smmu_device *smmu)
 		request_one(smmu, IRQ_COMBINED, smmu->combined_irq, arm_smmu_combined_irq,
 			    "arm-smmu-v3-combined-irq", "combined");
 	} else {
+		setup_msis(smmu);
 		if (smmu->evtq_irq)
 			request_one(smmu, IRQ_EVTQ, smmu->evtq_irq, arm_smmu_evtq_thread,
 				    "arm-smmu-v3-evtq", "evtq");
@@ -535,6 +597,8 @@ static int probe_resources(struct arm_smmu_device *smmu, struct device *dev)
 	smmu->combined_irq = irq_byname(dev, "combined");
 	if (!smmu->combined_irq) {
 		smmu->evtq_irq = irq_byname(dev, "eventq");
+		/* Mapped as Linux maps it (an mbigen pin gets its vector); no PRI to serve. */
+		smmu->priq_irq = irq_byname(dev, "priq");
 		smmu->gerr_irq = irq_byname(dev, "gerror");
 	}
 	return 0;
@@ -570,6 +634,8 @@ static int arm_smmu_device_probe(struct platform_device *pdev)
 		ret = device_hw_probe(smmu);
 	if (!ret)
 		ret = init_structures(smmu);
+	/* As platform_set_drvdata before the reset: the MSI writer finds the SMMU. */
+	dev_set_drvdata(dev, smmu);
 	if (!ret)
 		ret = device_reset(smmu);
 	if (ret)
@@ -578,7 +644,6 @@ static int arm_smmu_device_probe(struct platform_device *pdev)
 				     (unsigned long long)smmu->base);
 	if (ret)
 		goto out_disable;
-	dev_set_drvdata(dev, smmu);
 	list_add_tail(&smmu->link, &st->instances);
 	ret = iommu_device_register(&smmu->iommu, &st->ops, dev);
 	if (ret) {
@@ -595,6 +660,7 @@ out_disable:
 	device_disable(smmu);
 out_free:
 	smmu_free(smmu);
+	dev_set_drvdata(dev, NULL);
 	return ret;
 }
 

@@ -101,6 +101,8 @@
 #define  GERROR_ERR_MASK		0x1fd
 #define ARM_SMMU_GERRORN		0x64
 #define ARM_SMMU_GERROR_IRQ_CFG0	0x68
+#define ARM_SMMU_GERROR_IRQ_CFG1	0x70
+#define ARM_SMMU_GERROR_IRQ_CFG2	0x74
 #define ARM_SMMU_STRTAB_BASE		0x80
 #define  STRTAB_BASE_RA			BIT_ULL(62)
 #define  STRTAB_BASE_ADDR_MASK		GENMASK_ULL(51, 6)
@@ -121,6 +123,10 @@
 #define ARM_SMMU_EVTQ_PROD		0x100a8	/* page 1 */
 #define ARM_SMMU_EVTQ_CONS		0x100ac
 #define ARM_SMMU_EVTQ_IRQ_CFG0		0xb0
+#define ARM_SMMU_EVTQ_IRQ_CFG1		0xb8
+#define ARM_SMMU_EVTQ_IRQ_CFG2		0xbc
+#define  MSI_CFG0_ADDR_MASK		GENMASK_ULL(51, 2)
+#define  ARM_SMMU_MEMATTR_DEVICE_nGnRE	0x1
 #define  Q_BASE_RWA			BIT_ULL(62)
 #define  Q_BASE_ADDR_MASK		GENMASK_ULL(51, 5)
 #define  Q_OVF				BIT(31)
@@ -182,7 +188,9 @@
 #define CMDQ_OP_TLBI_NSNH_ALL		0x30
 #define CMDQ_OP_CMD_SYNC		0x46
 #define  CMDQ_SYNC_0_CS_SHIFT		12
+#define  CMDQ_SYNC_0_CS_IRQ		1
 #define  CMDQ_SYNC_0_CS_SEV		2
+#define  CMDQ_SYNC_1_MSIADDR_MASK	GENMASK_ULL(51, 2)
 #define  CMDQ_SYNC_0_MSH_SHIFT		22
 #define  CMDQ_SYNC_0_MSIATTR_SHIFT	24
 #define  ARM_SMMU_MEMATTR_OIWB		0xf
@@ -260,7 +268,9 @@ struct arm_smmu_device {
 	struct arm_smmu_queue cmdq, evtq;
 	struct arm_smmu_strtab_cfg strtab_cfg;
 	u32 combined_irq, evtq_irq, gerr_irq;	/* 0: none */
+	u32 priq_irq;				/* mapped, never requested (no PRI) */
 	unsigned irqs_requested;		/* bit per line above */
+	bool msis;				/* evtq_irq, gerr_irq are its platform MSIs */
 	struct list_head masters;		/* struct arm_smmu_master.link: the SID owners */
 	struct iommu_device iommu;
 	bool registered;

@@ -1071,11 +1071,10 @@ int arm_smmu_device_probe(struct device *dev)
 	ret = arm_smmu_dt_probe(inst->smmu, dev);
 	if (ret)
 		goto out_free;
-	smmu = arm_smmu_impl_init(inst->smmu);
-	if (!smmu) {
-		ret = -ENOMEM;
+	ret = -ENOMEM;
+	smmu = arm_smmu_impl_init(inst->smmu, &ret);
+	if (!smmu)
 		goto out_free;
-	}
 	inst->smmu = smmu;
 	ret = arm_smmu_probe_hw(smmu, dev);
 	if (ret)

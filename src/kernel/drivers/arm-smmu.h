@@ -333,9 +333,11 @@ struct arm_smmu_impl {
  * arm_smmu_impl_init. May return a different pointer: an implementation
  * that needs per-instance state reallocates the structure inside its own
  * (arm_smmu_impl_realloc; struct arm_smmu_device first), and @smmu is then
- * gone. NULL on allocation failure, @smmu itself untouched then.
+ * gone. NULL on failure with the errno in *@err (-ENOMEM; -EPROBE_DEFER
+ * while a supplier the implementation needs is not bound: qcom_scm, the
+ * Tegra memory controller), @smmu itself untouched then.
  */
-struct arm_smmu_device *arm_smmu_impl_init(struct arm_smmu_device *smmu);
+struct arm_smmu_device *arm_smmu_impl_init(struct arm_smmu_device *smmu, int *err);
 /* Grows @smmu into a zeroed wrapper of @size bytes that starts with it. */
 struct arm_smmu_device *arm_smmu_impl_realloc(struct arm_smmu_device *smmu, size_t size);
 /* Module load: per-module implementation state starts over, as in Linux. */
@@ -343,8 +345,8 @@ struct arm_smmu_state;
 void arm_smmu_impl_module_init(struct arm_smmu_state *st);
 int arm_mmu500_reset(struct arm_smmu_device *smmu);
 /* arm-smmu-qcom.c, arm-smmu-nvidia.c: platform integrations, by compatible. */
-struct arm_smmu_device *qcom_smmu_impl_init(struct arm_smmu_device *smmu);
-struct arm_smmu_device *nvidia_smmu_impl_init(struct arm_smmu_device *smmu);
+struct arm_smmu_device *qcom_smmu_impl_init(struct arm_smmu_device *smmu, int *err);
+struct arm_smmu_device *nvidia_smmu_impl_init(struct arm_smmu_device *smmu, int *err);
 
 /* ---- arm-smmu-sme.c: the stream-map shadow (no MMIO) ------------------ */
 

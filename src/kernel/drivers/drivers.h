@@ -19,7 +19,18 @@ void nvme_exit(void);
 int defer_test_init(void);
 void defer_test_exit(void);
 extern const struct kernel_param defer_test_params[];
+/* kernel/irqchip/irq-mbigen.c: HiSilicon's mbigen (a platform driver). */
+int mbigen_init(void);
+void mbigen_exit(void);
+/* qcom_scm.c, tegra-mc.c: suppliers of the SMMU implementations. */
+int qcom_scm_init(void);
+void qcom_scm_exit(void);
+int tegra_mc_init(void);
+void tegra_mc_exit(void);
 /* Match tables, for the module table's aliases (modules.def). */
+extern const struct of_device_id qcom_scm_dt_match[];
+extern const struct of_device_id tegra_mc_of_match[];
+extern const struct of_device_id mbigen_of_match[];
 extern const struct of_device_id dma_copy_of_match[];
 extern const struct of_device_id defer_test_of_match[];
 

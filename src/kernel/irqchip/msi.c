@@ -27,6 +27,8 @@ void msi_state_init(struct msi_state *s)
 	INIT_LIST_HEAD(&s->devices);
 	INIT_LIST_HEAD(&s->v2m_frames);
 	INIT_LIST_HEAD(&s->its_nodes);
+	INIT_LIST_HEAD(&s->wired_domains);
+	INIT_LIST_HEAD(&s->mbigen_children);
 }
 
 /* ---- domains ------------------------------------------------------------------ */

@@ -12,6 +12,8 @@ struct msi_state {
 	struct list_head its_nodes;	/* irq-gic-v3-its.c */
 	bool *lpi_used;			/* irq-gic-v3-its.c: LPIs in use, shared by every ITS */
 	u64 prop_table;			/* irq-gic-v3-its.c: the LPI configuration table */
+	struct list_head wired_domains;	/* irqdomain.c: wired irq domains (an mbigen's) */
+	struct list_head mbigen_children; /* irq-mbigen.c: every bound mbigen's children */
 };
 
 void msi_state_init(struct msi_state *s);

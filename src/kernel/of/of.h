@@ -105,6 +105,15 @@ size_t of_device_uevent(const struct device *dev, char *buf, size_t size);
 int of_sysfs_init(void);
 void of_sysfs_exit(void);
 
+/*
+ * A platform device for @np (NULL @parent: the platform bus), as a driver
+ * makes one for a child node; NULL if it is disabled, already has one, or
+ * on failure. of_platform_depopulate_all removes it with the rest.
+ */
+struct platform_device;
+struct device;
+struct platform_device *of_platform_device_create(struct device_node *np, struct device *parent);
+
 /* of_platform_default_populate_init: /firmware children, then the tree. */
 int of_platform_default_populate(void);
 void of_platform_depopulate_all(void);

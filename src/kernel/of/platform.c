@@ -164,6 +164,12 @@ fail:
 	return NULL;
 }
 
+/* Linux's of_platform_device_create: a driver makes a device for a child node (mbigen). */
+struct platform_device *of_platform_device_create(struct device_node *np, struct device *parent)
+{
+	return np ? of_device_create(np, parent, &platform_bus_type) : NULL;
+}
+
 static int of_platform_bus_create(struct device_node *bus, const struct of_device_id *matches,
 				  struct device *parent, bool strict)
 {

@@ -12,6 +12,7 @@
 
 #include "common/dt.h"
 #include "kernel/base/platform_device.h"
+#include "kernel/irqchip/irqdomain.h"
 #include "kernel/of/of.h"
 
 int of_property_count_elems_of_size(const struct device_node *np, const char *name,
@@ -100,6 +101,10 @@ int of_irq_get(const struct device_node *np, int index)
 
 	if (!np || index < 0)
 		return -EINVAL;
+	/* A controller with its own domain (an mbigen) maps the specifier. */
+	ret = of_irq_get_wired(np, index);
+	if (ret != -ENOENT)
+		return ret;
 	ret = dt_irq(of_fdt(), np->fdt_offset, index, &intid);
 	if (ret == -ENOENT)
 		return -ENXIO;
