@@ -18,6 +18,14 @@
 
 struct hw_frame_chunk {
 	void *host[HW_CHUNK_FRAMES];   /* NULL until touched */
+	/*
+	 * The chunk's own pages: 2 MiB of host address space reserved at the
+	 * chunk's first touch (the host kernel backs a page when it is first
+	 * written), frame f at f * 4 KiB, so frames that follow each other in
+	 * the machine follow each other in the host and a DMA over them is one
+	 * memcpy. NULL if the reservation failed (frames then come one by one).
+	 */
+	u8 *backing;
 	void **saved;                  /* pages hidden by an alias, lazily */
 	u64 alias_bits[HW_CHUNK_FRAMES / 64];
 	u64 lent_bits[HW_CHUNK_FRAMES / 64];   /* user window: frames ever aliased */

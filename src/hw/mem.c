@@ -17,6 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
 
 #include <libfdt.h>
 
@@ -395,6 +398,47 @@ int hw_mem_init(struct machine *m, char *why, size_t whylen)
 	return 0;
 }
 
+#define CHUNK_BYTES ((size_t)HW_CHUNK_FRAMES << PAGE_SHIFT)
+
+/* Raw calls: under the preload shim the program's mmap is interposed. */
+static void *chunk_reserve(void)
+{
+	long p = syscall(SYS_mmap, NULL, CHUNK_BYTES, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	return p < 0 && p > -4096 ? NULL : (void *)p;
+}
+
+static bool in_backing(const struct hw_frame_chunk *ch, const void *p)
+{
+	return ch->backing && (const u8 *)p >= ch->backing &&
+	       (const u8 *)p < ch->backing + CHUNK_BYTES;
+}
+
+/* Frame @f's host page: its place in the chunk's backing (zero when new). */
+static void *new_page(struct hw_frame_chunk *ch, unsigned f)
+{
+	void *p = NULL;
+
+	if (!ch->backing)
+		ch->backing = chunk_reserve();
+	if (ch->backing)
+		return ch->backing + ((size_t)f << PAGE_SHIFT);
+	if (posix_memalign(&p, PAGE_SIZE, PAGE_SIZE))
+		return NULL;
+	memset(p, 0, PAGE_SIZE);
+	return p;
+}
+
+/* Give a host page of @ch back: a backing page is dropped (zero when next used). */
+static void page_release(struct hw_frame_chunk *ch, void *p)
+{
+	if (in_backing(ch, p))
+		syscall(SYS_madvise, p, PAGE_SIZE, MADV_DONTNEED);
+	else
+		free(p);
+}
+
 static void ram_free(struct hw_ram *r)
 {
 	u64 nchunks = (r->nframes + HW_CHUNK_FRAMES - 1) >> HW_CHUNK_SHIFT, left = r->nr_chunks;
@@ -410,11 +454,13 @@ static void ram_free(struct hw_ram *r)
 			bool aliased = ch->alias_bits[f / 64] & (1ull << (f % 64));
 
 			/* An aliased frame's host page belongs to its lender. */
-			if (aliased)
-				free(ch->saved ? ch->saved[f] : NULL);
-			else
-				free(ch->host[f]);
+			void *own = aliased ? (ch->saved ? ch->saved[f] : NULL) : ch->host[f];
+
+			if (!in_backing(ch, own))
+				free(own);
 		}
+		if (ch->backing)
+			syscall(SYS_munmap, ch->backing, CHUNK_BYTES);
 		free(ch->saved);
 		free(ch);
 	}
@@ -478,16 +524,6 @@ static struct hw_frame_chunk *chunk_of(struct hw_ram *r, u64 frame, bool alloc)
 	return *slot;
 }
 
-static void *new_page(void)
-{
-	void *p = NULL;
-
-	if (posix_memalign(&p, PAGE_SIZE, PAGE_SIZE))
-		return NULL;
-	memset(p, 0, PAGE_SIZE);
-	return p;
-}
-
 void *hw_frame(struct machine *m, u64 pa)
 {
 	struct hw_ram *r = ram_of(m, pa);
@@ -500,7 +536,7 @@ void *hw_frame(struct machine *m, u64 pa)
 		return NULL;
 	void **host = &ch->host[frame & (HW_CHUNK_FRAMES - 1)];
 	if (unlikely(!*host))
-		*host = new_page();
+		*host = new_page(ch, frame & (HW_CHUNK_FRAMES - 1));
 	return *host ? (char *)*host + (pa & (PAGE_SIZE - 1)) : NULL;
 }
 
@@ -597,7 +633,7 @@ int hw_frame_alias(struct machine *m, u64 pa, void *host)
 	if (!r->user)
 		ch->saved[f] = ch->host[f];
 	else
-		free(ch->host[f]);   /* what a stale DMA left in unowned RAM */
+		page_release(ch, ch->host[f]);   /* what a stale DMA left in unowned RAM */
 	ch->host[f] = host;
 	ch->alias_bits[f / 64] |= 1ull << (f % 64);
 	ch->lent_bits[f / 64] |= 1ull << (f % 64);

@@ -260,6 +260,35 @@ static void user_window_frames_once_lent(void **state)
 	assert_int_equal(hw_mem_read(m, base, &got, 8), 0);
 	assert_int_equal(got, 0);
 	assert_int_equal(hw_frame_unalias(m, base), 0);
+	/* Unowned again: a fresh zero page, not what the stale write left. */
+	got = 1;
+	assert_int_equal(hw_mem_read(m, base, &got, 8), 0);
+	assert_int_equal(got, 0);
+	machine_destroy(m);
+}
+
+/*
+ * Frames of one 2 MiB chunk follow each other in the host (hw_internal.h),
+ * so a DMA over physically contiguous frames is one copy; an alias stands
+ * alone and leaves its neighbours in place.
+ */
+static void chunk_frames_follow_each_other(void **state)
+{
+	struct machine *m = sparse_machine();
+	static u8 page[4096] __attribute__((aligned(4096)));
+	u8 *f0 = hw_frame(m, 0x80200000), *f1 = hw_frame(m, 0x80201000);
+	u8 *last = hw_frame(m, 0x803ff000), *next = hw_frame(m, 0x80400000);
+
+	assert_non_null(f0);
+	assert_ptr_equal(f1, f0 + 4096);
+	assert_ptr_equal(last, f0 + 511 * 4096);
+	assert_non_null(next);
+	assert_ptr_equal(hw_frame(m, 0x80200123), f0 + 0x123);
+	assert_int_equal(hw_frame_alias(m, 0x80201000, page), 0);
+	assert_ptr_equal(hw_frame(m, 0x80201000), page);
+	assert_ptr_equal(hw_frame(m, 0x80202000), f0 + 2 * 4096);
+	assert_int_equal(hw_frame_unalias(m, 0x80201000), 0);
+	assert_ptr_equal(hw_frame(m, 0x80201000), f1);
 	machine_destroy(m);
 }
 
@@ -275,6 +304,7 @@ int main(void)
 		cmocka_unit_test(overlapping_banks_refused),
 		cmocka_unit_test(user_window_above_everything),
 		cmocka_unit_test(user_window_frames_once_lent),
+		cmocka_unit_test(chunk_frames_follow_each_other),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
