@@ -560,9 +560,13 @@ static int do_map(struct vfio_iommu *iommu, const struct vfio_iommu_type1_dma_ma
 		kfree(dma);
 		return ret;
 	}
-	for (size_t i = 0; i < dma->nr_runs; i++)   /* the oracle: see observer.h */
-		kobserve_grant(KOBS_CONTAINER(iommu->container_id), iova, dma->runs[i].pa,
-			       PAGE_SIZE << dma->runs[i].order, prot);
+	/* The oracle (observer.h): one grant per physically contiguous stretch of runs. */
+	for (size_t i = 0, j; i < dma->nr_runs; i = j) {
+		u64 pa = dma->runs[i].pa, len = PAGE_SIZE << dma->runs[i].order;
+		for (j = i + 1; j < dma->nr_runs && dma->runs[j].pa == pa + len; j++)
+			len += PAGE_SIZE << dma->runs[j].order;
+		kobserve_grant(KOBS_CONTAINER(iommu->container_id), iova, pa, len, prot);
+	}
 	iommu->root = tree_insert(iommu->root, dma);
 	iommu->dma_avail--;
 	return 0;
