@@ -333,9 +333,15 @@ static int posted(const char *name)
 	for (int i = 0; i < n; i++)
 		sum += r[REG_ID / 4];
 	long s2 = voluntary_switches();
-	bad |= check(sum == n * ID_VALUE && (s1 - s0) * 4 < s2 - s1,
+	/*
+	 * A store that waited would sleep for its answer (a voluntary switch
+	 * each, on an idle machine); the loads' count is the yardstick, but on
+	 * a busy machine a load can find its answer there without sleeping, so
+	 * the bound is on the stores alone.
+	 */
+	bad |= check(sum == n * ID_VALUE && (s1 - s0) * 4 < n,
 		     "stores did not wait for the server");
-	if (s2 - s1 <= (s1 - s0) * 4)
+	if ((s1 - s0) * 4 >= n)
 		fprintf(stderr, "voluntary switches: %ld in %d stores, %ld in %d loads\n",
 			s1 - s0, n, s2 - s1, n);
 	return bad;
