@@ -13,6 +13,7 @@
 #include "kernel/base/sysfs.h"
 #include "kernel/iommu/iommu.h"
 #include "kernel/kernel_state.h"
+#include "kernel/pci/pci.h"
 
 struct report {
 	char *buf;
@@ -128,6 +129,11 @@ static int check_device(struct device *dev, void *data)
 	if (!dev->iommu_group != !leaf || (leaf && strcmp(leaf, id)))
 		broken(w->r, "invariant: %s: in group %s, sysfs iommu_group link says %s",
 		       dev_name(dev), dev->iommu_group ? id : "(none)", leaf ? leaf : "(none)");
+	/* A binding made while driver_override named another driver (set before it bound). */
+	if (dev->driver && dev->bound_against_override)
+		broken(w->r, "invariant: %s bound to %s although its driver_override named %s before it bound",
+		       dev_name(dev), dev->driver->name,
+		       dev->driver_override ? dev->driver_override : "another driver");
 	if (dev->iommu_group && dev->iommu && dev->bus &&
 	    bus_for_each_dev(dev->bus, NULL, dev, check_firmware))
 		broken(w->r, "invariant: %s shares a stream ID with a device outside group %d",
@@ -138,7 +144,7 @@ static int check_device(struct device *dev, void *data)
 int invariants_check(char *buf, size_t size)
 {
 	struct report r = { buf, size, 0, 0 };
-	struct bus_type *buses[] = { &platform_bus_type, &amba_bustype };
+	struct bus_type *buses[] = { &platform_bus_type, &amba_bustype, &pci_bus_type };
 	struct iommu_group *g;
 
 	if (buf && size)

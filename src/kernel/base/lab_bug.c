@@ -49,8 +49,8 @@ const struct lab_bug_info lab_bug_table[NR_LAB_BUGS] = {
 	[LAB_BUG_OVERRIDE_RESCAN] = {
 		"override-ignored-on-rescan",
 		"driver_override is ignored on a rescan: a hot-added device binds to the host driver",
-		"2013, the driver_override series for PCI (pci_match_device)",
-		"", NULL, "PCI" },
+		"2013, the driver_override series for PCI (pci_match_device: the ID tables matched before the override)",
+		"", NULL, NULL },
 };
 
 int lab_bug_by_name(const char *name)
