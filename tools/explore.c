@@ -37,6 +37,7 @@
 #include "kernel/base/sysfs.h"
 #include "kernel/iommu/iommu-priv.h"
 #include "kernel/kernel_state.h"
+#include "kernel/pci/pci.h"
 
 #pragma GCC diagnostic ignored "-Wformat-truncation"
 
@@ -142,6 +143,7 @@ static u64 state_signature(void)
 		h = mix(h, st != MODULE_STATE_UNLOADED && st != MODULE_STATE_BUILTIN);
 	}
 	bus_for_each_dev(&platform_bus_type, NULL, &h, sig_dev);
+	bus_for_each_dev(&pci_bus_type, NULL, &h, sig_dev);
 	list_for_each_entry(g, &kstate->iommu_group.groups, entry) {
 		h = mix(h, (u64)g->id);
 		h = mix(h, g->owner_cnt);

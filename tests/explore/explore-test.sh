@@ -90,7 +90,7 @@ json)
 	;;
 usage)
 	for args in "--frobnicate" "--shard 2/2" "--shard x" "--bug no-such-bug" "--time 1 --ops 5" \
-		    "--ops 0" "--jobs 0" "--seed" "stray" "--bug override-ignored-on-rescan" \
+		    "--ops 0" "--jobs 0" "--seed" "stray" "--bug msi-left-mapped" \
 		    "--platform /no/such.dts" "--out /no/such/dir"; do
 		# shellcheck disable=SC2086
 		"$lab" explore $args >"$dir/out" 2>"$dir/err"
@@ -104,7 +104,9 @@ usage)
 		 msi-left-mapped vfio-unmap-keeps-mapping override-ignored-on-rescan; do
 		grep -q "^$b " "$dir/bugs" || fail "--list-bugs: no line starting with $b"
 	done
-	grep -q '^override-ignored-on-rescan .*(needs PCI)' "$dir/bugs" || fail "--list-bugs: needs PCI"
+	grep -q '^msi-left-mapped .*(needs its hook)' "$dir/bugs" || fail "--list-bugs: msi-left-mapped needs its hook"
+	grep -q '^override-ignored-on-rescan  *driver_override' "$dir/bugs" ||
+		fail "--list-bugs: override-ignored-on-rescan is reachable"
 	[ "$(wc -l <"$dir/bugs")" -eq 8 ] || fail "--list-bugs: one line per bug"
 	echo "explore-test: bad usage exits 2; --list-bugs prints the catalogue"
 	;;

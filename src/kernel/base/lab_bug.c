@@ -40,7 +40,7 @@ const struct lab_bug_info lab_bug_table[NR_LAB_BUGS] = {
 		"msi-left-mapped",
 		"an MSI doorbell stays mapped in a domain after the device leaves it",
 		"dma-iommu's iommu_dma_prepare_msi / MSI cookie pages",
-		"", NULL, "PCI" },
+		"", NULL, "its hook" },
 	[LAB_BUG_VFIO_UNMAP_KEEPS] = {
 		"vfio-unmap-keeps-mapping",
 		"VFIO_IOMMU_UNMAP_DMA unpins the pages but leaves the IOMMU mapping: the device can still reach them",
