@@ -54,6 +54,7 @@ struct ex_vocab {
 	int focus;			/* the device a run's new operations favour, -1 */
 	char pdevs[EX_NAMES][EX_NAME];	/* PCI functions, endpoints (bound to no */
 	unsigned npdevs, nendpoints;	/* pcieport) first: nendpoints of them */
+	int pdev_group[EX_NAMES];	/* each function's group at boot, -1 for none */
 	char pdrvs[EX_NAMES][EX_NAME];	/* PCI drivers, vfio-pci included */
 	unsigned npdrvs;
 };

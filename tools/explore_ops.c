@@ -105,6 +105,11 @@ static void vocab_pci(struct ex_vocab *v)
 			if (port == (pass == 0))
 				continue;
 			add_unique(v->pdevs, &v->npdevs, all[i]);
+			snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group", all[i]);
+			n = sysfs_readlink(path, target, sizeof(target) - 1);
+			target[n > 0 ? n : 0] = '\0';
+			v->pdev_group[v->npdevs - 1] = n > 0 && strrchr(target, '/') ?
+						       atoi(strrchr(target, '/') + 1) : -1;
 		}
 		if (pass == 0)
 			v->nendpoints = v->npdevs;
@@ -231,9 +236,17 @@ static void gen_vfio(struct ex_rng *r, const struct ex_vocab *v, char *l, size_t
 	}
 }
 
+/* A master: a platform device, or now and then a PCI endpoint (whose DMA also fires an MSI). */
+static const char *master(struct ex_rng *r, const struct ex_vocab *v)
+{
+	if (v->nendpoints && !ex_below(r, 4))
+		return v->pdevs[ex_below(r, v->nendpoints)];
+	return DEV(r, v);
+}
+
 static void gen_dmatest(struct ex_rng *r, const struct ex_vocab *v, char *l, size_t n)
 {
-	snprintf(l, n, "dmatest %s", DEV(r, v));
+	snprintf(l, n, "dmatest %s", master(r, v));
 }
 
 /* Rogue DMA: any master, to an IOVA someone may have mapped, or straight at RAM. */
@@ -242,7 +255,7 @@ static void gen_dma(struct ex_rng *r, const struct ex_vocab *v, char *l, size_t 
 	static const u64 ram[] = { 0x40000000, 0x40100000 };
 	u64 addr = ex_below(r, 4) ? iovas[ex_below(r, 4)] : ram[ex_below(r, 2)];
 
-	snprintf(l, n, "dma %s %s 0x%llx 16", DEV(r, v), ex_below(r, 3) ? "write" : "read",
+	snprintf(l, n, "dma %s %s 0x%llx 16", master(r, v), ex_below(r, 3) ? "write" : "read",
 		 (unsigned long long)addr);
 }
 
@@ -369,14 +382,38 @@ static void story_pci_to_vfio(struct ex_rng *r, struct story *s, const struct ex
 		emit(s, K_PCI, "echo 1 > /sys/bus/pci/rescan");
 }
 
+/*
+ * A function's DMA (its completion MSI goes through the doorbell page of
+ * its DMA domain), then its group's drivers unbound and the group's type
+ * changed: the domain that held the doorbell is freed.
+ */
+static void story_pci_type(struct ex_rng *r, struct story *s, const struct ex_vocab *v)
+{
+	static const char *const types[] = { "identity", "DMA", "DMA-FQ" };
+	unsigned f = ex_below(r, v->nendpoints);
+	int g = v->pdev_group[f];
+
+	if (g < 0)
+		return;
+	emit(s, K_DMATEST, "dmatest %s", v->pdevs[f]);
+	for (unsigned i = 0; i < v->npdevs; i++)
+		if (v->pdev_group[i] == g)
+			emit(s, K_PCI, "echo %s > /sys/bus/pci/devices/%s/driver/unbind",
+			     v->pdevs[i], v->pdevs[i]);
+	emit(s, K_TYPE, "echo %s > /sys/kernel/iommu_groups/%d/type", types[ex_below(r, 3)], g);
+}
+
 static int gen_story(struct ex_rng *r, const struct ex_vocab *v, struct ex_op *ops, int room)
 {
 	struct story s = { ops, 0, room };
 	int d = story_dev(r, v);
 	int g = d >= 0 ? v->dev_group[d] : -1;
 
-	if (v->npdevs && !ex_below(r, 8)) {
-		story_pci_to_vfio(r, &s, v);
+	if (v->nendpoints && !ex_below(r, 8)) {
+		if (ex_below(r, 2))
+			story_pci_to_vfio(r, &s, v);
+		else
+			story_pci_type(r, &s, v);
 		return s.n;
 	}
 	if (g < 0)
