@@ -88,7 +88,7 @@ check: $(BUILD)/build.ninja $(ASAN)/build.ninja fuzz-build
 
 # Each reachable catalogue bug must be found within 60 s; with no bug on, ten
 # minutes on two cores over each platform the scenarios boot find nothing.
-EXPLORE_BUGS = group-ref sme-freed-on-unbind owner-while-kernel missed-tlbi fq-not-drained vfio-unmap-keeps-mapping
+EXPLORE_BUGS = group-ref sme-freed-on-unbind owner-while-kernel missed-tlbi fq-not-drained msi-left-mapped vfio-unmap-keeps-mapping override-ignored-on-rescan
 EXPLORE_TIME ?= 120
 explore: all
 	@for b in $(EXPLORE_BUGS); do echo "== --bug $$b"; \

@@ -32,10 +32,12 @@
 #include "kernel/base/device.h"
 #include "kernel/base/kalloc.h"
 #include "kernel/base/lab_bug.h"
+#include "kernel/base/module.h"
 #include "kernel/base/platform_device.h"
 #include "kernel/base/sysfs.h"
 #include "kernel/iommu/iommu-priv.h"
 #include "kernel/kernel_state.h"
+#include "kernel/pci/pci.h"
 
 #pragma GCC diagnostic ignored "-Wformat-truncation"
 
@@ -135,17 +137,13 @@ static u64 state_signature(void)
 
 	if (!kstate)
 		return 0;
-	/* Loaded modules: the ones with a refcnt file, as lsmod reads them. */
+	/* Loaded modules (the ones lsmod lists), from the module table itself. */
 	for (unsigned i = 0; i < V.nmods; i++) {
-		char path[128];
-		struct sysfs_stat st;
-		snprintf(path, sizeof(path), "/sys/module/%s/refcnt", V.mods[i]);
-		for (char *p = path + 12; *p; p++)
-			if (*p == '-')
-				*p = '_';
-		h = mix(h, sysfs_stat(path, &st) == 0);
+		enum module_state st = module_get_state(V.mods[i]);
+		h = mix(h, st != MODULE_STATE_UNLOADED && st != MODULE_STATE_BUILTIN);
 	}
 	bus_for_each_dev(&platform_bus_type, NULL, &h, sig_dev);
+	bus_for_each_dev(&pci_bus_type, NULL, &h, sig_dev);
 	list_for_each_entry(g, &kstate->iommu_group.groups, entry) {
 		h = mix(h, (u64)g->id);
 		h = mix(h, g->owner_cnt);

@@ -52,6 +52,11 @@ struct ex_vocab {
 	unsigned ngroups;		/* IOMMU groups at boot */
 	int dev_group[EX_NAMES];	/* each device's group at boot, -1 for none */
 	int focus;			/* the device a run's new operations favour, -1 */
+	char pdevs[EX_NAMES][EX_NAME];	/* PCI functions, endpoints (bound to no */
+	unsigned npdevs, nendpoints;	/* pcieport) first: nendpoints of them */
+	int pdev_group[EX_NAMES];	/* each function's group at boot, -1 for none */
+	char pdrvs[EX_NAMES][EX_NAME];	/* PCI drivers, vfio-pci included */
+	unsigned npdrvs;
 };
 
 struct ex_op {

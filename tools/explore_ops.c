@@ -2,8 +2,8 @@
  * The explorer's op table: each kind of operation a user, a driver or a
  * device can perform, how to generate one from the platform's vocabulary,
  * and the errno values Linux can return for it. A kind is one entry; the
- * PCI core's operations (remove, rescan, hot add and remove, new_id and
- * remove_id) are added the same way once it lands.
+ * PCI core's user operations are one ("pci"), weighted only on a platform
+ * with PCI functions.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -83,6 +83,39 @@ static void vocab_order(struct ex_vocab *v, char (*all)[EX_NAME], unsigned nall,
 		add_unique(v->drvs, &v->ndrvs, drvs[i]);
 }
 
+/* PCI functions, endpoints first (a port's pcieport binding is not what a user hands over). */
+static void vocab_pci(struct ex_vocab *v)
+{
+	static char all[EX_NAMES][EX_NAME];
+	unsigned nall = 0;
+	struct name_list devs = { all, &nall }, drvs = { v->pdrvs, &v->npdrvs };
+	char path[512], target[512];
+
+	sysfs_readdir("/sys/bus/pci/devices", add_name, &devs);
+	sysfs_readdir("/sys/bus/pci/drivers", add_name, &drvs);
+	if (!nall)
+		return;
+	add_unique(v->pdrvs, &v->npdrvs, "vfio-pci");
+	for (int pass = 0; pass < 2; pass++) {
+		for (unsigned i = 0; i < nall; i++) {
+			snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", all[i]);
+			ssize_t n = sysfs_readlink(path, target, sizeof(target) - 1);
+			target[n > 0 ? n : 0] = '\0';
+			bool port = n > 0 && strstr(target, "/pcieport");
+			if (port == (pass == 0))
+				continue;
+			add_unique(v->pdevs, &v->npdevs, all[i]);
+			snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group", all[i]);
+			n = sysfs_readlink(path, target, sizeof(target) - 1);
+			target[n > 0 ? n : 0] = '\0';
+			v->pdev_group[v->npdevs - 1] = n > 0 && strrchr(target, '/') ?
+						       atoi(strrchr(target, '/') + 1) : -1;
+		}
+		if (pass == 0)
+			v->nendpoints = v->npdevs;
+	}
+}
+
 void ex_vocab_read(struct ex_vocab *v)
 {
 	static char all[EX_NAMES][EX_NAME], drv_all[EX_NAMES][EX_NAME];
@@ -99,6 +132,7 @@ void ex_vocab_read(struct ex_vocab *v)
 #include "kernel/base/modules.def"
 #undef LAB_MODULE
 	sysfs_readdir("/sys/kernel/iommu_groups", count_entry, &v->ngroups);
+	vocab_pci(v);
 }
 
 /* ---- generators ------------------------------------------------------------ */
@@ -202,9 +236,17 @@ static void gen_vfio(struct ex_rng *r, const struct ex_vocab *v, char *l, size_t
 	}
 }
 
+/* A master: a platform device, or now and then a PCI endpoint (whose DMA also fires an MSI). */
+static const char *master(struct ex_rng *r, const struct ex_vocab *v)
+{
+	if (v->nendpoints && !ex_below(r, 4))
+		return v->pdevs[ex_below(r, v->nendpoints)];
+	return DEV(r, v);
+}
+
 static void gen_dmatest(struct ex_rng *r, const struct ex_vocab *v, char *l, size_t n)
 {
-	snprintf(l, n, "dmatest %s", DEV(r, v));
+	snprintf(l, n, "dmatest %s", master(r, v));
 }
 
 /* Rogue DMA: any master, to an IOVA someone may have mapped, or straight at RAM. */
@@ -213,7 +255,7 @@ static void gen_dma(struct ex_rng *r, const struct ex_vocab *v, char *l, size_t 
 	static const u64 ram[] = { 0x40000000, 0x40100000 };
 	u64 addr = ex_below(r, 4) ? iovas[ex_below(r, 4)] : ram[ex_below(r, 2)];
 
-	snprintf(l, n, "dma %s %s 0x%llx 16", DEV(r, v), ex_below(r, 3) ? "write" : "read",
+	snprintf(l, n, "dma %s %s 0x%llx 16", master(r, v), ex_below(r, 3) ? "write" : "read",
 		 (unsigned long long)addr);
 }
 
@@ -223,6 +265,30 @@ static void gen_sleep(struct ex_rng *r, const struct ex_vocab *v, char *l, size_
 	static const char *const t[] = { "0.02", "1", "11" };
 
 	snprintf(l, n, "sleep %s", t[ex_below(r, 3)]);
+}
+
+/*
+ * The PCI core's user operations (docs/explore.md): bind, unbind,
+ * driver_override, drivers_probe, remove a function, rescan the buses,
+ * drivers_autoprobe off and on.
+ */
+static void gen_pci(struct ex_rng *r, const struct ex_vocab *v, char *l, size_t n)
+{
+	const char *f = pick_hot(r, v->pdevs, v->nendpoints, v->npdevs);
+	const char *sys = "/sys/bus/pci";
+
+	switch (ex_below(r, 9)) {
+	case 0: snprintf(l, n, "echo %s > %s/drivers/%s/bind", f, sys, pick(r, v->pdrvs, v->npdrvs)); break;
+	case 1: snprintf(l, n, "echo %s > %s/devices/%s/driver/unbind", f, sys, f); break;
+	case 2: snprintf(l, n, "echo vfio-pci > %s/devices/%s/driver_override", sys, f); break;
+	case 3: snprintf(l, n, "echo %s > %s/devices/%s/driver_override",
+			 pick(r, v->pdrvs, v->npdrvs), sys, f); break;
+	case 4: snprintf(l, n, "echo > %s/devices/%s/driver_override", sys, f); break;
+	case 5: snprintf(l, n, "echo %s > %s/drivers_probe", f, sys); break;
+	case 6: snprintf(l, n, "echo 1 > %s/devices/%s/remove", sys, f); break;
+	case 7: snprintf(l, n, "echo 1 > %s/rescan", sys); break;
+	default: snprintf(l, n, "echo %u > %s/drivers_autoprobe", ex_below(r, 2), sys); break;
+	}
 }
 
 /* ---- stories: the several steps a user takes as one ------------------------ */
@@ -238,7 +304,7 @@ static void gen_sleep(struct ex_rng *r, const struct ex_vocab *v, char *l, size_
  * table, its own step for the shrinker to drop).
  */
 enum { K_BIND, K_UNBIND, K_OVERRIDE, K_PROBE, K_MODPROBE, K_RMMOD, K_TYPE, K_VFIO, K_DMATEST,
-       K_DMA, K_SLEEP, K_STORY, K_FAIL_NTH };
+       K_DMA, K_SLEEP, K_STORY, K_FAIL_NTH, K_PCI };
 
 struct story {
 	struct ex_op *ops;
@@ -301,12 +367,55 @@ static void story_type(struct ex_rng *r, struct story *s, const struct ex_vocab 
 	emit(s, K_TYPE, "echo %s > /sys/kernel/iommu_groups/%d/type", types[ex_below(r, 4)], g);
 }
 
+/* driverctl's set-override, or a user's: vfio-pci for one function, then a reprobe. */
+static void story_pci_to_vfio(struct ex_rng *r, struct story *s, const struct ex_vocab *v)
+{
+	const char *f = pick_hot(r, v->pdevs, v->nendpoints, v->npdevs);
+
+	if (ex_below(r, 2))
+		emit(s, K_MODPROBE, "modprobe vfio-pci");
+	emit(s, K_PCI, "echo vfio-pci > /sys/bus/pci/devices/%s/driver_override", f);
+	emit(s, K_PCI, "echo %s > /sys/bus/pci/devices/%s/driver/unbind", f, f);
+	if (ex_below(r, 2))
+		emit(s, K_PCI, "echo %s > /sys/bus/pci/drivers_probe", f);
+	else
+		emit(s, K_PCI, "echo 1 > /sys/bus/pci/rescan");
+}
+
+/*
+ * A function's DMA (its completion MSI goes through the doorbell page of
+ * its DMA domain), then its group's drivers unbound and the group's type
+ * changed: the domain that held the doorbell is freed.
+ */
+static void story_pci_type(struct ex_rng *r, struct story *s, const struct ex_vocab *v)
+{
+	static const char *const types[] = { "identity", "DMA", "DMA-FQ" };
+	unsigned f = ex_below(r, v->nendpoints);
+	int g = v->pdev_group[f];
+
+	if (g < 0)
+		return;
+	emit(s, K_DMATEST, "dmatest %s", v->pdevs[f]);
+	for (unsigned i = 0; i < v->npdevs; i++)
+		if (v->pdev_group[i] == g)
+			emit(s, K_PCI, "echo %s > /sys/bus/pci/devices/%s/driver/unbind",
+			     v->pdevs[i], v->pdevs[i]);
+	emit(s, K_TYPE, "echo %s > /sys/kernel/iommu_groups/%d/type", types[ex_below(r, 3)], g);
+}
+
 static int gen_story(struct ex_rng *r, const struct ex_vocab *v, struct ex_op *ops, int room)
 {
 	struct story s = { ops, 0, room };
 	int d = story_dev(r, v);
 	int g = d >= 0 ? v->dev_group[d] : -1;
 
+	if (v->nendpoints && !ex_below(r, 8)) {
+		if (ex_below(r, 2))
+			story_pci_to_vfio(r, &s, v);
+		else
+			story_pci_type(r, &s, v);
+		return s.n;
+	}
 	if (g < 0)
 		return 0;
 	switch (ex_below(r, 6)) {
@@ -362,6 +471,8 @@ static const int dmatest_errs[] = { ENODEV, EIO, ETIMEDOUT, ENOMEM, EFAULT, EBUS
 				    EINVAL, 0 };
 static const int dma_errs[] = { EFAULT, ENODEV, 0 };
 static const int no_errs[] = { 0 };
+/* The PCI files: bind's and drivers_probe's, driver_override's, remove's and rescan's. */
+static const int pci_errs[] = { OPEN_ERRS, ENODEV, EBUSY, ENOMEM, EINVAL, ENXIO, ENOSPC, 0 };
 
 const struct ex_op_kind ex_op_kinds[] = {
 	{ "bind", 10, gen_bind, bind_errs },
@@ -377,6 +488,7 @@ const struct ex_op_kind ex_op_kinds[] = {
 	{ "sleep", 3, gen_sleep, no_errs },
 	{ "story", 8, NULL, no_errs },	/* gen_story: its steps carry their own kinds */
 	{ "fail-nth", 3, NULL, no_errs },	/* gen_fail_nth: the kind of the call it prefixes */
+	{ "pci", 10, gen_pci, pci_errs },	/* only on a platform with PCI functions */
 };
 const size_t ex_nr_op_kinds = ARRAY_SIZE(ex_op_kinds);
 
@@ -412,6 +524,12 @@ static void gen_fail_nth(struct ex_rng *r, const struct ex_vocab *v, struct ex_o
 		 1 + ex_below(r, ex_below(r, 2) ? 4 : 16), inner);
 }
 
+/* A kind's weight on this platform: the PCI operations need PCI functions. */
+static unsigned kind_weight(const struct ex_vocab *v, size_t i)
+{
+	return i == K_PCI && !v->npdevs ? 0 : ex_op_kinds[i].weight;
+}
+
 int ex_op_gen(struct ex_rng *r, const struct ex_vocab *v, struct ex_op *ops, int room)
 {
 	unsigned total = 0, x;
@@ -419,10 +537,10 @@ int ex_op_gen(struct ex_rng *r, const struct ex_vocab *v, struct ex_op *ops, int
 	if (room <= 0)
 		return 0;
 	for (size_t i = 0; i < ex_nr_op_kinds; i++)
-		total += ex_op_kinds[i].weight;
+		total += kind_weight(v, i);
 	x = ex_below(r, total);
 	for (size_t i = 0; i < ex_nr_op_kinds; i++) {
-		if (x < ex_op_kinds[i].weight) {
+		if (x < kind_weight(v, i)) {
 			if (i == K_STORY)
 				return gen_story(r, v, ops, room);
 			if (i == K_FAIL_NTH) {
@@ -433,7 +551,7 @@ int ex_op_gen(struct ex_rng *r, const struct ex_vocab *v, struct ex_op *ops, int
 			ex_op_kinds[i].gen(r, v, ops->line, sizeof(ops->line));
 			return 1;
 		}
-		x -= ex_op_kinds[i].weight;
+		x -= kind_weight(v, i);
 	}
 	return 0;
 }

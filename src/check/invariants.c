@@ -13,6 +13,7 @@
 #include "kernel/base/sysfs.h"
 #include "kernel/iommu/iommu.h"
 #include "kernel/kernel_state.h"
+#include "kernel/pci/pci.h"
 
 struct report {
 	char *buf;
@@ -72,21 +73,21 @@ static void check_group(struct report *r, struct iommu_group *g)
 		broken(r, "invariant: group %d has no members but is in use", g->id);
 }
 
-/* The last path component of a link target ("../../kernel/iommu_groups/2" -> "2"). */
-static const char *link_leaf(const char *path, char *buf, size_t size)
+/*
+ * The name of what the device directory's link @name points at (the
+ * driver's directory, the group's number), read from the sysfs tree
+ * itself rather than through a path: this runs after every explored
+ * operation.
+ */
+static const char *link_leaf(struct device *dev, const char *name)
 {
-	ssize_t n = sysfs_readlink(path, buf, size - 1);
-
-	if (n < 0)
+	if (!dev->kobj)
 		return NULL;
-	buf[n] = '\0';
-	const char *slash = strrchr(buf, '/');
-	return slash ? slash + 1 : buf;
+	return sysfs_node_name(sysfs_link_target(sysfs_get_child(dev->kobj, name)));
 }
 
 struct dev_walk {
 	struct report *r;
-	const char *bus;
 };
 
 static bool shares_id(const struct iommu_fwspec *a, const struct iommu_fwspec *b)
@@ -114,22 +115,25 @@ static int check_firmware(struct device *dev, void *data)
 static int check_device(struct device *dev, void *data)
 {
 	struct dev_walk *w = data;
-	char path[512], buf[512];
+	char id[16];
 	const char *leaf;
 
 	if (!dev->registered || dev->dead)
 		return 0;
-	snprintf(path, sizeof(path), "/sys/bus/%s/devices/%s/driver", w->bus, dev_name(dev));
-	leaf = link_leaf(path, buf, sizeof(buf));
+	leaf = link_leaf(dev, "driver");
 	if (!dev->driver != !leaf || (leaf && strcmp(leaf, dev->driver->name)))
 		broken(w->r, "invariant: %s: driver core says %s, sysfs driver link says %s",
 		       dev_name(dev), dev->driver ? dev->driver->name : "(none)", leaf ? leaf : "(none)");
-	snprintf(path, sizeof(path), "/sys/bus/%s/devices/%s/iommu_group", w->bus, dev_name(dev));
-	leaf = link_leaf(path, buf, sizeof(buf));
-	snprintf(path, sizeof(path), "%d", dev->iommu_group ? dev->iommu_group->id : -1);
-	if (!dev->iommu_group != !leaf || (leaf && strcmp(leaf, path)))
+	leaf = link_leaf(dev, "iommu_group");
+	snprintf(id, sizeof(id), "%d", dev->iommu_group ? dev->iommu_group->id : -1);
+	if (!dev->iommu_group != !leaf || (leaf && strcmp(leaf, id)))
 		broken(w->r, "invariant: %s: in group %s, sysfs iommu_group link says %s",
-		       dev_name(dev), dev->iommu_group ? path : "(none)", leaf ? leaf : "(none)");
+		       dev_name(dev), dev->iommu_group ? id : "(none)", leaf ? leaf : "(none)");
+	/* A binding made while driver_override named another driver (set before it bound). */
+	if (dev->driver && dev->bound_against_override)
+		broken(w->r, "invariant: %s bound to %s although its driver_override named %s before it bound",
+		       dev_name(dev), dev->driver->name,
+		       dev->driver_override ? dev->driver_override : "another driver");
 	if (dev->iommu_group && dev->iommu && dev->bus &&
 	    bus_for_each_dev(dev->bus, NULL, dev, check_firmware))
 		broken(w->r, "invariant: %s shares a stream ID with a device outside group %d",
@@ -140,7 +144,7 @@ static int check_device(struct device *dev, void *data)
 int invariants_check(char *buf, size_t size)
 {
 	struct report r = { buf, size, 0, 0 };
-	struct bus_type *buses[] = { &platform_bus_type, &amba_bustype };
+	struct bus_type *buses[] = { &platform_bus_type, &amba_bustype, &pci_bus_type };
 	struct iommu_group *g;
 
 	if (buf && size)
@@ -150,7 +154,7 @@ int invariants_check(char *buf, size_t size)
 	list_for_each_entry(g, &kstate->iommu_group.groups, entry)
 		check_group(&r, g);
 	for (size_t i = 0; i < ARRAY_SIZE(buses); i++) {
-		struct dev_walk w = { &r, buses[i]->name };
+		struct dev_walk w = { &r };
 		bus_for_each_dev(buses[i], NULL, &w, check_device);
 	}
 	return r.broken;

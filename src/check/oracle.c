@@ -800,13 +800,16 @@ static bool judge_bypass_escape(const struct hw_dma_event *ev, const struct odev
 /*
  * A doorbell write through a translation is what an MSI is: ok when
  * dma-iommu mapped that doorbell page into the domain the device's group
- * is on now (a domain grant for write, iommu_dma_prepare_msi).
+ * is on now (a domain grant for write, iommu_dma_prepare_msi). A read
+ * through that mapping is ok too: Linux maps the page IOMMU_WRITE, but
+ * LPAE stage 1 has no write-only permission, so the page reads as well,
+ * and what it reaches is the controller's register, no memory.
  */
 static bool doorbell_granted(const struct hw_dma_event *ev, const struct odevice *dev)
 {
 	const struct ogroup *g;
 
-	if (ev->target != HW_DMA_DOORBELL || ev->acc != HW_WRITE || !dev || dev->group < 0 ||
+	if (ev->target != HW_DMA_DOORBELL || !dev || dev->group < 0 ||
 	    (size_t)dev->group >= O.nr_groups || !O.groups[dev->group].used)
 		return false;
 	g = &O.groups[dev->group];

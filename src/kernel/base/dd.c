@@ -346,6 +346,8 @@ static void driver_bound(struct device *dev)
 		return;
 	}
 	list_add_tail(&dev->driver_node, &driver_to_private(dev->driver)->devices);
+	dev->bound_against_override = dev->driver_override &&
+				      strcmp(dev->driver_override, dev->driver->name);
 	/* No longer deferred; and every pending device gets another go. */
 	driver_deferred_probe_del(dev);
 	driver_deferred_probe_trigger();

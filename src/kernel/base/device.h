@@ -128,6 +128,12 @@ struct device {
 	struct device_driver *driver;
 	struct device_node *of_node;
 	char *driver_override;		/* bus with override support */
+	/*
+	 * Set when the binding was made while driver_override named another
+	 * driver: no Linux path does that (the invariant checker's witness;
+	 * writing the override later, while bound, is legal and leaves it).
+	 */
+	bool bound_against_override;
 	void *driver_data;
 	void *platform_data;
 	void (*release)(struct device *dev);

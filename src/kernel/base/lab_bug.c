@@ -38,9 +38,9 @@ const struct lab_bug_info lab_bug_table[NR_LAB_BUGS] = {
 		"iommu.strict=0 vfio_iommu_type1.allow_unsafe_interrupts=1", NULL, NULL },
 	[LAB_BUG_MSI_LEFT_MAPPED] = {
 		"msi-left-mapped",
-		"an MSI doorbell stays mapped in a domain after the device leaves it",
-		"dma-iommu's iommu_dma_prepare_msi / MSI cookie pages",
-		"", NULL, "PCI" },
+		"an MSI doorbell stays mapped after its domain is freed: the IOTLB entry a device's MSI left lets the next domain on the context bank write the doorbell",
+		"dma-iommu's MSI pages at domain teardown (iommu_put_dma_cookie); Linux's free_io_pgtable_ops flushes the context",
+		"vfio_iommu_type1.allow_unsafe_interrupts=1", NULL, NULL },
 	[LAB_BUG_VFIO_UNMAP_KEEPS] = {
 		"vfio-unmap-keeps-mapping",
 		"VFIO_IOMMU_UNMAP_DMA unpins the pages but leaves the IOMMU mapping: the device can still reach them",
@@ -49,8 +49,8 @@ const struct lab_bug_info lab_bug_table[NR_LAB_BUGS] = {
 	[LAB_BUG_OVERRIDE_RESCAN] = {
 		"override-ignored-on-rescan",
 		"driver_override is ignored on a rescan: a hot-added device binds to the host driver",
-		"2013, the driver_override series for PCI (pci_match_device)",
-		"", NULL, "PCI" },
+		"2013, the driver_override series for PCI (pci_match_device: the ID tables matched before the override)",
+		"", NULL, NULL },
 };
 
 int lab_bug_by_name(const char *name)

@@ -179,6 +179,13 @@ const char *sysfs_node_name(const struct sysfs_node *node)
 	return node ? node->name : NULL;
 }
 
+struct sysfs_node *sysfs_link_target(const struct sysfs_node *link)
+{
+	if (!link || link->type != SYSFS_LINK || link->target->removed)
+		return NULL;
+	return link->target;
+}
+
 struct sysfs_node *sysfs_get_child(struct sysfs_node *dir, const char *name)
 {
 	if (!dir || dir->type != SYSFS_DIR)

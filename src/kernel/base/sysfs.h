@@ -75,6 +75,8 @@ void sysfs_remove(struct sysfs_node *node);
 void sysfs_remove_name(struct sysfs_node *dir, const char *name);
 /* Child @name of @dir, links not followed; NULL if absent. */
 struct sysfs_node *sysfs_get_child(struct sysfs_node *dir, const char *name);
+/* A link's target, or NULL for a dangling link or a node that is no link (readlink's -ENOENT). */
+struct sysfs_node *sysfs_link_target(const struct sysfs_node *link);
 /* Resolves an absolute path ("/sys/...") following every link; NULL if absent. */
 struct sysfs_node *sysfs_find(const char *path);
 /* Renames a node inside its directory (device_rename); -EEXIST, -ENOMEM. */

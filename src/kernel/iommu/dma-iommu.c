@@ -411,13 +411,27 @@ void iommu_dma_compose_msi_msg(struct msi_desc *desc, struct msi_msg *msg)
 	msg->address_lo = (u32)((msg->address_lo & mask) + (desc->iommu_msi_iova & 0xffffffffu));
 }
 
-/* Domain teardown: the page tables go with the domain; the grants end here. */
+/*
+ * Domain teardown: the page tables go with the domain; the grants end
+ * here. The doorbells are the one kind of mapping a domain still holds
+ * when it is freed (every DMA mapping was unmapped first), and a device's
+ * MSI may have left one in the IOTLB: unmapping them invalidates it, so
+ * the next domain on the context bank (VFIO's, which does not flush at
+ * setup) cannot reach the doorbell through it. Linux gets the same from
+ * free_io_pgtable_ops, which flushes the whole context; the lab's
+ * io-pgtable does not, so the doorbells are invalidated here.
+ */
 static void iommu_dma_free_msi_pages(struct iommu_dma_cookie *c)
 {
+	size_t size = (size_t)1 << msi_granule_shift(c->domain);
+
 	while (!list_empty(&c->msi_page_list)) {
 		struct iommu_dma_msi_page *p =
 			list_first_entry(&c->msi_page_list, struct iommu_dma_msi_page, list);
 
+		/* lab.bug=msi-left-mapped: the doorbell stays in the IOTLB. */
+		if (!lab_bug(LAB_BUG_MSI_LEFT_MAPPED))
+			iommu_unmap(c->domain, p->iova, size);
 		kobserve_revoke(KOBS_DOMAIN(c->domain->id), p->iova);
 		list_del(&p->list);
 		kfree(p);

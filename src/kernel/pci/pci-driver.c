@@ -10,6 +10,7 @@
 
 #include "kernel/base/base.h"
 #include "kernel/base/kalloc.h"
+#include "kernel/base/lab_bug.h"
 #include "kernel/base/printk.h"
 #include "kernel/base/sysfs.h"
 #include "kernel/kernel_state.h"
@@ -54,8 +55,17 @@ const struct pci_device_id *pci_match_device(struct pci_driver *drv, struct pci_
 	struct pci_dynid *dynid;
 
 	/* An override naming another driver: no match at all. */
-	if (ovr && strcmp(ovr, drv->driver.name))
-		return NULL;
+	if (ovr && strcmp(ovr, drv->driver.name)) {
+		if (!lab_bug(LAB_BUG_OVERRIDE_RESCAN))
+			return NULL;
+		/*
+		 * lab.bug=override-ignored-on-rescan: the ID tables decide as
+		 * they did before driver_override, so the next probe (a
+		 * rescan, a hot add, drivers_probe, a driver loading) binds
+		 * the host driver the override was set to keep away.
+		 */
+		ovr = NULL;
+	}
 	list_for_each_entry(dynid, &kstate->pci.dynids, node)
 		if (dynid->drv == drv && match_one_device(&dynid->id, dev))
 			return &dynid->id;

@@ -967,8 +967,9 @@ static int type1_attach_group(void *data, struct iommu_group *grp)
 
 	struct iommu_domain *nd = iommu_paging_domain_alloc(dev);
 	if (!nd) {
+		/* 6.12 passes on the allocator's error: a failed allocation is -ENOMEM, not -EIO. */
 		kfree(g);
-		return -EIO;
+		return -ENOMEM;
 	}
 	/* The driver sets the geometry when the domain first meets its IOMMU. */
 	ret = iommu_attach_group(nd, grp);
