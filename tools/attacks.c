@@ -12,8 +12,10 @@
  *   unisolated  bypass or identity, which the kernel chose
  *   injected    an MSI doorbell took a message it cannot tell from a real one
  *
- * The attacks run on tests/scenarios/platforms/attack-v2m.dts and
- * attack-its.dts, compiled into the command (tools/meson.build).
+ * Two tables: the platform-bus attacks run on
+ * tests/scenarios/platforms/attack-v2m.dts and attack-its.dts, the PCI
+ * attacks on attack-pci.dts, attack-pci-noacs.dts and attack-pci-v2m.dts,
+ * all compiled into the command (tools/meson.build).
  */
 #include <stdarg.h>
 #include <stdbool.h>
@@ -26,25 +28,62 @@
 
 extern const char lab_platform_attack_v2m_start[], lab_platform_attack_v2m_end[];
 extern const char lab_platform_attack_its_start[], lab_platform_attack_its_end[];
+extern const char lab_platform_attack_pci_start[], lab_platform_attack_pci_end[];
+extern const char lab_platform_attack_pci_noacs_start[], lab_platform_attack_pci_noacs_end[];
+extern const char lab_platform_attack_pci_v2m_start[], lab_platform_attack_pci_v2m_end[];
 
 enum msi_ctl { MSI_V2M, MSI_ITS };
 
+/* Which masters an attack needs: the platform bus's or PCI functions. */
+enum table { T_PLATFORM, T_PCI, NR_TABLES };
+
+struct platform_blob {
+	const char *file;
+	const char *start, *end;
+};
+
+static const struct platform_blob blobs[] = {
+	{ "attack-v2m.dts", lab_platform_attack_v2m_start, lab_platform_attack_v2m_end },
+	{ "attack-its.dts", lab_platform_attack_its_start, lab_platform_attack_its_end },
+	{ "attack-pci.dts", lab_platform_attack_pci_start, lab_platform_attack_pci_end },
+	{ "attack-pci-noacs.dts", lab_platform_attack_pci_noacs_start,
+	  lab_platform_attack_pci_noacs_end },
+	{ "attack-pci-v2m.dts", lab_platform_attack_pci_v2m_start, lab_platform_attack_pci_v2m_end },
+};
+enum { B_V2M, B_ITS, B_PCI, B_PCI_NOACS, B_PCI_V2M };
+
 struct config {
 	const char *name;
+	enum table table;
+	int blob;
 	enum msi_ctl msi;
 	const char *cmdline;
 	const char *what;
 };
 
 static const struct config configs[] = {
-	{ "default", MSI_V2M, "", "arm-smmu.disable_bypass=1, strict, DMA domains, GICv2m" },
-	{ "bypass", MSI_V2M, "arm-smmu.disable_bypass=0", "unmatched streams bypass the SMMU" },
-	{ "lazy", MSI_V2M, "iommu.strict=0", "DMA-FQ domains: unmaps flushed by a timer" },
-	{ "identity", MSI_V2M, "iommu.passthrough=1", "identity default domains" },
-	{ "its", MSI_ITS, "", "the defaults with a GICv3 ITS instead of GICv2m" },
-	{ "its-identity", MSI_ITS, "iommu.passthrough=1", "identity default domains, GICv3 ITS" },
+	{ "default", T_PLATFORM, B_V2M, MSI_V2M, "",
+	  "arm-smmu.disable_bypass=1, strict, DMA domains, GICv2m" },
+	{ "bypass", T_PLATFORM, B_V2M, MSI_V2M, "arm-smmu.disable_bypass=0",
+	  "unmatched streams bypass the SMMU" },
+	{ "lazy", T_PLATFORM, B_V2M, MSI_V2M, "iommu.strict=0",
+	  "DMA-FQ domains: unmaps flushed by a timer" },
+	{ "identity", T_PLATFORM, B_V2M, MSI_V2M, "iommu.passthrough=1", "identity default domains" },
+	{ "its", T_PLATFORM, B_ITS, MSI_ITS, "", "the defaults with a GICv3 ITS instead of GICv2m" },
+	{ "its-identity", T_PLATFORM, B_ITS, MSI_ITS, "iommu.passthrough=1",
+	  "identity default domains, GICv3 ITS" },
 	/* A kernel bug on purpose (arm-smmu's test switch): the oracle must catch it. */
-	{ "no-tlbi", MSI_V2M, "arm-smmu.lab_skip_tlbi=1", "a driver that forgets its TLB invalidations" },
+	{ "no-tlbi", T_PLATFORM, B_V2M, MSI_V2M, "arm-smmu.lab_skip_tlbi=1",
+	  "a driver that forgets its TLB invalidations" },
+	{ "acs", T_PCI, B_PCI, MSI_ITS, "",
+	  "the switch's downstream ports with ACS (SV, RR, CR, UF), DMA domains, GICv3 ITS" },
+	{ "no-acs", T_PCI, B_PCI_NOACS, MSI_ITS, "",
+	  "downstream ports without ACS (iommulab,no-acs), DMA domains, GICv3 ITS" },
+	{ "pci-v2m", T_PCI, B_PCI_V2M, MSI_V2M, "", "ACS, DMA domains, GICv2m" },
+	{ "pci-identity", T_PCI, B_PCI, MSI_ITS, "iommu.passthrough=1",
+	  "ACS, identity default domains, GICv3 ITS" },
+	{ "v2m-identity", T_PCI, B_PCI_V2M, MSI_V2M, "iommu.passthrough=1",
+	  "ACS, identity default domains, GICv2m" },
 };
 #define NR_CONFIGS (sizeof(configs) / sizeof(configs[0]))
 
@@ -61,8 +100,8 @@ struct cell {
 
 struct attack {
 	const char *name;
+	enum table table;
 	const char *what;
-	const char *pci;     /* the configuration it will use, for one that needs PCI */
 	void (*run)(struct cell *c);
 };
 
@@ -150,16 +189,96 @@ static void msi_inject(struct cell *c)
 	}
 }
 
+/* The number N in readlink's ".../kernel/iommu_groups/N", or -1. */
+static int group_of(const struct cell *c)
+{
+	const char *g = strstr(c->out, "iommu_groups/");
+
+	return g ? atoi(g + 13) : -1;
+}
+
+/* The start of BAR 0 in sysfs's resource file: its first line. */
+static unsigned long long bar0_of(const struct cell *c)
+{
+	return strtoull(c->out, NULL, 16);
+}
+
+#define PCI_ATTACKER "0000:04:00.0"
+
+static void p2p_no_acs(struct cell *c)
+{
+	comment(c, "04:00.0 and 05:00.0 sit below two downstream ports of one switch.");
+	comment(c, "04:00.0 writes into 05:00.0's BAR 0: with ACS P2P Request Redirect the");
+	comment(c, "ingress port sends it up to the SMMU, without it the switch turns it");
+	comment(c, "to the peer and no IOMMU sees it.");
+	step(c, "readlink /sys/bus/pci/devices/" PCI_ATTACKER "/iommu_group");
+	step(c, "readlink /sys/bus/pci/devices/0000:05:00.0/iommu_group");
+	step(c, "setpci -s 03:00.0 106.w");
+	step(c, "cat /sys/bus/pci/devices/0000:05:00.0/resource");
+	unsigned long long bar = bar0_of(c);
+	step(c, "dma " PCI_ATTACKER " write 0x%llx 16", bar);
+}
+
+static void rid_alias(struct cell *c)
+{
+	comment(c, "07:01.0 and 07:02.0 are conventional PCI behind the PCIe-to-PCI bridge");
+	comment(c, "06:00.0: their DMA carries the bridge's requester ID, 07:00.0, so the");
+	comment(c, "SMMU cannot tell them apart and the kernel puts them in one group.");
+	step(c, "readlink /sys/bus/pci/devices/0000:07:02.0/iommu_group");
+	step(c, "readlink /sys/bus/pci/devices/0000:07:01.0/iommu_group");
+	int group = group_of(c);
+	comment(c, "A user asks VFIO for 07:01.0: the group is viable only once 07:02.0");
+	comment(c, "has left its kernel driver too.");
+	step(c, "modprobe vfio-pci");
+	step(c, "echo 0000:07:01.0 > /sys/bus/pci/drivers/dma-copy/unbind");
+	step(c, "echo vfio-pci > /sys/bus/pci/devices/0000:07:01.0/driver_override");
+	step(c, "echo 0000:07:01.0 > /sys/bus/pci/drivers/vfio-pci/bind");
+	step(c, "vfio container");
+	step(c, "vfio group %d", group);
+	step(c, "expect errno EPERM vfio set-container %d", group);
+	step(c, "echo 0000:07:02.0 > /sys/bus/pci/drivers/dma-copy/unbind");
+	step(c, "echo vfio-pci > /sys/bus/pci/devices/0000:07:02.0/driver_override");
+	step(c, "echo 0000:07:02.0 > /sys/bus/pci/drivers/vfio-pci/bind");
+	step(c, "vfio set-container %d", group);
+	if (c->cfg->msi == MSI_V2M) {
+		comment(c, "GICv2m does not isolate MSIs: type1 takes the group only if allowed.");
+		step(c, "echo 1 > /sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts");
+	}
+	step(c, "vfio set-iommu type1v2");
+	step(c, "vfio map 0x100000 0x1000");
+	comment(c, "The hidden device writes the user's IOVA: through the group's domain.");
+	step(c, "setpci -s 07:02.0 4.w=6");
+	step(c, "dma 0000:07:02.0 write 0x100000 16");
+}
+
+static void msi_inject_pci(struct cell *c)
+{
+	c->msi_doorbell = true;
+	if (c->cfg->msi == MSI_V2M) {
+		comment(c, "A rogue MSI from 04:00.0: SPI 96, the GICv2m frame's first vector");
+		comment(c, "(any function's), written to MSI_SETSPI_NS at its physical address.");
+		step(c, "dma " PCI_ATTACKER " write32 0x8020040 96");
+	} else {
+		comment(c, "A rogue MSI from 04:00.0: EventID 0 written to GITS_TRANSLATER at its");
+		comment(c, "physical address; the ITS looks it up under DeviceID 0x400, the RID.");
+		step(c, "dma " PCI_ATTACKER " write32 0x8090040 0");
+	}
+}
+
 static const struct attack attacks[] = {
-	{ "rogue-write", "a master with no mapping writes a kernel-owned frame", NULL, rogue_write },
-	{ "after-unbind", "the driver unbinds, the device keeps DMAing", NULL, after_unbind },
-	{ "lazy-window", "DMA through an unmapped IOVA before the IOTLB flush", NULL, lazy_window },
-	{ "unmatched-stream", "a stream no SMR matches writes RAM", NULL, unmatched_stream },
-	{ "msi-inject", "a device writes an arbitrary MSI to the doorbell", NULL, msi_inject },
-	{ "p2p-no-acs", "peer-to-peer through a switch without ACS, around the IOMMU",
-	  "a PCIe switch, ACS on and off", NULL },
-	{ "rid-alias", "a device behind a PCIe-to-PCI bridge DMAs with another's requester ID",
-	  "a PCIe-to-PCI bridge, its functions in one group", NULL },
+	{ "rogue-write", T_PLATFORM, "a master with no mapping writes a kernel-owned frame",
+	  rogue_write },
+	{ "after-unbind", T_PLATFORM, "the driver unbinds, the device keeps DMAing", after_unbind },
+	{ "lazy-window", T_PLATFORM, "DMA through an unmapped IOVA before the IOTLB flush",
+	  lazy_window },
+	{ "unmatched-stream", T_PLATFORM, "a stream no SMR matches writes RAM", unmatched_stream },
+	{ "msi-inject", T_PLATFORM, "a device writes an arbitrary MSI to the doorbell", msi_inject },
+	{ "p2p-no-acs", T_PCI, "peer-to-peer through a switch without ACS, around the IOMMU",
+	  p2p_no_acs },
+	{ "rid-alias", T_PCI, "a device behind a PCIe-to-PCI bridge DMAs with another's requester ID",
+	  rid_alias },
+	{ "msi-inject-pci", T_PCI, "a PCI function writes an arbitrary MSI to the doorbell",
+	  msi_inject_pci },
 };
 #define NR_ATTACKS (sizeof(attacks) / sizeof(attacks[0]))
 
@@ -208,19 +327,16 @@ static const char *judge(const struct cell *c, const char *oracle, unsigned long
 
 static const char *platform_file(const struct config *cfg)
 {
-	return cfg->msi == MSI_V2M ? "attack-v2m.dts" : "attack-its.dts";
+	return blobs[cfg->blob].file;
 }
 
 static int boot(const struct config *cfg, const char *platform, char *msg, size_t msglen)
 {
-	const char *start = cfg->msi == MSI_V2M ? lab_platform_attack_v2m_start
-						: lab_platform_attack_its_start;
-	const char *end = cfg->msi == MSI_V2M ? lab_platform_attack_v2m_end
-					      : lab_platform_attack_its_end;
+	const struct platform_blob *b = &blobs[cfg->blob];
 
 	if (platform)
 		return lab_boot(platform, cfg->cmdline, msg, msglen);
-	return lab_boot_blob(start, end - start, cfg->cmdline, msg, msglen);
+	return lab_boot_blob(b->start, b->end - b->start, cfg->cmdline, msg, msglen);
 }
 
 /* Runs one cell on a fresh lab; -1 (reason on stderr) when the lab did not boot. */
@@ -266,8 +382,9 @@ static void result_free(struct result *r)
 }
 
 static const char usage_text[] =
-	"usage: iommulab attacks [--platform PLATFORM] [--json]\n"
-	"       iommulab attacks [--platform PLATFORM] --scenario ATTACK CONFIG\n";
+	"usage: iommulab attacks [--platform PLATFORM] [--pci-platform PLATFORM] [--json]\n"
+	"       iommulab attacks [--platform PLATFORM] [--pci-platform PLATFORM]\n"
+	"                        --scenario ATTACK CONFIG\n";
 
 static void help(void)
 {
@@ -276,11 +393,14 @@ static void help(void)
 	      "Run each DMA attack of the library against each configuration, on a fresh\n"
 	      "lab per cell, and print the matrix of outcomes judged by the isolation\n"
 	      "oracle: blocked, contained, escape, lazy, unisolated or injected\n"
-	      "(docs/attacks.md).\n"
+	      "(docs/attacks.md). Two tables: the platform-bus attacks, then the PCI ones.\n"
 	      "\n"
 	      "  --platform PLATFORM a .dts or .dtb file with the attack platform's masters\n"
 	      "                      (default: tests/scenarios/platforms/attack-v2m.dts and\n"
 	      "                      attack-its.dts, built in)\n"
+	      "  --pci-platform PLATFORM\n"
+	      "                      the same for the PCI table's functions (default:\n"
+	      "                      attack-pci.dts, attack-pci-noacs.dts, attack-pci-v2m.dts)\n"
 	      "  --json              one JSON object per cell, a line each\n"
 	      "  --scenario ATTACK CONFIG\n"
 	      "                      print the cell's scenario (docs/scenarios.md), which\n"
@@ -318,7 +438,9 @@ static const struct config *config_find(const char *name)
 	return NULL;
 }
 
-static int print_scenario(const char *an, const char *cn, const char *platform)
+static const char *const table_names[NR_TABLES] = { "a platform-bus", "a PCI" };
+
+static int print_scenario(const char *an, const char *cn, const char *const *platforms)
 {
 	const struct attack *a = attack_find(an);
 	const struct config *cfg = config_find(cn);
@@ -328,9 +450,10 @@ static int print_scenario(const char *an, const char *cn, const char *platform)
 		return usage("no attack '%s'", an);
 	if (!cfg)
 		return usage("no configuration '%s'", cn);
-	if (!a->run)
-		return usage("%s needs PCI (%s), not built yet", a->name, a->pci);
-	if (run_cell(a, cfg, platform, &r))
+	if (a->table != cfg->table)
+		return usage("%s is %s attack, %s %s configuration", a->name,
+			     table_names[a->table], cfg->name, table_names[cfg->table]);
+	if (run_cell(a, cfg, platforms[cfg->table], &r))
 		return 2;
 	fputs(r.scenario, stdout);
 	result_free(&r);
@@ -339,54 +462,61 @@ static int print_scenario(const char *an, const char *cn, const char *platform)
 
 static void print_json(const struct attack *a, const struct config *cfg, const struct result *r)
 {
-	if (!a->run) {
-		printf("{\"attack\":\"%s\",\"config\":\"%s\",\"verdict\":\"needs PCI\","
-		       "\"pci_config\":\"%s\"}\n", a->name, cfg->name, a->pci);
-		return;
-	}
 	printf("{\"attack\":\"%s\",\"config\":\"%s\",\"platform\":\"%s\",\"cmdline\":\"%s\","
 	       "\"verdict\":\"%s\",\"oracle\":\"%s\",\"replay_status\":%d}\n", a->name, cfg->name,
 	       platform_file(cfg), cfg->cmdline, r->verdict, r->oracle, r->replay_status);
 }
 
-static void print_legend(void)
+static void print_legend(enum table t)
 {
 	printf("\n");
 	for (size_t i = 0; i < NR_CONFIGS; i++)
-		printf("%-13s %s%s%s\n", configs[i].name, configs[i].what,
-		       configs[i].cmdline[0] ? ": " : "", configs[i].cmdline);
+		if (configs[i].table == t)
+			printf("%-13s %s%s%s\n", configs[i].name, configs[i].what,
+			       configs[i].cmdline[0] ? ": " : "", configs[i].cmdline);
 }
 
-static int matrix(const char *platform, bool json)
+static void print_header(enum table t)
+{
+	size_t last = 0;
+
+	for (size_t j = 0; j < NR_CONFIGS; j++)
+		if (configs[j].table == t)
+			last = j;
+	printf("%-17s", "attack");
+	for (size_t j = 0; j < NR_CONFIGS; j++)
+		if (configs[j].table == t)
+			printf(j < last ? " %-12s" : " %s", configs[j].name);
+	printf("\n");
+}
+
+/* One table: the attacks that need its masters against its configurations. */
+static int table(enum table t, const char *platform, bool json)
 {
 	struct result r;
+	size_t last = 0;
 
-	if (!json) {
-		printf("%-17s", "attack");
-		for (size_t j = 0; j < NR_CONFIGS; j++)
-			printf(j + 1 < NR_CONFIGS ? " %-12s" : " %s", configs[j].name);
-		printf("\n");
-	}
+	for (size_t j = 0; j < NR_CONFIGS; j++)
+		if (configs[j].table == t)
+			last = j;
+	if (!json)
+		print_header(t);
 	for (size_t i = 0; i < NR_ATTACKS; i++) {
 		const struct attack *a = &attacks[i];
 
+		if (a->table != t)
+			continue;
 		if (!json)
 			printf("%-17s", a->name);
-		if (!a->run && !json) {
-			printf(" needs PCI: %s\n", a->pci);
-			continue;
-		}
 		for (size_t j = 0; j < NR_CONFIGS; j++) {
-			if (!a->run) {
-				print_json(a, &configs[j], NULL);
+			if (configs[j].table != t)
 				continue;
-			}
 			if (run_cell(a, &configs[j], platform, &r))
 				return 2;
 			if (json)
 				print_json(a, &configs[j], &r);
 			else
-				printf(j + 1 < NR_CONFIGS ? " %-12s" : " %s", r.verdict);
+				printf(j < last ? " %-12s" : " %s", r.verdict);
 			result_free(&r);
 		}
 		if (!json)
@@ -394,13 +524,24 @@ static int matrix(const char *platform, bool json)
 		fflush(stdout);
 	}
 	if (!json)
-		print_legend();
+		print_legend(t);
+	return 0;
+}
+
+static int matrix(const char *const *platforms, bool json)
+{
+	for (int t = 0; t < NR_TABLES; t++) {
+		if (t && !json)
+			printf("\n");
+		if (table(t, platforms[t], json))
+			return 2;
+	}
 	return 0;
 }
 
 int attacks_main(int argc, char **argv)
 {
-	const char *platform = NULL, *scen_attack = NULL, *scen_config = NULL;
+	const char *platforms[NR_TABLES] = { NULL }, *scen_attack = NULL, *scen_config = NULL;
 	bool json = false;
 
 	for (int i = 1; i < argc; i++) {
@@ -412,12 +553,16 @@ int attacks_main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--json")) {
 			json = true;
-		} else if (!strcmp(argv[i], "--platform")) {
-			if (++i >= argc)
-				return usage("option '--platform' needs an argument");
-			platform = argv[i];
+		} else if (!strcmp(argv[i], "--platform") || !strcmp(argv[i], "--pci-platform")) {
+			if (i + 1 >= argc)
+				return usage("option '%s' needs an argument", argv[i]);
+			platforms[argv[i][2] == 'p' && argv[i][3] == 'c' ? T_PCI : T_PLATFORM] =
+				argv[i + 1];
+			i++;
 		} else if (!strncmp(argv[i], "--platform=", 11)) {
-			platform = argv[i] + 11;
+			platforms[T_PLATFORM] = argv[i] + 11;
+		} else if (!strncmp(argv[i], "--pci-platform=", 15)) {
+			platforms[T_PCI] = argv[i] + 15;
 		} else if (!strcmp(argv[i], "--scenario")) {
 			if (i + 2 >= argc)
 				return usage("option '--scenario' needs ATTACK and CONFIG");
@@ -432,6 +577,6 @@ int attacks_main(int argc, char **argv)
 	if (scen_attack && json)
 		return usage("--json and --scenario do not go together");
 	if (scen_attack)
-		return print_scenario(scen_attack, scen_config, platform);
-	return matrix(platform, json);
+		return print_scenario(scen_attack, scen_config, platforms);
+	return matrix(platforms, json);
 }
