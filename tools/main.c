@@ -5,7 +5,7 @@
  *   iommulab run [--platform PLATFORM] [--cmdline ARGS] [--echo] SCRIPT|-
  *   iommulab preload [--platform PLATFORM] [--cmdline ARGS] [--setup SCRIPT] -- PROGRAM [ARGS...]
  *   iommulab graph [PLATFORM] [--cmdline ARGS] [--format summary|dot|svg|json] [--output FILE]
- *   iommulab attacks [--platform PLATFORM] [--json] [--scenario ATTACK CONFIG]
+ *   iommulab attacks [--platform P] [--pci-platform P] [--json] [--scenario ATTACK CONFIG]
  *   iommulab up [--name NAME] [--platform PLATFORM] [--cmdline ARGS]
  *   iommulab exec [--name NAME] [--] PROGRAM [ARGS...]
  *   iommulab shell [--name NAME]
@@ -44,7 +44,7 @@ static const char synopsis[] =
 	"       iommulab run [--platform PLATFORM] [--cmdline ARGS] [--echo] SCRIPT|-\n"
 	"       iommulab preload [--platform PLATFORM] [--cmdline ARGS] [--setup SCRIPT] -- PROGRAM [ARGS...]\n"
 	"       iommulab graph [PLATFORM] [--cmdline ARGS] [--format summary|dot|svg|json] [--output FILE]\n"
-	"       iommulab attacks [--platform PLATFORM] [--json] [--scenario ATTACK CONFIG]\n"
+	"       iommulab attacks [--platform P] [--pci-platform P] [--json] [--scenario ATTACK CONFIG]\n"
 	"       iommulab up [--name NAME] [--platform PLATFORM] [--cmdline ARGS]\n"
 	"       iommulab exec [--name NAME] [--] PROGRAM [ARGS...]\n"
 	"       iommulab shell [--name NAME]\n"
