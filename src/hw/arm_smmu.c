@@ -323,10 +323,10 @@ static unsigned smmu_translate_hits(struct hw_iommu *iommu, u32 sid, u64 addr, u
 
 		/* Nothing is inserted or invalidated during the loop. */
 		if (!e || !reuse || va >> e->shift != e->tag) {
-			e = smmu_iotlb_find(t, (unsigned)cbi, asid, va);
+			e = smmu_iotlb_find_inline(t, (unsigned)cbi, asid, va);
 			if (!e || perm_fault(e->ro, e->priv_only, acc, priv))
 				break;
-			reuse = smmu_iotlb_still_hits(t, e, va);
+			reuse = e->shift > PAGE_SHIFT && smmu_iotlb_still_hits(t, e, va);
 		}
 		t->hits++;
 		smmu_xlate_translated(&out[i], e->pa, e->shift, va, (u32)cbi + 1, true);

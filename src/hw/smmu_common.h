@@ -102,6 +102,53 @@ const struct smmu_iotlb_entry *smmu_iotlb_lookup(struct smmu_iotlb *t, unsigned 
 /* The lookup without counting a hit or a miss. */
 const struct smmu_iotlb_entry *smmu_iotlb_find(struct smmu_iotlb *t, unsigned ctx, u16 asid,
 					       u64 va);
+
+/* The leaf sizes, smallest first, in the order a lookup probes them. */
+#define SMMU_TLB_SHIFTS 12, 14, 16, 21, 25, 29, 30
+
+static inline unsigned smmu_iotlb_set_of(unsigned ctx, u64 tag, unsigned shift)
+{
+	u64 h = (tag ^ ((u64)ctx << 40) ^ ((u64)shift << 56)) * 0x9e3779b97f4a7c15ull;
+
+	return (unsigned)(h >> 54) & (SMMU_TLB_SETS - 1);
+}
+
+static inline const struct smmu_iotlb_entry *smmu_iotlb_probe(struct smmu_iotlb *t,
+							      unsigned ctx, u16 asid, u64 va,
+							      unsigned shift)
+{
+	u64 tag = va >> shift;
+	struct smmu_iotlb_entry *e = t->e[smmu_iotlb_set_of(ctx, tag, shift)];
+
+	for (unsigned w = 0; w < SMMU_TLB_WAYS; w++)
+		if (e[w].valid && e[w].tag == tag && e[w].ctx == ctx && e[w].shift == shift &&
+		    (e[w].global || e[w].asid == asid))
+			return &e[w];
+	return NULL;
+}
+
+/*
+ * smmu_iotlb_find, inline for the DMA fast lane's loop. Smallest size
+ * first: a 4K page hits on the first probe. A size with no entry cannot
+ * hit, so a 2M block needs one probe when no smaller entry is cached (the
+ * order, and so which entry wins, is unchanged).
+ */
+static inline const struct smmu_iotlb_entry *smmu_iotlb_find_inline(struct smmu_iotlb *t,
+								    unsigned ctx, u16 asid,
+								    u64 va)
+{
+	static const u8 shifts[SMMU_TLB_NR_SIZES] = { SMMU_TLB_SHIFTS };
+	const struct smmu_iotlb_entry *e;
+
+	for (unsigned i = 0; i < SMMU_TLB_NR_SIZES; i++) {
+		if (!t->nr_valid[i])
+			continue;
+		e = smmu_iotlb_probe(t, ctx, asid, va, shifts[i]);
+		if (e)
+			return e;
+	}
+	return NULL;
+}
 /*
  * Would a lookup of @va (in @e's context and ASID) find @e, just found for
  * another address, with the IOTLB unchanged since? True only when it must:

@@ -11,7 +11,7 @@
 #include "hw/smmu_common.h"
 
 /* Every leaf size the walker produces: 4K, 16K, 64K, 2M, 32M, 512M, 1G. */
-static const u8 all_shifts[SMMU_TLB_NR_SIZES] = { 12, 14, 16, 21, 25, 29, 30 };
+static const u8 all_shifts[SMMU_TLB_NR_SIZES] = { SMMU_TLB_SHIFTS };
 
 static unsigned size_index(unsigned shift)
 {
@@ -33,42 +33,13 @@ static void drop(struct smmu_iotlb *t, struct smmu_iotlb_entry *e)
 
 static inline unsigned set_of(unsigned ctx, u64 tag, unsigned shift)
 {
-	u64 h = (tag ^ ((u64)ctx << 40) ^ ((u64)shift << 56)) * 0x9e3779b97f4a7c15ull;
-
-	return (unsigned)(h >> 54) & (SMMU_TLB_SETS - 1);
+	return smmu_iotlb_set_of(ctx, tag, shift);
 }
 
-static inline const struct smmu_iotlb_entry *probe(struct smmu_iotlb *t, unsigned ctx,
-						   u16 asid, u64 va, unsigned shift)
-{
-	u64 tag = va >> shift;
-	struct smmu_iotlb_entry *e = t->e[set_of(ctx, tag, shift)];
-
-	for (unsigned w = 0; w < SMMU_TLB_WAYS; w++)
-		if (e[w].valid && e[w].tag == tag && e[w].ctx == ctx && e[w].shift == shift &&
-		    (e[w].global || e[w].asid == asid))
-			return &e[w];
-	return NULL;
-}
-
-/*
- * Smallest size first: a 4K page hits on the first probe. A size with no
- * entry cannot hit, so a 2M block needs one probe when no smaller entry is
- * cached (the order, and so which entry wins, is unchanged).
- */
 const struct smmu_iotlb_entry *smmu_iotlb_find(struct smmu_iotlb *t, unsigned ctx, u16 asid,
 					       u64 va)
 {
-	const struct smmu_iotlb_entry *e;
-
-	for (unsigned i = 0; i < ARRAY_SIZE(all_shifts); i++) {
-		if (!t->nr_valid[i])
-			continue;
-		e = probe(t, ctx, asid, va, all_shifts[i]);
-		if (e)
-			return e;
-	}
-	return NULL;
+	return smmu_iotlb_find_inline(t, ctx, asid, va);
 }
 
 const struct smmu_iotlb_entry *smmu_iotlb_lookup(struct smmu_iotlb *t, unsigned ctx, u16 asid,
