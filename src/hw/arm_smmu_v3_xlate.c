@@ -353,26 +353,11 @@ static unsigned v3_translate_hits(struct hw_iommu *iommu, u32 sid, u64 addr, uns
 {
 	struct arm_smmu_v3 *s = container_of(iommu, struct arm_smmu_v3, common.iommu);
 	const struct v3_stream_cfg *c = &s->cache[sid % V3_CFG_CACHE];
-	struct smmu_iotlb *t = &s->common.tlb;
-	const struct smmu_iotlb_entry *e = NULL;
-	bool reuse = false;
-	unsigned i;
 
 	if (!(s->cr0 & V3_CR0_SMMUEN) || !c->valid || c->sid != sid || c->kind != V3_STE_S1)
 		return 0;
-	for (i = 0; i < n; i++) {
-		u64 va = i ? ALIGN_DOWN(addr, (u64)PAGE_SIZE) + (u64)i * PAGE_SIZE : addr;
-
-		if (!e || !reuse || va >> e->shift != e->tag) {
-			e = smmu_iotlb_find_inline(t, V3_TLB_CTX, c->tc.asid, va);
-			if (!e || perm_fault(e->ro, e->priv_only, acc, c->priv))
-				break;
-			reuse = e->shift > PAGE_SHIFT && smmu_iotlb_still_hits(t, e, va);
-		}
-		t->hits++;
-		smmu_xlate_translated(&out[i], e->pa, e->shift, va, c->tc.asid + 1u, true);
-	}
-	return i;
+	return smmu_iotlb_hits(&s->common.tlb, V3_TLB_CTX, c->tc.asid, addr, n, acc, c->priv,
+			       c->tc.asid + 1u, out);
 }
 
 const struct hw_iommu_ops v3_iommu_ops = {

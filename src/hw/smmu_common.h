@@ -89,9 +89,30 @@ struct smmu_iotlb_entry {
 /* The leaf sizes an entry can have (smmu_common_iotlb.c's all_shifts). */
 #define SMMU_TLB_NR_SIZES 7
 
+/*
+ * A memo of the fast lane (smmu_iotlb_hits): a 64 KiB group of 4K pages
+ * whose 16 lookups found page entries with output addresses following each
+ * other and the same permissions, valid while the IOTLB's generation is
+ * the one it was made in (nothing inserted or dropped since), when every
+ * lookup would find the same entries again.
+ */
+#define SMMU_TLB_GROUP_SHIFT 16
+#define SMMU_TLB_GROUP_PAGES (1u << (SMMU_TLB_GROUP_SHIFT - 12))
+#define SMMU_TLB_GROUPS 64
+
+struct smmu_iotlb_group {
+	u64 gen;          /* 0: never made */
+	u64 tag;          /* va >> SMMU_TLB_GROUP_SHIFT */
+	u64 pa;           /* the first page's output address */
+	u16 ctx, asid;
+	bool ro, priv_only;
+};
+
 struct smmu_iotlb {
 	struct smmu_iotlb_entry e[SMMU_TLB_SETS][SMMU_TLB_WAYS];
 	u8 victim[SMMU_TLB_SETS];
+	u64 gen;          /* bumped by every insertion and every entry dropped */
+	struct smmu_iotlb_group group[SMMU_TLB_GROUPS];
 	/* Valid entries of each size: a lookup probes only the sizes that have some. */
 	u32 nr_valid[SMMU_TLB_NR_SIZES];
 	u64 hits, misses;
@@ -155,6 +176,14 @@ static inline const struct smmu_iotlb_entry *smmu_iotlb_find_inline(struct smmu_
  * @va in @e's page or block and no smaller entry cached anywhere.
  */
 bool smmu_iotlb_still_hits(const struct smmu_iotlb *t, const struct smmu_iotlb_entry *e, u64 va);
+/*
+ * The models' translate_hits (hw_iommu_ops): up to @n pages from @addr
+ * (page i > 0 at its page start) that lookups in context @ctx, @asid find
+ * with no permission fault for @acc (@priv), into @out tagged @tag; stops
+ * at the first that is not, and counts a hit for each page filled.
+ */
+unsigned smmu_iotlb_hits(struct smmu_iotlb *t, unsigned ctx, u16 asid, u64 addr, unsigned n,
+			 enum hw_access acc, bool priv, u32 tag, struct hw_xlate *out);
 void smmu_iotlb_insert(struct smmu_iotlb *t, unsigned ctx, u16 asid, u64 va,
 		       const struct smmu_walk_result *r);
 void smmu_iotlb_inv_all(struct smmu_iotlb *t);

@@ -27,6 +27,7 @@ static void drop(struct smmu_iotlb *t, struct smmu_iotlb_entry *e)
 {
 	if (!e->valid)
 		return;
+	t->gen++;   /* no group memo holds any more */
 	e->valid = false;
 	t->nr_valid[size_index(e->shift)]--;
 }
@@ -70,6 +71,86 @@ bool smmu_iotlb_still_hits(const struct smmu_iotlb *t, const struct smmu_iotlb_e
 	return true;
 }
 
+static bool perm_fault(bool ro, bool priv_only, enum hw_access acc, bool priv)
+{
+	return (ro && acc == HW_WRITE) || (priv_only && !priv);
+}
+
+/* The 16 pages of the group at @va from its memo, if it holds: 16 or 0. */
+static unsigned group_hits(struct smmu_iotlb *t, unsigned ctx, u16 asid, u64 va,
+			   enum hw_access acc, bool priv, u32 tag, struct hw_xlate *out)
+{
+	const struct smmu_iotlb_group *g;
+
+	g = &t->group[(va >> SMMU_TLB_GROUP_SHIFT) % SMMU_TLB_GROUPS];
+	if (g->gen != t->gen || g->tag != va >> SMMU_TLB_GROUP_SHIFT || g->ctx != ctx ||
+	    g->asid != asid || perm_fault(g->ro, g->priv_only, acc, priv))
+		return 0;
+	for (unsigned i = 0; i < SMMU_TLB_GROUP_PAGES; i++)
+		smmu_xlate_translated(&out[i], g->pa + ((u64)i << PAGE_SHIFT), PAGE_SHIFT,
+				      va + ((u64)i << PAGE_SHIFT), tag, true);
+	t->hits += SMMU_TLB_GROUP_PAGES;
+	return SMMU_TLB_GROUP_PAGES;
+}
+
+/* Remember the group @va starts if @e[0..16) are what group_hits() gives. */
+static void group_note(struct smmu_iotlb *t, unsigned ctx, u16 asid, u64 va,
+		       const struct smmu_iotlb_entry *const *e)
+{
+	struct smmu_iotlb_group *g;
+
+	for (unsigned i = 0; i < SMMU_TLB_GROUP_PAGES; i++)
+		if (e[i]->shift != PAGE_SHIFT || e[i]->pa != e[0]->pa + ((u64)i << PAGE_SHIFT) ||
+		    e[i]->ro != e[0]->ro || e[i]->priv_only != e[0]->priv_only)
+			return;
+	g = &t->group[(va >> SMMU_TLB_GROUP_SHIFT) % SMMU_TLB_GROUPS];
+	*g = (struct smmu_iotlb_group){
+		.gen = t->gen, .tag = va >> SMMU_TLB_GROUP_SHIFT, .pa = e[0]->pa, .ctx = (u16)ctx,
+		.asid = asid, .ro = e[0]->ro, .priv_only = e[0]->priv_only,
+	};
+}
+
+/*
+ * Nothing is inserted or invalidated during the loop: an entry just found
+ * is found again for the rest of its block while no smaller one is cached
+ * (smmu_iotlb_still_hits), and a group's memo stands for its 16 lookups.
+ */
+unsigned smmu_iotlb_hits(struct smmu_iotlb *t, unsigned ctx, u16 asid, u64 addr, unsigned n,
+			 enum hw_access acc, bool priv, u32 tag, struct hw_xlate *out)
+{
+	const struct smmu_iotlb_entry *e = NULL, *seen[SMMU_TLB_GROUP_PAGES];
+	const u64 gmask = (1ull << SMMU_TLB_GROUP_SHIFT) - 1;
+	bool reuse = false;
+	unsigned i;
+
+	if (!t->gen)
+		t->gen = 1;   /* a group never made is never valid */
+	for (i = 0; i < n; i++) {
+		u64 va = i ? ALIGN_DOWN(addr, (u64)PAGE_SIZE) + (u64)i * PAGE_SIZE : addr;
+		unsigned k = (unsigned)((va & gmask) >> PAGE_SHIFT);
+
+		if (!(va & gmask) && n - i >= SMMU_TLB_GROUP_PAGES &&
+		    group_hits(t, ctx, asid, va, acc, priv, tag, &out[i])) {
+			i += SMMU_TLB_GROUP_PAGES - 1;
+			e = NULL;
+			continue;
+		}
+		if (!e || !reuse || va >> e->shift != e->tag) {
+			e = smmu_iotlb_find_inline(t, ctx, asid, va);
+			if (!e || perm_fault(e->ro, e->priv_only, acc, priv))
+				break;
+			reuse = e->shift > PAGE_SHIFT && smmu_iotlb_still_hits(t, e, va);
+		}
+		t->hits++;
+		smmu_xlate_translated(&out[i], e->pa, e->shift, va, tag, true);
+		/* A whole group looked up in this call (its first page i - k): remember it. */
+		seen[k] = e;
+		if (k == SMMU_TLB_GROUP_PAGES - 1 && i >= k)
+			group_note(t, ctx, asid, va & ~gmask, seen);
+	}
+	return i;
+}
+
 void smmu_iotlb_insert(struct smmu_iotlb *t, unsigned ctx, u16 asid, u64 va,
 		       const struct smmu_walk_result *r)
 {
@@ -86,6 +167,7 @@ void smmu_iotlb_insert(struct smmu_iotlb *t, unsigned ctx, u16 asid, u64 va,
 		drop(t, &e[w]);
 	}
 	t->nr_valid[size_index(r->shift)]++;
+	t->gen++;   /* a lookup may find the new entry instead */
 	e[w] = (struct smmu_iotlb_entry){
 		.tag = tag, .pa = r->pa, .asid = asid, .ctx = (u16)ctx, .shift = r->shift,
 		.valid = true, .global = r->global, .ro = r->ro, .priv_only = r->priv_only,
@@ -99,6 +181,7 @@ void smmu_iotlb_inv_all(struct smmu_iotlb *t)
 		for (unsigned w = 0; w < SMMU_TLB_WAYS; w++)
 			t->e[s][w].valid = false;
 	memset(t->nr_valid, 0, sizeof(t->nr_valid));
+	t->gen++;
 }
 
 void smmu_iotlb_inv_ctx(struct smmu_iotlb *t, unsigned ctx)
