@@ -90,11 +90,11 @@ struct smmu_iotlb_entry {
 #define SMMU_TLB_NR_SIZES 7
 
 /*
- * A memo of the fast lane (smmu_iotlb_hits): a 64 KiB group of 4K pages
- * whose 16 lookups found page entries with output addresses following each
- * other and the same permissions, valid while the IOTLB's generation is
- * the one it was made in (nothing inserted or dropped since), when every
- * lookup would find the same entries again.
+ * A memo of the fast lane (smmu_iotlb_hits): pages [lo, hi) of a 64 KiB
+ * group of 4K pages whose lookups found page entries with output addresses
+ * following each other and the same permissions, valid while the IOTLB's
+ * generation is the one it was made in (nothing inserted or dropped
+ * since), when every lookup would find the same entries again.
  */
 #define SMMU_TLB_GROUP_SHIFT 16
 #define SMMU_TLB_GROUP_PAGES (1u << (SMMU_TLB_GROUP_SHIFT - 12))
@@ -103,8 +103,9 @@ struct smmu_iotlb_entry {
 struct smmu_iotlb_group {
 	u64 gen;          /* 0: never made */
 	u64 tag;          /* va >> SMMU_TLB_GROUP_SHIFT */
-	u64 pa;           /* the first page's output address */
+	u64 pa;           /* page lo's output address */
 	u16 ctx, asid;
+	u8 lo, hi;        /* the pages remembered, within the group */
 	bool ro, priv_only;
 };
 

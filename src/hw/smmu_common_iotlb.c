@@ -76,63 +76,77 @@ static bool perm_fault(bool ro, bool priv_only, enum hw_access acc, bool priv)
 	return (ro && acc == HW_WRITE) || (priv_only && !priv);
 }
 
-/* The 16 pages of the group at @va from its memo, if it holds: 16 or 0. */
-static unsigned group_hits(struct smmu_iotlb *t, unsigned ctx, u16 asid, u64 va,
+#define GROUP_MASK ((1ull << SMMU_TLB_GROUP_SHIFT) - 1)
+
+/*
+ * Up to @max pages from @va (the first of a call, or a page start) that
+ * its group's memo holds: how many, each as its lookup would give it.
+ */
+static unsigned group_hits(struct smmu_iotlb *t, unsigned ctx, u16 asid, u64 va, unsigned max,
 			   enum hw_access acc, bool priv, u32 tag, struct hw_xlate *out)
 {
 	const struct smmu_iotlb_group *g;
+	unsigned k = (unsigned)((va & GROUP_MASK) >> PAGE_SHIFT), m;
 
 	g = &t->group[(va >> SMMU_TLB_GROUP_SHIFT) % SMMU_TLB_GROUPS];
 	if (g->gen != t->gen || g->tag != va >> SMMU_TLB_GROUP_SHIFT || g->ctx != ctx ||
-	    g->asid != asid || perm_fault(g->ro, g->priv_only, acc, priv))
+	    g->asid != asid || k < g->lo || k >= g->hi || perm_fault(g->ro, g->priv_only, acc, priv))
 		return 0;
-	for (unsigned i = 0; i < SMMU_TLB_GROUP_PAGES; i++)
-		smmu_xlate_translated(&out[i], g->pa + ((u64)i << PAGE_SHIFT), PAGE_SHIFT,
-				      va + ((u64)i << PAGE_SHIFT), tag, true);
-	t->hits += SMMU_TLB_GROUP_PAGES;
-	return SMMU_TLB_GROUP_PAGES;
+	m = MIN(g->hi - k, max);
+	for (unsigned j = 0; j < m; j++) {
+		u64 a = j ? ALIGN_DOWN(va, (u64)PAGE_SIZE) + ((u64)j << PAGE_SHIFT) : va;
+
+		smmu_xlate_translated(&out[j], g->pa + ((u64)(k + j - g->lo) << PAGE_SHIFT),
+				      PAGE_SHIFT, a, tag, true);
+	}
+	t->hits += m;
+	return m;
 }
 
-/* Remember the group @va starts if @e[0..16) are what group_hits() gives. */
-static void group_note(struct smmu_iotlb *t, unsigned ctx, u16 asid, u64 va,
-		       const struct smmu_iotlb_entry *const *e)
+/* Remember pages [@lo, @hi) of the group at @gva if @e[lo..hi) are what group_hits() gives. */
+static void group_note(struct smmu_iotlb *t, unsigned ctx, u16 asid, u64 gva, unsigned lo,
+		       unsigned hi, const struct smmu_iotlb_entry *const *e)
 {
 	struct smmu_iotlb_group *g;
 
-	for (unsigned i = 0; i < SMMU_TLB_GROUP_PAGES; i++)
-		if (e[i]->shift != PAGE_SHIFT || e[i]->pa != e[0]->pa + ((u64)i << PAGE_SHIFT) ||
-		    e[i]->ro != e[0]->ro || e[i]->priv_only != e[0]->priv_only)
+	for (unsigned i = lo; i < hi; i++)
+		if (e[i]->shift != PAGE_SHIFT || e[i]->pa != e[lo]->pa + ((u64)(i - lo) << PAGE_SHIFT) ||
+		    e[i]->ro != e[lo]->ro || e[i]->priv_only != e[lo]->priv_only)
 			return;
-	g = &t->group[(va >> SMMU_TLB_GROUP_SHIFT) % SMMU_TLB_GROUPS];
+	g = &t->group[(gva >> SMMU_TLB_GROUP_SHIFT) % SMMU_TLB_GROUPS];
 	*g = (struct smmu_iotlb_group){
-		.gen = t->gen, .tag = va >> SMMU_TLB_GROUP_SHIFT, .pa = e[0]->pa, .ctx = (u16)ctx,
-		.asid = asid, .ro = e[0]->ro, .priv_only = e[0]->priv_only,
+		.gen = t->gen, .tag = gva >> SMMU_TLB_GROUP_SHIFT, .pa = e[lo]->pa,
+		.ctx = (u16)ctx, .asid = asid, .lo = (u8)lo, .hi = (u8)hi, .ro = e[lo]->ro,
+		.priv_only = e[lo]->priv_only,
 	};
 }
 
 /*
  * Nothing is inserted or invalidated during the loop: an entry just found
  * is found again for the rest of its block while no smaller one is cached
- * (smmu_iotlb_still_hits), and a group's memo stands for its 16 lookups.
+ * (smmu_iotlb_still_hits), and a group's memo stands for its lookups. The
+ * pages of a group looked up in this call (from @start) are remembered
+ * when the call leaves the group or ends.
  */
 unsigned smmu_iotlb_hits(struct smmu_iotlb *t, unsigned ctx, u16 asid, u64 addr, unsigned n,
 			 enum hw_access acc, bool priv, u32 tag, struct hw_xlate *out)
 {
 	const struct smmu_iotlb_entry *e = NULL, *seen[SMMU_TLB_GROUP_PAGES];
-	const u64 gmask = (1ull << SMMU_TLB_GROUP_SHIFT) - 1;
 	bool reuse = false;
-	unsigned i;
+	int start = -1;
+	unsigned i = 0;
 
 	if (!t->gen)
 		t->gen = 1;   /* a group never made is never valid */
-	for (i = 0; i < n; i++) {
+	while (i < n) {
 		u64 va = i ? ALIGN_DOWN(addr, (u64)PAGE_SIZE) + (u64)i * PAGE_SIZE : addr;
-		unsigned k = (unsigned)((va & gmask) >> PAGE_SHIFT);
+		unsigned k = (unsigned)((va & GROUP_MASK) >> PAGE_SHIFT);
+		unsigned m = group_hits(t, ctx, asid, va, n - i, acc, priv, tag, &out[i]);
 
-		if (!(va & gmask) && n - i >= SMMU_TLB_GROUP_PAGES &&
-		    group_hits(t, ctx, asid, va, acc, priv, tag, &out[i])) {
-			i += SMMU_TLB_GROUP_PAGES - 1;
+		if (m) {
+			i += m;
 			e = NULL;
+			start = -1;
 			continue;
 		}
 		if (!e || !reuse || va >> e->shift != e->tag) {
@@ -143,10 +157,12 @@ unsigned smmu_iotlb_hits(struct smmu_iotlb *t, unsigned ctx, u16 asid, u64 addr,
 		}
 		t->hits++;
 		smmu_xlate_translated(&out[i], e->pa, e->shift, va, tag, true);
-		/* A whole group looked up in this call (its first page i - k): remember it. */
+		if (start < 0 || k == 0)
+			start = (int)k;
 		seen[k] = e;
-		if (k == SMMU_TLB_GROUP_PAGES - 1 && i >= k)
-			group_note(t, ctx, asid, va & ~gmask, seen);
+		i++;
+		if ((k == SMMU_TLB_GROUP_PAGES - 1 || i == n) && k > (unsigned)start)
+			group_note(t, ctx, asid, va & ~GROUP_MASK, (unsigned)start, k + 1, seen);
 	}
 	return i;
 }

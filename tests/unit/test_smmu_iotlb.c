@@ -96,6 +96,22 @@ static void fast_lane_groups_follow_every_change(void **state)
 		for (unsigned i = 1; i < 32; i++)
 			assert_int_equal(pa[i], 0x80000000 + i * 0x1000ull);
 	}
+	/* Transfers not aligned to a group: each group's part remembered, and followed. */
+	for (unsigned round = 0; round < 3; round++) {
+		assert_int_equal(hits(t, 5, va + 0x5000, 16, HW_READ, pa), 16);
+		for (unsigned i = 0; i < 16; i++)
+			assert_int_equal(pa[i], 0x80005000 + i * 0x1000ull);
+	}
+	struct smmu_walk_result seven = leaf(0x88000000, 12);
+	smmu_iotlb_inv_va(t, 1, va + 7 * 0x1000ull, 5, false);
+	smmu_iotlb_insert(t, 1, 5, va + 7 * 0x1000ull, &seven);
+	for (unsigned round = 0; round < 3; round++) {
+		assert_int_equal(hits(t, 5, va + 0x5000, 16, HW_READ, pa), 16);
+		assert_int_equal(pa[1], 0x80006000);
+		assert_int_equal(pa[2], 0x88000000);
+		assert_int_equal(pa[3], 0x80008000);
+		assert_int_equal(pa[15], 0x80014000);
+	}
 	/* Page 20 remapped: its new entry from now on, the others unchanged. */
 	struct smmu_walk_result moved = leaf(0x90000000, 12);
 	smmu_iotlb_inv_va(t, 1, va + 20 * 0x1000ull, 5, false);
