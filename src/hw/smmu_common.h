@@ -91,8 +91,9 @@ struct smmu_iotlb_entry {
 
 /*
  * A memo of the fast lane (smmu_iotlb_hits): pages [lo, hi) of a 64 KiB
- * group of 4K pages whose lookups found page entries with output addresses
- * following each other and the same permissions, valid while the IOTLB's
+ * group of 4K pages whose lookups all found one block entry, or page
+ * entries with output addresses following each other and the same
+ * permissions, valid while the IOTLB's
  * generation is the one it was made in (nothing inserted or dropped
  * since), when every lookup would find the same entries again.
  */
@@ -103,9 +104,10 @@ struct smmu_iotlb_entry {
 struct smmu_iotlb_group {
 	u64 gen;          /* 0: never made */
 	u64 tag;          /* va >> SMMU_TLB_GROUP_SHIFT */
-	u64 pa;           /* page lo's output address */
+	u64 pa;           /* the block's output address, or page lo's */
 	u16 ctx, asid;
 	u8 lo, hi;        /* the pages remembered, within the group */
+	u8 shift;         /* the block's size, or PAGE_SHIFT for page entries */
 	bool ro, priv_only;
 };
 

@@ -96,11 +96,22 @@ static unsigned group_hits(struct smmu_iotlb *t, unsigned ctx, u16 asid, u64 va,
 	for (unsigned j = 0; j < m; j++) {
 		u64 a = j ? ALIGN_DOWN(va, (u64)PAGE_SIZE) + ((u64)j << PAGE_SHIFT) : va;
 
-		smmu_xlate_translated(&out[j], g->pa + ((u64)(k + j - g->lo) << PAGE_SHIFT),
-				      PAGE_SHIFT, a, tag, true);
+		u64 pa = g->shift == PAGE_SHIFT ? g->pa + ((u64)(k + j - g->lo) << PAGE_SHIFT) : g->pa;
+
+		smmu_xlate_translated(&out[j], pa, g->shift, a, tag, true);
 	}
 	t->hits += m;
 	return m;
+}
+
+/* Do @e[lo..hi) follow each other as page entries (else all be one entry)? */
+static bool pages_follow(const struct smmu_iotlb_entry *const *e, unsigned lo, unsigned hi)
+{
+	for (unsigned i = lo; i < hi; i++)
+		if (e[i]->shift != PAGE_SHIFT || e[i]->pa != e[lo]->pa + ((u64)(i - lo) << PAGE_SHIFT) ||
+		    e[i]->ro != e[lo]->ro || e[i]->priv_only != e[lo]->priv_only)
+			return false;
+	return true;
 }
 
 /* Remember pages [@lo, @hi) of the group at @gva if @e[lo..hi) are what group_hits() gives. */
@@ -108,15 +119,17 @@ static void group_note(struct smmu_iotlb *t, unsigned ctx, u16 asid, u64 gva, un
 		       unsigned hi, const struct smmu_iotlb_entry *const *e)
 {
 	struct smmu_iotlb_group *g;
+	bool one = true;
 
 	for (unsigned i = lo; i < hi; i++)
-		if (e[i]->shift != PAGE_SHIFT || e[i]->pa != e[lo]->pa + ((u64)(i - lo) << PAGE_SHIFT) ||
-		    e[i]->ro != e[lo]->ro || e[i]->priv_only != e[lo]->priv_only)
-			return;
+		one = one && e[i] == e[lo];
+	if (!one && !pages_follow(e, lo, hi))
+		return;
 	g = &t->group[(gva >> SMMU_TLB_GROUP_SHIFT) % SMMU_TLB_GROUPS];
 	*g = (struct smmu_iotlb_group){
 		.gen = t->gen, .tag = gva >> SMMU_TLB_GROUP_SHIFT, .pa = e[lo]->pa,
-		.ctx = (u16)ctx, .asid = asid, .lo = (u8)lo, .hi = (u8)hi, .ro = e[lo]->ro,
+		.ctx = (u16)ctx, .asid = asid, .lo = (u8)lo, .hi = (u8)hi,
+		.shift = one ? e[lo]->shift : PAGE_SHIFT, .ro = e[lo]->ro,
 		.priv_only = e[lo]->priv_only,
 	};
 }

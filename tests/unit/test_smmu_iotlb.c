@@ -53,7 +53,10 @@ static void smaller_size_first_whatever_comes_and_goes(void **state)
 	free(t);
 }
 
-/* smmu_iotlb_hits of @n pages from @va: what each page's lookup would give, or ~0 past the end. */
+/*
+ * smmu_iotlb_hits of @n pages from @va, each checked against its own
+ * lookup (smmu_iotlb_find): output addresses in @pa, ~0 past the end.
+ */
 static unsigned hits(struct smmu_iotlb *t, u16 asid, u64 va, unsigned n, enum hw_access acc,
 		     u64 *pa)
 {
@@ -61,13 +64,20 @@ static unsigned hits(struct smmu_iotlb *t, u16 asid, u64 va, unsigned n, enum hw
 	unsigned k = smmu_iotlb_hits(t, 1, asid, va, n, acc, false, 2, out);
 
 	for (unsigned i = 0; i < n; i++) {
+		u64 a = i ? (va & ~0xfffull) + i * 0x1000ull : va;
+		const struct smmu_iotlb_entry *e = smmu_iotlb_find(t, 1, asid, a);
+		struct hw_xlate want;
+
 		pa[i] = i < k ? out[i].pa : ~0ull;
-		if (i < k) {
-			assert_int_equal(out[i].kind, HW_XLATE_TRANSLATED);
-			assert_true(out[i].from_tlb);
-			assert_int_equal(out[i].domain_tag, 2);
-			assert_int_equal(out[i].len, 0x1000 - (out[i].pa & 0xfff));
-		}
+		if (i >= k)
+			continue;
+		assert_non_null(e);
+		smmu_xlate_translated(&want, e->pa, e->shift, a, 2, true);
+		assert_int_equal(out[i].kind, HW_XLATE_TRANSLATED);
+		assert_true(out[i].from_tlb);
+		assert_int_equal(out[i].domain_tag, 2);
+		assert_int_equal(out[i].pa, want.pa);
+		assert_int_equal(out[i].len, want.len);
 	}
 	return k;
 }
@@ -124,6 +134,19 @@ static void fast_lane_groups_follow_every_change(void **state)
 	}
 	/* Another ASID finds nothing. */
 	assert_int_equal(hits(t, 6, va, 32, HW_READ, pa), 0);
+	/* One block's pages, remembered, then a page entry inside it: that page's from then on. */
+	struct smmu_walk_result big = leaf(0xb0000000, 21), small = leaf(0xc0000000, 12);
+	smmu_iotlb_insert(t, 1, 5, 0x4000000, &big);
+	for (unsigned round = 0; round < 3; round++) {
+		assert_int_equal(hits(t, 5, 0x4008000, 32, HW_READ, pa), 32);
+		assert_int_equal(pa[0], 0xb0008000);
+		assert_int_equal(pa[31], 0xb0027000);
+	}
+	smmu_iotlb_insert(t, 1, 5, 0x4010000, &small);
+	assert_int_equal(hits(t, 5, 0x4008000, 32, HW_READ, pa), 32);
+	assert_int_equal(pa[7], 0xb000f000);
+	assert_int_equal(pa[8], 0xc0000000);
+	assert_int_equal(pa[9], 0xb0011000);
 	/* A 2M block under them changes no page (4K first); read-only pages refuse a write. */
 	struct smmu_walk_result blk = leaf(0xa0000000, 21);
 	smmu_iotlb_insert(t, 1, 5, va, &blk);
