@@ -305,10 +305,7 @@ static unsigned smmu_translate_hits(struct hw_iommu *iommu, u32 sid, u64 addr, u
 				    enum hw_access acc, struct hw_xlate *out)
 {
 	struct arm_smmu *s = container_of(iommu, struct arm_smmu, common.iommu);
-	struct smmu_iotlb *t = &s->common.tlb;
-	const struct smmu_iotlb_entry *e = NULL;
-	bool priv = false, reuse = false;
-	unsigned i;
+	bool priv = false;
 	u16 asid;
 	int cbi;
 
@@ -318,20 +315,8 @@ static unsigned smmu_translate_hits(struct hw_iommu *iommu, u32 sid, u64 addr, u
 	if (cbi < 0)
 		return 0;
 	asid = ctx_cfg(s, (unsigned)cbi)->tc.asid;
-	for (i = 0; i < n; i++) {
-		u64 va = i ? ALIGN_DOWN(addr, (u64)PAGE_SIZE) + (u64)i * PAGE_SIZE : addr;
-
-		/* Nothing is inserted or invalidated during the loop. */
-		if (!e || !reuse || va >> e->shift != e->tag) {
-			e = smmu_iotlb_find(t, (unsigned)cbi, asid, va);
-			if (!e || perm_fault(e->ro, e->priv_only, acc, priv))
-				break;
-			reuse = smmu_iotlb_still_hits(t, e, va);
-		}
-		t->hits++;
-		smmu_xlate_translated(&out[i], e->pa, e->shift, va, (u32)cbi + 1, true);
-	}
-	return i;
+	return smmu_iotlb_hits(&s->common.tlb, (unsigned)cbi, asid, addr, n, acc, priv,
+			       (u32)cbi + 1, out);
 }
 
 static const struct hw_iommu_ops smmu_iommu_ops = {

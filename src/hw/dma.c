@@ -97,18 +97,55 @@ void hw_set_dma_observer(struct machine *m, hw_dma_observer_fn fn, void *opaque)
 {
 	m->dma_observer = fn;
 	m->dma_observer_opaque = opaque;
+	m->dma_run_observer = NULL;
 }
 
-/* One piece of a DMA: at most a page, never crossing a page on either side. */
+void hw_set_dma_run_observer(struct machine *m, hw_dma_run_observer_fn fn)
+{
+	m->dma_run_observer = fn;
+}
+
+/*
+ * One piece of a DMA: at most a page, never crossing a page on either
+ * side; or (the fast lane's) a run of @pages such pieces, each a whole page
+ * but the first and the last, that follow each other in bus address,
+ * output address and host memory, translated alike (run_xlate()).
+ */
 struct seg {
 	u64 addr, pa, len;
 	u32 sid;
 	u32 msi_id;          /* the DeviceID a doorbell sees */
-	struct hw_xlate xl;
+	u32 pages;           /* pieces in the run: 1 for a lone piece */
+	struct hw_xlate xl;  /* a run: its first piece's */
 	enum hw_dma_target target;
 	char *host;          /* MEMORY: the bytes at pa, found when decoded */
 };
 
+/*
+ * The translation of a run's piece @off bytes in (@off > 0, a page start):
+ * within the first piece's leaf what is left of it, past it a leaf of one
+ * page (the only runs the fast lane forms, run_extends()).
+ */
+static void run_xlate(const struct seg *s, u64 off, struct hw_xlate *xl)
+{
+	*xl = s->xl;
+	xl->pa += off;
+	xl->len = s->xl.len > off ? s->xl.len - off : PAGE_SIZE;
+}
+
+static void observe_one(struct machine *m, struct hw_dma_event *ev, u64 pa)
+{
+	if (ev->target != HW_DMA_MEMORY) {
+		const struct hw_mmio_region *r = hw_mmio_find(m, pa);
+		ev->peer = r ? r->name : "?";
+	}
+	m->dma_observer(m->dma_observer_opaque, ev);
+}
+
+/*
+ * A run is judged at once where the run observer can; else, as any piece,
+ * its pieces one by one, each as the slow lane would have shown it.
+ */
 static void observe(struct machine *m, struct hw_dma_master *d, const struct seg *s,
 		    enum hw_access acc)
 {
@@ -118,11 +155,19 @@ static void observe(struct machine *m, struct hw_dma_master *d, const struct seg
 		.master = d, .sid = s->sid, .addr = s->addr, .len = s->len, .acc = acc,
 		.xl = s->xl, .target = s->target,
 	};
-	if (s->target != HW_DMA_MEMORY) {
-		const struct hw_mmio_region *r = hw_mmio_find(m, s->pa);
-		ev.peer = r ? r->name : "?";
+	if (likely(s->pages <= 1)) {
+		observe_one(m, &ev, s->pa);
+		return;
 	}
-	m->dma_observer(m->dma_observer_opaque, &ev);
+	if (m->dma_run_observer && m->dma_run_observer(m->dma_observer_opaque, &ev, s->pages))
+		return;
+	for (u64 off = 0; off < s->len; off += ev.len) {
+		ev.addr = s->addr + off;
+		ev.len = MIN(s->len - off, PAGE_SIZE - (ev.addr & (PAGE_SIZE - 1)));
+		if (off)
+			run_xlate(s, off, &ev.xl);
+		observe_one(m, &ev, s->pa + off);
+	}
 }
 
 /* The fabric's route for the transaction, cached while it holds. */
@@ -171,6 +216,7 @@ static int decode(struct machine *m, struct seg *s)
 
 static void fault_seg(struct seg *s, u64 addr, u64 len)
 {
+	s->pages = 1;
 	s->xl.kind = HW_XLATE_FAULT;
 	s->addr = addr;
 	s->len = len;
@@ -211,6 +257,7 @@ static int translate(struct machine *m, struct hw_dma_master *d, unsigned stream
 	s->addr = addr;
 	s->pa = xl.pa;
 	s->len = len;
+	s->pages = 1;
 	s->xl = xl;
 	if (decode(m, s)) {
 		s->xl.kind = HW_XLATE_FAULT;
@@ -220,16 +267,32 @@ static int translate(struct machine *m, struct hw_dma_master *d, unsigned stream
 	return 0;
 }
 
+/*
+ * Can the piece translated by @xl, of @len bytes, join the run @s ends
+ * with (the host frame aside)? Its translation must be what run_xlate()
+ * gives for it: the same kind, output address next, and the rest of the
+ * first piece's leaf or a leaf of its own page.
+ */
+static inline bool run_extends(const struct seg *s, const struct hw_xlate *xl)
+{
+	u64 want = s->xl.len > s->len ? s->xl.len - s->len : PAGE_SIZE;
+
+	return xl->kind == s->xl.kind && xl->from_tlb == s->xl.from_tlb &&
+	       xl->domain_tag == s->xl.domain_tag && xl->pa == s->pa + s->len && xl->len == want;
+}
+
 /* Pages one call of the fast lane asks for: 128 KiB of a transfer. */
 #define FAST_PAGES 32
 
 /*
- * The fast lane of translate(): up to @room pieces from @addr that the
+ * The fast lane of translate(): up to @room pieces or runs from @addr that the
  * IOMMU on the route serves from its IOTLB (hw_iommu_ops.translate_hits),
  * each routed, translated and decoded exactly as translate() would. Stops
  * before the first piece that would not be (a miss, a fault, a bus error,
  * the end of the route's range), which translate() then handles: returns
- * the number of pieces filled, 0 if none.
+ * the number of pieces filled, 0 if none. (A page the lane leaves, as when
+ * @room is full, was counted a hit by the IOMMU and is again by translate:
+ * a statistic, nothing any translation depends on.)
  */
 static size_t translate_fast(struct machine *m, struct hw_dma_master *d, unsigned stream,
 			     u64 addr, u64 left, enum hw_access acc, struct route_cache *rc,
@@ -237,8 +300,9 @@ static size_t translate_fast(struct machine *m, struct hw_dma_master *d, unsigne
 {
 	struct hw_xlate xl[FAST_PAGES];
 	struct hw_iommu *iommu;
+	struct seg *s = NULL;
 	u64 span, a = addr;
-	size_t n, i;
+	size_t n, i, nsegs = 0;
 
 	if (route(d, stream, addr, acc, rc) || rc->r.kind != HW_ROUTE_UPSTREAM)
 		return 0;
@@ -247,11 +311,11 @@ static size_t translate_fast(struct machine *m, struct hw_dma_master *d, unsigne
 		return 0;
 	/* The route's range and the transfer, in pages from @addr's. */
 	span = MIN(left, rc->r.len - (addr - rc->base)) + (addr & (PAGE_SIZE - 1));
-	n = MIN((size_t)((span + PAGE_SIZE - 1) / PAGE_SIZE), MIN(room, (size_t)FAST_PAGES));
+	n = MIN((size_t)((span + PAGE_SIZE - 1) / PAGE_SIZE), (size_t)FAST_PAGES);
 	n = iommu->ops->translate_hits(iommu, rc->r.sid, addr, (unsigned)n, acc, xl);
 	for (i = 0; i < n; i++) {
-		struct seg *s = &segs[i];
 		u64 len = MIN(left, PAGE_SIZE - (a & (PAGE_SIZE - 1)));
+		struct seg piece;
 
 		/* A piece cut short by its translation leaves the next one to translate(). */
 		if (i && ((a & (PAGE_SIZE - 1)) || a - rc->base >= rc->r.len))
@@ -259,18 +323,38 @@ static size_t translate_fast(struct machine *m, struct hw_dma_master *d, unsigne
 		len = MIN(len, rc->r.len - (a - rc->base));
 		len = MIN(len, xl[i].len);
 		len = MIN(len, PAGE_SIZE - (xl[i].pa & (PAGE_SIZE - 1)));
-		s->sid = rc->r.sid;
-		s->msi_id = rc->r.msi_id;
-		s->addr = a;
-		s->pa = xl[i].pa;
-		s->len = len;
-		s->xl = xl[i];
-		if (decode(m, s))
+		if (s && run_extends(s, &xl[i])) {
+			char *host = hw_frame(m, xl[i].pa);
+
+			if (host == s->host + s->len) {
+				s->len += len;
+				s->pages++;
+				a += len;
+				left -= len;
+				continue;
+			}
+		}
+		piece.sid = rc->r.sid;
+		piece.msi_id = rc->r.msi_id;
+		piece.pages = 1;
+		piece.addr = a;
+		piece.pa = xl[i].pa;
+		piece.len = len;
+		piece.xl = xl[i];
+		if (nsegs == room || decode(m, &piece))
 			break;   /* translate() reports it */
-		a += s->len;
-		left -= s->len;
+		s = &segs[nsegs++];
+		*s = piece;
+		a += len;
+		left -= len;
+		/*
+		 * A run grows from a piece of RAM with a frame that ends its page:
+		 * its pieces are whole pages but the first and the last (observe()).
+		 */
+		if (s->target != HW_DMA_MEMORY || !s->host || ((s->addr + s->len) & (PAGE_SIZE - 1)))
+			s = NULL;
 	}
-	return i;
+	return nsegs;
 }
 
 /*
@@ -306,6 +390,27 @@ static void peer_access(struct machine *m, const struct seg *s, char *p, enum hw
 }
 
 /*
+ * A run after a peer's register access: what backs its pages may have
+ * changed since they were decoded, so each page's frame is looked up again.
+ */
+static int move_run_stale(struct machine *m, struct seg *s, char *p, enum hw_access acc)
+{
+	for (u64 off = 0, len; off < s->len; off += len) {
+		char *host = hw_frame(m, s->pa + off);
+
+		len = MIN(s->len - off, PAGE_SIZE - ((s->addr + off) & (PAGE_SIZE - 1)));
+		if (!host)
+			return -ENOMEM;
+		if (acc == HW_WRITE)
+			memcpy(host, p + off, len);
+		else
+			memcpy(p + off, host, len);
+	}
+	s->host = NULL;   /* the run may no longer be one in the host */
+	return 0;
+}
+
+/*
  * Moves the bytes of @segs[0..@n) from or to @p: for RAM, one memcpy per
  * run of pieces whose host bytes follow each other. A peer's register
  * access can change what backs the following pieces, so after one their
@@ -324,6 +429,16 @@ static int move(struct machine *m, struct hw_dma_master *d, struct seg *segs, si
 			peer_access(m, s, p, acc);
 			observe(m, d, s, acc);
 			stale = true;
+			p += s->len;
+			i++;
+			continue;
+		}
+		if (unlikely(stale && s->pages > 1)) {
+			int ret = move_run_stale(m, s, p, acc);
+
+			if (ret)
+				return ret;
+			observe(m, d, s, acc);
 			p += s->len;
 			i++;
 			continue;

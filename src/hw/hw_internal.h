@@ -104,6 +104,7 @@ struct machine {
 	struct hw_iommu_entry *iommus;
 	hw_dma_observer_fn dma_observer;
 	void *dma_observer_opaque;
+	hw_dma_run_observer_fn dma_run_observer;   /* optional, with dma_observer */
 	struct hw_dma_scratch *dma_scratch; /* dma.c's reusable piece list, or NULL */
 
 	struct hw_cleanup *cleanups;      /* run in reverse order of adding */

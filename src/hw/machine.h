@@ -335,6 +335,19 @@ struct hw_dma_event {
 };
 typedef void (*hw_dma_observer_fn)(void *opaque, const struct hw_dma_event *ev);
 void hw_set_dma_observer(struct machine *m, hw_dma_observer_fn fn, void *opaque);
+/*
+ * Optional, beside the observer (same @opaque), the DMA path's fast lane:
+ * @ev is a run of @pages pieces of RAM ([ev->addr, +ev->len), each a whole
+ * page but the first and the last) at output addresses following each
+ * other from ev->xl.pa, translated alike (ev->xl is the first piece's;
+ * a later one has the rest of that leaf, or a page leaf of its own).
+ * Returns true if it took the run as the observer would have taken each
+ * piece; false, and the observer sees each piece. Set after the observer;
+ * hw_set_dma_observer clears it.
+ */
+typedef bool (*hw_dma_run_observer_fn)(void *opaque, const struct hw_dma_event *ev,
+				       u32 pages);
+void hw_set_dma_run_observer(struct machine *m, hw_dma_run_observer_fn fn);
 
 /* ---- PCI (src/hw/pci_host*.c) --------------------------------------- */
 

@@ -39,6 +39,30 @@ static int face_dma(void *face, unsigned stream, u64 addr, void *buf, size_t len
 	return p->ctx->dma(p->ctx->bus, addr, buf, len, acc);
 }
 
+/* The whole copy through the bus's copy (pci_ep.h); ERR_ADDR is the failed access's start. */
+static int face_copy(void *face, unsigned stream, u64 src, u64 dst, size_t len, void *bounce,
+		     u64 *fault, bool *write_fault)
+{
+	struct pci_dma_copy *p = face;
+	int ret;
+
+	(void)stream;
+	if (!p->ctx->copy) {
+		*write_fault = false;
+		*fault = src;
+		ret = p->ctx->dma(p->ctx->bus, src, bounce, len, HW_READ);
+		if (!ret) {
+			*write_fault = true;
+			*fault = dst;
+			ret = p->ctx->dma(p->ctx->bus, dst, bounce, len, HW_WRITE);
+		}
+		return ret;
+	}
+	ret = p->ctx->copy(p->ctx->bus, src, dst, len, bounce, write_fault);
+	*fault = *write_fault ? dst : src;
+	return ret;
+}
+
 static unsigned face_nr_streams(void *face)
 {
 	(void)face;
@@ -59,6 +83,7 @@ static void face_irq(void *face, bool level)
 
 static const struct dc_engine_ops pci_face = {
 	.dma = face_dma,
+	.copy = face_copy,
 	.nr_streams = face_nr_streams,
 	.irq = face_irq,
 };

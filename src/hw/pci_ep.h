@@ -43,6 +43,13 @@ struct pci_ep_ctx {
 	void *func_owner;                     /* pass to pci_func_init */
 	/* Issue a DMA as this function (see above). @bus is ctx->bus. */
 	int (*dma)(void *bus, u64 addr, void *buf, size_t len, enum hw_access acc);
+	/*
+	 * A copy as this function: what dma() reading @src into @bounce then
+	 * writing it to @dst does (the bytes may move straight across,
+	 * hw_dma_stream_copy). 0, or -EFAULT with *@write_fault set when the
+	 * write, not the read, was aborted.
+	 */
+	int (*copy)(void *bus, u64 src, u64 dst, size_t len, void *bounce, bool *write_fault);
 	void *bus;
 	/* MMIO handlers for memory BAR n (NULL: the bus serves only an MSI-X table there). */
 	const struct hw_mmio_ops *bar_ops[PCI_NUM_BARS];

@@ -395,6 +395,34 @@ int pci_dev_ep_dma(void *bus, u64 addr, void *buf, size_t len, enum hw_access ac
 	return -EFAULT;
 }
 
+/* A failed access at @addr aborted by a bridge or the host bridge: Unsupported Request. */
+static void ep_dma_failed(struct pci_dev *d, u64 addr, enum hw_access acc)
+{
+	struct hw_route r;
+
+	if (hw_master_route(&d->master, 0, addr, acc, &r))
+		pci_func_status_set(&d->func, PCI_STATUS_REC_MASTER_ABORT);
+}
+
+/*
+ * The endpoint contract's copy: a read then a write as pci_dev_ep_dma
+ * would issue them. Bus Master Enable is checked once: the read, even of
+ * a peer's registers, cannot write the function's Command register.
+ */
+int pci_dev_ep_copy(void *bus, u64 src, u64 dst, size_t len, void *bounce, bool *write_fault)
+{
+	struct pci_dev *d = bus;
+
+	*write_fault = false;
+	if (d->removed || !pci_func_dma_begin(&d->func))
+		return -EFAULT;
+	if (hw_dma_stream_copy(d->host->m, &d->master, 0, src, dst, len, bounce, NULL,
+			       write_fault) == 0)
+		return 0;
+	ep_dma_failed(d, *write_fault ? dst : src, *write_fault ? HW_WRITE : HW_READ);
+	return -EFAULT;
+}
+
 /* An MSI or MSI-X message: a 4-byte memory write through the same path. */
 void pci_dev_msi_write(struct pci_dev *d, u64 addr, u32 data)
 {

@@ -197,6 +197,7 @@ struct pci_dev *pci_bar_claim(struct pci_bus *bus, u64 addr, int *bar);
 extern const struct hw_fabric_ops pci_fabric_ops;
 void pci_dev_master_init(struct pci_dev *d);
 int pci_dev_ep_dma(void *bus, u64 addr, void *buf, size_t len, enum hw_access acc);
+int pci_dev_ep_copy(void *bus, u64 src, u64 dst, size_t len, void *bounce, bool *write_fault);
 void pci_dev_msi_write(struct pci_dev *d, u64 addr, u32 data);
 /* Every cached route of @h is stale: any config write, hot add or removal. */
 void pci_host_routes_changed(struct pci_host *h);

@@ -187,7 +187,7 @@ static int ep_create(struct pci_dev *d, char *why, size_t whylen)
 	d->ctx = (struct pci_ep_ctx){
 		.m = d->host->m, .fdt = d->fdt, .node = d->node, .func = &d->func,
 		.func_ops = &pci_dev_func_ops, .func_owner = d,
-		.dma = pci_dev_ep_dma, .bus = d,
+		.dma = pci_dev_ep_dma, .copy = pci_dev_ep_copy, .bus = d,
 	};
 	int ret = d->model->create(&d->ctx, &d->model_state, why, whylen);
 	if (ret) {

@@ -89,9 +89,33 @@ struct smmu_iotlb_entry {
 /* The leaf sizes an entry can have (smmu_common_iotlb.c's all_shifts). */
 #define SMMU_TLB_NR_SIZES 7
 
+/*
+ * A memo of the fast lane (smmu_iotlb_hits): pages [lo, hi) of a 64 KiB
+ * group of 4K pages whose lookups all found one block entry, or page
+ * entries with output addresses following each other and the same
+ * permissions, valid while the IOTLB's
+ * generation is the one it was made in (nothing inserted or dropped
+ * since), when every lookup would find the same entries again.
+ */
+#define SMMU_TLB_GROUP_SHIFT 16
+#define SMMU_TLB_GROUP_PAGES (1u << (SMMU_TLB_GROUP_SHIFT - 12))
+#define SMMU_TLB_GROUPS 64
+
+struct smmu_iotlb_group {
+	u64 gen;          /* 0: never made */
+	u64 tag;          /* va >> SMMU_TLB_GROUP_SHIFT */
+	u64 pa;           /* the block's output address, or page lo's */
+	u16 ctx, asid;
+	u8 lo, hi;        /* the pages remembered, within the group */
+	u8 shift;         /* the block's size, or PAGE_SHIFT for page entries */
+	bool ro, priv_only;
+};
+
 struct smmu_iotlb {
 	struct smmu_iotlb_entry e[SMMU_TLB_SETS][SMMU_TLB_WAYS];
 	u8 victim[SMMU_TLB_SETS];
+	u64 gen;          /* bumped by every insertion and every entry dropped */
+	struct smmu_iotlb_group group[SMMU_TLB_GROUPS];
 	/* Valid entries of each size: a lookup probes only the sizes that have some. */
 	u32 nr_valid[SMMU_TLB_NR_SIZES];
 	u64 hits, misses;
@@ -102,12 +126,67 @@ const struct smmu_iotlb_entry *smmu_iotlb_lookup(struct smmu_iotlb *t, unsigned 
 /* The lookup without counting a hit or a miss. */
 const struct smmu_iotlb_entry *smmu_iotlb_find(struct smmu_iotlb *t, unsigned ctx, u16 asid,
 					       u64 va);
+
+/* The leaf sizes, smallest first, in the order a lookup probes them. */
+#define SMMU_TLB_SHIFTS 12, 14, 16, 21, 25, 29, 30
+
+static inline unsigned smmu_iotlb_set_of(unsigned ctx, u64 tag, unsigned shift)
+{
+	u64 h = (tag ^ ((u64)ctx << 40) ^ ((u64)shift << 56)) * 0x9e3779b97f4a7c15ull;
+
+	return (unsigned)(h >> 54) & (SMMU_TLB_SETS - 1);
+}
+
+static inline const struct smmu_iotlb_entry *smmu_iotlb_probe(struct smmu_iotlb *t,
+							      unsigned ctx, u16 asid, u64 va,
+							      unsigned shift)
+{
+	u64 tag = va >> shift;
+	struct smmu_iotlb_entry *e = t->e[smmu_iotlb_set_of(ctx, tag, shift)];
+
+	for (unsigned w = 0; w < SMMU_TLB_WAYS; w++)
+		if (e[w].valid && e[w].tag == tag && e[w].ctx == ctx && e[w].shift == shift &&
+		    (e[w].global || e[w].asid == asid))
+			return &e[w];
+	return NULL;
+}
+
+/*
+ * smmu_iotlb_find, inline for the DMA fast lane's loop. Smallest size
+ * first: a 4K page hits on the first probe. A size with no entry cannot
+ * hit, so a 2M block needs one probe when no smaller entry is cached (the
+ * order, and so which entry wins, is unchanged).
+ */
+static inline const struct smmu_iotlb_entry *smmu_iotlb_find_inline(struct smmu_iotlb *t,
+								    unsigned ctx, u16 asid,
+								    u64 va)
+{
+	static const u8 shifts[SMMU_TLB_NR_SIZES] = { SMMU_TLB_SHIFTS };
+	const struct smmu_iotlb_entry *e;
+
+	for (unsigned i = 0; i < SMMU_TLB_NR_SIZES; i++) {
+		if (!t->nr_valid[i])
+			continue;
+		e = smmu_iotlb_probe(t, ctx, asid, va, shifts[i]);
+		if (e)
+			return e;
+	}
+	return NULL;
+}
 /*
  * Would a lookup of @va (in @e's context and ASID) find @e, just found for
  * another address, with the IOTLB unchanged since? True only when it must:
  * @va in @e's page or block and no smaller entry cached anywhere.
  */
 bool smmu_iotlb_still_hits(const struct smmu_iotlb *t, const struct smmu_iotlb_entry *e, u64 va);
+/*
+ * The models' translate_hits (hw_iommu_ops): up to @n pages from @addr
+ * (page i > 0 at its page start) that lookups in context @ctx, @asid find
+ * with no permission fault for @acc (@priv), into @out tagged @tag; stops
+ * at the first that is not, and counts a hit for each page filled.
+ */
+unsigned smmu_iotlb_hits(struct smmu_iotlb *t, unsigned ctx, u16 asid, u64 addr, unsigned n,
+			 enum hw_access acc, bool priv, u32 tag, struct hw_xlate *out);
 void smmu_iotlb_insert(struct smmu_iotlb *t, unsigned ctx, u16 asid, u64 va,
 		       const struct smmu_walk_result *r);
 void smmu_iotlb_inv_all(struct smmu_iotlb *t);

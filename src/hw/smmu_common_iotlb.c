@@ -11,7 +11,7 @@
 #include "hw/smmu_common.h"
 
 /* Every leaf size the walker produces: 4K, 16K, 64K, 2M, 32M, 512M, 1G. */
-static const u8 all_shifts[SMMU_TLB_NR_SIZES] = { 12, 14, 16, 21, 25, 29, 30 };
+static const u8 all_shifts[SMMU_TLB_NR_SIZES] = { SMMU_TLB_SHIFTS };
 
 static unsigned size_index(unsigned shift)
 {
@@ -27,48 +27,20 @@ static void drop(struct smmu_iotlb *t, struct smmu_iotlb_entry *e)
 {
 	if (!e->valid)
 		return;
+	t->gen++;   /* no group memo holds any more */
 	e->valid = false;
 	t->nr_valid[size_index(e->shift)]--;
 }
 
 static inline unsigned set_of(unsigned ctx, u64 tag, unsigned shift)
 {
-	u64 h = (tag ^ ((u64)ctx << 40) ^ ((u64)shift << 56)) * 0x9e3779b97f4a7c15ull;
-
-	return (unsigned)(h >> 54) & (SMMU_TLB_SETS - 1);
+	return smmu_iotlb_set_of(ctx, tag, shift);
 }
 
-static inline const struct smmu_iotlb_entry *probe(struct smmu_iotlb *t, unsigned ctx,
-						   u16 asid, u64 va, unsigned shift)
-{
-	u64 tag = va >> shift;
-	struct smmu_iotlb_entry *e = t->e[set_of(ctx, tag, shift)];
-
-	for (unsigned w = 0; w < SMMU_TLB_WAYS; w++)
-		if (e[w].valid && e[w].tag == tag && e[w].ctx == ctx && e[w].shift == shift &&
-		    (e[w].global || e[w].asid == asid))
-			return &e[w];
-	return NULL;
-}
-
-/*
- * Smallest size first: a 4K page hits on the first probe. A size with no
- * entry cannot hit, so a 2M block needs one probe when no smaller entry is
- * cached (the order, and so which entry wins, is unchanged).
- */
 const struct smmu_iotlb_entry *smmu_iotlb_find(struct smmu_iotlb *t, unsigned ctx, u16 asid,
 					       u64 va)
 {
-	const struct smmu_iotlb_entry *e;
-
-	for (unsigned i = 0; i < ARRAY_SIZE(all_shifts); i++) {
-		if (!t->nr_valid[i])
-			continue;
-		e = probe(t, ctx, asid, va, all_shifts[i]);
-		if (e)
-			return e;
-	}
-	return NULL;
+	return smmu_iotlb_find_inline(t, ctx, asid, va);
 }
 
 const struct smmu_iotlb_entry *smmu_iotlb_lookup(struct smmu_iotlb *t, unsigned ctx, u16 asid,
@@ -99,6 +71,115 @@ bool smmu_iotlb_still_hits(const struct smmu_iotlb *t, const struct smmu_iotlb_e
 	return true;
 }
 
+static bool perm_fault(bool ro, bool priv_only, enum hw_access acc, bool priv)
+{
+	return (ro && acc == HW_WRITE) || (priv_only && !priv);
+}
+
+#define GROUP_MASK ((1ull << SMMU_TLB_GROUP_SHIFT) - 1)
+
+/*
+ * Up to @max pages from @va (the first of a call, or a page start) that
+ * its group's memo holds: how many, each as its lookup would give it.
+ */
+static unsigned group_hits(struct smmu_iotlb *t, unsigned ctx, u16 asid, u64 va, unsigned max,
+			   enum hw_access acc, bool priv, u32 tag, struct hw_xlate *out)
+{
+	const struct smmu_iotlb_group *g;
+	unsigned k = (unsigned)((va & GROUP_MASK) >> PAGE_SHIFT), m;
+
+	g = &t->group[(va >> SMMU_TLB_GROUP_SHIFT) % SMMU_TLB_GROUPS];
+	if (g->gen != t->gen || g->tag != va >> SMMU_TLB_GROUP_SHIFT || g->ctx != ctx ||
+	    g->asid != asid || k < g->lo || k >= g->hi || perm_fault(g->ro, g->priv_only, acc, priv))
+		return 0;
+	m = MIN(g->hi - k, max);
+	for (unsigned j = 0; j < m; j++) {
+		u64 a = j ? ALIGN_DOWN(va, (u64)PAGE_SIZE) + ((u64)j << PAGE_SHIFT) : va;
+
+		u64 pa = g->shift == PAGE_SHIFT ? g->pa + ((u64)(k + j - g->lo) << PAGE_SHIFT) : g->pa;
+
+		smmu_xlate_translated(&out[j], pa, g->shift, a, tag, true);
+	}
+	t->hits += m;
+	return m;
+}
+
+/* Do @e[lo..hi) follow each other as page entries (else all be one entry)? */
+static bool pages_follow(const struct smmu_iotlb_entry *const *e, unsigned lo, unsigned hi)
+{
+	for (unsigned i = lo; i < hi; i++)
+		if (e[i]->shift != PAGE_SHIFT || e[i]->pa != e[lo]->pa + ((u64)(i - lo) << PAGE_SHIFT) ||
+		    e[i]->ro != e[lo]->ro || e[i]->priv_only != e[lo]->priv_only)
+			return false;
+	return true;
+}
+
+/* Remember pages [@lo, @hi) of the group at @gva if @e[lo..hi) are what group_hits() gives. */
+static void group_note(struct smmu_iotlb *t, unsigned ctx, u16 asid, u64 gva, unsigned lo,
+		       unsigned hi, const struct smmu_iotlb_entry *const *e)
+{
+	struct smmu_iotlb_group *g;
+	bool one = true;
+
+	for (unsigned i = lo; i < hi; i++)
+		one = one && e[i] == e[lo];
+	if (!one && !pages_follow(e, lo, hi))
+		return;
+	g = &t->group[(gva >> SMMU_TLB_GROUP_SHIFT) % SMMU_TLB_GROUPS];
+	*g = (struct smmu_iotlb_group){
+		.gen = t->gen, .tag = gva >> SMMU_TLB_GROUP_SHIFT, .pa = e[lo]->pa,
+		.ctx = (u16)ctx, .asid = asid, .lo = (u8)lo, .hi = (u8)hi,
+		.shift = one ? e[lo]->shift : PAGE_SHIFT, .ro = e[lo]->ro,
+		.priv_only = e[lo]->priv_only,
+	};
+}
+
+/*
+ * Nothing is inserted or invalidated during the loop: an entry just found
+ * is found again for the rest of its block while no smaller one is cached
+ * (smmu_iotlb_still_hits), and a group's memo stands for its lookups. The
+ * pages of a group looked up in this call (from @start) are remembered
+ * when the call leaves the group or ends.
+ */
+unsigned smmu_iotlb_hits(struct smmu_iotlb *t, unsigned ctx, u16 asid, u64 addr, unsigned n,
+			 enum hw_access acc, bool priv, u32 tag, struct hw_xlate *out)
+{
+	const struct smmu_iotlb_entry *e = NULL, *seen[SMMU_TLB_GROUP_PAGES];
+	bool reuse = false;
+	int start = -1;
+	unsigned i = 0;
+
+	if (!t->gen)
+		t->gen = 1;   /* a group never made is never valid */
+	while (i < n) {
+		u64 va = i ? ALIGN_DOWN(addr, (u64)PAGE_SIZE) + (u64)i * PAGE_SIZE : addr;
+		unsigned k = (unsigned)((va & GROUP_MASK) >> PAGE_SHIFT);
+		unsigned m = group_hits(t, ctx, asid, va, n - i, acc, priv, tag, &out[i]);
+
+		if (m) {
+			i += m;
+			e = NULL;
+			start = -1;
+			continue;
+		}
+		if (!e || !reuse || va >> e->shift != e->tag) {
+			e = smmu_iotlb_find_inline(t, ctx, asid, va);
+			if (!e || perm_fault(e->ro, e->priv_only, acc, priv))
+				break;
+			reuse = e->shift > PAGE_SHIFT && smmu_iotlb_still_hits(t, e, va);
+		}
+		t->hits++;
+		smmu_xlate_translated(&out[i], e->pa, e->shift, va, tag, true);
+		if (start < 0 || k == 0)
+			start = (int)k;
+		seen[k] = e;
+		i++;
+		if ((k == SMMU_TLB_GROUP_PAGES - 1 || i == n) && k > (unsigned)start)
+			group_note(t, ctx, asid, va & ~GROUP_MASK, (unsigned)start, k + 1, seen);
+	}
+	return i;
+}
+
 void smmu_iotlb_insert(struct smmu_iotlb *t, unsigned ctx, u16 asid, u64 va,
 		       const struct smmu_walk_result *r)
 {
@@ -115,6 +196,7 @@ void smmu_iotlb_insert(struct smmu_iotlb *t, unsigned ctx, u16 asid, u64 va,
 		drop(t, &e[w]);
 	}
 	t->nr_valid[size_index(r->shift)]++;
+	t->gen++;   /* a lookup may find the new entry instead */
 	e[w] = (struct smmu_iotlb_entry){
 		.tag = tag, .pa = r->pa, .asid = asid, .ctx = (u16)ctx, .shift = r->shift,
 		.valid = true, .global = r->global, .ro = r->ro, .priv_only = r->priv_only,
@@ -128,6 +210,7 @@ void smmu_iotlb_inv_all(struct smmu_iotlb *t)
 		for (unsigned w = 0; w < SMMU_TLB_WAYS; w++)
 			t->e[s][w].valid = false;
 	memset(t->nr_valid, 0, sizeof(t->nr_valid));
+	t->gen++;
 }
 
 void smmu_iotlb_inv_ctx(struct smmu_iotlb *t, unsigned ctx)

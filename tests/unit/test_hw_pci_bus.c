@@ -661,6 +661,62 @@ static void test_bme(void **state)
 	assert_true(cfg_rd(f, RID_EPA, 0x06, 2) & 0x2000);
 }
 
+/* The engine's copy of @len bytes from @src to @dst: its ERR_CODE, and ERR_ADDR in *@addr. */
+static u64 engine_copy(struct fx *f, u64 src, u64 dst, u32 len, u64 *addr)
+{
+	u64 regs = bar0(f, RID_EPA), code;
+
+	hw_mmio_write(f->m, regs + 0x08, 4, (u32)src);
+	hw_mmio_write(f->m, regs + 0x10, 4, (u32)dst);
+	hw_mmio_write(f->m, regs + 0x18, 4, len);
+	hw_mmio_write(f->m, regs + 0x20, 4, 1);
+	hw_run_until_idle(f->m);
+	hw_mmio_read(f->m, regs + 0x28, 4, addr);
+	hw_mmio_read(f->m, regs + 0x30, 4, &code);
+	return code;
+}
+
+/*
+ * The PCI engine's copy goes through the bus's copy (pci_ep.h, straight
+ * across where it can): the bytes land, a read or a write aborted is
+ * ERR_READ or ERR_WRITE at that access's start, and a bridge's abort is
+ * the function's Received Master Abort, as with a read then a write.
+ */
+static void test_engine_copy(void **state)
+{
+	struct fx *f = *state;
+	char src[0x2000], back[0x2000];
+	u64 addr;
+
+	for (unsigned i = 0; i < sizeof(src); i++)
+		src[i] = (char)(i * 7 + 1);
+	assert_int_equal(hw_mem_write(f->m, RAM + IOVA_RAM + 0x800, src, sizeof(src)), 0);
+	assert_int_equal(engine_copy(f, IOVA_RAM + 0x800, IOVA_RAM + 0x4000, sizeof(src), &addr), 0);
+	assert_int_equal(hw_mem_read(f->m, RAM + IOVA_RAM + 0x4000, back, sizeof(back)), 0);
+	assert_memory_equal(back, src, sizeof(src));
+	/* Overlapping: the bytes the read took. */
+	assert_int_equal(engine_copy(f, IOVA_RAM + 0x4000, IOVA_RAM + 0x4100, sizeof(src), &addr), 0);
+	assert_int_equal(hw_mem_read(f->m, RAM + IOVA_RAM + 0x4100, back, sizeof(back)), 0);
+	assert_memory_equal(back, src, sizeof(src));
+	/* The write faults (past the fake IOMMU's mappings): nothing written. */
+	memset(back, 0, sizeof(back));
+	assert_int_equal(hw_mem_write(f->m, RAM + IOVA_RAM + 0xff000, back, 0x1000), 0);
+	assert_int_equal(engine_copy(f, IOVA_RAM, IOVA_RAM + 0xff000, 0x2000, &addr), 2);
+	assert_int_equal(addr, IOVA_RAM + 0xff000);
+	assert_int_equal(hw_mem_read(f->m, RAM + IOVA_RAM + 0xff000, back, 0x1000), 0);
+	assert_int_equal(back[0], 0);
+	/* The read faults. */
+	assert_int_equal(engine_copy(f, IOVA_RAM + 0xff000, IOVA_RAM, 0x2000, &addr), 1);
+	assert_int_equal(addr, IOVA_RAM + 0xff000);
+	assert_false(cfg_rd(f, RID_EPA, 0x06, 2) & 0x2000);
+	/* A bridge on the way up with BME clear: the read aborts, Received Master Abort. */
+	cfg_wr(f, RID_UP, 0x04, 2, 2);
+	assert_int_equal(engine_copy(f, IOVA_RAM, IOVA_RAM + 0x4000, 0x1000, &addr), 1);
+	assert_int_equal(addr, IOVA_RAM);
+	assert_true(cfg_rd(f, RID_EPA, 0x06, 2) & 0x2000);
+	cfg_wr(f, RID_UP, 0x04, 2, 6);
+}
+
 static void test_p2p(void **state)
 {
 	struct fx *f = *state;
@@ -1138,6 +1194,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_dma_stream_id, setup, teardown),
 		cmocka_unit_test(test_dma_map_mask),
 		cmocka_unit_test_setup_teardown(test_bme, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_engine_copy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_p2p, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_route_cache, setup, teardown),
 		cmocka_unit_test(test_intercept),

@@ -111,6 +111,37 @@ static void remembered_grant_follows_changes(void **state)
 	assert_int_equal(oracle_escapes(), 5);
 }
 
+static bool run(u64 pa, u64 len)
+{
+	struct hw_dma_event ev = {
+		.master = &master, .sid = 0x100, .addr = 0x1000, .len = len, .acc = HW_WRITE,
+		.xl = { .kind = HW_XLATE_TRANSLATED, .pa = pa, .len = 4096, .from_tlb = true },
+	};
+
+	return m->dma_run_observer(m->dma_observer_opaque, &ev, (u32)(len / 4096));
+}
+
+/*
+ * A run of pages (hw_set_dma_run_observer) is taken at once only inside
+ * the grant the oracle remembers; anything else is declined, for the DMA
+ * path to show each page (and the escape to be found page by page).
+ */
+static void runs_taken_only_inside_the_remembered_grant(void **state)
+{
+	assert_non_null(m->dma_run_observer);
+	kobserve_grant(KOBS_GROUP(0), 0x1000, RAM + 0x20000, 0x4000, RW);
+	assert_false(run(RAM + 0x20000, 0x4000));   /* nothing remembered yet */
+	assert_int_equal(xl(RAM + 0x20000, HW_WRITE), ORACLE_OK);
+	assert_true(run(RAM + 0x20000, 0x4000));
+	assert_int_equal(oracle_last_verdict(), ORACLE_OK);
+	assert_true(run(RAM + 0x21000, 0x3000));
+	assert_false(run(RAM + 0x21000, 0x4000));   /* its last page past the grant */
+	assert_false(run(RAM + 0x1f000, 0x2000));   /* its first page before it */
+	kobserve_revoke(KOBS_GROUP(0), 0x1000);
+	assert_false(run(RAM + 0x20000, 0x1000));
+	assert_int_equal(xl(RAM + 0x20000, HW_WRITE), ORACLE_ESCAPE);
+}
+
 static void granted_is_ok(void **state)
 {
 	/* Whole pages: a buffer's page is the device's, both pages of one that spans two. */
@@ -403,6 +434,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(granted_is_ok, setup, teardown),
 		cmocka_unit_test_setup_teardown(remembered_grant_follows_changes, setup, teardown),
+		cmocka_unit_test_setup_teardown(runs_taken_only_inside_the_remembered_grant, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(not_granted_is_escape_with_owner, setup, teardown),
 		cmocka_unit_test_setup_teardown(direction_and_grantee, setup, teardown),
 		cmocka_unit_test_setup_teardown(overlapping_grants_end_one_at_a_time, setup, teardown),

@@ -54,6 +54,120 @@ static void smaller_size_first_whatever_comes_and_goes(void **state)
 }
 
 /*
+ * smmu_iotlb_hits of @n pages from @va, each checked against its own
+ * lookup (smmu_iotlb_find): output addresses in @pa, ~0 past the end.
+ */
+static unsigned hits(struct smmu_iotlb *t, u16 asid, u64 va, unsigned n, enum hw_access acc,
+		     u64 *pa)
+{
+	struct hw_xlate out[40];
+	unsigned k = smmu_iotlb_hits(t, 1, asid, va, n, acc, false, 2, out);
+
+	for (unsigned i = 0; i < n; i++) {
+		u64 a = i ? (va & ~0xfffull) + i * 0x1000ull : va;
+		const struct smmu_iotlb_entry *e = smmu_iotlb_find(t, 1, asid, a);
+		struct hw_xlate want;
+
+		pa[i] = i < k ? out[i].pa : ~0ull;
+		if (i >= k)
+			continue;
+		assert_non_null(e);
+		smmu_xlate_translated(&want, e->pa, e->shift, a, 2, true);
+		assert_int_equal(out[i].kind, HW_XLATE_TRANSLATED);
+		assert_true(out[i].from_tlb);
+		assert_int_equal(out[i].domain_tag, 2);
+		assert_int_equal(out[i].pa, want.pa);
+		assert_int_equal(out[i].len, want.len);
+	}
+	return k;
+}
+
+/*
+ * The fast lane's pages (smmu_iotlb_hits) are each what a lookup finds,
+ * also once a 64 KiB group of them is remembered: an entry inserted or
+ * invalidated since (a stale one kept, a page remapped), another ASID, a
+ * write to read-only pages, all as page by page.
+ */
+static void fast_lane_groups_follow_every_change(void **state)
+{
+	struct smmu_iotlb *t = calloc(1, sizeof(*t));
+	u64 va = 0x1230000, pa[40];
+	struct smmu_walk_result ro;
+
+	(void)state;
+	for (unsigned i = 0; i < 32; i++) {
+		struct smmu_walk_result r = leaf(0x80000000 + i * 0x1000ull, 12);
+
+		smmu_iotlb_insert(t, 1, 5, va + i * 0x1000ull, &r);
+	}
+	for (unsigned round = 0; round < 3; round++) {
+		assert_int_equal(hits(t, 5, va + 0x800, 34, HW_WRITE, pa), 32);
+		assert_int_equal(pa[0], 0x80000800);
+		for (unsigned i = 1; i < 32; i++)
+			assert_int_equal(pa[i], 0x80000000 + i * 0x1000ull);
+	}
+	/* Transfers not aligned to a group: each group's part remembered, and followed. */
+	for (unsigned round = 0; round < 3; round++) {
+		assert_int_equal(hits(t, 5, va + 0x5000, 16, HW_READ, pa), 16);
+		for (unsigned i = 0; i < 16; i++)
+			assert_int_equal(pa[i], 0x80005000 + i * 0x1000ull);
+	}
+	struct smmu_walk_result seven = leaf(0x88000000, 12);
+	smmu_iotlb_inv_va(t, 1, va + 7 * 0x1000ull, 5, false);
+	smmu_iotlb_insert(t, 1, 5, va + 7 * 0x1000ull, &seven);
+	for (unsigned round = 0; round < 3; round++) {
+		assert_int_equal(hits(t, 5, va + 0x5000, 16, HW_READ, pa), 16);
+		assert_int_equal(pa[1], 0x80006000);
+		assert_int_equal(pa[2], 0x88000000);
+		assert_int_equal(pa[3], 0x80008000);
+		assert_int_equal(pa[15], 0x80014000);
+	}
+	/* Page 20 remapped: its new entry from now on, the others unchanged. */
+	struct smmu_walk_result moved = leaf(0x90000000, 12);
+	smmu_iotlb_inv_va(t, 1, va + 20 * 0x1000ull, 5, false);
+	assert_int_equal(hits(t, 5, va, 32, HW_READ, pa), 20);
+	smmu_iotlb_insert(t, 1, 5, va + 20 * 0x1000ull, &moved);
+	for (unsigned round = 0; round < 2; round++) {
+		assert_int_equal(hits(t, 5, va, 32, HW_READ, pa), 32);
+		assert_int_equal(pa[20], 0x90000000);
+		assert_int_equal(pa[21], 0x80015000);
+	}
+	/* Another ASID finds nothing. */
+	assert_int_equal(hits(t, 6, va, 32, HW_READ, pa), 0);
+	/* One block's pages, remembered, then a page entry inside it: that page's from then on. */
+	struct smmu_walk_result big = leaf(0xb0000000, 21), small = leaf(0xc0000000, 12);
+	smmu_iotlb_insert(t, 1, 5, 0x4000000, &big);
+	for (unsigned round = 0; round < 3; round++) {
+		assert_int_equal(hits(t, 5, 0x4008000, 32, HW_READ, pa), 32);
+		assert_int_equal(pa[0], 0xb0008000);
+		assert_int_equal(pa[31], 0xb0027000);
+	}
+	smmu_iotlb_insert(t, 1, 5, 0x4010000, &small);
+	assert_int_equal(hits(t, 5, 0x4008000, 32, HW_READ, pa), 32);
+	assert_int_equal(pa[7], 0xb000f000);
+	assert_int_equal(pa[8], 0xc0000000);
+	assert_int_equal(pa[9], 0xb0011000);
+	/* A 2M block under them changes no page (4K first); read-only pages refuse a write. */
+	struct smmu_walk_result blk = leaf(0xa0000000, 21);
+	smmu_iotlb_insert(t, 1, 5, va, &blk);
+	assert_int_equal(hits(t, 5, va, 32, HW_READ, pa), 32);
+	assert_int_equal(pa[3], 0x80003000);
+	smmu_iotlb_inv_asid(t, 1, 5);
+	for (unsigned i = 0; i < 16; i++) {
+		ro = leaf(0x80000000 + i * 0x1000ull, 12);
+		ro.ro = true;
+		smmu_iotlb_insert(t, 1, 5, va + i * 0x1000ull, &ro);
+	}
+	assert_int_equal(hits(t, 5, va, 16, HW_READ, pa), 16);
+	assert_int_equal(hits(t, 5, va, 16, HW_READ, pa), 16);
+	assert_int_equal(hits(t, 5, va, 16, HW_WRITE, pa), 0);
+	/* Everything gone: nothing served from a memo. */
+	smmu_iotlb_inv_all(t);
+	assert_int_equal(hits(t, 5, va, 16, HW_READ, pa), 0);
+	free(t);
+}
+
+/*
  * Entries evicted by newer ones of other sizes (a full set) are counted
  * out: after filling and invalidating by VA, every count is back to zero,
  * and a lookup of what is left agrees with each insert.
@@ -90,6 +204,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(smaller_size_first_whatever_comes_and_goes),
 		cmocka_unit_test(counts_follow_evictions),
+		cmocka_unit_test(fast_lane_groups_follow_every_change),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -325,6 +325,113 @@ static void test_s1_translate_and_cache(void **state)
 	assert_int_equal(st.sync, 2);
 }
 
+/* What the DMA path showed: the pieces one by one, and the runs. */
+struct seen {
+	unsigned n, runs, run_pages;
+	bool take_runs;
+	struct hw_dma_event ev[8];
+};
+
+static void seen_piece(void *opaque, const struct hw_dma_event *ev)
+{
+	struct seen *s = opaque;
+
+	if (s->n < 8)
+		s->ev[s->n] = *ev;
+	s->n++;
+}
+
+static bool seen_run(void *opaque, const struct hw_dma_event *ev, u32 pages)
+{
+	struct seen *s = opaque;
+
+	(void)ev;
+	s->runs++;
+	s->run_pages += pages;
+	return s->take_runs;
+}
+
+/*
+ * The fast lane (translate_hits) through the SMMUv3 model: four 4K pages
+ * with frames that follow each other move as one run once the IOTLB holds
+ * them; a run observer that declines sees each page as the slow lane
+ * shows it; a stale entry still wins for its page, and a TLBI_NH_VA
+ * between transfers is honoured.
+ */
+static void test_dma_fast_lane(void **state)
+{
+	struct t *t = *state;
+	struct hw_dma_master *d = hw_master_by_name(t->m, "/dma@a000000");
+	u64 va = 0x100000, pa = RAM_BASE + 0x400000, ttb = map4k(t, va, pa);
+	u64 leaf = t->next_table - 0x1000;
+	struct seen seen = { 0 };
+	char buf[4 * 4096], back[16];
+
+	for (unsigned i = 1; i < 4; i++)
+		mem64(t, leaf + (((va >> 12) + i) & 511) * 8, (pa + i * 0x1000) | D_PAGE | D_RW);
+	ste(t, L2 + (SID & 0xff) * 64, STE_S1, 0);
+	mem64(t, STRTAB + (SID >> 8) * 8, L2 | 9);
+	install_cd(t, CD0(7), ttb);
+	enable(t, true);
+	hw_set_dma_observer(t->m, seen_piece, &seen);
+	hw_set_dma_run_observer(t->m, seen_run);
+	/* First transfer: walked, page by page. */
+	memset(buf, 0x11, sizeof(buf));
+	assert_int_equal(hw_dma(t->m, d, va, buf, sizeof(buf), HW_WRITE), 0);
+	assert_int_equal(seen.n, 4);
+	assert_int_equal(seen.runs, 0);
+	/* From the IOTLB: one run, declined, so four pieces as before. */
+	seen = (struct seen){ 0 };
+	assert_int_equal(hw_dma(t->m, d, va + 0x800, buf, sizeof(buf) - 0x800, HW_WRITE), 0);
+	assert_int_equal(seen.runs, 1);
+	assert_int_equal(seen.run_pages, 4);
+	assert_int_equal(seen.n, 4);
+	for (unsigned i = 0; i < 4; i++) {
+		const struct hw_dma_event *ev = &seen.ev[i];
+		u64 off = i ? i * 0x1000ull : 0x800;
+
+		assert_int_equal(ev->addr, va + off);
+		assert_int_equal(ev->len, i ? 0x1000 : 0x800);
+		assert_int_equal(ev->xl.kind, HW_XLATE_TRANSLATED);
+		assert_true(ev->xl.from_tlb);
+		assert_int_equal(ev->xl.pa, pa + off);
+		assert_int_equal(ev->xl.len, i ? 0x1000 : 0x800);
+		assert_int_equal(ev->xl.domain_tag, 8);
+	}
+	/* Taken: no pieces. */
+	seen = (struct seen){ .take_runs = true };
+	assert_int_equal(hw_dma(t->m, d, va, buf, sizeof(buf), HW_WRITE), 0);
+	assert_int_equal(seen.runs, 1);
+	assert_int_equal(seen.n, 0);
+	/* Page 2 remapped without an invalidation: its stale entry wins. */
+	mem64(t, leaf + (((va >> 12) + 2) & 511) * 8, (RAM_BASE + 0x500000) | D_PAGE | D_RW);
+	memset(buf, 0x22, sizeof(buf));
+	assert_int_equal(hw_dma(t->m, d, va, buf, sizeof(buf), HW_WRITE), 0);
+	assert_int_equal(hw_mem_read(t->m, pa + 0x2000, back, sizeof(back)), 0);
+	assert_int_equal(back[0], 0x22);
+	assert_int_equal(hw_mem_read(t->m, RAM_BASE + 0x500000, back, sizeof(back)), 0);
+	assert_int_equal(back[0], 0);
+	/* Invalidated: the new frame, which breaks the run in two around it. */
+	cmd(t, 0x12 | (7ull << 48), va + 0x2000);   /* TLBI_NH_VA */
+	cmd(t, 0x46, 0);
+	memset(buf, 0x33, sizeof(buf));
+	seen = (struct seen){ .take_runs = true };
+	assert_int_equal(hw_dma(t->m, d, va, buf, sizeof(buf), HW_WRITE), 0);
+	assert_int_equal(hw_mem_read(t->m, RAM_BASE + 0x500000, back, sizeof(back)), 0);
+	assert_int_equal(back[0], 0x33);
+	assert_int_equal(hw_mem_read(t->m, pa + 0x2000, back, sizeof(back)), 0);
+	assert_int_equal(back[0], 0x22);
+	for (unsigned i = 0; i < 4; i += i == 1 ? 2 : 1) {
+		assert_int_equal(hw_mem_read(t->m, pa + i * 0x1000, back, sizeof(back)), 0);
+		assert_int_equal(back[0], 0x33);
+	}
+	assert_int_equal(seen.n, 2);   /* the walked page, and the last one alone */
+	assert_int_equal(seen.runs, 1);
+	assert_int_equal(seen.run_pages, 2);
+	assert_int_equal(stats(t).events, 0);
+	hw_set_dma_observer(t->m, NULL, NULL);
+}
+
 static void test_bad_cd_and_l1(void **state)
 {
 	struct t *t = *state;
@@ -424,6 +531,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ids_and_gbpa, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_linear_ste_kinds, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_s1_translate_and_cache, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dma_fast_lane, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_cd_and_l1, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cmd_error, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cmdq_wrap, setup, teardown),
