@@ -122,6 +122,8 @@ struct its_cmd {
 
 /* Linux's MAX_PAGE_ORDER (4 KiB pages): the largest table it allocates. */
 #define ITS_MAX_TABLE_ORDER 10
+/* 256 pages of 4 KiB: the most a BASER's Size field describes. */
+#define ITS_BASER_MAX_ORDER 8
 
 static unsigned its_ilog2(u64 v)
 {
@@ -566,13 +568,22 @@ static int its_setup_baser(struct its_node *its, unsigned n, unsigned bits)
 
 	if (type != GITS_BASER_TYPE_DEVICE && type != GITS_BASER_TYPE_COLLECTION)
 		return 0;
-	if (type == GITS_BASER_TYPE_DEVICE) {
+	if (type == GITS_BASER_TYPE_DEVICE)
 		indirect = its_parse_indirect_baser(its, n, &esz, &bits);
+	order = order_of((u64)esz << bits);
+	/* BASER.Size counts at most 256 pages (GITS_BASER_PAGES_MAX). */
+	if (order > ITS_BASER_MAX_ORDER) {
+		pr_warn("ITS@0x%016llx: %s too large, reduce ITS pages %u->%u\n",
+			(unsigned long long)its->base, its_base_type_string[type], 1u << order,
+			1u << ITS_BASER_MAX_ORDER);
+		order = ITS_BASER_MAX_ORDER;
+		bits = its_ilog2((PAGE_SIZE << order) / esz);
+	}
+	if (type == GITS_BASER_TYPE_DEVICE) {
 		its->dt_indirect = indirect;
 		its->device_ids = (u64)1 << (bits + (indirect ?
 				  its_ilog2(PAGE_SIZE / GITS_BASER_ESZ(baser)) : 0));
 	}
-	order = order_of((u64)esz << bits);
 	pa = alloc_pages_phys(order);
 	if (!pa)
 		return -ENOMEM;
