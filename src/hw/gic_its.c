@@ -21,12 +21,12 @@
 
 static const struct hw_mmio_ops gic_its_ops;
 
-static u64 typer(void)
+static u64 typer(const struct gic_its *its)
 {
 	return 1ull                               /* Physical */
 	       | (u64)(ITS_ESZ - 1) << 4           /* ITT_entry_size */
 	       | (u64)(ITS_EVENTBITS - 1) << 8     /* ID_bits */
-	       | (u64)(ITS_DEVBITS - 1) << 13      /* Devbits */
+	       | (u64)(its->devbits - 1) << 13     /* Devbits */
 	       | (u64)(ITS_CIDBITS - 1) << 32      /* CIDbits */
 	       | 1ull << 36;                       /* CIL; PTA, SEIS, HCC, Virtual: 0 */
 }
@@ -86,7 +86,7 @@ static u64 reg_read(struct gic_its *its, u64 off)
 	case GITS_CTLR:
 		return (enabled ? GITS_CTLR_ENABLED : GITS_CTLR_QUIESCENT) |
 		       (u64)ITS_IIDR_VALUE << 32;
-	case GITS_TYPER: return typer();
+	case GITS_TYPER: return typer(its);
 	case GITS_CBASER: return its->cbaser;
 	case GITS_CWRITER: return its->cwriter;
 	case GITS_CREADR: return its->creadr | (its->stalled ? GITS_CREADR_STALLED : 0);
@@ -141,7 +141,9 @@ static void reg_write(struct gic_its *its, u64 off, u64 v, u64 mask)
 	if (!baser_ro(n))
 		return;   /* unimplemented: RAZ/WI */
 	r = &its->baser[n];
-	*r = (((*r & ~mask) | (v & mask)) & GITS_BASER_WMASK) | baser_ro(n);
+	/* The device table may be two-level (Indirect); the collection table is flat. */
+	*r = (((*r & ~mask) | (v & mask)) &
+	      (GITS_BASER_WMASK | (n == 0 ? GITS_BASER_INDIRECT : 0))) | baser_ro(n);
 	its_cache_inv_all(its);
 }
 
@@ -243,6 +245,7 @@ int gic_its_create(struct machine *m, const void *fdt, int node, char *why, size
 {
 	const char *name = fdt_get_name(fdt, node, NULL);
 	u64 base, size;
+	u32 devbits;
 	int ret;
 
 	if (dt_reg(fdt, node, 0, &base, &size)) {
@@ -272,6 +275,15 @@ int gic_its_create(struct machine *m, const void *fdt, int node, char *why, size
 	its->base = base;
 	its->nr_cpus = count_cpus(fdt);
 	its->stall_on_error = dt_prop_bool(fdt, node, "iommulab,its-stall-on-error");
+	its->devbits = ITS_DEVBITS_DEFAULT;
+	if (!dt_prop_u32(fdt, node, "iommulab,its-devbits", &devbits)) {
+		if (devbits < 1 || devbits > 32) {
+			hw_why(why, whylen, "%s: iommulab,its-devbits %u is not 1..32", name,
+			       devbits);
+			return -EINVAL;
+		}
+		its->devbits = devbits;
+	}
 	for (unsigned n = 0; n < 8; n++)
 		its->baser[n] = baser_ro(n);
 	memset(its->lpi_cfg, 1, sizeof(its->lpi_cfg));   /* no table yet: enabled */

@@ -35,12 +35,19 @@
 #define GITS_CBASER_VALID BIT_ULL(63)
 #define GITS_CBASER_WMASK 0xb8effffffffffcffull
 #define GITS_BASER_VALID BIT_ULL(63)
+#define GITS_BASER_INDIRECT BIT_ULL(62)
 #define GITS_BASER_WMASK 0xb8e0ffffffffffffull
+#define GITS_LVL1_VALID BIT_ULL(63)     /* a level-1 entry: valid, level-2 page at 51:12 */
 #define GITS_BASER_TYPE_DEVICE 1ull
 #define GITS_BASER_TYPE_COLLECTION 4ull
 
 /* What this ITS implements (GITS_TYPER). */
-#define ITS_DEVBITS 16       /* DeviceIDs 0..65535 */
+/*
+ * DeviceID bits: 20 by default, what GIC-600-class ITSes are built with and
+ * what the trees' 17- to 19-bit DeviceIDs need (the FVP's SMMUv3 at
+ * 0x10000, Hip07's mbigens at 0x40xxx); iommulab,its-devbits overrides.
+ */
+#define ITS_DEVBITS_DEFAULT 20
 #define ITS_EVENTBITS 16     /* EventIDs 0..65535 */
 #define ITS_CIDBITS 8        /* collections 0..255 */
 #define ITS_ESZ 8            /* bytes of a DTE, CTE and ITE */
@@ -95,6 +102,7 @@ struct gic_its {
 	const char *name;
 	u32 nr_cpus;            /* processor numbers a collection may target */
 	bool stall_on_error;    /* iommulab,its-stall-on-error */
+	unsigned devbits;       /* GITS_TYPER.Devbits + 1 */
 
 	u32 ctlr;
 	u64 cbaser, cwriter, creadr;

@@ -15,10 +15,11 @@
 /* ---- tables ---------------------------------------------------------- */
 
 struct its_table {
-	u64 pa, bytes;
+	u64 pa, bytes, psz;
+	bool indirect;
 };
 
-/* The flat table of BASER<@n>; false when it is not valid. */
+/* The table of BASER<@n>; false when it is not valid. */
 static bool table_of(const struct gic_its *its, unsigned n, struct its_table *t)
 {
 	u64 v = its->baser[n];
@@ -31,17 +32,39 @@ static bool table_of(const struct gic_its *its, unsigned n, struct its_table *t)
 	if (psz == 0x10000)
 		t->pa |= ((v >> 12) & 0xf) << 48;   /* PA[51:48] of a 64 KiB page table */
 	t->bytes = ((v & 0xff) + 1) * psz;
+	t->psz = psz;
+	t->indirect = v & GITS_BASER_INDIRECT;
 	return true;
 }
 
-/* Address of entry @id of BASER<@n>'s table, if the ID fits in @bits and the table. */
-static bool entry_pa(const struct gic_its *its, unsigned n, u32 id, unsigned bits, u64 *pa)
+static u64 entry_read(struct gic_its *its, u64 pa);
+
+/*
+ * Address of entry @id of BASER<@n>'s table, if the ID fits in @bits and the
+ * table. A two-level table's level-1 entries each cover one page of
+ * entries; an invalid level-1 entry (no level-2 page) holds no IDs.
+ */
+static bool entry_pa(struct gic_its *its, unsigned n, u32 id, unsigned bits, u64 *pa)
 {
 	struct its_table t;
+	u64 per_page, idx, l1;
 
-	if ((u64)id >> bits || !table_of(its, n, &t) || (u64)id * ITS_ESZ + ITS_ESZ > t.bytes)
+	if ((u64)id >> bits || !table_of(its, n, &t))
 		return false;
-	*pa = t.pa + (u64)id * ITS_ESZ;
+	if (!t.indirect) {
+		if ((u64)id * ITS_ESZ + ITS_ESZ > t.bytes)
+			return false;
+		*pa = t.pa + (u64)id * ITS_ESZ;
+		return true;
+	}
+	per_page = t.psz / ITS_ESZ;
+	idx = id / per_page;
+	if (idx * 8 + 8 > t.bytes)
+		return false;
+	l1 = entry_read(its, t.pa + idx * 8);
+	if (!(l1 & GITS_LVL1_VALID))
+		return false;
+	*pa = (l1 & GENMASK_ULL(51, 12) & ~(t.psz - 1)) + id % per_page * ITS_ESZ;
 	return true;
 }
 
@@ -61,7 +84,7 @@ bool its_device_in_range(struct gic_its *its, u32 device_id)
 {
 	u64 pa;
 
-	return entry_pa(its, 0, device_id, ITS_DEVBITS, &pa);
+	return entry_pa(its, 0, device_id, its->devbits, &pa);
 }
 
 bool its_icid_in_range(struct gic_its *its, u32 icid)
@@ -75,7 +98,7 @@ bool its_dte_read(struct gic_its *its, u32 device_id, struct its_dte *dte)
 {
 	u64 pa, v;
 
-	if (!entry_pa(its, 0, device_id, ITS_DEVBITS, &pa))
+	if (!entry_pa(its, 0, device_id, its->devbits, &pa))
 		return false;
 	v = entry_read(its, pa);
 	dte->valid = v & 1;
@@ -88,7 +111,7 @@ bool its_dte_write(struct gic_its *its, u32 device_id, const struct its_dte *dte
 {
 	u64 pa;
 
-	if (!entry_pa(its, 0, device_id, ITS_DEVBITS, &pa))
+	if (!entry_pa(its, 0, device_id, its->devbits, &pa))
 		return false;
 	entry_write(its, pa, dte->valid ? (dte->itt & GENMASK_ULL(51, 8)) |
 				  (u64)(dte->size & 0x1f) << 1 | 1 : 0);

@@ -11,6 +11,7 @@
 #include "gicv2m.h"
 #include "mbigen.h"
 #include "pci_host.h"
+#include "tegra_mc.h"
 
 const struct hw_model hw_models[] = {
 	/* IOMMUs: created first, so masters can be routed to them. */
@@ -29,6 +30,9 @@ const struct hw_model hw_models[] = {
 	{ "arm,gic-v2m-frame", gicv2m_create, false },
 	{ "arm,gic-v3-its", gic_its_create, false },
 	{ "hisilicon,mbigen-v2", mbigen_create, false },
+	{ "nvidia,tegra186-mc", tegra_mc_create, false },
+	{ "nvidia,tegra194-mc", tegra_mc_create, false },
+	{ "nvidia,tegra234-mc", tegra_mc_create, false },
 	{ "iommulab,dma-copy", dma_copy_create, false },
 	{ "pci-host-ecam-generic", pci_host_create, false },
 	{ NULL, NULL, false },

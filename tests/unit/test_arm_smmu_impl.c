@@ -13,6 +13,7 @@
 
 #include <libfdt.h>
 
+#define TEGRA194_DTB LAB_BUILDDIR "/tests/boards/tegra194-p2972-0000.dtb"
 #define TEGRA234_DTB LAB_BUILDDIR "/tests/boards/tegra234-p3737-0000+p3701-0000.dtb"
 
 /* The programming of one instance: SMRs, S2CRs and every bank's registers. */
@@ -131,11 +132,54 @@ static void marvell_splits_64bit_accesses(void **state)
 	kt_shutdown();
 }
 
+static u32 mc_reg(u64 base, u64 off)
+{
+	u64 v = 0;
+
+	assert_int_equal(hw_mmio_read(kt_machine, base + off, 4, &v), 0);
+	return (u32)v;
+}
+
+/*
+ * The memory controller's stream-ID overrides after the boot (tegra-mc's
+ * tegra_mc_probe_device, from arm-smmu-nvidia's probe_finalize): each
+ * client a master's `interconnects` names holds the master's stream ID
+ * (dt-bindings TEGRA194_SID_* / TEGRA234_SID_*), its security register
+ * the override bit; clients no enabled master names, and clients Linux
+ * 6.12's SoC table lacks, keep the reset 0.
+ */
+static void tegra_mc_sid_overrides(void **state)
+{
+	const u64 mc = 0x2c00000;
+
+	(void)state;
+	assert_int_equal(kt_boot_file(TEGRA194_DTB, NULL), 0);
+	assert_int_equal(mc_reg(mc, 0x318), 0x17);     /* sdmmcrab: SDMMC4, mmc@3460000 */
+	assert_int_equal(mc_reg(mc, 0x338), 0x17);     /* sdmmcwab */
+	assert_int_equal(mc_reg(mc, 0x31c), 0x100);    /* its security: override */
+	assert_int_equal(mc_reg(mc, 0x300), 0x1a);     /* sdmmcra: SDMMC1, mmc@3400000 */
+	assert_int_equal(mc_reg(mc, 0x470), 0x14);     /* eqosr: EQOS */
+	assert_int_equal(mc_reg(mc, 0x0b0), 0x01);     /* host1xdmar: HOST1X */
+	assert_int_equal(mc_reg(mc, 0x310), 0);        /* sdmmcr: mmc@3440000 is disabled */
+	/* The override field is 8 bits wide. */
+	assert_int_equal(hw_mmio_write(kt_machine, mc + 0x310, 4, 0x1234), 0);
+	assert_int_equal(mc_reg(mc, 0x310), 0x34);
+	kt_shutdown();
+
+	assert_int_equal(kt_boot_file(TEGRA234_DTB, NULL), 0);
+	assert_int_equal(mc_reg(mc, 0x318), 0x02);     /* sdmmcrab: TEGRA234_SID_SDMMC4 */
+	assert_int_equal(mc_reg(mc, 0x0a8), 0x03);     /* hdar: HDA */
+	assert_int_equal(mc_reg(mc, 0x2c0), 0x06);     /* mgbeard: MGBE, ethernet@6800000 */
+	assert_int_equal(mc_reg(mc, 0x300), 0);        /* sdmmcra: not in Linux's table */
+	kt_shutdown();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(nvidia_instances_programmed_alike),
 		cmocka_unit_test(marvell_splits_64bit_accesses),
+		cmocka_unit_test(tegra_mc_sid_overrides),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

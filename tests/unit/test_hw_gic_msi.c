@@ -62,6 +62,12 @@ struct fx {
 	u64 cw;   /* the next free slot of the queue */
 };
 
+/* A property of the ITS node rather than of the second v2m frame. */
+static bool its_prop(const char *prop)
+{
+	return !strncmp(prop, "iommulab,its-", 13);
+}
+
 static void *dts(bool stall, const char *v2m_prop, u32 v2m_val, u64 its_size, size_t *size)
 {
 	void *b = tfdt_begin();
@@ -100,7 +106,7 @@ static void *dts(bool stall, const char *v2m_prop, u32 v2m_val, u64 its_size, si
 	tfdt_str(b, "compatible", "arm,gic-v2m-frame");
 	tfdt_empty(b, "msi-controller");
 	tfdt_cells(b, "reg", 4, 0, (u32)V2M_DFLT, 0, 0x1000);
-	if (v2m_prop)
+	if (v2m_prop && !its_prop(v2m_prop))
 		tfdt_u32(b, v2m_prop, v2m_val);
 	tfdt_end_node(b);
 	tfdt_node(b, "msi-controller@8080000");
@@ -110,6 +116,8 @@ static void *dts(bool stall, const char *v2m_prop, u32 v2m_val, u64 its_size, si
 	tfdt_cells(b, "reg", 4, 0, (u32)ITS, (u32)(its_size >> 32), (u32)its_size);
 	if (stall)
 		tfdt_empty(b, "iommulab,its-stall-on-error");
+	if (v2m_prop && its_prop(v2m_prop))
+		tfdt_u32(b, v2m_prop, v2m_val);
 	tfdt_end_node(b);
 	tfdt_end_node(b);
 	return tfdt_finish(b, size);
@@ -235,12 +243,36 @@ static void test_bad_dt(void **state)
 	refuse("arm,msi-base-spi", 16, 0x20000, "SPI range");     /* a PPI */
 	refuse("arm,msi-base-spi", 0xffffffff, 0x20000, "SPI range");
 	refuse(NULL, 0, 0x8000, "at least 64 KiB");   /* 64 KiB is Stingray's: test_msi */
+	refuse("iommulab,its-devbits", 0, 0x20000, "not 1..32");
+	refuse("iommulab,its-devbits", 33, 0x20000, "not 1..32");
 	/* The largest good range is accepted. */
 	struct machine *m = NULL;
 	size_t size;
 	void *b = dts(false, "arm,msi-num-spis", 1020 - 96, 0x20000, &size);
 
 	assert_int_equal(machine_create(b, size, 1, &m, NULL, 0), 0);
+	machine_destroy(m);
+	free(b);
+}
+
+/* iommulab,its-devbits sets GITS_TYPER.Devbits; IDs beyond it are out of range. */
+static void test_its_devbits_override(void **state)
+{
+	struct machine *m = NULL;
+	size_t size;
+	void *b = dts(false, "iommulab,its-devbits", 32, 0x20000, &size);
+	u64 typer;
+
+	(void)state;
+	assert_int_equal(machine_create(b, size, 1, &m, NULL, 0), 0);
+	assert_int_equal(hw_mmio_read(m, ITS + GITS_TYPER, 8, &typer), 0);
+	assert_int_equal(typer >> 13 & 0x1f, 31);
+	machine_destroy(m);
+	free(b);
+	b = dts(false, "iommulab,its-devbits", 16, 0x20000, &size);
+	assert_int_equal(machine_create(b, size, 1, &m, NULL, 0), 0);
+	assert_int_equal(hw_mmio_read(m, ITS + GITS_TYPER, 8, &typer), 0);
+	assert_int_equal(typer >> 13 & 0x1f, 15);
 	machine_destroy(m);
 	free(b);
 }
@@ -329,7 +361,7 @@ static void test_its_registers(void **state)
 	assert_int_equal(typer & 1, 1);                 /* Physical */
 	assert_int_equal(typer >> 4 & 0xf, 7);          /* 8-byte ITEs */
 	assert_int_equal(typer >> 8 & 0x1f, 15);        /* 16 EventID bits */
-	assert_int_equal(typer >> 13 & 0x1f, 15);       /* 16 DeviceID bits */
+	assert_int_equal(typer >> 13 & 0x1f, 19);       /* 20 DeviceID bits */
 	assert_int_equal(typer >> 19 & 1, 0);           /* PTA: processor numbers */
 	assert_int_equal(typer >> 24 & 0xff, 0);        /* HCC: collections in memory */
 	assert_int_equal(typer >> 32 & 0x1f, 0x17);     /* CIL, 8 collection ID bits */
@@ -343,9 +375,12 @@ static void test_its_registers(void **state)
 	u64 val = 1ull << 63 | 7ull << 59 | 0x0107000000000000ull | DT | 1ull << 10 | 2ull << 8 | 7;
 	wr(f, ITS + GITS_BASER0, 8, val);
 	assert_int_equal(rd(f, ITS + GITS_BASER0, 8), val);
-	/* ... but Indirect (bit 62) does not: tables are flat. */
+	/* Indirect (bit 62) sticks for the device table, not the collection table. */
 	wr(f, ITS + GITS_BASER0, 8, val | 1ull << 62);
-	assert_int_equal(rd(f, ITS + GITS_BASER0, 8), val);
+	assert_int_equal(rd(f, ITS + GITS_BASER0, 8), val | 1ull << 62);
+	wr(f, ITS + GITS_BASER1, 8, 0x0407000000000000ull | 1ull << 62);
+	assert_int_equal(rd(f, ITS + GITS_BASER1, 8), 0x0407000000000000ull);
+	wr(f, ITS + GITS_BASER1, 8, 0);
 	/* 32-bit halves merge. */
 	wr(f, ITS + GITS_BASER1 + 4, 4, 0x80000000);
 	assert_int_equal(rd(f, ITS + GITS_BASER1, 8), 0x8407000000000000ull);
@@ -397,6 +432,49 @@ static void test_its_translate(void **state)
 	assert_int_equal(its_doorbell_write(f->its, 5, 0x20000, 2), -EFAULT);
 }
 
+/*
+ * A two-level device table (BASER0.Indirect), as Linux sets up for 20
+ * DeviceID bits: 2 pages of level-1 entries, each naming a 4 KiB page of
+ * 512 DTEs. Hip07's 0x40b1b has its DTE in the level-2 page of entry
+ * 0x205, at 0x11b; an ID whose level-1 entry is invalid, or beyond the
+ * level-1 table, is out of range.
+ */
+static void test_its_two_level(void **state)
+{
+	struct fx *f = *state;
+	const u64 l2 = RAM + 0x500000;
+	u64 l1e = l2 | 1ull << 63, dte;
+
+	wr(f, ITS + GITS_CBASER, 8, 1ull << 63 | CQ | 15);
+	wr(f, ITS + GITS_BASER0, 8,
+	   rd(f, ITS + GITS_BASER0, 8) | 1ull << 63 | 1ull << 62 | DT | 1);
+	wr(f, ITS + GITS_BASER1, 8, rd(f, ITS + GITS_BASER1, 8) | 1ull << 63 | CT | 0);
+	assert_int_equal(hw_mem_write(f->m, DT + 0x205 * 8, &l1e, 8), 0);
+	wr(f, ITS + GITS_CWRITER, 8, 0);
+	wr(f, ITS + GITS_CTLR, 4, 1);
+	f->cw = 0;
+	mapd(f, 0x40b1b, ITT, 2, true);
+	mapc(f, 0, 0, true);
+	mapti(f, 0x40b1b, 1, LPI + 20, 0);
+	sync_(f);
+	assert_int_equal(rd(f, ITS + GITS_ERR, 4), 0);
+	assert_int_equal(hw_mem_read(f->m, l2 + 0x11b * 8, &dte, 8), 0);
+	assert_int_equal(dte & 1, 1);
+	translate(f, 0x40b1b, 1);
+	assert_true(hw_irq_level(f->m, LPI + 20));
+	/* No level-2 page for 0x409ff (entry 0x204): MAPD fails, DEVICE_OOR. */
+	mapd(f, 0x409ff, ITT + 0x1000, 2, true);
+	assert_int_equal(rd(f, ITS + GITS_ERR, 4), 1);
+	assert_int_equal(errcode(f), 0x010801);
+	clear_err(f);
+	translate(f, 0x409ff, 0);
+	assert_int_equal(errcode(f), 0x010001);
+	clear_err(f);
+	translate(f, 0x80000, 0);   /* level-1 entry 1024: beyond the 2 pages */
+	assert_int_equal(errcode(f), 0x010001);
+	assert_int_equal(total_raised(f), 1);
+}
+
 static void test_its_translation_errors(void **state)
 {
 	struct fx *f = *state;
@@ -405,7 +483,7 @@ static void test_its_translation_errors(void **state)
 		{ 5, 4, 0x010005 },      /* beyond the ITT's 4 events */
 		{ 5, 1, 0x010007 },      /* no ITE */
 		{ 2048, 0, 0x010001 },   /* beyond the 4-page device table */
-		{ 70000, 0, 0x010001 },  /* beyond Devbits */
+		{ 1u << 20, 0, 0x010001 },  /* beyond Devbits */
 		{ 5, 3, 0x010009 },      /* mapped to collection 3, which is not */
 	};
 
@@ -742,6 +820,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_v2m_out_of_range, setup, teardown),
 		cmocka_unit_test(test_bad_dt),
 		cmocka_unit_test_setup_teardown(test_its_registers, setup, teardown),
+		cmocka_unit_test(test_its_devbits_override),
+		cmocka_unit_test_setup_teardown(test_its_two_level, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_its_translate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_its_translation_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_its_command_errors, setup, teardown),

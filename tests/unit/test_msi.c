@@ -536,11 +536,82 @@ static void its_reg_64k(void **state)
 	free(dts);
 }
 
+/* msi_dts with @its_prop added to the ITS node and dma@0/dma@1000's DeviceIDs. */
+static char *its_variant(const char *its_prop, const char *id0, const char *id1)
+{
+	const char *node = "#msi-cells = <1>; reg = <0 0x08080000 0 0x20000>;";
+	char buf[sizeof(msi_dts) + 256];
+	const char *at = strstr(msi_dts, node), *a0, *a1;
+
+	assert_non_null(at);
+	a0 = strstr(msi_dts, "msi-parent = <&its 0x10>");
+	a1 = strstr(msi_dts, "msi-parent = <&its 0x11>");
+	assert_non_null(a0);
+	assert_non_null(a1);
+	snprintf(buf, sizeof(buf), "%.*s%s %s%.*smsi-parent = <&its %s>%.*smsi-parent = <&its %s>%s",
+		 (int)(at - msi_dts), msi_dts, node, its_prop,
+		 (int)(a0 - (at + strlen(node))), at + strlen(node), id0,
+		 (int)(a1 - (a0 + 24)), a0 + 24, id1, a1 + 24);
+	return strdup(buf);
+}
+
+/*
+ * The device table as Linux sizes it (its_parse_indirect_baser): 20
+ * Devbits (the default) make it two-level; 32 would need a 64 MiB level 1,
+ * so Linux caps it at 4 MiB ("Table too large"), then at the 256 pages
+ * BASER.Size can describe (4 KiB pages here: 1 MiB, 26 bits of DeviceIDs);
+ * 10 fit two pages: flat. A DeviceID beyond the table gets no MSIs, one
+ * at its top does (its level-2 page allocated then, freed at teardown).
+ */
+static void its_device_table_sizes(void **state)
+{
+	char *dts = its_variant("iommulab,its-devbits = <32>;", "0x3ffffff", "0x4000000");
+	struct device *dev;
+
+	(void)state;
+	memset(fired, 0, sizeof(fired));
+	assert_int_equal(kt_boot_dts_text(dts, NULL), 0);
+	assert_true(kt_dmesg_has("ITS@0x0000000008080000: Devices Table too large, reduce ids 32->19"));
+	assert_true(kt_dmesg_has("ITS@0x0000000008080000: Devices too large, reduce ITS pages 1024->256"));
+	assert_true(kt_dmesg_has("allocated 131072 Devices @"));
+	assert_true(kt_dmesg_has("(indirect, esz 8, psz 4K, shr 1)"));
+	dev = platform_dev("a001000.dma");
+	assert_int_not_equal(platform_msi_domain_alloc_irqs(dev, NVEC, write_msg), 0);
+	dev = platform_dev("a000000.dma");
+	assert_int_equal(platform_msi_domain_alloc_irqs(dev, NVEC, write_msg), 0);
+	request_all(dev);
+	assert_int_equal(play(dev, &msgs[0]), 0);
+	assert_int_equal(fired[0], 1);
+	assert_int_equal(its_err(), 0);
+	free_all(dev);
+	platform_msi_domain_free_irqs(dev);
+	kt_shutdown();
+	free(dts);
+
+	dts = its_variant("iommulab,its-devbits = <10>;", "0x3ff", "0x400");
+	memset(fired, 0, sizeof(fired));
+	assert_int_equal(kt_boot_dts_text(dts, NULL), 0);
+	assert_true(kt_dmesg_has("allocated 1024 Devices @"));
+	assert_true(kt_dmesg_has("(flat, esz 8, psz 4K, shr 1)"));
+	dev = platform_dev("a001000.dma");
+	assert_int_not_equal(platform_msi_domain_alloc_irqs(dev, NVEC, write_msg), 0);
+	dev = platform_dev("a000000.dma");
+	assert_int_equal(platform_msi_domain_alloc_irqs(dev, NVEC, write_msg), 0);
+	request_all(dev);
+	assert_int_equal(play(dev, &msgs[0]), 0);
+	assert_int_equal(fired[0], 1);
+	free_all(dev);
+	platform_msi_domain_free_irqs(dev);
+	kt_shutdown();
+	free(dts);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(its_msi_through_smmu),
 		cmocka_unit_test(its_reg_64k),
+		cmocka_unit_test(its_device_table_sizes),
 		cmocka_unit_test(its_doorbell_from_other_domain),
 		cmocka_unit_test(v2m_msi_through_smmu),
 		cmocka_unit_test(identity_msi_is_unisolated),

@@ -10,9 +10,8 @@
  *
  * The SMMU needs the memory controller its `nvidia,memory-controller`
  * names: -ENOENT without the property, -EPROBE_DEFER until tegra-mc has
- * bound it (tegra-mc.c). Not modelled: the MC's stream-ID overrides
- * Linux programs in probe_finalize (the lab's masters carry their stream
- * IDs already).
+ * bound it (tegra-mc.c). Each master's probe_finalize has the MC
+ * program its memory clients' stream-ID overrides (tegra_mc_probe_device).
  */
 #include "kernel/kernel.h"
 #include "kernel/base/device.h"
@@ -28,6 +27,7 @@ struct nvidia_smmu {
 	struct arm_smmu_device smmu;	/* first: arm_smmu_impl_realloc */
 	u64 bases[NVIDIA_SMMU_MAX_INSTANCES];
 	unsigned num_instances;
+	struct device *mc;		/* the memory controller's device */
 };
 
 static struct nvidia_smmu *to_nvidia_smmu(struct arm_smmu_device *smmu)
@@ -134,6 +134,15 @@ static irqreturn_t nvidia_smmu_context_fault(int irq, void *dev)
 	return ret;
 }
 
+static void nvidia_smmu_probe_finalize(struct arm_smmu_device *smmu, struct device *dev)
+{
+	int err = tegra_mc_probe_device(to_nvidia_smmu(smmu)->mc, dev);
+
+	if (err < 0)
+		dev_err(smmu->dev, "memory controller probe failed for %s: %d\n",
+			dev_name(dev), err);
+}
+
 static const struct arm_smmu_impl nvidia_smmu_impl = {
 	.read_reg = nvidia_smmu_read_reg,
 	.write_reg = nvidia_smmu_write_reg,
@@ -143,11 +152,12 @@ static const struct arm_smmu_impl nvidia_smmu_impl = {
 	.tlb_sync = nvidia_smmu_tlb_sync,
 	.global_fault = nvidia_smmu_global_fault,
 	.context_fault = nvidia_smmu_context_fault,
+	.probe_finalize = nvidia_smmu_probe_finalize,
 };
 
-/* One instance: the generic accessors; only the (unmodelled) MC hooks remain. */
+/* One instance: the generic accessors; the MC hook remains. */
 static const struct arm_smmu_impl nvidia_smmu_single_impl = {
-	.read_reg = NULL,
+	.probe_finalize = nvidia_smmu_probe_finalize,
 };
 
 struct arm_smmu_device *nvidia_smmu_impl_init(struct arm_smmu_device *smmu, int *err)
@@ -165,6 +175,7 @@ struct arm_smmu_device *nvidia_smmu_impl_init(struct arm_smmu_device *smmu, int 
 	if (!smmu)
 		return NULL;
 	nv = to_nvidia_smmu(smmu);
+	nv->mc = mc;
 	for (unsigned i = 0; i < NVIDIA_SMMU_MAX_INSTANCES; i++) {
 		if (of_address_to_resource(smmu->dev->of_node, (int)i, &res))
 			break;

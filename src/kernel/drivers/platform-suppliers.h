@@ -23,4 +23,11 @@ bool qcom_scm_is_available(void);
  */
 int tegra_memory_controller_get(struct device *dev, struct device **mc);
 
+/*
+ * tegra_mc_probe_device: program the stream-ID override of each memory
+ * client @dev's `interconnects` name on the MC @mc with @dev's stream ID
+ * (arm-smmu-nvidia's probe_finalize). 0.
+ */
+int tegra_mc_probe_device(struct device *mc, struct device *dev);
+
 #endif

@@ -59,6 +59,8 @@
 #define GITS_TYPER_CIDBITS(t) ((t) & (1ull << 36) ? (unsigned)(((t) >> 32) & 0xf) + 1 : 16)
 
 #define GITS_BASER_VALID (1ull << 63)
+#define GITS_BASER_INDIRECT (1ull << 62)
+#define GITS_LVL1_ENTRY_SIZE 8
 #define GITS_BASER_TYPE(b) ((unsigned)(((b) >> 56) & 7))
 #define GITS_BASER_ESZ(b) ((unsigned)(((b) >> 48) & 0x1f) + 1)
 #define GITS_BASER_TYPE_DEVICE 1
@@ -91,9 +93,11 @@ struct its_node {
 	struct resource res;
 	u64 base;
 	u64 typer;
-	unsigned ite_size, device_ids, event_ids;
+	unsigned ite_size, event_ids;
+	u64 device_ids;			/* IDs the device table covers */
 	u64 tables[2];			/* device, collection: PA (0: none) */
 	unsigned table_order[2];
+	bool dt_indirect;		/* the device table is two-level */
 	u64 cmd_pa;
 	u64 cmd_write;			/* the next free slot's offset */
 	struct list_head devices;	/* struct its_device.link */
@@ -115,6 +119,39 @@ struct its_device {
 struct its_cmd {
 	u64 dw[4];
 };
+
+/* Linux's MAX_PAGE_ORDER (4 KiB pages): the largest table it allocates. */
+#define ITS_MAX_TABLE_ORDER 10
+/* 256 pages of 4 KiB: the most a BASER's Size field describes. */
+#define ITS_BASER_MAX_ORDER 8
+
+static unsigned its_ilog2(u64 v)
+{
+	unsigned l = 0;
+
+	while (v >>= 1)
+		l++;
+	return l;
+}
+
+/* A little-endian 64-bit table entry in RAM (a level-1 entry). */
+static u64 phys_read64(u64 pa)
+{
+	const u8 *p = phys_to_virt(pa);
+	u64 v = 0;
+
+	for (int b = 7; b >= 0; b--)
+		v = v << 8 | p[b];
+	return v;
+}
+
+static void phys_write64(u64 pa, u64 v)
+{
+	u8 *p = phys_to_virt(pa);
+
+	for (int b = 0; b < 8; b++)
+		p[b] = (u8)(v >> (8 * b));
+}
 
 static unsigned order_of(u64 bytes)
 {
@@ -268,12 +305,45 @@ static void its_free_device(struct its_device *d)
 	kfree(d);
 }
 
+/*
+ * A two-level device table gets the level-2 page holding @dev_id's entry on
+ * the first device that needs it (its_alloc_table_entry); a flat one
+ * covers every ID below device_ids already.
+ */
+static bool its_alloc_device_table(struct its_node *its, u32 dev_id)
+{
+	u64 per_page = PAGE_SIZE / GITS_BASER_ESZ(readq(its->base + GITS_BASER(0)));
+	u64 l1 = its->tables[0] + dev_id / per_page * GITS_LVL1_ENTRY_SIZE, l2;
+
+	if (!its->dt_indirect || phys_read64(l1) & GITS_BASER_VALID)
+		return true;
+	l2 = alloc_pages_phys(0);
+	if (!l2)
+		return false;
+	phys_memset(l2, 0, PAGE_SIZE);
+	phys_write64(l1, l2 | GITS_BASER_VALID);
+	return true;
+}
+
+/* The level-2 pages of a two-level device table. */
+static void its_free_device_table_l2(struct its_node *its)
+{
+	u64 entries = (PAGE_SIZE << its->table_order[0]) / GITS_LVL1_ENTRY_SIZE;
+
+	for (u64 i = 0; its->dt_indirect && i < entries; i++) {
+		u64 v = phys_read64(its->tables[0] + i * GITS_LVL1_ENTRY_SIZE);
+
+		if (v & GITS_BASER_VALID)
+			free_pages_phys(v & ~GITS_BASER_VALID, 0);
+	}
+}
+
 static struct its_device *its_create_device(struct its_node *its, u32 dev_id, unsigned nvec)
 {
 	struct its_device *d;
 	unsigned nr_ites = 2;
 
-	if (dev_id >= its->device_ids)
+	if (dev_id >= its->device_ids || !its_alloc_device_table(its, dev_id))
 		return NULL;
 	while (nr_ites < nvec)
 		nr_ites <<= 1;
@@ -456,17 +526,64 @@ static const char *const its_base_type_string[] = {
 	[GITS_BASER_TYPE_COLLECTION] = "Interrupt Collections",
 };
 
-/* One flat table for BASER @n (4 KiB pages) with 2^@bits entries. */
+/*
+ * Whether the device table is two-level, and the IDs its level 1 (or its
+ * only level) covers (its_parse_indirect_baser): a table of more than two
+ * pages is made two-level if the ITS keeps Indirect, then capped at the
+ * largest allocation.
+ */
+static bool its_parse_indirect_baser(struct its_node *its, unsigned n, unsigned *esz,
+				     unsigned *ids)
+{
+	u64 baser = readq(its->base + GITS_BASER(n));
+	unsigned want = *ids;
+	bool indirect = false;
+
+	if (((u64)*esz << *ids) > PAGE_SIZE * 2) {
+		writeq(baser | GITS_BASER_INDIRECT, its->base + GITS_BASER(n));
+		indirect = readq(its->base + GITS_BASER(n)) & GITS_BASER_INDIRECT;
+		if (indirect) {
+			*ids -= its_ilog2(PAGE_SIZE / *esz);   /* IDs a level-2 page holds */
+			*esz = GITS_LVL1_ENTRY_SIZE;
+		}
+	}
+	if (order_of((u64)*esz << *ids) > ITS_MAX_TABLE_ORDER) {
+		*ids = its_ilog2((PAGE_SIZE << ITS_MAX_TABLE_ORDER) / *esz);
+		pr_warn("ITS@0x%016llx: %s Table too large, reduce ids %u->%u\n",
+			(unsigned long long)its->base,
+			its_base_type_string[GITS_BASER_TYPE(baser)],
+			want, *ids);
+	}
+	return indirect;
+}
+
+/* The table for BASER @n (4 KiB pages) with 2^@bits entries, two-level if large. */
 static int its_setup_baser(struct its_node *its, unsigned n, unsigned bits)
 {
 	u64 baser = readq(its->base + GITS_BASER(n));
 	unsigned type = GITS_BASER_TYPE(baser), esz = GITS_BASER_ESZ(baser);
-	u64 bytes = ((u64)1 << bits) * esz;
-	unsigned order = order_of(bytes);
+	bool indirect = false;
+	unsigned order;
 	u64 pa, val;
 
 	if (type != GITS_BASER_TYPE_DEVICE && type != GITS_BASER_TYPE_COLLECTION)
 		return 0;
+	if (type == GITS_BASER_TYPE_DEVICE)
+		indirect = its_parse_indirect_baser(its, n, &esz, &bits);
+	order = order_of((u64)esz << bits);
+	/* BASER.Size counts at most 256 pages (GITS_BASER_PAGES_MAX). */
+	if (order > ITS_BASER_MAX_ORDER) {
+		pr_warn("ITS@0x%016llx: %s too large, reduce ITS pages %u->%u\n",
+			(unsigned long long)its->base, its_base_type_string[type], 1u << order,
+			1u << ITS_BASER_MAX_ORDER);
+		order = ITS_BASER_MAX_ORDER;
+		bits = its_ilog2((PAGE_SIZE << order) / esz);
+	}
+	if (type == GITS_BASER_TYPE_DEVICE) {
+		its->dt_indirect = indirect;
+		its->device_ids = (u64)1 << (bits + (indirect ?
+				  its_ilog2(PAGE_SIZE / GITS_BASER_ESZ(baser)) : 0));
+	}
 	pa = alloc_pages_phys(order);
 	if (!pa)
 		return -ENOMEM;
@@ -474,6 +591,7 @@ static int its_setup_baser(struct its_node *its, unsigned n, unsigned bits)
 	its->tables[n] = pa;
 	its->table_order[n] = order;
 	val = GITS_BASER_VALID | GITS_CACHE_RAWAWB | pa | GITS_SHARE_INNER |
+	      (indirect ? GITS_BASER_INDIRECT : 0) |
 	      (((u64)1 << order) - 1);   /* Page_Size 0: 4 KiB; Size: pages - 1 */
 	writeq(val, its->base + GITS_BASER(n));
 	if (!(readq(its->base + GITS_BASER(n)) & GITS_BASER_VALID)) {
@@ -481,9 +599,10 @@ static int its_setup_baser(struct its_node *its, unsigned n, unsigned bits)
 		       its_base_type_string[type]);
 		return -ENXIO;
 	}
-	pr_info("ITS@0x%016llx: allocated %u %s @%llx (flat, esz %u, psz 4K, shr 1)\n",
-		(unsigned long long)its->base, 1u << bits, its_base_type_string[type],
-		(unsigned long long)pa, esz);
+	pr_info("ITS@0x%016llx: allocated %llu %s @%llx (%s, esz %u, psz 4K, shr 1)\n",
+		(unsigned long long)its->base, (unsigned long long)1 << bits,
+		its_base_type_string[type], (unsigned long long)pa,
+		indirect ? "indirect" : "flat", esz);
 	return 0;
 }
 
@@ -497,6 +616,8 @@ static void its_free_node(struct its_node *its)
 	for (int n = 0; n < 2; n++) {
 		if (its->tables[n]) {
 			writeq(0, its->base + GITS_BASER(n));
+			if (n == 0)
+				its_free_device_table_l2(its);
 			free_pages_phys(its->tables[n], its->table_order[n]);
 		}
 	}
@@ -576,7 +697,6 @@ static int its_probe_one(struct device_node *np)
 	writel(0, its->base + GITS_CTLR);
 	its->typer = readq(its->base + GITS_TYPER);
 	its->ite_size = GITS_TYPER_ITT_ESZ(its->typer);
-	its->device_ids = 1u << GITS_TYPER_DEVBITS(its->typer);
 	its->event_ids = 1u << GITS_TYPER_IDBITS(its->typer);
 	if ((ret = its_lpi_init()) ||
 	    (ret = its_setup_baser(its, 0, GITS_TYPER_DEVBITS(its->typer))) ||

@@ -1,0 +1,107 @@
+/*
+ * The stream-ID block of the Tegra186/194/234 memory controller: the first
+ * `reg` window of an "nvidia,tegra186-mc", "nvidia,tegra194-mc" or
+ * "nvidia,tegra234-mc" node (the MC-SID window, 64 KiB at most decoded).
+ * Each memory client has a pair of 32-bit registers, at an 8-aligned
+ * offset the SoC fixes: the stream-ID override (bits 7:0, the stream ID
+ * the client's transactions carry to the SMMU) and, 4 bytes above, its
+ * security configuration (bit 8: the override is in force, set by
+ * software; bit 16: firmware has locked the client, read-only). The model
+ * keeps every pair of the window as such a pair: it does not know which
+ * offsets are clients (the SoC tables are the driver's).
+ *
+ * Reset: overrides 0, security 0x100, as the boot firmware leaves the
+ * clients it does not lock (Linux's tegra186_mc_client_sid_override
+ * expects firmware to have set the override or locked the client).
+ * Not modelled: the override's effect on the stream IDs masters carry
+ * (the lab's masters carry theirs from `iommus`), the MC's other windows.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <libfdt.h>
+
+#include "common/dt.h"
+#include "hw/hw_internal.h"
+#include "hw/tegra_mc.h"
+
+#define TEGRA_MC_SID_WINDOW		0x10000u
+#define TEGRA_MC_SID_OVERRIDE_MASK	0xffu
+#define TEGRA_MC_SID_SEC_OVERRIDE	BIT(8)
+#define TEGRA_MC_SID_SEC_LOCKED		BIT(16)   /* WRITE_ACCESS_DISABLED */
+
+struct tegra_mc_model {
+	u32 size;
+	u32 regs[TEGRA_MC_SID_WINDOW / 4];
+};
+
+static bool is_security(u64 off)
+{
+	return off & 4;
+}
+
+static u64 tegra_mc_read(void *opaque, u64 off, unsigned size)
+{
+	struct tegra_mc_model *mc = opaque;
+
+	if (size != 4 || off & 3 || off >= mc->size)
+		return 0;
+	return mc->regs[off / 4];
+}
+
+static void tegra_mc_write(void *opaque, u64 off, u64 val, unsigned size)
+{
+	struct tegra_mc_model *mc = opaque;
+	u32 *r;
+
+	if (size != 4 || off & 3 || off >= mc->size)
+		return;
+	r = &mc->regs[off / 4];
+	if (!is_security(off)) {
+		/* A locked client's override belongs to the firmware. */
+		if (!(mc->regs[off / 4 + 1] & TEGRA_MC_SID_SEC_LOCKED))
+			*r = (u32)val & TEGRA_MC_SID_OVERRIDE_MASK;
+		return;
+	}
+	if (!(*r & TEGRA_MC_SID_SEC_LOCKED))
+		*r = (u32)val & TEGRA_MC_SID_SEC_OVERRIDE;
+}
+
+static const struct hw_mmio_ops tegra_mc_ops = {
+	.read = tegra_mc_read,
+	.write = tegra_mc_write,
+};
+
+int tegra_mc_create(struct machine *m, const void *fdt, int node, char *why, size_t whylen)
+{
+	const char *name = fdt_get_name(fdt, node, NULL);
+	struct tegra_mc_model *mc;
+	u64 base, size;
+	int ret;
+
+	if (dt_reg(fdt, node, 0, &base, &size) || size < 8) {
+		hw_why(why, whylen, "%s: missing or untranslatable reg", name);
+		return -EINVAL;
+	}
+	mc = calloc(1, sizeof(*mc));
+	if (!mc)
+		return -ENOMEM;
+	ret = hw_on_destroy(m, free, mc);
+	if (ret) {
+		free(mc);
+		return ret;
+	}
+	mc->size = (u32)MIN(size, (u64)TEGRA_MC_SID_WINDOW) & ~7u;
+	for (u32 i = 1; i < mc->size / 4; i += 2)
+		mc->regs[i] = TEGRA_MC_SID_SEC_OVERRIDE;
+	ret = hw_mmio_map(m, base, mc->size, &tegra_mc_ops, mc, name);
+	if (ret == -ENOMEM)
+		return ret;
+	if (ret) {
+		hw_why(why, whylen, "%s: window at 0x%llx overlaps another region", name,
+		       (unsigned long long)base);
+		return -EINVAL;
+	}
+	return 0;
+}
