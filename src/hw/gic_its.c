@@ -263,14 +263,9 @@ int gic_its_create(struct machine *m, const void *fdt, int node, char *why, size
 		       name);
 		return -EINVAL;
 	}
-	struct gic_its *its = calloc(1, sizeof(*its));
+	struct gic_its *its = hw_model_alloc(m, sizeof(*its), gic_its_free);
 	if (!its)
 		return -ENOMEM;
-	ret = hw_on_destroy(m, gic_its_free, its);
-	if (ret) {
-		free(its);
-		return ret;
-	}
 	its->m = m;
 	its->base = base;
 	its->nr_cpus = count_cpus(fdt);

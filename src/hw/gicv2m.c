@@ -148,26 +148,16 @@ int gicv2m_create(struct machine *m, const void *fdt, int node, char *why, size_
 		hw_why(why, whylen, "%s: reg must be a 4 KiB aligned frame of at least 4 KiB", name);
 		return -EINVAL;
 	}
-	struct gicv2m *v = calloc(1, sizeof(*v));
+	struct gicv2m *v = hw_model_alloc(m, sizeof(*v), NULL);
 	if (!v)
 		return -ENOMEM;
-	ret = hw_on_destroy(m, free, v);
-	if (ret) {
-		free(v);
-		return ret;
-	}
 	v->m = m;
 	v->base = base;
 	if (spi_range(v, fdt, node, name, why, whylen))
 		return -EINVAL;
-	ret = hw_mmio_map(m, base, V2M_FRAME_SIZE, &gicv2m_ops, v, name);
-	if (ret == -ENOMEM)
+	ret = hw_mmio_map_node(m, base, V2M_FRAME_SIZE, &gicv2m_ops, v, name, "frame", why, whylen);
+	if (ret)
 		return ret;
-	if (ret) {
-		hw_why(why, whylen, "%s: frame at 0x%llx overlaps another region", name,
-		       (unsigned long long)base);
-		return -EINVAL;
-	}
 	/* DMA reaching the frame is an MSI: the checker names it a doorbell. */
 	return hw_mmio_set_doorbell_write(m, base, doorbell_write);
 }

@@ -130,6 +130,17 @@ const struct hw_model *hw_model_find(const void *fdt, int node);
 
 /* Runs @fn(@arg) at machine_destroy, after every event is dropped. */
 int hw_on_destroy(struct machine *m, void (*fn)(void *arg), void *arg);
+/*
+ * A model's zeroed instance of @size bytes, freed by @fn (free when NULL)
+ * at machine_destroy; NULL when out of memory.
+ */
+void *hw_model_alloc(struct machine *m, size_t size, void (*fn)(void *arg));
+/*
+ * hw_mmio_map for a node's window: 0, -ENOMEM, or -EINVAL with "NAME: WHAT
+ * at 0xBASE overlaps another region" in @why.
+ */
+int hw_mmio_map_node(struct machine *m, u64 base, u64 size, const struct hw_mmio_ops *ops,
+		     void *opaque, const char *name, const char *what, char *why, size_t whylen);
 
 /*
  * Creates the bus master of a DMA-capable node on the platform fabric: its

@@ -31,6 +31,29 @@ int hw_on_destroy(struct machine *m, void (*fn)(void *arg), void *arg)
 	return 0;
 }
 
+void *hw_model_alloc(struct machine *m, size_t size, void (*fn)(void *arg))
+{
+	void *p = calloc(1, size);
+
+	if (p && hw_on_destroy(m, fn ? fn : free, p)) {
+		free(p);
+		p = NULL;
+	}
+	return p;
+}
+
+int hw_mmio_map_node(struct machine *m, u64 base, u64 size, const struct hw_mmio_ops *ops,
+		     void *opaque, const char *name, const char *what, char *why, size_t whylen)
+{
+	int ret = hw_mmio_map(m, base, size, ops, opaque, name);
+
+	if (ret == -ENOMEM || !ret)
+		return ret;
+	hw_why(why, whylen, "%s: %s at 0x%llx overlaps another region", name, what,
+	       (unsigned long long)base);
+	return -EINVAL;
+}
+
 const struct hw_model *hw_model_find(const void *fdt, int node)
 {
 	int len;

@@ -203,7 +203,6 @@ int mbigen_create(struct machine *m, const void *fdt, int node, char *why, size_
 	const char *name = fdt_get_name(fdt, node, NULL);
 	struct mbigen *g;
 	u64 base, size;
-	int ret;
 
 	if (dt_reg(fdt, node, 0, &base, &size) || !size) {
 		hw_why(why, whylen, "%s: missing or untranslatable reg", name);
@@ -211,23 +210,10 @@ int mbigen_create(struct machine *m, const void *fdt, int node, char *why, size_
 	}
 	/* The registers span 64 KiB; a smaller window decodes what it covers. */
 	size = MIN(size, (u64)MBIGEN_WINDOW);
-	g = calloc(1, sizeof(*g));
+	g = hw_model_alloc(m, sizeof(*g), NULL);
 	if (!g)
 		return -ENOMEM;
-	ret = hw_on_destroy(m, free, g);
-	if (ret) {
-		free(g);
-		return ret;
-	}
 	g->m = m;
 	g->base = base;
-	ret = hw_mmio_map(m, base, size, &mbigen_ops, g, name);
-	if (ret == -ENOMEM)
-		return ret;
-	if (ret) {
-		hw_why(why, whylen, "%s: window at 0x%llx overlaps another region", name,
-		       (unsigned long long)base);
-		return -EINVAL;
-	}
-	return 0;
+	return hw_mmio_map_node(m, base, size, &mbigen_ops, g, name, "window", why, whylen);
 }

@@ -78,30 +78,17 @@ int tegra_mc_create(struct machine *m, const void *fdt, int node, char *why, siz
 	const char *name = fdt_get_name(fdt, node, NULL);
 	struct tegra_mc_model *mc;
 	u64 base, size;
-	int ret;
 
 	if (dt_reg(fdt, node, 0, &base, &size) || size < 8) {
 		hw_why(why, whylen, "%s: missing or untranslatable reg", name);
 		return -EINVAL;
 	}
-	mc = calloc(1, sizeof(*mc));
+	mc = hw_model_alloc(m, sizeof(*mc), NULL);
 	if (!mc)
 		return -ENOMEM;
-	ret = hw_on_destroy(m, free, mc);
-	if (ret) {
-		free(mc);
-		return ret;
-	}
 	mc->size = (u32)MIN(size, (u64)TEGRA_MC_SID_WINDOW) & ~7u;
 	for (u32 i = 1; i < mc->size / 4; i += 2)
 		mc->regs[i] = TEGRA_MC_SID_SEC_OVERRIDE;
-	ret = hw_mmio_map(m, base, mc->size, &tegra_mc_ops, mc, name);
-	if (ret == -ENOMEM)
-		return ret;
-	if (ret) {
-		hw_why(why, whylen, "%s: window at 0x%llx overlaps another region", name,
-		       (unsigned long long)base);
-		return -EINVAL;
-	}
-	return 0;
+	return hw_mmio_map_node(m, base, mc->size, &tegra_mc_ops, mc, name, "window", why,
+				whylen);
 }

@@ -122,6 +122,30 @@ static void test_no_num_pins(void **state)
 	kt_shutdown();
 }
 
+/* A window over another device's registers: the machine refuses the tree and says why. */
+static void test_window_overlap(void **state)
+{
+	char *text = NULL, *at, why[256] = "";
+	size_t len = 0, size;
+	void *blob;
+	struct machine *m = NULL;
+	FILE *f = fopen(PLATFORM, "r");
+
+	assert_non_null(f);
+	assert_true(getdelim(&text, &len, '\0', f) > 0);
+	fclose(f);
+	at = strstr(text, "reg = <0x0 0xd0080000");
+	assert_non_null(at);
+	memcpy(at, "reg = <0x0 0xd0040000", strlen("reg = <0x0 0xd0040000"));
+	assert_int_equal(kt_compile_dts_text(text, &blob, &size), 0);
+	assert_int_equal(machine_create(blob, size, 1, &m, why, sizeof(why)), -EINVAL);
+	assert_null(m);
+	if (!strstr(why, "interrupt-controller@d0080000: window at 0xd0040000 overlaps another region"))
+		fail_msg("why: '%s'", why);
+	free(blob);
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -130,6 +154,7 @@ int main(void)
 		cmocka_unit_test(test_reserved_pin),
 		cmocka_unit_test(test_num_pins),
 		cmocka_unit_test(test_no_num_pins),
+		cmocka_unit_test(test_window_overlap),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
