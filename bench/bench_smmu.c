@@ -153,56 +153,9 @@ static void program(struct machine *m)
 	CHECK(hw_mmio_write(m, SMMU + 0, 4, 0x406));                    /* sCR0: enable, USFCFG */
 }
 
-/* Every mapped page once: the phases that follow hit the IOTLB. */
-static void warm_tlb(struct hw_iommu *io)
-{
-	struct hw_xlate x;
-
-	for (u64 i = 0; i < NPAGES; i++)
-		io->ops->translate(io, SID, IOVA + (i << 12), HW_READ, &x);
-}
-
-BENCH_PHASE static void phase_hit(struct hw_iommu *io, unsigned long n)
-{
-	struct hw_xlate x;
-
-	for (unsigned long i = 0; i < n; i++) {
-		io->ops->translate(io, SID, IOVA + ((i & 255) << 12), HW_READ, &x);
-		sink += x.pa;
-	}
-}
-
-/* The same loop without the translation. */
-BENCH_PHASE static void phase_loop(unsigned long n)
-{
-	for (unsigned long i = 0; i < n; i++)
-		sink += PA + ((i & 255) << 12);
-}
-
-static void bench_hit(struct hw_iommu *io)
-{
-	unsigned long n = iters(20000000);
-	double t[RUNS], base[RUNS];
-
-	warm_tlb(io);
-	for (int r = 0; r < runs; r++) {
-		double t0 = bench_now_ns();
-		phase_hit(io, n);
-		t[r] = (bench_now_ns() - t0) / n;
-		t0 = bench_now_ns();
-		phase_loop(n);
-		base[r] = (bench_now_ns() - t0) / n;
-	}
-	if (callgrind) {
-		bench_callgrind_ops("phase_hit", n, "op");
-		bench_callgrind_ops("phase_loop", n, "op");
-		return;
-	}
-	bench_line("phase_hit", "target <= 10 ns", "  translate, IOTLB hit           %7.2f ns/op",
-		   bench_median(t, RUNS));
-	bench_line("phase_loop", NULL, "  baseline: plain loop           %7.2f ns/op",
-		   bench_median(base, RUNS));
-}
+#define SMMU_PHASE(x) phase_##x
+#define HIT_NOTE "target <= 10 ns"
+#include "bench_smmu_shared.h"
 
 /* Each translation walks all four levels: a TLBIVA of its page first. */
 BENCH_PHASE static void phase_walk(struct machine *m, struct hw_iommu *io, unsigned long n)
@@ -249,9 +202,6 @@ static void bench_walk(struct machine *m, struct hw_iommu *io)
 	bench_line("phase_walk", note, "  translate after a TLBIVA       %7.2f ns/op", tm);
 	bench_line("phase_tlbiva", NULL, "  baseline: TLBIVA alone         %7.2f ns/op", bm);
 }
-
-#define DMA_PHASE(x) phase_##x
-#include "bench_smmu_dma.h"
 
 int main(int argc, char **argv)
 {

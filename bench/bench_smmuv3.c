@@ -172,54 +172,9 @@ static void program(struct machine *m)
 	CHECK(hw_mmio_write(m, SMMU + 0x20, 4, 8 | 4 | 1));       /* CR0: CMDQEN, EVTQEN, SMMUEN */
 }
 
-static void warm_tlb(struct hw_iommu *io)
-{
-	struct hw_xlate x;
-
-	for (u64 i = 0; i < NPAGES; i++)
-		io->ops->translate(io, SID, IOVA + (i << 12), HW_READ, &x);
-}
-
-BENCH_PHASE static void phase_v3_hit(struct hw_iommu *io, unsigned long n)
-{
-	struct hw_xlate x;
-
-	for (unsigned long i = 0; i < n; i++) {
-		io->ops->translate(io, SID, IOVA + ((i & 255) << 12), HW_READ, &x);
-		sink += x.pa;
-	}
-}
-
-BENCH_PHASE static void phase_v3_loop(unsigned long n)
-{
-	for (unsigned long i = 0; i < n; i++)
-		sink += PA + ((i & 255) << 12);
-}
-
-static void bench_hit(struct hw_iommu *io)
-{
-	unsigned long n = iters(20000000);
-	double t[RUNS], base[RUNS];
-
-	warm_tlb(io);
-	for (int r = 0; r < runs; r++) {
-		double t0 = bench_now_ns();
-		phase_v3_hit(io, n);
-		t[r] = (bench_now_ns() - t0) / n;
-		t0 = bench_now_ns();
-		phase_v3_loop(n);
-		base[r] = (bench_now_ns() - t0) / n;
-	}
-	if (callgrind) {
-		bench_callgrind_ops("phase_v3_hit", n, "op");
-		bench_callgrind_ops("phase_v3_loop", n, "op");
-		return;
-	}
-	bench_line("phase_v3_hit", "SMMUv2: bench_smmu's IOTLB hit", "  translate, IOTLB hit           %7.2f ns/op",
-		   bench_median(t, RUNS));
-	bench_line("phase_v3_loop", NULL, "  baseline: plain loop           %7.2f ns/op",
-		   bench_median(base, RUNS));
-}
+#define SMMU_PHASE(x) phase_v3_##x
+#define HIT_NOTE "SMMUv2: bench_smmu's IOTLB hit"
+#include "bench_smmu_shared.h"
 
 /* CFGI_ALL, TLBI_NH_VA of @va, CMD_SYNC: the next translation fetches everything. */
 static void inval_all(struct machine *m, u64 va)
@@ -307,9 +262,6 @@ static void bench_tlbi(struct machine *m)
 	bench_line("phase_v3_tlbi", "SMMUv2: bench_smmu's TLBIVA alone",
 		   "  TLBI_NH_VA + CMD_SYNC (cmdq)   %7.2f ns/op", bench_median(t, RUNS));
 }
-
-#define DMA_PHASE(x) phase_v3_##x
-#include "bench_smmu_dma.h"
 
 int main(int argc, char **argv)
 {

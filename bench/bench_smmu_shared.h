@@ -1,18 +1,72 @@
 /*
- * DMA through an SMMU model against memcpy, 4 and 64 KiB reads: the half
- * that bench_smmu (SMMUv2) and bench_smmuv3 share, so the two models are
- * measured by the same loops. Included once by each, after it defines:
- *   IOVA, NPAGES (the mapped range), RUNS, `runs`, `callgrind`, `sink`,
- *   iters(n) (the run's scaled count) and warm_tlb(io);
- *   DMA_PHASE(x): the name of phase x (phase_x, phase_v3_x, ...), so that
- *   callgrind's --toggle-collect tells the benchmarks apart.
+ * What bench_smmu (SMMUv2) and bench_smmuv3 measure alike, so the two
+ * models are measured by the same loops: a translation that hits the
+ * IOTLB beside a plain loop, and DMA through the SMMU against memcpy, 4
+ * and 64 KiB reads. Included once by each, after it defines:
+ *   SID, IOVA, PA, NPAGES (the mapped range), RUNS, `runs`, `callgrind`,
+ *   `sink`, iters(n) (the run's scaled count);
+ *   SMMU_PHASE(x): the name of phase x (phase_x, phase_v3_x, ...), so that
+ *   callgrind's --toggle-collect tells the benchmarks apart;
+ *   HIT_NOTE: the note on the IOTLB hit's line.
  */
-#ifndef BENCH_SMMU_DMA_H
-#define BENCH_SMMU_DMA_H
+#ifndef BENCH_SMMU_SHARED_H
+#define BENCH_SMMU_SHARED_H
 
+#define DMA_PHASE(x) SMMU_PHASE(x)
 #define DMA_PHASE_STR2(x) #x
 #define DMA_PHASE_STR(x) DMA_PHASE_STR2(x)
 #define DMA_PHASE_NAME(x) DMA_PHASE_STR(DMA_PHASE(x))
+
+/* Every mapped page once: the phases that follow hit the IOTLB. */
+static void warm_tlb(struct hw_iommu *io)
+{
+	struct hw_xlate x;
+
+	for (u64 i = 0; i < NPAGES; i++)
+		io->ops->translate(io, SID, IOVA + (i << 12), HW_READ, &x);
+}
+
+BENCH_PHASE static void SMMU_PHASE(hit)(struct hw_iommu *io, unsigned long n)
+{
+	struct hw_xlate x;
+
+	for (unsigned long i = 0; i < n; i++) {
+		io->ops->translate(io, SID, IOVA + ((i & 255) << 12), HW_READ, &x);
+		sink += x.pa;
+	}
+}
+
+/* The same loop without the translation. */
+BENCH_PHASE static void SMMU_PHASE(loop)(unsigned long n)
+{
+	for (unsigned long i = 0; i < n; i++)
+		sink += PA + ((i & 255) << 12);
+}
+
+static void bench_hit(struct hw_iommu *io)
+{
+	unsigned long n = iters(20000000);
+	double t[RUNS], base[RUNS];
+
+	warm_tlb(io);
+	for (int r = 0; r < runs; r++) {
+		double t0 = bench_now_ns();
+		SMMU_PHASE(hit)(io, n);
+		t[r] = (bench_now_ns() - t0) / n;
+		t0 = bench_now_ns();
+		SMMU_PHASE(loop)(n);
+		base[r] = (bench_now_ns() - t0) / n;
+	}
+	if (callgrind) {
+		bench_callgrind_ops(DMA_PHASE_NAME(hit), n, "op");
+		bench_callgrind_ops(DMA_PHASE_NAME(loop), n, "op");
+		return;
+	}
+	bench_line(DMA_PHASE_NAME(hit), HIT_NOTE, "  translate, IOTLB hit           %7.2f ns/op",
+		   bench_median(t, RUNS));
+	bench_line(DMA_PHASE_NAME(loop), NULL, "  baseline: plain loop           %7.2f ns/op",
+		   bench_median(base, RUNS));
+}
 
 /* The IOMMU the master's fabric sends its first stream to (NULL: none). */
 static struct hw_iommu *master_iommu(struct hw_dma_master *d)
