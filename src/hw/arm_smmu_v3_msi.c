@@ -15,6 +15,7 @@
  * source's GERROR.MSI_*_ABT_ERR. CMD_SYNC with CS=IRQ and an MSIADDR
  * writes its MSIDATA the same way (Linux's MSI polling of CMD_SYNC).
  */
+#include <errno.h>
 #include <libfdt.h>
 
 #include "common/dt.h"
@@ -34,16 +35,13 @@ void v3_msi_init(struct arm_smmu_v3 *s, const void *fdt, int node)
 bool v3_msi_write(struct arm_smmu_v3 *s, u64 addr, u32 data)
 {
 	struct machine *m = s->common.m;
-	struct hw_mmio_region *r = hw_mmio_find(m, addr);
+	int ret;
 
 	s->stats.msi++;
-	if (r && r->doorbell_write) {
-		r->doorbell_write(r->opaque, s->msi_devid, addr - r->base, data, 4);
-		return true;
-	}
-	if (r)
-		return hw_mmio_write(m, addr, 4, data) == 0;
-	return hw_mem_write(m, addr, &data, sizeof(data)) == 0;
+	ret = hw_msi_write(m, addr, s->msi_devid, data, 4);
+	if (ret == -EFAULT)
+		return hw_mem_write(m, addr, &data, sizeof(data)) == 0;
+	return ret == 0;
 }
 
 /* A rising source: its MSI if it has an address, else false (use the line). */

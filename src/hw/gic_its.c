@@ -282,14 +282,10 @@ int gic_its_create(struct machine *m, const void *fdt, int node, char *why, size
 	for (unsigned n = 0; n < 8; n++)
 		its->baser[n] = baser_ro(n);
 	memset(its->lpi_cfg, 1, sizeof(its->lpi_cfg));   /* no table yet: enabled */
-	ret = hw_mmio_map(m, base, GITS_FRAME_SIZE, &gic_its_ops, its, name);
-	if (ret == -ENOMEM)
+	ret = hw_mmio_map_node(m, base, GITS_FRAME_SIZE, &gic_its_ops, its, name, "registers", why,
+			       whylen);
+	if (ret)
 		return ret;
-	if (ret) {
-		hw_why(why, whylen, "%s: registers at 0x%llx overlap another region", name,
-		       (unsigned long long)base);
-		return -EINVAL;
-	}
 	/* DMA reaching the frame is an MSI (GITS_TRANSLATER): a doorbell. */
 	return hw_mmio_set_doorbell_write(m, base, doorbell_write);
 }

@@ -14,6 +14,9 @@ struct gic_its;
 /* DT create function for the hw_models table: 0, or -EINVAL/-ENOMEM with @why. */
 int gic_its_create(struct machine *m, const void *fdt, int node, char *why, size_t whylen);
 
+/* The doorbell's offset from the ITS's base (its translation frame). */
+#define GITS_TRANSLATER 0x10040
+
 /* The ITS whose registers start at @base, or NULL. */
 struct gic_its *gic_its_find(struct machine *m, u64 base);
 

@@ -22,7 +22,6 @@
 #define GITS_IMPDEF_ERRCODE 0xc004
 #define GITS_IMPDEF_ERRCNT 0xc008
 #define GITS_PIDR2 0xffe8
-#define GITS_TRANSLATER 0x10040
 #define GITS_FRAME_SIZE 0x20000
 #define GITS_CTL_FRAME_SIZE 0x10000   /* the least reg Linux accepts */
 

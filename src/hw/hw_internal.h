@@ -164,6 +164,12 @@ void hw_master_register(struct machine *m, struct hw_dma_master *master);
  * region's write callback (a CPU write carries no DeviceID). 0 or -ENOENT.
  */
 int hw_mmio_set_doorbell_write(struct machine *m, u64 base, hw_doorbell_write_fn fn);
+/*
+ * A device's MSI write of @val (@size bytes) at @addr, from @device_id: to
+ * the doorbell that decodes @addr, else an ordinary register write. 0,
+ * the register write's error, or -EFAULT when no MMIO region decodes @addr.
+ */
+int hw_msi_write(struct machine *m, u64 addr, u32 device_id, u64 val, unsigned size);
 
 /* The MMIO region decoding @pa, or NULL (valid until the next map/unmap). */
 struct hw_mmio_region *hw_mmio_find(struct machine *m, u64 pa);

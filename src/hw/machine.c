@@ -54,6 +54,18 @@ int hw_mmio_map_node(struct machine *m, u64 base, u64 size, const struct hw_mmio
 	return -EINVAL;
 }
 
+int hw_msi_write(struct machine *m, u64 addr, u32 device_id, u64 val, unsigned size)
+{
+	struct hw_mmio_region *r = hw_mmio_find(m, addr);
+
+	if (!r)
+		return -EFAULT;
+	if (!r->doorbell_write)
+		return hw_mmio_write(m, addr, size, val);
+	r->doorbell_write(r->opaque, device_id, addr - r->base, val, size);
+	return 0;
+}
+
 const struct hw_model *hw_model_find(const void *fdt, int node)
 {
 	int len;

@@ -22,6 +22,7 @@
 #include <libfdt.h>
 
 #include "common/dt.h"
+#include "hw/gic_its.h"
 #include "hw/hw_internal.h"
 #include "hw/mbigen.h"
 
@@ -34,7 +35,6 @@
 #define MBIGEN_CLEAR		0xa000u
 #define MBIGEN_EVENT_SHIFT	12
 #define MBIGEN_EVENT_MASK	(0x3ffu << MBIGEN_EVENT_SHIFT)
-#define GITS_TRANSLATER		0x10040u
 #define MBIGEN_WINDOW		0x10000u
 
 struct mbigen {
@@ -60,7 +60,6 @@ static void send(struct mbigen *g, u32 pin)
 	const void *fdt = g->m->fdt;
 	int len, its;
 	const fdt32_t *mp = fdt_getprop(fdt, g->ctrl[pin], "msi-parent", &len);
-	struct hw_mmio_region *r;
 	u64 base, size;
 
 	if (!mp || len < 8)
@@ -68,13 +67,11 @@ static void send(struct mbigen *g, u32 pin)
 	its = fdt_node_offset_by_phandle(fdt, fdt32_to_cpu(mp[0]));
 	if (its < 0 || dt_reg(fdt, its, 0, &base, &size))
 		return;
-	r = hw_mmio_find(g->m, base + GITS_TRANSLATER);
-	if (!r || !r->doorbell_write)
+	if (hw_msi_write(g->m, base + GITS_TRANSLATER, fdt32_to_cpu(mp[1]),
+			 (g->vec[pin] & MBIGEN_EVENT_MASK) >> MBIGEN_EVENT_SHIFT, 4))
 		return;
 	g->msis++;
 	g->pending[pin] = pin_is_level(g, pin);
-	r->doorbell_write(r->opaque, fdt32_to_cpu(mp[1]), base + GITS_TRANSLATER - r->base,
-			  (g->vec[pin] & MBIGEN_EVENT_MASK) >> MBIGEN_EVENT_SHIFT, 4);
 }
 
 static struct mbigen *mbigen_of_ctrl(struct machine *m, int ctrl)

@@ -156,7 +156,7 @@ int tegra_mc_probe_device(struct device *mc_dev, struct device *dev)
 	if (!mc || !dev->of_node || !fwspec || fwspec->num_ids != 1)
 		return 0;
 	while (tegra_mc_interconnect(mc, dev->of_node, &cell,
-				     fwspec->ids[0] & 0xffff & MC_SID_STREAMID_OVERRIDE_MASK))
+				     fwspec->ids[0] & MC_SID_STREAMID_OVERRIDE_MASK))
 		;
 	return 0;
 }
@@ -166,6 +166,8 @@ static void tegra_mc_remove(struct platform_device *pdev)
 	kfree(dev_get_drvdata(&pdev->dev));
 	dev_set_drvdata(&pdev->dev, NULL);
 }
+
+static struct platform_driver tegra_mc_driver;
 
 int tegra_memory_controller_get(struct device *dev, struct device **out)
 {
@@ -177,7 +179,7 @@ int tegra_memory_controller_get(struct device *dev, struct device **out)
 	mc = bus_find_device_by_of_node(bus_find("platform"), np);
 	if (!mc)
 		return -ENODEV;
-	if (!dev_get_drvdata(mc) || !mc->driver || strcmp(mc->driver->name, "tegra-mc"))
+	if (!dev_get_drvdata(mc) || !mc->driver || mc->driver != &tegra_mc_driver.driver)
 		return -EPROBE_DEFER;
 	*out = mc;
 	return 0;

@@ -53,11 +53,10 @@ struct mbigen_child {
 	u32 *virq;
 };
 
+/* A bound mbigen: owns the children it created. */
 struct mbigen_device {
-	u64 base;
+	u64 base;			/* its registers */
 };
-
-   /* every child of every bound mbigen */
 
 static u32 vec_reg(u32 hwirq)
 {
@@ -134,7 +133,7 @@ static int alloc_vector(struct mbigen_child *c)
 	ret = msi_domain_alloc_irqs(dev, d, 1);
 	if (ret)
 		msi_domain_free_irqs_all(dev);
-	return ret ? ret : 0;
+	return ret;
 }
 
 /* mbigen_domain_translate, then the allocation at first use. */
@@ -250,10 +249,11 @@ static int mbigen_device_probe(struct platform_device *pdev)
 	mgn = kzalloc(sizeof(*mgn));
 	if (!mgn)
 		return -ENOMEM;
+	mgn->base = res->start;
 	for_each_child_of_node(pdev->dev.of_node, np) {
 		if (!of_property_read_bool(np, "interrupt-controller"))
 			continue;
-		err = child_create(pdev, np, res->start, mgn);
+		err = child_create(pdev, np, mgn->base, mgn);
 		if (err)
 			break;
 	}

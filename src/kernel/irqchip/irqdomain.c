@@ -18,8 +18,6 @@ struct wired_irq_domain {
 	void *host_data;
 };
 
-
-
 static struct wired_irq_domain *find_domain(const struct device_node *np)
 {
 	struct wired_irq_domain *d;
