@@ -173,11 +173,6 @@ static inline int sme_lookup(struct arm_smmu *s, u32 sid)
 	return c->idx;
 }
 
-static bool perm_fault(bool ro, bool priv_only, enum hw_access acc, bool priv)
-{
-	return (ro && acc == HW_WRITE) || (priv_only && !priv);
-}
-
 static inline const struct smmu_ctx_cfg *ctx_cfg(struct arm_smmu *s, unsigned cbi)
 {
 	struct smmu_cb *cb = &s->cb[cbi];
@@ -199,7 +194,7 @@ static int s1_translate(struct arm_smmu *s, unsigned cbi, u32 sid, u64 addr, enu
 		return smmu_xlate_bypass(out, addr);
 	e = smmu_iotlb_lookup(&s->common.tlb, cbi, cfg->tc.asid, addr);
 	if (e) {
-		if (unlikely(perm_fault(e->ro, e->priv_only, acc, priv))) {
+		if (unlikely(smmu_perm_fault(e->ro, e->priv_only, acc, priv))) {
 			r = (struct smmu_walk_result){ .err = SMMU_PTW_ERR_PERMISSION,
 						       .level = e->level };
 			return ctx_fault(s, cbi, &r, sid, addr, acc, priv, out);
@@ -211,7 +206,7 @@ static int s1_translate(struct arm_smmu *s, unsigned cbi, u32 sid, u64 addr, enu
 	if (r.err)
 		return ctx_fault(s, cbi, &r, sid, addr, acc, priv, out);
 	smmu_iotlb_insert(&s->common.tlb, cbi, cfg->tc.asid, addr, &r);
-	if (perm_fault(r.ro, r.priv_only, acc, priv)) {
+	if (smmu_perm_fault(r.ro, r.priv_only, acc, priv)) {
 		r.err = SMMU_PTW_ERR_PERMISSION;
 		return ctx_fault(s, cbi, &r, sid, addr, acc, priv, out);
 	}
@@ -338,7 +333,7 @@ static void ats_op(struct arm_smmu *s, unsigned cbi, u64 va, enum hw_access acc,
 		return;
 	}
 	smmu_ptw(s->common.m, &cfg->tc, va, &r);
-	if (!r.err && perm_fault(r.ro, r.priv_only, acc, priv))
+	if (!r.err && smmu_perm_fault(r.ro, r.priv_only, acc, priv))
 		r.err = SMMU_PTW_ERR_PERMISSION;
 	if (r.err)
 		cb->par = PAR_F | ptw_fsr(r.err);

@@ -283,11 +283,6 @@ static int s1_fault(struct arm_smmu_v3 *s, const struct v3_stream_cfg *c,
 	return xlate_abort(out);
 }
 
-static bool perm_fault(bool ro, bool priv_only, enum hw_access acc, bool priv)
-{
-	return (ro && acc == HW_WRITE) || (priv_only && !priv);
-}
-
 static int s1_translate(struct arm_smmu_v3 *s, const struct v3_stream_cfg *c, u32 sid,
 			u64 addr, enum hw_access acc, struct hw_xlate *out)
 {
@@ -296,7 +291,7 @@ static int s1_translate(struct arm_smmu_v3 *s, const struct v3_stream_cfg *c, u3
 
 	e = smmu_iotlb_lookup(&s->common.tlb, V3_TLB_CTX, c->tc.asid, addr);
 	if (e) {
-		if (unlikely(perm_fault(e->ro, e->priv_only, acc, c->priv))) {
+		if (unlikely(smmu_perm_fault(e->ro, e->priv_only, acc, c->priv))) {
 			r = (struct smmu_walk_result){ .err = SMMU_PTW_ERR_PERMISSION,
 						       .level = e->level };
 			return s1_fault(s, c, &r, sid, addr, acc, out);
@@ -308,7 +303,7 @@ static int s1_translate(struct arm_smmu_v3 *s, const struct v3_stream_cfg *c, u3
 	if (r.err)
 		return s1_fault(s, c, &r, sid, addr, acc, out);
 	smmu_iotlb_insert(&s->common.tlb, V3_TLB_CTX, c->tc.asid, addr, &r);
-	if (perm_fault(r.ro, r.priv_only, acc, c->priv)) {
+	if (smmu_perm_fault(r.ro, r.priv_only, acc, c->priv)) {
 		r.err = SMMU_PTW_ERR_PERMISSION;
 		return s1_fault(s, c, &r, sid, addr, acc, out);
 	}

@@ -406,7 +406,7 @@ static void *chunk_reserve(void)
 	long p = syscall(SYS_mmap, NULL, CHUNK_BYTES, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 
-	return p < 0 && p > -4096 ? NULL : (void *)p;
+	return p == -1 ? NULL : (void *)p;   /* syscall(): -1 and errno on failure */
 }
 
 static bool in_backing(const struct hw_frame_chunk *ch, const void *p)

@@ -71,11 +71,6 @@ bool smmu_iotlb_still_hits(const struct smmu_iotlb *t, const struct smmu_iotlb_e
 	return true;
 }
 
-static bool perm_fault(bool ro, bool priv_only, enum hw_access acc, bool priv)
-{
-	return (ro && acc == HW_WRITE) || (priv_only && !priv);
-}
-
 #define GROUP_MASK ((1ull << SMMU_TLB_GROUP_SHIFT) - 1)
 
 /*
@@ -90,7 +85,7 @@ static unsigned group_hits(struct smmu_iotlb *t, unsigned ctx, u16 asid, u64 va,
 
 	g = &t->group[(va >> SMMU_TLB_GROUP_SHIFT) % SMMU_TLB_GROUPS];
 	if (g->gen != t->gen || g->tag != va >> SMMU_TLB_GROUP_SHIFT || g->ctx != ctx ||
-	    g->asid != asid || k < g->lo || k >= g->hi || perm_fault(g->ro, g->priv_only, acc, priv))
+	    g->asid != asid || k < g->lo || k >= g->hi || smmu_perm_fault(g->ro, g->priv_only, acc, priv))
 		return 0;
 	m = MIN(g->hi - k, max);
 	for (unsigned j = 0; j < m; j++) {
@@ -164,7 +159,7 @@ unsigned smmu_iotlb_hits(struct smmu_iotlb *t, unsigned ctx, u16 asid, u64 addr,
 		}
 		if (!e || !reuse || va >> e->shift != e->tag) {
 			e = smmu_iotlb_find_inline(t, ctx, asid, va);
-			if (!e || perm_fault(e->ro, e->priv_only, acc, priv))
+			if (!e || smmu_perm_fault(e->ro, e->priv_only, acc, priv))
 				break;
 			reuse = e->shift > PAGE_SHIFT && smmu_iotlb_still_hits(t, e, va);
 		}
