@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 
 #include "session_vfio.h"
@@ -260,6 +261,13 @@ static unsigned int parse_list(const char *p, int32_t *fds, int32_t *handles, un
 	return n;
 }
 
+static bool is_socket(int fd)
+{
+	struct stat st;
+
+	return fd >= 0 && syscall(SYS_fstat, fd, &st) == 0 && S_ISSOCK(st.st_mode);
+}
+
 __attribute__((constructor)) static void exec_inherit_adopt(void)
 {
 	const char *v = getenv(EXEC_ENV), *session = getenv("IOMMULAB_SESSION");
@@ -270,9 +278,12 @@ __attribute__((constructor)) static void exec_inherit_adopt(void)
 		return;
 	char *copy = strdup(v);
 	unsetenv(EXEC_ENV);
-	/* Another process's (a spawned child's inherited environment): not ours. */
+	/*
+	 * Another process's (a spawned child's inherited environment), or not
+	 * naming a socket this process holds: not ours, and nothing is closed.
+	 */
 	if (!copy || sscanf(copy, "%d:%" SCNx64 ":%d:%n", &pid, &ticket, &sock, &off) != 3 ||
-	    !off || pid != getpid() || !session || !*session) {
+	    !off || pid != getpid() || !session || !*session || !is_socket(sock)) {
 		free(copy);
 		return;
 	}

@@ -54,6 +54,12 @@ status 0" "$got"
 got=$(timeout 60 "$IOMMULAB" exec --name gaps -- bash -c 'exec 7<>/dev/vfio/vfio; "$0" api 7' "$client" 2>&1)
 check "a descriptor bash opened, in the program it starts" "fd 7: VFIO API version 0" "$got"
 
+# A forged hand-over (this pid, a ticket, descriptor 0 as the "socket") is
+# refused before anything is closed: the program keeps its stdin.
+got=$(echo hello | timeout 60 "$IOMMULAB" exec --name gaps -- \
+	sh -c 'exec env IOMMULAB_EXEC_FILES=$$:1:0: sh -c "read x; echo got \$x"' 2>&1)
+check "a forged IOMMULAB_EXEC_FILES closes nothing" "got hello" "$got"
+
 got=$(timeout 60 "$IOMMULAB" exec --name gaps -- "$client" memfd 2>&1; echo "status $?")
 check "shared anonymous memory's memfd closed at munmap" "mapped: 1 memfd(s)
 unmapped: 0 memfd(s)
