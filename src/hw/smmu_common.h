@@ -164,12 +164,6 @@ static inline const struct smmu_iotlb_entry *smmu_iotlb_find_inline(struct smmu_
 	static const u8 shifts[SMMU_TLB_NR_SIZES] = { SMMU_TLB_SHIFTS };
 	const struct smmu_iotlb_entry *e;
 
-/* Does an access of @acc (@priv: privileged) break a read-only or privileged-only mapping? */
-static inline bool smmu_perm_fault(bool ro, bool priv_only, enum hw_access acc, bool priv)
-{
-	return (ro && acc == HW_WRITE) || (priv_only && !priv);
-}
-
 	for (unsigned i = 0; i < SMMU_TLB_NR_SIZES; i++) {
 		if (!t->nr_valid[i])
 			continue;
@@ -179,6 +173,13 @@ static inline bool smmu_perm_fault(bool ro, bool priv_only, enum hw_access acc, 
 	}
 	return NULL;
 }
+
+/* Does an access of @acc (@priv: privileged) break a read-only or privileged-only mapping? */
+static inline bool smmu_perm_fault(bool ro, bool priv_only, enum hw_access acc, bool priv)
+{
+	return (ro && acc == HW_WRITE) || (priv_only && !priv);
+}
+
 /*
  * Would a lookup of @va (in @e's context and ASID) find @e, just found for
  * another address, with the IOTLB unchanged since? True only when it must:
