@@ -19,6 +19,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -34,6 +35,7 @@
 
 #include "fork_region.h"
 #include "mmio_trap.h"
+#include "session_spin.h"
 #include "session_vfio.h"
 
 #define MAX_FWD_FD 65536
@@ -59,6 +61,8 @@ static struct {
 	 */
 	uint64_t epoch;
 	bool keep_epoch;
+	struct session_spin spin;	/* waiting for replies */
+	bool spin_ready;
 } cl = { .lock = PTHREAD_MUTEX_INITIALIZER, .sock = -1, .epoch = 1 };
 
 static int fail(int e)
@@ -197,6 +201,26 @@ static int connect_locked(void)
 }
 
 /*
+ * Under cl.lock, a request sent: spins for the reply (session_spin.h);
+ * when it is not there in the window, session_recv sleeps for it.
+ */
+static void wait_reply(void)
+{
+	struct pollfd p = { .fd = cl.sock, .events = POLLIN };
+
+	if (!cl.spin_ready) {
+		session_spin_init(&cl.spin);
+		cl.spin_ready = true;
+	}
+	if (session_spin_poll(&cl.spin, &p, 1))
+		return;
+	uint64_t t0 = session_spin_now();
+	while (syscall(SYS_ppoll, &p, 1, NULL, NULL, 0) < 0 && errno == EINTR)
+		;
+	session_spin_slept(&cl.spin, session_spin_now() - t0);
+}
+
+/*
  * Under cl.lock: one request (@req of @reqlen bytes, built in cl.out or
  * elsewhere) and its reply in cl.in (*@replen bytes). The reply's ret or
  * a transport error; descriptors in replies are none for these ops.
@@ -214,6 +238,8 @@ static int64_t call_locked(uint32_t op, const void *req, size_t reqlen, const in
 	if (ret)
 		return ret;
 	ret = session_send(cl.sock, &hdr, req, fds, nfds);
+	if (!ret)
+		wait_reply();
 	while (!ret) {
 		ret = session_recv(cl.sock, &in, cl.in, SESSION_MAX_PAYLOAD, got, &ngot);
 		for (unsigned int i = 0; !ret && i < ngot; i++)

@@ -29,6 +29,7 @@
 #include "iommulab/lab.h"
 #include "kernel/base/fs.h"
 #include "session_server.h"
+#include "session_spin.h"
 #include "session_up.h"
 
 #define MAX_CLIENTS 256
@@ -58,6 +59,7 @@ static struct {
 	pthread_mutex_t qlock;
 	pthread_cond_t qdone;
 	struct kcall *queue, **qtail;
+	struct session_spin spin;	/* waiting for the next request */
 } srv = {
 	.listen = -1, .evfd = -1, .sigfd = -1,
 	.qlock = PTHREAD_MUTEX_INITIALIZER,
@@ -537,6 +539,24 @@ static bool client_serve(struct session_client *c, void *inbuf, void *outbuf)
 	return true;
 }
 
+/*
+ * Waits for a request (or the FUSE thread, a signal): with @idle_work,
+ * only looks (the idle work runs when nothing is there); else spins for
+ * the window first (session_spin.h), then sleeps.
+ */
+static int wait_requests(struct pollfd *pfd, nfds_t n, bool idle_work)
+{
+	if (idle_work)
+		return poll(pfd, n, 0);
+	int ready = session_spin_poll(&srv.spin, pfd, n);
+	if (ready)
+		return ready;
+	uint64_t t0 = session_spin_now();
+	ready = poll(pfd, n, -1);
+	session_spin_slept(&srv.spin, session_spin_now() - t0);
+	return ready;
+}
+
 static void serve(void)
 {
 	void *inbuf = malloc(SESSION_MAX_PAYLOAD), *outbuf = malloc(SESSION_MAX_PAYLOAD);
@@ -553,7 +573,7 @@ static void serve(void)
 			who[n] = c;
 			pfd[n++] = (struct pollfd){ .fd = c->sock, .events = POLLIN };
 		}
-		int ready = poll(pfd, n, idle_more && srv.idle_hook ? 0 : -1);
+		int ready = wait_requests(pfd, n, idle_more && srv.idle_hook);
 		if (ready < 0)
 			continue;
 		/* Nothing asked: the idle work (virtual time) runs; a request may make more. */
@@ -694,6 +714,7 @@ int session_server_start(const struct session_up_opts *o, char *msg, size_t msgl
 	srv.dir = o->dir;
 	srv.kthread = pthread_self();
 	srv.qtail = &srv.queue;
+	session_spin_init(&srv.spin);
 	register_builtin_ops();
 	ret = enter_namespace(msg, msglen);
 	if (ret)
