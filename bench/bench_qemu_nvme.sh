@@ -6,7 +6,10 @@
 # depth 1 (one qemu-io command at a time). Each figure is the median of
 # RUNS qemu-io processes (default 3); a process's time is the sum of its
 # commands' own times (qemu-io's "ops/sec" per command), so opening the
-# device (VFIO setup, controller reset, Identify) is not counted.
+# device (VFIO setup, controller reset, Identify) is not counted. The
+# session's ends spin before sleeping (IOMMULAB_SESSION_SPIN_US, default
+# 50; 0 for the sleeping-only figures); the last line says how often the
+# server's spin found the next request.
 # Real programs: no phases, no instruction counts (tools/run-bench.sh runs
 # it for times only). Installed as build/bench/bench_qemu_nvme.
 #   bench_qemu_nvme [--callgrind]    (--callgrind: nothing to count, exits 0)
@@ -89,4 +92,6 @@ done
 echo "  target >= 1 GB/s sequential (issue 10)"
 report=$("$IOMMULAB" down --name bench)
 echo "  $(printf '%s\n' "$report" | grep '^oracle:')"
+# How the server waited (docs/sessions.md "Waiting for the other end").
+sed -n 's/^iommulab: waits: /  server waits: /p' "$XDG_RUNTIME_DIR/iommulab/bench/log"
 exit $status

@@ -66,6 +66,8 @@ int session_spin_poll(struct session_spin *s, struct pollfd *fds, nfds_t n)
 	s->spins++;
 	for (uint64_t last = start;; last = now) {
 		ready = look(fds, n);
+		if (ready < 0 && errno == EINTR)
+			ready = 0;	/* a signal: the spin goes on (the gap check sees its handler's time) */
 		if (ready)
 			break;
 		now = session_spin_now();

@@ -62,8 +62,23 @@ a load after each store sees it: ok
 a pread through the fd after a store sees it: ok
 a copy programmed by stores completes: ok
 stores did not wait for the server: ok"
+# The yardstick is the client's voluntary context switches: a store that
+# waited would sleep for its answer. Spinning for replies (docs/sessions.md
+# "Waiting for the other end") would hide that, so it is off here.
+export IOMMULAB_SESSION_SPIN_US=0
 run posted a000000.dma
+unset IOMMULAB_SESSION_SPIN_US
 [ $status -eq 0 ] && [ "$out" = "$expect_posted" ] || fail "posted stores (status $status)"
+# The server spins for a bounded time after requests, then sleeps: idle
+# for a second after the run above, it takes next to no CPU time.
+spid=$(cat "$XDG_RUNTIME_DIR/iommulab/$name/pid")
+ticks() { awk '{ print $14 + $15 }' "/proc/$spid/stat"; }
+run bench a000000.dma >/dev/null
+t0=$(ticks)
+sleep 1
+t1=$(ticks)
+[ $((t1 - t0)) -le 10 ] ||
+	fail "the idle server used $((t1 - t0)) clock ticks of CPU in a second (spinning unbounded?)"
 run posted-kill a000000.dma
 [ $status -eq 137 ] || fail "posted-kill: status $status, expected 137 (SIGKILL)"
 run copy a000000.dma
