@@ -3,8 +3,8 @@
  * "Region mmap": SIGSEGV, the x86-64 decoder, one vma_access) against a
  * pread/pwrite of the same dma-copy register, in the same run, through the
  * lab's fd API in this process. The session's figures (each access a
- * request to the server) are printed by `make check`'s vfio-mmap test
- * (tests/clients/vfio-mmap-client.c bench).
+ * request to the server) are bench_mmio_session's (a script running
+ * tests/clients/vfio-mmap-client.c's bench mode).
  *
  * A region read costs 200 ns of virtual time in both paths (the lab runs
  * its events meanwhile); the figures are host time. Medians of RUNS runs.
