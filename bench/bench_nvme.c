@@ -1,8 +1,8 @@
 /*
- * The iommulab,nvme model's data path: 4 KiB random reads and 128 KiB
- * sequential reads, each a whole command (SQ entry write, doorbell, the
- * event loop's fetch, PRP walk, namespace copy, DMA into memory,
- * completion, CQ head doorbell), against memcpy of the same bytes. The
+ * The iommulab,nvme model's data path: 4 KiB random reads, 128 KiB
+ * sequential reads and writes, each a whole command (SQ entry write,
+ * doorbell, the event loop's fetch, PRP walk, DMA between the namespace and
+ * memory, completion, CQ head doorbell), against memcpy of the same bytes. The
  * harness plays the PCI bus as test_hw_nvme's does (DMA straight to
  * memory, no IOMMU). `bench_nvme --callgrind` runs each phase once, small.
  */
@@ -192,12 +192,32 @@ BENCH_PHASE static void phase_read128k(unsigned long n)
 	}
 }
 
+BENCH_PHASE static void phase_write128k(unsigned long n)
+{
+	u8 e[64];
+
+	for (unsigned long i = 0; i < n; i++) {
+		sqe_init(e, 0x01, 1, BUF, LIST, (u32)(i * 256 % NS_LBAS), 0, 255);
+		run_cmd(1, e);
+	}
+}
+
 BENCH_PHASE static void phase_memcpy(u8 *dst, const u8 *src, size_t len, unsigned long n)
 {
 	for (unsigned long i = 0; i < n; i++) {
 		memcpy(dst, src + (i * len) % (32u << 20), len);
 		__asm__ volatile("" : : "r"(dst) : "memory");
 	}
+}
+
+static void run_phase(const char *phase, size_t len, unsigned long n)
+{
+	if (len == 4096)
+		phase_read4k(n);
+	else if (!strcmp(phase, "phase_write128k"))
+		phase_write128k(n);
+	else
+		phase_read128k(n);
 }
 
 static void measure(const char *phase, const char *what, size_t len, unsigned long n, bool cg)
@@ -209,10 +229,7 @@ static void measure(const char *phase, const char *what, size_t len, unsigned lo
 	for (int r = 0; r < (cg ? 1 : RUNS); r++) {
 		double t0 = bench_now_ns();
 
-		if (len == 4096)
-			phase_read4k(n);
-		else
-			phase_read128k(n);
+		run_phase(phase, len, n);
 		t[r] = bench_now_ns() - t0;
 		t0 = bench_now_ns();
 		phase_memcpy(dst, src, len, n);
@@ -240,12 +257,14 @@ int main(int argc, char **argv)
 		/* one memcpy phase: callgrind counts it once, over both sizes */
 		measure("phase_read4k", "", 4096, 100, true);
 		measure("phase_read128k", "", 128 << 10, 20, true);
-		bench_callgrind_ops("phase_memcpy", 120, "op");
+		measure("phase_write128k", "", 128 << 10, 20, true);
+		bench_callgrind_ops("phase_memcpy", 140, "op");
 	} else {
 		printf("iommulab,nvme model, 64 MiB namespace in lab memory, QD1, median of %d runs\n",
 		       RUNS);
 		measure("phase_read4k", "4 KiB random read", 4096, 20000, false);
 		measure("phase_read128k", "128 KiB sequential read", 128 << 10, 2000, false);
+		measure("phase_write128k", "128 KiB sequential write", 128 << 10, 2000, false);
 	}
 	nvme_model.destroy(state);
 	pci_func_exit(&func);

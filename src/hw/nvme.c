@@ -177,7 +177,7 @@ static void free_nvme(struct nvme *n)
 	if (n->event)
 		hw_event_cancel(n->m, n->event);
 	for (unsigned i = 0; i < NVME_MAX_NS; i++)
-		nvme_sparse_free(&n->ns[i].mem);
+		nvme_mem_free(&n->ns[i].mem);
 	if (n->fd >= 0)
 		close(n->fd);
 	free(n->bounce);
@@ -209,7 +209,12 @@ int nvme_create(struct pci_ep_ctx *ctx, void **state, char *why, size_t whylen)
 		n->ns[i].lba_shift = dt.lba_size == 512 ? 9 : 12;
 		n->ns[i].nlba = dt.ns_size / dt.lba_size;
 		n->ns[i].file_off = (u64)i * dt.ns_size;
-		nvme_sparse_init(&n->ns[i].mem, dt.ns_size);
+		if (n->fd < 0 && nvme_mem_init(&n->ns[i].mem, dt.ns_size)) {
+			hw_why(why, whylen, "nvme: cannot reserve %llu bytes for namespace %u",
+			       (unsigned long long)dt.ns_size, i + 1);
+			free_nvme(n);
+			return -ENOMEM;
+		}
 	}
 	make_serial(n, ctx->fdt, ctx->node);
 	n->m = ctx->m;

@@ -1,10 +1,13 @@
 /*
  * iommulab,nvme NVM I/O commands: Flush, Write, Read, Write Zeroes.
- * A Write gathers all of its data from the host before it touches the
- * namespace, so a transfer that fails anywhere writes nothing. A Read
- * fills the host's buffers in PRP order; one that fails part way has
- * written the pieces before the failure (the spec leaves the buffer's
- * contents undefined on error).
+ * Data moves in one copy where it can: straight between a memory-backed
+ * namespace and the PRP segments, one DMA per segment. A Write changes
+ * the namespace only with all of its data: a single segment is one DMA,
+ * all or nothing, so it lands in place; more segments (or a file) gather
+ * into the bounce buffer first, so a transfer that fails anywhere writes
+ * nothing. A Read fills the host's buffers in PRP order; one that fails
+ * part way has written the pieces before the failure (the spec leaves the
+ * buffer's contents undefined on error).
  */
 #include "nvme_priv.h"
 
@@ -37,6 +40,30 @@ static u16 lba_range(struct nvme *n, const struct nvme_cmd *c, struct nvme_ns **
 	return NVME_SUCCESS;
 }
 
+static u16 read_data(struct nvme *n, struct nvme_ns *ns, u64 off, u32 len, unsigned nseg)
+{
+	u8 *mem = nvme_ns_mem(n, ns, off);
+
+	if (mem)
+		return nvme_prp_xfer(n, nseg, mem, HW_WRITE);
+	if (nvme_ns_read(n, ns, off, n->bounce, len))
+		return NVME_INTERNAL_ERROR;
+	return nvme_prp_xfer(n, nseg, n->bounce, HW_WRITE);
+}
+
+static u16 write_data(struct nvme *n, struct nvme_ns *ns, u64 off, u32 len, unsigned nseg)
+{
+	u8 *mem = nvme_ns_mem(n, ns, off);
+	u16 s;
+
+	if (mem && nseg == 1)
+		return nvme_prp_xfer(n, nseg, mem, HW_READ);
+	s = nvme_prp_xfer(n, nseg, n->bounce, HW_READ);
+	if (s)
+		return s;
+	return nvme_ns_write(n, ns, off, n->bounce, len) ? NVME_INTERNAL_ERROR : NVME_SUCCESS;
+}
+
 static struct nvme_result rw(struct nvme *n, const struct nvme_cmd *c, bool write)
 {
 	struct nvme_ns *ns;
@@ -51,17 +78,9 @@ static struct nvme_result rw(struct nvme *n, const struct nvme_cmd *c, bool writ
 	s = nvme_prp_map(n, c->prp1, c->prp2, (u32)len, &nseg);
 	if (s)
 		return st(s);
-	if (write) {
-		s = nvme_prp_xfer(n, nseg, HW_READ);
-		if (s)
-			return st(s);
-		if (nvme_ns_write(n, ns, off, n->bounce, len))
-			return st(NVME_INTERNAL_ERROR);
-		return st(NVME_SUCCESS);
-	}
-	if (nvme_ns_read(n, ns, off, n->bounce, len))
-		return st(NVME_INTERNAL_ERROR);
-	return st(nvme_prp_xfer(n, nseg, HW_WRITE));
+	if (write)
+		return st(write_data(n, ns, off, (u32)len, nseg));
+	return st(read_data(n, ns, off, (u32)len, nseg));
 }
 
 static struct nvme_result write_zeroes(struct nvme *n, const struct nvme_cmd *c)

@@ -1,83 +1,46 @@
 /*
  * Namespace backing for iommulab,nvme: a host file (pread/pwrite at the
- * namespace's offset in it) or lab memory allocated a 4 KiB chunk at a time
- * on first write, so a large namespace costs nothing until it is written.
- * Unwritten chunks read as zeros; Write Zeroes over a whole chunk frees it.
+ * namespace's offset in it) or lab memory: one private anonymous mapping
+ * of the namespace's size, reserved at create. The host gives a page its
+ * memory at the page's first write (MAP_NORESERVE, as lab RAM's frames in
+ * mem.c), so a large namespace costs nothing until it is written, and
+ * unwritten pages read as zeros. Being one range, any piece of the
+ * namespace is contiguous: a command's data moves in one copy, straight
+ * between the mapping and the PRP segments (nvme_io.c). Write Zeroes over
+ * whole pages gives them back to the host.
  */
 #include <errno.h>
-#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "nvme_priv.h"
 
-#define CHUNK 4096u
-#define FANOUT_SHIFT 9
-#define FANOUT (1u << FANOUT_SHIFT)
+#define MEM_PAGE 4096u
 
-void nvme_sparse_init(struct nvme_sparse *s, u64 bytes)
+/* Raw calls: under the preload shim the program's mmap is interposed. */
+int nvme_mem_init(struct nvme_mem *s, u64 bytes)
 {
-	u64 chunks = (bytes + CHUNK - 1) / CHUNK, reach = FANOUT;
+	long p;
 
-	s->root = NULL;
-	s->chunks = 0;
-	s->depth = 1;
-	while (reach < chunks) {
-		reach <<= FANOUT_SHIFT;
-		s->depth++;
-	}
+	s->size = ALIGN_UP(bytes, MEM_PAGE);
+	p = syscall(SYS_mmap, NULL, (size_t)s->size, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	s->base = p == -1 ? NULL : (u8 *)p;
+	return s->base ? 0 : -ENOMEM;
 }
 
-static void free_level(void **node, unsigned depth)
+void nvme_mem_free(struct nvme_mem *s)
 {
-	if (!node)
-		return;
-	for (unsigned i = 0; i < FANOUT; i++) {
-		if (depth > 1)
-			free_level(node[i], depth - 1);
-		else
-			free(node[i]);
-	}
-	free(node);
+	if (s->base)
+		syscall(SYS_munmap, s->base, (size_t)s->size);
+	s->base = NULL;
 }
 
-void nvme_sparse_free(struct nvme_sparse *s)
+u8 *nvme_ns_mem(struct nvme *n, struct nvme_ns *ns, u64 off)
 {
-	free_level(s->root, s->depth);
-	s->root = NULL;
-	s->chunks = 0;
-}
-
-/* The slot holding chunk @idx's pointer; NULL when absent and !@alloc (or no memory). */
-static void **slot(struct nvme_sparse *s, u64 idx, bool alloc)
-{
-	void **pp = &s->root;
-
-	for (unsigned level = s->depth; level > 0; level--) {
-		if (!*pp) {
-			if (!alloc)
-				return NULL;
-			*pp = calloc(FANOUT, sizeof(void *));
-			if (!*pp)
-				return NULL;
-		}
-		pp = (void **)*pp + ((idx >> (FANOUT_SHIFT * (level - 1))) & (FANOUT - 1));
-	}
-	return pp;
-}
-
-static u8 *chunk(struct nvme_sparse *s, u64 idx, bool alloc)
-{
-	void **pp = slot(s, idx, alloc);
-
-	if (!pp)
-		return NULL;
-	if (!*pp && alloc) {
-		*pp = calloc(1, CHUNK);
-		if (*pp)
-			s->chunks++;
-	}
-	return *pp;
+	return n->fd >= 0 ? NULL : ns->mem.base + off;
 }
 
 static int full_pio(int fd, void *buf, size_t len, u64 off, bool wr)
@@ -98,57 +61,26 @@ static int full_pio(int fd, void *buf, size_t len, u64 off, bool wr)
 
 int nvme_ns_read(struct nvme *n, struct nvme_ns *ns, u64 off, void *buf, size_t len)
 {
-	u8 *out = buf;
-
 	if (n->fd >= 0)
 		return full_pio(n->fd, buf, len, ns->file_off + off, false);
-	while (len) {
-		u32 in = off % CHUNK, piece = MIN(len, CHUNK - in);
-		u8 *c = chunk(&ns->mem, off / CHUNK, false);
-
-		if (c)
-			memcpy(out, c + in, piece);
-		else
-			memset(out, 0, piece);
-		out += piece;
-		off += piece;
-		len -= piece;
-	}
+	memcpy(buf, ns->mem.base + off, len);
 	return 0;
 }
 
-/*
- * Chunks are allocated before any byte is copied, so a write that runs out
- * of memory changes nothing.
- */
 int nvme_ns_write(struct nvme *n, struct nvme_ns *ns, u64 off, const void *buf, size_t len)
 {
-	const u8 *in = buf;
-
 	if (n->fd >= 0)
 		return full_pio(n->fd, (void *)buf, len, ns->file_off + off, true);
-	if (!len)
-		return 0;
-	for (u64 c = off / CHUNK; c <= (off + len - 1) / CHUNK; c++)
-		if (!chunk(&ns->mem, c, true))
-			return -ENOMEM;
-	while (len) {
-		u32 at = off % CHUNK, piece = MIN(len, CHUNK - at);
-
-		memcpy(chunk(&ns->mem, off / CHUNK, false) + at, in, piece);
-		in += piece;
-		off += piece;
-		len -= piece;
-	}
+	memcpy(ns->mem.base + off, buf, len);
 	return 0;
 }
 
 static int file_zero(struct nvme *n, struct nvme_ns *ns, u64 off, u64 len)
 {
-	static const u8 zeros[CHUNK];
+	static const u8 zeros[MEM_PAGE];
 
 	while (len) {
-		size_t piece = MIN(len, CHUNK);
+		size_t piece = MIN(len, MEM_PAGE);
 		int ret = full_pio(n->fd, (void *)zeros, piece, ns->file_off + off, true);
 
 		if (ret)
@@ -159,27 +91,41 @@ static int file_zero(struct nvme *n, struct nvme_ns *ns, u64 off, u64 len)
 	return 0;
 }
 
+/*
+ * Part of a page: cleared only when it holds something, so that zeroing
+ * an unwritten page does not make the host allocate it.
+ */
+static void mem_zero_part(u8 *p, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		if (p[i]) {
+			memset(p + i, 0, len - i);
+			return;
+		}
+	}
+}
+
+static int mem_zero(struct nvme_ns *ns, u64 off, u64 len)
+{
+	u8 *p = ns->mem.base + off;
+	u64 head = MIN(len, ALIGN_UP(off, MEM_PAGE) - off), whole;
+
+	mem_zero_part(p, head);
+	p += head;
+	len -= head;
+	whole = ALIGN_DOWN(len, MEM_PAGE);
+	/* A private anonymous page dropped reads as zeros, and costs nothing. */
+	if (whole && syscall(SYS_madvise, p, (size_t)whole, MADV_DONTNEED))
+		memset(p, 0, whole);
+	mem_zero_part(p + whole, len - whole);
+	return 0;
+}
+
 int nvme_ns_zero(struct nvme *n, struct nvme_ns *ns, u64 off, u64 len)
 {
 	if (n->fd >= 0)
 		return file_zero(n, ns, off, len);
-	while (len) {
-		u32 at = off % CHUNK, piece = MIN(len, CHUNK - at);
-		void **pp = slot(&ns->mem, off / CHUNK, false);
-
-		if (pp && *pp) {
-			if (piece == CHUNK) {
-				free(*pp);
-				*pp = NULL;
-				ns->mem.chunks--;
-			} else {
-				memset((u8 *)*pp + at, 0, piece);
-			}
-		}
-		off += piece;
-		len -= piece;
-	}
-	return 0;
+	return mem_zero(ns, off, len);
 }
 
 int nvme_ns_flush(struct nvme *n)

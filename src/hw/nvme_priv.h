@@ -6,7 +6,7 @@
  *   nvme_admin.c  admin commands
  *   nvme_io.c     NVM I/O commands
  *   nvme_prp.c    PRP entries and lists to a list of DMA segments
- *   nvme_ns.c     namespace backing: sparse lab memory or a host file
+ *   nvme_ns.c     namespace backing: a lazily filled mapping or a host file
  * Datasheet: docs/devices.md, "iommulab,nvme".
  */
 #ifndef LAB_HW_NVME_PRIV_H
@@ -100,18 +100,20 @@ struct nvme_cq {
 	unsigned nr_sq;           /* SQs posting here */
 };
 
-/* A sparse store of 4 KiB chunks: a radix tree of 512-pointer nodes. */
-struct nvme_sparse {
-	void *root;
-	unsigned depth;           /* levels of nodes above the chunks */
-	u64 chunks;               /* chunks allocated (for tests) */
+/*
+ * A namespace in lab memory: one private anonymous mapping of its size,
+ * whose pages the host fills at their first write (unwritten: zeros).
+ */
+struct nvme_mem {
+	u8 *base;                 /* NULL: none (a file-backed namespace) */
+	u64 size;                 /* the mapping's length, whole pages */
 };
 
 struct nvme_ns {
 	u64 nlba;
 	unsigned lba_shift;
 	u64 file_off;             /* where it starts in the backing file */
-	struct nvme_sparse mem;   /* when there is no file */
+	struct nvme_mem mem;      /* when there is no file */
 };
 
 /* A transfer's pieces, from the PRPs. */
@@ -160,7 +162,7 @@ struct nvme {
 	int fd;                           /* backing file, or -1 */
 	char serial[21];
 
-	u8 *bounce;                       /* NVME_MAX_XFER bytes */
+	u8 *bounce;                       /* NVME_MAX_XFER bytes, when data cannot move in place */
 	struct nvme_seg segs[NVME_MAX_SEGS];
 };
 
@@ -180,8 +182,12 @@ struct nvme_result nvme_io_exec(struct nvme *n, const struct nvme_cmd *c);
 
 /* nvme_prp.c: a status; *nseg pieces in n->segs. */
 u16 nvme_prp_map(struct nvme *n, u64 prp1, u64 prp2, u32 len, unsigned *nseg);
-/* Moves @len bytes between n->bounce and the pieces: 0 or NVME_DATA_XFER_ERROR. */
-u16 nvme_prp_xfer(struct nvme *n, unsigned nseg, enum hw_access acc);
+/*
+ * Moves the pieces' bytes between them and the host buffer @buf, one DMA
+ * per piece in order: 0 or NVME_DATA_XFER_ERROR (the pieces before the one
+ * that failed have moved; each DMA is all or nothing).
+ */
+u16 nvme_prp_xfer(struct nvme *n, unsigned nseg, void *buf, enum hw_access acc);
 /* Both, for a host buffer @len <= NVME_MAX_XFER taken from n->bounce. */
 u16 nvme_prp_rw(struct nvme *n, const struct nvme_cmd *c, u32 len, enum hw_access acc);
 
@@ -190,8 +196,10 @@ int nvme_ns_read(struct nvme *n, struct nvme_ns *ns, u64 off, void *buf, size_t 
 int nvme_ns_write(struct nvme *n, struct nvme_ns *ns, u64 off, const void *buf, size_t len);
 int nvme_ns_zero(struct nvme *n, struct nvme_ns *ns, u64 off, u64 len);
 int nvme_ns_flush(struct nvme *n);
-void nvme_sparse_init(struct nvme_sparse *s, u64 bytes);
-void nvme_sparse_free(struct nvme_sparse *s);
+/* Where byte @off of memory-backed @ns lives; NULL when @ns is in a file. */
+u8 *nvme_ns_mem(struct nvme *n, struct nvme_ns *ns, u64 off);
+int nvme_mem_init(struct nvme_mem *s, u64 bytes);
+void nvme_mem_free(struct nvme_mem *s);
 
 /* Little-endian accessors for command and data structures. */
 static inline u32 nvme_le32(const u8 *p)

@@ -86,9 +86,9 @@ u16 nvme_prp_map(struct nvme *n, u64 prp1, u64 prp2, u32 len, unsigned *nseg)
 	return walk_list(n, prp2, rem, nseg);
 }
 
-u16 nvme_prp_xfer(struct nvme *n, unsigned nseg, enum hw_access acc)
+u16 nvme_prp_xfer(struct nvme *n, unsigned nseg, void *buf, enum hw_access acc)
 {
-	u8 *p = n->bounce;
+	u8 *p = buf;
 
 	for (unsigned i = 0; i < nseg; i++) {
 		if (n->dma(n->bus, n->segs[i].addr, p, n->segs[i].len, acc))
@@ -103,5 +103,5 @@ u16 nvme_prp_rw(struct nvme *n, const struct nvme_cmd *c, u32 len, enum hw_acces
 	unsigned nseg;
 	u16 st = nvme_prp_map(n, c->prp1, c->prp2, len, &nseg);
 
-	return st ? st : nvme_prp_xfer(n, nseg, acc);
+	return st ? st : nvme_prp_xfer(n, nseg, n->bounce, acc);
 }

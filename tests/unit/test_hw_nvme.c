@@ -1093,6 +1093,158 @@ static void dma_failure_no_partial_write(void **state)
 	bus_down();
 }
 
+/*
+ * A read over written and unwritten pages of a memory-backed namespace:
+ * one DMA per PRP segment straight from the namespace's storage, whatever
+ * its pages hold; the unwritten ones read as zeros.
+ */
+static void read_spans_written_and_unwritten(void **state)
+{
+	struct hq a, io;
+	u8 w[3 * 4096], r[32768], want[32768];
+	u64 list[8];
+
+	(void)state;
+	bus_up(NULL);
+	io_setup(&a, &io, 16);
+	/* LBAs 11..34: bytes 5632..17919, parts of pages 1 and 4, all of 2 and 3 */
+	pattern(w, sizeof(w), 31);
+	mem_wr(DATA, w, sizeof(w));
+	assert_int_equal(exec(&io, rw_cmd(true, 1, 11, 24, DATA, LISTS), NULL), S_XFER);
+	list[0] = DATA + 0x1000;
+	list[1] = DATA + 0x2000;
+	mem_wr(LISTS, list, 16);
+	assert_int_equal(exec(&io, rw_cmd(true, 1, 11, 24, DATA, LISTS), NULL), S_OK);
+	memset(want, 0, sizeof(want));
+	memcpy(want + 5632, w, sizeof(w));
+	/* LBAs 0..63 into one run of pages: one segment */
+	for (int i = 0; i < 7; i++)
+		list[i] = DATA2 + 0x1000ull * (i + 1);
+	mem_wr(LISTS + 0x100, list, 56);
+	mem_fill(DATA2, 0xee, sizeof(r));
+	assert_int_equal(exec(&io, rw_cmd(false, 1, 0, 64, DATA2, LISTS + 0x100), NULL), S_OK);
+	mem_rd(DATA2, r, sizeof(r));
+	assert_memory_equal(r, want, sizeof(r));
+	/* the same from LBA 1 into scattered pages, PRP1 with an offset: eight segments */
+	for (int i = 0; i < 7; i++)
+		list[i] = DATA2 + 0x20000ull * (7 - i);
+	mem_wr(LISTS + 0x200, list, 56);
+	mem_fill(DATA2 + 0x1200, 0xee, 4096 - 0x200);
+	for (int i = 0; i < 7; i++)
+		mem_fill(list[i], 0xee, 4096);
+	assert_int_equal(exec(&io, rw_cmd(false, 1, 1, 63, DATA2 + 0x1200, LISTS + 0x200), NULL),
+			 S_OK);
+	mem_rd(DATA2 + 0x1200, r, 4096 - 0x200);
+	for (int i = 0; i < 7; i++)
+		mem_rd(list[i], r + 4096 - 0x200 + 4096 * i, 4096);
+	assert_memory_equal(r, want + 512, 32768 - 512);
+	bus_down();
+}
+
+/*
+ * A write gathered from several PRP segments that faults in a later one
+ * changes nothing, over written pages and unwritten ones alike; so does a
+ * write of one segment (one DMA, all or nothing) straight into the store.
+ */
+static void multi_segment_write_fault_changes_nothing(void **state)
+{
+	struct hq a, io;
+	u8 old[16384], w[16384], r[16384], zero[16384] = { 0 };
+	u64 list[3] = { DATA + 0x5000, DATA + 0x3000, DATA + 0x9000 };
+	u64 l2[3] = { DATA2 + 0x1000, DATA2 + 0x2000, DATA2 + 0x3000 };
+	u64 pages[4] = { DATA + 0x7000, DATA + 0x5000, DATA + 0x3000, DATA + 0x9000 };
+	u64 run[3] = { DATA + 0x9000, DATA + 0xa000, DATA + 0xb000 };
+
+	(void)state;
+	bus_up(NULL);
+	io_setup(&a, &io, 16);
+	pattern(old, sizeof(old), 41);
+	for (int i = 0; i < 4; i++)
+		mem_wr(pages[i], old + 4096 * i, 4096);
+	mem_wr(LISTS, list, sizeof(list));
+	mem_wr(LISTS + 0x100, l2, sizeof(l2));
+	mem_wr(LISTS + 0x300, run, sizeof(run));
+	assert_int_equal(exec(&io, rw_cmd(true, 1, 80, 32, DATA + 0x7000, LISTS), NULL), S_OK);
+	pattern(w, sizeof(w), 42);
+	for (int i = 0; i < 4; i++)
+		mem_wr(pages[i], w + 4096 * i, 4096);
+	B->fail_lo = DATA + 0x9800;
+	B->fail_hi = DATA + 0x9801;
+	/* over what was written, and over LBAs 200.. that never were */
+	assert_int_equal(exec(&io, rw_cmd(true, 1, 80, 32, DATA + 0x7000, LISTS), NULL), S_XFER);
+	assert_int_equal(exec(&io, rw_cmd(true, 1, 200, 32, DATA + 0x7000, LISTS), NULL), S_XFER);
+	/* one segment: DATA+0x8000.. runs into the failing page */
+	assert_int_equal(exec(&io, rw_cmd(true, 1, 80, 32, DATA + 0x8000, LISTS + 0x300), NULL),
+			 S_XFER);
+	B->fail_lo = B->fail_hi = 0;
+	assert_int_equal(exec(&io, rw_cmd(false, 1, 80, 32, DATA2, LISTS + 0x100), NULL), S_OK);
+	mem_rd(DATA2, r, sizeof(r));
+	assert_memory_equal(r, old, sizeof(r));
+	assert_int_equal(exec(&io, rw_cmd(false, 1, 200, 32, DATA2, LISTS + 0x100), NULL), S_OK);
+	mem_rd(DATA2, r, sizeof(r));
+	assert_memory_equal(r, zero, sizeof(r));
+	bus_down();
+}
+
+/* Resident host memory of this process, in bytes. */
+static u64 resident(void)
+{
+	unsigned long size = 0, res = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+
+	assert_non_null(f);
+	assert_int_equal(fscanf(f, "%lu %lu", &size, &res), 2);
+	fclose(f);
+	return (u64)res * (u64)sysconf(_SC_PAGESIZE);
+}
+
+/*
+ * The memory store costs host memory only for what was written: 16 MiB
+ * of writes take about 16 MiB, Write Zeroes over them gives it back and
+ * reads as zeros, and reading 16 MiB never written takes none.
+ */
+static void write_zeroes_gives_memory_back(void **state)
+{
+	struct hq a, io;
+	u64 list[127], before, written;
+	u8 r[4096], zero[4096] = { 0 };
+
+	(void)state;
+	bus_up(NULL);
+	io_setup(&a, &io, 16);
+	for (int i = 0; i < 127; i++)
+		list[i] = DATA + 0x1000ull * (i + 1);
+	mem_wr(LISTS + 0x3000, list, sizeof(list));
+	mem_fill(DATA, 0x5a, 512 * 1024);
+	before = resident();
+	for (u32 lba = 0; lba < 32768; lba += 1024)
+		assert_int_equal(exec(&io, rw_cmd(true, 1, lba, 1024, DATA, LISTS + 0x3000), NULL),
+				 S_OK);
+	written = resident();
+	assert_true(written > before + (12ull << 20));
+	/* LBAs 1..32767: the first page keeps its first block, the rest is dropped */
+	assert_int_equal(exec(&io, (struct cmd){ .opcode = 0x08, .nsid = 1, .cdw10 = 1,
+						 .cdw12 = 32766 }, NULL), S_OK);
+	assert_true(resident() + (12ull << 20) < written);
+	assert_int_equal(exec(&io, rw_cmd(false, 1, 0, 8, DATA2, 0), NULL), S_OK);
+	mem_rd(DATA2, r, sizeof(r));
+	assert_int_equal(r[0], 0x5a);
+	assert_int_equal(r[511], 0x5a);
+	assert_memory_equal(r + 512, zero, sizeof(r) - 512);
+	assert_int_equal(exec(&io, rw_cmd(false, 1, 32760, 8, DATA2, 0), NULL), S_OK);
+	mem_rd(DATA2, r, sizeof(r));
+	assert_memory_equal(r, zero, sizeof(r));
+	/* reading what was never written (LBAs 65536..) takes no memory */
+	before = resident();
+	for (u32 lba = 65536; lba < 65536 + 32768; lba += 1024)
+		assert_int_equal(exec(&io, rw_cmd(false, 1, lba, 1024, DATA, LISTS + 0x3000), NULL),
+				 S_OK);
+	assert_true(resident() < before + (4ull << 20));
+	mem_rd(DATA + 0x7f000, r, sizeof(r));
+	assert_memory_equal(r, zero, sizeof(r));
+	bus_down();
+}
+
 static char tmp_path[64];
 
 static void file_props(void *fdt)
@@ -1292,6 +1444,9 @@ int main(void)
 		cmocka_unit_test(flr),
 		cmocka_unit_test(intx_and_intms),
 		cmocka_unit_test(dma_failure_no_partial_write),
+		cmocka_unit_test(read_spans_written_and_unwritten),
+		cmocka_unit_test(multi_segment_write_fault_changes_nothing),
+		cmocka_unit_test(write_zeroes_gives_memory_back),
 		cmocka_unit_test(file_backed),
 		cmocka_unit_test(bad_dt),
 		cmocka_unit_test(fuzz),
