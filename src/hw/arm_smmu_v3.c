@@ -259,6 +259,9 @@ static void v3_mmio_write(void *opaque, u64 off, u64 val, unsigned size)
 
 	if (!decode(s, off, size, &reg))
 		return;
+	if (s->draining)
+		s->reentries++;   /* a device our MSI reached writes back */
+	s->depth++;
 	if (size == 8 && is64(reg)) {
 		write64(s, reg, val, 0);
 	} else {
@@ -266,6 +269,8 @@ static void v3_mmio_write(void *opaque, u64 off, u64 val, unsigned size)
 		if (size == 8)
 			write32(s, reg + 4, (u32)(val >> 32));
 	}
+	s->depth--;
+	v3_msi_flush(s);
 }
 
 static const struct hw_mmio_ops v3_mmio_ops = {
