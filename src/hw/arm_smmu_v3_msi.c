@@ -130,15 +130,18 @@ void v3_msi_flush(struct arm_smmu_v3 *s)
 	s->draining = false;
 }
 
-/* A rising source: its MSI if it has an address, else false (use the line). */
-bool v3_msi_signal(struct arm_smmu_v3 *s, enum v3_msi_src src)
+/* Whether @src signals by MSI (IDR0.MSI and an address) instead of its line. */
+bool v3_msi_enabled(const struct arm_smmu_v3 *s, enum v3_msi_src src)
+{
+	return s->msi && (s->msi_cfg[src].cfg0 & V3_MSI_ADDR);
+}
+
+/* A rising source's MSI (v3_msi_enabled). */
+void v3_msi_signal(struct arm_smmu_v3 *s, enum v3_msi_src src)
 {
 	const struct v3_msi_cfg *c = &s->msi_cfg[src];
 
-	if (!s->msi || !(c->cfg0 & V3_MSI_ADDR))
-		return false;
 	v3_msi_post(s, src, c->cfg0 & V3_MSI_ADDR, c->cfg1);
-	return true;
 }
 
 static struct v3_msi_cfg *cfg_of(struct arm_smmu_v3 *s, u32 off, u32 *reg)

@@ -251,7 +251,8 @@ static inline u32 v3_q_inc(u32 p, unsigned shift)
 /* arm_smmu_v3_msi.c */
 void v3_msi_init(struct arm_smmu_v3 *s, const void *fdt, int node);
 void v3_msi_post(struct arm_smmu_v3 *s, enum v3_msi_src src, u64 addr, u32 data);
-bool v3_msi_signal(struct arm_smmu_v3 *s, enum v3_msi_src src);
+bool v3_msi_enabled(const struct arm_smmu_v3 *s, enum v3_msi_src src);
+void v3_msi_signal(struct arm_smmu_v3 *s, enum v3_msi_src src);
 void v3_msi_flush(struct arm_smmu_v3 *s);
 static inline bool v3_msi_cmdq_must_wait(const struct arm_smmu_v3 *s)
 {

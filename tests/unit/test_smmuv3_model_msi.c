@@ -22,6 +22,7 @@
 #define SMMU 0x09050000ull
 #define PEER 0x0b000000ull      /* the test's register-relay peer */
 #define NOWHERE 0x0c000000ull   /* nothing decodes it */
+#define EVTQ_IRQ (32 + 40)
 #define GERR_IRQ (32 + 41)
 
 #define CR0 0x20
@@ -281,6 +282,8 @@ static void test_evtq_msi_own_registers(void **state)
 		assert_int_equal(r32(t, IRQ_CTRL), 5);
 		assert_int_equal(r32(t, CR0ACK), ENABLE);
 		assert_int_equal(r32(t, GERROR) ^ r32(t, GERRORN), MSI_EVTQ_ABT);
+		assert_true(hw_irq_level(t->m, GERR_IRQ));
+		assert_false(hw_irq_level(t->m, EVTQ_IRQ));
 		/* Consume the record and acknowledge: ready for the next rising edge. */
 		w32(t, EVTQ_CONS, r32(t, EVTQ_PROD));
 		w32(t, GERRORN, r32(t, GERROR));
@@ -330,6 +333,9 @@ static void test_absent_target_all_sources(void **state)
 	w64(t, EVTQ_IRQ_CFG0, NOWHERE);
 	fault(t);
 	assert_int_equal(r32(t, GERROR) ^ r32(t, GERRORN), MSI_EVTQ_ABT);
+	/* The abort's global error is on its wired line; the event queue's is not. */
+	assert_true(hw_irq_level(t->m, GERR_IRQ));
+	assert_false(hw_irq_level(t->m, EVTQ_IRQ));
 	w32(t, GERRORN, r32(t, GERROR));
 
 	w64(t, GERROR_IRQ_CFG0, NOWHERE + 0x40);
