@@ -42,20 +42,27 @@ void v3_update_irqs(struct arm_smmu_v3 *s)
 	bool gerr = (s->irq_ctrl & V3_IRQ_GERROR_EN) &&
 		    ((s->gerror ^ s->gerrorn) & V3_GERROR_MASK);
 
+	bool sig_evtq = false, sig_gerr = false;
+
 	/* A source with an MSI address signals by MSI on its rising edge only. */
 	if (evtq != s->cond_evtq) {
 		s->cond_evtq = evtq;
-		s->msi_evtq = evtq && v3_msi_signal(s, V3_MSI_EVTQ);
+		s->msi_evtq = sig_evtq = evtq && v3_msi_enabled(s, V3_MSI_EVTQ);
 	}
 	if (gerr != s->cond_gerror) {
 		s->cond_gerror = gerr;
-		s->msi_gerror = gerr && v3_msi_signal(s, V3_MSI_GERROR);
+		s->msi_gerror = sig_gerr = gerr && v3_msi_enabled(s, V3_MSI_GERROR);
 	}
 	evtq &= !s->msi_evtq;
 	gerr &= !s->msi_gerror;
 	set_line(s, &s->irq_evtq, &s->level_evtq, evtq);
 	set_line(s, &s->irq_gerror, &s->level_gerror, gerr);
 	set_line(s, &s->irq_combined, &s->level_combined, evtq || gerr);
+	/* Last: an MSI that aborts raises a global error, which updates all again. */
+	if (sig_evtq)
+		v3_msi_signal(s, V3_MSI_EVTQ);
+	if (sig_gerr)
+		v3_msi_signal(s, V3_MSI_GERROR);
 }
 
 /* An error becomes active by toggling its GERROR bit away from GERRORN. */
@@ -259,6 +266,9 @@ static void v3_mmio_write(void *opaque, u64 off, u64 val, unsigned size)
 
 	if (!decode(s, off, size, &reg))
 		return;
+	if (s->draining)
+		s->reentries++;   /* a device our MSI reached writes back */
+	s->depth++;
 	if (size == 8 && is64(reg)) {
 		write64(s, reg, val, 0);
 	} else {
@@ -266,6 +276,8 @@ static void v3_mmio_write(void *opaque, u64 off, u64 val, unsigned size)
 		if (size == 8)
 			write32(s, reg + 4, (u32)(val >> 32));
 	}
+	s->depth--;
+	v3_msi_flush(s);
 }
 
 static const struct hw_mmio_ops v3_mmio_ops = {

@@ -37,6 +37,8 @@ struct arm_smmu_v3_stats {
 	u64 tlbi_nsnh_all;   /* TLBI_NSNH_ALL */
 	u64 sync;            /* CMD_SYNC */
 	u64 msi;             /* MSI writes (events, global errors, CMD_SYNC) */
+	u64 msi_ram;         /* of them, plain writes into RAM */
+	u64 msi_aborts;      /* of them, aborted (GERROR.MSI_*_ABT_ERR) */
 	u64 cmd_errors;      /* commands that stopped the queue (CERROR) */
 	u64 events;          /* records written to the event queue */
 	u64 events_lost;     /* records dropped: queue full or disabled */

@@ -48,8 +48,8 @@ static void tlbi_va(struct arm_smmu_v3 *s, const u64 *c, bool all_asid)
 
 /*
  * CMD_SYNC: every earlier command has taken effect. CS=IRQ writes MSIDATA
- * to MSIADDR when the SMMU has MSIs and an address is given (an abort:
- * GERROR.MSI_CMDQ_ABT_ERR), else raises cmdq-sync.
+ * to MSIADDR when the SMMU has MSIs and an address is given (posted or
+ * aborted: arm_smmu_v3_msi.c), else raises cmdq-sync.
  */
 static void cmd_sync(struct arm_smmu_v3 *s, const u64 *c)
 {
@@ -58,8 +58,7 @@ static void cmd_sync(struct arm_smmu_v3 *s, const u64 *c)
 
 	s->stats.sync++;
 	if (cs == CS_IRQ && s->msi && addr) {
-		if (!v3_msi_write(s, addr, CMD_SYNC_MSIDATA(c)))
-			v3_gerror_toggle(s, V3_GERROR_MSI_CMDQ_ABT);
+		v3_msi_post(s, V3_MSI_CMDQ, addr, CMD_SYNC_MSIDATA(c));
 		return;
 	}
 	if (cs == CS_IRQ) {
@@ -136,6 +135,11 @@ static void cmdq_error(struct arm_smmu_v3 *s, unsigned cerror)
 	v3_gerror_toggle(s, V3_GERROR_CMDQ_ERR);
 }
 
+/*
+ * A CMD_SYNC completes only once its MSI is on its way: with the posted
+ * MSIs' slots taken, the queue waits for them to drain (v3_msi_flush
+ * resumes it).
+ */
 void v3_cmdq_consume(struct arm_smmu_v3 *s)
 {
 	unsigned shift = v3_q_shift(&s->cmdq, s->cmdq_shift);
@@ -144,6 +148,11 @@ void v3_cmdq_consume(struct arm_smmu_v3 *s)
 	while (!cmdq_stopped(s) && !v3_q_empty(s->cmdq.prod, s->cmdq.cons, shift)) {
 		u64 cmd[2];
 		unsigned err;
+
+		if (v3_msi_cmdq_must_wait(s)) {
+			s->cmdq_stalled = true;
+			return;
+		}
 
 		if (hw_mem_read(s->common.m, base + (u64)v3_q_idx(s->cmdq.cons, shift) * 16,
 				cmd, sizeof(cmd))) {

@@ -138,12 +138,27 @@ enum { V3_CLASS_CD = 0, V3_CLASS_TT = 1, V3_CLASS_IN = 2 };
 
 /* ---- state ------------------------------------------------------------ */
 
-/* The MSI sources the model has (no PRI queue). */
-enum v3_msi_src { V3_MSI_EVTQ, V3_MSI_GERROR, V3_MSI_NR };
+/* The MSI sources the model has (no PRI queue); the first two have IRQ_CFG registers. */
+enum v3_msi_src { V3_MSI_EVTQ, V3_MSI_GERROR, V3_MSI_CMDQ };
+#define V3_MSI_CFGS 2
 
 struct v3_msi_cfg {
 	u64 cfg0;            /* doorbell address */
 	u32 cfg1, cfg2;      /* data, memory attributes */
+};
+
+/*
+ * MSIs to MMIO are posted: held until the model has finished what it was
+ * doing (arm_smmu_v3_msi.c). The command queue stalls while only the two
+ * slots kept for the event queue's and global errors' edges are free.
+ */
+#define V3_MSI_POSTED		8
+#define V3_MSI_REENTRY_MAX	64   /* register writes into us per round of delivery */
+
+struct v3_msi_post {
+	u64 addr;
+	u32 data;
+	u8 src;              /* enum v3_msi_src */
 };
 
 /* What a stream's STE (and CD) say, as the model caches it until a CFGI. */
@@ -188,7 +203,13 @@ struct arm_smmu_v3 {
 	u32 msi_devid;
 	bool cond_evtq, cond_gerror;   /* each source's interrupt condition */
 	bool msi_evtq, msi_gerror;     /* signalled by MSI while the condition holds */
-	struct v3_msi_cfg msi_cfg[V3_MSI_NR];
+	struct v3_msi_cfg msi_cfg[V3_MSI_CFGS];
+	struct v3_msi_post posted[V3_MSI_POSTED];
+	unsigned posted_head, posted_nr;
+	unsigned depth;                /* register writes in progress */
+	bool draining;                 /* delivering posted MSIs */
+	bool cmdq_stalled;             /* waiting for posted MSIs to drain */
+	unsigned reentries;            /* register writes during this delivery */
 
 	struct v3_stream_cfg cache[V3_CFG_CACHE];
 	struct arm_smmu_v3_stats stats;
@@ -229,8 +250,14 @@ static inline u32 v3_q_inc(u32 p, unsigned shift)
 
 /* arm_smmu_v3_msi.c */
 void v3_msi_init(struct arm_smmu_v3 *s, const void *fdt, int node);
-bool v3_msi_write(struct arm_smmu_v3 *s, u64 addr, u32 data);
-bool v3_msi_signal(struct arm_smmu_v3 *s, enum v3_msi_src src);
+void v3_msi_post(struct arm_smmu_v3 *s, enum v3_msi_src src, u64 addr, u32 data);
+bool v3_msi_enabled(const struct arm_smmu_v3 *s, enum v3_msi_src src);
+void v3_msi_signal(struct arm_smmu_v3 *s, enum v3_msi_src src);
+void v3_msi_flush(struct arm_smmu_v3 *s);
+static inline bool v3_msi_cmdq_must_wait(const struct arm_smmu_v3 *s)
+{
+	return s->posted_nr >= V3_MSI_POSTED - 2;
+}
 bool v3_msi_read32(struct arm_smmu_v3 *s, u32 off, u32 *val);
 bool v3_msi_write32(struct arm_smmu_v3 *s, u32 off, u32 val);
 

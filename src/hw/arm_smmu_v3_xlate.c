@@ -54,11 +54,13 @@ void v3_record_event(struct arm_smmu_v3 *s, const u64 evt[4])
 	if (hw_mem_write(s->common.m, base + (u64)v3_q_idx(prod, shift) * 32, evt, 32)) {
 		s->stats.events_lost++;
 		v3_gerror_toggle(s, V3_GERROR_EVTQ_ABT);
+		v3_msi_flush(s);
 		return;
 	}
 	s->stats.events++;
 	s->evtq.prod = v3_q_inc(prod, shift);
 	v3_update_irqs(s);
+	v3_msi_flush(s);   /* the event queue's MSI, if it rose */
 }
 
 static void report(struct arm_smmu_v3 *s, u8 id, u32 sid, u64 addr, enum hw_access acc,

@@ -71,6 +71,8 @@ static void test_event_by_msi(void **state)
 	b = stats();
 	assert_int_equal(b.events - a.events, 1);
 	assert_int_equal(b.msi - a.msi, 1);
+	assert_int_equal(b.msi_ram - a.msi_ram, 0);   /* to the ITS */
+	assert_int_equal(b.msi_aborts, 0);
 	assert_int_equal(b.sync - a.sync, 0);
 	assert_true(kt_dmesg_has("arm-smmu-v3 9050000.iommu: event 0x10 received:"));
 	assert_true(kt_dmesg_has("arm-smmu-v3 9050000.iommu: \t0x0000020000000010"));
@@ -88,6 +90,9 @@ static void test_msi_polling(void **state)
 	st = stats();
 	assert_true(st.sync > 0);
 	assert_int_equal(st.msi, st.sync);
+	/* Into each SYNC's own slot: RAM, never aborted. */
+	assert_int_equal(st.msi_ram, st.sync);
+	assert_int_equal(st.msi_aborts, 0);
 	kt_shutdown();
 	assert_int_equal(kt_boot_file(PLATFORM, "arm-smmu-v3.disable_msipolling=1"), 0);
 	st = stats();
