@@ -13,15 +13,18 @@
  *     PID:TICKET:SOCK:FD.HANDLE,FD.HANDLE,...
  *
  * The new program's shim (its constructor) adopts the ticket on its own
- * connection, maps each descriptor still open to its new handle, closes
- * what no descriptor kept (the close-on-exec files, region mappings, which
- * exec unmaps), then the old connection's socket. A failed exec leaves the
- * program as it was (the ticket goes with its connection).
+ * connection, maps each descriptor still open to its new handle (a second
+ * descriptor of one handle, which a spawn's dup2 makes, a dup of the
+ * first), closes what no descriptor kept (the close-on-exec files, region
+ * mappings, which exec unmaps), then the old connection's socket. PID is
+ * the new program's own, or for a spawned one -(its parent's): a variable
+ * a child inherited from its own parent is not its to adopt. A failed
+ * exec leaves the program as it was and the ticket's references are given
+ * back (exec_ticket_drop).
  *
  * Interposed: execve, execv, execvp, execvpe, execl, execlp, execle,
- * fexecve. Not: posix_spawn, system, popen (a new process, as a fork
- * without the fork handlers: its inherited forwarded descriptors answer
- * EBADF, as before).
+ * fexecve. posix_spawn, system and popen hand over through the same code
+ * (preload_spawn.c).
  */
 #include <dlfcn.h>
 #include <errno.h>
