@@ -8,7 +8,8 @@
  *               a dup of it close-on-exec), then one child per case, each
  *               running "status FD": inherited as is; dup2'd to 10 (after
  *               a chdir action); closed by addclose; opened over by
- *               addopen; the close-on-exec dup; through system and popen;
+ *               addopen; the close-on-exec dup; all from 8 closed by
+ *               addclosefrom_np (the group at 7 kept); through system and popen;
  *               then a missing program by execv, posix_spawn and
  *               posix_spawnp: ENOENT, the group still works, and once
  *               closed it opens again (no reference left behind).
@@ -145,6 +146,11 @@ static void spawn_cases(int group, int cexec)
 	spawn_status("addopen of /dev/null over it", &fa, group, false);
 	posix_spawn_file_actions_destroy(&fa);
 	spawn_status("a close-on-exec dup", NULL, cexec, false);
+	/* Everything from 8 closed: the group stays, the shim's socket copy cannot. */
+	if (posix_spawn_file_actions_init(&fa) || posix_spawn_file_actions_addclosefrom_np(&fa, 8))
+		die("file actions");
+	spawn_status("addclosefrom_np 8", &fa, group, false);
+	posix_spawn_file_actions_destroy(&fa);
 }
 
 static void shell_cases(int group)

@@ -66,6 +66,8 @@ addopen of /dev/null over it:
   fd 7: Inappropriate ioctl for device
 a close-on-exec dup:
   fd 20: Bad file descriptor
+addclosefrom_np 8:
+  fd 7: group viable, container set
 system:
   fd 7: group viable, container set
 popen:
