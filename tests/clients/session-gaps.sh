@@ -6,10 +6,11 @@
 # there around it; a forked child's accesses through a region mapping it
 # inherited reach the device after the parent unmapped it; descriptors
 # not close-on-exec stay the same files across exec; the memfd behind
-# shared anonymous memory goes with its munmap.
-#   session-gaps.sh IOMMULAB CLIENT SETUP
+# shared anonymous memory goes with its munmap; and across posix_spawn,
+# system and popen, with file actions (session-gaps-spawn.c).
+#   session-gaps.sh IOMMULAB CLIENT SETUP SPAWN-CLIENT
 . "$(dirname "$0")/lib.sh"
-client=$1 setup=$2
+client=$1 setup=$2 spawn=$3
 BDF=0000:06:01.0
 need busybox
 
@@ -49,6 +50,37 @@ check "descriptors kept across exec" "after exec: container API version 0
 after exec: group viable, container set
 after exec: device 9 regions, ID 0x444d4143
 after exec: the close-on-exec container closed
+status 0" "$got"
+# posix_spawn, system, popen: what a fork and exec keeps, file actions
+# honoured; a program that is not there leaves no reference behind (the
+# group, closed, opens again).
+got=$(timeout 60 "$IOMMULAB" exec --name gaps -- "$spawn" spawn $BDF 2>&1; echo "status $?")
+check "descriptors across posix_spawn, system and popen" "inherited:
+  fd 7: group viable, container set
+dup2 to 10, chdir /:
+  in /
+  fd 10: group viable, container set
+addclose:
+  fd 7: Bad file descriptor
+addopen of /dev/null over it:
+  fd 7: Inappropriate ioctl for device
+a close-on-exec dup:
+  fd 20: Bad file descriptor
+addclosefrom_np 8:
+  fd 7: group viable, container set
+system:
+  fd 7: group viable, container set
+popen:
+  read:  fd 7: group viable, container set
+execv of a missing program: No such file or directory
+  fd 7: group viable, container set
+after execv: group opens again
+posix_spawn of a missing program: No such file or directory
+  fd 7: group viable, container set
+after posix_spawn: group opens again
+posix_spawnp of a missing program: No such file or directory
+  fd 7: group viable, container set
+after posix_spawnp: group opens again
 status 0" "$got"
 # A shell hands a descriptor to the program it starts (QEMU's fd=N).
 got=$(timeout 60 "$IOMMULAB" exec --name gaps -- bash -c 'exec 7<>/dev/vfio/vfio; "$0" api 7' "$client" 2>&1)
