@@ -627,7 +627,7 @@ int session_vfio_ioctl(int fd, unsigned long cmd, void *arg)
 	return (int)ret;
 }
 
-/* ---- exec (exec_inherit.c) ------------------------------------------------ */
+/* ---- exec (preload_exec.c) ------------------------------------------------- */
 
 int session_vfio_exec_ticket(uint64_t *ticket)
 {

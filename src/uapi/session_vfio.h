@@ -82,7 +82,7 @@ void session_share_forget(void);
 void session_share_munmap(void *addr, size_t len);
 
 /*
- * exec() (exec_inherit.c). Before it: the server keeps this process's
+ * exec() (preload_exec.c). Before it: the server keeps this process's
  * files under a ticket (SESSION_FORK) and the connection's socket loses
  * FD_CLOEXEC, so the connection, and the ticket, outlive the exec; the
  * socket, or -errno (no connection: nothing forwarded). The handle of a
