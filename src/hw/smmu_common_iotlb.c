@@ -74,18 +74,18 @@ bool smmu_iotlb_still_hits(const struct smmu_iotlb *t, const struct smmu_iotlb_e
 #define GROUP_MASK ((1ull << SMMU_TLB_GROUP_SHIFT) - 1)
 
 /* The set of group @gtag's memos in context @ctx. */
-static inline struct smmu_iotlb_group *group_set(struct smmu_iotlb *t, unsigned ctx, u64 gtag)
+static inline unsigned group_set(unsigned ctx, u64 gtag)
 {
 	u64 h = (gtag ^ ((u64)ctx << 40)) * 0x9e3779b97f4a7c15ull;
 
-	return t->group[(h >> 58) % SMMU_TLB_GROUPS];
+	return (unsigned)(h >> 58) % SMMU_TLB_GROUPS;
 }
 
 /* Group @gtag's memo in @ctx and @asid, if one holds in this generation. */
 static inline struct smmu_iotlb_group *group_find(struct smmu_iotlb *t, unsigned ctx, u16 asid,
 						  u64 gtag)
 {
-	struct smmu_iotlb_group *g = group_set(t, ctx, gtag);
+	struct smmu_iotlb_group *g = t->group[group_set(ctx, gtag)];
 
 	for (unsigned w = 0; w < SMMU_TLB_GROUP_WAYS; w++)
 		if (g[w].gen == t->gen && g[w].tag == gtag && g[w].ctx == ctx && g[w].asid == asid)
@@ -151,9 +151,9 @@ static void group_note(struct smmu_iotlb *t, unsigned ctx, u16 asid, u64 gva, un
 		       unsigned hi, const struct smmu_iotlb_entry *const *e, bool join_only)
 {
 	u64 gtag = gva >> SMMU_TLB_GROUP_SHIFT;
-	struct smmu_iotlb_group *set, *g = group_find(t, ctx, asid, gtag), n;
+	struct smmu_iotlb_group *g = group_find(t, ctx, asid, gtag), n;
 	bool one = true;
-	unsigned w;
+	unsigned set, w;
 
 	for (unsigned i = lo; i < hi; i++)
 		one = one && e[i] == e[lo];
@@ -176,16 +176,14 @@ static void group_note(struct smmu_iotlb *t, unsigned ctx, u16 asid, u64 gva, un
 	if (hi - lo < 2 || join_only)
 		return;
 	if (!g) {
-		set = group_set(t, ctx, gtag);
-		for (w = 0; w < SMMU_TLB_GROUP_WAYS && set[w].gen == t->gen; w++)
+		set = group_set(ctx, gtag);
+		for (w = 0; w < SMMU_TLB_GROUP_WAYS && t->group[set][w].gen == t->gen; w++)
 			;
 		if (w == SMMU_TLB_GROUP_WAYS) {
-			unsigned v = (unsigned)(set - &t->group[0][0]) / SMMU_TLB_GROUP_WAYS;
-
-			w = t->group_victim[v];
-			t->group_victim[v] = (u8)((w + 1) % SMMU_TLB_GROUP_WAYS);
+			w = t->group_victim[set];
+			t->group_victim[set] = (u8)((w + 1) % SMMU_TLB_GROUP_WAYS);
 		}
-		g = &set[w];
+		g = &t->group[set][w];
 	}
 	*g = n;
 }
