@@ -193,14 +193,18 @@ static int route(struct hw_dma_master *d, unsigned stream, u64 addr, enum hw_acc
 	return 0;
 }
 
-/* The output address @pa (for @len bytes) on the system bus: RAM, a peer, or nothing. */
-static int decode(struct machine *m, struct seg *s)
+/*
+ * The output address @pa (for @len bytes) on the system bus: RAM, a peer,
+ * or nothing, with @host its frame as hw_frame() found it (the fast lane
+ * looked it up already; decode() looks it up).
+ */
+static int decode_frame(struct machine *m, struct seg *s, char *host)
 {
 	/*
 	 * A piece never crosses a page: a frame behind its first byte makes it
 	 * RAM (hw_frame finds none outside RAM or in a user-window hole).
 	 */
-	s->host = hw_frame(m, s->pa);
+	s->host = host;
 	if (likely(s->host) || hw_mem_is_ram(m, s->pa, s->len)) {
 		s->target = HW_DMA_MEMORY;
 		return 0;
@@ -212,6 +216,11 @@ static int decode(struct machine *m, struct seg *s)
 	s->len = MIN(s->len, r->base + r->size - s->pa);
 	s->target = r->doorbell ? HW_DMA_DOORBELL : HW_DMA_PEER;
 	return 0;
+}
+
+static int decode(struct machine *m, struct seg *s)
+{
+	return decode_frame(m, s, hw_frame(m, s->pa));
 }
 
 static void fault_seg(struct seg *s, u64 addr, u64 len)
@@ -316,6 +325,8 @@ static size_t translate_fast(struct machine *m, struct hw_dma_master *d, unsigne
 	for (i = 0; i < n; i++) {
 		u64 len = MIN(left, PAGE_SIZE - (a & (PAGE_SIZE - 1)));
 		struct seg piece;
+		char *host = NULL;
+		bool looked;
 
 		/* A piece cut short by its translation leaves the next one to translate(). */
 		if (i && ((a & (PAGE_SIZE - 1)) || a - rc->base >= rc->r.len))
@@ -323,9 +334,9 @@ static size_t translate_fast(struct machine *m, struct hw_dma_master *d, unsigne
 		len = MIN(len, rc->r.len - (a - rc->base));
 		len = MIN(len, xl[i].len);
 		len = MIN(len, PAGE_SIZE - (xl[i].pa & (PAGE_SIZE - 1)));
-		if (s && run_extends(s, &xl[i])) {
-			char *host = hw_frame(m, xl[i].pa);
-
+		looked = s && run_extends(s, &xl[i]);
+		if (looked) {
+			host = hw_frame(m, xl[i].pa);
 			if (host == s->host + s->len) {
 				s->len += len;
 				s->pages++;
@@ -341,7 +352,9 @@ static size_t translate_fast(struct machine *m, struct hw_dma_master *d, unsigne
 		piece.pa = xl[i].pa;
 		piece.len = len;
 		piece.xl = xl[i];
-		if (nsegs == room || decode(m, &piece))
+		/* A frame found for the run above is this piece's: one lookup a page. */
+		if (nsegs == room ||
+		    decode_frame(m, &piece, looked ? host : hw_frame(m, piece.pa)))
 			break;   /* translate() reports it */
 		s = &segs[nsegs++];
 		*s = piece;

@@ -96,10 +96,16 @@ struct smmu_iotlb_entry {
  * permissions, valid while the IOTLB's
  * generation is the one it was made in (nothing inserted or dropped
  * since), when every lookup would find the same entries again.
+ *
+ * The memos sit in sets of two, chosen by group and context: two streams
+ * at the same IOVA, or two groups that share a set, keep one memo each;
+ * and a part of a group that meets its memo (same entries, same
+ * permissions) joins it rather than replacing it.
  */
 #define SMMU_TLB_GROUP_SHIFT 16
 #define SMMU_TLB_GROUP_PAGES (1u << (SMMU_TLB_GROUP_SHIFT - 12))
 #define SMMU_TLB_GROUPS 64
+#define SMMU_TLB_GROUP_WAYS 2
 
 struct smmu_iotlb_group {
 	u64 gen;          /* 0: never made */
@@ -115,10 +121,12 @@ struct smmu_iotlb {
 	struct smmu_iotlb_entry e[SMMU_TLB_SETS][SMMU_TLB_WAYS];
 	u8 victim[SMMU_TLB_SETS];
 	u64 gen;          /* bumped by every insertion and every entry dropped */
-	struct smmu_iotlb_group group[SMMU_TLB_GROUPS];
+	struct smmu_iotlb_group group[SMMU_TLB_GROUPS][SMMU_TLB_GROUP_WAYS];
+	u8 group_victim[SMMU_TLB_GROUPS];
 	/* Valid entries of each size: a lookup probes only the sizes that have some. */
 	u32 nr_valid[SMMU_TLB_NR_SIZES];
 	u64 hits, misses;
+	u64 memo_hits;    /* of the hits, pages a group memo served */
 };
 
 const struct smmu_iotlb_entry *smmu_iotlb_lookup(struct smmu_iotlb *t, unsigned ctx, u16 asid,

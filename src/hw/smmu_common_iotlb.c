@@ -73,21 +73,35 @@ bool smmu_iotlb_still_hits(const struct smmu_iotlb *t, const struct smmu_iotlb_e
 
 #define GROUP_MASK ((1ull << SMMU_TLB_GROUP_SHIFT) - 1)
 
-/*
- * Up to @max pages from @va (the first of a call, or a page start) that
- * its group's memo holds: how many, each as its lookup would give it.
- */
-static unsigned group_hits(struct smmu_iotlb *t, unsigned ctx, u16 asid, u64 va, unsigned max,
-			   enum hw_access acc, bool priv, u32 tag, struct hw_xlate *out)
+/* The set of group @gtag's memos in context @ctx. */
+static inline unsigned group_set(unsigned ctx, u64 gtag)
 {
-	const struct smmu_iotlb_group *g;
-	unsigned k = (unsigned)((va & GROUP_MASK) >> PAGE_SHIFT), m;
+	u64 h = (gtag ^ ((u64)ctx << 40)) * 0x9e3779b97f4a7c15ull;
 
-	g = &t->group[(va >> SMMU_TLB_GROUP_SHIFT) % SMMU_TLB_GROUPS];
-	if (g->gen != t->gen || g->tag != va >> SMMU_TLB_GROUP_SHIFT || g->ctx != ctx ||
-	    g->asid != asid || k < g->lo || k >= g->hi || smmu_perm_fault(g->ro, g->priv_only, acc, priv))
-		return 0;
-	m = MIN(g->hi - k, max);
+	return (unsigned)(h >> 58) % SMMU_TLB_GROUPS;
+}
+
+/* Group @gtag's memo in @ctx and @asid, if one holds in this generation. */
+static inline struct smmu_iotlb_group *group_find(struct smmu_iotlb *t, unsigned ctx, u16 asid,
+						  u64 gtag)
+{
+	struct smmu_iotlb_group *g = t->group[group_set(ctx, gtag)];
+
+	for (unsigned w = 0; w < SMMU_TLB_GROUP_WAYS; w++)
+		if (g[w].gen == t->gen && g[w].tag == gtag && g[w].ctx == ctx && g[w].asid == asid)
+			return &g[w];
+	return NULL;
+}
+
+/*
+ * Up to @max pages from @va (the first of a call, or a page start; page
+ * @k of its group, inside @g's part) as their lookups would give them.
+ */
+static unsigned group_hits(struct smmu_iotlb *t, const struct smmu_iotlb_group *g, u64 va,
+			   unsigned k, unsigned max, u32 tag, struct hw_xlate *out)
+{
+	unsigned m = MIN(g->hi - k, max);
+
 	for (unsigned j = 0; j < m; j++) {
 		u64 a = j ? ALIGN_DOWN(va, (u64)PAGE_SIZE) + ((u64)j << PAGE_SHIFT) : va;
 
@@ -96,6 +110,7 @@ static unsigned group_hits(struct smmu_iotlb *t, unsigned ctx, u16 asid, u64 va,
 		smmu_xlate_translated(&out[j], pa, g->shift, a, tag, true);
 	}
 	t->hits += m;
+	t->memo_hits += m;
 	return m;
 }
 
@@ -109,37 +124,85 @@ static bool pages_follow(const struct smmu_iotlb_entry *const *e, unsigned lo, u
 	return true;
 }
 
-/* Remember pages [@lo, @hi) of the group at @gva if @e[lo..hi) are what group_hits() gives. */
-static void group_note(struct smmu_iotlb *t, unsigned ctx, u16 asid, u64 gva, unsigned lo,
-		       unsigned hi, const struct smmu_iotlb_entry *const *e)
+/*
+ * Can @g (valid, of the same group, context and ASID) take pages [@lo,
+ * @hi) remembered as @n? Where the two meet or overlap and give every page
+ * the same translation and permissions: then each page of the union is
+ * what its lookup gives, in this generation.
+ */
+static bool group_joins(const struct smmu_iotlb_group *g, const struct smmu_iotlb_group *n)
 {
-	struct smmu_iotlb_group *g;
+	if (n->lo > g->hi || g->lo > n->hi || n->shift != g->shift || n->ro != g->ro ||
+	    n->priv_only != g->priv_only)
+		return false;
+	if (n->shift != PAGE_SHIFT)
+		return n->pa == g->pa;
+	return n->pa == g->pa + ((u64)n->lo << PAGE_SHIFT) - ((u64)g->lo << PAGE_SHIFT);
+}
+
+/*
+ * Remember pages [@lo, @hi) of the group at @gva if @e[lo..hi) are what
+ * group_hits() gives: joined to the group's memo where they can be, else
+ * (unless @join_only) in its place, else in a way of the set that holds
+ * nothing valid, else in the set's next victim. A lone page only joins
+ * (it saves no lookup).
+ */
+static void group_note(struct smmu_iotlb *t, unsigned ctx, u16 asid, u64 gva, unsigned lo,
+		       unsigned hi, const struct smmu_iotlb_entry *const *e, bool join_only)
+{
+	u64 gtag = gva >> SMMU_TLB_GROUP_SHIFT;
+	struct smmu_iotlb_group *g = group_find(t, ctx, asid, gtag), n;
 	bool one = true;
+	unsigned set, w;
 
 	for (unsigned i = lo; i < hi; i++)
 		one = one && e[i] == e[lo];
 	if (!one && !pages_follow(e, lo, hi))
 		return;
-	g = &t->group[(gva >> SMMU_TLB_GROUP_SHIFT) % SMMU_TLB_GROUPS];
-	*g = (struct smmu_iotlb_group){
-		.gen = t->gen, .tag = gva >> SMMU_TLB_GROUP_SHIFT, .pa = e[lo]->pa,
+	n = (struct smmu_iotlb_group){
+		.gen = t->gen, .tag = gtag, .pa = e[lo]->pa,
 		.ctx = (u16)ctx, .asid = asid, .lo = (u8)lo, .hi = (u8)hi,
 		.shift = one ? e[lo]->shift : PAGE_SHIFT, .ro = e[lo]->ro,
 		.priv_only = e[lo]->priv_only,
 	};
+	if (g && group_joins(g, &n)) {
+		if (n.lo < g->lo) {
+			g->pa = n.pa;
+			g->lo = n.lo;
+		}
+		g->hi = MAX(g->hi, n.hi);
+		return;
+	}
+	if (hi - lo < 2 || join_only)
+		return;
+	if (!g) {
+		set = group_set(ctx, gtag);
+		for (w = 0; w < SMMU_TLB_GROUP_WAYS && t->group[set][w].gen == t->gen; w++)
+			;
+		if (w == SMMU_TLB_GROUP_WAYS) {
+			w = t->group_victim[set];
+			t->group_victim[set] = (u8)((w + 1) % SMMU_TLB_GROUP_WAYS);
+		}
+		g = &t->group[set][w];
+	}
+	*g = n;
 }
 
 /*
  * Nothing is inserted or invalidated during the loop: an entry just found
  * is found again for the rest of its block while no smaller one is cached
  * (smmu_iotlb_still_hits), and a group's memo stands for its lookups. The
- * pages of a group looked up in this call (from @start) are remembered
- * when the call leaves the group or ends.
+ * memo is looked for once per group (nothing changes it until the loop
+ * leaves the group), and a page outside its part is looked up. The pages of
+ * a group looked up in this call (from @start) are remembered when the
+ * call leaves the group, reaches the memo's part, or ends.
  */
 unsigned smmu_iotlb_hits(struct smmu_iotlb *t, unsigned ctx, u16 asid, u64 addr, unsigned n,
 			 enum hw_access acc, bool priv, u32 tag, struct hw_xlate *out)
 {
 	const struct smmu_iotlb_entry *e = NULL, *seen[SMMU_TLB_GROUP_PAGES];
+	const struct smmu_iotlb_group *g = NULL;
+	u64 gtag = 0;
 	bool reuse = false;
 	int start = -1;
 	unsigned i = 0;
@@ -149,10 +212,21 @@ unsigned smmu_iotlb_hits(struct smmu_iotlb *t, unsigned ctx, u16 asid, u64 addr,
 	while (i < n) {
 		u64 va = i ? ALIGN_DOWN(addr, (u64)PAGE_SIZE) + (u64)i * PAGE_SIZE : addr;
 		unsigned k = (unsigned)((va & GROUP_MASK) >> PAGE_SHIFT);
-		unsigned m = group_hits(t, ctx, asid, va, n - i, acc, priv, tag, &out[i]);
 
-		if (m) {
-			i += m;
+		if (!i || !k) {
+			gtag = va >> SMMU_TLB_GROUP_SHIFT;
+			g = group_find(t, ctx, asid, gtag);
+			if (g && smmu_perm_fault(g->ro, g->priv_only, acc, priv))
+				g = NULL;
+		}
+		if (g && k >= g->lo && k < g->hi) {
+			if (start >= 0) {
+				/* The pages looked up just before the part may join it. */
+				group_note(t, ctx, asid, gtag << SMMU_TLB_GROUP_SHIFT,
+					   (unsigned)start, k, seen, true);
+				g = group_find(t, ctx, asid, gtag);
+			}
+			i += group_hits(t, g, va, k, n - i, tag, &out[i]);
 			e = NULL;
 			start = -1;
 			continue;
@@ -169,8 +243,9 @@ unsigned smmu_iotlb_hits(struct smmu_iotlb *t, unsigned ctx, u16 asid, u64 addr,
 			start = (int)k;
 		seen[k] = e;
 		i++;
-		if ((k == SMMU_TLB_GROUP_PAGES - 1 || i == n) && k > (unsigned)start)
-			group_note(t, ctx, asid, va & ~GROUP_MASK, (unsigned)start, k + 1, seen);
+		if (k == SMMU_TLB_GROUP_PAGES - 1 || i == n)
+			group_note(t, ctx, asid, va & ~GROUP_MASK, (unsigned)start, k + 1, seen,
+				   false);
 	}
 	return i;
 }

@@ -57,15 +57,15 @@ static void smaller_size_first_whatever_comes_and_goes(void **state)
  * smmu_iotlb_hits of @n pages from @va, each checked against its own
  * lookup (smmu_iotlb_find): output addresses in @pa, ~0 past the end.
  */
-static unsigned hits(struct smmu_iotlb *t, u16 asid, u64 va, unsigned n, enum hw_access acc,
-		     u64 *pa)
+static unsigned hits_ctx(struct smmu_iotlb *t, unsigned ctx, u16 asid, u64 va, unsigned n,
+			 enum hw_access acc, u64 *pa)
 {
 	struct hw_xlate out[40];
-	unsigned k = smmu_iotlb_hits(t, 1, asid, va, n, acc, false, 2, out);
+	unsigned k = smmu_iotlb_hits(t, ctx, asid, va, n, acc, false, 2, out);
 
 	for (unsigned i = 0; i < n; i++) {
 		u64 a = i ? (va & ~0xfffull) + i * 0x1000ull : va;
-		const struct smmu_iotlb_entry *e = smmu_iotlb_find(t, 1, asid, a);
+		const struct smmu_iotlb_entry *e = smmu_iotlb_find(t, ctx, asid, a);
 		struct hw_xlate want;
 
 		pa[i] = i < k ? out[i].pa : ~0ull;
@@ -80,6 +80,125 @@ static unsigned hits(struct smmu_iotlb *t, u16 asid, u64 va, unsigned n, enum hw
 		assert_int_equal(out[i].len, want.len);
 	}
 	return k;
+}
+
+static unsigned hits(struct smmu_iotlb *t, u16 asid, u64 va, unsigned n, enum hw_access acc,
+		     u64 *pa)
+{
+	return hits_ctx(t, 1, asid, va, n, acc, pa);
+}
+
+/* Pages a memo served in one call of hits_ctx (all @n of them must hit). */
+static u64 memo_pages(struct smmu_iotlb *t, unsigned ctx, u64 va, unsigned n, u64 *pa)
+{
+	u64 before = t->memo_hits;
+
+	assert_int_equal(hits_ctx(t, ctx, 5, va, n, HW_READ, pa), n);
+	return t->memo_hits - before;
+}
+
+/* Pages [0, @n) of @va in @ctx, at @pa on. */
+static void map_pages(struct smmu_iotlb *t, unsigned ctx, u64 va, u64 pa, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		struct smmu_walk_result r = leaf(pa + i * 0x1000ull, 12);
+
+		smmu_iotlb_insert(t, ctx, 5, va + i * 0x1000ull, &r);
+	}
+}
+
+/*
+ * Two streams at the same IOVA (two contexts), taking turns: each keeps
+ * its own memo, and each gets its own translations from it.
+ */
+static void alternating_streams_keep_their_memos(void **state)
+{
+	struct smmu_iotlb *t = calloc(1, sizeof(*t));
+	u64 va = 0x7770000, pa[40];
+
+	(void)state;
+	map_pages(t, 1, va, 0x80000000, 16);
+	map_pages(t, 2, va, 0x90000000, 16);
+	assert_int_equal(memo_pages(t, 1, va, 16, pa), 0);   /* looked up, remembered */
+	assert_int_equal(memo_pages(t, 2, va, 16, pa), 0);
+	for (unsigned round = 0; round < 4; round++) {
+		assert_int_equal(memo_pages(t, 1, va, 16, pa), 16);
+		assert_int_equal(pa[15], 0x8000f000);
+		assert_int_equal(memo_pages(t, 2, va, 16, pa), 16);
+		assert_int_equal(pa[15], 0x9000f000);
+	}
+	free(t);
+}
+
+/*
+ * Parts of one group looked up by different calls (transfers not aligned
+ * to a group) join into one memo instead of replacing each other; a part
+ * that does not follow the memo's translations is not joined.
+ */
+static void parts_of_a_group_join(void **state)
+{
+	struct smmu_iotlb *t = calloc(1, sizeof(*t));
+	u64 va = 0x5550000, pa[40];
+
+	(void)state;
+	map_pages(t, 1, va, 0x80000000, 32);
+	assert_int_equal(memo_pages(t, 1, va + 0x8000, 16, pa), 0);   /* [8, 16) and next [0, 8) */
+	/* Pages 0-7 looked up, then the memo's [8, 16): the first part joins it. */
+	assert_int_equal(memo_pages(t, 1, va, 16, pa), 8);
+	assert_int_equal(memo_pages(t, 1, va, 16, pa), 16);
+	assert_int_equal(pa[0], 0x80000000);
+	assert_int_equal(pa[15], 0x8000f000);
+	/* The next group: [0, 8) remembered by the first call, then [8, 16) after it. */
+	assert_int_equal(memo_pages(t, 1, va + 0x18000, 8, pa), 0);
+	assert_int_equal(memo_pages(t, 1, va + 0x10000, 16, pa), 16);
+	assert_int_equal(pa[15], 0x8001f000);
+	/* Two parts whose output addresses do not follow: each page still its own. */
+	struct smmu_walk_result far = leaf(0xa0000000, 12);
+	u64 g3 = va + 0x30000;
+	map_pages(t, 1, g3, 0x80100000, 8);
+	for (unsigned i = 8; i < 16; i++) {
+		far.pa = 0xa0000000 + i * 0x1000ull;
+		smmu_iotlb_insert(t, 1, 5, g3 + i * 0x1000ull, &far);
+	}
+	assert_int_equal(memo_pages(t, 1, g3, 8, pa), 0);
+	assert_int_equal(memo_pages(t, 1, g3 + 0x8000, 8, pa), 0);
+	/* [8, 16) replaced [0, 8): pages 0-7 looked up, and not joined to it. */
+	assert_int_equal(memo_pages(t, 1, g3, 16, pa), 8);
+	assert_int_equal(memo_pages(t, 1, g3, 16, pa), 8);
+	assert_int_equal(pa[7], 0x80107000);
+	assert_int_equal(pa[8], 0xa0008000);
+	free(t);
+}
+
+/*
+ * A memo made before an insertion or an invalidation is never used after
+ * it, even where it would still give the right pages: the next call looks
+ * every page up, and remembers them again.
+ */
+static void memo_never_used_after_a_generation_change(void **state)
+{
+	struct smmu_iotlb *t = calloc(1, sizeof(*t));
+	struct smmu_walk_result other = leaf(0xd0000000, 12);
+	u64 va = 0x3330000, pa[40];
+
+	(void)state;
+	map_pages(t, 1, va, 0x80000000, 16);
+	assert_int_equal(memo_pages(t, 1, va, 16, pa), 0);
+	assert_int_equal(memo_pages(t, 1, va, 16, pa), 16);
+	smmu_iotlb_insert(t, 1, 5, 0x9990000, &other);   /* elsewhere */
+	assert_int_equal(memo_pages(t, 1, va, 16, pa), 0);
+	assert_int_equal(memo_pages(t, 1, va, 16, pa), 16);
+	smmu_iotlb_inv_va(t, 1, 0x9990000, 5, false);
+	assert_int_equal(memo_pages(t, 1, va, 16, pa), 0);
+	assert_int_equal(memo_pages(t, 1, va, 16, pa), 16);
+	/* Page 3 remapped in between: never the memo's old page 3. */
+	struct smmu_walk_result three = leaf(0xe0000000, 12);
+	smmu_iotlb_inv_va(t, 1, va + 0x3000, 5, false);
+	smmu_iotlb_insert(t, 1, 5, va + 0x3000, &three);
+	assert_int_equal(memo_pages(t, 1, va, 16, pa), 0);
+	assert_int_equal(pa[3], 0xe0000000);
+	assert_int_equal(pa[4], 0x80004000);
+	free(t);
 }
 
 /*
@@ -205,6 +324,9 @@ int main(void)
 		cmocka_unit_test(smaller_size_first_whatever_comes_and_goes),
 		cmocka_unit_test(counts_follow_evictions),
 		cmocka_unit_test(fast_lane_groups_follow_every_change),
+		cmocka_unit_test(alternating_streams_keep_their_memos),
+		cmocka_unit_test(parts_of_a_group_join),
+		cmocka_unit_test(memo_never_used_after_a_generation_change),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
