@@ -67,10 +67,14 @@ help_block() {
 }
 
 # host_block DOC FIRSTLINE: `$ CMD` lines of $tmp/b.lab run by sh, outputs compared.
+# Sessions (`iommulab up`) live in a private $XDG_RUNTIME_DIR, so a block may
+# use the default name and never meets another run's session; one a failed
+# block left up is ended after it.
 host_block() {
 	blocks=$((blocks + 1))
 	bin=$(cd "$(dirname "$lab")" && pwd)
 	: >"$tmp/want"; : >"$tmp/got"
+	rm -rf "$tmp/run"; mkdir -m 700 "$tmp/run"
 	while IFS= read -r l; do
 		case $l in
 		'$ '*)
@@ -78,11 +82,15 @@ host_block() {
 			echo "$l" >>"$tmp/want"; echo "$l" >>"$tmp/got"
 			# ASan's once-per-process notes on swapcontext (QEMU's coroutines
 			# under the ASan build's shim) are not the command's output.
-			(cd "$top" && eval "$(echo "$c" | sed "s|\./build/|$bin/|g")") 2>&1 </dev/null |
+			(cd "$top" && unset IOMMULAB_SESSION && export XDG_RUNTIME_DIR="$tmp/run" &&
+				eval "$(echo "$c" | sed "s|\./build/|$bin/|g")") 2>&1 </dev/null |
 				grep -v -E "^==[0-9]+==WARNING: ASan (doesn't fully support makecontext/swapcontext|is ignoring requested __asan_handle_no_return)|^False positive error reports may follow$|^For details see https://github.com/google/sanitizers/issues/189$" >>"$tmp/got" ;;
 		*) echo "$l" >>"$tmp/want" ;;
 		esac
 	done <"$tmp/b.lab"
+	for d in "$tmp/run/iommulab"/*; do
+		[ -S "$d/sock" ] && XDG_RUNTIME_DIR="$tmp/run" "$lab" down --name "${d##*/}" >/dev/null 2>&1
+	done
 	if ! cmp -s "$tmp/want" "$tmp/got"; then
 		echo "$1:$2: lab-host block does not print what it shows:"
 		diff -u "$tmp/want" "$tmp/got" | sed 1,2d

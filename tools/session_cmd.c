@@ -252,8 +252,14 @@ int session_up_main(int argc, char **argv)
 		return err("session not started: %s%s", n > 0 ? msg : "the server died (see ",
 			   n > 0 ? "" : "its log)");
 	}
-	const char *name = strrchr(dir, '/') + 1;
-	bool named = o.name || getenv(SESSION_ENV);
+	/*
+	 * The hints name the session as the other commands find it: by its
+	 * name, or by its directory when it was given as a path (a bare last
+	 * component would send them to $XDG_RUNTIME_DIR instead).
+	 */
+	const char *given = o.name ? o.name : getenv(SESSION_ENV);
+	const char *name = given && strchr(given, '/') ? dir : strrchr(dir, '/') + 1;
+	bool named = given && *given;
 	printf("session %s up (server pid %d, log %s/log)\n", name, (int)pid, dir);
 	printf("  iommulab exec%s%s -- PROGRAM [ARGS...]   run a program in it\n",
 	       named ? " --name " : "", named ? name : "");

@@ -797,7 +797,7 @@ static int verb_dma(struct shell *sh, int argc, char **argv, FILE *o)
 	return 0;
 usage:
 	shell_error(sh, EINVAL, "usage: dma DEVICE read|write ADDRESS LENGTH [BYTE]"
-		    " (1 <= LENGTH <= 16 MiB)");
+		    " (1 <= LENGTH <= 16 MiB) | dma DEVICE write32 ADDRESS VALUE");
 	return 2;
 }
 

@@ -129,6 +129,12 @@ int lab_preload_main(int argc, char **argv)
 		return 2;
 	setenv("LD_PRELOAD", pre, 1);
 	free(pre);
+	/*
+	 * The lab is the program's own: a session's name in the environment
+	 * (exported to pick one, or inherited under `iommulab exec`) would put
+	 * the shim in session-client mode, where /sys is the host's.
+	 */
+	unsetenv("IOMMULAB_SESSION");
 	execvp(argv[i], &argv[i]);
 	fprintf(stderr, "iommulab: %s: %s\n", argv[i], strerror(errno));
 	return errno == ENOENT ? 127 : 126;

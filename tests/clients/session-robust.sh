@@ -82,7 +82,18 @@ check "session two unaffected" "dma-copy" "$got"
 got=$("$IOMMULAB" up --name two 2>&1; echo "status $?")
 check "up twice" "iommulab: session $XDG_RUNTIME_DIR/iommulab/two is already up (server pid $(cat "$XDG_RUNTIME_DIR/iommulab/two/pid"))
 status 2" "$got"
-# No mount ever reaches the host.
+# A session named by its directory: up's hints name that directory, so
+# the commands they show reach it (not $XDG_RUNTIME_DIR/iommulab/lab).
+mkdir "$XDG_RUNTIME_DIR/by-path"
+P=$XDG_RUNTIME_DIR/by-path/lab
+got=$("$IOMMULAB" up --name "$P" | tail -n 3)
+sessions="$sessions $P"
+check "up --name DIR: the hints" "  iommulab exec --name $P -- PROGRAM [ARGS...]   run a program in it
+  iommulab shell --name $P                      the lab's shell
+  iommulab down --name $P                       end it, print the oracle's report" "$got"
+got=$("$IOMMULAB" exec --name "$P" -- cat $D/driver_override 2>&1)
+check "exec --name DIR" "(null)" "$got"
+
 got=$(grep -c "fuse.sysfs" /proc/self/mountinfo)
 check "no host mounts" "0" "$got"
 
