@@ -52,12 +52,18 @@ static void die(const char *what)
 	exit(2);
 }
 
-/* What a driver's unbind would do: the vector freed, the function disabled, dma-copy back. */
+/*
+ * What a driver's unbind would do: the vector freed, the function
+ * disabled, the device's managed resources released (the MSI layer's
+ * device data is one, as in Linux: a probe finding it would refuse with
+ * "Resources present before probing", -EBUSY), dma-copy back.
+ */
 static void teardown_msi(void)
 {
 	free_irq((u32)msi_irq, NULL);
 	pci_free_irq_vectors(msi_pdev);
 	pci_disable_device(msi_pdev);
+	devres_release_all(&msi_pdev->dev);
 	if (lab_exec("echo " MSI_DEV " > /sys/bus/pci/drivers/dma-copy/bind", stderr))
 		die("bind");
 }

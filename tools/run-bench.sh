@@ -33,7 +33,13 @@ if [ "$1" = --check ]; then
 		n=$((n + 1))
 		nm "$b" | awk '$3 ~ /^phase_[A-Za-z0-9_]+$/ { print $1, $3 }' | sort -u > "$tmp/syms"
 		have=$(awk '{ print $2 }' "$tmp/syms" | sort -u)
-		counted=$("$b" --callgrind | awk '$1 == "callgrind-ops" && $3 > 0 { print $2 }' | sort -u)
+		# A benchmark that fails (exit status not 0) fails the check too.
+		if ! "$b" --callgrind >"$tmp/out" 2>&1; then
+			echo "$(basename "$b") --callgrind: exit status not 0:"
+			tail -n 5 "$tmp/out"
+			bad=1
+		fi
+		counted=$(awk '$1 == "callgrind-ops" && $3 > 0 { print $2 }' "$tmp/out" | sort -u)
 		[ -n "$have" ] || { echo "$(basename "$b"): no phase_* function"; bad=1; }
 		# Two phases at one address (folded by the compiler) share one count.
 		shared=$(awk '{ print $1 }' "$tmp/syms" | sort | uniq -d)
