@@ -13,6 +13,10 @@
  * Reset: overrides 0, security 0x100, as the boot firmware leaves the
  * clients it does not lock (Linux's tegra186_mc_client_sid_override
  * expects firmware to have set the override or locked the client).
+ * `iommulab,firmware-sid = <offset override security>...` on the node
+ * gives the pair at @offset the values firmware left instead (masked to
+ * their bits): with bit 16 in @security the client is locked and neither
+ * register takes a write from the kernel.
  * Not modelled: the override's effect on the stream IDs masters carry
  * (the lab's masters carry theirs from `iommus`), the MC's other windows.
  */
@@ -73,11 +77,41 @@ static const struct hw_mmio_ops tegra_mc_ops = {
 	.write = tegra_mc_write,
 };
 
+/* `iommulab,firmware-sid`: what the boot firmware left in some pairs. */
+static int tegra_mc_firmware(struct tegra_mc_model *mc, const void *fdt, int node,
+			     const char *name, char *why, size_t whylen)
+{
+	int len;
+	const fdt32_t *v = fdt_getprop(fdt, node, "iommulab,firmware-sid", &len);
+
+	if (!v)
+		return 0;
+	if (len <= 0 || len % 12) {
+		hw_why(why, whylen, "%s: iommulab,firmware-sid is not <offset override security>...",
+		       name);
+		return -EINVAL;
+	}
+	for (int i = 0; i < len / 4; i += 3) {
+		u32 off = fdt32_to_cpu(v[i]);
+
+		if (off % 8 || off >= mc->size) {
+			hw_why(why, whylen, "%s: iommulab,firmware-sid offset 0x%x is not a client's",
+			       name, off);
+			return -EINVAL;
+		}
+		mc->regs[off / 4] = fdt32_to_cpu(v[i + 1]) & TEGRA_MC_SID_OVERRIDE_MASK;
+		mc->regs[off / 4 + 1] = fdt32_to_cpu(v[i + 2]) &
+					(TEGRA_MC_SID_SEC_OVERRIDE | TEGRA_MC_SID_SEC_LOCKED);
+	}
+	return 0;
+}
+
 int tegra_mc_create(struct machine *m, const void *fdt, int node, char *why, size_t whylen)
 {
 	const char *name = fdt_get_name(fdt, node, NULL);
 	struct tegra_mc_model *mc;
 	u64 base, size;
+	int ret;
 
 	if (dt_reg(fdt, node, 0, &base, &size) || size < 8) {
 		hw_why(why, whylen, "%s: missing or untranslatable reg", name);
@@ -89,6 +123,9 @@ int tegra_mc_create(struct machine *m, const void *fdt, int node, char *why, siz
 	mc->size = (u32)MIN(size, (u64)TEGRA_MC_SID_WINDOW) & ~7u;
 	for (u32 i = 1; i < mc->size / 4; i += 2)
 		mc->regs[i] = TEGRA_MC_SID_SEC_OVERRIDE;
+	ret = tegra_mc_firmware(mc, fdt, node, name, why, whylen);
+	if (ret)
+		return ret;
 	return hw_mmio_map_node(m, base, mc->size, &tegra_mc_ops, mc, name, "window", why,
 				whylen);
 }
