@@ -3,8 +3,11 @@
  * are device-tree nodes. Its routing is fixed by the tree: a master's
  * streams are the IDs its `iommus` lists for the first IOMMU named there
  * (or a legacy `mmu-masters` list naming it), in order; stream N carries
- * the Nth ID to that IOMMU. It never intercepts an address: every
- * transaction goes upstream, and the system bus decodes what comes out.
+ * the Nth ID to that IOMMU, unless a stream-ID override (Tegra's memory
+ * controller) registered for a provider the master's `interconnects`
+ * names gives another for the access (hw_sid_override_register). It
+ * never intercepts an address: every transaction goes upstream, and the
+ * system bus decodes what comes out.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -18,6 +21,8 @@
 
 /* A master holds at most this many IDs; it issues with the first eight. */
 #define PLATFORM_MAX_SIDS 8
+/* The `interconnects` entries a master's stream IDs may be overridden by. */
+#define PLATFORM_MAX_ICC 8
 
 struct platform_master {
 	struct hw_dma_master pub;
@@ -26,6 +31,12 @@ struct platform_master {
 	u32 sids[PLATFORM_MAX_SIDS];
 	unsigned nr_sids;
 	u32 msi_id;                /* DeviceID of its MSIs: `msi-parent`'s first cell */
+	struct {
+		int provider;                          /* its node */
+		u32 client;                            /* the specifier's first cell */
+		const struct hw_sid_override *ovr;     /* resolved, or NULL */
+	} icc[PLATFORM_MAX_ICC];
+	unsigned nr_icc;
 	char path[256];
 };
 
@@ -133,6 +144,57 @@ static void parse_msi_parent(const void *fdt, int node, struct platform_master *
 		p->msi_id = fdt32_to_cpu(v[1]);
 }
 
+/*
+ * `interconnects = <&provider cells... &provider cells...>...`: every
+ * provider with a specifier, for the overrides. A malformed list ends the
+ * walk (no override: the `iommus` IDs stand).
+ */
+static void parse_interconnects(const void *fdt, int node, struct platform_master *p)
+{
+	int len;
+	const fdt32_t *v = fdt_getprop(fdt, node, "interconnects", &len);
+
+	for (int i = 0; v && i < len / 4 && p->nr_icc < PLATFORM_MAX_ICC;) {
+		int provider = dt_node_by_phandle(fdt, fdt32_to_cpu(v[i]));
+		u32 cells;
+
+		if (provider < 0 || dt_prop_u32(fdt, provider, "#interconnect-cells", &cells) ||
+		    cells > (u32)(len / 4 - i - 1))
+			return;
+		if (cells >= 1) {
+			p->icc[p->nr_icc].provider = provider;
+			p->icc[p->nr_icc].client = fdt32_to_cpu(v[i + 1]);
+			p->nr_icc++;
+		}
+		i += 1 + (int)cells;
+	}
+}
+
+int hw_sid_override_register(struct machine *m, int node,
+			     int (*sid)(void *opaque, u32 client, enum hw_access acc, u32 *sid),
+			     void *opaque)
+{
+	struct hw_sid_override *o = hw_model_alloc(m, sizeof(*o), NULL);
+
+	if (!o)
+		return -ENOMEM;
+	*o = (struct hw_sid_override){ m->sid_overrides, node, sid, opaque };
+	m->sid_overrides = o;
+	return 0;
+}
+
+/* The stream ID of @acc from the first override that answers, else @sid. */
+static u32 overridden_sid(const struct platform_master *p, enum hw_access acc, u32 sid)
+{
+	u32 out;
+
+	for (unsigned i = 0; i < p->nr_icc; i++)
+		if (p->icc[i].ovr && !p->icc[i].ovr->sid(p->icc[i].ovr->opaque, p->icc[i].client,
+							  acc, &out))
+			return out;
+	return sid;
+}
+
 /* A master without IDs still has one stream; it carries stream ID 0. */
 static unsigned platform_nr_streams(struct hw_fabric *fabric, const struct hw_dma_master *d)
 {
@@ -151,7 +213,7 @@ static int platform_route(struct hw_fabric *fabric, const struct hw_dma_master *
 	*out = (struct hw_route){
 		.kind = HW_ROUTE_UPSTREAM,
 		.iommu = p->iommu,
-		.sid = p->nr_sids ? p->sids[stream] : 0,
+		.sid = overridden_sid(p, acc, p->nr_sids ? p->sids[stream] : 0),
 		.len = UINT64_MAX,   /* the same route for every address */
 		.msi_id = p->msi_id,
 	};
@@ -163,6 +225,14 @@ static void platform_resolve(struct hw_fabric *fabric, struct hw_dma_master *d)
 {
 	struct platform_master *p = to_pm(d);
 
+	for (unsigned i = 0; i < p->nr_icc; i++) {
+		p->icc[i].ovr = NULL;
+		for (const struct hw_sid_override *o = fabric->m->sid_overrides; o; o = o->next)
+			if (o->node == p->icc[i].provider) {
+				p->icc[i].ovr = o;
+				break;
+			}
+	}
 	p->iommu = NULL;
 	for (struct hw_iommu_entry *e = fabric->m->iommus; e && p->iommu_node >= 0; e = e->next) {
 		if (e->iommu->fdt_node == p->iommu_node) {
@@ -207,6 +277,7 @@ struct hw_dma_master *hw_master_create(struct machine *m, int node, char *why, s
 		return NULL;
 	}
 	parse_msi_parent(fdt, node, p);
+	parse_interconnects(fdt, node, p);
 	hw_master_register(m, &p->pub);
 	return &p->pub;
 }

@@ -102,6 +102,7 @@ struct machine {
 	struct list_head masters;         /* struct hw_dma_master.link */
 	struct hw_fabric platform_fabric; /* AMBA/DT masters' fabric (fabric_platform.c) */
 	struct hw_iommu_entry *iommus;
+	struct hw_sid_override *sid_overrides; /* fabric_platform.c */
 	hw_dma_observer_fn dma_observer;
 	void *dma_observer_opaque;
 	hw_dma_run_observer_fn dma_run_observer;   /* optional, with dma_observer */
@@ -135,6 +136,23 @@ int hw_on_destroy(struct machine *m, void (*fn)(void *arg), void *arg);
  * at machine_destroy; NULL when out of memory.
  */
 void *hw_model_alloc(struct machine *m, size_t size, void (*fn)(void *arg));
+/*
+ * A stream-ID override between platform masters and their IOMMU (Tegra's
+ * memory controller): the interconnect provider at @node answers for a
+ * memory client a master names in `interconnects` (the specifier's first
+ * cell): 0 with the stream ID the client's accesses of kind @acc carry,
+ * or -ENOENT (not its client, not that direction, no override in force:
+ * the master's `iommus` ID stands). 0 or -ENOMEM.
+ */
+struct hw_sid_override {
+	struct hw_sid_override *next;
+	int node;
+	int (*sid)(void *opaque, u32 client, enum hw_access acc, u32 *sid);
+	void *opaque;
+};
+int hw_sid_override_register(struct machine *m, int node,
+			     int (*sid)(void *opaque, u32 client, enum hw_access acc, u32 *sid),
+			     void *opaque);
 /*
  * hw_mmio_map for a node's window: 0, -ENOMEM, or -EINVAL with "NAME: WHAT
  * at 0xBASE overlaps another region" in @why.

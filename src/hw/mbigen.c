@@ -67,11 +67,17 @@ static void send(struct mbigen *g, u32 pin)
 	its = fdt_node_offset_by_phandle(fdt, fdt32_to_cpu(mp[0]));
 	if (its < 0 || dt_reg(fdt, its, 0, &base, &size))
 		return;
-	if (hw_msi_write(g->m, base + GITS_TRANSLATER, fdt32_to_cpu(mp[1]),
-			 (g->vec[pin] & MBIGEN_EVENT_MASK) >> MBIGEN_EVENT_SHIFT, 4))
-		return;
-	g->msis++;
+	/*
+	 * Pending before the write: the MSI may run the kernel's handler and
+	 * its clear (end of interrupt) before the write returns.
+	 */
 	g->pending[pin] = pin_is_level(g, pin);
+	g->msis++;
+	if (hw_msi_write(g->m, base + GITS_TRANSLATER, fdt32_to_cpu(mp[1]),
+			 (g->vec[pin] & MBIGEN_EVENT_MASK) >> MBIGEN_EVENT_SHIFT, 4)) {
+		g->pending[pin] = false;
+		g->msis--;
+	}
 }
 
 static struct mbigen *mbigen_of_ctrl(struct machine *m, int ctrl)

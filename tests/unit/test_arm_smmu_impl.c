@@ -174,12 +174,103 @@ static void tegra_mc_sid_overrides(void **state)
 	kt_shutdown();
 }
 
+/* Tegra194's board tree with `iommulab,firmware-sid` = @cells on its MC, booted. */
+static int boot_tegra194_firmware(const fdt32_t *cells, int ncells, const char *cmdline)
+{
+	void *blob, *big;
+	size_t size;
+	char why[256];
+	int node, ret;
+
+	assert_int_equal(dt_load_file(TEGRA194_DTB, &blob, &size, why, sizeof(why)), 0);
+	big = malloc(size + 4096);
+	assert_non_null(big);
+	assert_int_equal(fdt_open_into(blob, big, (int)size + 4096), 0);
+	free(blob);
+	node = fdt_path_offset(big, "/bus@0/memory-controller@2c00000");
+	assert_true(node >= 0);
+	assert_int_equal(fdt_setprop(big, node, "iommulab,firmware-sid", cells,
+				     ncells * (int)sizeof(*cells)), 0);
+	assert_int_equal(fdt_pack(big), 0);
+	ret = kt_boot_blob(big, fdt_totalsize(big), cmdline);
+	free(big);
+	return ret;
+}
+
+/*
+ * Clients firmware locked (security bit 16, WRITE_ACCESS_DISABLED): Linux
+ * 6.12's tegra186_mc_client_sid_override returns at once, silently, for
+ * a locked client whose override is not enabled; for one whose override
+ * firmware enabled it goes on, prints its debug line and writes the
+ * master's stream ID, which the hardware ignores. Either way the client
+ * keeps the firmware's stream ID. SDMMC4 (mmc@3460000, stream 0x17)
+ * reads through sdmmcrab and writes through sdmmcwab; EQOS (0x14)
+ * through eqosr/eqosw.
+ */
+static void tegra_mc_locked_clients(void **state)
+{
+	const u64 mc = 0x2c00000;
+	const fdt32_t fw[] = {
+		cpu_to_fdt32(0x318), cpu_to_fdt32(0x05), cpu_to_fdt32(0x10100), /* sdmmcrab */
+		cpu_to_fdt32(0x338), cpu_to_fdt32(0x05), cpu_to_fdt32(0x10000), /* sdmmcwab */
+		cpu_to_fdt32(0x470), cpu_to_fdt32(0x14), cpu_to_fdt32(0x10100), /* eqosr */
+	};
+
+	(void)state;
+	assert_int_equal(boot_tegra194_firmware(fw, ARRAY_SIZE(fw),
+						"dyndbg=\"file tegra-mc.c +p\""), 0);
+	/* Locked, override enabled: Linux writes (and says so); the write is lost. */
+	assert_true(kt_dmesg_has("tegra-mc 2c00000.memory-controller: overriding SID 5 for "
+				 "sdmmcrab with 17"));
+	assert_int_equal(mc_reg(mc, 0x318), 0x05);
+	assert_int_equal(mc_reg(mc, 0x31c), 0x10100);
+	/* Locked, override off: nothing written, nothing said. */
+	assert_false(kt_dmesg_has("for sdmmcwab"));
+	assert_false(kt_dmesg_has("stream-ID override was not enabled"));
+	assert_int_equal(mc_reg(mc, 0x338), 0x05);
+	assert_int_equal(mc_reg(mc, 0x33c), 0x10000);
+	/* Locked with the master's own stream ID: nothing to override. */
+	assert_false(kt_dmesg_has("for eqosr"));
+	assert_int_equal(mc_reg(mc, 0x470), 0x14);
+	/* Unlocked clients are programmed as before. */
+	assert_true(kt_dmesg_has("overriding SID 0 for eqosw with 14"));
+	assert_int_equal(mc_reg(mc, 0x478), 0x14);
+	/* Neither register of a locked client takes a write; bit 16 is read-only. */
+	assert_int_equal(hw_mmio_write(kt_machine, mc + 0x338, 4, 0x17), 0);
+	assert_int_equal(hw_mmio_write(kt_machine, mc + 0x33c, 4, 0x100), 0);
+	assert_int_equal(mc_reg(mc, 0x338), 0x05);
+	assert_int_equal(mc_reg(mc, 0x33c), 0x10000);
+	assert_int_equal(hw_mmio_write(kt_machine, mc + 0x31c, 4, 0x100), 0);
+	assert_int_equal(mc_reg(mc, 0x31c), 0x10100);
+	/* Software cannot lock a client: on eqosw bit 16 stays clear, bit 8 follows. */
+	assert_int_equal(hw_mmio_write(kt_machine, mc + 0x47c, 4, 0x10000), 0);
+	assert_int_equal(mc_reg(mc, 0x47c), 0);
+	assert_int_equal(hw_mmio_write(kt_machine, mc + 0x47c, 4, 0x100), 0);
+	assert_int_equal(mc_reg(mc, 0x47c), 0x100);
+	kt_shutdown();
+}
+
+/* A malformed `iommulab,firmware-sid`: the machine is refused, with why. */
+static void tegra_mc_firmware_sid_malformed(void **state)
+{
+	const fdt32_t odd[] = { cpu_to_fdt32(0x318), cpu_to_fdt32(0x05) };
+	const fdt32_t unaligned[] = { cpu_to_fdt32(0x31c), cpu_to_fdt32(5), cpu_to_fdt32(0) };
+	const fdt32_t outside[] = { cpu_to_fdt32(0x20000), cpu_to_fdt32(5), cpu_to_fdt32(0) };
+
+	(void)state;
+	assert_int_equal(boot_tegra194_firmware(odd, ARRAY_SIZE(odd), NULL), -EINVAL);
+	assert_int_equal(boot_tegra194_firmware(unaligned, ARRAY_SIZE(unaligned), NULL), -EINVAL);
+	assert_int_equal(boot_tegra194_firmware(outside, ARRAY_SIZE(outside), NULL), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(nvidia_instances_programmed_alike),
 		cmocka_unit_test(marvell_splits_64bit_accesses),
 		cmocka_unit_test(tegra_mc_sid_overrides),
+		cmocka_unit_test(tegra_mc_locked_clients),
+		cmocka_unit_test(tegra_mc_firmware_sid_malformed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

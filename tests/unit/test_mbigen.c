@@ -12,6 +12,8 @@
 #include "hw/machine.h"
 #include "hw/mbigen.h"
 
+#include <libfdt.h>
+
 #define PLATFORM LAB_SRCDIR "/tests/scenarios/platforms/smmuv3-mbigen.dts"
 #define MBIGEN 0xd0080000ull
 #define SMMU 0xd0040000ull
@@ -146,6 +148,200 @@ static void test_window_overlap(void **state)
 	free(text);
 }
 
+/* ---- the model alone: pins, clear bits, bad offsets ---------------------------- */
+
+#define PIN_LEVEL 736u		/* node 6, slot 32: no driver uses it */
+#define PIN_EDGE 737u
+
+/* The platform's machine, no kernel: the mbigen's registers are the test's. */
+static struct machine *bare_machine(int *ctrl)
+{
+	char *text = NULL, why[256] = "";
+	size_t len = 0, size;
+	void *blob;
+	struct machine *m = NULL;
+	FILE *f = fopen(PLATFORM, "r");
+
+	assert_non_null(f);
+	assert_true(getdelim(&text, &len, '\0', f) > 0);
+	fclose(f);
+	assert_int_equal(kt_compile_dts_text(text, &blob, &size), 0);
+	free(text);
+	if (machine_create(blob, size, 1, &m, why, sizeof(why)))
+		fail_msg("machine_create: %s", why);
+	free(blob);
+	*ctrl = fdt_path_offset(machine_fdt(m), "/interrupt-controller@d0080000/intc_smmu_alg");
+	assert_true(*ctrl > 0);
+	return m;
+}
+
+static void mmio_w(struct machine *m, u64 pa, u32 val)
+{
+	assert_int_equal(hw_mmio_write(m, pa, 4, val), 0);
+}
+
+static u32 mmio_r(struct machine *m, u64 pa)
+{
+	u64 v = ~0ull;
+
+	assert_int_equal(hw_mmio_read(m, pa, 4, &v), 0);
+	return (u32)v;
+}
+
+/* The clear register of @pin (indexed by the whole pin number) and its bit. */
+static u64 clear_reg(u32 pin)
+{
+	return MBIGEN + 0xa000 + pin / 32 * 4;
+}
+
+static u32 clear_bit(u32 pin)
+{
+	return 1u << (pin % 32);
+}
+
+/* Pin @pin's type bit: 1 = level (node 6's first type word for pins 704..735, ...). */
+static void set_level(struct machine *m, u32 pin)
+{
+	u32 n = pin - 64, off = (n / 128 + 1) * 0x1000 + (n % 128) / 32 * 4;
+
+	mmio_w(m, MBIGEN + off, mmio_r(m, MBIGEN + off) | 1u << (n % 32));
+}
+
+/*
+ * A level pin sends one MSI and stays pending while its line is high; the
+ * driver's clear sends again if the line is still high, and nothing once
+ * it has dropped. A clear of a pin that is not pending does nothing.
+ */
+static void test_level_pin_clear(void **state)
+{
+	int ctrl;
+	struct machine *m = bare_machine(&ctrl);
+
+	(void)state;
+	set_level(m, PIN_LEVEL);
+	assert_int_equal(mbigen_line_set(m, ctrl, PIN_LEVEL, true), 0);
+	assert_int_equal(mbigen_msis(m, MBIGEN), 1);
+	/* Pending: a drop and a rise before the clear send nothing. */
+	assert_int_equal(mbigen_line_set(m, ctrl, PIN_LEVEL, false), 0);
+	assert_int_equal(mbigen_line_set(m, ctrl, PIN_LEVEL, true), 0);
+	assert_int_equal(mbigen_msis(m, MBIGEN), 1);
+	/* Cleared while still high: sent again, pending again. */
+	mmio_w(m, clear_reg(PIN_LEVEL), clear_bit(PIN_LEVEL));
+	assert_int_equal(mbigen_msis(m, MBIGEN), 2);
+	assert_int_equal(mbigen_line_set(m, ctrl, PIN_LEVEL, true), 0);
+	assert_int_equal(mbigen_msis(m, MBIGEN), 2);
+	/* The line drops, then the clear: nothing more. */
+	assert_int_equal(mbigen_line_set(m, ctrl, PIN_LEVEL, false), 0);
+	mmio_w(m, clear_reg(PIN_LEVEL), clear_bit(PIN_LEVEL));
+	assert_int_equal(mbigen_msis(m, MBIGEN), 2);
+	/* Not pending: a second clear does nothing; the next rise sends. */
+	mmio_w(m, clear_reg(PIN_LEVEL), clear_bit(PIN_LEVEL));
+	assert_int_equal(mbigen_msis(m, MBIGEN), 2);
+	assert_int_equal(mbigen_line_set(m, ctrl, PIN_LEVEL, true), 0);
+	assert_int_equal(mbigen_msis(m, MBIGEN), 3);
+	/* Other bits of the same clear word leave the pin pending. */
+	mmio_w(m, clear_reg(PIN_LEVEL), ~clear_bit(PIN_LEVEL));
+	assert_int_equal(mbigen_msis(m, MBIGEN), 3);
+	machine_destroy(m);
+}
+
+/* An edge pin sends once per rising edge and never waits for a clear. */
+static void test_edge_pin(void **state)
+{
+	int ctrl;
+	struct machine *m = bare_machine(&ctrl);
+
+	(void)state;
+	assert_int_equal(mbigen_line_set(m, ctrl, PIN_EDGE, true), 0);
+	assert_int_equal(mbigen_msis(m, MBIGEN), 1);
+	assert_int_equal(mbigen_line_set(m, ctrl, PIN_EDGE, true), 0);   /* no edge */
+	assert_int_equal(mbigen_msis(m, MBIGEN), 1);
+	/* Cleared while high: an edge pin does not send again. */
+	mmio_w(m, clear_reg(PIN_EDGE), clear_bit(PIN_EDGE));
+	assert_int_equal(mbigen_msis(m, MBIGEN), 1);
+	assert_int_equal(mbigen_line_set(m, ctrl, PIN_EDGE, false), 0);
+	assert_int_equal(mbigen_msis(m, MBIGEN), 1);
+	assert_int_equal(mbigen_line_set(m, ctrl, PIN_EDGE, true), 0);
+	assert_int_equal(mbigen_msis(m, MBIGEN), 2);
+	machine_destroy(m);
+}
+
+/* Pins outside 64..1407 and clear words past the last pin: refused or ignored. */
+static void test_bad_pins_and_offsets(void **state)
+{
+	int ctrl;
+	struct machine *m = bare_machine(&ctrl);
+	u64 v;
+
+	(void)state;
+	assert_int_equal(mbigen_line_set(m, ctrl, 63, true), -EINVAL);
+	assert_int_equal(mbigen_line_set(m, ctrl, 1408, true), -EINVAL);
+	assert_int_equal(mbigen_line_set(m, ctrl, 0xffffffffu, true), -EINVAL);
+	assert_int_equal(mbigen_line_set(m, 0, PIN_EDGE, true), -ENODEV);   /* the root */
+	assert_int_equal(mbigen_msis(m, MBIGEN), 0);
+	/* Clear words of the reserved pins, past pin 1407, the window's last word. */
+	mmio_w(m, MBIGEN + 0xa000, ~0u);
+	mmio_w(m, clear_reg(1407), ~0u);
+	mmio_w(m, clear_reg(1408) + 4, ~0u);
+	mmio_w(m, MBIGEN + 0xfffc, ~0u);
+	/* Unaligned and narrow accesses: ignored, read 0. */
+	assert_int_equal(hw_mmio_write(m, MBIGEN + 0xa002, 4, ~0ull), 0);
+	assert_int_equal(hw_mmio_write(m, clear_reg(PIN_LEVEL), 1, 0xff), 0);
+	assert_int_equal(hw_mmio_read(m, MBIGEN + 0xa001, 2, &v), 0);
+	assert_int_equal(v, 0);
+	assert_int_equal(mmio_r(m, clear_reg(PIN_LEVEL)), 0);
+	assert_int_equal(mbigen_msis(m, MBIGEN), 0);
+	/* Between a node's registers (past its 4 type words, its 128 vectors): nothing. */
+	mmio_w(m, MBIGEN + 6 * 0x1000 + 0x10, ~0u);
+	assert_int_equal(mmio_r(m, MBIGEN + 6 * 0x1000 + 0x10), 0);
+	mmio_w(m, MBIGEN + 6 * 0x1000 + 0x400, 5u << 12);
+	assert_int_equal(mmio_r(m, MBIGEN + 6 * 0x1000 + 0x400), 0);
+	/* Node 0 (pins below 64): no registers. */
+	mmio_w(m, MBIGEN + 0x200, 5u << 12);
+	assert_int_equal(mmio_r(m, MBIGEN + 0x200), 0);
+	/* The model still works. */
+	assert_int_equal(mbigen_line_set(m, ctrl, PIN_EDGE, true), 0);
+	assert_int_equal(mbigen_msis(m, MBIGEN), 1);
+	machine_destroy(m);
+}
+
+static int dmesg_count(const char *needle)
+{
+	const char *p = dmesg_text(NULL);
+	int n = 0;
+
+	while ((p = strstr(p, needle))) {
+		n++;
+		p += strlen(needle);
+	}
+	return n;
+}
+
+/*
+ * The SMMU's eventq on a level pin: the driver clears the pin after each
+ * interrupt (Linux's mbigen_eoi_irq), so a second fault is a second MSI.
+ */
+static void test_level_pin_eoi(void **state)
+{
+	struct hw_dma_master *dma;
+	u64 before;
+	u8 buf[16] = { 0 };
+
+	(void)state;
+	boot_with("<733 1>", "<733 4>");
+	assert_int_equal(rd(MBIGEN + 6 * 0x1000) & 0xe0000000u, 0x20000000u);
+	dma = hw_master_by_name(kernel_machine(), "/soc/dma@0");
+	assert_non_null(dma);
+	before = mbigen_msis(kernel_machine(), MBIGEN);
+	for (int i = 1; i <= 3; i++) {
+		assert_int_equal(hw_dma(kernel_machine(), dma, 0x40000000, buf, sizeof(buf),
+					HW_WRITE), -EFAULT);
+		assert_int_equal(mbigen_msis(kernel_machine(), MBIGEN) - before, (u64)i);
+	}
+	assert_int_equal(dmesg_count("arm-smmu-v3 d0040000.iommu: event 0x10 received:"), 3);
+	kt_shutdown();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -155,6 +351,10 @@ int main(void)
 		cmocka_unit_test(test_num_pins),
 		cmocka_unit_test(test_no_num_pins),
 		cmocka_unit_test(test_window_overlap),
+		cmocka_unit_test(test_level_pin_clear),
+		cmocka_unit_test(test_edge_pin),
+		cmocka_unit_test(test_bad_pins_and_offsets),
+		cmocka_unit_test(test_level_pin_eoi),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -62,12 +62,15 @@ int irq_set_irq_type(u32 intid, unsigned type);
  * device's mask bit): irq_unmask at request_irq (startup, unless
  * IRQF_NO_AUTOEN) and when enable_irq brings the depth back to 0,
  * irq_mask when disable_irq leaves depth 0 and when the last action is
- * freed (shutdown). NULL @chip removes it.
+ * freed (shutdown). irq_eoi, if given, runs after each round of the
+ * handlers (Linux's handle_fasteoi_irq: an mbigen clears its pin there).
+ * NULL @chip removes it.
  */
 struct irq_chip {
 	const char *name;
 	void (*irq_mask)(u32 intid, void *chip_data);
 	void (*irq_unmask)(u32 intid, void *chip_data);
+	void (*irq_eoi)(u32 intid, void *chip_data);
 };
 int irq_set_chip_and_data(u32 intid, const struct irq_chip *chip, void *data);
 bool irq_has_action(u32 intid);

@@ -125,7 +125,11 @@ static void handle_irq(u32 intid)
 			hw_irq_ack(m, intid);
 			pr_debug("%s: irq %u\n", desc->chip ? desc->chip->name : "edge", intid);
 		}
-		if (!run_actions(desc, intid, &rounds, edge))
+		bool more = run_actions(desc, intid, &rounds, edge);
+
+		if (desc->chip && desc->chip->irq_eoi)
+			desc->chip->irq_eoi(intid, desc->chip_data);
+		if (!more)
 			break;
 	}
 	desc->in_handler = false;

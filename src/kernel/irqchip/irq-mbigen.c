@@ -12,9 +12,10 @@
  * Without num-pins the probe fails ("No num-pins property", then
  * "Failed to create mbi-gen irqdomain").
  *
- * Not modelled: Linux's irq_eoi (mbigen_eoi_irq writes the pin's clear
- * bit after each handler); the lab's interrupt core has no EOI step, so a
- * level pin is signalled once per rising edge of its line.
+ * After each round of a pin's handlers the pin's clear bit is written
+ * (mbigen_eoi_irq, for every pin as Linux does): a level pin sends
+ * nothing more until then, and sends again at the clear if its line is
+ * still high.
  */
 #include <errno.h>
 
@@ -36,6 +37,7 @@
 #define MBIGEN_NODE_OFFSET		0x1000u
 #define REG_MBIGEN_VEC_OFFSET		0x200u
 #define REG_MBIGEN_TYPE_OFFSET		0x0u
+#define REG_MBIGEN_CLEAR_OFFSET		0xa000u
 #define IRQ_EVENT_ID_SHIFT		12
 #define IRQ_EVENT_ID_MASK		0x3ffu
 #define IRQ_TYPE_EDGE_RISING_DT		1u
@@ -110,6 +112,19 @@ static void mbigen_set_type(struct mbigen_child *c, u32 hwirq, u32 type)
 	writel(val, c->base + off);
 }
 
+/* mbigen_eoi_irq: the pin's bit in the clear registers, indexed by the whole pin number. */
+static void mbigen_eoi(struct msi_desc *desc, unsigned i)
+{
+	struct mbigen_child *c = child_of(desc->dev);
+	u32 hwirq;
+
+	if (!c || i || desc->msi_index >= c->num_pins)
+		return;
+	hwirq = c->hwirq[desc->msi_index];
+	if (hwirq)
+		writel(1u << (hwirq % 32), c->base + REG_MBIGEN_CLEAR_OFFSET + hwirq / 32 * 4);
+}
+
 /* The first pin sets the device up with the ITS (msi-parent); later ones add a vector. */
 static int alloc_vector(struct mbigen_child *c)
 {
@@ -130,6 +145,7 @@ static int alloc_vector(struct mbigen_child *c)
 	if (ret)
 		return ret;
 	msi_device_set_prepare_nvec(dev, c->num_pins);
+	msi_device_set_eoi(dev, mbigen_eoi);
 	ret = msi_domain_alloc_irqs(dev, d, 1);
 	if (ret)
 		msi_domain_free_irqs_all(dev);

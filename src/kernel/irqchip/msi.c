@@ -176,6 +176,14 @@ void msi_device_set_mask(struct device *dev, msi_mask_vec_t mask_vec)
 		md->mask_vec = mask_vec;
 }
 
+void msi_device_set_eoi(struct device *dev, msi_eoi_vec_t eoi_vec)
+{
+	struct msi_device_data *md = msi_data(dev);
+
+	if (md)
+		md->eoi_vec = eoi_vec;
+}
+
 void msi_device_set_prepare_nvec(struct device *dev, unsigned nvec)
 {
 	struct msi_device_data *md = msi_data(dev);
@@ -207,10 +215,20 @@ static void msi_irq_unmask(u32 intid, void *data)
 	msi_irq_set_mask(intid, data, false);
 }
 
+static void msi_irq_eoi(u32 intid, void *data)
+{
+	struct msi_desc *desc = data;
+	struct msi_device_data *md = msi_data(desc->dev);
+
+	if (md && md->eoi_vec)
+		md->eoi_vec(desc, intid - desc->irq);
+}
+
 static const struct irq_chip msi_irq_chip = {
 	.name = "MSI",
 	.irq_mask = msi_irq_mask,
 	.irq_unmask = msi_irq_unmask,
+	.irq_eoi = msi_irq_eoi,
 };
 
 /* The controller's message, with the doorbell's IOVA when the device's domain translates. */

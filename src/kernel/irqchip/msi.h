@@ -65,6 +65,8 @@ struct msi_desc {
 typedef void (*msi_write_msg_t)(struct msi_desc *desc, const struct msi_msg *msg);
 /* The bus's per-vector mask (PCI: MSI Mask Bits, MSI-X Vector Control); @i from 0. */
 typedef void (*msi_mask_vec_t)(struct msi_desc *desc, unsigned i, bool mask);
+/* The device's end of interrupt for vector @i of @desc (mbigen: its clear bit). */
+typedef void (*msi_eoi_vec_t)(struct msi_desc *desc, unsigned i);
 
 /* What a controller driver provides (Linux: irq_domain_ops + msi_domain_ops + irq_chip). */
 struct msi_domain_ops {
@@ -111,6 +113,7 @@ struct msi_device_data {
 	u32 dev_id;			/* the MSI DeviceID (sideband), or 0 */
 	msi_write_msg_t write_msg;
 	msi_mask_vec_t mask_vec;	/* NULL: the controller masks alone */
+	msi_eoi_vec_t eoi_vec;		/* NULL: nothing to do at end of interrupt */
 	struct list_head descs;
 	unsigned nvec;			/* vectors allocated */
 	unsigned prepare_nvec;		/* at least this many at msi_prepare (dynamic MSI-X) */
@@ -162,6 +165,8 @@ int msi_domain_alloc_irq_at(struct device *dev, unsigned index);
 void msi_domain_free_irq_at(struct device *dev, unsigned index);
 /* The bus's per-vector mask, applied with the controller's at request_irq/disable_irq. */
 void msi_device_set_mask(struct device *dev, msi_mask_vec_t mask_vec);
+/* The device's end of interrupt, after each round of a vector's handlers. */
+void msi_device_set_eoi(struct device *dev, msi_eoi_vec_t eoi_vec);
 /* msi_prepare sizes for at least @nvec (PCI MSI-X: the table, for dynamic vectors). */
 void msi_device_set_prepare_nvec(struct device *dev, unsigned nvec);
 /* Frees every vector of @dev (deactivated, unmapped) and its MSI state. */
