@@ -187,31 +187,14 @@ static int s1_translate(struct arm_smmu *s, unsigned cbi, u32 sid, u64 addr, enu
 			bool priv, struct hw_xlate *out)
 {
 	const struct smmu_ctx_cfg *cfg = ctx_cfg(s, cbi);
-	const struct smmu_iotlb_entry *e;
 	struct smmu_walk_result r;
 
 	if (cfg->kind == CTX_BYPASS)
 		return smmu_xlate_bypass(out, addr);
-	e = smmu_iotlb_lookup(&s->common.tlb, cbi, cfg->tc.asid, addr);
-	if (e) {
-		if (unlikely(smmu_perm_fault(e->ro, e->priv_only, acc, priv))) {
-			r = (struct smmu_walk_result){ .err = SMMU_PTW_ERR_PERMISSION,
-						       .level = e->level };
-			return ctx_fault(s, cbi, &r, sid, addr, acc, priv, out);
-		}
-		smmu_xlate_translated(out, e->pa, e->shift, addr, cbi + 1, true);
+	if (likely(!smmu_s1_translate(&s->common, cbi, &cfg->tc, addr, acc, priv, cbi + 1, out,
+				      &r)))
 		return 0;
-	}
-	smmu_ptw(s->common.m, &cfg->tc, addr, &r);
-	if (r.err)
-		return ctx_fault(s, cbi, &r, sid, addr, acc, priv, out);
-	smmu_iotlb_insert(&s->common.tlb, cbi, cfg->tc.asid, addr, &r);
-	if (smmu_perm_fault(r.ro, r.priv_only, acc, priv)) {
-		r.err = SMMU_PTW_ERR_PERMISSION;
-		return ctx_fault(s, cbi, &r, sid, addr, acc, priv, out);
-	}
-	smmu_xlate_translated(out, r.pa, r.shift, addr, cbi + 1, false);
-	return 0;
+	return ctx_fault(s, cbi, &r, sid, addr, acc, priv, out);
 }
 
 static int smmu_translate_one(struct arm_smmu *s, u32 sid, u64 addr, enum hw_access acc,

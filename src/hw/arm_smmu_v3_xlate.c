@@ -288,29 +288,12 @@ static int s1_fault(struct arm_smmu_v3 *s, const struct v3_stream_cfg *c,
 static int s1_translate(struct arm_smmu_v3 *s, const struct v3_stream_cfg *c, u32 sid,
 			u64 addr, enum hw_access acc, struct hw_xlate *out)
 {
-	const struct smmu_iotlb_entry *e;
 	struct smmu_walk_result r;
 
-	e = smmu_iotlb_lookup(&s->common.tlb, V3_TLB_CTX, c->tc.asid, addr);
-	if (e) {
-		if (unlikely(smmu_perm_fault(e->ro, e->priv_only, acc, c->priv))) {
-			r = (struct smmu_walk_result){ .err = SMMU_PTW_ERR_PERMISSION,
-						       .level = e->level };
-			return s1_fault(s, c, &r, sid, addr, acc, out);
-		}
-		smmu_xlate_translated(out, e->pa, e->shift, addr, c->tc.asid + 1u, true);
+	if (likely(!smmu_s1_translate(&s->common, V3_TLB_CTX, &c->tc, addr, acc, c->priv,
+				      c->tc.asid + 1u, out, &r)))
 		return 0;
-	}
-	smmu_ptw(s->common.m, &c->tc, addr, &r);
-	if (r.err)
-		return s1_fault(s, c, &r, sid, addr, acc, out);
-	smmu_iotlb_insert(&s->common.tlb, V3_TLB_CTX, c->tc.asid, addr, &r);
-	if (smmu_perm_fault(r.ro, r.priv_only, acc, c->priv)) {
-		r.err = SMMU_PTW_ERR_PERMISSION;
-		return s1_fault(s, c, &r, sid, addr, acc, out);
-	}
-	smmu_xlate_translated(out, r.pa, r.shift, addr, c->tc.asid + 1u, false);
-	return 0;
+	return s1_fault(s, c, &r, sid, addr, acc, out);
 }
 
 static int v3_translate(struct hw_iommu *iommu, u32 sid, u64 addr, enum hw_access acc,

@@ -255,6 +255,42 @@ static inline void smmu_xlate_translated(struct hw_xlate *out, u64 pa, unsigned 
 }
 
 /*
+ * Stage 1 as both models do it: the IOTLB of context @ctx (@tc's ASID),
+ * else a walk of @tc that fills it, then the permission check for @acc
+ * (@priv). 0 with @out translated (tagged @tag), or nonzero with @r
+ * saying why (a walk error, or SMMU_PTW_ERR_PERMISSION at the leaf's
+ * level): the caller's fault path (a context fault, an event) takes it.
+ * Inline: an IOTLB hit is the translate hot path.
+ */
+static inline int smmu_s1_translate(struct smmu_state *s, unsigned ctx,
+				    const struct smmu_trans_cfg *tc, u64 addr, enum hw_access acc,
+				    bool priv, u32 tag, struct hw_xlate *out,
+				    struct smmu_walk_result *r)
+{
+	const struct smmu_iotlb_entry *e = smmu_iotlb_lookup(&s->tlb, ctx, tc->asid, addr);
+
+	if (e) {
+		if (unlikely(smmu_perm_fault(e->ro, e->priv_only, acc, priv))) {
+			*r = (struct smmu_walk_result){ .err = SMMU_PTW_ERR_PERMISSION,
+							.level = e->level };
+			return 1;
+		}
+		smmu_xlate_translated(out, e->pa, e->shift, addr, tag, true);
+		return 0;
+	}
+	smmu_ptw(s->m, tc, addr, r);
+	if (r->err)
+		return 1;
+	smmu_iotlb_insert(&s->tlb, ctx, tc->asid, addr, r);
+	if (smmu_perm_fault(r->ro, r->priv_only, acc, priv)) {
+		r->err = SMMU_PTW_ERR_PERMISSION;
+		return 1;
+	}
+	smmu_xlate_translated(out, r->pa, r->shift, addr, tag, false);
+	return 0;
+}
+
+/*
  * Maps the model's registers [@base, +@size) and puts it on the DMA path of
  * the masters that name @node. 0, or -errno with the reason in @why.
  */
