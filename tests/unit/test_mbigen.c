@@ -34,8 +34,8 @@ static u32 rd(u64 pa)
 	return (u32)v;
 }
 
-/* The platform with @from replaced by @to (NULL: unchanged), booted. */
-static void boot_with(const char *from, const char *to)
+/* The platform's text with @from replaced by @to (NULL: unchanged); the caller frees it. */
+static char *platform_text(const char *from, const char *to)
 {
 	char *text = NULL, *at, *out;
 	size_t len = 0;
@@ -44,11 +44,8 @@ static void boot_with(const char *from, const char *to)
 	assert_non_null(f);
 	assert_true(getdelim(&text, &len, '\0', f) > 0);
 	fclose(f);
-	if (!from) {
-		assert_int_equal(kt_boot_dts_text(text, NULL), 0);
-		free(text);
-		return;
-	}
+	if (!from)
+		return text;
 	at = strstr(text, from);
 	assert_non_null(at);
 	len = strlen(text) + strlen(to) + 1;
@@ -56,9 +53,32 @@ static void boot_with(const char *from, const char *to)
 	if (!out)
 		abort();
 	snprintf(out, len, "%.*s%s%s", (int)(at - text), text, to, at + strlen(from));
-	assert_int_equal(kt_boot_dts_text(out, NULL), 0);
-	free(out);
 	free(text);
+	return out;
+}
+
+/* The platform with @from replaced by @to (NULL: unchanged), booted. */
+static void boot_with(const char *from, const char *to)
+{
+	char *text = platform_text(from, to);
+
+	assert_int_equal(kt_boot_dts_text(text, NULL), 0);
+	free(text);
+}
+
+/* machine_create's answer for the platform with @from replaced by @to, no kernel. */
+static int machine_with(const char *from, const char *to, struct machine **m, char *why,
+			size_t whylen)
+{
+	char *text = platform_text(from, to);
+	size_t size;
+	void *blob;
+
+	assert_int_equal(kt_compile_dts_text(text, &blob, &size), 0);
+	free(text);
+	int ret = machine_create(blob, size, 1, m, why, whylen);
+	free(blob);
+	return ret;
 }
 
 static void test_pins_programmed(void **state)
@@ -127,25 +147,14 @@ static void test_no_num_pins(void **state)
 /* A window over another device's registers: the machine refuses the tree and says why. */
 static void test_window_overlap(void **state)
 {
-	char *text = NULL, *at, why[256] = "";
-	size_t len = 0, size;
-	void *blob;
+	char why[256] = "";
 	struct machine *m = NULL;
-	FILE *f = fopen(PLATFORM, "r");
 
-	assert_non_null(f);
-	assert_true(getdelim(&text, &len, '\0', f) > 0);
-	fclose(f);
-	at = strstr(text, "reg = <0x0 0xd0080000");
-	assert_non_null(at);
-	memcpy(at, "reg = <0x0 0xd0040000", strlen("reg = <0x0 0xd0040000"));
-	assert_int_equal(kt_compile_dts_text(text, &blob, &size), 0);
-	assert_int_equal(machine_create(blob, size, 1, &m, why, sizeof(why)), -EINVAL);
+	assert_int_equal(machine_with("reg = <0x0 0xd0080000", "reg = <0x0 0xd0040000", &m, why,
+				      sizeof(why)), -EINVAL);
 	assert_null(m);
 	if (!strstr(why, "interrupt-controller@d0080000: window at 0xd0040000 overlaps another region"))
 		fail_msg("why: '%s'", why);
-	free(blob);
-	free(text);
 }
 
 /* ---- the model alone: pins, clear bits, bad offsets ---------------------------- */
@@ -156,20 +165,11 @@ static void test_window_overlap(void **state)
 /* The platform's machine, no kernel: the mbigen's registers are the test's. */
 static struct machine *bare_machine(int *ctrl)
 {
-	char *text = NULL, why[256] = "";
-	size_t len = 0, size;
-	void *blob;
+	char why[256] = "";
 	struct machine *m = NULL;
-	FILE *f = fopen(PLATFORM, "r");
 
-	assert_non_null(f);
-	assert_true(getdelim(&text, &len, '\0', f) > 0);
-	fclose(f);
-	assert_int_equal(kt_compile_dts_text(text, &blob, &size), 0);
-	free(text);
-	if (machine_create(blob, size, 1, &m, why, sizeof(why)))
+	if (machine_with(NULL, NULL, &m, why, sizeof(why)))
 		fail_msg("machine_create: %s", why);
-	free(blob);
 	*ctrl = fdt_path_offset(machine_fdt(m), "/interrupt-controller@d0080000/intc_smmu_alg");
 	assert_true(*ctrl > 0);
 	return m;
