@@ -52,6 +52,9 @@ unsigned int exec_fds(struct exec_fd **fds)
 	unsigned int n = 0, cap = 0;
 
 	*fds = NULL;
+	/* No connection, nothing forwarded: a shell's every command needs no scan. */
+	if (!session_vfio_connected())
+		return 0;
 	for (int fd = 0; fd < EXEC_MAX_FD; fd++) {
 		if (!session_vfio_fd(fd))
 			continue;

@@ -76,6 +76,11 @@ bool session_vfio_fd(int fd)
 	return fd >= 0 && fd < MAX_FWD_FD && atomic_load_explicit(&fwd[fd], memory_order_relaxed);
 }
 
+bool session_vfio_connected(void)
+{
+	return __atomic_load_n(&cl.sock, __ATOMIC_RELAXED) >= 0;
+}
+
 /* The handle behind @fd, or -EBADF (none, or the parent's connection). */
 static int handle_of(int fd)
 {

@@ -48,10 +48,6 @@ unsigned int session_ioctl_fd_slots(const struct session_ioctl_plan *p, const vo
  */
 bool session_ioctl_share_range(unsigned int cmd, const void *buf, size_t len,
 			       uint64_t *vaddr, uint64_t *size, bool *write);
-
-/* ---- the client (the preload shim in session-client mode) ------------- */
-
-/* Is @fd a forwarded descriptor? (lock-free; the shim asks on every call) */
 /*
  * Whether ioctl @cmd leaves every region mapping of the process as it was
  * (a store through one cannot start failing because of it): a client
@@ -59,7 +55,16 @@ bool session_ioctl_share_range(unsigned int cmd, const void *buf, size_t len,
  */
 bool session_ioctl_keeps_mappings(unsigned int cmd);
 
+/* ---- the client (the preload shim in session-client mode) ------------- */
+
+/* Is @fd a forwarded descriptor? (lock-free; the shim asks on every call) */
 bool session_vfio_fd(int fd);
+/*
+ * Whether this process has its own connection: without one no descriptor
+ * of it is a forwarded file (lock-free; exec and spawn ask before they
+ * look through the descriptor table).
+ */
+bool session_vfio_connected(void);
 /* The shim's forwarded calls: errno and -1 on failure, as libc's. */
 int session_vfio_open(const char *path, int flags, mode_t mode);
 int session_vfio_close(int fd);
