@@ -757,7 +757,11 @@ static int verb_dmatest(struct shell *sh, int argc, char **argv, FILE *o)
 	}
 	ret = sh->ops->dmatest(argv[1], len, msg, sizeof(msg));
 	if (ret < 0) {
-		shell_error(sh, -ret, "dmatest: %s: %s", argv[1], msg[0] ? msg : strerror(-ret));
+		/* The driver's message already names the verb and the device. */
+		if (msg[0])
+			shell_error(sh, -ret, "%s", msg);
+		else
+			shell_error(sh, -ret, "dmatest: %s: %s", argv[1], strerror(-ret));
 		return 1;
 	}
 	fprintf(o, "%s\n", msg);
