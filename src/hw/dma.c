@@ -419,7 +419,6 @@ static int move_run_stale(struct machine *m, struct seg *s, char *p, enum hw_acc
 		else
 			memcpy(p + off, host, len);
 	}
-	s->host = NULL;   /* the run may no longer be one in the host */
 	return 0;
 }
 

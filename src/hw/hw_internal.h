@@ -213,4 +213,15 @@ int hw_masters_resolve(struct machine *m);
 #define hw_why(why, whylen, ...) \
 	do { if ((why) && (whylen)) snprintf((why), (whylen), __VA_ARGS__); } while (0)
 
+/*
+ * Host memory for a model's storage, reserved without committing it
+ * (mem.c): a page costs nothing until written, reads as zero until then
+ * and again after hw_host_discard. By raw system call: under the preload
+ * shim the program's mmap is interposed. NULL when the host refuses.
+ * Discard: 0, or -1 (the pages keep their bytes).
+ */
+void *hw_host_reserve(size_t bytes);
+void hw_host_release(void *p, size_t bytes);
+int hw_host_discard(void *p, size_t bytes);
+
 #endif

@@ -400,13 +400,28 @@ int hw_mem_init(struct machine *m, char *why, size_t whylen)
 
 #define CHUNK_BYTES ((size_t)HW_CHUNK_FRAMES << PAGE_SHIFT)
 
-/* Raw calls: under the preload shim the program's mmap is interposed. */
-static void *chunk_reserve(void)
+void *hw_host_reserve(size_t bytes)
 {
-	long p = syscall(SYS_mmap, NULL, CHUNK_BYTES, PROT_READ | PROT_WRITE,
+	long p = syscall(SYS_mmap, NULL, bytes, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 
 	return p == -1 ? NULL : (void *)p;   /* syscall(): -1 and errno on failure */
+}
+
+void hw_host_release(void *p, size_t bytes)
+{
+	if (p)
+		syscall(SYS_munmap, p, bytes);
+}
+
+int hw_host_discard(void *p, size_t bytes)
+{
+	return syscall(SYS_madvise, p, bytes, MADV_DONTNEED) ? -1 : 0;
+}
+
+static void *chunk_reserve(void)
+{
+	return hw_host_reserve(CHUNK_BYTES);
 }
 
 static bool in_backing(const struct hw_frame_chunk *ch, const void *p)
@@ -434,7 +449,7 @@ static void *new_page(struct hw_frame_chunk *ch, unsigned f)
 static void page_release(struct hw_frame_chunk *ch, void *p)
 {
 	if (in_backing(ch, p))
-		syscall(SYS_madvise, p, PAGE_SIZE, MADV_DONTNEED);
+		hw_host_discard(p, PAGE_SIZE);
 	else
 		free(p);
 }
@@ -459,8 +474,7 @@ static void ram_free(struct hw_ram *r)
 			if (!in_backing(ch, own))
 				free(own);
 		}
-		if (ch->backing)
-			syscall(SYS_munmap, ch->backing, CHUNK_BYTES);
+		hw_host_release(ch->backing, CHUNK_BYTES);
 		free(ch->saved);
 		free(ch);
 	}

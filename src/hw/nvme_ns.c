@@ -11,30 +11,23 @@
  */
 #include <errno.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
+#include "hw/hw_internal.h"
 #include "nvme_priv.h"
 
 #define MEM_PAGE 4096u
 
-/* Raw calls: under the preload shim the program's mmap is interposed. */
 int nvme_mem_init(struct nvme_mem *s, u64 bytes)
 {
-	long p;
-
 	s->size = ALIGN_UP(bytes, MEM_PAGE);
-	p = syscall(SYS_mmap, NULL, (size_t)s->size, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	s->base = p == -1 ? NULL : (u8 *)p;
+	s->base = hw_host_reserve((size_t)s->size);
 	return s->base ? 0 : -ENOMEM;
 }
 
 void nvme_mem_free(struct nvme_mem *s)
 {
-	if (s->base)
-		syscall(SYS_munmap, s->base, (size_t)s->size);
+	hw_host_release(s->base, (size_t)s->size);
 	s->base = NULL;
 }
 
@@ -115,7 +108,7 @@ static int mem_zero(struct nvme_ns *ns, u64 off, u64 len)
 	len -= head;
 	whole = ALIGN_DOWN(len, MEM_PAGE);
 	/* A private anonymous page dropped reads as zeros, and costs nothing. */
-	if (whole && syscall(SYS_madvise, p, (size_t)whole, MADV_DONTNEED))
+	if (whole && hw_host_discard(p, (size_t)whole))
 		memset(p, 0, whole);
 	mem_zero_part(p + whole, len - whole);
 	return 0;

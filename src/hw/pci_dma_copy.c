@@ -47,17 +47,6 @@ static int face_copy(void *face, unsigned stream, u64 src, u64 dst, size_t len, 
 	int ret;
 
 	(void)stream;
-	if (!p->ctx->copy) {
-		*write_fault = false;
-		*fault = src;
-		ret = p->ctx->dma(p->ctx->bus, src, bounce, len, HW_READ);
-		if (!ret) {
-			*write_fault = true;
-			*fault = dst;
-			ret = p->ctx->dma(p->ctx->bus, dst, bounce, len, HW_WRITE);
-		}
-		return ret;
-	}
 	ret = p->ctx->copy(p->ctx->bus, src, dst, len, bounce, write_fault);
 	*fault = *write_fault ? dst : src;
 	return ret;

@@ -47,7 +47,8 @@ struct pci_ep_ctx {
 	 * A copy as this function: what dma() reading @src into @bounce then
 	 * writing it to @dst does (the bytes may move straight across,
 	 * hw_dma_stream_copy). 0, or -EFAULT with *@write_fault set when the
-	 * write, not the read, was aborted.
+	 * write, not the read, was aborted. Every bus sets it (a model's
+	 * copy engine calls it unconditionally).
 	 */
 	int (*copy)(void *bus, u64 src, u64 dst, size_t len, void *bounce, bool *write_fault);
 	void *bus;

@@ -379,22 +379,6 @@ void pci_dev_master_init(struct pci_dev *d)
 		 pci_bus_number(d->bus), d->devfn >> 3, d->devfn & 7);
 }
 
-/* The endpoint contract's DMA (pci_ep.h): BME, then the fabric. */
-int pci_dev_ep_dma(void *bus, u64 addr, void *buf, size_t len, enum hw_access acc)
-{
-	struct pci_dev *d = bus;
-	struct hw_route r;
-
-	if (d->removed || !pci_func_dma_begin(&d->func))
-		return -EFAULT;
-	if (hw_dma_stream(d->host->m, &d->master, 0, addr, buf, len, acc, NULL) == 0)
-		return 0;
-	/* Aborted by a bridge or the host bridge (not a translation fault): Unsupported Request. */
-	if (hw_master_route(&d->master, 0, addr, acc, &r))
-		pci_func_status_set(&d->func, PCI_STATUS_REC_MASTER_ABORT);
-	return -EFAULT;
-}
-
 /* A failed access at @addr aborted by a bridge or the host bridge: Unsupported Request. */
 static void ep_dma_failed(struct pci_dev *d, u64 addr, enum hw_access acc)
 {
@@ -402,6 +386,19 @@ static void ep_dma_failed(struct pci_dev *d, u64 addr, enum hw_access acc)
 
 	if (hw_master_route(&d->master, 0, addr, acc, &r))
 		pci_func_status_set(&d->func, PCI_STATUS_REC_MASTER_ABORT);
+}
+
+/* The endpoint contract's DMA (pci_ep.h): BME, then the fabric. */
+int pci_dev_ep_dma(void *bus, u64 addr, void *buf, size_t len, enum hw_access acc)
+{
+	struct pci_dev *d = bus;
+
+	if (d->removed || !pci_func_dma_begin(&d->func))
+		return -EFAULT;
+	if (hw_dma_stream(d->host->m, &d->master, 0, addr, buf, len, acc, NULL) == 0)
+		return 0;
+	ep_dma_failed(d, addr, acc);
+	return -EFAULT;
 }
 
 /*
