@@ -430,6 +430,22 @@ static int for_each_chunk(struct vfio_dma *dma,
 	return 0;
 }
 
+/* A stretch granted to the container, revoked by the mapping's IOVA (@handle). */
+struct grant_arg {
+	struct kobs_grantee who;
+	u64 handle;
+	int prot;
+};
+
+static int grant_chunk(void *p, u64 iova, u64 pa, u64 len)
+{
+	const struct grant_arg *g = p;
+
+	(void)iova;
+	kobserve_grant(g->who, g->handle, pa, len, g->prot);
+	return 0;
+}
+
 struct map_arg {
 	struct iommu_domain *domain;
 	int prot;
@@ -561,12 +577,9 @@ static int do_map(struct vfio_iommu *iommu, const struct vfio_iommu_type1_dma_ma
 		return ret;
 	}
 	/* The oracle (observer.h): one grant per physically contiguous stretch of runs. */
-	for (size_t i = 0, j; i < dma->nr_runs; i = j) {
-		u64 pa = dma->runs[i].pa, len = PAGE_SIZE << dma->runs[i].order;
-		for (j = i + 1; j < dma->nr_runs && dma->runs[j].pa == pa + len; j++)
-			len += PAGE_SIZE << dma->runs[j].order;
-		kobserve_grant(KOBS_CONTAINER(iommu->container_id), iova, pa, len, prot);
-	}
+	struct grant_arg g = { .who = KOBS_CONTAINER(iommu->container_id), .handle = iova,
+			       .prot = prot };
+	for_each_chunk(dma, grant_chunk, &g);
 	iommu->root = tree_insert(iommu->root, dma);
 	iommu->dma_avail--;
 	return 0;
