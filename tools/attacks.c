@@ -556,7 +556,7 @@ int attacks_main(int argc, char **argv)
 		} else if (!strcmp(argv[i], "--platform") || !strcmp(argv[i], "--pci-platform")) {
 			if (i + 1 >= argc)
 				return usage("option '%s' needs an argument", argv[i]);
-			platforms[argv[i][2] == 'p' && argv[i][3] == 'c' ? T_PCI : T_PLATFORM] =
+			platforms[!strcmp(argv[i], "--pci-platform") ? T_PCI : T_PLATFORM] =
 				argv[i + 1];
 			i++;
 		} else if (!strncmp(argv[i], "--platform=", 11)) {

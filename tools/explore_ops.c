@@ -475,22 +475,23 @@ static const int no_errs[] = { 0 };
 static const int pci_errs[] = { OPEN_ERRS, ENODEV, EBUSY, ENOMEM, EINVAL, ENXIO, ENOSPC, 0 };
 
 const struct ex_op_kind ex_op_kinds[] = {
-	{ "bind", 10, gen_bind, bind_errs },
-	{ "unbind", 10, gen_unbind, unbind_errs },
-	{ "driver_override", 8, gen_override, override_errs },
-	{ "drivers_probe", 4, gen_drivers_probe, probe_errs },
-	{ "modprobe", 4, gen_modprobe, modprobe_errs },
-	{ "rmmod", 3, gen_rmmod, rmmod_errs },
-	{ "group_type", 5, gen_group_type, type_errs },
-	{ "vfio", 28, gen_vfio, vfio_errs },
-	{ "dmatest", 6, gen_dmatest, dmatest_errs },
-	{ "dma", 10, gen_dma, dma_errs },
-	{ "sleep", 3, gen_sleep, no_errs },
-	{ "story", 8, NULL, no_errs },	/* gen_story: its steps carry their own kinds */
-	{ "fail-nth", 3, NULL, no_errs },	/* gen_fail_nth: the kind of the call it prefixes */
-	{ "pci", 10, gen_pci, pci_errs },	/* only on a platform with PCI functions */
+	[K_BIND] = { "bind", 10, gen_bind, bind_errs },
+	[K_UNBIND] = { "unbind", 10, gen_unbind, unbind_errs },
+	[K_OVERRIDE] = { "driver_override", 8, gen_override, override_errs },
+	[K_PROBE] = { "drivers_probe", 4, gen_drivers_probe, probe_errs },
+	[K_MODPROBE] = { "modprobe", 4, gen_modprobe, modprobe_errs },
+	[K_RMMOD] = { "rmmod", 3, gen_rmmod, rmmod_errs },
+	[K_TYPE] = { "group_type", 5, gen_group_type, type_errs },
+	[K_VFIO] = { "vfio", 28, gen_vfio, vfio_errs },
+	[K_DMATEST] = { "dmatest", 6, gen_dmatest, dmatest_errs },
+	[K_DMA] = { "dma", 10, gen_dma, dma_errs },
+	[K_SLEEP] = { "sleep", 3, gen_sleep, no_errs },
+	[K_STORY] = { "story", 8, NULL, no_errs },	/* gen_story: its steps carry their own kinds */
+	[K_FAIL_NTH] = { "fail-nth", 3, NULL, no_errs },	/* gen_fail_nth: the kind of the call it prefixes */
+	[K_PCI] = { "pci", 10, gen_pci, pci_errs },	/* only on a platform with PCI functions */
 };
 const size_t ex_nr_op_kinds = ARRAY_SIZE(ex_op_kinds);
+_Static_assert(ARRAY_SIZE(ex_op_kinds) == K_PCI + 1, "a K_* kind for every ex_op_kinds entry");
 
 /* One operation of the plain kinds (below K_STORY), by weight. */
 static void gen_plain(struct ex_rng *r, const struct ex_vocab *v, struct ex_op *op)
