@@ -529,17 +529,20 @@ static bool client_pending(struct session_client *c)
 /*
  * @c's requests: one, and after a posted op whatever follows it at once
  * (bounded, for fairness): a program that posts stores is running on,
- * and its next request sees them applied wherever it comes from.
+ * and its next request sees them applied wherever it comes from. *@cut:
+ * the bound stopped it with more waiting (the FUSE thread's calls then
+ * wait for the next round, behind them).
  */
-static bool client_serve(struct session_client *c, void *inbuf, void *outbuf)
+static bool client_serve(struct session_client *c, void *inbuf, void *outbuf, bool *cut)
 {
 	for (unsigned int i = 0; i < 64; i++) {
 		bool posted = false;
 		if (!client_serve_one(c, inbuf, outbuf, &posted))
 			return false;
 		if (!posted || srv.down || !client_pending(c))
-			break;
+			return true;
 	}
+	*cut = true;
 	return true;
 }
 
@@ -567,6 +570,7 @@ static void serve(void)
 	struct pollfd *pfd = calloc(MAX_CLIENTS + 3, sizeof(*pfd));
 	struct session_client **who = calloc(MAX_CLIENTS + 3, sizeof(*who));
 	bool idle_more = true;
+	unsigned int fuse_deferred = 0;	/* rounds the FUSE calls waited behind posted stores */
 
 	while (inbuf && outbuf && pfd && who && !srv.down) {
 		nfds_t n = 0;
@@ -594,18 +598,24 @@ static void serve(void)
 			}
 			break;
 		}
+		bool cut = false;
 		for (nfds_t i = 3; i < n && !srv.down; i++) {
 			if (!pfd[i].revents)
 				continue;
-			if (!client_serve(who[i], inbuf, outbuf) && !srv.down)
+			if (!client_serve(who[i], inbuf, outbuf, &cut) && !srv.down)
 				client_drop(who[i]);
 		}
 		/*
 		 * The FUSE thread's calls after the clients' requests: a program's
-		 * posted store is served before its later access to /sys.
+		 * posted store is served before its later access to /sys, also
+		 * when it posted more than one round takes (the eventfd stays
+		 * readable for the next), up to 16 rounds: a client that never
+		 * stops posting does not starve /sys.
 		 */
-		if (pfd[1].revents && !srv.down)
+		if (pfd[1].revents && !srv.down && (!cut || ++fuse_deferred > 16)) {
+			fuse_deferred = 0;
 			run_queue(false);
+		}
 		if (pfd[0].revents && !srv.down)
 			client_accept();
 	}
