@@ -486,6 +486,10 @@ static void park_trim(void)
 		for (struct pin_view *pv = views; pv; pv = pv->next)
 			if (pv->parked && (!old || pv->parked < old->parked))
 				old = pv;
+		if (!old) {	/* the count disagrees with the views: trust the views */
+			parked_bytes = 0;
+			break;
+		}
 		parked_bytes -= old->len;
 		view_free(old);
 	}
