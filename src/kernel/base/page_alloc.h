@@ -8,6 +8,16 @@
 
 #include "common/types.h"
 
+/* Linux's get_order: the least order whose 2^order pages hold @size bytes (0 for 0). */
+static inline unsigned get_order(u64 size)
+{
+	unsigned order = 0;
+
+	while (((u64)PAGE_SIZE << order) < size)
+		order++;
+	return order;
+}
+
 /* 2^order contiguous, naturally aligned pages; returns the physical address or 0. */
 u64 alloc_pages_phys(unsigned order);
 void free_pages_phys(u64 pa, unsigned order);

@@ -46,15 +46,6 @@ u64 arm_smmu_read_qword(u64 pa)
 	return *(const u64 *)phys_to_virt(pa);
 }
 
-static unsigned order_for(u64 bytes)
-{
-	unsigned order = 0;
-
-	while ((PAGE_SIZE << order) < bytes)
-		order++;
-	return order;
-}
-
 /* ---- STEs and CDs ----------------------------------------------------------- */
 
 void arm_smmu_make_abort_ste(u64 *ste)
@@ -206,7 +197,7 @@ bool arm_smmu_sid_in_range(const struct arm_smmu_device *smmu, u32 sid)
 int arm_smmu_init_sid_strtab(struct arm_smmu_device *smmu, u32 sid)
 {
 	struct arm_smmu_strtab_cfg *cfg = &smmu->strtab_cfg;
-	unsigned order = order_for((1u << STRTAB_SPLIT) * STRTAB_STE_DWORDS * 8);
+	unsigned order = get_order((1u << STRTAB_SPLIT) * STRTAB_STE_DWORDS * 8);
 	u32 l1 = sid >> STRTAB_SPLIT;
 	u64 l2;
 
@@ -239,7 +230,7 @@ static int init_strtab_2lvl(struct arm_smmu_device *smmu)
 		dev_warn(smmu->dev, "2-level strtab only covers %u/%u bits of SID", size,
 			 smmu->sid_bits);
 	l1size = cfg->num_l1_ents * 8;
-	cfg->order = order_for(l1size);
+	cfg->order = get_order(l1size);
 	cfg->strtab_dma = arm_smmu_alloc_zeroed(cfg->order);
 	if (!cfg->strtab_dma) {
 		dev_err(smmu->dev, "failed to allocate l1 stream table (%u bytes)", l1size);
@@ -256,7 +247,7 @@ static int init_strtab_linear(struct arm_smmu_device *smmu)
 	struct arm_smmu_strtab_cfg *cfg = &smmu->strtab_cfg;
 	u64 size = (1ull << smmu->sid_bits) * STRTAB_STE_DWORDS * 8;
 
-	cfg->order = order_for(size);
+	cfg->order = get_order(size);
 	cfg->strtab_dma = arm_smmu_alloc_zeroed(cfg->order);
 	if (!cfg->strtab_dma) {
 		dev_err(smmu->dev, "failed to allocate linear stream table (%llu bytes)",
@@ -287,7 +278,7 @@ int arm_smmu_init_strtab(struct arm_smmu_device *smmu)
 void arm_smmu_free_strtab(struct arm_smmu_device *smmu)
 {
 	struct arm_smmu_strtab_cfg *cfg = &smmu->strtab_cfg;
-	unsigned l2_order = order_for((1u << STRTAB_SPLIT) * STRTAB_STE_DWORDS * 8);
+	unsigned l2_order = get_order((1u << STRTAB_SPLIT) * STRTAB_STE_DWORDS * 8);
 
 	if (cfg->l2_dma) {
 		for (u32 i = 0; i < cfg->num_l1_ents; i++)

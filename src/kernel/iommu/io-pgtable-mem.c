@@ -27,15 +27,6 @@ struct big_table {
 };
 
 
-static unsigned int order_of(size_t size)
-{
-	unsigned int order = 0;
-
-	while ((PAGE_SIZE << order) < size)
-		order++;
-	return order;
-}
-
 static void unalias(u64 pa, unsigned int pages)
 {
 	for (unsigned int i = 0; i < pages; i++)
@@ -88,7 +79,7 @@ static void free_big_table(u64 pa, unsigned int order)
 
 void *io_pgtable_kernel_alloc_table(void *cookie, size_t size, u64 *pa)
 {
-	unsigned int order = order_of(size);
+	unsigned int order = get_order(size);
 	u64 phys = alloc_pages_phys(order);
 	char *va;
 
@@ -107,7 +98,7 @@ void *io_pgtable_kernel_alloc_table(void *cookie, size_t size, u64 *pa)
 
 void io_pgtable_kernel_free_table(void *cookie, void *va, u64 pa, size_t size)
 {
-	unsigned int order = order_of(size);
+	unsigned int order = get_order(size);
 
 	kobserve_frames(pa, PAGE_SIZE << order, KOBS_KERNEL, 0);
 	if (order)

@@ -153,15 +153,6 @@ static void phys_write64(u64 pa, u64 v)
 		p[b] = (u8)(v >> (8 * b));
 }
 
-static unsigned order_of(u64 bytes)
-{
-	unsigned order = 0;
-
-	while ((PAGE_SIZE << order) < bytes)
-		order++;
-	return order;
-}
-
 /* Fills @len bytes of RAM at @pa: page by page, as frames are not contiguous on the host. */
 static void phys_memset(u64 pa, int c, u64 len)
 {
@@ -358,7 +349,7 @@ static struct its_device *its_create_device(struct its_node *its, u32 dev_id, un
 	d->nr_ites = nr_ites;
 	d->refs = 1;
 	/* The ITT: nr_ites entries, 256-byte aligned (a page is). */
-	d->itt_order = order_of((u64)nr_ites * its->ite_size);
+	d->itt_order = get_order((u64)nr_ites * its->ite_size);
 	d->itt_pa = alloc_pages_phys(d->itt_order);
 	d->event_used = kcalloc(nr_ites, sizeof(*d->event_used));
 	d->lpi_base = d->itt_pa && d->event_used ? alloc_lpi_range(nr_ites) : 0;
@@ -547,7 +538,7 @@ static bool its_parse_indirect_baser(struct its_node *its, unsigned n, unsigned 
 			*esz = GITS_LVL1_ENTRY_SIZE;
 		}
 	}
-	if (order_of((u64)*esz << *ids) > ITS_MAX_TABLE_ORDER) {
+	if (get_order((u64)*esz << *ids) > ITS_MAX_TABLE_ORDER) {
 		*ids = its_ilog2((PAGE_SIZE << ITS_MAX_TABLE_ORDER) / *esz);
 		pr_warn("ITS@0x%016llx: %s Table too large, reduce ids %u->%u\n",
 			(unsigned long long)its->base,
@@ -570,7 +561,7 @@ static int its_setup_baser(struct its_node *its, unsigned n, unsigned bits)
 		return 0;
 	if (type == GITS_BASER_TYPE_DEVICE)
 		indirect = its_parse_indirect_baser(its, n, &esz, &bits);
-	order = order_of((u64)esz << bits);
+	order = get_order((u64)esz << bits);
 	/* BASER.Size counts at most 256 pages (GITS_BASER_PAGES_MAX). */
 	if (order > ITS_BASER_MAX_ORDER) {
 		pr_warn("ITS@0x%016llx: %s too large, reduce ITS pages %u->%u\n",
