@@ -299,9 +299,7 @@ static inline bool run_extends(const struct seg *s, const struct hw_xlate *xl)
  * each routed, translated and decoded exactly as translate() would. Stops
  * before the first piece that would not be (a miss, a fault, a bus error,
  * the end of the route's range), which translate() then handles: returns
- * the number of pieces filled, 0 if none. (A page the lane leaves, as when
- * @room is full, was counted a hit by the IOMMU and is again by translate:
- * a statistic, nothing any translation depends on.)
+ * the number of pieces filled, 0 if none.
  */
 static size_t translate_fast(struct machine *m, struct hw_dma_master *d, unsigned stream,
 			     u64 addr, u64 left, enum hw_access acc, struct route_cache *rc,

@@ -125,15 +125,12 @@ struct smmu_iotlb {
 	u8 group_victim[SMMU_TLB_GROUPS];
 	/* Valid entries of each size: a lookup probes only the sizes that have some. */
 	u32 nr_valid[SMMU_TLB_NR_SIZES];
-	u64 hits, misses;
-	u64 memo_hits;    /* of the hits, pages a group memo served */
+	u64 memo_hits;    /* pages a group memo served (the fast lane's tests read it) */
 };
 
+/* The entry for @va in context @ctx (@asid's, or a global one), or NULL. */
 const struct smmu_iotlb_entry *smmu_iotlb_lookup(struct smmu_iotlb *t, unsigned ctx, u16 asid,
 						 u64 va);
-/* The lookup without counting a hit or a miss. */
-const struct smmu_iotlb_entry *smmu_iotlb_find(struct smmu_iotlb *t, unsigned ctx, u16 asid,
-					       u64 va);
 
 /* The leaf sizes, smallest first, in the order a lookup probes them. */
 #define SMMU_TLB_SHIFTS 12, 14, 16, 21, 25, 29, 30
@@ -160,7 +157,7 @@ static inline const struct smmu_iotlb_entry *smmu_iotlb_probe(struct smmu_iotlb 
 }
 
 /*
- * smmu_iotlb_find, inline for the DMA fast lane's loop. Smallest size
+ * smmu_iotlb_lookup, inline for the DMA fast lane's loop. Smallest size
  * first: a 4K page hits on the first probe. A size with no entry cannot
  * hit, so a 2M block needs one probe when no smaller entry is cached (the
  * order, and so which entry wins, is unchanged).

@@ -32,27 +32,10 @@ static void drop(struct smmu_iotlb *t, struct smmu_iotlb_entry *e)
 	t->nr_valid[size_index(e->shift)]--;
 }
 
-static inline unsigned set_of(unsigned ctx, u64 tag, unsigned shift)
-{
-	return smmu_iotlb_set_of(ctx, tag, shift);
-}
-
-const struct smmu_iotlb_entry *smmu_iotlb_find(struct smmu_iotlb *t, unsigned ctx, u16 asid,
-					       u64 va)
-{
-	return smmu_iotlb_find_inline(t, ctx, asid, va);
-}
-
 const struct smmu_iotlb_entry *smmu_iotlb_lookup(struct smmu_iotlb *t, unsigned ctx, u16 asid,
 						 u64 va)
 {
-	const struct smmu_iotlb_entry *e = smmu_iotlb_find(t, ctx, asid, va);
-
-	if (e)
-		t->hits++;
-	else
-		t->misses++;
-	return e;
+	return smmu_iotlb_find_inline(t, ctx, asid, va);
 }
 
 /*
@@ -109,7 +92,6 @@ static unsigned group_hits(struct smmu_iotlb *t, const struct smmu_iotlb_group *
 
 		smmu_xlate_translated(&out[j], pa, g->shift, a, tag, true);
 	}
-	t->hits += m;
 	t->memo_hits += m;
 	return m;
 }
@@ -237,7 +219,6 @@ unsigned smmu_iotlb_hits(struct smmu_iotlb *t, unsigned ctx, u16 asid, u64 addr,
 				break;
 			reuse = e->shift > PAGE_SHIFT && smmu_iotlb_still_hits(t, e, va);
 		}
-		t->hits++;
 		smmu_xlate_translated(&out[i], e->pa, e->shift, va, tag, true);
 		if (start < 0 || k == 0)
 			start = (int)k;
@@ -254,7 +235,7 @@ void smmu_iotlb_insert(struct smmu_iotlb *t, unsigned ctx, u16 asid, u64 va,
 		       const struct smmu_walk_result *r)
 {
 	u64 tag = va >> r->shift;
-	unsigned set = set_of(ctx, tag, r->shift), w;
+	unsigned set = smmu_iotlb_set_of(ctx, tag, r->shift), w;
 	struct smmu_iotlb_entry *e = t->e[set];
 
 	for (w = 0; w < SMMU_TLB_WAYS; w++)
@@ -309,7 +290,7 @@ void smmu_iotlb_inv_va(struct smmu_iotlb *t, unsigned ctx, u64 va, u16 asid, boo
 	for (unsigned i = 0; i < ARRAY_SIZE(all_shifts); i++) {
 		unsigned shift = all_shifts[i];
 		u64 tag = va >> shift;
-		struct smmu_iotlb_entry *e = t->e[set_of(ctx, tag, shift)];
+		struct smmu_iotlb_entry *e = t->e[smmu_iotlb_set_of(ctx, tag, shift)];
 
 		for (unsigned w = 0; w < SMMU_TLB_WAYS; w++)
 			if (e[w].valid && e[w].ctx == ctx && e[w].shift == shift && e[w].tag == tag &&

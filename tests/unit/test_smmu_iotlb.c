@@ -55,7 +55,7 @@ static void smaller_size_first_whatever_comes_and_goes(void **state)
 
 /*
  * smmu_iotlb_hits of @n pages from @va, each checked against its own
- * lookup (smmu_iotlb_find): output addresses in @pa, ~0 past the end.
+ * lookup (smmu_iotlb_lookup): output addresses in @pa, ~0 past the end.
  */
 static unsigned hits_ctx(struct smmu_iotlb *t, unsigned ctx, u16 asid, u64 va, unsigned n,
 			 enum hw_access acc, u64 *pa)
@@ -65,7 +65,7 @@ static unsigned hits_ctx(struct smmu_iotlb *t, unsigned ctx, u16 asid, u64 va, u
 
 	for (unsigned i = 0; i < n; i++) {
 		u64 a = i ? (va & ~0xfffull) + i * 0x1000ull : va;
-		const struct smmu_iotlb_entry *e = smmu_iotlb_find(t, ctx, asid, a);
+		const struct smmu_iotlb_entry *e = smmu_iotlb_lookup(t, ctx, asid, a);
 		struct hw_xlate want;
 
 		pa[i] = i < k ? out[i].pa : ~0ull;
